@@ -1,0 +1,134 @@
+import type { Account, Hold, HoldKind } from '../domain/account.js';
+import type { Person } from '../domain/person.js';
+
+/**
+ * The store is the one source of truth (DESIGN.md §1). Every change happens
+ * in `transaction`, which is a serialised write transaction (SQLite
+ * `BEGIN IMMEDIATE`, PostgreSQL row locks), so UID allocation and the audit
+ * chain are safe under concurrent processes and servers.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Reads outside a transaction. */
+  readonly read: Queries;
+  transaction<T>(fn: (tx: Queries) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface AccountFilter {
+  readonly type?: string;
+  readonly personId?: string;
+  /** Include purged tombstones (default false). */
+  readonly includePurged?: boolean;
+  /** Keyset pagination: accounts with id > afterId, ordered by id. */
+  readonly afterId?: number;
+  readonly limit?: number;
+}
+
+export type NewAccount = Omit<Account, 'id' | 'holds'>;
+export type AccountPatch = Partial<Omit<Account, 'id' | 'holds' | 'createdAt'>>;
+
+export interface Reservation {
+  readonly username: string;
+  readonly uid: number;
+  readonly personId: string;
+  readonly createdAt: string;
+}
+
+export interface Group {
+  readonly name: string;
+  readonly gid: number;
+  readonly description: string;
+  /** Usernames listed as explicit members (account types add more). */
+  readonly members: readonly string[];
+  readonly createdAt: string;
+}
+
+export interface LedgerEntry {
+  readonly id: number;
+  readonly personId: string;
+  readonly at: string;
+  readonly kind: 'charge' | 'payment';
+  /** Positive integer, in cents. */
+  readonly amountCents: number;
+  readonly note: string | null;
+}
+
+export interface AuditEntry {
+  /** ISO 8601 UTC. */
+  readonly at: string;
+  /** Who: `cli:root`, `token:<id>`, `job:purge`, `sync:school` … */
+  readonly actor: string;
+  /** e.g. `account.create`, `account.freeze`, `person.update`. */
+  readonly action: string;
+  /** What it acted on, e.g. `account:alice`, `person:S123`. */
+  readonly target: string;
+  /** Before/after summaries: small JSON-serialisable objects, never secrets. */
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly result: 'ok' | 'failed' | 'refused';
+}
+
+export interface AuditRecord extends AuditEntry {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface Queries {
+  // people
+  getPerson(id: string): Promise<Person | undefined>;
+  /** Insert or replace by id. */
+  putPerson(person: Person): Promise<void>;
+  listPeople(filter?: { readonly source?: string; readonly afterId?: string; readonly limit?: number }): Promise<Person[]>;
+
+  // accounts (holds are loaded with the account)
+  getAccount(username: string): Promise<Account | undefined>;
+  getAccountById(id: number): Promise<Account | undefined>;
+  listAccounts(filter?: AccountFilter): Promise<Account[]>;
+  countAccounts(filter?: { readonly type?: string; readonly includePurged?: boolean }): Promise<number>;
+  insertAccount(account: NewAccount): Promise<Account>;
+  updateAccount(id: number, patch: AccountPatch): Promise<void>;
+  /** Insert or replace the hold with the same (kind, reason). */
+  putHold(accountId: number, hold: Hold): Promise<void>;
+  removeHold(accountId: number, kind: HoldKind, reason: string): Promise<void>;
+  /** Accounts not yet purged with purgeAt <= now, through the purge index (never a full scan). */
+  purgeCandidates(now: string, limit?: number): Promise<Array<{ readonly id: number; readonly username: string; readonly purgeAt: string }>>;
+
+  // usernames and UIDs (RATS internals 1)
+  getReservation(username: string): Promise<Reservation | undefined>;
+  reservationsOfPerson(personId: string): Promise<Reservation[]>;
+  /** True when the name (compared case-insensitively) is an account, a reservation or a group. */
+  nameTaken(name: string): Promise<boolean>;
+  /**
+   * The UID for `username`: the reserved one when the reservation belongs to
+   * `personId`, else one above the highest UID ever allocated or reserved
+   * (a high-water mark that never goes down), recorded as a reservation.
+   * Throws RosterError('conflict') when the name is reserved for someone else
+   * and RosterError('bad_input') when the range is exhausted.
+   */
+  allocateUid(username: string, personId: string, range: { readonly min: number; readonly max: number }, now: string): Promise<number>;
+  /** Drop reservations; returns how many went. */
+  deleteReservations(usernames: readonly string[]): Promise<number>;
+  listReservations(): Promise<Reservation[]>;
+
+  // groups
+  getGroup(name: string): Promise<Group | undefined>;
+  getGroupByGid(gid: number): Promise<Group | undefined>;
+  listGroups(): Promise<Group[]>;
+  /** Next free GID above the high-water mark of the range. */
+  allocateGid(range: { readonly min: number; readonly max: number }): Promise<number>;
+  insertGroup(group: Group): Promise<void>;
+  setGroupMembers(name: string, members: readonly string[]): Promise<void>;
+
+  // ledger and billing notices
+  addLedgerEntry(entry: Omit<LedgerEntry, 'id'>): Promise<LedgerEntry>;
+  ledger(personId: string): Promise<LedgerEntry[]>;
+  /** Records that notice `kind` (e.g. `warn:60`) was sent for the run-out date; false if it already was. */
+  recordNotice(personId: string, kind: string, runOutDate: string, at: string): Promise<boolean>;
+
+  // audit (hash-chained; appended inside the same transaction as the change)
+  appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  listAudit(filter?: { readonly afterSeq?: number; readonly limit?: number; readonly target?: string }): Promise<AuditRecord[]>;
+  auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
+}
