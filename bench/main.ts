@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: figures on SQLite, each with its ratio to the target in
+ * issue/DESIGN terms (the named baseline). Targets are checked here, never in
+ * timed unit tests.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AppContext } from '../src/app/app-context.js';
+import { createAccount } from '../src/app/accounts.js';
+import { addPerson } from '../src/app/people.js';
+import { parseConfig } from '../src/config/load-config.js';
+import { exampleConfig } from '../src/config/example-config.js';
+import { fixedClock } from '../src/domain/clock.js';
+import { openStore } from '../src/store/open-store.js';
+import { verifyAudit } from '../src/store/verify-audit.js';
+
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
+const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
+const DUE = 1_000;
+
+interface Row {
+  readonly what: string;
+  readonly figure: string;
+  readonly target: string;
+  readonly ratio: number;
+}
+const rows: Row[] = [];
+
+function report(what: string, seconds: number, targetSeconds: number, unit = 's'): void {
+  const figure = unit === 'ms' ? `${(seconds * 1000).toFixed(2)} ms` : `${seconds.toFixed(2)} s`;
+  const target = unit === 'ms' ? `≤ ${targetSeconds * 1000} ms` : `≤ ${targetSeconds} s`;
+  rows.push({ what, figure, target, ratio: seconds / targetSeconds });
+  process.stdout.write(`${what}: ${figure} (target ${target}; ${(seconds / targetSeconds).toFixed(2)}× of target)\n`);
+}
+
+function contextFor(store: AppContext['store'], config: AppContext['config']): AppContext {
+  return {
+    store,
+    config,
+    clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
+    actor: 'bench',
+    hmacKey: Buffer.alloc(32, 7),
+    hasher: { hash: () => { throw new Error('the bench creates accounts without password hashing'); } },
+    log: { info: () => undefined, warn: () => undefined },
+  };
+}
+
+async function benchCreate(dir: string): Promise<void> {
+  const config = { ...parseConfig(exampleConfig(), 'roster.yaml').config, uids: { min: 10_000, max: 10_000_000 }, gids: { min: 10_000, max: 10_000_000 } };
+  const file = join(dir, 'create.db');
+  const store = await openStore(file);
+  const ctx = contextFor(store, config);
+  for (let i = 0; i < ACCOUNTS; i++) {
+    await addPerson(ctx, { id: `P${i}`, firstName: 'Bench', lastName: `Person${i}`, roles: ['MEMBER'] });
+  }
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < ACCOUNTS; i++) {
+    await createAccount(ctx, { personId: `P${i}`, type: 'member', username: `u${i}x` });
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  report(`create ${ACCOUNTS.toLocaleString('en')} accounts (own transaction + audit record each, no hashing)`, seconds * (100_000 / ACCOUNTS), 20);
+  process.stdout.write(`  rate: ${Math.round(ACCOUNTS / seconds).toLocaleString('en')} accounts/s\n`);
+
+  const vStart = process.hrtime.bigint();
+  const v = await verifyAudit(store.read);
+  const vSeconds = Number(process.hrtime.bigint() - vStart) / 1e9;
+  if (!v.ok) throw new Error('audit chain did not verify');
+  process.stdout.write(`audit verify: ${v.records.toLocaleString('en')} records in ${vSeconds.toFixed(2)} s = ${Math.round(v.records / vSeconds).toLocaleString('en')} records/s\n`);
+  rows.push({ what: 'audit verify rate', figure: `${Math.round(v.records / vSeconds)} records/s`, target: 'reported', ratio: NaN });
+  await store.close();
+}
+
+async function benchPurgeSelect(dir: string): Promise<void> {
+  const file = join(dir, 'purge.db');
+  const store = await openStore(file);
+  await store.close();
+  // Bulk-load with one prepared statement: the figure is the query, not the load.
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const person = db.prepare("insert into people (id, source, first_name, last_name, roles, classes, campuses, majors, emails, verification, created_at, updated_at) values ('BIG', 'manual', 'Big', 'Load', '[]', '[]', '[]', '[]', '{}', '{}', ?, ?)");
+  const t = '2026-01-01T00:00:00.000Z';
+  person.run(t, t);
+  const insert = db.prepare(
+    `insert into accounts (person_id, type, username, uid, gid, primary_group, gecos, shell, home, password_hash, principal, groups, expires_at, purge_at, purged_at, pending, created_at, updated_at)
+     values ('BIG', 'member', ?, ?, ?, ?, 'Big Load', '/bin/bash', ?, null, null, '[]', ?, ?, null, 0, ?, ?)`,
+  );
+  const load = db.transaction(() => {
+    for (let i = 0; i < BIG; i++) {
+      const name = `b${i}x`;
+      // 1,000 due (yesterday), 50,000 scheduled later, the rest not retiring.
+      const purgeAt = i % (BIG / DUE) === 0 ? '2026-11-22T00:00:00.000Z' : i % 20 === 1 ? '2027-03-01T00:00:00.000Z' : null;
+      insert.run(name, 100_000 + i, 100_000 + i, name, `/home/${name}`, purgeAt, purgeAt, t, t);
+    }
+  });
+  load();
+  db.pragma('optimize');
+  db.close();
+
+  const s = await openStore(file);
+  const now = '2026-11-23T12:00:00.000Z';
+  let found = 0;
+  const times: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const start = process.hrtime.bigint();
+    found = (await s.read.purgeCandidates(now)).length;
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  await s.close();
+  times.sort((a, b) => a - b);
+  if (found !== DUE) throw new Error(`expected ${DUE} candidates, found ${found}`);
+  report(`select ${DUE} purge candidates among ${BIG.toLocaleString('en')} accounts (median of 21)`, times[10] ?? 0, 0.05, 'ms');
+  const plan = new Database(file, { readonly: true });
+  const rowsPlan = plan.prepare("explain query plan select id, username, purge_at from accounts where purged_at is null and purge_at <= ? order by purge_at").all(now) as Array<{ detail: string }>;
+  plan.close();
+  process.stdout.write(`  query plan: ${rowsPlan.map((r) => r.detail).join(' | ')}\n`);
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'roster-bench-'));
+try {
+  process.stdout.write(`Roster benchmarks on SQLite (${new Date().toISOString()}, node ${process.version})\nbaseline: the targets of the core issue\n\n`);
+  await benchCreate(dir);
+  await benchPurgeSelect(dir);
+  process.stdout.write(`\n${rows.filter((r) => !Number.isNaN(r.ratio)).every((r) => r.ratio <= 1) ? 'all targets met' : 'SOME TARGETS MISSED'}\n`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

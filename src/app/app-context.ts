@@ -1,0 +1,33 @@
+import type { Clock } from '../domain/clock.js';
+import type { RosterConfig } from '../config/config-schema.js';
+import type { Store } from '../store/store.js';
+
+/** Hashes passwords with the host's crypt(3); the domain never sees the implementation. */
+export interface PasswordHasher {
+  hash(password: string, scheme: 'yescrypt' | 'sha512crypt'): string;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * What every use case receives (DESIGN.md §9.1): entry points are handed the
+ * store, config, clock and log rather than importing them.
+ */
+export interface AppContext {
+  readonly store: Store;
+  readonly config: RosterConfig;
+  readonly clock: Clock;
+  /** Who is acting, for the audit log: `cli:alice`, `token:3`, `job:purge`. */
+  readonly actor: string;
+  /** Key for the HMAC of identity-verification attributes. */
+  readonly hmacKey: Buffer;
+  readonly hasher: PasswordHasher;
+  readonly log: Logger;
+}
+
+export interface MutationOptions {
+  readonly dryRun?: boolean;
+}

@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import type { AppContext } from '../app/app-context.js';
+import { findConfigPath } from '../config/find-config.js';
+import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { systemClock, fixedClock, type Clock } from '../domain/clock.js';
+import { RosterError } from '../domain/errors.js';
+import { openStore } from '../store/open-store.js';
+import { hashPassword } from '../system/libcrypt.js';
+import { parseNow } from './parse-now.js';
+
+/** Options every command accepts, before or after the command name. */
+export interface GlobalOptions {
+  readonly config?: string;
+  readonly db?: string;
+  readonly json?: boolean;
+  readonly now?: string;
+  readonly detailedExitcode?: boolean;
+}
+
+export function actorName(env: NodeJS.ProcessEnv): string {
+  const who = env.SUDO_USER ?? safeUser();
+  return `cli:${who}`;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
+}
+
+export async function loadCliConfig(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
+  return loadConfig(findConfigPath({ flag: opts.config, env, cwd: process.cwd() }));
+}
+
+export function clockFor(opts: GlobalOptions, env: NodeJS.ProcessEnv, timeZone: string): Clock {
+  const text = opts.now ?? env.ROSTER_NOW;
+  if (text === undefined || text === '') return systemClock;
+  return fixedClock(parseNow(text, timeZone, opts.now !== undefined ? '--now' : 'ROSTER_NOW'));
+}
+
+/** Database: `--db`, then `DATABASE_URL`, then roster.yaml's `database` (next to the config). */
+export function databaseFor(opts: GlobalOptions, env: NodeJS.ProcessEnv, loaded: LoadedConfig): string {
+  return opts.db ?? (env.DATABASE_URL !== undefined && env.DATABASE_URL !== '' ? env.DATABASE_URL : loaded.databaseUrl);
+}
+
+export async function openContext(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<AppContext> {
+  const loaded = await loadCliConfig(opts, env);
+  const clock = clockFor(opts, env, loaded.config.timeZone);
+  const hmacKey = await readHmacKey(loaded.hmacKeyPath, env);
+  const store = await openStore(databaseFor(opts, env, loaded));
+  return {
+    store,
+    config: loaded.config,
+    clock,
+    actor: actorName(env),
+    hmacKey,
+    hasher: { hash: hashPassword },
+    log: {
+      info: (m) => process.stderr.write(`${m}\n`),
+      warn: (m) => process.stderr.write(`warning: ${m}\n`),
+    },
+  };
+}
+
+async function readHmacKey(path: string, env: NodeJS.ProcessEnv): Promise<Buffer> {
+  if (env.ROSTER_HMAC_KEY !== undefined && env.ROSTER_HMAC_KEY !== '') return Buffer.from(env.ROSTER_HMAC_KEY, 'utf8');
+  try {
+    const text = (await readFile(path, 'utf8')).trim();
+    if (text.length < 32) throw new RosterError('bad_config', `the HMAC key in ${path} is too short (want at least 32 hex characters)`);
+    return Buffer.from(text, 'hex');
+  } catch (e) {
+    if (e instanceof RosterError) throw e;
+    // Without a key, commands that never see verification attributes still work.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw new RosterError('bad_config', `cannot read the HMAC key ${path}: ${(e as Error).message}; \`roster init\` creates one, or set ROSTER_HMAC_KEY`);
+  }
+}

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import type { AppContext } from '../app/app-context.js';
+import { openContext, type GlobalOptions } from './cli-context.js';
+
+/** Exit code for a dry run that found work, with `--detailed-exitcode` (like terraform plan). */
+export const PENDING_CHANGES = 2;
+
+export interface Output {
+  readonly json: boolean;
+  /** Machine output (with --json) or the human text; always stdout. */
+  print(value: unknown, human: () => string): void;
+  /** Progress and notes: always stderr, so stdout stays parseable. */
+  note(message: string): void;
+  /** With --detailed-exitcode, a dry run with pending changes exits 2. */
+  pending(hasChanges: boolean): void;
+}
+
+export function globalsOf(command: Command): GlobalOptions & Record<string, unknown> {
+  return command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+}
+
+export function outputFor(opts: GlobalOptions): Output {
+  return {
+    json: opts.json === true,
+    print(value, human) {
+      if (opts.json === true) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      else {
+        const text = human();
+        if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      }
+    },
+    note(message) {
+      process.stderr.write(`${message}\n`);
+    },
+    pending(hasChanges) {
+      if (opts.detailedExitcode === true && hasChanges) process.exitCode = PENDING_CHANGES;
+    },
+  };
+}
+
+/** Opens the context for a command, runs it, and always closes the store. */
+export async function withContext(command: Command, fn: (ctx: AppContext, out: Output, opts: GlobalOptions & Record<string, unknown>) => Promise<void>): Promise<void> {
+  const opts = globalsOf(command);
+  const ctx = await openContext(opts, process.env);
+  try {
+    await fn(ctx, outputFor(opts), opts);
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  const line = text.split(/\r?\n/)[0] ?? '';
+  return line;
+}

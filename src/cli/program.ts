@@ -1,0 +1,33 @@
+import { Command, Option } from 'commander';
+import { registerAccountCommands } from './account-commands.js';
+import { registerBillingCommands, registerGroupCommands, registerPurgeCommand } from './admin-commands.js';
+import { registerAuditCommands } from './audit-commands.js';
+import { registerPersonCommands } from './person-commands.js';
+import { registerSetupCommands } from './setup-commands.js';
+
+/** The `roster` command. Global options work before or after the command name. */
+export function buildProgram(): Command {
+  const program = new Command('roster')
+    .description('Roster keeps people and accounts in one place and makes every host agree with it.')
+    .version('0.1.0')
+    .option('--config <file>', 'roster.yaml (default: $ROSTER_CONFIG, ./roster.yaml, /etc/roster/roster.yaml)')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (default: $DATABASE_URL, then roster.yaml)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--now <iso>', 'the time to act at (also $ROSTER_NOW), for testing and replaying schedules')
+    .addOption(new Option('--detailed-exitcode', 'with --dry-run: exit 2 when there are pending changes'))
+    .showHelpAfterError('(run roster --help for usage)')
+    .exitOverride();
+  registerSetupCommands(program);
+  registerPersonCommands(program);
+  registerAccountCommands(program);
+  registerGroupCommands(program);
+  registerPurgeCommand(program);
+  registerBillingCommands(program);
+  registerAuditCommands(program);
+  for (const c of allCommands(program)) c.exitOverride();
+  return program;
+}
+
+function allCommands(c: Command): Command[] {
+  return c.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}

@@ -1,0 +1,443 @@
+import { posix } from 'node:path';
+import * as z from 'zod';
+import { cronProblem } from './cron-problem.js';
+import type { DeepReadonly } from './deep-freeze.js';
+
+/**
+ * roster.yaml (DESIGN.md §3, §9.7): strict objects everywhere, so a typo is
+ * an error rather than a silently ignored setting. Cross-references between
+ * sections are checked last, at the path of the referring entry.
+ */
+
+const NAME = /^[a-z][a-z0-9_-]*$/;
+const HOST_NAME = /^[a-z][a-z0-9-]*$/;
+// The shadow-utils default NAME_REGEX, and at most 32 characters as in useradd.
+const GROUP_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// One above the highest id is (uid_t)-1, which chown(2) reads as "unchanged".
+const MAX_ID = 4_294_967_294;
+const MAX_DAYS = 36_500;
+
+const RESERVED_NAMES = [
+  'root', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data',
+  'backup', 'list', 'irc', 'nobody', 'admin', 'postmaster', 'abuse', 'hostmaster', 'webmaster',
+];
+
+/** Person sources Roster itself uses (domain/person.ts); a CSV source must not shadow them. */
+const BUILT_IN_SOURCES = ['manual', 'scim'];
+
+function hostTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+const text = z.string().min(1);
+
+const timeZone = z.string().superRefine((zone, ctx) => {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${zone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)` });
+  }
+});
+
+const regexSource = text.superRefine((source, ctx) => {
+  try {
+    // 'u' is the stricter syntax: whatever compiles with it also compiles without.
+    new RegExp(source, 'u');
+  } catch (e) {
+    const reason = (e as Error).message.split(': ').pop() ?? 'syntax error';
+    ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${reason}` });
+  }
+});
+
+const cron = z.string().superRefine((expression, ctx) => {
+  const problem = cronProblem(expression);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+function absolutePath(options: { readonly passwdField?: boolean } = {}): z.ZodString {
+  return z.string().superRefine((p, ctx) => {
+    let message: string | null = null;
+    if (!posix.isAbsolute(p)) message = `must be an absolute path, got "${p}"`;
+    else if (CONTROL.test(p)) message = 'must not contain control characters or newlines';
+    // Shells and homes are fields of colon-separated /etc/passwd lines.
+    else if (options.passwdField === true && p.includes(':')) message = "must not contain ':'";
+    else if (p.split('/').includes('..')) message = "must not contain '..'";
+    if (message !== null) ctx.addIssue({ code: 'custom', message });
+  });
+}
+
+function placeholderProblem(template: string): string | null {
+  for (const m of template.matchAll(/\{([^}]*)\}/g)) {
+    if (m[1] !== 'username') return `unknown placeholder {${m[1] ?? ''}}: only {username} is replaced`;
+  }
+  return null;
+}
+
+const homeTemplate = absolutePath({ passwdField: true }).superRefine((home, ctx) => {
+  const problem = placeholderProblem(home) ?? (home.includes('{username}') ? null : 'must contain {username}, e.g. /home/{username}');
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const principalTemplate = text.superRefine((principal, ctx) => {
+  const problem =
+    placeholderProblem(principal) ??
+    (/[\s:]/.test(principal) || CONTROL.test(principal) ? 'must not contain spaces, colons or control characters' : null) ??
+    (principal.includes('{username}') ? null : 'must contain {username}, e.g. {username}@EXAMPLE.ORG');
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const groupName = z.string().regex(GROUP_NAME, { error: 'must be a group name: lower case letters, digits, _ and -, starting with a letter or _, at most 32 characters' });
+
+const homeMode = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? "must be a quoted octal mode such as '0750' (unquoted, YAML reads 0750 as the decimal number 750)"
+        : undefined,
+  })
+  .regex(/^0?[0-7]{3,4}$/, { error: "must be an octal mode such as '0750'" })
+  .transform((mode) => Number.parseInt(mode, 8));
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { K: 1, M: 1024, G: 1024 ** 2, T: 1024 ** 3 };
+const SIZE_HELP = 'must be a size such as 500M, 5G or 1024K, or a whole number of KiB';
+
+/** Quota sizes in KiB, the unit setquota(8) uses for block limits. */
+const size = z.union([z.number(), z.string()], { error: SIZE_HELP }).transform((value, ctx) => {
+  let kib: number | null = null;
+  if (typeof value === 'number') kib = value;
+  else {
+    const m = /^(\d+)\s*([KMGT])?$/i.exec(value.trim());
+    if (m !== null) kib = Number(m[1]) * (SIZE_UNITS[(m[2] ?? 'K').toUpperCase()] ?? 1);
+  }
+  if (kib === null || !Number.isSafeInteger(kib) || kib < 0) {
+    ctx.addIssue({ code: 'custom', message: SIZE_HELP });
+    return z.NEVER;
+  }
+  return kib;
+});
+
+function hardAtLeastSoft(quota: { readonly soft: number; readonly hard: number }, ctx: z.RefinementCtx): void {
+  if (quota.hard < quota.soft) {
+    ctx.addIssue({ code: 'custom', path: ['hard'], message: `hard limit (${quota.hard} KiB) is below the soft limit (${quota.soft} KiB)` });
+  }
+}
+
+const quota = z.strictObject({ soft: size, hard: size }).superRefine(hardAtLeastSoft);
+const mailQuota = z.strictObject({ soft: size, hard: size, path: absolutePath() }).superRefine(hardAtLeastSoft);
+
+const days = z.int().min(0).max(MAX_DAYS);
+
+/** Seed 002: D > P > 0 cannot be honoured (the account would be purged while still active). */
+function graceOrder(grace: { readonly deactivation: number; readonly deletion: number }, ctx: z.RefinementCtx): void {
+  if (grace.deletion > 0 && grace.deactivation > grace.deletion) {
+    ctx.addIssue({ code: 'custom', message: `deactivation grace (${grace.deactivation} days) exceeds deletion grace (${grace.deletion} days)` });
+  }
+}
+
+const typeGrace = z.strictObject({ deactivation: days.default(0), deletion: days.default(30) }).superRefine(graceOrder);
+const sourceGrace = z.strictObject({ deactivation: days, deletion: days }).superRefine(graceOrder);
+
+const requirement = z
+  .strictObject({
+    all: z.array(text).default(() => []),
+    some: z.array(text).default(() => []),
+  })
+  .prefault({});
+
+const eligibility = z.strictObject({ roles: requirement, classes: requirement, campuses: requirement, majors: requirement });
+
+const literalPassword = z.string().superRefine((field, ctx) => {
+  // An empty shadow password field lets anyone log in without a password.
+  if (field === '') ctx.addIssue({ code: 'custom', message: "must not be empty (use '*' or '!' to lock)" });
+  else if (field.includes(':') || CONTROL.test(field)) ctx.addIssue({ code: 'custom', message: "must not contain ':' or newlines" });
+});
+
+const auth = z.union([z.enum(['crypt', 'kerberos', 'locked']), z.strictObject({ literal: literalPassword })], {
+  error: "must be crypt, kerberos, locked or { literal: '*' }",
+});
+
+const relativePath = z.string().superRefine((p, ctx) => {
+  let message: string | null = null;
+  if (p === '') message = 'must not be empty';
+  else if (posix.isAbsolute(p)) message = `must be relative to the home directory, got "${p}"`;
+  else if (p.split('/').includes('..')) message = "must not contain '..'";
+  else if (CONTROL.test(p)) message = 'must not contain control characters or newlines';
+  if (message !== null) ctx.addIssue({ code: 'custom', message });
+});
+
+const skeletonEntry = z.strictObject({ from: absolutePath(), to: relativePath });
+
+/** Hooks run as argument arrays, never through a shell (DESIGN.md §7). */
+const argv = z
+  .array(z.string())
+  .min(1)
+  .superRefine((args, ctx) => {
+    const program = args[0];
+    if (program !== undefined && !posix.isAbsolute(program)) {
+      ctx.addIssue({ code: 'custom', path: [0], message: `the program must be an absolute path (hooks run without a shell or PATH), got "${program}"` });
+    }
+  });
+
+const typeHosts = z
+  .strictObject({
+    live: z.array(text).default(() => []),
+    login: z.array(text).default(() => []),
+  })
+  .superRefine((hosts, ctx) => {
+    hosts.login.forEach((host, i) => {
+      if (!hosts.live.includes(host)) {
+        ctx.addIssue({ code: 'custom', path: ['login', i], message: `${host} is a login host but not listed in live (accounts only log into hosts they live on)` });
+      }
+    });
+  });
+
+const dues = z
+  .number()
+  .min(0)
+  .refine((amount) => Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6, { error: 'must have at most 2 decimals (whole cents)' });
+
+const password = z.strictObject({
+  minLength: z.int().min(6).max(1024).default(10),
+  minClasses: z.int().min(1).max(4).default(3),
+  scheme: z.enum(['yescrypt', 'sha512crypt']).default('yescrypt'),
+});
+
+const accountType = z
+  .strictObject({
+    description: z.string().optional(),
+    portal: z.boolean().default(false),
+    eligibility: eligibility.prefault({}),
+    auth: auth.default('crypt'),
+    principal: principalTemplate.optional(),
+    shell: absolutePath({ passwdField: true }).default('/bin/bash'),
+    home: homeTemplate.default('/home/{username}'),
+    homeMode: homeMode.prefault('0750'),
+    homeOwner: z.enum(['user', 'root']).default('user'),
+    primaryGroup: z
+      .string()
+      .refine((group) => group === '{username}' || GROUP_NAME.test(group), { error: 'must be {username} (a user-private group) or a group name' })
+      .default('{username}'),
+    groups: z.array(groupName).default(() => []),
+    skeleton: z
+      .strictObject({
+        copy: z.array(skeletonEntry).default(() => []),
+        link: z.array(skeletonEntry).default(() => []),
+      })
+      .prefault({}),
+    quotas: z.strictObject({ home: quota.optional(), mail: mailQuota.optional(), elsewhere: quota.optional() }).prefault({}),
+    hooks: z
+      .strictObject({
+        onCreate: argv.optional(),
+        onEnsure: argv.optional(),
+        timeoutSeconds: z.int().min(1).max(86_400).default(30),
+      })
+      .prefault({}),
+    hosts: typeHosts.prefault({}),
+    dues: dues.default(0),
+    grace: typeGrace.prefault({}),
+    password: password.prefault({}),
+    emailRole: text.optional(),
+    emailDomain: z.string().regex(DOMAIN, { error: 'must be a domain name such as example.edu' }).optional(),
+  })
+  .superRefine((type, ctx) => {
+    if (type.auth === 'kerberos' && type.principal === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['principal'], message: 'is required when auth is kerberos, e.g. "{username}@EXAMPLE.ORG"' });
+    }
+    if (type.emailRole !== undefined && type.emailDomain === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['emailDomain'], message: 'is required when emailRole is set (the address is username@emailDomain)' });
+    }
+  })
+  .transform((type) => ({ ...type, duesCents: Math.round(type.dues * 100) }));
+
+const oneCharacter = z.string().refine((c) => [...c].length === 1 && c !== '"' && !CONTROL.test(c), { error: 'must be a single character other than " and newline' });
+
+const column = text;
+
+const source = z
+  .strictObject({
+    format: z.literal('csv').default('csv'),
+    delimiter: oneCharacter.default(','),
+    multiValueSeparator: z
+      .string()
+      .refine((s) => s !== '' && !CONTROL.test(s), { error: 'must be a non-empty string without newlines' })
+      .default(';'),
+    columns: z.strictObject({
+      id: column,
+      firstName: column,
+      lastName: column,
+      roles: column.optional(),
+      classes: column.optional(),
+      campus: column.optional(),
+      major: column.optional(),
+      email: column.optional(),
+      verification: z.record(z.string().regex(NAME, { error: 'must be an attribute name such as student_number' }), column).optional(),
+    }),
+    types: z.record(text, z.array(text)),
+    grace: sourceGrace.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.delimiter === s.multiValueSeparator) {
+      ctx.addIssue({ code: 'custom', path: ['multiValueSeparator'], message: `must differ from the delimiter "${s.delimiter}"` });
+    }
+  });
+
+const host = z.strictObject({
+  description: z.string().optional(),
+  // Each target validates its own section (DESIGN.md §9.8).
+  targets: z.record(text, z.unknown()).default(() => ({})),
+});
+
+const idRange = (what: string) =>
+  z
+    .strictObject({
+      min: z.int().min(1).max(MAX_ID).default(10_000),
+      max: z.int().min(1).max(MAX_ID).default(59_999),
+    })
+    .superRefine((range, ctx) => {
+      if (range.min > range.max) ctx.addIssue({ code: 'custom', message: `${what} range min (${range.min}) exceeds max (${range.max})` });
+    });
+
+const explicitGroup = z.strictObject({
+  name: groupName,
+  gid: z.int().min(0).max(MAX_ID).optional(),
+  description: z.string().optional(),
+});
+
+const typeName = z.string().regex(NAME, { error: 'must be a name: lower case letters, digits, _ and -, starting with a letter' });
+const sourceName = typeName.refine((name) => !BUILT_IN_SOURCES.includes(name), { error: `must not be ${BUILT_IN_SOURCES.join(' or ')}, which Roster uses itself` });
+const hostName = z.string().regex(HOST_NAME, { error: 'must be a host name: lower case letters, digits and -, starting with a letter' });
+
+const database = text.superRefine((url, ctx) => {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== 'postgres' && scheme !== 'postgresql') {
+    ctx.addIssue({ code: 'custom', message: `must be an SQLite file path or a postgres:// URL, not ${scheme}://` });
+  }
+});
+
+export const configSchema = z
+  .strictObject({
+    timeZone: timeZone.default(hostTimeZone),
+    database: database.default('roster.db'),
+    secrets: z.strictObject({ hmacKeyFile: text.default('roster.hmac-key') }).prefault({}),
+    uids: idRange('uid').prefault({}),
+    gids: idRange('gid').prefault({}),
+    usernames: z
+      .strictObject({
+        pattern: regexSource.default('^[a-z][a-z0-9-]{0,30}$'),
+        // Institutional ids (RATS step 6): never hand them out as usernames.
+        reserved: z.array(regexSource).default(() => ['^[a-z]{1,4}[0-9]+$']),
+        reservedNames: z.array(text).default(() => [...RESERVED_NAMES]),
+        allowDots: z.boolean().default(false),
+        suggestions: z.int().min(1).max(100).default(8),
+      })
+      .prefault({}),
+    freeze: z.strictObject({ keep: z.array(text).default(() => ['mail', 'portal']) }).prefault({}),
+    purge: z
+      .strictObject({
+        schedule: cron.default('50 4 * * *'),
+        archive: z.boolean().default(true),
+        archiveDir: absolutePath().default('/var/lib/roster/archive'),
+      })
+      .prefault({}),
+    breaker: z
+      .strictObject({
+        count: z.int().min(0).default(50),
+        percent: z.number().min(0).max(100).default(5),
+      })
+      .prefault({}),
+    billing: z
+      .strictObject({
+        schedule: cron.default('0 6 * * *'),
+        warnLeadDays: z.array(days).default(() => [60, 45]),
+        freezeLeadDays: days.default(30),
+        currency: z.string().regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code such as USD or EUR' }).default('USD'),
+      })
+      .superRefine((billing, ctx) => {
+        billing.warnLeadDays.forEach((lead, i) => {
+          if (lead <= billing.freezeLeadDays) {
+            ctx.addIssue({ code: 'custom', path: ['warnLeadDays', i], message: `a warning ${lead} days ahead would come after the freeze at ${billing.freezeLeadDays} days; warn leads must exceed freezeLeadDays` });
+          }
+        });
+      })
+      .prefault({}),
+    groups: z.array(explicitGroup).default(() => []),
+    hosts: z.record(hostName, host).default(() => ({})),
+    sources: z.record(sourceName, source).default(() => ({})),
+    types: z.record(typeName, accountType).refine((types) => Object.keys(types).length > 0, { error: 'declare at least one account type' }),
+  })
+  // Runs even when other parts failed, so one pass reports every problem.
+  .superRefine(crossReferences, { when: () => true });
+
+export type RosterConfig = DeepReadonly<z.output<typeof configSchema>>;
+export type AccountTypeConfig = RosterConfig['types'][string];
+export type SourceConfig = RosterConfig['sources'][string];
+export type HostConfig = RosterConfig['hosts'][string];
+
+type Loose = Readonly<Record<string, unknown>>;
+
+function asRecord(value: unknown): Loose {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Loose) : {};
+}
+
+function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function known(names: Loose): string {
+  const keys = Object.keys(names);
+  return keys.length === 0 ? 'none declared' : `declared: ${keys.join(', ')}`;
+}
+
+/**
+ * The value may be partly invalid here (it runs despite earlier issues), so
+ * it is read as unknown and only well-formed references are checked.
+ */
+function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
+  const root = asRecord(value);
+  const hosts = asRecord(root.hosts);
+  const types = asRecord(root.types);
+
+  for (const [name, type] of Object.entries(types)) {
+    const typeHosts = asRecord(asRecord(type).hosts);
+    for (const kind of ['live', 'login'] as const) {
+      asArray(typeHosts[kind]).forEach((h, i) => {
+        if (typeof h === 'string' && !Object.hasOwn(hosts, h)) {
+          ctx.addIssue({ code: 'custom', path: ['types', name, 'hosts', kind, i], message: `host "${h}" is not declared under hosts (${known(hosts)})` });
+        }
+      });
+    }
+  }
+
+  for (const [name, src] of Object.entries(asRecord(root.sources))) {
+    for (const [role, list] of Object.entries(asRecord(asRecord(src).types))) {
+      asArray(list).forEach((t, i) => {
+        if (typeof t === 'string' && !Object.hasOwn(types, t)) {
+          ctx.addIssue({ code: 'custom', path: ['sources', name, 'types', role, i], message: `account type "${t}" is not declared under types (${known(types)})` });
+        }
+      });
+    }
+  }
+
+  const gids = asRecord(root.gids);
+  const names = new Map<string, number>();
+  const gidOwners = new Map<number, string>();
+  asArray(root.groups).forEach((g, i) => {
+    const group = asRecord(g);
+    if (typeof group.name === 'string') {
+      const first = names.get(group.name);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['groups', i, 'name'], message: `group ${group.name} is already declared at groups[${first}]` });
+      else names.set(group.name, i);
+    }
+    const gid = group.gid;
+    if (typeof gid !== 'number' || !Number.isInteger(gid)) return;
+    const owner = gidOwners.get(gid);
+    if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['groups', i, 'gid'], message: `gid ${gid} is already used by group ${owner}` });
+    else gidOwners.set(gid, typeof group.name === 'string' ? group.name : `groups[${i}]`);
+    if (typeof gids.min === 'number' && typeof gids.max === 'number' && (gid < gids.min || gid > gids.max)) {
+      ctx.addIssue({ code: 'custom', path: ['groups', i, 'gid'], message: `gid ${gid} is outside the gids range ${gids.min}-${gids.max}` });
+    }
+  });
+}
