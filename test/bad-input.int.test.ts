@@ -48,7 +48,7 @@ describe('bad input gets a clear error, a non-zero exit and changes nothing', ()
     { name: 'non-ISO --now', args: ['account', 'freeze', 'ada', '--reason', 'admin', '--now', 'yesterday'], exit: 2, message: /--now "yesterday" is not an ISO 8601 time/ },
     { name: 'impossible --now', args: ['account', 'freeze', 'ada', '--reason', 'admin', '--now', '2026-02-30T10:00:00Z'], exit: 2, message: /not a valid date/ },
     { name: 'bad freeze reason', args: ['account', 'freeze', 'ada', '--reason', 'Bad Reason!'], exit: 65, message: /reason/ },
-    { name: 'bad amount', args: ['ledger', 'pay', 'P1', '-5'], exit: 2, message: /.*/ },
+    { name: 'negative amount', args: ['ledger', 'pay', 'P1', '-5'], exit: 65, message: /AMOUNT "-5" is not a positive amount/ },
     { name: 'amount with three decimals', args: ['ledger', 'pay', 'P1', '1.005'], exit: 65, message: /AMOUNT "1.005"/ },
     { name: 'bad e-mail', args: ['person', 'add', '--id', 'P9', '--first', 'X', '--last', 'Y', '--email', 'MEMBER=not-an-address'], exit: 65, message: /emails.MEMBER/ },
     { name: 'duplicate person', args: ['person', 'add', '--id', 'P1', '--first', 'X', '--last', 'Y'], exit: 1, message: /already exists/ },

@@ -13,7 +13,7 @@ const EACH = 500;
 async function race(configPath: string, databaseUrl: string): Promise<Array<{ username: string; uid: number }>> {
   const outputs = await Promise.all(
     Array.from({ length: WORKERS }, (_, w) =>
-      run(process.execPath, ['--import', 'tsx', WORKER, configPath, databaseUrl, String(w), String(EACH)], { maxBuffer: 16 * 1024 * 1024, cwd: resolve(import.meta.dirname, '..') }),
+      run(process.execPath, ['--import', 'tsx', WORKER, configPath, databaseUrl, String(w), String(EACH)], { maxBuffer: 16 * 1024 * 1024, cwd: resolve(import.meta.dirname, '..'), timeout: 540_000 }),
     ),
   );
   return outputs.flatMap((o) => JSON.parse(o.stdout) as Array<{ username: string; uid: number }>);

@@ -27,8 +27,8 @@ const ctx: AppContext = {
 const created: Array<{ username: string; uid: number }> = [];
 for (let i = 0; i < Number(countText); i++) {
   const id = `W${workerText}-${i}`;
-  // Every worker uses the same names, so they race for the same usernames too.
-  await addPerson(ctx, { id, firstName: 'Jamie', lastName: `Lee${i % 7}`, roles: ['MEMBER'] });
+  // Every worker uses the same names in the same order, so they race for the same usernames too.
+  await addPerson(ctx, { id, firstName: 'Jamie', lastName: `Lee${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`, roles: ['MEMBER'] });
   const a = await createAccount(ctx, { personId: id, type: 'member' });
   created.push({ username: a.username, uid: a.uid });
 }

@@ -84,7 +84,7 @@ hosts:
     description: member web sites
     targets: {}
 
-# Roster sources: people imported with \`roster sync <source> <file.csv>\`.
+# Roster sources: people imported with \`roster sync FILE.csv --source NAME\`.
 # Someone missing from a later import is retired with the grace periods below;
 # someone who reappears is reactivated with the same username and UID.
 sources:
