@@ -1,0 +1,129 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row shapes of the tables created by the migrations, identical on SQLite and
+ * PostgreSQL. Times are ISO 8601 UTC text (`2026-01-02T03:04:05.000Z`, which
+ * sorts as time), money is integer cents, lists and maps are JSON text and
+ * booleans are 0/1, so one set of queries serves both dialects.
+ */
+export interface RosterDatabase {
+  readonly people: PeopleTable;
+  readonly accounts: AccountsTable;
+  readonly holds: HoldsTable;
+  readonly reservations: ReservationsTable;
+  readonly counters: CountersTable;
+  readonly groups: GroupsTable;
+  readonly ledger: LedgerTable;
+  readonly notices: NoticesTable;
+  readonly audit: AuditTable;
+  readonly audit_head: AuditHeadTable;
+}
+
+export interface PeopleTable {
+  id: string;
+  source: string;
+  first_name: string;
+  last_name: string;
+  /** JSON array of strings. */
+  roles: string;
+  classes: string;
+  campuses: string;
+  majors: string;
+  /** JSON object of strings. */
+  emails: string;
+  verification: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AccountsTable {
+  id: Generated<number>;
+  person_id: string;
+  type: string;
+  username: string;
+  uid: number;
+  gid: number;
+  primary_group: string;
+  gecos: string;
+  shell: string;
+  home: string;
+  password_hash: string | null;
+  principal: string | null;
+  /** JSON array of group names. */
+  groups: string;
+  expires_at: string | null;
+  purge_at: string | null;
+  purged_at: string | null;
+  /** 0 or 1. */
+  pending: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HoldsTable {
+  account_id: number;
+  kind: string;
+  reason: string;
+  since: string;
+  note: string | null;
+  set_by: string;
+}
+
+export interface ReservationsTable {
+  username: string;
+  uid: number;
+  person_id: string;
+  created_at: string;
+}
+
+/** High-water marks (`uid`, `gid`): they only ever go up, so numbers are never reused. */
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface GroupsTable {
+  name: string;
+  gid: number;
+  description: string;
+  /** JSON array of usernames. */
+  members: string;
+  created_at: string;
+}
+
+export interface LedgerTable {
+  id: Generated<number>;
+  person_id: string;
+  at: string;
+  kind: string;
+  amount_cents: number;
+  note: string | null;
+}
+
+export interface NoticesTable {
+  person_id: string;
+  kind: string;
+  run_out_date: string;
+  at: string;
+}
+
+export interface AuditTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  /** Canonical JSON. */
+  before: string;
+  after: string;
+  result: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Exactly one row (id = 1): the last record's seq and hash, updated with every append. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { RosterDatabase } from './database-schema.js';
+import { openStore, type OpenStoreOptions } from './open-store.js';
+import type { Store } from './store.js';
+
+/**
+ * Test support: fresh stores on both dialects, so every store test runs on
+ * SQLite and PostgreSQL alike (DESIGN.md §6). Not used by Roster itself.
+ */
+
+/** Admin URL used to create and drop per-test databases. */
+export function postgresAdminUrl(): string {
+  return process.env.ROSTER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+export interface TestDatabase {
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** An empty PostgreSQL database with a unique name (`roster_test_<hex>`), and a way to drop it. */
+export async function createPostgresDatabase(): Promise<TestDatabase> {
+  const name = `roster_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(postgresAdminUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    // FORCE: a test that failed half-way may still hold connections.
+    drop: () => adminQuery(`drop database if exists ${name} with (force)`),
+  };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl() });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface OpenedTestStore {
+  readonly store: Store;
+  /** What was passed to openStore. */
+  readonly url: string;
+  /** A second, independent connection to the same database, for tampering and EXPLAIN. */
+  readonly raw: Kysely<RosterDatabase>;
+  /** Closes store and raw, and deletes the database. */
+  cleanup(): Promise<void>;
+}
+
+export interface StoreFactory {
+  readonly name: 'sqlite' | 'postgres';
+  open(options?: OpenStoreOptions): Promise<OpenedTestStore>;
+}
+
+const sqliteFactory: StoreFactory = {
+  name: 'sqlite',
+  async open(options = {}) {
+    const dir = await mkdtemp(join(tmpdir(), 'roster-store-'));
+    const url = join(dir, 'roster.db');
+    const store = await openStore(url, options);
+    const connection = new Database(url, { timeout: 15_000 });
+    const raw = new Kysely<RosterDatabase>({ dialect: new SqliteDialect({ database: connection }) });
+    return {
+      store,
+      url,
+      raw,
+      async cleanup() {
+        await store.close();
+        await raw.destroy();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const postgresFactory: StoreFactory = {
+  name: 'postgres',
+  async open(options = {}) {
+    const database = await createPostgresDatabase();
+    try {
+      const store = await openStore(database.url, options);
+      const raw = new Kysely<RosterDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+      return {
+        store,
+        url: database.url,
+        raw,
+        async cleanup() {
+          await store.close();
+          await raw.destroy();
+          await database.drop();
+        },
+      };
+    } catch (e) {
+      await database.drop();
+      throw e;
+    }
+  },
+};
+
+export const storeFactories: readonly StoreFactory[] = [sqliteFactory, postgresFactory];
