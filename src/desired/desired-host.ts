@@ -1,0 +1,82 @@
+import type { Hold } from '../domain/account.js';
+
+/**
+ * The desired state of one host (DESIGN.md §1): what every local target must
+ * make true. It is data, computed from the store by `projectHost`, and the
+ * only input of the targets' pure `plan` functions.
+ */
+export interface DesiredAccount {
+  readonly username: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly primaryGroup: string;
+  readonly gecos: string;
+  readonly home: string;
+  readonly shell: string;
+  readonly type: string;
+  readonly personId: string;
+  /**
+   * The shadow password field when the account is enabled: a crypt hash, a
+   * literal such as `*`, or `!` when no password is set. Targets that disable
+   * prepend `!` themselves (so unfreeze restores exactly this value).
+   */
+  readonly passwordField: string;
+  /** Holds in force now; empty means active. */
+  readonly holds: readonly Hold[];
+  /** True when any hold is in force (a freeze or `retired`). */
+  readonly disabled: boolean;
+  /** Days since 1970-01-01 of the expiry date in the configured zone, while a retirement is scheduled; null otherwise. */
+  readonly expiryDay: number | null;
+  /** Days since 1970-01-01 of the last password change (shadow field 3). */
+  readonly lastChangeDay: number;
+  /** Whether the account's type lets it log into this host (type.hosts.login). */
+  readonly canLogin: boolean;
+  /** Supplementary groups. */
+  readonly groups: readonly string[];
+  readonly homeMode: number;
+  readonly homeOwner: 'user' | 'root';
+  readonly skeleton: {
+    readonly copy: ReadonlyArray<{ readonly from: string; readonly to: string }>;
+    readonly link: ReadonlyArray<{ readonly from: string; readonly to: string }>;
+  };
+  /** Quotas in KiB. */
+  readonly quotas: {
+    readonly home?: { readonly soft: number; readonly hard: number } | undefined;
+    readonly mail?: { readonly soft: number; readonly hard: number; readonly path: string } | undefined;
+    readonly elsewhere?: { readonly soft: number; readonly hard: number } | undefined;
+  };
+  readonly hooks: {
+    readonly onCreate?: readonly string[] | undefined;
+    readonly onEnsure?: readonly string[] | undefined;
+    readonly timeoutSeconds: number;
+  };
+}
+
+export interface DesiredGroup {
+  readonly name: string;
+  readonly gid: number;
+  /** Supplementary members (usernames), sorted. */
+  readonly members: readonly string[];
+}
+
+/** A purged account that lived on this host: its entries and files must go (after the archive). */
+export interface RemovedAccount {
+  readonly username: string;
+  readonly uid: number;
+  readonly home: string;
+  readonly purgedAt: string;
+}
+
+export interface DesiredHost {
+  readonly host: string;
+  /** ISO 8601 UTC of the projection. */
+  readonly at: string;
+  readonly timeZone: string;
+  /** Services a freeze leaves usable (`freeze.keep`). */
+  readonly freezeKeep: readonly string[];
+  /** Accounts living on this host, by username order. */
+  readonly accounts: readonly DesiredAccount[];
+  /** Groups used on this host: user-private groups, declared groups and groups of its accounts. */
+  readonly groups: readonly DesiredGroup[];
+  readonly removed: readonly RemovedAccount[];
+}

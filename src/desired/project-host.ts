@@ -1,0 +1,88 @@
+import type { RosterConfig } from '../config/config-schema.js';
+import { effectiveHolds, type Account } from '../domain/account.js';
+import { calendarDate, daysSinceEpoch } from '../domain/zoned-time.js';
+import type { Queries } from '../store/store.js';
+import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from './desired-host.js';
+
+const PAGE = 2000;
+
+/**
+ * Projects the store onto one host: the accounts whose type lives there,
+ * with holds evaluated at `now` (so an expiry that has passed is already a
+ * disabled account), their groups, and the purged accounts whose entries
+ * must go. Pure apart from reading the store.
+ */
+export async function projectHost(q: Queries, config: RosterConfig, host: string, now: Date): Promise<DesiredHost> {
+  const accounts: DesiredAccount[] = [];
+  const removed: RemovedAccount[] = [];
+  const named = new Map<string, Set<string>>();
+  const tz = config.timeZone;
+  for (let afterId = 0; ; ) {
+    const page = await q.listAccounts({ afterId, limit: PAGE, includePurged: true });
+    for (const a of page) {
+      const type = config.types[a.type];
+      if (type === undefined || !type.hosts.live.includes(host)) continue;
+      if (a.purgedAt !== null) {
+        removed.push({ username: a.username, uid: a.uid, home: a.home, purgedAt: a.purgedAt });
+        continue;
+      }
+      accounts.push(desiredAccount(a, type, host, now, tz));
+      for (const g of a.groups) {
+        const members = named.get(g) ?? new Set<string>();
+        members.add(a.username);
+        named.set(g, members);
+      }
+      if (a.primaryGroup !== a.username && !named.has(a.primaryGroup)) named.set(a.primaryGroup, new Set());
+    }
+    const last = page.at(-1);
+    if (last === undefined) break;
+    afterId = last.id;
+  }
+  const groups: DesiredGroup[] = [];
+  for (const a of accounts) {
+    if (a.primaryGroup === a.username) groups.push({ name: a.username, gid: a.gid, members: [] });
+  }
+  const living = new Set(accounts.map((a) => a.username));
+  for (const [name, members] of named) {
+    const g = await q.getGroup(name);
+    if (g === undefined) continue;
+    for (const m of g.members) if (living.has(m)) members.add(m);
+    groups.push({ name, gid: g.gid, members: [...members].sort() });
+  }
+  accounts.sort((a, b) => (a.username < b.username ? -1 : 1));
+  groups.sort((a, b) => (a.name < b.name ? -1 : 1));
+  removed.sort((a, b) => (a.username < b.username ? -1 : 1));
+  return { host, at: now.toISOString(), timeZone: tz, freezeKeep: config.freeze.keep, accounts, groups, removed };
+}
+
+type AccountType = RosterConfig['types'][string];
+
+function desiredAccount(a: Account, type: AccountType, host: string, now: Date, tz: string): DesiredAccount {
+  const holds = effectiveHolds(a, now);
+  const auth = type.auth;
+  const passwordField = a.passwordHash ?? (auth === 'kerberos' ? '*' : '!');
+  const day = (iso: string): number => daysSinceEpoch(calendarDate(new Date(iso), tz));
+  return {
+    username: a.username,
+    uid: a.uid,
+    gid: a.gid,
+    primaryGroup: a.primaryGroup,
+    gecos: a.gecos,
+    home: a.home,
+    shell: a.shell,
+    type: a.type,
+    personId: a.personId,
+    passwordField,
+    holds,
+    disabled: holds.length > 0,
+    expiryDay: a.expiresAt === null ? null : day(a.expiresAt),
+    lastChangeDay: day(a.createdAt),
+    canLogin: type.hosts.login.includes(host),
+    groups: [...a.groups].sort(),
+    homeMode: type.homeMode,
+    homeOwner: type.homeOwner,
+    skeleton: type.skeleton,
+    quotas: type.quotas,
+    hooks: type.hooks,
+  };
+}

@@ -1,0 +1,57 @@
+import type * as z from 'zod';
+import type { Clock } from '../domain/clock.js';
+import type { DesiredHost } from '../desired/desired-host.js';
+
+export interface TargetLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** What a target may touch: everything under `root` (like `useradd -R`), nothing else. */
+export interface TargetContext {
+  /** Absolute root prefix; `/` on a real host. */
+  readonly root: string;
+  readonly host: string;
+  readonly clock: Clock;
+  readonly log: TargetLog;
+}
+
+/**
+ * One step of a plan: data that can be printed, checked and applied
+ * (DESIGN.md §9.3). `data` is private to the target that made it.
+ */
+export interface Change {
+  readonly target: string;
+  /** e.g. `create`, `update`, `delete`, `lock`, `archive`, `kill`, `run-hook`. */
+  readonly action: string;
+  /** What it is about: `user:alice`, `group:students`, `file:/etc/security/limits.d/roster.conf`. */
+  readonly subject: string;
+  /** One line for people. */
+  readonly summary: string;
+  /** True for changes that remove or retire something (for the circuit breaker). */
+  readonly destructive: boolean;
+  readonly data?: unknown;
+}
+
+export interface ChangeResult {
+  readonly change: Change;
+  readonly ok: boolean;
+  readonly error?: string;
+  /** Captured output (hooks) or what was done (killed PIDs …). */
+  readonly detail?: unknown;
+}
+
+/**
+ * A target turns the desired state into reality (DESIGN.md §1): `observe`
+ * reads the system, `plan` is pure, `apply` is the only side effect and is
+ * idempotent. Each target brings its own config schema (§9.8); the core
+ * never switches on a target's kind.
+ */
+export interface Target<Config = unknown, Observed = unknown> {
+  readonly name: string;
+  readonly configSchema: z.ZodType<Config>;
+  observe(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<Observed>;
+  plan(desired: DesiredHost, observed: Observed, config: Config): readonly Change[];
+  /** Applies changes made by this target's `plan`; one result per change, never throws half-way. */
+  apply(ctx: TargetContext, config: Config, changes: readonly Change[], desired: DesiredHost): Promise<readonly ChangeResult[]>;
+}
