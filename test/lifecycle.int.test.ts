@@ -165,3 +165,37 @@ describe('purge boundary in the configured time zone (seed 002, Europe/Berlin)',
     expect(again.candidates).toEqual([]);
   });
 });
+
+describe('audit verify against a head kept outside the database', () => {
+  let sb: RosterSandbox;
+  beforeAll(async () => {
+    sb = await rosterSandbox();
+  });
+  afterAll(async () => sb.cleanup());
+
+  it('detects an edited record, and a truncation that also rewrote the head, with --expect-head', async () => {
+    for (const [id, name] of [['T1', 'tina'], ['T2', 'theo'], ['T3', 'tara']] as const) await createMember(sb, id, name);
+    const v = await sb.json<{ ok: boolean; head: { seq: number; hash: string } }>(['audit', 'verify']);
+    expect(v.ok).toBe(true);
+    const anchor = `${v.head.seq}:${v.head.hash}`;
+    const db = new Database(join(sb.dir, 'roster.db'));
+    // Truncate the last two records and make the head agree, as an intruder would.
+    const keep = db.prepare('select seq, hash from audit where seq = ?').get(v.head.seq - 2) as { seq: number; hash: string };
+    db.prepare('delete from audit where seq > ?').run(keep.seq);
+    db.prepare('update audit_head set seq = ?, hash = ?').run(keep.seq, keep.hash);
+    db.close();
+    const selfConsistent = await sb.run(['audit', 'verify']);
+    expect(selfConsistent.code).toBe(0);
+    const anchored = await sb.run(['audit', 'verify', '--expect-head', anchor]);
+    expect(anchored.code).toBe(1);
+    expect(anchored.stdout).toMatch(/truncated/);
+
+    const db2 = new Database(join(sb.dir, 'roster.db'));
+    db2.prepare("update audit set actor = 'someone-else' where seq = 2").run();
+    db2.close();
+    const edited = await sb.run(['audit', 'verify', '--json']);
+    expect(edited.code).toBe(1);
+    const report = JSON.parse(edited.stdout) as { ok: boolean; problems: Array<{ seq: number; kind: string }> };
+    expect(report.problems).toContainEqual(expect.objectContaining({ seq: 2, kind: 'edited' }));
+  });
+});
