@@ -1,6 +1,4 @@
 import { parseDatabaseUrl } from './database-url.js';
-import { openPostgresStore } from './postgres-store.js';
-import { openSqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
 export interface OpenStoreOptions {
@@ -22,5 +20,7 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 15_000;
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const location = parseDatabaseUrl(url);
-  return location.dialect === 'postgres' ? openPostgresStore(location.url, { busyTimeoutMs }) : openSqliteStore(location.path, { busyTimeoutMs });
+  // Load only the driver in use: every CLI start pays for what it imports.
+  if (location.dialect === 'postgres') return (await import('./postgres-store.js')).openPostgresStore(location.url, { busyTimeoutMs });
+  return (await import('./sqlite-store.js')).openSqliteStore(location.path, { busyTimeoutMs });
 }
