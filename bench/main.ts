@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AppContext } from '../src/app/app-context.js';
-import { createAccount } from '../src/app/accounts.js';
-import { addPerson } from '../src/app/people.js';
+import { createAccounts } from '../src/app/accounts.js';
+import { buildPerson } from '../src/app/person-input.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { exampleConfig } from '../src/config/example-config.js';
 import { fixedClock } from '../src/domain/clock.js';
@@ -52,15 +52,16 @@ async function benchCreate(dir: string): Promise<void> {
   const file = join(dir, 'create.db');
   const store = await openStore(file);
   const ctx = contextFor(store, config);
-  for (let i = 0; i < ACCOUNTS; i++) {
-    await addPerson(ctx, { id: `P${i}`, firstName: 'Bench', lastName: `Person${i}`, roles: ['MEMBER'] });
-  }
+  // People arrive in one transaction (what a roster import does); the figure is account creation.
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < ACCOUNTS; i++) await tx.putPerson(buildPerson({ id: `P${i}`, firstName: 'Bench', lastName: `Person${i}`, roles: ['MEMBER'] }, ctx.hmacKey, '2026-11-23T12:00:00.000Z'));
+  });
   const start = process.hrtime.bigint();
-  for (let i = 0; i < ACCOUNTS; i++) {
-    await createAccount(ctx, { personId: `P${i}`, type: 'member', username: `u${i}x` });
-  }
+  const results = await createAccounts(ctx, Array.from({ length: ACCOUNTS }, (_, i) => ({ personId: `P${i}`, type: 'member', username: `u${i}x` })));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  report(`create ${ACCOUNTS.toLocaleString('en')} accounts (own transaction + audit record each, no hashing)`, seconds * (100_000 / ACCOUNTS), 20);
+  const failed = results.filter((r) => !r.ok).length;
+  if (failed > 0) throw new Error(`${failed} creations failed`);
+  report(`create ${ACCOUNTS.toLocaleString('en')} accounts (batches of 500, one audit record each, no hashing)`, seconds * (100_000 / ACCOUNTS), 20);
   process.stdout.write(`  rate: ${Math.round(ACCOUNTS / seconds).toLocaleString('en')} accounts/s\n`);
 
   const vStart = process.hrtime.bigint();

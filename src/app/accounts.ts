@@ -61,70 +61,123 @@ export async function createAccount(ctx: AppContext, input: CreateAccountInput, 
   // Hash outside the transaction: yescrypt takes tens of milliseconds and
   // must not hold the database's write lock.
   const passwordHash = await passwordFieldFor(ctx, type, input);
-  return mutate(ctx, options, async (tx) => {
-    const person = await requirePerson(tx, input.personId);
-    const now = ctx.clock.now().toISOString();
-    if (input.skipEligibility !== true) {
-      const verdict = checkEligibility(person, type.eligibility);
-      if (!verdict.eligible) {
-        throw new RosterError('not_eligible', `${person.id} is not eligible for a ${input.type} account: ${describeRefusal(verdict.unmet)}`);
+  return mutate(ctx, options, (tx) => createInTransaction(tx, ctx, type, input, passwordHash));
+}
+
+export type CreateResult = { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly input: CreateAccountInput; readonly code: string; readonly error: string };
+
+/**
+ * Creates many accounts with the same rules as `createAccount`, committing
+ * `batchSize` per transaction (an import of 100,000 rows must not pay one
+ * commit each). Each item runs in a savepoint, so a refused item is reported
+ * and the others go on (DESIGN.md §9.4).
+ */
+export async function createAccounts(
+  ctx: AppContext,
+  inputs: readonly CreateAccountInput[],
+  options: MutationOptions & { readonly batchSize?: number } = {},
+): Promise<CreateResult[]> {
+  const results: CreateResult[] = [];
+  const batchSize = options.batchSize ?? 500;
+  const refuse = (input: CreateAccountInput, e: unknown): CreateResult => ({
+    ok: false,
+    input: { ...input, password: undefined },
+    code: e instanceof RosterError ? e.code : 'internal',
+    error: e instanceof Error ? e.message : String(e),
+  });
+  for (let i = 0; i < inputs.length; i += batchSize) {
+    const prepared: Array<{ input: CreateAccountInput; type: AccountType; hash: string | null } | CreateResult> = [];
+    for (const input of inputs.slice(i, i + batchSize)) {
+      try {
+        const type = requireType(ctx.config, input.type);
+        prepared.push({ input, type, hash: await passwordFieldFor(ctx, type, input) });
+      } catch (e) {
+        prepared.push(refuse(input, e));
       }
     }
-    const mine = await tx.listAccounts({ personId: person.id, type: input.type, includePurged: true });
-    const live = mine.find((a) => a.purgedAt === null);
-    if (live !== undefined) {
-      throw new RosterError('conflict', `${person.id} already has a ${input.type} account: ${live.username}`);
-    }
-    const username = await chooseUsername(tx, ctx, person, input.username);
-    const tombstone = await tx.getAccount(username);
-    if (tombstone !== undefined && (tombstone.purgedAt === null || tombstone.personId !== person.id)) {
-      throw new RosterError('conflict', `username ${username} is already in use`);
-    }
-    const uid = await tx.allocateUid(username, person.id, ctx.config.uids, now);
-    const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, username, uid);
-    for (const g of type.groups) await ensureGroup(tx, ctx, g);
-    const gecos = `${person.firstName} ${person.lastName}`;
-    const gecosIssue = gecosProblem(gecos);
-    if (gecosIssue !== null) throw new RosterError('bad_input', `GECOS for ${person.id} ${gecosIssue}`, [{ where: 'gecos', message: gecosIssue }]);
-    const fields: NewAccount = {
-      personId: person.id,
-      type: input.type,
-      username,
-      uid,
-      gid,
-      primaryGroup,
-      gecos,
-      shell: type.shell,
-      home: homeFor(type.home, username),
-      passwordHash,
-      principal: type.principal === undefined ? null : type.principal.replaceAll('{username}', username),
-      groups: [...type.groups],
-      expiresAt: null,
-      purgeAt: null,
-      purgedAt: null,
-      pending: input.pending === true,
-      createdAt: now,
-      updatedAt: now,
-    };
-    let account: Account;
-    if (tombstone !== undefined) {
-      // A returning person: the tombstone keeps username and UID reserved (RATS internals 1).
-      for (const h of tombstone.holds) await tx.removeHold(tombstone.id, h.kind, h.reason);
-      const { createdAt: _created, ...revived } = fields;
-      await tx.updateAccount(tombstone.id, revived);
-      account = { ...tombstone, ...fields, id: tombstone.id, holds: [], createdAt: tombstone.createdAt };
-    } else {
-      account = await tx.insertAccount(fields);
-    }
-    await setRoleEmail(tx, ctx, type, person, username);
-    await audit(tx, ctx, {
-      action: 'account.create',
-      target: `account:${username}`,
-      before: null,
-      after: { ...accountSummary(account), skipEligibility: input.skipEligibility === true },
+    const batch = await mutate(ctx, options, async (tx) => {
+      const out: CreateResult[] = [];
+      for (const item of prepared) {
+        if ('ok' in item) {
+          out.push(item);
+          continue;
+        }
+        try {
+          out.push({ ok: true, account: await tx.savepoint(() => createInTransaction(tx, ctx, item.type, item.input, item.hash)) });
+        } catch (e) {
+          out.push(refuse(item.input, e));
+        }
+      }
+      return out;
     });
-    return account;
+    results.push(...batch);
+  }
+  return results;
+}
+
+async function createInTransaction(tx: Queries, ctx: AppContext, type: AccountType, input: CreateAccountInput, passwordHash: string | null): Promise<Account> {
+  const person = await requirePerson(tx, input.personId);
+  const now = ctx.clock.now().toISOString();
+  if (input.skipEligibility !== true) {
+    const verdict = checkEligibility(person, type.eligibility);
+    if (!verdict.eligible) {
+      throw new RosterError('not_eligible', `${person.id} is not eligible for a ${input.type} account: ${describeRefusal(verdict.unmet)}`);
+    }
+  }
+  const mine = await tx.listAccounts({ personId: person.id, type: input.type, includePurged: true });
+  const live = mine.find((a) => a.purgedAt === null);
+  if (live !== undefined) {
+    throw new RosterError('conflict', `${person.id} already has a ${input.type} account: ${live.username}`);
+  }
+  const username = await chooseUsername(tx, ctx, person, input.username);
+  const tombstone = await tx.getAccount(username);
+  if (tombstone !== undefined && (tombstone.purgedAt === null || tombstone.personId !== person.id)) {
+    throw new RosterError('conflict', `username ${username} is already in use`);
+  }
+  const uid = await tx.allocateUid(username, person.id, ctx.config.uids, now);
+  const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, username, uid);
+  for (const g of type.groups) await ensureGroup(tx, ctx, g);
+  const gecos = `${person.firstName} ${person.lastName}`;
+  const gecosIssue = gecosProblem(gecos);
+  if (gecosIssue !== null) throw new RosterError('bad_input', `GECOS for ${person.id} ${gecosIssue}`, [{ where: 'gecos', message: gecosIssue }]);
+  const fields: NewAccount = {
+    personId: person.id,
+    type: input.type,
+    username,
+    uid,
+    gid,
+    primaryGroup,
+    gecos,
+    shell: type.shell,
+    home: homeFor(type.home, username),
+    passwordHash,
+    principal: type.principal === undefined ? null : type.principal.replaceAll('{username}', username),
+    groups: [...type.groups],
+    expiresAt: null,
+    purgeAt: null,
+    purgedAt: null,
+    pending: input.pending === true,
+    createdAt: now,
+    updatedAt: now,
+  };
+  let account: Account;
+  if (tombstone !== undefined) {
+    // A returning person: the tombstone keeps username and UID reserved (RATS internals 1).
+    for (const h of tombstone.holds) await tx.removeHold(tombstone.id, h.kind, h.reason);
+    const { createdAt: _created, ...revived } = fields;
+    await tx.updateAccount(tombstone.id, revived);
+    account = { ...tombstone, ...fields, id: tombstone.id, holds: [], createdAt: tombstone.createdAt };
+  } else {
+    account = await tx.insertAccount(fields);
+  }
+  await setRoleEmail(tx, ctx, type, person, username);
+  await audit(tx, ctx, {
+    action: 'account.create',
+    target: `account:${username}`,
+    before: null,
+    after: { ...accountSummary(account), skipEligibility: input.skipEligibility === true },
   });
+  return account;
 }
 
 async function chooseUsername(tx: Queries, ctx: AppContext, person: Person, wanted: string | undefined): Promise<string> {

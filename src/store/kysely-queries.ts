@@ -37,6 +37,24 @@ export class KyselyQueries implements Queries {
     this.#writable = options.writable;
   }
 
+  #savepoints = 0;
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    this.#mustWrite('savepoint');
+    const name = `roster_sp${++this.#savepoints}`;
+    await sql.raw(`savepoint ${name}`).execute(this.#db);
+    try {
+      const result = await fn();
+      await sql.raw(`release savepoint ${name}`).execute(this.#db);
+      return result;
+    } catch (e) {
+      // PostgreSQL keeps the transaction usable after ROLLBACK TO; the release drops the savepoint itself.
+      await sql.raw(`rollback to savepoint ${name}`).execute(this.#db);
+      await sql.raw(`release savepoint ${name}`).execute(this.#db);
+      throw e;
+    }
+  }
+
   // ---------------------------------------------------------------- people
 
   async getPerson(id: string): Promise<Person | undefined> {

@@ -76,6 +76,13 @@ export interface AuditRecord extends AuditEntry {
 }
 
 export interface Queries {
+  /**
+   * Runs `fn` in a savepoint of the current write transaction: a throw undoes
+   * only `fn`'s writes and is re-thrown, so a batch can report per-item
+   * results and commit the rest (DESIGN.md §9.4).
+   */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+
   // people
   getPerson(id: string): Promise<Person | undefined>;
   /** Insert or replace by id. */
