@@ -15,6 +15,10 @@ import { exampleConfig } from '../src/config/example-config.js';
 import { fixedClock } from '../src/domain/clock.js';
 import { openStore } from '../src/store/open-store.js';
 import { verifyAudit } from '../src/store/verify-audit.js';
+import { benchHomes } from './homes-bench.js';
+import { benchServer } from './server-bench.js';
+import { benchSync } from './sync-bench.js';
+import { benchUnix } from './unix-bench.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
@@ -119,11 +123,28 @@ async function benchPurgeSelect(dir: string): Promise<void> {
   process.stdout.write(`  query plan: ${rowsPlan.map((r) => r.detail).join(' | ')}\n`);
 }
 
+/** Roster sync (bench/sync-bench.ts): times against their targets, and peak memory of each run. */
+async function benchSyncFigures(dir: string): Promise<void> {
+  for (const f of await benchSync(dir)) {
+    if (f.targetSeconds === null) {
+      rows.push({ what: f.what, figure: `${f.seconds.toFixed(2)} s`, target: 'reported', ratio: NaN });
+      process.stdout.write(`${f.what}: ${f.seconds.toFixed(2)} s (reported)\n`);
+    } else {
+      report(f.what, f.seconds, f.targetSeconds);
+    }
+    process.stdout.write(`  peak RSS ${f.peakRssMiB.toFixed(0)} MiB; ${f.summary}\n`);
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'roster-bench-'));
 try {
   process.stdout.write(`Roster benchmarks on SQLite (${new Date().toISOString()}, node ${process.version})\nbaseline: the targets of the core issue\n\n`);
   await benchCreate(dir);
   await benchPurgeSelect(dir);
+  await benchSyncFigures(dir);
+  await benchHomes(dir, report);
+  await benchUnix(dir, report);
+  await benchServer(dir, report);
   process.stdout.write(`\n${rows.filter((r) => !Number.isNaN(r.ratio)).every((r) => r.ratio <= 1) ? 'all targets met' : 'SOME TARGETS MISSED'}\n`);
 } finally {
   await rm(dir, { recursive: true, force: true });

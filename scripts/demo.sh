@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm start`: a short tour of Roster on the embedded SQLite store in
+# `npm run demo`: a short tour of Roster on the embedded SQLite store in
 # ./.roster-demo (kept between runs; delete the folder to start over).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

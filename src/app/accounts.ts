@@ -7,7 +7,7 @@ import { gecosProblem } from '../domain/gecos.js';
 import { checkPassword } from '../domain/password-policy.js';
 import type { Person } from '../domain/person.js';
 import { usernameCandidates, validateUsername } from '../domain/usernames.js';
-import type { NewAccount, Queries } from '../store/store.js';
+import type { NewAccount, Queries, Reservation } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { ensureGroup } from './groups.js';
@@ -119,10 +119,8 @@ async function createInTransaction(tx: Queries, ctx: AppContext, type: AccountTy
   const person = await requirePerson(tx, input.personId);
   const now = ctx.clock.now().toISOString();
   if (input.skipEligibility !== true) {
-    const verdict = checkEligibility(person, type.eligibility);
-    if (!verdict.eligible) {
-      throw new RosterError('not_eligible', `${person.id} is not eligible for a ${input.type} account: ${describeRefusal(verdict.unmet)}`);
-    }
+    const refusal = eligibilityRefusal(person, input.type, type);
+    if (refusal !== null) throw refusal;
   }
   const mine = await tx.listAccounts({ personId: person.id, type: input.type, includePurged: true });
   const live = mine.find((a) => a.purgedAt === null);
@@ -136,41 +134,13 @@ async function createInTransaction(tx: Queries, ctx: AppContext, type: AccountTy
   }
   const uid = await tx.allocateUid(username, person.id, ctx.config.uids, now);
   const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, username, uid);
+  const fields = newAccountFields({ person, typeName: input.type, type, username, uid, gid, primaryGroup, passwordHash, pending: input.pending === true, now });
+  const account = tombstone !== undefined ? await reviveTombstone(tx, tombstone, fields) : await tx.insertAccount(fields);
+  // After the insert: a new group's GID must skip the user-private GID just
+  // chosen, which allocateGid only sees once the account row exists.
   for (const g of type.groups) await ensureGroup(tx, ctx, g);
-  const gecos = `${person.firstName} ${person.lastName}`;
-  const gecosIssue = gecosProblem(gecos);
-  if (gecosIssue !== null) throw new RosterError('bad_input', `GECOS for ${person.id} ${gecosIssue}`, [{ where: 'gecos', message: gecosIssue }]);
-  const fields: NewAccount = {
-    personId: person.id,
-    type: input.type,
-    username,
-    uid,
-    gid,
-    primaryGroup,
-    gecos,
-    shell: type.shell,
-    home: homeFor(type.home, username),
-    passwordHash,
-    principal: type.principal === undefined ? null : type.principal.replaceAll('{username}', username),
-    groups: [...type.groups],
-    expiresAt: null,
-    purgeAt: null,
-    purgedAt: null,
-    pending: input.pending === true,
-    createdAt: now,
-    updatedAt: now,
-  };
-  let account: Account;
-  if (tombstone !== undefined) {
-    // A returning person: the tombstone keeps username and UID reserved (RATS internals 1).
-    for (const h of tombstone.holds) await tx.removeHold(tombstone.id, h.kind, h.reason);
-    const { createdAt: _created, ...revived } = fields;
-    await tx.updateAccount(tombstone.id, revived);
-    account = { ...tombstone, ...fields, id: tombstone.id, holds: [], createdAt: tombstone.createdAt };
-  } else {
-    account = await tx.insertAccount(fields);
-  }
-  await setRoleEmail(tx, ctx, type, person, username);
+  const emails = roleEmails(type, person, username);
+  if (emails !== null) await tx.putPerson({ ...person, emails, updatedAt: now });
   await audit(tx, ctx, {
     action: 'account.create',
     target: `account:${username}`,
@@ -180,14 +150,81 @@ async function createInTransaction(tx: Queries, ctx: AppContext, type: AccountTy
   return account;
 }
 
+/** Null when `person` may have a `typeName` account, else the refusal listing every unmet requirement (RATS steps 2-5). */
+export function eligibilityRefusal(person: Person, typeName: string, type: AccountType): RosterError | null {
+  const verdict = checkEligibility(person, type.eligibility);
+  if (verdict.eligible) return null;
+  return new RosterError('not_eligible', `${person.id} is not eligible for a ${typeName} account: ${describeRefusal(verdict.unmet)}`);
+}
+
+export interface NewAccountInput {
+  readonly person: Person;
+  readonly typeName: string;
+  readonly type: AccountType;
+  readonly username: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly primaryGroup: string;
+  readonly passwordHash: string | null;
+  readonly pending: boolean;
+  readonly now: string;
+}
+
+/** The stored fields of a new account of `type`: GECOS from the names (checked), home and principal from the templates. */
+export function newAccountFields(input: NewAccountInput): NewAccount {
+  const { person, type, username, now } = input;
+  const gecos = `${person.firstName} ${person.lastName}`;
+  const gecosIssue = gecosProblem(gecos);
+  if (gecosIssue !== null) throw new RosterError('bad_input', `GECOS for ${person.id} ${gecosIssue}`, [{ where: 'gecos', message: gecosIssue }]);
+  return {
+    personId: person.id,
+    type: input.typeName,
+    username,
+    uid: input.uid,
+    gid: input.gid,
+    primaryGroup: input.primaryGroup,
+    gecos,
+    shell: type.shell,
+    home: homeFor(type.home, username),
+    passwordHash: input.passwordHash,
+    principal: type.principal === undefined ? null : type.principal.replaceAll('{username}', username),
+    groups: [...type.groups],
+    expiresAt: null,
+    purgeAt: null,
+    purgedAt: null,
+    pending: input.pending,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** A returning person: the tombstone keeps username and UID reserved (RATS internals 1); it comes back with the new fields and no holds. */
+export async function reviveTombstone(tx: Queries, tombstone: Account, fields: NewAccount): Promise<Account> {
+  for (const h of tombstone.holds) await tx.removeHold(tombstone.id, h.kind, h.reason);
+  const { createdAt: _created, ...revived } = fields;
+  await tx.updateAccount(tombstone.id, revived);
+  return { ...tombstone, ...fields, id: tombstone.id, holds: [], createdAt: tombstone.createdAt };
+}
+
+/**
+ * RATS step 6: a person who already has a name keeps it. The first of the
+ * person's reservations (in UID order) not held by a live account, if any.
+ */
+export function reservedNameToReuse(reservations: readonly Reservation[], holderOf: (username: string) => Account | undefined): string | undefined {
+  for (const r of reservations) {
+    const holder = holderOf(r.username);
+    if (holder === undefined || holder.purgedAt !== null) return r.username;
+  }
+  return undefined;
+}
+
 async function chooseUsername(tx: Queries, ctx: AppContext, person: Person, wanted: string | undefined): Promise<string> {
   const reservations = await tx.reservationsOfPerson(person.id);
   if (wanted === undefined) {
-    // A person who already has a name keeps it (RATS step 6).
-    for (const r of reservations) {
-      const holder = await tx.getAccount(r.username);
-      if (holder === undefined || holder.purgedAt !== null) return r.username;
-    }
+    const holders = new Map<string, Account | undefined>();
+    for (const r of reservations) holders.set(r.username, await tx.getAccount(r.username));
+    const reserved = reservedNameToReuse(reservations, (name) => holders.get(name));
+    if (reserved !== undefined) return reserved;
     const [first] = await freeCandidates(tx, person, ctx.config, 1);
     if (first === undefined) throw new RosterError('conflict', `no free username could be derived for ${person.id}; pass --username`);
     return first;
@@ -201,11 +238,21 @@ async function chooseUsername(tx: Queries, ctx: AppContext, person: Person, want
   return wanted;
 }
 
-async function primaryGroupFor(tx: Queries, ctx: AppContext, type: AccountType, username: string, uid: number): Promise<{ primaryGroup: string; gid: number }> {
+/**
+ * The primary group: a user-private group with GID = UID when no group holds
+ * that GID, as useradd does, or the type's named group. `gidInUse` lets a
+ * batch answer from groups it has already loaded.
+ */
+export async function primaryGroupFor(
+  tx: Queries,
+  ctx: AppContext,
+  type: AccountType,
+  username: string,
+  uid: number,
+  gidInUse: (gid: number) => Promise<boolean> = async (gid) => (await tx.getGroupByGid(gid)) !== undefined,
+): Promise<{ primaryGroup: string; gid: number }> {
   if (type.primaryGroup === '{username}') {
-    // User-private group: GID = UID when no group holds that GID, as useradd does.
-    const clash = await tx.getGroupByGid(uid);
-    const gid = clash === undefined ? uid : await tx.allocateGid(ctx.config.gids);
+    const gid = (await gidInUse(uid)) ? await tx.allocateGid(ctx.config.gids) : uid;
     return { primaryGroup: username, gid };
   }
   const group = await ensureGroup(tx, ctx, type.primaryGroup);
@@ -220,7 +267,7 @@ function homeFor(template: string, username: string): string {
   return home;
 }
 
-async function passwordFieldFor(ctx: AppContext, type: AccountType, input: CreateAccountInput): Promise<string | null> {
+export async function passwordFieldFor(ctx: AppContext, type: AccountType, input: CreateAccountInput): Promise<string | null> {
   const auth = type.auth;
   if (typeof auth === 'object') return auth.literal;
   if (auth !== 'crypt') {
@@ -243,11 +290,11 @@ export function hashChecked(ctx: AppContext, type: AccountType, password: string
   return ctx.hasher.hash(password, type.password.scheme);
 }
 
-/** RATS step 17: set the role's address if the person has none for that role. */
-async function setRoleEmail(tx: Queries, ctx: AppContext, type: AccountType, person: Person, username: string): Promise<void> {
-  if (type.emailRole === undefined || type.emailDomain === undefined) return;
-  if (person.emails[type.emailRole] !== undefined) return;
-  await tx.putPerson({ ...person, emails: { ...person.emails, [type.emailRole]: `${username}@${type.emailDomain}` }, updatedAt: ctx.clock.now().toISOString() });
+/** RATS step 17: the person's e-mails with the role's address set, when the type has one and the person has none for that role; else null. */
+export function roleEmails(type: AccountType, person: Person, username: string): Person['emails'] | null {
+  if (type.emailRole === undefined || type.emailDomain === undefined) return null;
+  if (person.emails[type.emailRole] !== undefined) return null;
+  return { ...person.emails, [type.emailRole]: `${username}@${type.emailDomain}` };
 }
 
 export interface ModifyAccountInput {

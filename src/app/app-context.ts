@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import type { RosterConfig } from '../config/config-schema.js';
-import type { Store } from '../store/store.js';
+import type { Queries, Store } from '../store/store.js';
 
 /** Hashes passwords with the host's crypt(3); the domain never sees the implementation. */
 export interface PasswordHasher {
@@ -30,4 +30,11 @@ export interface AppContext {
 
 export interface MutationOptions {
   readonly dryRun?: boolean;
+  /**
+   * Run inside this transaction instead of a new one, so that a caller can
+   * compose several use cases into one atomic change (a SCIM POST creates a
+   * person, an account and its SCIM record together). The caller's
+   * transaction then decides commit, rollback and dry run.
+   */
+  readonly tx?: Queries;
 }

@@ -10,6 +10,7 @@ import { accountSummary } from './account-view.js';
 import { audit, mutate } from './mutate.js';
 import { printable } from './person-input.js';
 import { requirePerson } from './people.js';
+import { memberAddress, queueNotices, type Notice } from './notices.js';
 import { saveAccount } from './save-account.js';
 
 const BILLING = 'billing';
@@ -65,10 +66,15 @@ async function evaluatePerson(tx: Queries, ctx: AppContext, person: Person, post
     await audit(tx, ctx, { action: 'ledger.charge', target: `person:${person.id}`, before: null, after: { amount: formatCents(dues), note: `dues ${today.slice(0, 7)}` } });
     duesPosted = dues;
   }
-  const balance = balanceCents(await tx.ledger(person.id));
+  const entries = await tx.ledger(person.id);
+  const balance = balanceCents(entries);
   const runOut = runOutDate({ balanceCents: balance, monthlyDuesCents: dues, today });
   const frozen = accounts.some((a) => a.holds.some((h) => h.kind === 'freeze' && h.reason === BILLING));
-  const sent = new Set<string>();
+  // Never the same warning twice (seed 000): warnings already sent since the
+  // last payment count, whatever run-out date they named. A monthly charge
+  // moves the date by a day or so; only a payment starts a new round.
+  const lastPayment = entries.filter((e) => e.kind === 'payment').at(-1)?.at ?? '';
+  const sent = new Set((await tx.listNotices(person.id)).filter((n) => n.kind.startsWith('warn:') && n.at >= lastPayment).map((n) => n.kind));
   const decision = billingDecision({
     runOut,
     today,
@@ -82,23 +88,40 @@ async function evaluatePerson(tx: Queries, ctx: AppContext, person: Person, post
     // Never the same warning twice for the same run-out date.
     if (await tx.recordNotice(person.id, decision.warnKind, runOut, now.toISOString())) {
       await audit(tx, ctx, { action: 'billing.warn', target: `person:${person.id}`, before: null, after: { warning: decision.warnKind, runOut, daysLeft: decision.daysLeft } });
+      await queueNotices(tx, ctx, [billingNotice(ctx, 'billing-warning', person, accounts, { warning: decision.warnKind, lead: decision.warnKind.slice('warn:'.length), runOut, daysLeft: decision.daysLeft, balance: formatCents(balance), dues: formatCents(dues) }, `${decision.warnKind}:${runOut}`)]);
     } else {
       action = 'none';
     }
   }
+  const changed: Account[] = [];
   for (const account of action === 'freeze' || action === 'lift' ? accounts : []) {
     const step = action === 'freeze'
       ? freeze(account, { reason: BILLING, note: `balance runs out ${runOut ?? 'now'}`, by: ctx.actor, now })
       : unfreeze(account, { reason: BILLING, by: ctx.actor, now });
     if (!step.changed) continue;
+    changed.push(account);
     await saveAccount(tx, account, step.account);
     await audit(tx, ctx, { action: action === 'freeze' ? 'account.freeze' : 'account.unfreeze', target: `account:${account.username}`, before: accountSummary(account), after: { ...accountSummary(step.account), runOut } });
+  }
+  if (changed.length > 0) {
+    const kind = action === 'freeze' ? 'frozen' : 'unfrozen';
+    const facts = { usernames: changed.map((a) => a.username).join(', '), runOut: runOut ?? 'now', balance: formatCents(balance), dues: formatCents(dues), keep: ctx.config.freeze.keep.join(', ') };
+    await queueNotices(tx, ctx, [billingNotice(ctx, kind, person, changed, facts, `${now.toISOString()}`)]);
   }
   const out: PersonBilling = { personId: person.id, balanceCents: balance, monthlyDuesCents: dues, runOut, daysLeft: decision.daysLeft, action };
   return {
     ...out,
     ...(decision.warnKind !== undefined && action === 'warn' ? { warnKind: decision.warnKind } : {}),
     ...(duesPosted !== undefined ? { duesPosted } : {}),
+  };
+}
+
+function billingNotice(ctx: AppContext, kind: 'billing-warning' | 'frozen' | 'unfrozen', person: Person, accounts: readonly Account[], facts: Readonly<Record<string, unknown>>, key: string): Notice {
+  return {
+    kind,
+    to: memberAddress(person, ctx, accounts),
+    data: { name: `${person.firstName} ${person.lastName}`, personId: person.id, usernames: accounts.map((a) => a.username).join(', '), currency: ctx.config.billing.currency, ...facts },
+    dedupeKey: `${kind}:${person.id}:${key}`,
   };
 }
 

@@ -6,6 +6,7 @@ import type { AppContext, MutationOptions } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { requireLiveAccount, requireType } from './accounts.js';
 import { audit, mutate } from './mutate.js';
+import { queueNotices, retirementNotice } from './notices.js';
 import { purgeAccount } from './purge.js';
 import { saveAccount } from './save-account.js';
 
@@ -65,6 +66,7 @@ export function retireAccount(ctx: AppContext, username: string, input: RetireIn
       const purged = await purgeAccount(tx, ctx, account, 'retire with deletion grace 0');
       return { account: purged, changed: true, purged: true };
     }
+    if (outcome.changed) await queueNotices(tx, ctx, [retirementNotice(ctx, await tx.getPerson(account.personId), outcome.account, 'retired by an administrator')]);
     return outcome;
   });
 }

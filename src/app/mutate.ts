@@ -14,6 +14,7 @@ export async function mutate<T>(
   options: MutationOptions,
   fn: (tx: Queries) => Promise<T>,
 ): Promise<T> {
+  if (options.tx !== undefined) return fn(options.tx);
   try {
     return await ctx.store.transaction(async (tx) => {
       const result = await fn(tx);

@@ -18,6 +18,43 @@ export async function addPerson(ctx: AppContext, input: PersonInput, options: Mu
   });
 }
 
+/** Fields of a person that a change may set; missing fields keep their value, and `emails` replaces the whole map. */
+export type PersonPatch = Partial<Omit<PersonInput, 'id'>>;
+
+/**
+ * Changes a person in place (API PATCH, SCIM). Everything is validated as on
+ * `addPerson`; verification values given are hashed and added, the others
+ * kept. A patch that changes nothing writes and audits nothing.
+ */
+export async function updatePerson(ctx: AppContext, id: string, patch: PersonPatch, options: MutationOptions = {}): Promise<{ person: Person; changed: boolean }> {
+  return mutate(ctx, options, async (tx) => {
+    const before = await requirePerson(tx, id);
+    const now = ctx.clock.now().toISOString();
+    const after = buildPerson(
+      {
+        id,
+        source: patch.source ?? before.source,
+        firstName: patch.firstName ?? before.firstName,
+        lastName: patch.lastName ?? before.lastName,
+        roles: patch.roles ?? before.roles,
+        classes: patch.classes ?? before.classes,
+        campuses: patch.campuses ?? before.campuses,
+        majors: patch.majors ?? before.majors,
+        emails: patch.emails ?? before.emails,
+        ...(patch.verification === undefined ? {} : { verification: patch.verification }),
+      },
+      ctx.hmacKey,
+      now,
+      before,
+    );
+    const same = JSON.stringify(personSummary(after)) === JSON.stringify(personSummary(before)) && JSON.stringify(after.verification) === JSON.stringify(before.verification);
+    if (same) return { person: before, changed: false };
+    await tx.putPerson(after);
+    await audit(tx, ctx, { action: 'person.update', target: `person:${id}`, before: personSummary(before), after: personSummary(after) });
+    return { person: after, changed: true };
+  });
+}
+
 export async function requirePerson(q: Queries, id: string): Promise<Person> {
   const person = await q.getPerson(id);
   if (person === undefined) throw new RosterError('not_found', `no person with id ${printable(id)}`);

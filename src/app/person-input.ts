@@ -25,6 +25,11 @@ const ATTRIBUTE = /^[a-z][a-z0-9_]{0,31}$/;
 // Deliberately simple: one @, no spaces or control characters, a dot in the domain.
 const EMAIL = /^[^\s@:,;<>"()[\]\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
+/** Whether `text` is an address personInputIssues accepts for a role's e-mail. */
+export function isEmailAddress(text: string): boolean {
+  return EMAIL.test(text);
+}
+
 /** The keyed hash stored for an identity-verification attribute (DESIGN.md §3). */
 export function verificationDigest(key: Buffer, attribute: string, value: string): string {
   return createHmac('sha256', key).update(`${attribute}\u0000${value.trim()}`).digest('hex');

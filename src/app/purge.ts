@@ -6,6 +6,7 @@ import type { Queries } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { audit, mutate } from './mutate.js';
+import { purgedNotice, queueNotices } from './notices.js';
 import { saveAccount } from './save-account.js';
 
 /**
@@ -20,6 +21,7 @@ export async function purgeAccount(tx: Queries, ctx: AppContext, account: Accoun
   const after = markPurged(account, now);
   await saveAccount(tx, account, after);
   const person = await tx.getPerson(account.personId);
+  await queueNotices(tx, ctx, [purgedNotice(ctx, person, account, after.purgedAt ?? now.toISOString())]);
   if (person !== undefined) {
     const type = ctx.config.types[account.type];
     const own = type?.emailDomain === undefined ? null : `${account.username}@${type.emailDomain}`.toLowerCase();

@@ -6,6 +6,7 @@ import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { systemClock, fixedClock, type Clock } from '../domain/clock.js';
 import { RosterError } from '../domain/errors.js';
 import { openStore } from '../store/open-store.js';
+import { targetSchemas } from '../targets/registry.js';
 import { hashPassword } from '../system/libcrypt.js';
 import { parseNow } from './parse-now.js';
 
@@ -32,7 +33,8 @@ function safeUser(): string {
 }
 
 export async function loadCliConfig(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
-  return loadConfig(findConfigPath({ flag: opts.config, env, cwd: process.cwd() }));
+  // Every command checks each host's target sections with the targets' own schemas.
+  return loadConfig(findConfigPath({ flag: opts.config, env, cwd: process.cwd() }), { targetSchemas: targetSchemas() });
 }
 
 export function clockFor(opts: GlobalOptions, env: NodeJS.ProcessEnv, timeZone: string): Clock {
@@ -47,11 +49,16 @@ export function databaseFor(opts: GlobalOptions, env: NodeJS.ProcessEnv, loaded:
 }
 
 export async function openContext(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<AppContext> {
+  return (await openSession(opts, env)).ctx;
+}
+
+/** openContext, plus the loaded roster.yaml (its directory resolves relative paths such as notify.templatesDir). */
+export async function openSession(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ readonly ctx: AppContext; readonly loaded: LoadedConfig }> {
   const loaded = await loadCliConfig(opts, env);
   const clock = clockFor(opts, env, loaded.config.timeZone);
   const hmacKey = await readHmacKey(loaded.hmacKeyPath, env);
   const store = await openStore(databaseFor(opts, env, loaded));
-  return {
+  const ctx: AppContext = {
     store,
     config: loaded.config,
     clock,
@@ -63,6 +70,7 @@ export async function openContext(opts: GlobalOptions, env: NodeJS.ProcessEnv): 
       warn: (m) => process.stderr.write(`warning: ${m}\n`),
     },
   };
+  return { ctx, loaded };
 }
 
 async function readHmacKey(path: string, env: NodeJS.ProcessEnv): Promise<Buffer> {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../app/app-context.js';
-import { openContext, type GlobalOptions } from './cli-context.js';
+import { openSession, type GlobalOptions } from './cli-context.js';
+import { deliverQueued, outboxMark } from './notify-delivery.js';
 
 /** Exit code for a dry run that found work, with `--detailed-exitcode` (like terraform plan). */
 export const PENDING_CHANGES = 2;
@@ -41,9 +42,12 @@ export function outputFor(opts: GlobalOptions): Output {
 /** Opens the context for a command, runs it, and always closes the store. */
 export async function withContext(command: Command, fn: (ctx: AppContext, out: Output, opts: GlobalOptions & Record<string, unknown>) => Promise<void>): Promise<void> {
   const opts = globalsOf(command);
-  const ctx = await openContext(opts, process.env);
+  const { ctx, loaded } = await openSession(opts, process.env);
   try {
+    const mark = opts.dryRun === true ? null : await outboxMark(ctx, loaded);
     await fn(ctx, outputFor(opts), opts);
+    // Notices the command queued go out after its changes committed.
+    await deliverQueued(ctx, loaded, mark);
   } finally {
     await ctx.store.close();
   }

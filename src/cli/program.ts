@@ -2,8 +2,15 @@ import { Command, Option } from 'commander';
 import { registerAccountCommands } from './account-commands.js';
 import { registerBillingCommands, registerGroupCommands, registerPurgeCommand } from './admin-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerJobsCommands } from './jobs-commands.js';
+import { registerNotifyCommands } from './notify-commands.js';
+import { registerHostCommands } from './host-commands.js';
 import { registerPersonCommands } from './person-commands.js';
+import { registerRestoreCommand } from './restore-command.js';
 import { registerSetupCommands } from './setup-commands.js';
+import { registerServeCommands } from './serve-commands.js';
+import { registerTokenCommands } from './token-commands.js';
+import { registerSyncCommands } from './sync-commands.js';
 
 /** The `roster` command. Global options work before or after the command name. */
 export function buildProgram(): Command {
@@ -20,10 +27,17 @@ export function buildProgram(): Command {
   registerSetupCommands(program);
   registerPersonCommands(program);
   registerAccountCommands(program);
+  registerRestoreCommand(program);
   registerGroupCommands(program);
   registerPurgeCommand(program);
   registerBillingCommands(program);
   registerAuditCommands(program);
+  registerSyncCommands(program);
+  registerJobsCommands(program);
+  registerNotifyCommands(program);
+  registerHostCommands(program);
+  registerServeCommands(program);
+  registerTokenCommands(program);
   for (const c of allCommands(program)) c.exitOverride();
   return program;
 }

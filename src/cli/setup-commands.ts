@@ -6,6 +6,7 @@ import { exampleConfig } from '../config/example-config.js';
 import { loadConfig } from '../config/load-config.js';
 import { RosterError } from '../domain/errors.js';
 import { openStore } from '../store/open-store.js';
+import { targetSchemas } from '../targets/registry.js';
 import { describeDatabase } from '../store/database-url.js';
 import { databaseFor, loadCliConfig } from './cli-context.js';
 import { globalsOf, outputFor } from './command-runner.js';
@@ -35,7 +36,7 @@ export function registerSetupCommands(program: Command): void {
       }
       await mkdir(dir, { recursive: true });
       await writeFile(configPath, exampleConfig(), { mode: 0o644 });
-      const loaded = await loadConfig(configPath);
+      const loaded = await loadConfig(configPath, { targetSchemas: targetSchemas() });
       if (!(await exists(loaded.hmacKeyPath))) {
         await writeFile(loaded.hmacKeyPath, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
       }

@@ -62,7 +62,24 @@ describe('configSchema: one problem per broken rule, named by its field', () => 
     ['a source without types', 'sources: { s: { columns: { id: a, firstName: b, lastName: c } } }\ntypes: { t: {} }', 'sources.s.types: is required'],
     ['a source grace with D > P', 'sources: { s: { columns: { id: a, firstName: b, lastName: c }, types: {}, grace: { deactivation: 9, deletion: 3 } } }\ntypes: { t: {} }', 'sources.s.grace: deactivation grace (9 days) exceeds deletion grace (3 days)'],
     ['a bad verification attribute name', 'sources: { s: { columns: { id: a, firstName: b, lastName: c, verification: { Birth: dob } }, types: {} } }\ntypes: { t: {} }', 'sources.s.columns.verification.Birth: bad name "Birth"'],
+    ['a source role in lower case', 'sources: { s: { columns: { id: a, firstName: b, lastName: c }, types: { student: [t] } } }\ntypes: { t: {} }', 'sources.s.types.student: bad name "student": must be a role'],
+    ['a bad extra source role', 'sources: { s: { columns: { id: a, firstName: b, lastName: c }, types: {}, roles: [Staff] } }\ntypes: { t: {} }', 'sources.s.roles[0]: must be a role'],
+    ['a source breaker over 100 %', 'sources: { s: { columns: { id: a, firstName: b, lastName: c }, types: {}, breaker: { count: 5, percent: 101 } } }\ntypes: { t: {} }', 'sources.s.breaker.percent: must be at most 100'],
+    // notify
+    ['an unknown transport', typed('', 'notify: { transport: pigeon }'), 'notify.transport: must be one of none, smtp, sendmail'],
+    ['smtp without its settings', typed('', 'notify: { transport: smtp }'), 'notify.smtp: is required when transport is smtp'],
+    ['an smtp port out of range', typed('', 'notify: { smtp: { host: h, port: 70000 } }'), 'notify.smtp.port: must be at most 65535'],
+    ['smtp auth without a password file', typed('', 'notify: { smtp: { host: h, auth: { user: u } } }'), 'notify.smtp.auth.passwordFile: is required'],
+    ['a relative sendmail path', typed('', 'notify: { sendmail: { path: sendmail } }'), 'notify.sendmail.path: must be an absolute path'],
+    ['a bad from address', typed('', "notify: { from: 'roster at example' }"), 'notify.from: must be an e-mail address'],
+    ['an admin address with a newline', typed('', 'notify: { adminAddress: "a@b.org\\nBcc: x@y.org" }'), 'notify.adminAddress: must be an e-mail address'],
+    ['a portal URL that is not http', typed('', "notify: { portalUrl: 'ftp://x' }"), 'notify.portalUrl: must be an http:// or https:// URL'],
+    ['a notify schedule with six fields', typed('', "notify: { schedule: '* * * * * *' }"), 'notify.schedule: must have 5 fields'],
+    ['zero delivery attempts', typed('', 'notify: { maxAttempts: 0 }'), 'notify.maxAttempts: must be at least 1'],
+    ['a misspelled notify key', typed('', 'notify: { adminAdress: a@b.org }'), 'notify.adminAdress: unknown key (did you mean adminAddress?)'],
     // account types
+    ['generated passwords for a kerberos type', typed("auth: kerberos, principal: '{username}@X.ORG', initialPassword: generate"), 'types.t.initialPassword: generate needs auth: crypt'],
+    ['an unknown initialPassword', typed('initialPassword: random'), 'types.t.initialPassword: must be one of none, generate'],
     ['an unknown auth', typed('auth: kerb'), "types.t.auth: must be crypt, kerberos, locked or { literal: '*' }"],
     ['kerberos without a principal', typed('auth: kerberos'), 'types.t.principal: is required when auth is kerberos'],
     ['a principal without {username}', typed("auth: kerberos, principal: 'x@EXAMPLE.ORG'"), 'types.t.principal: must contain {username}'],
@@ -152,6 +169,21 @@ describe('configSchema: accepted forms and conversions', () => {
   it('keeps each target section as given, for the target to validate', () => {
     const c = parseConfig(typed('', 'hosts: { shell: { targets: { unix: { root: /, anything: [1, 2] } } } }'), 'roster.yaml').config;
     expect(c.hosts.shell?.targets).toEqual({ unix: { root: '/', anything: [1, 2] } });
+  });
+
+  it('accepts an smtp transport with auth, a sendmail path, addresses with display names and URLs', () => {
+    const c = parseConfig(
+      typed('', "notify: { transport: smtp, smtp: { host: mail.example.org, port: 465, secure: true, auth: { user: roster, passwordFile: smtp.pw } }, from: 'Roster <r@example.org>', adminAddress: root@example.org, portalUrl: 'https://p.example.org', payUrl: 'https://p.example.org/pay', templatesDir: tpl }"),
+      'roster.yaml',
+    ).config;
+    expect(c.notify).toMatchObject({ transport: 'smtp', smtp: { host: 'mail.example.org', port: 465, secure: true, auth: { user: 'roster', passwordFile: 'smtp.pw' } }, adminAddress: 'root@example.org', templatesDir: 'tpl' });
+    expect(parseConfig(typed('', 'notify: { transport: sendmail, sendmail: { path: /usr/lib/sendmail } }'), 'roster.yaml').config.notify.sendmail.path).toBe('/usr/lib/sendmail');
+  });
+
+  it('accepts a source with extra roles and its own breaker, and generated initial passwords for crypt types', () => {
+    const c = parseConfig('sources: { s: { columns: { id: a, firstName: b, lastName: c }, types: { STUDENT: [t] }, roles: [STAFF], breaker: { count: 10, percent: 2 } } }\ntypes: { t: { initialPassword: generate } }', 'roster.yaml').config;
+    expect(c.sources.s).toMatchObject({ roles: ['STAFF'], breaker: { count: 10, percent: 2 } });
+    expect(c.types.t?.initialPassword).toBe('generate');
   });
 
   it('is a strict zod schema usable on its own', () => {

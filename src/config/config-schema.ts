@@ -13,6 +13,9 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 const HOST_NAME = /^[a-z][a-z0-9-]*$/;
 // The shadow-utils default NAME_REGEX, and at most 32 characters as in useradd.
 const GROUP_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+// One address, bare or with a display name ("Roster <roster@example.org>"); no newlines (header injection).
+const ADDRESS = /^(?:[^<>\u0000-\u001f\u007f]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
+const ROLE = /^[A-Z][A-Z0-9_]{0,31}$/;
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -241,8 +244,13 @@ const accountType = z
     password: password.prefault({}),
     emailRole: text.optional(),
     emailDomain: z.string().regex(DOMAIN, { error: 'must be a domain name such as example.edu' }).optional(),
+    // `generate`: a roster sync gives new accounts a random password, written only to --password-file (mode 0600).
+    initialPassword: z.enum(['none', 'generate']).default('none'),
   })
   .superRefine((type, ctx) => {
+    if (type.initialPassword === 'generate' && type.auth !== 'crypt') {
+      ctx.addIssue({ code: 'custom', path: ['initialPassword'], message: 'generate needs auth: crypt (only crypt accounts have a password to set)' });
+    }
     if (type.auth === 'kerberos' && type.principal === undefined) {
       ctx.addIssue({ code: 'custom', path: ['principal'], message: 'is required when auth is kerberos, e.g. "{username}@EXAMPLE.ORG"' });
     }
@@ -275,12 +283,59 @@ const source = z
       email: column.optional(),
       verification: z.record(z.string().regex(NAME, { error: 'must be an attribute name such as student_number' }), column).optional(),
     }),
-    types: z.record(text, z.array(text)),
+    types: z.record(z.string().regex(ROLE, { error: 'must be a role: upper case letters, digits and _, starting with a letter' }), z.array(text)),
+    // Roles the file may carry without giving an account type; any other role is an error in the file.
+    roles: z.array(z.string().regex(ROLE, { error: 'must be a role: upper case letters, digits and _, starting with a letter' })).default(() => []),
     grace: sourceGrace.optional(),
+    // Overrides the top-level breaker for this source's syncs.
+    breaker: z.strictObject({ count: z.int().min(0), percent: z.number().min(0).max(100) }).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.delimiter === s.multiValueSeparator) {
       ctx.addIssue({ code: 'custom', path: ['multiValueSeparator'], message: `must differ from the delimiter "${s.delimiter}"` });
+    }
+  });
+
+const address = z.string().regex(ADDRESS, { error: 'must be an e-mail address such as roster@example.org or "Roster <roster@example.org>"' });
+
+const httpUrl = z.string().superRefine((url, ctx) => {
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(url).protocol) && !CONTROL.test(url);
+  } catch {
+    ok = false;
+  }
+  if (!ok) ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+});
+
+/** Member and admin e-mail (src/notify). Relative paths are relative to roster.yaml. */
+const notify = z
+  .strictObject({
+    transport: z.enum(['none', 'smtp', 'sendmail']).default('none'),
+    smtp: z
+      .strictObject({
+        host: text,
+        port: z.int().min(1).max(65_535).default(25),
+        // true: TLS from the first byte (port 465); false: STARTTLS when the server offers it.
+        secure: z.boolean().default(false),
+        auth: z.strictObject({ user: text, passwordFile: text }).optional(),
+      })
+      .optional(),
+    sendmail: z.strictObject({ path: absolutePath().default('/usr/sbin/sendmail') }).prefault({}),
+    from: address.default('Roster <roster@localhost>'),
+    // Gets a digest of every job run.
+    adminAddress: address.optional(),
+    // Templates found here by file name (e.g. frozen.txt) replace the built-in ones.
+    templatesDir: text.optional(),
+    portalUrl: httpUrl.optional(),
+    payUrl: httpUrl.optional(),
+    // How often queued and failed messages are retried by the notify job.
+    schedule: cron.default('*/15 * * * *'),
+    maxAttempts: z.int().min(1).max(100).default(8),
+  })
+  .superRefine((n, ctx) => {
+    if (n.transport === 'smtp' && n.smtp === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['smtp'], message: 'is required when transport is smtp, e.g. { host: mail.example.org, port: 25 }' });
     }
   });
 
@@ -307,6 +362,39 @@ const explicitGroup = z.strictObject({
 });
 
 const typeName = z.string().regex(NAME, { error: 'must be a name: lower case letters, digits, _ and -, starting with a letter' });
+
+/** SCIM provisioning (DESIGN.md §5 "SCIM mapping"). */
+const scim = z.strictObject({
+  // The type of accounts SCIM creates; the first declared type when unset (see scimAccountType).
+  accountType: typeName.optional(),
+  // What a SCIM DELETE does: retire with the type's grace periods, or purge at once.
+  onDelete: z.enum(['retire', 'purge']).default('retire'),
+});
+
+/** `host:port`, `[v6]:port`; port 0 asks the system for a free one. */
+const listen = z.string().superRefine((text, ctx) => {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  if (m === null || Number(m[3]) > 65_535) ctx.addIssue({ code: 'custom', message: `must be host:port such as 127.0.0.1:8080 or [::1]:8080, got "${text}"` });
+});
+
+/** `roster serve` (DESIGN.md §7 "API": body size, page size and rate limits). */
+const server = z
+  .strictObject({
+    listen: listen.default('127.0.0.1:8080'),
+    // Larger request bodies get 413 before they are read whole.
+    maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    // Roster files uploaded to POST /api/v1/sync/{source} (100,000 rows are a few MiB).
+    maxUploadBytes: z.int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    pageSize: z
+      .strictObject({ default: z.int().min(1).max(10_000).default(100), max: z.int().min(1).max(10_000).default(1000) })
+      .superRefine((p, ctx) => {
+        if (p.default > p.max) ctx.addIssue({ code: 'custom', path: ['default'], message: `the default page size (${p.default}) exceeds the maximum (${p.max})` });
+      })
+      .prefault({}),
+    // A token bucket per API token, in each server process's memory.
+    rateLimit: z.strictObject({ perSecond: z.number().positive().max(1_000_000).default(20), burst: z.int().min(1).max(10_000_000).default(200) }).prefault({}),
+  })
+  .prefault({});
 const sourceName = typeName.refine((name) => !BUILT_IN_SOURCES.includes(name), { error: `must not be ${BUILT_IN_SOURCES.join(' or ')}, which Roster uses itself` });
 const hostName = z.string().regex(HOST_NAME, { error: 'must be a host name: lower case letters, digits and -, starting with a letter' });
 
@@ -363,6 +451,9 @@ export const configSchema = z
         });
       })
       .prefault({}),
+    notify: notify.prefault({}),
+    scim: scim.prefault({}),
+    server,
     groups: z.array(explicitGroup).default(() => []),
     hosts: z.record(hostName, host).default(() => ({})),
     sources: z.record(sourceName, source).default(() => ({})),
@@ -375,6 +466,8 @@ export type RosterConfig = DeepReadonly<z.output<typeof configSchema>>;
 export type AccountTypeConfig = RosterConfig['types'][string];
 export type SourceConfig = RosterConfig['sources'][string];
 export type HostConfig = RosterConfig['hosts'][string];
+export type NotifyConfig = RosterConfig['notify'];
+export type ServerConfig = RosterConfig['server'];
 
 type Loose = Readonly<Record<string, unknown>>;
 
@@ -409,6 +502,11 @@ function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
         }
       });
     }
+  }
+
+  const scimType = asRecord(root.scim).accountType;
+  if (typeof scimType === 'string' && !Object.hasOwn(types, scimType)) {
+    ctx.addIssue({ code: 'custom', path: ['scim', 'accountType'], message: `account type "${scimType}" is not declared under types (${known(types)})` });
   }
 
   for (const [name, src] of Object.entries(asRecord(root.sources))) {

@@ -52,8 +52,10 @@ describe('exampleConfig', () => {
       multiValueSeparator: ';',
       columns: { id: 'id', firstName: 'first_name', lastName: 'last_name', roles: 'roles', classes: 'classes', campus: 'campus', major: 'major', email: 'email' },
       types: { STUDENT: ['student'] },
+      roles: ['STAFF', 'ALUMNI'],
       grace: { deactivation: 14, deletion: 180 },
     });
+    expect(config.notify).toMatchObject({ transport: 'none', from: 'Roster <roster@example.org>', schedule: '*/15 * * * *', maxAttempts: 8 });
   });
 
   it('keeps its database and key next to the config', () => {

@@ -65,6 +65,25 @@ billing:
   freezeLeadDays: 30
   currency: USD
 
+# Member and admin e-mail: billing warnings, freeze and unfreeze notices,
+# retirement notices with the exact dates, purge notices, a digest of every job
+# run for the admin, and \`roster announce\` intervention notices. Messages are
+# queued with the change they report and sent after it is saved; failures are
+# retried on the schedule below. With transport none they wait in the queue
+# (\`roster notify list\`). Templates in templatesDir replace the built-in ones
+# by file name (billing-warning.txt, frozen.txt, unfrozen.txt, retirement.txt,
+# purged.txt, admin-digest.txt, announcement.txt).
+notify:
+  transport: none            # none, smtp or sendmail
+  # smtp: { host: mail.example.org, port: 587, secure: false, auth: { user: roster, passwordFile: smtp.password } }
+  # sendmail: { path: /usr/sbin/sendmail }
+  from: 'Roster <roster@example.org>'
+  # adminAddress: root@example.org
+  # templatesDir: templates
+  # portalUrl: https://portal.example.org
+  # payUrl: https://portal.example.org/pay
+  schedule: '*/15 * * * *'
+
 # Groups with fixed descriptions (and optionally fixed GIDs inside the gids
 # range). Groups named by account types but not declared here get the next free GID.
 groups:
@@ -73,16 +92,47 @@ groups:
   - name: students
     description: enrolled students
 
-# Hosts Roster manages. Each host enables targets (unix, homes, quota, limits,
-# login, ...) with their own settings; account types say who lives on and who
-# may log into which host.
+# Hosts Roster manages. Each host enables targets with their own settings;
+# account types say who lives on and who may log into which host.
+# \`roster plan --host shell\` shows what \`roster apply --host shell\` would change
+# (--root DIR works under a prefix, like useradd -R). Targets are applied in a
+# fixed order: login, cron, processes, homes, unix, quota, limits, hooks.
 hosts:
   shell:
     description: login host for members and students
-    targets: {}
+    targets:
+      # Frozen and retired accounts are listed here; PAM refuses them with
+      # pam_listfile (see docs/pam-login.md).
+      login: { path: /etc/security/roster-frozen.users }
+      # Disabled accounts go into cron.deny (mode allow: enabled ones into cron.allow).
+      cron: { mode: deny }
+      # Processes of disabled accounts get TERM, then KILL after the grace.
+      processes: { graceSeconds: 10 }
+      # Homes must lie inside these bases; purged homes are archived first
+      # (default: purge.archive and purge.archiveDir above).
+      homes: { base: [/home] }
+      # passwd, shadow, group and gshadow: only Roster's own lines change; group
+      # lines longer than groupLineLimit are split into <group>-x<n> (RATS).
+      unix: { groupLineLimit: 1024, splitExtension: x }
+      # The types' home/mail/elsewhere quotas: kernel quotas through setquota
+      # (repquota must work on these filesystems), or backend: btrfs for qgroup
+      # limits on home subvolumes.
+      quota:
+        backend: setquota
+        filesystems: { home: /home }
+      # pam_limits for everyone on the host, and per account type (cpu in minutes, as in KiB).
+      limits:
+        perHost: { nproc: { soft: 200, hard: 300 }, cpu: { soft: 600, hard: 720 } }
+        perType:
+          student: { as: { soft: 4194304, hard: 8388608 } }
+      # Runs the account types' onCreate/onEnsure hooks; new accounts are
+      # recorded in stateFile (under the root) once their onCreate ran.
+      hooks: { stateFile: /var/lib/roster/hooks-created.tsv, environment: { SITE: example } }
   web:
     description: member web sites
-    targets: {}
+    targets:
+      limits:
+        perHost: { nproc: 100 }
 
 # Roster sources: people imported with \`roster sync FILE.csv --source NAME\`.
 # Someone missing from a later import is retired with the grace periods below;
@@ -102,12 +152,17 @@ sources:
       campus: campus
       major: major
       email: email
-    # Which account types each role gets.
+    # Which account types each role gets. Roles listed under roles may appear
+    # without giving an account; any other role in the file is an error.
     types:
       STUDENT: [student]
+    roles: [STAFF, ALUMNI]
     # UCS grace periods in days: deactivate 14 days after leaving, purge after
     # 180. deletion 0 purges at once; deactivation must not exceed deletion.
     grace: { deactivation: 14, deletion: 180 }
+    # A sync that would retire more than max(count, percent % of this source's
+    # accounts) stops unless run with --allow-mass-change (default: breaker above).
+    # breaker: { count: 50, percent: 5 }
 
 # Account types (RATS): who is eligible, how they authenticate, what they get.
 types:
@@ -163,5 +218,8 @@ types:
     # and is removed again when the account is purged.
     emailRole: STUDENT
     emailDomain: example.edu
+    # none, or generate: \`roster sync\` gives new accounts a random password and
+    # writes it only to --password-file (created with mode 0600).
+    initialPassword: none
 `;
 }

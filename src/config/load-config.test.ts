@@ -66,7 +66,9 @@ describe('parseConfig: defaults', () => {
       duesCents: 0,
       grace: { deactivation: 0, deletion: 30 },
       password: { minLength: 10, minClasses: 3, scheme: 'yescrypt' },
+      initialPassword: 'none',
     });
+    expect(config.notify).toEqual({ transport: 'none', sendmail: { path: '/usr/sbin/sendmail' }, from: 'Roster <roster@localhost>', schedule: '*/15 * * * *', maxAttempts: 8 });
   });
 
   it("takes the host's time zone at load time, so TZ applies", () => {

@@ -26,7 +26,19 @@ interface Problem {
   readonly message: string;
 }
 
-export async function loadConfig(path: string): Promise<LoadedConfig> {
+/**
+ * What the caller knows beyond roster.yaml's own schema. Config does not
+ * import targets (dependencies point inward, DESIGN.md §2): the CLI hands in
+ * the registry's schemas, and each host's `targets.<name>` section is then
+ * validated by its target's own schema (§9.8) and reported as file:line:column
+ * like every other problem.
+ */
+export interface ConfigOptions {
+  /** Target name → its config schema. Without it, target sections are not checked. */
+  readonly targetSchemas?: Readonly<Record<string, z.ZodType>>;
+}
+
+export async function loadConfig(path: string, options: ConfigOptions = {}): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -35,11 +47,11 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
     const hint = err.code === 'ENOENT' ? '; `roster init` writes an example' : '';
     throw new RosterError('bad_config', `cannot read ${path}: ${err.message}${hint}`, [{ where: path, message: `cannot read: ${err.code ?? err.message}` }]);
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path, options);
 }
 
 /** Validates roster.yaml text; `fileName` is used in messages and to resolve relative paths. */
-export function parseConfig(text: string, fileName: string): LoadedConfig {
+export function parseConfig(text: string, fileName: string, options: ConfigOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = doc.errors.map((e) => {
@@ -65,7 +77,8 @@ export function parseConfig(text: string, fileName: string): LoadedConfig {
       // An empty file is an empty map, so the report says which keys are required.
       const result = configSchema.safeParse(raw ?? {}, { error: configErrorMap });
       if (result.success) config = result.data;
-      else problems.push(...result.error.issues.flatMap((issue) => locate(doc, issue)));
+      else problems.push(...result.error.issues.flatMap((issue) => locate(doc, issue, configSchema, [])));
+      if (options.targetSchemas !== undefined) problems.push(...targetProblems(doc, raw, options.targetSchemas));
     }
   }
 
@@ -90,13 +103,40 @@ export function parseConfig(text: string, fileName: string): LoadedConfig {
   };
 }
 
-function locate(doc: Document, issue: z.core.$ZodIssue): Problem[] {
-  const path = issue.path;
+/**
+ * Each host's target sections, checked with the targets' own schemas (they
+ * may be partly invalid elsewhere; only well-formed host maps are read).
+ */
+function targetProblems(doc: Document, raw: unknown, schemas: Readonly<Record<string, z.ZodType>>): Problem[] {
+  const problems: Problem[] = [];
+  const record = (v: unknown): Readonly<Record<string, unknown>> | undefined =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Readonly<Record<string, unknown>>) : undefined;
+  const known = Object.keys(schemas);
+  for (const [host, value] of Object.entries(record(record(raw)?.hosts) ?? {})) {
+    for (const [name, section] of Object.entries(record(record(value)?.targets) ?? {})) {
+      const at: ConfigPath = ['hosts', host, 'targets', name];
+      const schema = schemas[name];
+      if (schema === undefined) {
+        const hint = suggestion(name, known) || ` (known targets: ${known.join(', ') || 'none'})`;
+        problems.push({ offset: offsetOfPath(doc, at, 'key'), path: at, message: `unknown target${hint}` });
+        continue;
+      }
+      // `homes:` with nothing after it means "enabled with the defaults".
+      const result = schema.safeParse(section ?? {}, { error: configErrorMap });
+      if (!result.success) problems.push(...result.error.issues.flatMap((issue) => locate(doc, issue, schema, at)));
+    }
+  }
+  return problems;
+}
+
+function locate(doc: Document, issue: z.core.$ZodIssue, schema: z.ZodType, prefix: ConfigPath): Problem[] {
+  const inner = issue.path;
+  const path: ConfigPath = [...prefix, ...inner];
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
         const at = [...path, key];
-        return { offset: offsetOfPath(doc, at, 'key'), path: at, message: `unknown key${suggestion(key, knownKeys(configSchema, path))}` };
+        return { offset: offsetOfPath(doc, at, 'key'), path: at, message: `unknown key${suggestion(key, knownKeys(schema, inner))}` };
       });
     case 'invalid_key': {
       const reasons = issue.issues.map((i) => i.message).join('; ');

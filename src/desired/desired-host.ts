@@ -79,4 +79,6 @@ export interface DesiredHost {
   /** Groups used on this host: user-private groups, declared groups and groups of its accounts. */
   readonly groups: readonly DesiredGroup[];
   readonly removed: readonly RemovedAccount[];
+  /** roster.yaml `purge`: whether and where homes are archived before removal (targets may override per host). */
+  readonly purge?: { readonly archive: boolean; readonly archiveDir: string };
 }

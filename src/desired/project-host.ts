@@ -1,6 +1,6 @@
 import type { RosterConfig } from '../config/config-schema.js';
 import { effectiveHolds, type Account } from '../domain/account.js';
-import { calendarDate, daysSinceEpoch } from '../domain/zoned-time.js';
+import { zonedDayCounter } from '../domain/zoned-day-counter.js';
 import type { Queries } from '../store/store.js';
 import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from './desired-host.js';
 
@@ -17,6 +17,8 @@ export async function projectHost(q: Queries, config: RosterConfig, host: string
   const removed: RemovedAccount[] = [];
   const named = new Map<string, Set<string>>();
   const tz = config.timeZone;
+  const dayOf = zonedDayCounter(tz);
+  const day = (iso: string): number => dayOf(Date.parse(iso));
   for (let afterId = 0; ; ) {
     const page = await q.listAccounts({ afterId, limit: PAGE, includePurged: true });
     for (const a of page) {
@@ -26,7 +28,7 @@ export async function projectHost(q: Queries, config: RosterConfig, host: string
         removed.push({ username: a.username, uid: a.uid, home: a.home, purgedAt: a.purgedAt });
         continue;
       }
-      accounts.push(desiredAccount(a, type, host, now, tz));
+      accounts.push(desiredAccount(a, type, host, now, day));
       for (const g of a.groups) {
         const members = named.get(g) ?? new Set<string>();
         members.add(a.username);
@@ -52,16 +54,16 @@ export async function projectHost(q: Queries, config: RosterConfig, host: string
   accounts.sort((a, b) => (a.username < b.username ? -1 : 1));
   groups.sort((a, b) => (a.name < b.name ? -1 : 1));
   removed.sort((a, b) => (a.username < b.username ? -1 : 1));
-  return { host, at: now.toISOString(), timeZone: tz, freezeKeep: config.freeze.keep, accounts, groups, removed };
+  return { host, at: now.toISOString(), timeZone: tz, freezeKeep: config.freeze.keep, accounts, groups, removed, purge: { archive: config.purge.archive, archiveDir: config.purge.archiveDir } };
 }
 
 type AccountType = RosterConfig['types'][string];
 
-function desiredAccount(a: Account, type: AccountType, host: string, now: Date, tz: string): DesiredAccount {
+/** `day`: an ISO instant's calendar day in the configured zone, as days since 1970-01-01. */
+function desiredAccount(a: Account, type: AccountType, host: string, now: Date, day: (iso: string) => number): DesiredAccount {
   const holds = effectiveHolds(a, now);
   const auth = type.auth;
   const passwordField = a.passwordHash ?? (auth === 'kerberos' ? '*' : '!');
-  const day = (iso: string): number => daysSinceEpoch(calendarDate(new Date(iso), tz));
   return {
     username: a.username,
     uid: a.uid,

@@ -16,6 +16,11 @@ export const errorCatalogue = {
   unavailable: { status: 503, exit: 69, title: 'Target unavailable' },
   audit_broken: { status: 500, exit: 1, title: 'Audit chain broken' },
   internal: { status: 500, exit: 1, title: 'Internal error' },
+  // HTTP only (roster serve, DESIGN.md §7 "API"); exit 1 should a client ever map them.
+  unauthorized: { status: 401, exit: 1, title: 'Authentication required' },
+  forbidden: { status: 403, exit: 1, title: 'Forbidden' },
+  too_large: { status: 413, exit: 1, title: 'Request body too large' },
+  rate_limited: { status: 429, exit: 1, title: 'Too many requests' },
 } as const satisfies Record<string, { status: number; exit: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -67,8 +67,8 @@ function wallMs(t: number, timeZone: string): number {
   return utcMs(get('year'), get('month'), get('day'), get('hour'), get('minute'), get('second')) + ms;
 }
 
-/** UTC offset of `timeZone` at instant `t`, in milliseconds (wall − instant). */
-function offsetAt(t: number, timeZone: string): number {
+/** UTC offset of `timeZone` at instant `t` (epoch ms), in milliseconds (wall − instant). */
+export function offsetAt(t: number, timeZone: string): number {
   return wallMs(t, timeZone) - t;
 }
 

@@ -17,6 +17,13 @@ export interface RosterDatabase {
   readonly notices: NoticesTable;
   readonly audit: AuditTable;
   readonly audit_head: AuditHeadTable;
+  readonly api_tokens: ApiTokensTable;
+  readonly scim_users: ScimUsersTable;
+  readonly scim_groups: ScimGroupsTable;
+  readonly mass_changes: MassChangesTable;
+  readonly host_reports: HostReportsTable;
+  readonly job_runs: JobRunsTable;
+  readonly outbox: OutboxTable;
 }
 
 export interface PeopleTable {
@@ -126,4 +133,100 @@ export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+}
+
+export interface JobRunsTable {
+  id: Generated<number>;
+  job: string;
+  slot: string;
+  started_at: string;
+  finished_at: string | null;
+  result: string;
+  owner: string;
+  started_by: string;
+  /** 0 or 1. */
+  forced: number;
+  /** JSON object of counts. */
+  counts: string;
+  message: string | null;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: string;
+  recipient: string | null;
+  /** JSON object. */
+  data: string;
+  dedupe_key: string | null;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  queued_at: string;
+  next_attempt_at: string | null;
+  sent_at: string | null;
+  subject: string | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  role: string;
+  host: string | null;
+  /** SHA-256 of the token, hex. */
+  hash: string;
+  note: string | null;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ScimUsersTable {
+  account_id: number;
+  user_name: string;
+  external_id: string | null;
+  deleted_at: string | null;
+  /** JSON object. */
+  attributes: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScimGroupsTable {
+  group_name: string;
+  display_name: string;
+  external_id: string | null;
+  /** JSON object. */
+  attributes: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MassChangesTable {
+  id: string;
+  action: string;
+  /** JSON object. */
+  params: string;
+  /** JSON object. */
+  summary: string;
+  requested_by: string;
+  requested_token: number | null;
+  requested_at: string;
+  expires_at: string;
+  approved_by: string | null;
+  approved_token: number | null;
+  approved_at: string | null;
+  /** JSON object. */
+  result: string | null;
+}
+
+export interface HostReportsTable {
+  id: Generated<number>;
+  host: string;
+  received_at: string;
+  actor: string;
+  revision: string | null;
+  /** 0 or 1. */
+  ok: number;
+  /** JSON object. */
+  report: string;
 }

@@ -3,9 +3,29 @@ import type { Account, Hold, HoldKind } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
 import { auditHash, canonicalJson, normaliseSummary } from './audit-chain.js';
-import type { AccountsTable, AuditTable, GroupsTable, HoldsTable, LedgerTable, PeopleTable, ReservationsTable, RosterDatabase } from './database-schema.js';
+import type { AccountsTable, AuditTable, GroupsTable, HoldsTable, JobRunsTable, LedgerTable, OutboxTable, PeopleTable, ReservationsTable, RosterDatabase } from './database-schema.js';
 import { isForeignKeyViolation, uniqueViolation } from './store-errors.js';
-import type { AccountFilter, AccountPatch, AuditEntry, AuditRecord, Group, LedgerEntry, NewAccount, Queries, Reservation } from './store.js';
+import { KyselyServerQueries, type ApiToken, type HostReport, type MassChange, type NewApiToken, type NewMassChange, type ScimGroup, type ScimUser } from './server-queries.js';
+import type {
+  AccountFilter,
+  AccountPatch,
+  AuditEntry,
+  AuditRecord,
+  Group,
+  JobResult,
+  JobRun,
+  JobRunEnd,
+  LedgerEntry,
+  NewAccount,
+  NewJobRun,
+  NewOutboxMessage,
+  Notice,
+  OutboxMessage,
+  OutboxPatch,
+  OutboxStatus,
+  Queries,
+  Reservation,
+} from './store.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -13,6 +33,15 @@ export type StoreDialect = 'sqlite' | 'postgres';
 const IN_CHUNK = 500;
 /** Used numbers fetched per round trip while looking for a free UID or GID. */
 const GAP_PAGE = 500;
+/**
+ * Rows per multi-row INSERT: with the widest table (accounts, 19 columns)
+ * that is 7,600 bound parameters, within SQLite's 32,766 and PostgreSQL's
+ * 65,535, and big enough that a batch of 500 changes costs a few statements.
+ */
+const INSERT_CHUNK = 400;
+
+const OUTBOX_STATUSES: readonly OutboxStatus[] = ['queued', 'sent', 'failed', 'unaddressed'];
+const JOB_RESULTS: readonly JobResult[] = ['running', 'ok', 'partial', 'failed', 'refused', 'interrupted'];
 
 /**
  * The `Queries` of DESIGN.md §6 over Kysely, one implementation for both
@@ -35,7 +64,35 @@ export class KyselyQueries implements Queries {
     this.#db = db;
     this.#dialect = options.dialect;
     this.#writable = options.writable;
+    this.#server = new KyselyServerQueries(db, (method) => this.#mustWrite(method));
   }
+
+  // --------------------------------------- roster serve (server-queries.ts)
+
+  readonly #server: KyselyServerQueries;
+  insertApiToken(token: NewApiToken): Promise<ApiToken> { return this.#server.insertApiToken(token); }
+  getApiToken(id: number): Promise<ApiToken | undefined> { return this.#server.getApiToken(id); }
+  getApiTokenByHash(hash: string): Promise<ApiToken | undefined> { return this.#server.getApiTokenByHash(hash); }
+  listApiTokens(): Promise<ApiToken[]> { return this.#server.listApiTokens(); }
+  revokeApiToken(id: number, at: string): Promise<boolean> { return this.#server.revokeApiToken(id, at); }
+  getScimUser(accountId: number): Promise<ScimUser | undefined> { return this.#server.getScimUser(accountId); }
+  getScimUsers(accountIds: readonly number[]): Promise<ScimUser[]> { return this.#server.getScimUsers(accountIds); }
+  findScimUserByName(userName: string): Promise<ScimUser | undefined> { return this.#server.findScimUserByName(userName); }
+  accountIdsByScimUserName(userName: string): Promise<number[]> { return this.#server.accountIdsByScimUserName(userName); }
+  accountIdsByExternalId(externalId: string): Promise<number[]> { return this.#server.accountIdsByExternalId(externalId); }
+  putScimUser(user: ScimUser): Promise<void> { return this.#server.putScimUser(user); }
+  scimAccountPage(page: { readonly offset: number; readonly limit: number }): Promise<{ readonly ids: number[]; readonly total: number }> { return this.#server.scimAccountPage(page); }
+  getScimGroups(groupNames: readonly string[]): Promise<ScimGroup[]> { return this.#server.getScimGroups(groupNames); }
+  groupNamesByDisplayName(displayName: string): Promise<string[]> { return this.#server.groupNamesByDisplayName(displayName); }
+  putScimGroup(group: ScimGroup): Promise<void> { return this.#server.putScimGroup(group); }
+  deleteGroup(name: string): Promise<boolean> { return this.#server.deleteGroup(name); }
+  insertMassChange(change: NewMassChange): Promise<void> { return this.#server.insertMassChange(change); }
+  getMassChange(id: string): Promise<MassChange | undefined> { return this.#server.getMassChange(id); }
+  approveMassChange(id: string, approval: { readonly approvedBy: string; readonly approvedToken: number | null; readonly approvedAt: string }): Promise<boolean> { return this.#server.approveMassChange(id, approval); }
+  setMassChangeResult(id: string, result: unknown): Promise<void> { return this.#server.setMassChangeResult(id, result); }
+  listMassChanges(filter?: { readonly limit?: number }): Promise<MassChange[]> { return this.#server.listMassChanges(filter); }
+  insertHostReport(report: Omit<HostReport, 'id'>): Promise<HostReport> { return this.#server.insertHostReport(report); }
+  listHostReports(filter: { readonly host: string; readonly beforeId?: number; readonly limit?: number }): Promise<HostReport[]> { return this.#server.listHostReports(filter); }
 
   #savepoints = 0;
 
@@ -86,6 +143,41 @@ export class KyselyQueries implements Queries {
       .execute();
   }
 
+  async getPeople(ids: readonly string[]): Promise<Person[]> {
+    const out: Person[] = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const rows = await this.#db.selectFrom('people').selectAll().where('id', 'in', ids.slice(i, i + IN_CHUNK)).execute();
+      out.push(...rows.map(toPerson));
+    }
+    return out;
+  }
+
+  async putPeople(people: readonly Person[]): Promise<void> {
+    this.#mustWrite('putPeople');
+    for (let i = 0; i < people.length; i += INSERT_CHUNK) {
+      const rows = people.slice(i, i + INSERT_CHUNK).map(fromPerson);
+      await this.#db
+        .insertInto('people')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            source: eb.ref('excluded.source'),
+            first_name: eb.ref('excluded.first_name'),
+            last_name: eb.ref('excluded.last_name'),
+            roles: eb.ref('excluded.roles'),
+            classes: eb.ref('excluded.classes'),
+            campuses: eb.ref('excluded.campuses'),
+            majors: eb.ref('excluded.majors'),
+            emails: eb.ref('excluded.emails'),
+            verification: eb.ref('excluded.verification'),
+            created_at: eb.ref('excluded.created_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
   async listPeople(filter: { readonly source?: string; readonly afterId?: string; readonly limit?: number } = {}): Promise<Person[]> {
     let q = this.#db.selectFrom('people').selectAll().orderBy('id');
     if (filter.source !== undefined) q = q.where('source', '=', filter.source);
@@ -101,6 +193,15 @@ export class KyselyQueries implements Queries {
     return row === undefined ? undefined : (await this.#withHolds([row]))[0];
   }
 
+  async getAccountsByIds(ids: readonly number[]): Promise<Account[]> {
+    const rows: Array<Selectable<AccountsTable>> = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      rows.push(...(await this.#db.selectFrom('accounts').selectAll().where('id', 'in', ids.slice(i, i + IN_CHUNK)).execute()));
+    }
+    rows.sort((a, b) => a.id - b.id);
+    return this.#withHolds(rows);
+  }
+
   async getAccountById(id: number): Promise<Account | undefined> {
     const row = await this.#db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? undefined : (await this.#withHolds([row]))[0];
@@ -110,6 +211,10 @@ export class KyselyQueries implements Queries {
     let q = this.#db.selectFrom('accounts').selectAll().orderBy('id');
     if (filter.type !== undefined) q = q.where('type', '=', filter.type);
     if (filter.personId !== undefined) q = q.where('person_id', '=', filter.personId);
+    if (filter.source !== undefined) {
+      const source = filter.source;
+      q = q.where('person_id', 'in', (eb) => eb.selectFrom('people').select('people.id').where('people.source', '=', source));
+    }
     if (filter.includePurged !== true) q = q.where('purged_at', 'is', null);
     if (filter.afterId !== undefined) q = q.where('id', '>', filter.afterId);
     if (filter.limit !== undefined) q = q.limit(pageSize(filter.limit));
@@ -133,6 +238,34 @@ export class KyselyQueries implements Queries {
     } catch (e) {
       throw accountConflict(e, account);
     }
+  }
+
+  async insertAccounts(accounts: readonly NewAccount[]): Promise<Account[]> {
+    this.#mustWrite('insertAccounts');
+    const out: Account[] = [];
+    for (let i = 0; i < accounts.length; i += INSERT_CHUNK) {
+      const chunk = accounts.slice(i, i + INSERT_CHUNK);
+      const rows = chunk.map(fromNewAccount);
+      let returned: Array<{ id: number; username: string }>;
+      try {
+        returned = await this.#db.insertInto('accounts').values(rows).returning(['id', 'username']).execute();
+      } catch (e) {
+        // A failed statement aborts a PostgreSQL transaction, so the culprit
+        // cannot be looked up here; the caller retries item by item to name it.
+        const which = uniqueViolation(e);
+        if (which !== undefined) throw new RosterError('conflict', `an account of this batch collides with an existing one (${which.trim()})`);
+        if (isForeignKeyViolation(e)) throw new RosterError('not_found', 'an account of this batch names a person who does not exist');
+        throw e;
+      }
+      // RETURNING order is not promised to follow VALUES order: match by name.
+      const ids = new Map(returned.map((r) => [r.username, r.id]));
+      rows.forEach((row) => {
+        const id = ids.get(row.username);
+        if (id === undefined) throw new RosterError('internal', `inserted account ${row.username} came back without an id`);
+        out.push(toAccount({ ...row, id }, []));
+      });
+    }
+    return out;
   }
 
   async updateAccount(id: number, patch: AccountPatch): Promise<void> {
@@ -247,6 +380,72 @@ export class KyselyQueries implements Queries {
     return uid;
   }
 
+  async allocateUids(requests: ReadonlyArray<{ readonly username: string; readonly personId: string }>, range: { readonly min: number; readonly max: number }, now: string): Promise<number[]> {
+    this.#mustWrite('allocateUids');
+    checkRange(range, 'UID');
+    if (requests.length === 0) return [];
+    const at = utc(now, 'now');
+    const counter = await this.#lockCounter('uid');
+    const seen = new Set<string>();
+    for (const r of requests) {
+      const lower = r.username.toLowerCase();
+      if (seen.has(lower)) throw new RosterError('conflict', `username ${r.username} is requested twice`);
+      seen.add(lower);
+    }
+    const reserved = new Map<string, Selectable<ReservationsTable>>();
+    const lowers = [...seen];
+    for (let i = 0; i < lowers.length; i += IN_CHUNK) {
+      const rows = await this.#db.selectFrom('reservations').selectAll().where(sql<string>`lower(username)`, 'in', lowers.slice(i, i + IN_CHUNK)).execute();
+      for (const row of rows) reserved.set(row.username.toLowerCase(), row);
+    }
+    const uids: number[] = [];
+    const fresh: number[] = [];
+    requests.forEach((r, i) => {
+      const own = reserved.get(r.username.toLowerCase());
+      if (own === undefined) {
+        fresh.push(i);
+        uids.push(0);
+        return;
+      }
+      if (own.person_id !== r.personId) throw new RosterError('conflict', `username ${r.username} is reserved for someone else`);
+      if (own.username !== r.username) throw new RosterError('conflict', `username ${r.username} is reserved as ${own.username}`);
+      uids.push(Number(own.uid));
+    });
+    if (fresh.length === 0) return uids;
+    const numbers = await this.#freeNumbers(Math.max(counter, range.min - 1) + 1, range.max, fresh.length, ['reservations', 'uid'], ['accounts', 'uid']);
+    if (numbers.length < fresh.length) throw new RosterError('bad_input', `UID range ${range.min}–${range.max} is exhausted`);
+    const rows: ReservationsTable[] = fresh.map((index, k) => {
+      const uid = numbers[k] ?? 0;
+      uids[index] = uid;
+      const r = requests[index];
+      return { username: r?.username ?? '', uid, person_id: r?.personId ?? '', created_at: at };
+    });
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      try {
+        await this.#db.insertInto('reservations').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      } catch (e) {
+        if (uniqueViolation(e) !== undefined) throw new RosterError('conflict', 'a username or UID of this batch was reserved meanwhile');
+        throw e;
+      }
+    }
+    await this.#raiseCounter('uid', Math.max(...numbers));
+    return uids;
+  }
+
+  async takenNames(names: readonly string[]): Promise<Set<string>> {
+    const lowers = [...new Set(names.map((n) => n.toLowerCase()))];
+    const taken = new Set<string>();
+    for (let i = 0; i < lowers.length; i += IN_CHUNK) {
+      const chunk = lowers.slice(i, i + IN_CHUNK);
+      // Each query matches a lower(…) expression index, as nameTaken does.
+      for (const [table, column] of [['accounts', 'username'], ['reservations', 'username'], ['groups', 'name']] as const) {
+        const rows = await this.#db.selectFrom(table).select(sql<string>`lower(${sql.ref(column)})`.as('n')).where(sql<string>`lower(${sql.ref(column)})`, 'in', chunk).execute();
+        for (const r of rows) taken.add(r.n);
+      }
+    }
+    return taken;
+  }
+
   async deleteReservations(usernames: readonly string[]): Promise<number> {
     this.#mustWrite('deleteReservations');
     // The counter is deliberately left alone: released UIDs are never handed out again.
@@ -337,6 +536,124 @@ export class KyselyQueries implements Queries {
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
   }
 
+  async listNotices(personId: string): Promise<Notice[]> {
+    const rows = await this.#db.selectFrom('notices').selectAll().where('person_id', '=', personId).orderBy('at').orderBy('kind').execute();
+    return rows.map((r) => ({ personId: r.person_id, kind: r.kind, runOutDate: r.run_out_date, at: r.at }));
+  }
+
+  // --------------------------------------------------------------- job runs
+
+  async insertJobRun(run: NewJobRun): Promise<JobRun> {
+    this.#mustWrite('insertJobRun');
+    const row = {
+      job: run.job,
+      slot: utc(run.slot, 'job slot'),
+      started_at: utc(run.startedAt, 'job startedAt'),
+      finished_at: null,
+      result: 'running',
+      owner: run.owner,
+      started_by: run.startedBy,
+      forced: run.forced ? 1 : 0,
+      counts: '{}',
+      message: null,
+    };
+    const { id } = await this.#db.insertInto('job_runs').values(row).returning('id').executeTakeFirstOrThrow();
+    return toJobRun({ ...row, id });
+  }
+
+  async finishJobRun(id: number, end: JobRunEnd): Promise<void> {
+    this.#mustWrite('finishJobRun');
+    const result = await this.#db
+      .updateTable('job_runs')
+      .set({ finished_at: utc(end.finishedAt, 'job finishedAt'), result: end.result, counts: JSON.stringify(end.counts), message: end.message })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new RosterError('not_found', `job run #${id} does not exist`);
+  }
+
+  async listJobRuns(filter: { readonly job?: string; readonly results?: readonly JobResult[]; readonly limit?: number } = {}): Promise<JobRun[]> {
+    let q = this.#db.selectFrom('job_runs').selectAll().orderBy('id', 'desc');
+    if (filter.job !== undefined) q = q.where('job', '=', filter.job);
+    if (filter.results !== undefined) {
+      if (filter.results.length === 0) return [];
+      q = q.where('result', 'in', [...filter.results]);
+    }
+    if (filter.limit !== undefined) q = q.limit(pageSize(filter.limit));
+    return (await q.execute()).map(toJobRun);
+  }
+
+  // ----------------------------------------------------------------- outbox
+
+  async enqueueMessages(messages: readonly NewOutboxMessage[]): Promise<number> {
+    this.#mustWrite('enqueueMessages');
+    let added = 0;
+    for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
+      const rows = messages.slice(i, i + INSERT_CHUNK).map((m) => {
+        const queuedAt = utc(m.queuedAt, 'message queuedAt');
+        return {
+          kind: m.kind,
+          recipient: m.recipient,
+          data: canonicalJson(m.data),
+          dedupe_key: m.dedupeKey,
+          status: m.recipient === null ? 'unaddressed' : 'queued',
+          attempts: 0,
+          last_error: m.recipient === null ? 'no e-mail address on record' : null,
+          queued_at: queuedAt,
+          next_attempt_at: m.recipient === null ? null : queuedAt,
+          sent_at: null,
+          subject: null,
+        };
+      });
+      // A dedupe key seen before (an interrupted job run again) adds nothing.
+      const result = await this.#db.insertInto('outbox').values(rows).onConflict((oc) => oc.column('dedupe_key').doNothing()).executeTakeFirst();
+      added += Number(result.numInsertedOrUpdatedRows ?? 0n);
+    }
+    return added;
+  }
+
+  async dueMessages(now: string, limit: number, afterId?: number): Promise<OutboxMessage[]> {
+    const rows = await this.#db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('status', '=', 'queued')
+      .where('next_attempt_at', '<=', utc(now, 'now'))
+      .$if(afterId !== undefined, (q) => q.where('id', '>', afterId ?? 0))
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(pageSize(limit))
+      .execute();
+    return rows.map(toOutboxMessage);
+  }
+
+  async updateMessage(id: number, patch: OutboxPatch): Promise<void> {
+    this.#mustWrite('updateMessage');
+    const set: Updateable<OutboxTable> = {};
+    if (patch.status !== undefined) set.status = patch.status;
+    if (patch.attempts !== undefined) set.attempts = patch.attempts;
+    if (patch.lastError !== undefined) set.last_error = patch.lastError;
+    if (patch.nextAttemptAt !== undefined) set.next_attempt_at = utcOrNull(patch.nextAttemptAt, 'nextAttemptAt');
+    if (patch.sentAt !== undefined) set.sent_at = utcOrNull(patch.sentAt, 'sentAt');
+    if (patch.subject !== undefined) set.subject = patch.subject;
+    if (Object.keys(set).length === 0) return;
+    const result = await this.#db.updateTable('outbox').set(set).where('id', '=', id).executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new RosterError('not_found', `message #${id} does not exist`);
+  }
+
+  async listMessages(filter: { readonly status?: OutboxStatus; readonly kind?: string; readonly limit?: number } = {}): Promise<OutboxMessage[]> {
+    let q = this.#db.selectFrom('outbox').selectAll().orderBy('id', 'desc');
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+    if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+    if (filter.limit !== undefined) q = q.limit(pageSize(filter.limit));
+    return (await q.execute()).map(toOutboxMessage);
+  }
+
+  async countMessages(): Promise<Readonly<Record<OutboxStatus, number>>> {
+    const rows = await this.#db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
+    const counts: Record<OutboxStatus, number> = { queued: 0, sent: 0, failed: 0, unaddressed: 0 };
+    for (const r of rows) if ((OUTBOX_STATUSES as readonly string[]).includes(r.status)) counts[r.status as OutboxStatus] = Number(r.n);
+    return counts;
+  }
+
   // ------------------------------------------------------------------ audit
 
   async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
@@ -381,6 +698,58 @@ export class KyselyQueries implements Queries {
     return record;
   }
 
+  async appendAudits(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    this.#mustWrite('appendAudits');
+    if (entries.length === 0) return [];
+    const head = await this.#db
+      .selectFrom('audit_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', 1)
+      .$if(this.#dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirstOrThrow();
+    // The same chain appendAudit would build one call at a time.
+    let seq = Number(head.seq);
+    let prevHash = head.hash;
+    const records: AuditRecord[] = entries.map((entry) => {
+      seq += 1;
+      const fields = {
+        seq,
+        at: utc(entry.at, 'audit at'),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        before: normaliseSummary(entry.before),
+        after: normaliseSummary(entry.after),
+        result: entry.result,
+        prevHash,
+      };
+      const record: AuditRecord = { ...fields, hash: auditHash(fields) };
+      prevHash = record.hash;
+      return record;
+    });
+    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+      await this.#db
+        .insertInto('audit')
+        .values(
+          records.slice(i, i + INSERT_CHUNK).map((record) => ({
+            seq: record.seq,
+            at: record.at,
+            actor: record.actor,
+            action: record.action,
+            target: record.target,
+            before: canonicalJson(record.before),
+            after: canonicalJson(record.after),
+            result: record.result,
+            prev_hash: record.prevHash,
+            hash: record.hash,
+          })),
+        )
+        .execute();
+    }
+    await this.#db.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+    return records;
+  }
+
   async listAudit(filter: { readonly afterSeq?: number; readonly limit?: number; readonly target?: string } = {}): Promise<AuditRecord[]> {
     let q = this.#db.selectFrom('audit').selectAll().orderBy('seq');
     if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
@@ -414,6 +783,26 @@ export class KyselyQueries implements Queries {
     // `value` is above the counter by construction; the guard keeps the
     // high-water mark monotonic even if that ever stopped being true.
     await this.#db.updateTable('counters').set({ value }).where('name', '=', name).where('value', '<', value).execute();
+  }
+
+  /**
+   * Up to `count` numbers in [start, max], in order, used by none of the
+   * given columns: #firstFree for many, a page of used numbers per round trip.
+   */
+  async #freeNumbers(start: number, max: number, count: number, ...columns: ReadonlyArray<readonly ['reservations' | 'accounts' | 'groups', 'uid' | 'gid']>): Promise<number[]> {
+    const out: number[] = [];
+    let candidate = start;
+    while (out.length < count && candidate <= max) {
+      const used = new Set<number>();
+      let pageEnd = max;
+      for (const [table, column] of columns) {
+        const values = await this.#usedFrom(table, column, candidate, max);
+        for (const v of values) used.add(v);
+        if (values.length === GAP_PAGE) pageEnd = Math.min(pageEnd, values[values.length - 1] ?? max);
+      }
+      for (; candidate <= pageEnd && out.length < count; candidate++) if (!used.has(candidate)) out.push(candidate);
+    }
+    return out;
   }
 
   /**
@@ -659,6 +1048,44 @@ function toLedgerEntry(r: Selectable<LedgerTable>): LedgerEntry {
  * still reach verifyAudit, whose hash check reports it as edited, instead of
  * making the listing throw.
  */
+function toJobRun(r: Selectable<JobRunsTable>): JobRun {
+  const result = (JOB_RESULTS as readonly string[]).includes(r.result) ? (r.result as JobResult) : 'failed';
+  const counts: Record<string, number> = {};
+  const parsed = parseJsonOrText(r.counts);
+  if (typeof parsed === 'object' && parsed !== null) for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number') counts[k] = v;
+  return {
+    id: r.id,
+    job: r.job,
+    slot: r.slot,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    result,
+    owner: r.owner,
+    startedBy: r.started_by,
+    forced: r.forced !== 0,
+    counts,
+    message: r.message,
+  };
+}
+
+function toOutboxMessage(r: Selectable<OutboxTable>): OutboxMessage {
+  const data = parseJsonOrText(r.data);
+  return {
+    id: r.id,
+    kind: r.kind,
+    recipient: r.recipient,
+    data: typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {},
+    dedupeKey: r.dedupe_key,
+    status: (OUTBOX_STATUSES as readonly string[]).includes(r.status) ? (r.status as OutboxStatus) : 'failed',
+    attempts: Number(r.attempts),
+    lastError: r.last_error,
+    queuedAt: r.queued_at,
+    nextAttemptAt: r.next_attempt_at,
+    sentAt: r.sent_at,
+    subject: r.subject,
+  };
+}
+
 function toAuditRecord(r: Selectable<AuditTable>): AuditRecord {
   return {
     seq: Number(r.seq),

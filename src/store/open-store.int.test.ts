@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RosterError } from '../domain/errors.js';
+import { rosterMigrations } from './migrations/migrate-to-latest.js';
 import { openStore } from './open-store.js';
 import type { Store } from './store.js';
 import { createPostgresDatabase, storeFactories } from './test-stores.js';
@@ -54,7 +55,9 @@ describe('openStore on SQLite', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('select name from kysely_migration').all()).toEqual([{ name: '0001-initial-schema' }]);
+      // Every migration of the list, in order (each engineer's migration adds itself there).
+      expect((db.prepare('select name from kysely_migration order by name').all() as Array<{ name: string }>).map((r) => r.name)).toEqual(Object.keys(rosterMigrations('sqlite')));
+      expect(Object.keys(rosterMigrations('sqlite')).slice(0, 2)).toEqual(['0001-initial-schema', '0002-jobs-and-outbox']);
       const indexes = (db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'accounts'").all() as Array<{ name: string }>).map((r) => r.name);
       expect(indexes).toEqual(expect.arrayContaining(['accounts_username_lower', 'accounts_purge_due', 'accounts_person', 'accounts_type']));
     } finally {

@@ -1,5 +1,6 @@
 import type { Account, Hold, HoldKind } from '../domain/account.js';
 import type { Person } from '../domain/person.js';
+import type { ServerQueries } from './server-queries.js';
 
 /**
  * The store is the one source of truth (DESIGN.md §1). Every change happens
@@ -20,6 +21,8 @@ export interface AccountFilter {
   readonly personId?: string;
   /** Include purged tombstones (default false). */
   readonly includePurged?: boolean;
+  /** Only accounts of people of this source (a roster source name, `manual`, `scim`). */
+  readonly source?: string;
   /** Keyset pagination: accounts with id > afterId, ordered by id. */
   readonly afterId?: number;
   readonly limit?: number;
@@ -69,13 +72,83 @@ export interface AuditEntry {
   readonly result: 'ok' | 'failed' | 'refused';
 }
 
+/** A billing notice as recorded by `recordNotice`. */
+export interface Notice {
+  readonly personId: string;
+  readonly kind: string;
+  readonly runOutDate: string;
+  readonly at: string;
+}
+
+/** `running` until it ends; a run whose process died stays `running` until the next run marks it `interrupted`. */
+export type JobResult = 'running' | 'ok' | 'partial' | 'failed' | 'refused' | 'interrupted';
+
+export interface JobRun {
+  readonly id: number;
+  /** `purge`, `billing`, `notify`, `sync:<source>`. */
+  readonly job: string;
+  /** ISO 8601 UTC: the scheduled instant this run covers. */
+  readonly slot: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly result: JobResult;
+  /** `host:pid` of the process that ran it. */
+  readonly owner: string;
+  /** The actor that started it (`cli:root`, `serve`). */
+  readonly startedBy: string;
+  readonly forced: boolean;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly message: string | null;
+}
+
+export type NewJobRun = Omit<JobRun, 'id' | 'finishedAt' | 'result' | 'counts' | 'message'>;
+
+export interface JobRunEnd {
+  readonly finishedAt: string;
+  readonly result: Exclude<JobResult, 'running'>;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly message: string | null;
+}
+
+/** queued (waiting or retrying), sent, failed (gave up), unaddressed (the person has no address). */
+export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'unaddressed';
+
+export interface OutboxMessage {
+  readonly id: number;
+  /** Template name: billing-warning, frozen, unfrozen, retirement, purged, admin-digest, announcement. */
+  readonly kind: string;
+  readonly recipient: string | null;
+  /** What the template is filled with; never secrets. */
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly dedupeKey: string | null;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly queuedAt: string;
+  readonly nextAttemptAt: string | null;
+  readonly sentAt: string | null;
+  /** The subject as sent (set on delivery). */
+  readonly subject: string | null;
+}
+
+export interface NewOutboxMessage {
+  readonly kind: string;
+  /** Null when the person has no address: recorded as `unaddressed`, never sent. */
+  readonly recipient: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly dedupeKey: string | null;
+  readonly queuedAt: string;
+}
+
+export type OutboxPatch = Partial<Pick<OutboxMessage, 'status' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'sentAt' | 'subject'>>;
+
 export interface AuditRecord extends AuditEntry {
   readonly seq: number;
   readonly prevHash: string;
   readonly hash: string;
 }
 
-export interface Queries {
+export interface Queries extends ServerQueries {
   /**
    * Runs `fn` in a savepoint of the current write transaction: a throw undoes
    * only `fn`'s writes and is re-thrown, so a batch can report per-item
@@ -87,14 +160,22 @@ export interface Queries {
   getPerson(id: string): Promise<Person | undefined>;
   /** Insert or replace by id. */
   putPerson(person: Person): Promise<void>;
+  /** The people of these ids that exist, in no particular order. */
+  getPeople(ids: readonly string[]): Promise<Person[]>;
+  /** putPerson for many, in a few statements (roster sync). */
+  putPeople(people: readonly Person[]): Promise<void>;
   listPeople(filter?: { readonly source?: string; readonly afterId?: string; readonly limit?: number }): Promise<Person[]>;
 
   // accounts (holds are loaded with the account)
   getAccount(username: string): Promise<Account | undefined>;
   getAccountById(id: number): Promise<Account | undefined>;
+  /** The accounts of these ids that exist (tombstones too), in id order. */
+  getAccountsByIds(ids: readonly number[]): Promise<Account[]>;
   listAccounts(filter?: AccountFilter): Promise<Account[]>;
   countAccounts(filter?: { readonly type?: string; readonly includePurged?: boolean }): Promise<number>;
   insertAccount(account: NewAccount): Promise<Account>;
+  /** insertAccount for many, in a few statements; the result is in the order given. */
+  insertAccounts(accounts: readonly NewAccount[]): Promise<Account[]>;
   updateAccount(id: number, patch: AccountPatch): Promise<void>;
   /** Insert or replace the hold with the same (kind, reason). */
   putHold(accountId: number, hold: Hold): Promise<void>;
@@ -115,6 +196,14 @@ export interface Queries {
    * and RosterError('bad_input') when the range is exhausted.
    */
   allocateUid(username: string, personId: string, range: { readonly min: number; readonly max: number }, now: string): Promise<number>;
+  /**
+   * allocateUid for many names at once, with the same rules (own
+   * reservations reused, never below the high-water mark, never reused), in
+   * a few statements; the UIDs are in the order of `requests`.
+   */
+  allocateUids(requests: ReadonlyArray<{ readonly username: string; readonly personId: string }>, range: { readonly min: number; readonly max: number }, now: string): Promise<number[]>;
+  /** Which of `names` are taken as nameTaken defines it; returned lower-cased. */
+  takenNames(names: readonly string[]): Promise<Set<string>>;
   /** Drop reservations; returns how many went. */
   deleteReservations(usernames: readonly string[]): Promise<number>;
   listReservations(): Promise<Reservation[]>;
@@ -133,9 +222,29 @@ export interface Queries {
   ledger(personId: string): Promise<LedgerEntry[]>;
   /** Records that notice `kind` (e.g. `warn:60`) was sent for the run-out date; false if it already was. */
   recordNotice(personId: string, kind: string, runOutDate: string, at: string): Promise<boolean>;
+  /** Every notice recorded for the person, oldest first. */
+  listNotices(personId: string): Promise<Notice[]>;
+
+  // job runs (DESIGN.md §5 scheduler)
+  insertJobRun(run: NewJobRun): Promise<JobRun>;
+  finishJobRun(id: number, end: JobRunEnd): Promise<void>;
+  /** Newest first. */
+  listJobRuns(filter?: { readonly job?: string; readonly results?: readonly JobResult[]; readonly limit?: number }): Promise<JobRun[]>;
+
+  // notification outbox
+  /** Queues messages; one whose dedupe key is already known is skipped. Returns how many were added. */
+  enqueueMessages(messages: readonly NewOutboxMessage[]): Promise<number>;
+  /** Queued messages whose next attempt is due at `now`, oldest first; only those with id > afterId when given. */
+  dueMessages(now: string, limit: number, afterId?: number): Promise<OutboxMessage[]>;
+  updateMessage(id: number, patch: OutboxPatch): Promise<void>;
+  /** Newest first. */
+  listMessages(filter?: { readonly status?: OutboxStatus; readonly kind?: string; readonly limit?: number }): Promise<OutboxMessage[]>;
+  countMessages(): Promise<Readonly<Record<OutboxStatus, number>>>;
 
   // audit (hash-chained; appended inside the same transaction as the change)
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  /** appendAudit for many, chained in the order given, in a few statements. */
+  appendAudits(entries: readonly AuditEntry[]): Promise<AuditRecord[]>;
   listAudit(filter?: { readonly afterSeq?: number; readonly limit?: number; readonly target?: string }): Promise<AuditRecord[]>;
   auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
 }

@@ -30,6 +30,18 @@ export interface Change {
   readonly summary: string;
   /** True for changes that remove or retire something (for the circuit breaker). */
   readonly destructive: boolean;
+  /**
+   * The account (username) the change is about, if any. The pipeline counts
+   * accounts for the circuit breaker by it, and skips an account's later
+   * changes once one of its changes failed (no passwd removal after a failed
+   * archive). When absent, a `user:<name>` subject names the account.
+   */
+  readonly account?: string;
+  /**
+   * A change planned on every run by design (an `onEnsure` hook): it is shown
+   * and applied, but is not drift, so it does not make a plan "pending".
+   */
+  readonly recurring?: boolean;
   readonly data?: unknown;
 }
 

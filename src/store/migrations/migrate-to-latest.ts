@@ -2,6 +2,8 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import { RosterError } from '../../domain/errors.js';
 import type { RosterDatabase } from '../database-schema.js';
 import { initialSchema } from './initial-schema.js';
+import { jobsAndOutbox } from './jobs-and-outbox.js';
+import { serverSchema } from './server-schema.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -14,6 +16,8 @@ type Dialect = 'sqlite' | 'postgres';
 export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migration>> {
   return {
     '0001-initial-schema': initialSchema(dialect),
+    '0002-jobs-and-outbox': jobsAndOutbox(dialect),
+    '0003-server': serverSchema(dialect),
   };
 }
 

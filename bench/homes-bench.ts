@@ -1,0 +1,156 @@
+/**
+ * Homes and the whole host pipeline (`npm run bench`, called from main.ts).
+ *
+ * 1. The homes target creating 10,000 homes with a 3-file skeleton (observe,
+ *    plan, apply), against the shell loop an admin would write for the same
+ *    work — `mkdir -m 750` + `cp -a /etc/skel/.` + `chown -R` per account —
+ *    on the same disk. Reported as a ratio (below 1: Roster is faster).
+ * 2. `roster account freeze U` + `roster apply --host shell` for one account
+ *    among 100,000, as two real CLI processes on a converged host: target
+ *    ≤ 400 ms for both together.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import type { DesiredAccount, DesiredHost } from '../src/desired/desired-host.js';
+import { fixedClock } from '../src/domain/clock.js';
+import { openStore } from '../src/store/open-store.js';
+import { homesConfigSchema } from '../src/targets/homes/homes-config.js';
+import { homesTarget } from '../src/targets/homes/homes-target.js';
+
+const run = promisify(execFile);
+
+export type Report = (what: string, seconds: number, targetSeconds: number, unit?: 's' | 'ms') => void;
+
+const HOMES = Number(process.env.BENCH_HOMES ?? 10_000);
+const HOST_ACCOUNTS = Number(process.env.BENCH_HOST_ACCOUNTS ?? 100_000);
+const UID0 = 3_000_000_000;
+const SKEL = ['.bash_logout', '.bashrc', '.profile'];
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function skeleton(root: string): void {
+  mkdirSync(join(root, 'etc/skel'), { recursive: true });
+  // The Debian skeleton's sizes, without reading the machine's own /etc.
+  const sizes: Readonly<Record<string, number>> = { '.bash_logout': 220, '.bashrc': 3526, '.profile': 807 };
+  for (const f of SKEL) writeFileSync(join(root, 'etc/skel', f), `${'#'.repeat((sizes[f] ?? 100) - 1)}\n`, { mode: 0o644 });
+}
+
+function account(i: number): DesiredAccount {
+  const username = `u${i}x`;
+  return {
+    username, uid: UID0 + i, gid: UID0 + i, primaryGroup: username, gecos: username, home: `/home/${username}`, shell: '/bin/bash', type: 'member', personId: `P${i}`,
+    passwordField: '!', holds: [], disabled: false, expiryDay: null, lastChangeDay: 20_000, canLogin: true, groups: [], homeMode: 0o750, homeOwner: 'user',
+    skeleton: { copy: SKEL.map((f) => ({ from: `/etc/skel/${f}`, to: f })), link: [] }, quotas: {}, hooks: { timeoutSeconds: 30 },
+  };
+}
+
+async function benchHomesTarget(dir: string, report: Report): Promise<void> {
+  const root = join(dir, 'homes-root');
+  skeleton(root);
+  const desired: DesiredHost = { host: 'shell', at: new Date().toISOString(), timeZone: 'UTC', freezeKeep: [], accounts: Array.from({ length: HOMES }, (_, i) => account(i)), groups: [], removed: [] };
+  const config = homesConfigSchema.parse({});
+  const ctx = { root, host: 'shell', clock: fixedClock(new Date()), log: { info: () => undefined, warn: () => undefined } };
+  const start = process.hrtime.bigint();
+  const changes = homesTarget.plan(desired, await homesTarget.observe(ctx, config, desired), config);
+  const results = await homesTarget.apply(ctx, config, changes, desired);
+  const ours = seconds(start);
+  if (results.length !== HOMES || results.some((r) => !r.ok)) throw new Error(`homes bench: ${results.filter((r) => !r.ok).length} of ${results.length} failed`);
+  const again = process.hrtime.bigint();
+  const converged = homesTarget.plan(desired, await homesTarget.observe(ctx, config, desired), config);
+  const replan = seconds(again);
+  if (converged.length !== 0) throw new Error('homes bench: not converged');
+
+  const base = join(dir, 'shell-loop/home');
+  mkdirSync(base, { recursive: true });
+  const script = `for i in $(seq 0 ${HOMES - 1}); do h="$1/u\${i}x"; mkdir -m 750 "$h" && cp -a "$2/." "$h/" && chown -R $((${UID0} + i)):$((${UID0} + i)) "$h" || exit 1; done`;
+  const shellStart = process.hrtime.bigint();
+  execFileSync('bash', ['-c', script, 'loop', base, join(root, 'etc/skel')]);
+  const shell = seconds(shellStart);
+  process.stdout.write(
+    `homes: ${HOMES.toLocaleString('en')} new homes with a ${SKEL.length}-file skeleton: roster ${ours.toFixed(2)} s (${Math.round(HOMES / ours).toLocaleString('en')}/s), ` +
+      `mkdir+cp -a+chown shell loop ${shell.toFixed(2)} s; ratio roster/shell ${(ours / shell).toFixed(3)}; re-plan of the converged homes ${(replan * 1000).toFixed(0)} ms\n`,
+  );
+  report(`homes: ${HOMES.toLocaleString('en')} new homes, roster time as a share of the mkdir+cp -a shell loop`, ours, shell);
+}
+
+/** A store with `n` member accounts loaded in bulk (the figure is the commands, not the load). */
+async function bulkStore(file: string, n: number): Promise<void> {
+  const store = await openStore(file);
+  await store.close();
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const t = '2026-01-01T00:00:00.000Z';
+  const person = db.prepare("insert into people (id, source, first_name, last_name, roles, classes, campuses, majors, emails, verification, created_at, updated_at) values (?, 'manual', 'Bench', ?, '[\"MEMBER\"]', '[]', '[]', '[]', '{}', '{}', ?, ?)");
+  const insert = db.prepare(
+    `insert into accounts (person_id, type, username, uid, gid, primary_group, gecos, shell, home, password_hash, principal, groups, expires_at, purge_at, purged_at, pending, created_at, updated_at)
+     values (?, 'member', ?, ?, ?, ?, 'Bench Person', '/bin/bash', ?, null, null, '["members"]', null, null, null, 0, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const name = `m${i}x`;
+      person.run(`P${i}`, `Person${i}`, t, t);
+      insert.run(`P${i}`, name, UID0 + i, UID0 + i, name, `/home/${name}`, t, t);
+    }
+    db.prepare("insert into groups (name, gid, description, members, created_at) values ('members', ?, 'co-op members', '[]', ?)").run(UID0 + n + 1, t);
+  })();
+  db.close();
+}
+
+async function benchApplyOne(dir: string, report: Report): Promise<void> {
+  const work = join(dir, 'apply-one');
+  const root = join(work, 'root');
+  mkdirSync(work, { recursive: true });
+  skeleton(root);
+  const main = join(import.meta.dirname, '../dist/cli/main.js');
+  const env = { ...process.env, ROSTER_CONFIG: join(work, 'roster.yaml'), TZ: 'UTC' };
+  const roster = (args: readonly string[]): Promise<{ stdout: string }> => run(process.execPath, [main, ...args], { env, cwd: work, maxBuffer: 256 * 1024 * 1024 });
+  await roster(['init', '--dir', work]);
+  const yaml = readFileSync(join(work, 'roster.yaml'), 'utf8')
+    .replace('uids: { min: 10000, max: 59999 }', `uids: { min: ${UID0}, max: ${UID0 + 10_000_000} }`)
+    .replace('gids: { min: 10000, max: 59999 }', `gids: { min: ${UID0}, max: ${UID0 + 10_000_000} }`)
+    // Kernel quotas do not work on these machines (DESIGN.md §8); btrfs without quotas is a no-op.
+    .replace(/^( +)backend: setquota$/m, '$1backend: btrfs');
+  writeFileSync(join(work, 'roster.yaml'), yaml);
+  await bulkStore(join(work, 'roster.db'), HOST_ACCOUNTS);
+  const host = ['--host', 'shell', '--root', root];
+
+  const setup = process.hrtime.bigint();
+  await roster(['apply', ...host, '--allow-mass-change']);
+  const initial = seconds(setup);
+  const noop = process.hrtime.bigint();
+  await roster(['apply', ...host]);
+  const converged = seconds(noop);
+
+  const times: number[] = [];
+  const phases: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const user = `m${(i * 7919) % HOST_ACCOUNTS}x`;
+    const start = process.hrtime.bigint();
+    await roster(['account', 'freeze', user, '--reason', 'billing']);
+    const froze = seconds(start);
+    const out = await roster(['apply', ...host, '--json']);
+    const total = seconds(start);
+    const report = JSON.parse(out.stdout) as { applied: number; failed: number };
+    if (report.failed > 0 || report.applied === 0) throw new Error(`apply after freezing ${user}: ${out.stdout.slice(0, 500)}`);
+    times.push(total);
+    phases.push(`freeze ${(froze * 1000).toFixed(0)} ms + apply ${((total - froze) * 1000).toFixed(0)} ms (${report.applied} changes)`);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] ?? 0;
+  process.stdout.write(
+    `host pipeline, ${HOST_ACCOUNTS.toLocaleString('en')} accounts on host shell under a root prefix: first apply ${initial.toFixed(1)} s, ` +
+      `converged apply ${(converged * 1000).toFixed(0)} ms\n  freeze + apply of one account: ${phases.join('; ')}\n`,
+  );
+  report(`roster account freeze + roster apply --host shell, one account among ${HOST_ACCOUNTS.toLocaleString('en')} (median of 5)`, median, 0.4, 'ms');
+}
+
+export async function benchHomes(dir: string, report: Report): Promise<void> {
+  await benchHomesTarget(dir, report);
+  await benchApplyOne(dir, report);
+}

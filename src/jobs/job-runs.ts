@@ -1,0 +1,55 @@
+import { hostname } from 'node:os';
+import type { AppContext } from '../app/app-context.js';
+import { RosterError } from '../domain/errors.js';
+import type { JobRun, JobRunEnd } from '../store/store.js';
+
+/** A run on another host that has not finished after this long is taken as interrupted. */
+export const STALE_AFTER_MS = 6 * 60 * 60 * 1000;
+
+export function runOwner(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+/** Whether the process that owns a `running` row is gone: on this host we can ask the kernel, elsewhere only the clock. */
+function ownerGone(run: JobRun, now: Date): boolean {
+  const [host, pidText] = [run.owner.slice(0, run.owner.lastIndexOf(':')), run.owner.slice(run.owner.lastIndexOf(':') + 1)];
+  const pid = Number(pidText);
+  if (host === hostname() && Number.isSafeInteger(pid) && pid > 0) {
+    if (pid === process.pid) return false;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (e) {
+      // EPERM: the process exists but belongs to someone else.
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
+  return now.getTime() - Date.parse(run.startedAt) > STALE_AFTER_MS;
+}
+
+/**
+ * Records the start of a run of `job` for `slot`, inside one write
+ * transaction (serialised on both dialects), so two processes never run the
+ * same job at once. A `running` row left by a process that died is marked
+ * `interrupted` first: every job is safe to run again after an interruption
+ * (each change is its own transaction, notices are deduplicated), so the new
+ * run simply finishes the work.
+ */
+export async function claimJobRun(ctx: AppContext, job: string, slot: Date, options: { readonly forced?: boolean; readonly startedBy?: string } = {}): Promise<JobRun> {
+  const now = ctx.clock.now();
+  return ctx.store.transaction(async (tx) => {
+    for (const run of await tx.listJobRuns({ job, results: ['running'] })) {
+      if (!ownerGone(run, now)) {
+        throw new RosterError('conflict', `${job} is already running (since ${run.startedAt}, ${run.owner}); try again when it has finished`);
+      }
+      await tx.finishJobRun(run.id, { finishedAt: now.toISOString(), result: 'interrupted', counts: run.counts, message: `interrupted: ${run.owner} stopped before the run finished` });
+    }
+    return tx.insertJobRun({ job, slot: slot.toISOString(), startedAt: now.toISOString(), owner: runOwner(), startedBy: options.startedBy ?? ctx.actor, forced: options.forced === true });
+  });
+}
+
+export async function finishJobRun(ctx: AppContext, run: JobRun, end: Omit<JobRunEnd, 'finishedAt'>): Promise<JobRun> {
+  const finishedAt = ctx.clock.now().toISOString();
+  await ctx.store.transaction((tx) => tx.finishJobRun(run.id, { ...end, finishedAt }));
+  return { ...run, ...end, finishedAt };
+}

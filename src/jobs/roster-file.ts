@@ -1,0 +1,263 @@
+import { isUtf8 } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import { personInputIssues, printable, verificationDigest, type PersonInput } from '../app/person-input.js';
+import type { SourceConfig } from '../config/config-schema.js';
+import { RosterError, type ErrorIssue } from '../domain/errors.js';
+
+/** One validated row of a roster file: the person as the source states them, verification already hashed. */
+export interface RosterRow {
+  /** Record number in the file, the header being row 1. */
+  readonly row: number;
+  readonly id: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly roles: readonly string[];
+  readonly classes: readonly string[];
+  readonly campuses: readonly string[];
+  readonly majors: readonly string[];
+  /** Role -> address, from the e-mail column. */
+  readonly emails: Readonly<Record<string, string>>;
+  /** Attribute -> HMAC digest; the clear values are dropped as soon as the row is read. */
+  readonly verification: Readonly<Record<string, string>>;
+}
+
+export interface RosterFile {
+  readonly rows: readonly RosterRow[];
+  readonly bytes: number;
+}
+
+export interface ReadProgress {
+  (bytesRead: number, totalBytes: number, rows: number): void;
+}
+
+/** Where a person lacks a role the address of the e-mail column is kept under this one. */
+export const CONTACT_ROLE = 'CONTACT';
+
+const BOM = [0xef, 0xbb, 0xbf];
+
+type Field = 'id' | 'firstName' | 'lastName' | 'roles' | 'classes' | 'campus' | 'major' | 'email';
+
+/**
+ * Reads and validates a whole roster file before anything changes (DESIGN.md
+ * §7: bad input names the row and field and changes nothing). The file is
+ * streamed through csv-parse and each row is kept once, already reduced to
+ * what the sync needs, so 100,000 rows never sit in memory twice (no whole-
+ * file string, no second copy of the records). Fields arrive as bytes and
+ * are checked for UTF-8 one by one, so a bad byte is reported at its row and
+ * column instead of turning into U+FFFD.
+ *
+ * Every problem is collected: wrong column counts, bad encoding, missing or
+ * duplicate ids, names, roles the source does not know, e-mail addresses,
+ * verification values. One RosterError('bad_input') lists them all.
+ */
+export async function readRosterFile(path: string, sourceName: string, source: SourceConfig, hmacKey: Buffer, progress?: ReadProgress): Promise<RosterFile> {
+  let total: number;
+  try {
+    total = (await stat(path)).size;
+  } catch (e) {
+    throw new RosterError('bad_input', `cannot read ${path}: ${(e as Error).message}`, [{ where: path, message: 'cannot read the file' }]);
+  }
+  const issues: ErrorIssue[] = [];
+  const rows: RosterRow[] = [];
+  const seen = new Map<string, number>();
+  const knownRoles = new Set([...Object.keys(source.types), ...source.roles]);
+  const verificationColumns = Object.entries(source.columns.verification ?? {});
+  const sep = source.multiValueSeparator;
+  let header: string[] | undefined;
+  let index: Partial<Record<Field, number>> = {};
+  const verificationIndex: Array<readonly [string, number]> = [];
+  let records = 0;
+  let bytesRead = 0;
+  let lastReport = 0;
+
+  const onRecord = (fields: readonly Uint8Array[]): void => {
+    records++;
+    const rowNo = records;
+    if (header === undefined) {
+      header = readHeader(fields, issues);
+      ({ index } = locateColumns(header, source, verificationColumns, verificationIndex, issues));
+      return;
+    }
+    if (fields.length !== header.length) {
+      issues.push({ where: `row ${rowNo}`, message: `has ${fields.length} column${fields.length === 1 ? '' : 's'}, the header has ${header.length}` });
+      return;
+    }
+    const text: string[] = [];
+    let encodingOk = true;
+    fields.forEach((bytes, i) => {
+      if (!isUtf8(bytes)) {
+        encodingOk = false;
+        issues.push({ where: `row ${rowNo}, column ${header?.[i] ?? i + 1}`, message: 'is not valid UTF-8 (save the file as UTF-8)' });
+        text.push('');
+      } else {
+        text.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      }
+    });
+    if (!encodingOk) return;
+    const cell = (field: Field): string => {
+      const i = index[field];
+      return i === undefined ? '' : (text[i] ?? '').trim();
+    };
+    const list = (field: Field): string[] => [...new Set(cell(field).split(sep).map((v) => v.trim()).filter((v) => v !== ''))];
+    const at = (field: Field | 'verification', attribute?: string): string => {
+      const name = field === 'verification' ? (source.columns.verification?.[attribute ?? ''] ?? attribute ?? '') : source.columns[field];
+      return `row ${rowNo}, column ${name ?? field}`;
+    };
+
+    const id = cell('id');
+    if (id === '') {
+      issues.push({ where: at('id'), message: 'is missing' });
+      return;
+    }
+    const first = seen.get(id);
+    if (first !== undefined) {
+      issues.push({ where: at('id'), message: `"${printable(id)}" is also on row ${first}` });
+      return;
+    }
+    seen.set(id, rowNo);
+
+    const roles = list('roles').map((r) => r.toUpperCase());
+    const email = cell('email');
+    const emails: Record<string, string> = {};
+    if (email !== '') for (const role of roles.length > 0 ? roles : [CONTACT_ROLE]) emails[role] = email;
+    const verification: Record<string, string> = {};
+    for (const [attribute, i] of verificationIndex) {
+      const value = (text[i] ?? '').trim();
+      if (value !== '') verification[attribute] = value;
+    }
+    const input: PersonInput = {
+      id,
+      firstName: cell('firstName'),
+      lastName: cell('lastName'),
+      roles,
+      classes: list('classes'),
+      campuses: list('campus'),
+      majors: list('major'),
+      emails,
+      verification,
+    };
+    const before = issues.length;
+    for (const issue of personInputIssues(input)) {
+      const [field, attribute] = issue.where.split('.');
+      const where =
+        field === 'firstName' || field === 'lastName' || field === 'id' || field === 'roles' || field === 'classes'
+          ? at(field)
+          : field === 'campuses'
+            ? at('campus')
+            : field === 'majors'
+              ? at('major')
+              : field === 'emails'
+                ? at('email')
+                : field === 'verification'
+                  ? at('verification', attribute)
+                  : `row ${rowNo}`;
+      // One e-mail cell fans out to every role: report it once.
+      if (field === 'emails' && issues.slice(before).some((i) => i.where === where)) continue;
+      issues.push({ where, message: field === 'emails' ? `"${printable(email)}" is not an e-mail address` : issue.message });
+    }
+    for (const role of roles) {
+      if (!knownRoles.has(role)) issues.push({ where: at('roles'), message: `unknown role "${printable(role)}" (the source ${sourceName} knows ${[...knownRoles].join(', ') || 'none'})` });
+    }
+    if (issues.length > before) return;
+    if (Object.keys(verification).length > 0 && hmacKey.length === 0) {
+      throw new RosterError('bad_config', 'verification attributes need an HMAC key: run `roster init` or set ROSTER_HMAC_KEY');
+    }
+    const digests: Record<string, string> = {};
+    for (const [attribute, value] of Object.entries(verification)) digests[attribute] = verificationDigest(hmacKey, attribute, value);
+    rows.push({ row: rowNo, id, firstName: input.firstName, lastName: input.lastName, roles, classes: input.classes ?? [], campuses: input.campuses ?? [], majors: input.majors ?? [], emails, verification: digests });
+  };
+
+  const file = createReadStream(path);
+  file.on('data', (chunk) => {
+    bytesRead += chunk.length;
+    if (progress !== undefined && (bytesRead - lastReport > 1 << 20 || bytesRead === total)) {
+      lastReport = bytesRead;
+      progress(bytesRead, total, records);
+    }
+  });
+  try {
+    await pipeline(
+      file,
+      // encoding null: fields come as bytes, checked for UTF-8 above. No
+      // `bom` option: csv-parse would switch to decoding text when it sees one.
+      parse({ encoding: null, delimiter: source.delimiter, relax_column_count: true, skip_empty_lines: true }),
+      new Writable({
+        objectMode: true,
+        write(record: Uint8Array[], _encoding, done) {
+          try {
+            onRecord(records === 0 ? stripBom(record) : record);
+            done();
+          } catch (e) {
+            done(e as Error);
+          }
+        },
+      }),
+    );
+  } catch (e) {
+    if (e instanceof RosterError) throw e;
+    const err = e as Error & { readonly code?: string; readonly lines?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+      // The parser cannot go on past a broken quote: what came before is still reported.
+      issues.push({ where: `row ${records + 1}${err.lines === undefined ? '' : ` (line ${err.lines})`}`, message: `${err.message.replace(/^[^:]*: /, '')}; the file may be truncated` });
+    } else {
+      throw new RosterError('bad_input', `cannot read ${path}: ${err.message}`, [{ where: path, message: 'cannot read the file' }]);
+    }
+  }
+  progress?.(bytesRead, total, records);
+  if (header === undefined) issues.unshift({ where: 'row 1', message: 'the file is empty: expected a header row naming the columns' });
+  if (issues.length > 0) {
+    throw new RosterError('bad_input', `${path} has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was changed`, issues);
+  }
+  return { rows, bytes: bytesRead };
+}
+
+function stripBom(record: Uint8Array[]): Uint8Array[] {
+  const first = record[0];
+  if (first === undefined || first.length < 3 || !BOM.every((b, i) => first[i] === b)) return record;
+  return [first.subarray(3), ...record.slice(1)];
+}
+
+function readHeader(fields: readonly Uint8Array[], issues: ErrorIssue[]): string[] {
+  return fields.map((bytes, i) => {
+    if (!isUtf8(bytes)) {
+      issues.push({ where: `row 1, column ${i + 1}`, message: 'is not valid UTF-8 (save the file as UTF-8)' });
+      return `#${i + 1}`;
+    }
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').trim();
+  });
+}
+
+function locateColumns(
+  header: readonly string[],
+  source: SourceConfig,
+  verificationColumns: ReadonlyArray<readonly [string, string]>,
+  verificationIndex: Array<readonly [string, number]>,
+  issues: ErrorIssue[],
+): { index: Partial<Record<Field, number>> } {
+  const positions = new Map<string, number>();
+  header.forEach((name, i) => {
+    if (positions.has(name)) issues.push({ where: `row 1, column ${i + 1}`, message: `"${printable(name)}" appears twice in the header` });
+    else positions.set(name, i);
+  });
+  const index: Partial<Record<Field, number>> = {};
+  const find = (name: string): number | undefined => {
+    const i = positions.get(name);
+    if (i === undefined) issues.push({ where: `row 1, column ${name}`, message: `is missing from the header (it has ${header.map((h) => printable(h)).join(', ') || 'nothing'})` });
+    return i;
+  };
+  for (const field of ['id', 'firstName', 'lastName', 'roles', 'classes', 'campus', 'major', 'email'] as const) {
+    const name = source.columns[field];
+    if (name === undefined) continue;
+    const i = find(name);
+    if (i !== undefined) index[field] = i;
+  }
+  for (const [attribute, name] of verificationColumns) {
+    const i = find(name);
+    if (i !== undefined) verificationIndex.push([attribute, i]);
+  }
+  return { index };
+}

@@ -1,0 +1,316 @@
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import type { AppContext } from '../app/app-context.js';
+import { audit, mutate } from '../app/mutate.js';
+import { printable } from '../app/person-input.js';
+import type { Account } from '../domain/account.js';
+import { RosterError, type ErrorIssue } from '../domain/errors.js';
+import type { Person } from '../domain/person.js';
+import { usernameCandidates, type UsernamePolicy } from '../domain/usernames.js';
+import type { Queries, Reservation } from '../store/store.js';
+import { applySyncPlan, type ApplyFailure } from './apply-sync-plan.js';
+import { claimJobRun, finishJobRun } from './job-runs.js';
+import { readRosterFile, type ReadProgress, type RosterRow } from './roster-file.js';
+import { planSync, syncActor, type PersonPlan, type SourceState, type SyncNote, type SyncPlan } from './sync-plan.js';
+
+export interface SyncProgress {
+  /** Reading the file, by bytes. */
+  readonly reading?: ReadProgress;
+  /** Applying, by people. */
+  readonly applying?: (done: number, total: number) => void;
+}
+
+export interface SyncOptions {
+  readonly file: string;
+  readonly source: string;
+  readonly dryRun?: boolean;
+  readonly allowMassChange?: boolean;
+  /** Where generated initial passwords go; created with mode 0600, never overwritten. */
+  readonly passwordFile?: string | undefined;
+  readonly batchSize?: number;
+  readonly progress?: SyncProgress;
+}
+
+export type SyncChange =
+  | { readonly action: 'add-person'; readonly personId: string; readonly row: number; readonly name: string }
+  | { readonly action: 'update-person'; readonly personId: string; readonly row: number; readonly fields: readonly string[] }
+  | { readonly action: 'create'; readonly personId: string; readonly username: string; readonly type: string; readonly returning: boolean }
+  | { readonly action: 'reactivate'; readonly personId: string; readonly username: string; readonly type: string }
+  | { readonly action: 'retire'; readonly personId: string; readonly username: string; readonly type: string; readonly why: string; readonly deactivates: string | null; readonly deletes: string | null }
+  | { readonly action: 'purge'; readonly personId: string; readonly username: string; readonly type: string; readonly why: string };
+
+export interface SyncSummary {
+  /** Accounts created (new people's and returning people's). */
+  readonly created: number;
+  /** People whose record changed (names, roles, classes, …). */
+  readonly updated: number;
+  /** Accounts retired with the grace periods (and purged at once when the deletion grace is 0). */
+  readonly retired: number;
+  readonly reactivated: number;
+  /** People in the file with nothing to change. */
+  readonly unchanged: number;
+  /** People new to the store. */
+  readonly added: number;
+  /** Of `retired`, accounts purged at once. */
+  readonly purged: number;
+}
+
+export interface SyncReport {
+  readonly source: string;
+  readonly file: string;
+  readonly dryRun: boolean;
+  readonly rows: number;
+  readonly summary: SyncSummary;
+  readonly changes: readonly SyncChange[];
+  readonly notes: readonly SyncNote[];
+  readonly breaker: SyncPlan['breaker'];
+  /** Set after a real run. */
+  readonly failures: readonly ApplyFailure[];
+  readonly passwords: { readonly file: string; readonly count: number } | null;
+  readonly jobRun: number | null;
+}
+
+/**
+ * `roster sync FILE --source NAME` (seed 002, RATS): read and validate the
+ * whole file, plan every change in memory, check the circuit breaker, and
+ * only then apply. A dry run stops after printing the plan, so it shows
+ * exactly what the real run does. An empty or truncated file cannot retire a
+ * school: it either fails validation or trips the breaker.
+ */
+export async function syncRoster(base: AppContext, options: SyncOptions): Promise<SyncReport> {
+  const source = base.config.sources[options.source];
+  if (source === undefined) {
+    const known = Object.keys(base.config.sources);
+    throw new RosterError('not_found', `no roster source "${printable(options.source)}" in roster.yaml (${known.length === 0 ? 'none declared under sources' : `known: ${known.join(', ')}`})`);
+  }
+  const ctx: AppContext = { ...base, actor: syncActor(options.source) };
+  const dryRun = options.dryRun === true;
+  // Refuse before reading: a password file is never overwritten.
+  const passwordFile = options.passwordFile === undefined || dryRun ? undefined : await createPasswordFile(options.passwordFile);
+  try {
+    const file = await readRosterFile(options.file, options.source, source, ctx.hmacKey, options.progress?.reading);
+    const state = await loadSourceState(ctx.store.read, options.source);
+    await refuseForeignPeople(ctx.store.read, options.source, file.rows, state);
+    const plan = planSync({ sourceName: options.source, source, config: ctx.config, rows: file.rows, state, now: ctx.clock.now() });
+    await assignUsernames(ctx.store.read, plan.people, ctx.config.usernames, file.rows);
+    const head = { source: options.source, file: options.file, dryRun, rows: plan.rows, ...describePlan(plan), breaker: plan.breaker };
+
+    const { affected, total, limit, policy } = plan.breaker;
+    // Retiring every account of a source is never routine, however small the
+    // source: an empty or cut-off file must not close a whole school.
+    const everyone = total > 0 && affected === total;
+    if ((affected > limit || everyone) && options.allowMassChange !== true) {
+      const absent = plan.people.filter((p) => p.row === null).reduce((n, p) => n + p.retirements.length, 0);
+      const why = everyone ? `every account of the source (the file has ${plan.rows} row${plan.rows === 1 ? '' : 's'})` : `over the limit of ${limit} (max(${policy.count}, ${policy.percent} % of ${total}))`;
+      const message =
+        `sync of ${options.source} would retire ${affected} of ${total} account${total === 1 ? '' : 's'} ` +
+        `(${absent} of people absent from the file, ${affected - absent} no longer eligible): ${why}; nothing was changed. ` +
+        'Check that the file is complete, then re-run with --allow-mass-change';
+      if (!dryRun) {
+        await mutate(ctx, {}, (tx) => audit(tx, ctx, { action: 'sync.refused', target: `source:${options.source}`, before: null, after: { file: options.file, rows: plan.rows, retire: affected, total, limit }, result: 'refused' }));
+      }
+      throw new RosterError('mass_change', message);
+    }
+
+    const needPasswords = plan.people.some((p) => p.creates.some((c) => ctx.config.types[c.type]?.initialPassword === 'generate'));
+    if (dryRun) return { ...head, failures: [], passwords: needPasswords ? { file: options.passwordFile ?? '(--password-file)', count: countPasswords(ctx, plan) } : null, jobRun: null };
+    if (needPasswords && passwordFile === undefined) {
+      throw new RosterError('usage', `${countPasswords(ctx, plan)} new account(s) get a generated initial password: pass --password-file PATH (created with mode 0600)`, [{ where: '--password-file', message: 'required when a type generates initial passwords' }]);
+    }
+    if (plan.people.length === 0) return { ...head, failures: [], passwords: null, jobRun: null };
+
+    const now = ctx.clock.now();
+    const run = await claimJobRun(ctx, `sync:${options.source}`, now, { startedBy: base.actor });
+    let result: Awaited<ReturnType<typeof applySyncPlan>>;
+    try {
+      result = await applySyncPlan(ctx, plan.people, {
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+        ...(options.progress?.applying === undefined ? {} : { onProgress: options.progress.applying }),
+        ...(passwordFile === undefined ? {} : { onPasswords: (entries: ReadonlyArray<readonly [string, string]>) => passwordFile.append(entries) }),
+      });
+    } catch (e) {
+      await finishJobRun(ctx, run, { result: 'failed', counts: countsOf(head.summary), message: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+    await finishJobRun(ctx, run, {
+      result: result.failures.length === 0 ? 'ok' : 'partial',
+      counts: { ...countsOf(head.summary), failed: result.failures.length },
+      message: result.failures.length === 0 ? null : `${result.failures.length} people could not be changed`,
+    });
+    return { ...head, failures: result.failures, passwords: passwordFile === undefined || result.passwords === 0 ? null : { file: passwordFile.path, count: result.passwords }, jobRun: run.id };
+  } finally {
+    await passwordFile?.close();
+  }
+}
+
+function countsOf(summary: SyncSummary): Record<string, number> {
+  return { ...summary };
+}
+
+function countPasswords(ctx: AppContext, plan: SyncPlan): number {
+  return plan.people.reduce((n, p) => n + p.creates.filter((c) => ctx.config.types[c.type]?.initialPassword === 'generate').length, 0);
+}
+
+export function describePlan(plan: SyncPlan): { readonly summary: SyncSummary; readonly changes: SyncChange[]; readonly notes: readonly SyncNote[] } {
+  const changes: SyncChange[] = [];
+  let created = 0;
+  let updated = 0;
+  let retired = 0;
+  let reactivated = 0;
+  let added = 0;
+  let purged = 0;
+  for (const p of plan.people) {
+    if (p.personChange === 'add' && p.row !== null) {
+      added++;
+      changes.push({ action: 'add-person', personId: p.personId, row: p.row, name: `${p.after.firstName} ${p.after.lastName}` });
+    } else if (p.personChange === 'update' && p.row !== null) {
+      updated++;
+      changes.push({ action: 'update-person', personId: p.personId, row: p.row, fields: p.fields });
+    }
+    for (const c of p.creates) {
+      created++;
+      changes.push({ action: 'create', personId: p.personId, username: c.username, type: c.type, returning: c.reserved });
+    }
+    for (const r of p.reactivations) {
+      reactivated++;
+      changes.push({ action: 'reactivate', personId: p.personId, username: r.before.username, type: r.before.type });
+    }
+    for (const r of p.retirements) {
+      retired++;
+      if (r.after === null) {
+        purged++;
+        changes.push({ action: 'purge', personId: p.personId, username: r.before.username, type: r.before.type, why: r.why });
+      } else {
+        changes.push({ action: 'retire', personId: p.personId, username: r.before.username, type: r.before.type, why: r.why, deactivates: r.after.expiresAt, deletes: r.after.purgeAt });
+      }
+    }
+  }
+  return { summary: { created, updated, retired, reactivated, unchanged: plan.unchanged, added, purged }, changes, notes: plan.notes };
+}
+
+const PAGE = 5_000;
+
+/** The source's people, their accounts (tombstones too) and reservations, read once. */
+export async function loadSourceState(q: Queries, source: string): Promise<SourceState> {
+  const people = new Map<string, Person>();
+  for (let afterId: string | undefined; ; ) {
+    const page = await q.listPeople({ source, limit: PAGE, ...(afterId === undefined ? {} : { afterId }) });
+    for (const p of page) people.set(p.id, p);
+    if (page.length < PAGE) break;
+    afterId = page.at(-1)?.id;
+  }
+  const accounts = new Map<string, Account[]>();
+  for (let afterId = 0; ; ) {
+    const page = await q.listAccounts({ source, includePurged: true, afterId, limit: PAGE });
+    for (const a of page) {
+      const list = accounts.get(a.personId);
+      if (list === undefined) accounts.set(a.personId, [a]);
+      else list.push(a);
+    }
+    if (page.length < PAGE) break;
+    afterId = page.at(-1)?.id ?? afterId;
+  }
+  const reservations = new Map<string, Reservation[]>();
+  for (const r of await q.listReservations()) {
+    if (!people.has(r.personId)) continue;
+    const list = reservations.get(r.personId);
+    if (list === undefined) reservations.set(r.personId, [r]);
+    else list.push(r);
+  }
+  return { people, accounts, reservations };
+}
+
+/** Another source's (or a hand-made) person with the same id is never taken over. */
+async function refuseForeignPeople(q: Queries, source: string, rows: readonly RosterRow[], state: SourceState): Promise<void> {
+  const unknown = rows.filter((r) => !state.people.has(r.id));
+  if (unknown.length === 0) return;
+  const foreign = new Map((await q.getPeople(unknown.map((r) => r.id))).map((p) => [p.id, p.source]));
+  const issues: ErrorIssue[] = [];
+  for (const r of unknown) {
+    const owner = foreign.get(r.id);
+    if (owner !== undefined) issues.push({ where: `row ${r.row}, column id`, message: `person ${printable(r.id)} belongs to source ${owner}, not ${source}; a sync never takes over another source's people` });
+  }
+  if (issues.length > 0) throw new RosterError('bad_input', `${issues.length} row${issues.length === 1 ? '' : 's'} name people of another source; nothing was changed`, issues);
+}
+
+/**
+ * RATS step 6 for many people at once: each new account takes the first of
+ * its person's candidates that is free in the store and not chosen by an
+ * earlier row of this run. Candidates are checked a few thousand per round
+ * trip instead of one query each.
+ */
+export async function assignUsernames(q: Queries, plans: readonly PersonPlan[], policy: UsernamePolicy, rows: readonly RosterRow[]): Promise<void> {
+  const chosen = new Set<string>();
+  for (const p of plans) for (const c of p.creates) if (c.username !== '') chosen.add(c.username.toLowerCase());
+  type Pending = { readonly p: PersonPlan; readonly c: PersonPlan['creates'][number]; readonly candidates: Iterator<string>; next: string | undefined };
+  let pending: Pending[] = plans.flatMap((p) =>
+    p.creates.filter((c) => c.username === '').map((c) => ({ p, c, candidates: usernameCandidates(p.after.firstName, p.after.lastName, policy), next: undefined })),
+  );
+  const issues: ErrorIssue[] = [];
+  const rowOf = new Map(rows.map((r) => [r.id, r.row]));
+  while (pending.length > 0) {
+    for (const item of pending) {
+      let n = item.candidates.next();
+      while (n.done !== true && chosen.has(n.value.toLowerCase())) n = item.candidates.next();
+      item.next = n.done === true ? undefined : n.value;
+    }
+    const exhausted = pending.filter((i) => i.next === undefined);
+    for (const i of exhausted) issues.push({ where: `row ${rowOf.get(i.p.personId) ?? '?'}`, message: `no free username can be derived from the names of ${printable(i.p.personId)}` });
+    pending = pending.filter((i) => i.next !== undefined);
+    const taken = await q.takenNames(pending.map((i) => i.next ?? ''));
+    const rest: Pending[] = [];
+    for (const item of pending) {
+      const name = item.next ?? '';
+      const lower = name.toLowerCase();
+      if (taken.has(lower) || chosen.has(lower)) {
+        rest.push(item);
+        continue;
+      }
+      chosen.add(lower);
+      item.c.username = name;
+    }
+    pending = rest;
+  }
+  if (issues.length > 0) throw new RosterError('bad_input', 'some people get no username; nothing was changed', issues);
+}
+
+interface PasswordFile {
+  readonly path: string;
+  append(entries: ReadonlyArray<readonly [string, string]>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The file for generated initial passwords, one `username:password` line
+ * each (chpasswd's format). Created exclusively with mode 0600 so it is
+ * never world-readable even for an instant and never replaces an old one;
+ * passwords never go to the log, the audit or stdout.
+ */
+async function createPasswordFile(path: string): Promise<PasswordFile> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'wx', 0o600);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EEXIST') throw new RosterError('conflict', `${path} already exists; a password file is never overwritten (move it away or pick another path)`, [{ where: '--password-file', message: 'already exists' }]);
+    throw new RosterError('bad_input', `cannot create ${path}: ${err.message}`, [{ where: '--password-file', message: err.code ?? 'cannot create' }]);
+  }
+  // The umask cannot widen 0600, but an ACL default could: say it once more.
+  await handle.chmod(0o600);
+  let closed = false;
+  let written = 0;
+  return {
+    path,
+    async append(entries) {
+      await handle.appendFile(entries.map(([user, password]) => `${user}:${password}\n`).join(''));
+      await handle.sync();
+      written += entries.length;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+      // Nothing generated: leave no empty file behind.
+      if (written === 0) await unlink(path).catch(() => undefined);
+    },
+  };
+}

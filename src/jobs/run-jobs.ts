@@ -1,0 +1,184 @@
+import type { AppContext } from '../app/app-context.js';
+import { runBilling } from '../app/billing-run.js';
+import { mutate } from '../app/mutate.js';
+import { queueNotices, wallTime } from '../app/notices.js';
+import { purge } from '../app/purge.js';
+import { RosterError } from '../domain/errors.js';
+import type { JobRun, JobResult } from '../store/store.js';
+import { deliverOutbox, type DeliveryDeps, type DeliveryReport } from '../notify/deliver-outbox.js';
+import { claimJobRun, finishJobRun } from './job-runs.js';
+import { latestSlot, nextSlot } from './job-schedule.js';
+
+export const JOB_NAMES = ['purge', 'billing', 'notify'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface JobOutcome {
+  readonly result: Exclude<JobResult, 'running' | 'interrupted'>;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly message: string | null;
+  /** Lines for the admin digest (who was purged, frozen, …). */
+  readonly details: readonly string[];
+}
+
+/** A job's schedule from roster.yaml (purge.schedule, billing.schedule, notify.schedule). */
+export function scheduleOf(ctx: AppContext, job: JobName): string {
+  switch (job) {
+    case 'purge':
+      return ctx.config.purge.schedule;
+    case 'billing':
+      return ctx.config.billing.schedule;
+    case 'notify':
+      return ctx.config.notify.schedule;
+  }
+}
+
+export function isJobName(name: string): name is JobName {
+  return (JOB_NAMES as readonly string[]).includes(name);
+}
+
+async function runJob(ctx: AppContext, job: JobName, deps: DeliveryDeps, dryRun: boolean): Promise<JobOutcome> {
+  switch (job) {
+    case 'purge': {
+      try {
+        const r = await purge(ctx, { dryRun });
+        const failed = r.results.filter((x) => !x.ok);
+        return {
+          result: failed.length === 0 ? 'ok' : 'partial',
+          counts: { candidates: r.candidates.length, purged: r.results.length - failed.length, failed: failed.length },
+          message: failed.length === 0 ? null : `${failed.length} account(s) could not be purged`,
+          details: dryRun ? r.candidates.map((c) => `would purge ${c.username}`) : r.results.map((x) => (x.ok ? `purged ${x.username}` : `FAILED ${x.username}: ${x.error ?? ''}`)),
+        };
+      } catch (e) {
+        // The circuit breaker is an answer, not a crash: recorded, and the admin hears of it.
+        if (e instanceof RosterError && e.code === 'mass_change') return { result: 'refused', counts: {}, message: e.message, details: [] };
+        throw e;
+      }
+    }
+    case 'billing': {
+      const r = await runBilling(ctx, { dryRun });
+      const count = (action: string): number => r.people.filter((p) => p.action === action && p.error === undefined).length;
+      const failed = r.people.filter((p) => p.error !== undefined);
+      return {
+        result: failed.length === 0 ? 'ok' : 'partial',
+        counts: { people: r.people.length, warned: count('warn'), frozen: count('freeze'), lifted: count('lift'), duesPosted: r.people.filter((p) => p.duesPosted !== undefined).length, failed: failed.length },
+        message: failed.length === 0 ? null : `${failed.length} member(s) could not be evaluated`,
+        details: r.people.filter((p) => p.action !== 'none' || p.error !== undefined).map((p) => `${p.personId}: ${p.error === undefined ? p.action : `FAILED ${p.error}`}${p.warnKind === undefined ? '' : ` (${p.warnKind})`}; runs out ${p.runOut ?? 'never'}`),
+      };
+    }
+    case 'notify': {
+      if (dryRun) {
+        const counts = await ctx.store.read.countMessages();
+        return { result: 'ok', counts: { waiting: counts.queued }, message: null, details: [] };
+      }
+      const r = await deliverOutbox(ctx, deps);
+      return {
+        result: r.gaveUp > 0 || r.retrying > 0 ? 'partial' : 'ok',
+        counts: { sent: r.sent, retrying: r.retrying, gaveUp: r.gaveUp, waiting: r.waiting },
+        message: r.transport === null && r.waiting > 0 ? `${r.waiting} message(s) queued but no transport is configured (notify.transport)` : null,
+        details: r.errors.map((e) => `#${e.id} ${e.kind} to ${e.to}: ${e.error}`),
+      };
+    }
+  }
+}
+
+export interface JobReport {
+  readonly job: JobName;
+  readonly schedule: string;
+  readonly due: boolean;
+  /** The slot a run now covers (latest scheduled instant), or null. */
+  readonly slot: string | null;
+  readonly nextRun: string | null;
+  readonly dryRun: boolean;
+  /** The recorded run, when one happened. */
+  readonly run: JobRun | null;
+  readonly outcome: JobOutcome | null;
+  readonly delivery: DeliveryReport | null;
+}
+
+export interface RunJobsOptions {
+  /** Only this job (default: all). */
+  readonly job?: JobName;
+  /** Run even when this slot already ran. */
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+  /** Recorded on the run: `cli:root`, `serve`. */
+  readonly startedBy?: string;
+}
+
+/**
+ * `roster jobs run [JOB]` and the scheduler: runs every job that is due.
+ *
+ * A job is due when the latest instant its schedule names (in the
+ * configured time zone) is later than the slot of its last completed run.
+ * So a run missed while the machine was off is caught up once, not once per
+ * missed slot, and a second `jobs run` in the same slot does nothing unless
+ * forced. Failed and interrupted runs do not complete their slot: the next
+ * `jobs run` tries again, which is safe because every job's changes are
+ * idempotent and committed one item at a time.
+ *
+ * Each run is recorded (start, end, result, counts); afterwards the admin
+ * digest is queued and the outbox is flushed, so the job's own notices go
+ * out with it.
+ */
+export async function runJobs(base: AppContext, deps: DeliveryDeps, options: RunJobsOptions = {}): Promise<JobReport[]> {
+  const reports: JobReport[] = [];
+  for (const job of options.job === undefined ? JOB_NAMES : [options.job]) {
+    const ctx: AppContext = { ...base, actor: `job:${job}` };
+    const now = ctx.clock.now();
+    const schedule = scheduleOf(ctx, job);
+    const slot = latestSlot(schedule, ctx.config.timeZone, now);
+    const next = nextSlot(schedule, ctx.config.timeZone, now);
+    const [last] = await ctx.store.read.listJobRuns({ job, results: ['ok', 'partial', 'refused'], limit: 1 });
+    const due = options.force === true || (slot !== null && (last === undefined || last.slot < slot.toISOString()));
+    const head = { job, schedule, due, slot: slot?.toISOString() ?? null, nextRun: next?.toISOString() ?? null, dryRun: options.dryRun === true };
+    if (!due) {
+      reports.push({ ...head, run: null, outcome: null, delivery: null });
+      continue;
+    }
+    if (options.dryRun === true) {
+      reports.push({ ...head, run: null, outcome: await runJob(ctx, job, deps, true), delivery: null });
+      continue;
+    }
+    const claimed = await claimJobRun(ctx, job, slot ?? now, { forced: options.force === true, ...(options.startedBy === undefined ? {} : { startedBy: options.startedBy }) });
+    let outcome: JobOutcome;
+    try {
+      outcome = await runJob(ctx, job, deps, false);
+    } catch (e) {
+      outcome = { result: 'failed', counts: {}, message: e instanceof Error ? e.message : String(e), details: [] };
+    }
+    const run = await finishJobRun(ctx, claimed, { result: outcome.result, counts: outcome.counts, message: outcome.message });
+    if (job !== 'notify' || outcome.result !== 'ok') await queueDigest(ctx, run, outcome);
+    const delivery = await deliverOutbox(ctx, deps).catch((e: unknown) => {
+      ctx.log.warn(`notifications: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    });
+    reports.push({ ...head, run, outcome, delivery });
+  }
+  return reports;
+}
+
+/** The admin digest of one job run (GlobeNet: every intervention reported), when an admin address is configured. */
+async function queueDigest(ctx: AppContext, run: JobRun, outcome: JobOutcome): Promise<void> {
+  const to = ctx.config.notify.adminAddress;
+  if (to === undefined) return;
+  const tz = ctx.config.timeZone;
+  const details = outcome.details.length > 200 ? [...outcome.details.slice(0, 200), `… and ${outcome.details.length - 200} more`] : outcome.details;
+  await mutate(ctx, {}, (tx) =>
+    queueNotices(tx, ctx, [
+      {
+        kind: 'admin-digest',
+        to,
+        data: {
+          job: run.job,
+          result: run.result,
+          started: wallTime(run.startedAt, tz),
+          finished: run.finishedAt === null ? '' : wallTime(run.finishedAt, tz),
+          counts: Object.entries(run.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none',
+          message: run.message ?? '',
+          details: details.join('\n'),
+        },
+        dedupeKey: `admin-digest:${run.id}`,
+      },
+    ]),
+  );
+}

@@ -1,0 +1,134 @@
+import type { AppContext } from '../app/app-context.js';
+import { audit, mutate } from '../app/mutate.js';
+import { RosterError } from '../domain/errors.js';
+import type { Change, ChangeResult } from '../targets/target.js';
+import { changeAccount } from './change-account.js';
+import { targetContext, type PreparedPlan } from './host-plan.js';
+
+export type ChangeStatus = 'ok' | 'failed' | 'skipped';
+
+/** One change and what became of it; `data` stays private to its target and never leaves here. */
+export interface ChangeOutcome {
+  readonly target: string;
+  readonly action: string;
+  readonly subject: string;
+  readonly summary: string;
+  readonly account?: string;
+  readonly destructive: boolean;
+  readonly recurring: boolean;
+  readonly status: ChangeStatus;
+  readonly error?: string;
+  readonly detail?: unknown;
+}
+
+export interface ApplyReport {
+  readonly host: string;
+  readonly root: string;
+  readonly at: string;
+  readonly outcomes: readonly ChangeOutcome[];
+  /** A target's apply threw a lock timeout (exit 75). */
+  readonly lockTimeout: boolean;
+}
+
+/** Largest JSON size of a result detail kept in the audit log. */
+const MAX_AUDIT_DETAIL = 16 * 1024;
+
+function auditDetail(detail: unknown): unknown {
+  if (detail === undefined) return undefined;
+  const text = JSON.stringify(detail);
+  return text.length <= MAX_AUDIT_DETAIL ? detail : { truncated: true, text: text.slice(0, MAX_AUDIT_DETAIL) };
+}
+
+function outcome(c: Change, status: ChangeStatus, error?: string, detail?: unknown): ChangeOutcome {
+  const account = changeAccount(c);
+  return {
+    target: c.target,
+    action: c.action,
+    subject: c.subject,
+    summary: c.summary,
+    ...(account === undefined ? {} : { account }),
+    destructive: c.destructive,
+    recurring: c.recurring === true,
+    status,
+    ...(error === undefined ? {} : { error }),
+    ...(detail === undefined ? {} : { detail }),
+  };
+}
+
+/**
+ * Applies a prepared plan target by target, in registry order. Expected
+ * failures are values (DESIGN.md §9.4): a target's results are per change,
+ * and a target that throws fails its own changes, not the run. Once any
+ * change of an account fails, that account's changes in later targets are
+ * skipped — a failed archive must not be followed by the removal of the
+ * passwd lines, nor a failed passwd entry by its onCreate hook — while every
+ * other account goes on.
+ *
+ * Audit (DESIGN.md §7): one record per applied change (skipped ones were
+ * not applied), with its result and the target's detail (a hook's output,
+ * the killed PIDs). A target's records are written in one store transaction
+ * right after that target's apply returns, so a run of 10,000 changes costs a
+ * handful of commits and a crash loses at most the records of the target
+ * that was running.
+ */
+export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Promise<ApplyReport> {
+  const { plan, desired } = prepared;
+  const tctx = targetContext(ctx, plan);
+  const failedAccounts = new Map<string, string>();
+  const outcomes: ChangeOutcome[] = [];
+  let lockTimeout = false;
+  for (const step of prepared.steps) {
+    if (step.changes.length === 0) continue;
+    const runnable: Change[] = [];
+    const skipped = new Map<Change, ChangeOutcome>();
+    for (const c of step.changes) {
+      const account = changeAccount(c);
+      const earlier = account === undefined ? undefined : failedAccounts.get(account);
+      if (earlier !== undefined) skipped.set(c, outcome(c, 'skipped', `skipped: an earlier change for ${account ?? ''} failed (${earlier})`));
+      else runnable.push(c);
+    }
+    let results: readonly ChangeResult[] = [];
+    if (runnable.length > 0) {
+      try {
+        results = await step.target.apply(tctx, step.config, runnable, desired);
+      } catch (e) {
+        if (e instanceof RosterError && e.code === 'lock_timeout') lockTimeout = true;
+        const message = e instanceof Error ? e.message : String(e);
+        results = runnable.map((change) => ({ change, ok: false, error: message }));
+      }
+    }
+    const byChange = new Map(results.map((r) => [r.change, r]));
+    const mine: ChangeOutcome[] = [];
+    for (const c of runnable) {
+      const r = byChange.get(c);
+      const o = r === undefined ? outcome(c, 'failed', `${step.target.name} returned no result for this change`) : outcome(c, r.ok ? 'ok' : 'failed', r.error, r.detail);
+      if (o.status === 'failed' && o.account !== undefined && !failedAccounts.has(o.account)) failedAccounts.set(o.account, `${o.target} ${o.action}: ${o.error ?? 'failed'}`);
+      mine.push(o);
+    }
+    const applied = new Map(runnable.map((c, i) => [c, mine[i] as ChangeOutcome]));
+    // Reported in plan order; only applied changes are audited. (A loop, not
+    // push(...spread): a first apply has one change per account, and 100,000
+    // spread arguments overflow the stack.)
+    for (const c of step.changes) outcomes.push(skipped.get(c) ?? (applied.get(c) as ChangeOutcome));
+    if (mine.length === 0) continue;
+    await mutate(ctx, {}, async (tx) => {
+      for (const o of mine) {
+        await audit(tx, ctx, {
+          action: `apply.${o.action}`,
+          target: `host:${plan.host}/${o.target}/${o.subject}`,
+          before: null,
+          after: {
+            summary: o.summary,
+            root: plan.root,
+            ...(o.account === undefined ? {} : { account: o.account }),
+            ...(o.recurring ? { recurring: true } : {}),
+            ...(o.error === undefined ? {} : { error: o.error }),
+            ...(o.detail === undefined ? {} : { detail: auditDetail(o.detail) }),
+          },
+          result: o.status === 'ok' ? 'ok' : 'failed',
+        });
+      }
+    });
+  }
+  return { host: plan.host, root: plan.root, at: plan.at, outcomes, lockTimeout };
+}

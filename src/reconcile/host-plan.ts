@@ -1,0 +1,100 @@
+import type { AppContext } from '../app/app-context.js';
+import type { DesiredHost } from '../desired/desired-host.js';
+import { projectHost } from '../desired/project-host.js';
+import { RosterError, type ErrorIssue } from '../domain/errors.js';
+import type { AnyTarget } from '../targets/registry.js';
+import type { Change, TargetContext } from '../targets/target.js';
+
+/** The changes of one target, in the order they will be applied. */
+export interface TargetPlan {
+  readonly target: string;
+  readonly changes: readonly Change[];
+}
+
+/** A plan is data (DESIGN.md §9.3): printed by `roster plan`, checked by the guard, then applied. */
+export interface HostPlan {
+  readonly host: string;
+  readonly root: string;
+  /** ISO 8601 UTC: the time the desired state was projected at. */
+  readonly at: string;
+  /** Targets the host runs, in registry order. */
+  readonly targets: readonly TargetPlan[];
+}
+
+/** What apply needs beyond the printable plan. */
+export interface PreparedPlan {
+  readonly plan: HostPlan;
+  readonly desired: DesiredHost;
+  readonly steps: ReadonlyArray<{ readonly target: AnyTarget; readonly config: unknown; readonly changes: readonly Change[] }>;
+}
+
+export interface HostRequest {
+  readonly host: string;
+  /** Absolute, already resolved root prefix. */
+  readonly root: string;
+}
+
+/** Changes that are drift to correct; recurring ones (onEnsure hooks) run every time and are not. */
+export function pendingChanges(plan: HostPlan): Change[] {
+  return plan.targets.flatMap((t) => t.changes.filter((c) => c.recurring !== true));
+}
+
+export function targetContext(ctx: AppContext, request: HostRequest): TargetContext {
+  return { root: request.root, host: request.host, clock: ctx.clock, log: ctx.log };
+}
+
+/**
+ * Desired state → each enabled target's observation → its pure plan. The
+ * host's `targets` section says which targets run and with what settings
+ * (each parsed by the target's own schema); the registry's order is kept.
+ * Observation runs for all targets before any plan is used: when one target
+ * cannot observe (a missing tool, an unreadable file) the whole host is
+ * unavailable (exit 69) rather than planned in part, because a later target
+ * may rely on an earlier one (unix removes the lines homes archives).
+ */
+export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], request: HostRequest): Promise<PreparedPlan> {
+  const hostConfig = ctx.config.hosts[request.host];
+  if (hostConfig === undefined) {
+    const known = Object.keys(ctx.config.hosts);
+    throw new RosterError('not_found', `no host "${request.host}" in roster.yaml (declared: ${known.join(', ') || 'none'})`, [{ where: '--host', message: 'unknown host' }]);
+  }
+  const sections = hostConfig.targets as Readonly<Record<string, unknown>>;
+  const known = new Set(targets.map((t) => t.name));
+  const unknown = Object.keys(sections).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new RosterError('bad_config', `host ${request.host} names unknown targets: ${unknown.join(', ')}`, unknown.map((name) => ({ where: `hosts.${request.host}.targets.${name}`, message: `unknown target (known: ${[...known].join(', ')})` })));
+  }
+  const enabled = targets.filter((t) => Object.hasOwn(sections, t.name));
+  const configs = enabled.map((t) => {
+    const parsed = t.configSchema.safeParse(sections[t.name] ?? {});
+    if (!parsed.success) {
+      throw new RosterError('bad_config', `hosts.${request.host}.targets.${t.name} is invalid`, parsed.error.issues.map((i) => ({ where: [`hosts.${request.host}.targets.${t.name}`, ...i.path.map(String)].join('.'), message: i.message })));
+    }
+    return parsed.data;
+  });
+
+  const now = ctx.clock.now();
+  const desired = await projectHost(ctx.store.read, ctx.config, request.host, now);
+  const tctx = targetContext(ctx, request);
+  const observed = await Promise.allSettled(enabled.map((t, i) => t.observe(tctx, configs[i], desired)));
+  const unavailable: ErrorIssue[] = [];
+  observed.forEach((o, i) => {
+    if (o.status === 'rejected') {
+      const e: unknown = o.reason;
+      if (e instanceof RosterError && e.code !== 'unavailable') throw e;
+      unavailable.push({ where: `target ${enabled[i]?.name ?? '?'}`, message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  if (unavailable.length > 0) {
+    throw new RosterError('unavailable', `host ${request.host}: ${unavailable.length === 1 ? 'a target is' : `${unavailable.length} targets are`} unavailable; nothing was changed`, unavailable);
+  }
+  const steps = enabled.map((target, i) => {
+    const o = observed[i] as PromiseFulfilledResult<unknown>;
+    return { target, config: configs[i], changes: target.plan(desired, o.value, configs[i]) };
+  });
+  return {
+    plan: { host: request.host, root: request.root, at: now.toISOString(), targets: steps.map((s) => ({ target: s.target.name, changes: s.changes })) },
+    desired,
+    steps,
+  };
+}

@@ -1,0 +1,36 @@
+import { authenticateToken } from '../app/api-tokens.js';
+import { RosterError } from '../domain/errors.js';
+import type { TokenRole } from '../store/server-queries.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { principalOf, type Principal, type ServerDeps } from './server-deps.js';
+
+export type AuthOutcome =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly error: RosterError; readonly headers: Readonly<Record<string, string>> };
+
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="roster"' };
+
+/**
+ * Every request is checked before it reaches a use case (DESIGN.md §7):
+ * a missing, unknown, revoked or expired token is 401; a token over its
+ * rate is 429 with Retry-After; a role the endpoint does not admit is 403.
+ * None of these has a side effect (no audit record, no write): refusals
+ * are logged by the caller only.
+ */
+export async function authenticateRequest(deps: ServerDeps, limiter: RateLimiter, authorization: string | undefined, roles: readonly TokenRole[]): Promise<AuthOutcome> {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (m?.[1] === undefined) return { ok: false, error: new RosterError('unauthorized', 'send an API token as "Authorization: Bearer <token>" (roster token create)'), headers: CHALLENGE };
+  const token = await authenticateToken(deps.store.read, m[1], deps.clock.now());
+  if (token === undefined) return { ok: false, error: new RosterError('unauthorized', 'the token is unknown, revoked or expired'), headers: CHALLENGE };
+  const wait = limiter.take(token.id, Date.now());
+  if (wait > 0) return { ok: false, error: new RosterError('rate_limited', `token ${token.id} is over its rate limit; retry in ${wait} s`), headers: { 'retry-after': String(wait) } };
+  if (!roles.includes(token.role)) {
+    return { ok: false, error: new RosterError('forbidden', `a ${token.role} token may not do this (allowed: ${roles.join(', ')})`), headers: {} };
+  }
+  return { ok: true, principal: principalOf(token) };
+}
+
+/** Object-level check for host endpoints: an agent token acts for its own host only. */
+export function hostAllowed(principal: Principal, host: string): boolean {
+  return principal.token.role !== 'agent' || principal.token.host === host;
+}

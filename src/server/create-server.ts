@@ -1,0 +1,50 @@
+import { Hono } from 'hono';
+import { accountRoutes } from './account-routes.js';
+import type { ApiRoute } from './api-route.js';
+import { hostRoutes } from './host-routes.js';
+import { openApiDocument } from './openapi.js';
+import { peopleRoutes } from './people-routes.js';
+import { problemOf, problemResponse } from './problem.js';
+import { RateLimiter } from './rate-limiter.js';
+import { routingPath } from './routing-path.js';
+import { API_BASE, mountRestRoutes } from './rest-router.js';
+import { runRoutes } from './run-routes.js';
+import { scimErrorResponse } from './scim/scim-error.js';
+import { mountScimRoutes } from './scim/scim-router.js';
+import { SCIM_BASE } from './scim/scim-setup.js';
+import type { ServerDeps } from './server-deps.js';
+import { tokenRoutes } from './token-routes.js';
+
+export const API_VERSION = '0.1.0';
+
+export interface RosterServer {
+  readonly app: Hono;
+  /** The REST routes, as the OpenAPI document and the authorization tests see them. */
+  readonly routes: readonly ApiRoute[];
+}
+
+/**
+ * The HTTP side of Roster (DESIGN.md §5 "HTTP"): REST under /api/v1 with
+ * its OpenAPI description, SCIM 2.0 under /scim/v2. Everything a request
+ * changes goes through the use cases in src/app with the request's token
+ * as the actor; this layer only speaks the protocols.
+ */
+export function createServer(deps: ServerDeps): RosterServer {
+  const app = new Hono({ getPath: routingPath });
+  const limiter = new RateLimiter(deps.config.server.rateLimit);
+  const server = deps.config.server;
+  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server), ...hostRoutes(server)];
+  const openapi = openApiDocument(routes, API_BASE, API_VERSION);
+
+  app.get('/', (c) => c.json({ name: 'roster', version: API_VERSION, api: API_BASE, openapi: `${API_BASE}/openapi.json`, scim: SCIM_BASE }));
+  // The description of the API is public; everything it describes needs a token.
+  app.get(`${API_BASE}/openapi.json`, (c) => c.json(openapi));
+  mountRestRoutes(app, routes, deps, limiter);
+  mountScimRoutes(app, deps, limiter);
+  app.notFound((c) => (c.req.path.startsWith(`${SCIM_BASE}/`) ? scimErrorResponse(404, `no SCIM endpoint ${c.req.path}`) : problemResponse(problemOf('not_found', `no endpoint ${c.req.method} ${c.req.path}`, c.req.path))));
+  app.onError((e, c) => {
+    deps.log.warn(`${c.req.method} ${c.req.path}: ${e.stack ?? e.message}`);
+    return problemResponse(problemOf('internal', 'an unexpected error occurred; it has been logged', c.req.path));
+  });
+  return { app, routes };
+}

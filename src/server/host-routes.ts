@@ -1,0 +1,117 @@
+import * as z from 'zod';
+import { desiredRevision, recordHostReport, requireHost } from '../app/host-reports.js';
+import type { ServerConfig } from '../config/config-schema.js';
+import type { HostReport } from '../store/server-queries.js';
+import { route, type ApiRoute } from './api-route.js';
+import { desiredSchema, hostReportBody, hostReportSchema, hostSchema } from './api-schemas.js';
+import { HOST_READERS, HOST_REPORTERS, READERS } from './permissions.js';
+
+const hostParams = z.strictObject({ host: z.string().max(64) });
+
+function reportView(r: HostReport): z.infer<typeof hostReportSchema> {
+  return { ...r, report: { ...r.report } };
+}
+
+/**
+ * Hosts and what their agents pull and push (DESIGN.md §5 "Agent"), under
+ * /hosts/{host}/…: an agent token reaches its own host's endpoints only.
+ */
+export function hostRoutes(server: ServerConfig): ApiRoute[] {
+  return [
+    route({
+      method: 'get',
+      path: '/hosts',
+      operationId: 'listHosts',
+      summary: 'Hosts declared in roster.yaml and their last reports',
+      tag: 'hosts',
+      roles: READERS,
+      response: z.object({ items: z.array(hostSchema) }),
+      async handler({ ctx }) {
+        const items: Array<z.infer<typeof hostSchema>> = [];
+        for (const [name, host] of Object.entries(ctx.config.hosts)) {
+          const [last] = await ctx.store.read.listHostReports({ host: name, limit: 1 });
+          items.push({ name, description: host.description ?? null, targets: Object.keys(host.targets), lastReport: last === undefined ? null : reportView(last) });
+        }
+        return { items };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/hosts/{host}',
+      operationId: 'getHost',
+      summary: 'A host and its last report',
+      tag: 'hosts',
+      roles: HOST_READERS,
+      hostParam: 'host',
+      params: hostParams,
+      response: hostSchema,
+      async handler({ ctx, params }) {
+        requireHost(ctx, params.host);
+        const host = ctx.config.hosts[params.host];
+        const [last] = await ctx.store.read.listHostReports({ host: params.host, limit: 1 });
+        return { name: params.host, description: host?.description ?? null, targets: Object.keys(host?.targets ?? {}), lastReport: last === undefined ? null : reportView(last) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/hosts/{host}/desired',
+      operationId: 'getDesiredState',
+      summary: "The host's desired state and its revision; 304 when If-None-Match (or ?since) names the current revision",
+      tag: 'hosts',
+      roles: HOST_READERS,
+      hostParam: 'host',
+      params: hostParams,
+      query: z.strictObject({ since: z.string().max(128).optional() }),
+      response: desiredSchema,
+      notes: { 304: 'not modified: the agent already has this revision' },
+      async handler({ ctx, params, query, request }) {
+        const { revision, desired } = await desiredRevision(ctx, params.host);
+        const etag = `"${revision}"`;
+        const known = request.headers.get('if-none-match');
+        if (query.since === revision || (known !== null && known.split(',').map((t) => t.trim()).includes(etag))) {
+          return new Response(null, { status: 304, headers: { etag } });
+        }
+        return new Response(JSON.stringify(desiredSchema.parse({ revision, desired })), { status: 200, headers: { 'content-type': 'application/json', etag } });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/hosts/{host}/reports',
+      operationId: 'reportHost',
+      summary: 'An agent reports what it applied (outcomes per change, drift)',
+      tag: 'hosts',
+      roles: HOST_REPORTERS,
+      hostParam: 'host',
+      params: hostParams,
+      body: hostReportBody,
+      status: 201,
+      response: hostReportSchema,
+      async handler({ ctx, params, body }) {
+        const failed = body.outcomes.filter((o) => o.status === 'failed').length;
+        const counts = { applied: body.outcomes.filter((o) => o.status === 'ok').length, failed, skipped: body.outcomes.filter((o) => o.status === 'skipped').length, drift: body.drift?.length ?? 0 };
+        const r = await recordHostReport(ctx, params.host, { revision: body.revision, ok: failed === 0 && !body.lockTimeout, report: body, counts });
+        return reportView(r);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/hosts/{host}/reports',
+      operationId: 'listHostReports',
+      summary: "A host's reports, newest first",
+      tag: 'hosts',
+      roles: HOST_READERS,
+      hostParam: 'host',
+      params: hostParams,
+      query: z.strictObject({
+        before: z.coerce.number().int().min(1).optional().meta({ description: 'reports older than this id' }),
+        limit: z.coerce.number().int().min(1).max(server.pageSize.max).default(Math.min(20, server.pageSize.max)),
+      }),
+      response: z.object({ items: z.array(hostReportSchema) }),
+      async handler({ ctx, params, query }) {
+        requireHost(ctx, params.host);
+        const reports = await ctx.store.read.listHostReports({ host: params.host, limit: query.limit, ...(query.before === undefined ? {} : { beforeId: query.before }) });
+        return { items: reports.map(reportView) };
+      },
+    }),
+  ];
+}

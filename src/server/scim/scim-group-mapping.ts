@@ -1,0 +1,35 @@
+import { scimDisplayName, type ScimGroupInput, type ScimGroupRecord } from '../../app/scim-groups.js';
+import { ROSTER_GROUP_SCHEMA, SCIM_BASE } from './scim-setup.js';
+
+type Json = Record<string, unknown>;
+
+/** SCIM Group ⇄ Roster group (DESIGN.md §5): id is the GID, members are accounts by their SCIM ids. */
+export function groupResource(record: ScimGroupRecord): Json {
+  const { group, scim } = record;
+  return {
+    id: String(group.gid),
+    displayName: scimDisplayName(record),
+    ...(scim?.externalId === null || scim?.externalId === undefined ? {} : { externalId: scim.externalId }),
+    members: record.members.map((m) => ({ value: String(m.accountId), display: m.display ?? m.username, $ref: `${SCIM_BASE}/Users/${m.accountId}`, type: 'User' })),
+    meta: { created: group.createdAt, lastModified: scim?.updatedAt ?? group.createdAt },
+    [ROSTER_GROUP_SCHEMA]: { groupName: group.name, gidNumber: group.gid },
+  };
+}
+
+function asObject(v: unknown): Json | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+export function groupInputFrom(group: Json): ScimGroupInput {
+  const ext = asObject(group[ROSTER_GROUP_SCHEMA]) ?? {};
+  const members = (Array.isArray(group.members) ? (group.members as unknown[]) : [])
+    .map(asObject)
+    .filter((m): m is Json => m !== undefined && (typeof m.value === 'string' || typeof m.value === 'number'))
+    .map((m) => ({ value: String(m.value), display: typeof m.display === 'string' ? m.display : undefined }));
+  return {
+    displayName: String(group.displayName ?? ''),
+    externalId: typeof group.externalId === 'string' ? group.externalId : null,
+    members,
+    groupName: typeof ext.groupName === 'string' ? ext.groupName : undefined,
+  };
+}

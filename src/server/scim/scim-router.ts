@@ -1,0 +1,340 @@
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import SCIMMY from 'scimmy';
+import type { AppContext } from '../../app/app-context.js';
+import { createScimGroup, deleteScimGroup, readScimGroup, readScimGroups, replaceScimGroup, type ScimGroupRecord } from '../../app/scim-groups.js';
+import { createScimUser, deleteScimUser, readScimUser, readScimUsers, replaceScimUser, type ScimUserRecord } from '../../app/scim-users.js';
+import type { Queries } from '../../store/store.js';
+import { authenticateRequest } from '../authenticate-request.js';
+import { SCIM_CLIENTS } from '../permissions.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import { requestContext, type ServerDeps } from '../server-deps.js';
+import { scimErrorFrom, scimErrorResponse, scimmy, scimmyAsync } from './scim-error.js';
+import { matchesFilter, type ParsedFilter } from './scim-filter-match.js';
+import { groupInputFrom, groupResource } from './scim-group-mapping.js';
+import { configureScimmy, SCIM_BASE, SCIM_CONTENT_TYPE } from './scim-setup.js';
+import { normaliseBooleans, normaliseGroupBody, normalisePatch, userInputFrom, userJson, userResource } from './scim-user-mapping.js';
+
+type Json = Record<string, unknown>;
+/** scimmy checks the body's schemas and operations itself (400 invalidSyntax / invalidValue). */
+type PatchRequest = ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0];
+
+const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+/** How many accounts a filter that no index answers reads per round trip. */
+const SCAN_PAGE = 1000;
+
+function scimJson(value: unknown, status = 200, headers: Readonly<Record<string, string>> = {}): Response {
+  return new Response(JSON.stringify(value), { status, headers: { 'content-type': SCIM_CONTENT_TYPE, ...headers } });
+}
+
+function plain(value: unknown): Json {
+  return JSON.parse(JSON.stringify(value)) as Json;
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new SCIMMY.Types.Error(400, 'invalidSyntax', `the request body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Resource ids are account ids and GIDs: anything else names nothing. */
+function idOf(c: Context): number | undefined {
+  const id = c.req.param('id') ?? '';
+  return /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : undefined;
+}
+
+function notFound(kind: string, c: Context): Response {
+  return scimErrorResponse(404, `${kind} ${c.req.param('id') ?? ''} not found`);
+}
+
+/** `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) as the filter scimmy projects output with. */
+function projection(c: Context, query: Readonly<Record<string, string>> = c.req.query()): SCIMMY.Types.Filter | undefined {
+  const attributes = query.attributes;
+  const excluded = query.excludedAttributes;
+  const list = (text: string, op: string): string =>
+    text
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '')
+      .map((a) => `${a} ${op}`)
+      .join(' and ');
+  if (attributes !== undefined && attributes.trim() !== '') return scimmy(() => new SCIMMY.Types.Filter(list(attributes, 'pr')));
+  if (excluded !== undefined && excluded.trim() !== '') return scimmy(() => new SCIMMY.Types.Filter(list(excluded, 'np')));
+  return undefined;
+}
+
+interface Paging {
+  readonly startIndex: number;
+  readonly count: number;
+}
+
+function paging(query: Readonly<Record<string, string>>, deps: ServerDeps): Paging {
+  const whole = (name: string): number | undefined => {
+    const v = query[name];
+    return v !== undefined && /^-?\d{1,9}$/.test(v.trim()) ? Number(v) : undefined;
+  };
+  // RFC 7644 §3.4.2.4: startIndex below 1 means 1, a negative count means 0.
+  const { pageSize } = deps.config.server;
+  return { startIndex: Math.max(1, whole('startIndex') ?? 1), count: Math.min(pageSize.max, Math.max(0, whole('count') ?? pageSize.default)) };
+}
+
+function listResponse(resources: readonly unknown[], total: number, page: Paging): Response {
+  return scimJson({ schemas: [LIST_RESPONSE], totalResults: total, startIndex: page.startIndex, itemsPerPage: resources.length, Resources: resources });
+}
+
+/** `userName eq "…"`, the filter an IdP sends before each create: read without the general parser. */
+const USERNAME_EQ = /^\s*userName\s+eq\s+"((?:[^"\\]|\\["\\])*)"\s*$/i;
+
+function filterOf(query: Readonly<Record<string, string>>): ParsedFilter | undefined {
+  const text = query.filter;
+  if (text === undefined || text.trim() === '') return undefined;
+  const quick = USERNAME_EQ.exec(text);
+  if (quick?.[1] !== undefined) return [{ userName: ['eq', quick[1].replace(/\\(["\\])/g, '$1')] }];
+  return scimmy(() => new SCIMMY.Types.Filter(text)) as unknown as ParsedFilter;
+}
+
+/** An `eq` on userName, externalId or id in every alternative lets indexes name the candidates; otherwise every account is read. */
+async function candidateIds(q: Queries, filter: ParsedFilter): Promise<number[] | 'all'> {
+  const ids = new Set<number>();
+  for (const alternative of filter) {
+    let found = false;
+    for (const [attr, condition] of Object.entries(alternative)) {
+      if (!Array.isArray(condition) || String(condition[0]).toLowerCase() !== 'eq' || condition.length !== 2) continue;
+      const value = condition[1];
+      const key = attr.toLowerCase();
+      if (key === 'username' && typeof value === 'string') for (const id of await q.accountIdsByScimUserName(value)) ids.add(id);
+      else if (key === 'externalid' && typeof value === 'string') for (const id of await q.accountIdsByExternalId(value)) ids.add(id);
+      else if (key === 'id' && /^[1-9][0-9]{0,15}$/.test(String(value))) ids.add(Number(value));
+      else continue;
+      found = true;
+      break;
+    }
+    if (!found) return 'all';
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+function userOut(record: ScimUserRecord, ctx: AppContext, base: string, attributes?: SCIMMY.Types.Filter): unknown {
+  const resource = userResource(record, ctx.clock.now());
+  // Without a projection the body is built directly (userJson); scimmy projects when asked to.
+  if (attributes === undefined) return userJson(resource, `${base}/Users`);
+  return scimmy(() => new SCIMMY.Schemas.User(resource, 'out', `${base}/Users`, attributes));
+}
+
+function groupOut(record: ScimGroupRecord, base: string, attributes?: SCIMMY.Types.Filter): unknown {
+  return scimmy(() => new SCIMMY.Schemas.Group(groupResource(record), 'out', `${base}/Groups`, attributes));
+}
+
+/** A request's User through scimmy's schema (types, required userName), as plain JSON plus the write-only password. */
+function userIn(body: unknown): Json {
+  const instance = scimmy(() => new SCIMMY.Schemas.User(normaliseBooleans(body) as Json, 'in'));
+  const password = (instance as unknown as { password?: unknown }).password;
+  return { ...plain(instance), ...(typeof password === 'string' ? { password } : {}) };
+}
+
+function groupIn(body: unknown): Json {
+  return plain(scimmy(() => new SCIMMY.Schemas.Group(normaliseGroupBody(body) as Json, 'in')));
+}
+
+async function listUsers(c: Context, ctx: AppContext, deps: ServerDeps, base: string): Promise<Response> {
+  const q = ctx.store.read;
+  const query = c.req.query();
+  const page = paging(query, deps);
+  const attributes = projection(c, query);
+  const filter = filterOf(query);
+  const now = ctx.clock.now();
+  if (filter === undefined) {
+    const { ids, total } = await q.scimAccountPage({ offset: page.startIndex - 1, limit: page.count });
+    const records = await readScimUsers(q, ids);
+    return listResponse(records.map((r) => userOut(r, ctx, base, attributes)), total, page);
+  }
+  const matches: ScimUserRecord[] = [];
+  const keep = (records: readonly ScimUserRecord[]): void => {
+    for (const r of records) if (matchesFilter(filter, userResource(r, now))) matches.push(r);
+  };
+  const candidates = await candidateIds(q, filter);
+  if (candidates === 'all') {
+    for (let offset = 0; ; offset += SCAN_PAGE) {
+      const { ids } = await q.scimAccountPage({ offset, limit: SCAN_PAGE });
+      keep(await readScimUsers(q, ids));
+      if (ids.length < SCAN_PAGE) break;
+    }
+  } else {
+    keep(await readScimUsers(q, candidates));
+  }
+  const shown = matches.slice(page.startIndex - 1, page.startIndex - 1 + page.count);
+  return listResponse(shown.map((r) => userOut(r, ctx, base, attributes)), matches.length, page);
+}
+
+async function listGroups(c: Context, ctx: AppContext, deps: ServerDeps, base: string): Promise<Response> {
+  const query = c.req.query();
+  const page = paging(query, deps);
+  const attributes = projection(c, query);
+  const filter = filterOf(query);
+  const all = await readScimGroups(ctx.store.read);
+  const matches = filter === undefined ? all : all.filter((g) => matchesFilter(filter, groupResource(g)));
+  const shown = matches.slice(page.startIndex - 1, page.startIndex - 1 + page.count);
+  return listResponse(shown.map((g) => groupOut(g, base, attributes)), matches.length, page);
+}
+
+/**
+ * SCIM 2.0 under /scim/v2 (RFC 7643, 7644; DESIGN.md §5): Users and Groups
+ * with filters, paging and PATCH (scimmy parses and applies them), and the
+ * discovery endpoints. Only admin and scim tokens get in; every error is a
+ * SCIM Error. PATCH answers 204 unless `attributes` asks for the result.
+ */
+export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimiter): void {
+  configureScimmy(deps.config.server.pageSize.max);
+  const maxSize = deps.config.server.maxBodyBytes;
+  const limit = bodyLimit({ maxSize, onError: () => scimErrorResponse(413, `the request body is over ${maxSize} bytes`) });
+  const baseOf = (c: Context): string => `${new URL(c.req.url).origin}${SCIM_BASE}`;
+
+  type Handler = (c: Context, ctx: AppContext) => Promise<Response>;
+  const guarded =
+    (handler: Handler) =>
+    async (c: Context): Promise<Response> => {
+      try {
+        const auth = await authenticateRequest(deps, limiter, c.req.header('authorization'), SCIM_CLIENTS);
+        if (!auth.ok) {
+          deps.log.info(`refused ${c.req.method} ${c.req.path}: ${auth.error.code}`);
+          return scimErrorFrom(auth.error, deps.log, auth.headers);
+        }
+        return await handler(c, requestContext(deps, auth.principal));
+      } catch (e) {
+        return scimErrorFrom(e, deps.log);
+      }
+    };
+  const discovery =
+    (read: (c: Context) => Promise<unknown>) =>
+    async (c: Context): Promise<Response> => {
+      try {
+        return scimJson(await read(c));
+      } catch (e) {
+        return scimErrorFrom(e, deps.log);
+      }
+    };
+
+  // Discovery is public (RFC 7644 §4): it says what the server supports, nothing about anyone.
+  const config = discovery(async () => new SCIMMY.Resources.ServiceProviderConfig().read());
+  app.get(`${SCIM_BASE}/ServiceProviderConfig`, config);
+  // The Microsoft SCIM test collection asks for it by this older name.
+  app.get(`${SCIM_BASE}/serviceConfiguration`, config);
+  app.get(`${SCIM_BASE}/ResourceTypes`, discovery(async () => new SCIMMY.Resources.ResourceType().read()));
+  app.get(`${SCIM_BASE}/ResourceTypes/:id`, discovery(async (c) => new SCIMMY.Resources.ResourceType(c.req.param('id') ?? '').read()));
+  app.get(`${SCIM_BASE}/Schemas`, discovery(async () => new SCIMMY.Resources.Schema().read()));
+  app.get(`${SCIM_BASE}/Schemas/:id`, discovery(async (c) => new SCIMMY.Resources.Schema(c.req.param('id') ?? '').read()));
+
+  app.get(`${SCIM_BASE}/Users`, guarded((c, ctx) => listUsers(c, ctx, deps, baseOf(c))));
+  app.post(
+    `${SCIM_BASE}/Users`,
+    limit,
+    guarded(async (c, ctx) => {
+      const input = userInputFrom(userIn(await readJson(c)));
+      const { record } = await createScimUser(ctx, input);
+      const base = baseOf(c);
+      return scimJson(userOut(record, ctx, base, projection(c)), 201, { location: `${base}/Users/${record.account.id}` });
+    }),
+  );
+  app.get(
+    `${SCIM_BASE}/Users/:id`,
+    guarded(async (c, ctx) => {
+      const id = idOf(c);
+      const record = id === undefined ? undefined : await readScimUser(ctx.store.read, id);
+      if (record === undefined) return notFound('User', c);
+      return scimJson(userOut(record, ctx, baseOf(c), projection(c)));
+    }),
+  );
+  app.put(
+    `${SCIM_BASE}/Users/:id`,
+    limit,
+    guarded(async (c, ctx) => {
+      const id = idOf(c);
+      if (id === undefined) return notFound('User', c);
+      const input = userInputFrom(userIn(await readJson(c)));
+      return scimJson(userOut(await replaceScimUser(ctx, id, input), ctx, baseOf(c), projection(c)));
+    }),
+  );
+  app.patch(
+    `${SCIM_BASE}/Users/:id`,
+    limit,
+    guarded(async (c, ctx) => {
+      const id = idOf(c);
+      const record = id === undefined ? undefined : await readScimUser(ctx.store.read, id);
+      if (id === undefined || record === undefined) return notFound('User', c);
+      const body = normalisePatch(await readJson(c));
+      const base = baseOf(c);
+      const current = scimmy(() => new SCIMMY.Schemas.User(userResource(record, ctx.clock.now()), 'out', `${base}/Users`));
+      const patched = await scimmyAsync(() => scimmy(() => new SCIMMY.Messages.PatchOp(body as PatchRequest)).apply(current));
+      const after = patched === undefined ? record : await replaceScimUser(ctx, id, userInputFrom(userIn(plain(patched))));
+      return projection(c) === undefined ? new Response(null, { status: 204 }) : scimJson(userOut(after, ctx, base, projection(c)));
+    }),
+  );
+  app.delete(
+    `${SCIM_BASE}/Users/:id`,
+    guarded(async (c, ctx) => {
+      const id = idOf(c);
+      if (id === undefined) return notFound('User', c);
+      await deleteScimUser(ctx, id);
+      return new Response(null, { status: 204 });
+    }),
+  );
+
+  app.get(`${SCIM_BASE}/Groups`, guarded((c, ctx) => listGroups(c, ctx, deps, baseOf(c))));
+  app.post(
+    `${SCIM_BASE}/Groups`,
+    limit,
+    guarded(async (c, ctx) => {
+      const record = await createScimGroup(ctx, groupInputFrom(groupIn(await readJson(c))));
+      const base = baseOf(c);
+      return scimJson(groupOut(record, base, projection(c)), 201, { location: `${base}/Groups/${record.group.gid}` });
+    }),
+  );
+  app.get(
+    `${SCIM_BASE}/Groups/:id`,
+    guarded(async (c, ctx) => {
+      const id = idOf(c);
+      const record = id === undefined ? undefined : await readScimGroup(ctx.store.read, id);
+      if (record === undefined) return notFound('Group', c);
+      return scimJson(groupOut(record, baseOf(c), projection(c)));
+    }),
+  );
+  app.put(
+    `${SCIM_BASE}/Groups/:id`,
+    limit,
+    guarded(async (c, ctx) => {
+      const id = idOf(c);
+      if (id === undefined) return notFound('Group', c);
+      const record = await replaceScimGroup(ctx, id, groupInputFrom(groupIn(await readJson(c))));
+      return scimJson(groupOut(record, baseOf(c), projection(c)));
+    }),
+  );
+  app.patch(
+    `${SCIM_BASE}/Groups/:id`,
+    limit,
+    guarded(async (c, ctx) => {
+      const id = idOf(c);
+      const record = id === undefined ? undefined : await readScimGroup(ctx.store.read, id);
+      if (id === undefined || record === undefined) return notFound('Group', c);
+      const body = normalisePatch(await readJson(c));
+      const base = baseOf(c);
+      const current = scimmy(() => new SCIMMY.Schemas.Group(groupResource(record), 'out', `${base}/Groups`));
+      const patched = await scimmyAsync(() => scimmy(() => new SCIMMY.Messages.PatchOp(body as PatchRequest)).apply(current));
+      const after = patched === undefined ? record : await replaceScimGroup(ctx, id, groupInputFrom(groupIn(plain(patched))));
+      return projection(c) === undefined ? new Response(null, { status: 204 }) : scimJson(groupOut(after, base, projection(c)));
+    }),
+  );
+  app.delete(
+    `${SCIM_BASE}/Groups/:id`,
+    guarded(async (c, ctx) => {
+      const id = idOf(c);
+      if (id === undefined) return notFound('Group', c);
+      await deleteScimGroup(ctx, id);
+      return new Response(null, { status: 204 });
+    }),
+  );
+
+  app.all(`${SCIM_BASE}/*`, (c) => scimErrorResponse(404, `no SCIM endpoint ${c.req.method} ${c.req.path}`));
+}

@@ -1,0 +1,32 @@
+import type { AppContext, Logger, PasswordHasher } from '../app/app-context.js';
+import { tokenActor } from '../app/api-tokens.js';
+import type { RosterConfig } from '../config/config-schema.js';
+import type { Clock } from '../domain/clock.js';
+import type { ApiToken } from '../store/server-queries.js';
+import type { Store } from '../store/store.js';
+
+/** What `roster serve` is built from (DESIGN.md §9.1: entry points receive their dependencies). */
+export interface ServerDeps {
+  readonly store: Store;
+  readonly config: RosterConfig;
+  readonly clock: Clock;
+  readonly hmacKey: Buffer;
+  readonly hasher: PasswordHasher;
+  readonly log: Logger;
+}
+
+/** The token behind a request, once authenticated. */
+export interface Principal {
+  readonly token: ApiToken;
+  /** `token:<id>(<role>)`, the audit actor of everything the request changes. */
+  readonly actor: string;
+}
+
+/** The use cases' context for one request: the shared dependencies, acting as the request's token. */
+export function requestContext(deps: ServerDeps, principal: Principal): AppContext {
+  return { store: deps.store, config: deps.config, clock: deps.clock, hmacKey: deps.hmacKey, hasher: deps.hasher, log: deps.log, actor: principal.actor };
+}
+
+export function principalOf(token: ApiToken): Principal {
+  return { token, actor: tokenActor(token) };
+}

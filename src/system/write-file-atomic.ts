@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** Mode of a new file; an existing file keeps its own (DESIGN.md §7 "keep mode and owner"). */
+  readonly mode?: number;
+}
+
+/**
+ * Replaces `path` with `content` so that a crash at any point leaves either
+ * the old or the new file, never a torn one (DESIGN.md §7): write a temp file
+ * beside it, fsync it, give it the old file's mode and owner, rename it over
+ * the old one, then fsync the directory so the rename itself is durable.
+ * A symlink at `path` is replaced, never followed.
+ */
+export async function writeFileAtomic(path: string, content: string, options: AtomicWriteOptions = {}): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const old = await lstat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  const keep = old !== null && old.isFile() ? old : null;
+  const mode = keep === null ? (options.mode ?? 0o644) : keep.mode & 0o7777;
+  const temp = join(dir, `.${basename(path)}.roster-${process.pid}-${randomBytes(6).toString('hex')}`);
+  // 'wx': the temp name must be new, so a planted file or symlink there is never written through.
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(content);
+    if (keep !== null) await handle.chown(keep.uid, keep.gid);
+    // chmod after chown: chown clears setuid/setgid bits.
+    await handle.chmod(mode);
+    await handle.sync();
+  } catch (e) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw e;
+  }
+  await handle.close();
+  try {
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,53 @@
+import type { DesiredHost } from '../../desired/desired-host.js';
+import { readTextIfExists } from '../../system/read-text-if-exists.js';
+import { rootedPath } from '../../system/rooted-path.js';
+import { disabledFor } from '../disabled-for.js';
+import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { applyListFileChanges, listFileChange, managedNames } from '../user-list-file.js';
+import { cronConfigSchema, type CronConfig } from './cron-config.js';
+
+export interface CronObserved {
+  /** cron.allow or cron.deny as found, or null when absent. */
+  readonly content: string | null;
+}
+
+const NAME = 'cron';
+/** The service name a freeze disables unless `freeze.keep` lists it. */
+const SERVICE = 'cron';
+
+/** Who must be listed: the frozen in deny mode; in allow mode, everyone else who may log in here. */
+export function cronListed(desired: DesiredHost, config: CronConfig): string[] {
+  return desired.accounts
+    .filter((a) => {
+      const off = disabledFor(a, SERVICE, desired.freezeKeep);
+      return config.mode === 'deny' ? off : a.canLogin && !off;
+    })
+    .map((a) => a.username);
+}
+
+/**
+ * cron.allow / cron.deny (DESIGN.md §4): Roster's lines name its accounts,
+ * every other line is the admin's and kept in place. Unfreezing removes
+ * exactly the lines freezing added.
+ */
+export const cronTarget: Target<CronConfig, CronObserved> = {
+  name: NAME,
+  configSchema: cronConfigSchema,
+
+  async observe(ctx: TargetContext, config: CronConfig): Promise<CronObserved> {
+    return { content: await readTextIfExists(rootedPath(ctx.root, config.path)) };
+  },
+
+  plan(desired: DesiredHost, observed: CronObserved, config: CronConfig): readonly Change[] {
+    const change = listFileChange(NAME, config.path, observed.content, managedNames(desired), cronListed(desired, config), {
+      // Without cron.allow everyone may use crontab, frozen accounts included.
+      ensureExists: config.mode === 'allow',
+      what: config.mode === 'deny' ? 'denied crontab' : 'allowed crontab',
+    });
+    return change === null ? [] : [change];
+  },
+
+  apply(ctx: TargetContext, _config: CronConfig, changes: readonly Change[]): Promise<readonly ChangeResult[]> {
+    return applyListFileChanges(ctx.root, changes);
+  },
+};

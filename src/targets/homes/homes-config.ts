@@ -1,0 +1,39 @@
+import { posix } from 'node:path';
+import * as z from 'zod';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const directory = z.string().superRefine((p, ctx) => {
+  let message: string | null = null;
+  if (!posix.isAbsolute(p)) message = `must be an absolute path, got "${p}"`;
+  else if (CONTROL.test(p)) message = 'must not contain control characters or newlines';
+  else if (posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) message = `must be a normalised path (no //, . or .., no trailing /), e.g. ${posix.normalize(p).replace(/(.)\/$/, '$1')}`;
+  if (message !== null) ctx.addIssue({ code: 'custom', message });
+});
+
+/**
+ * A home base such as /home. `/` itself is refused: a base is the set of
+ * directories Roster may create, archive and delete, and all of the system
+ * must never be that (DESIGN.md §7: paths inside the home base only).
+ */
+const base = directory.refine((p) => p !== '/', { error: 'must not be / (a base is where Roster may create and delete homes)' });
+
+/**
+ * roster.yaml `hosts.<host>.targets.homes` (DESIGN.md §4): where homes may
+ * live and where purged homes are archived. Paths are as seen on the host;
+ * the pipeline puts them under the root prefix.
+ */
+export const homesConfigSchema = z.strictObject({
+  /** Allowed bases: a home must lie strictly inside one of them. */
+  base: z
+    .union([base, z.array(base).min(1)])
+    .default(['/home'])
+    .transform((b) => (typeof b === 'string' ? [b] : b)),
+  /** Archive purged homes before removing them; default roster.yaml `purge.archive`. */
+  archive: z.boolean().optional(),
+  /** Where archives go (mode 0700, root); default roster.yaml `purge.archiveDir`. */
+  archiveDir: directory.optional(),
+});
+
+export type HomesConfig = z.output<typeof homesConfigSchema>;

@@ -1,0 +1,63 @@
+import { rm } from 'node:fs/promises';
+import type { DesiredHost } from '../../desired/desired-host.js';
+import { readTextIfExists } from '../../system/read-text-if-exists.js';
+import { rootedPath } from '../../system/rooted-path.js';
+import { writeFileAtomic } from '../../system/write-file-atomic.js';
+import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { limitsConfigSchema, type LimitsConfig } from './limits-config.js';
+import { renderLimits } from './render-limits.js';
+
+export interface LimitsObserved {
+  /** The file's text as seen on the host, or null when absent. */
+  readonly content: string | null;
+}
+
+interface LimitsChangeData {
+  readonly path: string;
+  /** The new text, or null to remove the file. */
+  readonly content: string | null;
+}
+
+const NAME = 'limits';
+
+/**
+ * `/etc/security/limits.d/roster.conf` (DESIGN.md §4, seed 001 "ulimits per
+ * host"): a file Roster owns whole, rendered from the host's and the account
+ * types' limits. One change per run at most: the file is written in one
+ * atomic rename, so a session never sees half of it.
+ */
+export const limitsTarget: Target<LimitsConfig, LimitsObserved> = {
+  name: NAME,
+  configSchema: limitsConfigSchema,
+
+  async observe(ctx: TargetContext, config: LimitsConfig): Promise<LimitsObserved> {
+    return { content: await readTextIfExists(rootedPath(ctx.root, config.path)) };
+  },
+
+  plan(desired: DesiredHost, observed: LimitsObserved, config: LimitsConfig): readonly Change[] {
+    const content = renderLimits(desired, config);
+    if (content === observed.content) return [];
+    const data: LimitsChangeData = { path: config.path, content };
+    if (content === null) {
+      return [{ target: NAME, action: 'delete', subject: `file:${config.path}`, summary: `remove ${config.path} (no account on this host has limits)`, destructive: false, data }];
+    }
+    const users = new Set(content.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('\t')[0]));
+    return [{ target: NAME, action: observed.content === null ? 'create' : 'update', subject: `file:${config.path}`, summary: `write ${config.path}: limits for ${users.size} account(s)`, destructive: false, data }];
+  },
+
+  async apply(ctx: TargetContext, _config: LimitsConfig, changes: readonly Change[]): Promise<readonly ChangeResult[]> {
+    const results: ChangeResult[] = [];
+    for (const change of changes) {
+      const data = change.data as LimitsChangeData;
+      try {
+        const path = rootedPath(ctx.root, data.path);
+        if (data.content === null) await rm(path, { force: true });
+        else await writeFileAtomic(path, data.content, { mode: 0o644 });
+        results.push({ change, ok: true });
+      } catch (e) {
+        results.push({ change, ok: false, error: `${data.path}: ${(e as Error).message}` });
+      }
+    }
+    return results;
+  },
+};

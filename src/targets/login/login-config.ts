@@ -1,0 +1,26 @@
+import { posix } from 'node:path';
+import * as z from 'zod';
+
+const listPath = z.string().superRefine((p, ctx) => {
+  if (!posix.isAbsolute(p) || p.split('/').includes('..')) ctx.addIssue({ code: 'custom', message: `must be an absolute path without '..', got "${p}"` });
+});
+
+/**
+ * roster.yaml `hosts.<host>.targets.login` (seed 000 §1.7 "add username to
+ * /etc/frozen.users … not being mentioned in that file as a prerequisite for
+ * PAM success"). The PAM side is in docs/pam-login.md.
+ */
+export const loginConfigSchema = z
+  .strictObject({
+    /** pam_listfile file of accounts whose login a hold disables. */
+    path: listPath.default('/etc/security/roster-frozen.users'),
+    /** Optional second file: accounts living here whose type may not log into this host (type.hosts.login). */
+    noLoginPath: listPath.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.noLoginPath !== undefined && c.noLoginPath === c.path) {
+      ctx.addIssue({ code: 'custom', path: ['noLoginPath'], message: 'must differ from path (each file is rewritten on its own)' });
+    }
+  });
+
+export type LoginConfig = z.output<typeof loginConfigSchema>;

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { exampleConfig } from '../config/example-config.js';
+import { parseConfig } from '../config/load-config.js';
+import { targetRegistry, targetSchemas } from './registry.js';
+
+describe('target registry', () => {
+  it('names each target once', () => {
+    const names = targetRegistry.map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('archives homes before unix removes the passwd lines, and runs hooks last', () => {
+    const names = targetRegistry.map((t) => t.name);
+    const at = (n: string): number => names.indexOf(n);
+    expect(at('homes')).toBeGreaterThanOrEqual(0);
+    if (at('unix') >= 0) expect(at('homes')).toBeLessThan(at('unix'));
+    expect(names.at(-1)).toBe('hooks');
+    for (const first of ['login', 'cron']) if (at(first) >= 0 && at('processes') >= 0) expect(at(first)).toBeLessThan(at('processes'));
+  });
+
+  it("the example roster.yaml's host sections pass every registered target's schema", () => {
+    const { config } = parseConfig(exampleConfig(), '/srv/roster/roster.yaml', { targetSchemas: targetSchemas() });
+    const shell = Object.keys(config.hosts.shell?.targets ?? {});
+    // The shell host runs every local target the registry has.
+    for (const t of targetRegistry) expect(shell).toContain(t.name);
+    expect(Object.keys(config.hosts.web?.targets ?? {})).toEqual(['limits']);
+    for (const [host, h] of Object.entries(config.hosts)) {
+      for (const [name, section] of Object.entries(h.targets)) {
+        const target = targetRegistry.find((t) => t.name === name);
+        expect(target, `${host}.${name}`).toBeDefined();
+        expect(target?.configSchema.safeParse(section ?? {}).success, `${host}.${name}`).toBe(true);
+      }
+    }
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * The four files as lines of *bytes*: each line is a `latin1` string, one
+ * character per byte, so a line Roster does not own (a GECOS in ISO-8859-1, a
+ * stray `\r`) goes back out byte for byte (DESIGN.md §4). Lines Roster renders
+ * are Unicode and pass through `toEtcBytes` once.
+ */
+export type EtcName = 'passwd' | 'shadow' | 'group' | 'gshadow';
+
+/** The order shadow-utils-compatible writers use (DESIGN.md §7). */
+export const ETC_WRITE_ORDER: readonly EtcName[] = ['group', 'gshadow', 'passwd', 'shadow'];
+
+/** A file's lines without their newlines; a missing final newline is not kept (we always end with one). */
+export function etcLines(content: Buffer): string[] {
+  if (content.length === 0) return [];
+  const lines = content.toString('latin1').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+export function etcContent(lines: readonly string[]): Buffer {
+  return lines.length === 0 ? Buffer.alloc(0) : Buffer.from(`${lines.join('\n')}\n`, 'latin1');
+}
+
+/** A Unicode line as the latin1 string of its UTF-8 bytes. */
+export function toEtcBytes(line: string): string {
+  // Fast path: pure ASCII is the same in both.
+  // eslint-disable-next-line no-control-regex
+  return /^[\u0000-\u007f]*$/.test(line) ? line : Buffer.from(line, 'utf8').toString('latin1');
+}
+
+/** The entry name (first field); NIS compat lines (`+…`, `-…`) have none, as shadow-utils treats them. */
+export function entryName(line: string): string | null {
+  if (line === '' || line.startsWith('+') || line.startsWith('-') || line.startsWith('#')) return null;
+  const colon = line.indexOf(':');
+  return colon <= 0 ? null : line.slice(0, colon);
+}
+
+/** The numeric id in field 3 (uid in passwd, gid in group), or null when absent or not a number. */
+export function entryId(line: string): number | null {
+  const a = line.indexOf(':');
+  if (a < 0) return null;
+  const b = line.indexOf(':', a + 1);
+  if (b < 0) return null;
+  const c = line.indexOf(':', b + 1);
+  const field = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
+  return /^[0-9]{1,10}$/.test(field) ? Number(field) : null;
+}
+
+/** True for a line new entries go in front of (shadow-utils keeps NIS `+`/`-` entries at the end). */
+export function isNisLine(line: string): boolean {
+  return line.startsWith('+') || line.startsWith('-');
+}

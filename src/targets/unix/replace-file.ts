@@ -1,0 +1,59 @@
+import { constants } from 'node:fs';
+import { link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface FileOwnership {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * Replaces `path` the way shadow-utils' commonio_close does (DESIGN.md §7):
+ * write `<file>+` with the old file's mode and owner, fsync it, keep the old
+ * version as `<file>-`, rename `<file>+` over the file, then fsync the
+ * directory so the rename itself survives a power cut. At every instant the
+ * name points at a complete old or complete new file, never a torn one; a
+ * crash leaves at most a stray `<file>+`, which the next write truncates.
+ *
+ * The backup is a hard link to the old inode rather than a copy: the rename
+ * detaches that inode from `path`, so `<file>-` then holds exactly the old
+ * bytes, at no cost for 100,000-line files.
+ */
+export async function replaceFile(path: string, content: Buffer, options: { readonly fallback: FileOwnership; readonly backup: boolean }): Promise<void> {
+  const old = await lstat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (old !== null && !old.isFile()) throw new Error(`${path} is not a regular file; refusing to replace it`);
+  const owner = old === null ? options.fallback : { mode: old.mode & 0o7777, uid: old.uid, gid: old.gid };
+  const temp = `${path}+`;
+  // O_NOFOLLOW: a planted symlink at <file>+ must not redirect the write.
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  try {
+    // Owner and mode before the first byte, so a shadow file is never readable by others, not even half-written.
+    await handle.chown(owner.uid, owner.gid);
+    await handle.chmod(owner.mode);
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (old !== null && options.backup) {
+    await unlink(`${path}-`).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    await link(path, `${path}-`);
+  }
+  await rename(temp, path);
+  await syncDirectory(dirname(path));
+}
+
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,149 @@
+import type { DesiredHost } from '../../desired/desired-host.js';
+import type { Change, ChangeResult, TargetContext } from '../target.js';
+import { flushCaches } from './cache-flush.js';
+import { renderDesired, type RenderedHost } from './desired-lines.js';
+import { lockEtc } from './etc-lock.js';
+import { entryId, ETC_WRITE_ORDER, etcContent, type EtcName } from './etc-text.js';
+import { sameOwnedState, writeOwnedState } from './owned-state.js';
+import { etcPath, readSnapshot } from './read-snapshot.js';
+import { replaceFile, type FileOwnership } from './replace-file.js';
+import type { UnixConfig } from './unix-config.js';
+import { UnixFiles } from './unix-files.js';
+import { UNIX_TARGET, type UnixChangeData } from './unix-plan.js';
+
+interface Staged {
+  readonly error: string | null;
+  readonly touches: readonly EtcName[];
+  readonly detail?: string;
+}
+
+const USER_FILES: readonly EtcName[] = ['passwd', 'shadow'];
+const GROUP_FILES: readonly EtcName[] = ['group', 'gshadow'];
+
+/**
+ * Applies planned changes (DESIGN.md §1, §7). Under the shadow-utils locks it
+ * reads the files *again* and merges each change into what is there now, so
+ * an entry `useradd` wrote since the plan is kept, and a collision that
+ * appeared since is caught. Then, ownership first, it writes only the files
+ * that changed, in the order group, gshadow, passwd, shadow, each replaced
+ * atomically. One result per change; a change that cannot be made fails
+ * alone. Throws only before anything is done (`lock_timeout`, an unreadable
+ * ownership file).
+ */
+export async function applyUnix(ctx: TargetContext, config: UnixConfig, changes: readonly Change[], desired: DesiredHost): Promise<ChangeResult[]> {
+  const lock = await lockEtc(ctx.root, config.lockTimeoutSeconds * 1000);
+  let outcome: { readonly results: ChangeResult[]; readonly wrote: boolean };
+  try {
+    outcome = await applyLocked(ctx, config, changes, desired);
+  } finally {
+    lock.release();
+  }
+  if (outcome.wrote) await flushCaches(ctx, config.flushCaches);
+  return outcome.results;
+}
+
+async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: readonly Change[], desired: DesiredHost): Promise<{ results: ChangeResult[]; wrote: boolean }> {
+  const snapshot = await readSnapshot(ctx.root);
+  const rendered = renderDesired(desired, config);
+  const files = new UnixFiles(snapshot, config.splitExtension, rendered.groups);
+  const claimedNames = new Set<string>();
+  const staged = changes.map((c) => stage(files, rendered, c, claimedNames));
+
+  const failed = new Map<EtcName, string>();
+  let wrote = false;
+  const claimed = files.claimedOwnership();
+  try {
+    // Ownership before the lines: killed between the two, the next run finds
+    // names it owns with no line yet (harmless), never a line it wrote but
+    // does not own (which it would then refuse as a collision).
+    if (claimed !== null) await writeOwnedState(ctx.root, claimed);
+  } catch (e) {
+    for (const f of ETC_WRITE_ORDER) failed.set(f, `could not record ownership: ${(e as Error).message}`);
+  }
+  for (const name of ETC_WRITE_ORDER) {
+    if (failed.size > 0) {
+      failed.set(name, failed.get(name) ?? `not written: an earlier file failed (${[...failed.values()][0] ?? ''})`);
+      continue;
+    }
+    const table = files.table(name);
+    if (!table.changed) continue;
+    try {
+      await replaceFile(etcPath(ctx.root, name), etcContent(table.render()), { fallback: newFileOwnership(name, files), backup: true });
+      wrote = true;
+    } catch (e) {
+      failed.set(name, `writing /etc/${name}: ${(e as Error).message}`);
+    }
+  }
+  // Names whose lines vanished (userdel by hand) are forgotten whenever
+  // ownership is written anyway, not on every apply: a freeze stays O(1) writes.
+  if (failed.size === 0 && (claimed !== null || files.droppedAny())) {
+    const final = files.finalOwnership();
+    if (!sameOwnedState(final, claimed ?? snapshot.owned)) {
+      // The claimed superset is already on disk, so failing here loses nothing.
+      await writeOwnedState(ctx.root, final).catch((e: Error) => ctx.log.warn(`could not trim the unix ownership state: ${e.message}`));
+    }
+  }
+  const results = changes.map((change, i): ChangeResult => {
+    const s = staged[i] ?? { error: 'internal: not staged', touches: [] };
+    if (s.error !== null) return { change, ok: false, error: s.error };
+    const broken = s.touches.map((f) => failed.get(f)).find((m) => m !== undefined);
+    if (broken !== undefined) return { change, ok: false, error: broken };
+    return s.detail === undefined ? { change, ok: true } : { change, ok: true, detail: s.detail };
+  });
+  return { results, wrote };
+}
+
+function stage(files: UnixFiles, rendered: RenderedHost, change: Change, claimedNames: Set<string>): Staged {
+  const data = unixData(change);
+  if (typeof data === 'string') return { error: data, touches: [] };
+  if (data.kind === 'user') {
+    const desired = rendered.user(data.name);
+    if (data.op === 'remove') {
+      if (desired !== undefined) return { error: `user ${data.name} is desired again since the plan; plan again`, touches: [] };
+      if (!files.ownsUser(data.name)) return { error: null, touches: [], detail: 'not owned by Roster: left alone' };
+      files.removeUser(data.name);
+      return { error: null, touches: USER_FILES };
+    }
+    if (desired === undefined) return { error: `user ${data.name} is no longer desired; plan again`, touches: [] };
+    const problem = rendered.userProblem(desired) ?? files.userConflict(data.name, desired.account.uid, desired.lines);
+    if (problem !== null) return { error: problem, touches: [] };
+    files.putUser(data.name, desired.lines);
+    return { error: null, touches: USER_FILES };
+  }
+  const desired = rendered.group(data.name);
+  if (data.op === 'remove') {
+    if (desired !== undefined) return { error: `group ${data.name} is desired again since the plan; plan again`, touches: [] };
+    if (!files.ownsGroup(data.name)) return { error: null, touches: [], detail: 'not owned by Roster: left alone' };
+    files.removeGroup(data.name);
+    return { error: null, touches: GROUP_FILES };
+  }
+  if (desired === undefined) return { error: `group ${data.name} is no longer desired; plan again`, touches: [] };
+  const problem = rendered.groupProblem(desired) ?? files.groupConflict(data.name, desired.group.gid, desired.lines);
+  if (problem !== null) return { error: problem, touches: [] };
+  const clash = desired.lines.names.find((n) => claimedNames.has(n));
+  if (clash !== undefined) return { error: `group ${data.name}: line ${clash} is written by another change of this apply`, touches: [] };
+  for (const n of desired.lines.names) claimedNames.add(n);
+  files.putGroup(data.name, desired.lines);
+  return { error: null, touches: GROUP_FILES };
+}
+
+function unixData(change: Change): UnixChangeData | string {
+  if (change.target !== UNIX_TARGET) return `not a ${UNIX_TARGET} change (target ${change.target})`;
+  const d = change.data as Partial<UnixChangeData> | undefined;
+  if (d === undefined || (d.kind !== 'user' && d.kind !== 'group') || (d.op !== 'put' && d.op !== 'remove') || typeof d.name !== 'string') {
+    return `${change.subject}: not a change made by the ${UNIX_TARGET} plan`;
+  }
+  return { kind: d.kind, name: d.name, op: d.op, blocked: d.blocked ?? null };
+}
+
+/**
+ * Mode and owner of a file that does not exist yet: what Debian's base-passwd
+ * and shadow-utils give them. The shadow files are group `shadow` (so
+ * unix_chkpwd and friends can read them) when the root has that group.
+ */
+function newFileOwnership(name: EtcName, files: UnixFiles): FileOwnership {
+  if (name === 'passwd' || name === 'group') return { mode: 0o644, uid: 0, gid: 0 };
+  const shadow = files.group.get('shadow');
+  const gid = shadow === undefined ? null : entryId(shadow.text);
+  return gid === null ? { mode: 0o600, uid: 0, gid: 0 } : { mode: 0o640, uid: 0, gid };
+}

@@ -1,0 +1,209 @@
+import type { AccountLines } from './account-lines.js';
+import { EtcTable, type EtcEntry } from './etc-table.js';
+import type { EtcName } from './etc-text.js';
+import { continuationBase, type GroupLines } from './group-lines.js';
+import type { OwnedState } from './owned-state.js';
+
+/** The four files and what Roster owns in them, as read at one moment. */
+export interface UnixSnapshot {
+  readonly passwd: readonly string[];
+  readonly shadow: readonly string[];
+  readonly group: readonly string[];
+  readonly gshadow: readonly string[];
+  readonly owned: OwnedState;
+}
+
+/**
+ * A snapshot with edits staged against it: the collision rules of DESIGN.md §4
+ * and the edits themselves, shared by the pure plan and by apply (which runs
+ * them again on what it reads under the lock, so a line another tool wrote in
+ * between is judged and kept, not overwritten).
+ */
+export class UnixFiles {
+  readonly passwd: EtcTable;
+  readonly shadow: EtcTable;
+  readonly group: EtcTable;
+  readonly gshadow: EtcTable;
+  readonly #owned: UnixSnapshot['owned'];
+  readonly #desiredGroups: ReadonlyMap<string, unknown>;
+  #ownedUsersSet: ReadonlySet<string> | undefined;
+  #ownedGroupsSet: ReadonlySet<string> | undefined;
+  /** Base group → the owned continuation groups `<base>-<ext><n>` found, in number order. */
+  #continuationIndex: Map<string, string[]> | undefined;
+  readonly #claimedUsers = new Set<string>();
+  readonly #claimedGroups = new Set<string>();
+  readonly #droppedUsers = new Set<string>();
+  readonly #droppedGroups = new Set<string>();
+
+  /** `desiredGroups`: names that are groups in their own right, hence never continuations even when shaped like one. */
+  constructor(snapshot: UnixSnapshot, readonly ext: string, desiredGroups: ReadonlyMap<string, unknown>) {
+    this.passwd = new EtcTable('passwd', snapshot.passwd);
+    this.shadow = new EtcTable('shadow', snapshot.shadow);
+    this.group = new EtcTable('group', snapshot.group);
+    this.gshadow = new EtcTable('gshadow', snapshot.gshadow);
+    this.#owned = snapshot.owned;
+    this.#desiredGroups = desiredGroups;
+  }
+
+  // The sets and the continuation index are built on first use, so an apply
+  // that freezes one user never indexes 100,000 owned groups.
+  get #ownedUsers(): ReadonlySet<string> {
+    this.#ownedUsersSet ??= new Set(this.#owned.users);
+    return this.#ownedUsersSet;
+  }
+
+  get #ownedGroups(): ReadonlySet<string> {
+    this.#ownedGroupsSet ??= new Set(this.#owned.groups);
+    return this.#ownedGroupsSet;
+  }
+
+  get #continuations(): Map<string, string[]> {
+    if (this.#continuationIndex !== undefined) return this.#continuationIndex;
+    const index = new Map<string, string[]>();
+    for (const name of this.#owned.groups) {
+      const base = continuationBase(name, this.ext);
+      // An owned name without a line (ownership is claimed before the lines are written) is no part of a family.
+      if (base === null || this.#desiredGroups.has(name) || !(this.group.has(name) || this.gshadow.has(name))) continue;
+      const list = index.get(base);
+      if (list === undefined) index.set(base, [name]);
+      else list.push(name);
+    }
+    const number = (n: string): number => Number(n.slice(n.lastIndexOf(`-${this.ext}`) + this.ext.length + 1));
+    for (const list of index.values()) list.sort((a, b) => number(a) - number(b));
+    this.#continuationIndex = index;
+    return index;
+  }
+
+  table(name: EtcName): EtcTable {
+    return this[name];
+  }
+
+  ownsUser(name: string): boolean {
+    return this.#ownedUsers.has(name);
+  }
+
+  ownsGroup(name: string): boolean {
+    return this.#ownedGroups.has(name);
+  }
+
+  get ownedUsers(): ReadonlySet<string> {
+    return this.#ownedUsers;
+  }
+
+  get ownedGroups(): ReadonlySet<string> {
+    return this.#ownedGroups;
+  }
+
+  /** The names of a group's current lines: the group and its owned continuation groups. */
+  groupFamily(base: string): readonly string[] {
+    return [base, ...(this.#continuations.get(base) ?? [])];
+  }
+
+  /** Why writing this account would clobber a line Roster does not own, naming both lines; null when it would not. */
+  userConflict(name: string, uid: number, wanted: AccountLines): string | null {
+    const issues: string[] = [];
+    if (!this.#ownedUsers.has(name)) {
+      for (const t of [this.passwd, this.shadow]) {
+        const e = t.get(name);
+        if (e !== undefined) issues.push(`${describeLine(t.file, e)} has the same name`);
+      }
+    }
+    for (const e of this.passwd.withId(uid)) {
+      if (e.name !== name && !this.#ownedUsers.has(e.name)) issues.push(`${describeLine('passwd', e)} has the same uid`);
+    }
+    if (issues.length === 0) return null;
+    return `user ${name} (uid ${uid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/passwd "${readable(wanted.passwd)}"`;
+  }
+
+  groupConflict(base: string, gid: number, wanted: GroupLines): string | null {
+    const issues: string[] = [];
+    const mine = new Set(wanted.names);
+    for (const name of wanted.names) {
+      if (this.#ownedGroups.has(name)) continue;
+      for (const t of [this.group, this.gshadow]) {
+        const e = t.get(name);
+        if (e !== undefined) issues.push(`${describeLine(t.file, e)} has the same name`);
+      }
+    }
+    for (const e of this.group.withId(gid)) {
+      if (!mine.has(e.name) && !this.#ownedGroups.has(e.name)) issues.push(`${describeLine('group', e)} has the same gid`);
+    }
+    if (issues.length === 0) return null;
+    return `group ${base} (gid ${gid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/group "${shorten(readable(wanted.group[0] ?? ''))}"`;
+  }
+
+  putUser(name: string, lines: AccountLines): void {
+    this.passwd.replace([name], [lines.passwd]);
+    this.shadow.replace([name], [lines.shadow]);
+    this.#claimedUsers.add(name);
+  }
+
+  removeUser(name: string): void {
+    this.passwd.remove([name]);
+    this.shadow.remove([name]);
+    this.#droppedUsers.add(name);
+  }
+
+  putGroup(base: string, lines: GroupLines): void {
+    const old = this.groupFamily(base);
+    this.group.replace(old, lines.group);
+    this.gshadow.replace(old, lines.gshadow);
+    for (const n of lines.names) this.#claimedGroups.add(n);
+    for (const n of old) if (!lines.names.includes(n)) this.#droppedGroups.add(n);
+  }
+
+  removeGroup(base: string): void {
+    const old = this.groupFamily(base);
+    this.group.remove(old);
+    this.gshadow.remove(old);
+    for (const n of old) this.#droppedGroups.add(n);
+  }
+
+  /** Owned names once the staged edits are written, claimed ones included: written *before* the files, so ownership never lags behind a line Roster wrote. */
+  claimedOwnership(): OwnedState | null {
+    const newUsers = [...this.#claimedUsers].filter((n) => !this.#ownedUsers.has(n));
+    const newGroups = [...this.#claimedGroups].filter((n) => !this.#ownedGroups.has(n));
+    if (newUsers.length === 0 && newGroups.length === 0) return null;
+    return { users: [...this.#ownedUsers, ...newUsers], groups: [...this.#ownedGroups, ...newGroups] };
+  }
+
+  /** Whether an edit removed an owned entry, so the ownership state has names to forget. */
+  droppedAny(): boolean {
+    return this.#droppedUsers.size > 0 || this.#droppedGroups.size > 0;
+  }
+
+  /** Owned names after the edits: dropped ones gone, and names whose lines vanished (userdel by hand) forgotten. */
+  finalOwnership(): OwnedState {
+    const keep = (owned: ReadonlySet<string>, claimed: ReadonlySet<string>, dropped: ReadonlySet<string>, a: EtcTable, b: EtcTable): string[] => {
+      const out: string[] = [];
+      for (const n of new Set([...owned, ...claimed])) {
+        if (claimed.has(n) || (!dropped.has(n) && (a.has(n) || b.has(n)))) out.push(n);
+      }
+      return out;
+    };
+    return {
+      users: keep(this.#ownedUsers, this.#claimedUsers, this.#droppedUsers, this.passwd, this.shadow),
+      groups: keep(this.#ownedGroups, this.#claimedGroups, this.#droppedGroups, this.group, this.gshadow),
+    };
+  }
+}
+
+/** `/etc/passwd:3 "alice:x:…"`, with password fields of shadow files masked: a hash never goes into a message or log. */
+export function describeLine(file: EtcName, e: EtcEntry): string {
+  let text = readable(e.text);
+  if (file === 'shadow' || file === 'gshadow') {
+    const fields = text.split(':');
+    if (fields.length > 1) fields[1] = '…';
+    text = fields.join(':');
+  }
+  return `/etc/${file}:${e.line} "${shorten(text)}"`;
+}
+
+/** File bytes shown as text (invalid UTF-8 as U+FFFD), for messages only. */
+export function readable(bytes: string): string {
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+function shorten(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
+}

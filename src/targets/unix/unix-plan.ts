@@ -1,0 +1,112 @@
+import type { DesiredHost } from '../../desired/desired-host.js';
+import type { Change } from '../target.js';
+import { groupCreateWording, groupUpdateWording, userUpdateWording, type ChangeWording } from './change-summary.js';
+import { renderDesired } from './desired-lines.js';
+import { entryId } from './etc-text.js';
+import { continuationBase, type GroupLines } from './group-lines.js';
+import type { UnixConfig } from './unix-config.js';
+import { UnixFiles, type UnixSnapshot } from './unix-files.js';
+
+export const UNIX_TARGET = 'unix';
+
+/**
+ * A unix change names what to make true, not the bytes to write: apply
+ * renders the entry again from the desired state it is given (so no hash is
+ * ever part of a plan) and merges it into the files as they are under the lock.
+ */
+export interface UnixChangeData {
+  readonly kind: 'user' | 'group';
+  readonly name: string;
+  /** `put`: make the entry (and a group's continuation lines) match the desired state; `remove`: delete it, if Roster owns it. */
+  readonly op: 'put' | 'remove';
+  /** Why the change could not be applied when planned (an invalid field, a collision); apply checks again. */
+  readonly blocked: string | null;
+}
+
+/**
+ * The pure plan (DESIGN.md §1): one change per group and per account whose
+ * lines differ from the desired ones, and one per owned entry no longer
+ * desired (purged, or its type no longer lives here). Entries Roster does not
+ * own are never changed; where one stands in the way the change is still
+ * listed, blocked, with both lines named.
+ */
+export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: UnixConfig): Change[] {
+  const rendered = renderDesired(desired, config);
+  const files = new UnixFiles(observed, config.splitExtension, rendered.groups);
+  const puts: Change[] = [];
+  const userRemovals: Change[] = [];
+  const groupRemovals: Change[] = [];
+
+  for (const name of rendered.groups.keys()) {
+    const r = rendered.group(name) ?? unreachable(name);
+    const { group: g, lines } = r;
+    const family = files.groupFamily(g.name);
+    const owned = files.ownsGroup(g.name);
+    if (owned && sameGroupLines(files, family, lines)) continue;
+    const invalid = rendered.groupProblem(r);
+    const current = family.map((n) => files.group.text(n));
+    const exists = family.some((n) => files.group.has(n) || files.gshadow.has(n));
+    const blocked = invalid ?? files.groupConflict(g.name, g.gid, lines);
+    const wording = owned && exists ? groupUpdateWording(g, current, lines) : groupCreateWording(g, lines);
+    puts.push(change('group', g.name, 'put', wording, blocked));
+  }
+
+  for (const name of rendered.accounts.keys()) {
+    const r = rendered.user(name) ?? unreachable(name);
+    const { account: a, lines } = r;
+    const passwd = files.passwd.text(a.username);
+    const shadow = files.shadow.text(a.username);
+    const owned = files.ownsUser(a.username);
+    if (owned && passwd === lines.passwd && shadow === lines.shadow) continue;
+    const invalid = rendered.userProblem(r);
+    const blocked = invalid ?? files.userConflict(a.username, a.uid, lines);
+    const wording: ChangeWording =
+      owned && (passwd !== undefined || shadow !== undefined)
+        ? userUpdateWording(a, { passwd, shadow }, lines)
+        : { action: 'create', summary: `create user ${a.username} (uid ${a.uid})` };
+    puts.push(change('user', a.username, 'put', wording, blocked));
+  }
+
+  for (const name of [...files.ownedUsers].sort()) {
+    if (rendered.accounts.has(name)) continue;
+    const line = files.passwd.get(name) ?? files.shadow.get(name);
+    if (line === undefined) continue;
+    const uid = files.passwd.get(name) === undefined ? null : entryId(line.text);
+    userRemovals.push(change('user', name, 'remove', { action: 'delete', summary: `delete user ${name}${uid === null ? '' : ` (uid ${uid})`}` }, null));
+  }
+
+  for (const name of [...files.ownedGroups].sort()) {
+    if (rendered.groups.has(name)) continue;
+    // A continuation line goes with its group: re-trimmed by the group's
+    // update, or removed with it.
+    const base = continuationBase(name, config.splitExtension);
+    if (base !== null && (rendered.groups.has(base) || files.ownsGroup(base))) continue;
+    const family = files.groupFamily(name);
+    if (!family.some((n) => files.group.has(n) || files.gshadow.has(n))) continue;
+    const line = files.group.get(name);
+    const gid = line === undefined ? null : entryId(line.text);
+    groupRemovals.push(change('group', name, 'remove', { action: 'delete', summary: `delete group ${name}${gid === null ? '' : ` (gid ${gid})`}` }, null));
+  }
+  return [...puts, ...userRemovals, ...groupRemovals];
+}
+
+function sameGroupLines(files: UnixFiles, family: readonly string[], lines: GroupLines): boolean {
+  if (family.length !== lines.names.length) return false;
+  return lines.names.every((n, i) => family[i] === n && files.group.text(n) === lines.group[i] && files.gshadow.text(n) === lines.gshadow[i]);
+}
+
+function unreachable(name: string): never {
+  throw new Error(`internal: ${name} vanished from the desired state`);
+}
+
+function change(kind: 'user' | 'group', name: string, op: 'put' | 'remove', wording: ChangeWording, blocked: string | null): Change {
+  const data: UnixChangeData = { kind, name, op, blocked };
+  return {
+    target: UNIX_TARGET,
+    action: wording.action,
+    subject: `${kind}:${name}`,
+    summary: blocked === null ? wording.summary : `${wording.summary} — blocked: ${blocked}`,
+    destructive: op === 'remove',
+    data,
+  };
+}

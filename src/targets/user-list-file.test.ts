@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { listFileChange, mergeUserList } from './user-list-file.js';
+
+const managed = new Set(['alice', 'bob', 'carol']);
+
+describe('mergeUserList', () => {
+  it('keeps unmanaged lines byte for byte and in place, drops managed lines no longer wanted, appends new ones', () => {
+    const existing = '# local policy\nguest\n  bob  \nalice\n\nmallory\n';
+    expect(mergeUserList(existing, managed, ['carol', 'alice'])).toBe('# local policy\nguest\nalice\n\nmallory\ncarol\n');
+  });
+
+  it('returns the very same text when nothing changes, even without a final newline', () => {
+    const existing = 'guest\nalice';
+    expect(mergeUserList(existing, managed, ['alice'])).toBe(existing);
+  });
+
+  it('adds a newline before appending to a file that lacks one', () => {
+    expect(mergeUserList('guest', managed, ['bob'])).toBe('guest\nbob\n');
+  });
+
+  it('creates nothing for an absent file with no names, and the names otherwise', () => {
+    expect(mergeUserList(null, managed, [])).toBeNull();
+    expect(mergeUserList(null, managed, ['alice', 'bob'])).toBe('alice\nbob\n');
+  });
+
+  it('collapses duplicate managed lines to one', () => {
+    expect(mergeUserList('alice\nalice\n', managed, ['alice'])).toBe('alice\n');
+  });
+
+  it('round-trips: listing then unlisting restores the admin file exactly', () => {
+    const admin = '# keep me\nguest\n';
+    const frozen = mergeUserList(admin, managed, ['bob']);
+    expect(frozen).toBe('# keep me\nguest\nbob\n');
+    expect(mergeUserList(frozen, managed, [])).toBe(admin);
+  });
+});
+
+describe('listFileChange', () => {
+  it('is null when the file already says it, and names who is added and removed otherwise', () => {
+    expect(listFileChange('cron', '/etc/cron.deny', 'alice\n', managed, ['alice'], { what: 'x' })).toBeNull();
+    const c = listFileChange('cron', '/etc/cron.deny', 'alice\nguest\n', managed, ['bob'], { what: 'denied crontab' });
+    expect(c?.action).toBe('update');
+    expect(c?.summary).toBe('/etc/cron.deny (denied crontab): add bob; remove alice');
+    expect(c?.data).toEqual({ path: '/etc/cron.deny', content: 'guest\nbob\n', added: ['bob'], removed: ['alice'] });
+  });
+
+  it('creates an empty file when asked to make sure it exists', () => {
+    expect(listFileChange('cron', '/etc/cron.allow', null, managed, [], { what: 'x' })).toBeNull();
+    const c = listFileChange('cron', '/etc/cron.allow', null, managed, [], { what: 'x', ensureExists: true });
+    expect(c?.action).toBe('create');
+    expect((c?.data as { content: string }).content).toBe('');
+  });
+});

@@ -1,0 +1,108 @@
+import { rootedPath } from '../system/rooted-path.js';
+import { writeFileAtomic } from '../system/write-file-atomic.js';
+import type { Change, ChangeResult } from './target.js';
+
+/**
+ * A one-name-per-line list (cron.allow, cron.deny, a pam_listfile file) that
+ * Roster shares with the admin. A line is Roster's when, trimmed, it names a
+ * managed account (living or purged on this host); every other line — other
+ * users, comments, blank lines — is kept byte for byte and in place
+ * (DESIGN.md §4 "managed and unmanaged entries coexist").
+ *
+ * Returns the new text, identical to `existing` when nothing changes (so a
+ * converged plan is empty), or null when the file is absent and stays so.
+ */
+export function mergeUserList(existing: string | null, managed: ReadonlySet<string>, wanted: readonly string[]): string | null {
+  const want = new Set(wanted);
+  if (existing === null) return wanted.length === 0 ? null : wanted.map((n) => `${n}\n`).join('');
+  const lines = existing.split('\n');
+  // split leaves '' after a final newline; it is not a line.
+  const finalNewline = existing.endsWith('\n');
+  if (finalNewline || existing === '') lines.pop();
+  const kept: string[] = [];
+  const present = new Set<string>();
+  let dropped = false;
+  for (const line of lines) {
+    const name = line.trim();
+    if (!managed.has(name)) {
+      kept.push(line);
+    } else if (want.has(name) && !present.has(name)) {
+      kept.push(line);
+      present.add(name);
+    } else {
+      dropped = true;
+    }
+  }
+  const added = wanted.filter((n) => !present.has(n));
+  if (!dropped && added.length === 0) return existing;
+  const all = [...kept, ...added];
+  return all.length === 0 ? '' : `${all.join('\n')}\n`;
+}
+
+/** Usernames of every account Roster manages on the host, living or purged: only their lines are Roster's. */
+export function managedNames(desired: { readonly accounts: readonly { readonly username: string }[]; readonly removed: readonly { readonly username: string }[] }): ReadonlySet<string> {
+  return new Set([...desired.accounts.map((a) => a.username), ...desired.removed.map((r) => r.username)]);
+}
+
+/** What a list-file change carries from plan to apply. */
+export interface ListFileChangeData {
+  readonly path: string;
+  readonly content: string;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * The one change that brings a list file to `wanted`, or null when it is
+ * already there. `ensureExists` creates the file even when empty: an absent
+ * cron.allow allows everyone, so allow mode must never leave it absent.
+ */
+export function listFileChange(
+  target: string,
+  path: string,
+  observed: string | null,
+  managed: ReadonlySet<string>,
+  wanted: readonly string[],
+  options: { readonly ensureExists?: boolean; readonly what: string },
+): Change | null {
+  let content = mergeUserList(observed, managed, wanted);
+  if (content === null && options.ensureExists === true) content = '';
+  if (content === null || content === observed) return null;
+  const before = new Set(listedNames(observed, managed));
+  const after = new Set(listedNames(content, managed));
+  const added = [...after].filter((n) => !before.has(n));
+  const removed = [...before].filter((n) => !after.has(n));
+  const parts = [added.length > 0 ? `add ${added.join(', ')}` : '', removed.length > 0 ? `remove ${removed.join(', ')}` : ''].filter((p) => p !== '');
+  const data: ListFileChangeData = { path, content, added, removed };
+  return {
+    target,
+    action: observed === null ? 'create' : 'update',
+    subject: `file:${path}`,
+    summary: `${path} (${options.what}): ${parts.length > 0 ? parts.join('; ') : 'tidy duplicate lines'}`,
+    destructive: false,
+    data,
+  };
+}
+
+function listedNames(text: string | null, managed: ReadonlySet<string>): string[] {
+  if (text === null) return [];
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((n) => managed.has(n));
+}
+
+/** Applies list-file changes: each is one atomic rewrite (mode 0644 for a new file: crontab and pam_listfile read it as the user). */
+export async function applyListFileChanges(root: string, changes: readonly Change[]): Promise<readonly ChangeResult[]> {
+  const results: ChangeResult[] = [];
+  for (const change of changes) {
+    const data = change.data as ListFileChangeData;
+    try {
+      await writeFileAtomic(rootedPath(root, data.path), data.content, { mode: 0o644 });
+      results.push({ change, ok: true, detail: { added: data.added, removed: data.removed } });
+    } catch (e) {
+      results.push({ change, ok: false, error: `${data.path}: ${(e as Error).message}` });
+    }
+  }
+  return results;
+}
