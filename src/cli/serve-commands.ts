@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { createServer } from '../server/create-server.js';
 import { startServer } from '../server/start-server.js';
+import { isJobName, JOB_NAMES, runJobs, scheduleOf } from '../jobs/run-jobs.js';
+import { JobScheduler } from '../jobs/scheduler.js';
 import { describeDatabase } from '../store/database-url.js';
 import { databaseFor, openSession } from './cli-context.js';
 import { globalsOf } from './command-runner.js';
+import { deliveryDeps } from './notify-delivery.js';
 
 /** Waits for SIGINT or SIGTERM. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -23,13 +26,30 @@ export function registerServeCommands(program: Command): void {
     .command('serve')
     .description('run the HTTP server: REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and SCIM 2.0 under /scim/v2')
     .option('--listen <host:port>', 'address to listen on (default: server.listen in roster.yaml, 127.0.0.1:8080); port 0 picks a free one')
-    .action(async (o: { listen?: string }, cmd: Command) => {
+    .option('--no-jobs', 'do not run the scheduled jobs (purge, billing, notify) in this process')
+    .action(async (o: { listen?: string; jobs: boolean }, cmd: Command) => {
       const opts = globalsOf(cmd);
       const { ctx, loaded } = await openSession(opts, process.env);
       const { actor: _cli, ...deps } = ctx;
       try {
         const { app } = createServer(deps);
         const running = await startServer(app, o.listen ?? ctx.config.server.listen);
+        // The jobs run on their schedules in the configured zone; the store's
+        // record of runs decides what is due, so a slot already run by
+        // `roster jobs run` from cron is not repeated here.
+        const jobDeps = o.jobs ? await deliveryDeps(loaded) : undefined;
+        const scheduler = jobDeps === undefined ? undefined : new JobScheduler({
+          jobs: JOB_NAMES.map((name) => ({ name, schedule: scheduleOf(ctx, name) })),
+          timeZone: ctx.config.timeZone,
+          clock: ctx.clock,
+          runDue: async (job) => {
+            if (!isJobName(job)) return;
+            const reports = await runJobs({ ...ctx, actor: 'job:serve' }, jobDeps, { job, startedBy: 'serve' });
+            for (const r of reports) if (r.run !== null) process.stderr.write(`roster serve: job ${r.job} ${r.run.result}\n`);
+          },
+          log: { warn: (m) => process.stderr.write(`roster serve: ${m}\n`) },
+        });
+        scheduler?.start();
         // stdout: where to look (the first line is for scripts that wait for it); logs go to stderr.
         process.stdout.write(
           [
@@ -45,6 +65,8 @@ export function registerServeCommands(program: Command): void {
         );
         const signal = await untilSignal();
         process.stderr.write(`roster serve: ${signal}, stopping\n`);
+        await scheduler?.stop();
+        jobDeps?.mailer?.close();
         await running.close();
       } finally {
         await ctx.store.close();
