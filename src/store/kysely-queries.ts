@@ -221,6 +221,23 @@ export class KyselyQueries implements Queries {
     return this.#withHolds(await q.execute());
   }
 
+  async accountsOfPeople(personIds: readonly string[]): Promise<Account[]> {
+    return this.#accountsWhere('person_id', [...new Set(personIds)]);
+  }
+
+  async accountsByUsernames(usernames: readonly string[]): Promise<Account[]> {
+    return this.#accountsWhere('username', [...new Set(usernames)]);
+  }
+
+  async #accountsWhere(column: 'person_id' | 'username', values: readonly string[]): Promise<Account[]> {
+    const rows: Array<Selectable<AccountsTable>> = [];
+    for (let i = 0; i < values.length; i += IN_CHUNK) {
+      rows.push(...(await this.#db.selectFrom('accounts').selectAll().where(column, 'in', values.slice(i, i + IN_CHUNK)).execute()));
+    }
+    rows.sort((a, b) => a.id - b.id);
+    return this.#withHolds(rows);
+  }
+
   async countAccounts(filter: { readonly type?: string; readonly includePurged?: boolean } = {}): Promise<number> {
     let q = this.#db.selectFrom('accounts').select((eb) => eb.fn.countAll<number | string>().as('n'));
     if (filter.type !== undefined) q = q.where('type', '=', filter.type);
@@ -334,6 +351,16 @@ export class KyselyQueries implements Queries {
   async reservationsOfPerson(personId: string): Promise<Reservation[]> {
     const rows = await this.#db.selectFrom('reservations').selectAll().where('person_id', '=', personId).orderBy('uid').execute();
     return rows.map(toReservation);
+  }
+
+  async reservationsOfPeople(personIds: readonly string[]): Promise<Reservation[]> {
+    const ids = [...new Set(personIds)];
+    const out: Reservation[] = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const rows = await this.#db.selectFrom('reservations').selectAll().where('person_id', 'in', ids.slice(i, i + IN_CHUNK)).execute();
+      out.push(...rows.map(toReservation));
+    }
+    return out.sort((a, b) => a.uid - b.uid);
   }
 
   async nameTaken(name: string): Promise<boolean> {

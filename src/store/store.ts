@@ -172,6 +172,10 @@ export interface Queries extends ServerQueries {
   /** The accounts of these ids that exist (tombstones too), in id order. */
   getAccountsByIds(ids: readonly number[]): Promise<Account[]>;
   listAccounts(filter?: AccountFilter): Promise<Account[]>;
+  /** Every account (tombstones too) of these people, in id order: a batch checks "one live account per type" without a query per item. */
+  accountsOfPeople(personIds: readonly string[]): Promise<Account[]>;
+  /** The accounts (tombstones too) with exactly these usernames, in id order: getAccount for many. */
+  accountsByUsernames(usernames: readonly string[]): Promise<Account[]>;
   countAccounts(filter?: { readonly type?: string; readonly includePurged?: boolean }): Promise<number>;
   insertAccount(account: NewAccount): Promise<Account>;
   /** insertAccount for many, in a few statements; the result is in the order given. */
@@ -186,6 +190,8 @@ export interface Queries extends ServerQueries {
   // usernames and UIDs (RATS internals 1)
   getReservation(username: string): Promise<Reservation | undefined>;
   reservationsOfPerson(personId: string): Promise<Reservation[]>;
+  /** reservationsOfPerson for many people, in UID order. */
+  reservationsOfPeople(personIds: readonly string[]): Promise<Reservation[]>;
   /** True when the name (compared case-insensitively) is an account, a reservation or a group. */
   nameTaken(name: string): Promise<boolean>;
   /**

@@ -39,6 +39,7 @@ export async function createPostgresDatabase(): Promise<TestDatabase> {
 
 async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgresAdminUrl() });
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(text);
@@ -89,7 +90,11 @@ const postgresFactory: StoreFactory = {
     const database = await createPostgresDatabase();
     try {
       const store = await openStore(database.url, options);
-      const raw = new Kysely<RosterDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+      const rawPool = new pg.Pool({ connectionString: database.url, max: 2 });
+      // DROP DATABASE … WITH (FORCE) terminates idle connections (57P01); an
+      // unhandled pool 'error' would then fail the whole test run.
+      rawPool.on('error', () => undefined);
+      const raw = new Kysely<RosterDatabase>({ dialect: new PostgresDialect({ pool: rawPool }) });
       return {
         store,
         url: database.url,
