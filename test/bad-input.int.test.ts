@@ -1,19 +1,8 @@
-import Database from 'better-sqlite3';
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rosterSandbox, type RosterSandbox } from './roster-cli.js';
-
-/** Every row of every table: "changes nothing" means this string is the same. */
-function snapshot(dbPath: string): string {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    const tables = db.prepare("select name from sqlite_master where type = 'table' order by name").all() as Array<{ name: string }>;
-    return JSON.stringify(tables.map((t) => [t.name, db.prepare(`select * from "${t.name}"`).all()]));
-  } finally {
-    db.close();
-  }
-}
+import { databaseSnapshot } from './db-snapshot.js';
 
 describe('bad input gets a clear error, a non-zero exit and changes nothing', () => {
   let sb: RosterSandbox;
@@ -58,19 +47,19 @@ describe('bad input gets a clear error, a non-zero exit and changes nothing', ()
 
   for (const c of cases) {
     it(c.name, async () => {
-      const before = snapshot(db);
+      const before = databaseSnapshot(db);
       const r = await sb.run(c.args, c.stdin === undefined ? {} : { stdin: c.stdin });
       expect(r.code, r.stderr).toBe(c.exit);
       expect(r.stderr).toMatch(c.message);
       expect(r.stdout).toBe('');
-      expect(snapshot(db)).toBe(before);
+      expect(databaseSnapshot(db)).toBe(before);
     });
   }
 
   it('a malformed config is reported with file:line:column and exit 78, changing nothing', async () => {
     const path = join(sb.dir, 'roster.yaml');
     const good = await readFile(path, 'utf8');
-    const before = snapshot(db);
+    const before = databaseSnapshot(db);
     await writeFile(path, `${good}\nbogusKey: 1\n`);
     try {
       const r = await sb.run(['account', 'freeze', 'ada', '--reason', 'admin']);
@@ -82,6 +71,6 @@ describe('bad input gets a clear error, a non-zero exit and changes nothing', ()
     } finally {
       await writeFile(path, good);
     }
-    expect(snapshot(db)).toBe(before);
+    expect(databaseSnapshot(db)).toBe(before);
   });
 });

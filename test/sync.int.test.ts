@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rosterSandbox, type RosterSandbox } from './roster-cli.js';
+import { databaseSnapshot } from './db-snapshot.js';
 
 interface Summary {
   created: number;
@@ -41,16 +42,6 @@ const ROWS = {
   T001: 'T001,Barbara,Liskov,STAFF,,NB,,',
 } as const;
 
-/** Every row of every table: "nothing was written" means this string is the same. */
-function snapshot(dbPath: string): string {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    const tables = db.prepare("select name from sqlite_master where type = 'table' order by name").all() as Array<{ name: string }>;
-    return JSON.stringify(tables.map((t) => [t.name, db.prepare(`select * from "${t.name}"`).all()]));
-  } finally {
-    db.close();
-  }
-}
 
 describe('roster sync from CSV (seed 002): import, change, leave, return, two sources, bad files', () => {
   let sb: RosterSandbox;
@@ -89,7 +80,7 @@ describe('roster sync from CSV (seed 002): import, change, leave, return, two so
   it('first import: people and accounts created; the dry run printed exactly what the real run did', async () => {
     const file = await csv('day1.csv', [ROWS.S001, ROWS.S002, ROWS.S003, ROWS.S004, ROWS.S005, ROWS.T001]);
     const dry = await sync(file, '2026-03-10T10:00:00', ['--dry-run']);
-    expect(snapshot(db)).not.toContain('S001');
+    expect(databaseSnapshot(db)).not.toContain('S001');
     const real = await sync(file, '2026-03-10T10:00:00');
     expect(dry.dryRun).toBe(true);
     expect(real.dryRun).toBe(false);
@@ -215,7 +206,7 @@ describe('roster sync from CSV (seed 002): import, change, leave, return, two so
   });
 
   it('a bad file changes nothing and lists every problem by row and column', async () => {
-    const before = snapshot(db);
+    const before = databaseSnapshot(db);
     const file = await csv('bad.csv', [
       ROWS.S001,
       'S002,Ada,Lovelace,STUDENT,,NK,,not-an-address',
@@ -249,7 +240,7 @@ describe('roster sync from CSV (seed 002): import, change, leave, return, two so
     const truncated = await sb.run(['sync', cut, '--source', 'school']);
     expect(truncated.code).toBe(65);
     expect(truncated.stderr).toMatch(/row 3.*truncated/);
-    expect(snapshot(db)).toBe(before);
+    expect(databaseSnapshot(db)).toBe(before);
   });
 
   it('a half-empty file trips the circuit breaker before any change; --allow-mass-change proceeds', async () => {

@@ -121,26 +121,7 @@ export class KyselyQueries implements Queries {
 
   async putPerson(person: Person): Promise<void> {
     this.#mustWrite('putPerson');
-    const row = fromPerson(person);
-    await this.#db
-      .insertInto('people')
-      .values(row)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          source: eb.ref('excluded.source'),
-          first_name: eb.ref('excluded.first_name'),
-          last_name: eb.ref('excluded.last_name'),
-          roles: eb.ref('excluded.roles'),
-          classes: eb.ref('excluded.classes'),
-          campuses: eb.ref('excluded.campuses'),
-          majors: eb.ref('excluded.majors'),
-          emails: eb.ref('excluded.emails'),
-          verification: eb.ref('excluded.verification'),
-          created_at: eb.ref('excluded.created_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
+    await this.putPeople([person]);
   }
 
   async getPeople(ids: readonly string[]): Promise<Person[]> {
