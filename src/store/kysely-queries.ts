@@ -666,49 +666,17 @@ export class KyselyQueries implements Queries {
 
   async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
     this.#mustWrite('appendAudit');
-    // Locking the head serialises appends on PostgreSQL; the new seq and
-    // prevHash come from it, and it moves in this same transaction, so a
-    // rolled-back change leaves no record and no gap.
-    const head = await this.#db
-      .selectFrom('audit_head')
-      .select(['seq', 'hash'])
-      .where('id', '=', 1)
-      .$if(this.#dialect === 'postgres', (q) => q.forUpdate())
-      .executeTakeFirstOrThrow();
-    const fields = {
-      seq: Number(head.seq) + 1,
-      at: utc(entry.at, 'audit at'),
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target,
-      before: normaliseSummary(entry.before),
-      after: normaliseSummary(entry.after),
-      result: entry.result,
-      prevHash: head.hash,
-    };
-    const record: AuditRecord = { ...fields, hash: auditHash(fields) };
-    await this.#db
-      .insertInto('audit')
-      .values({
-        seq: record.seq,
-        at: record.at,
-        actor: record.actor,
-        action: record.action,
-        target: record.target,
-        before: canonicalJson(record.before),
-        after: canonicalJson(record.after),
-        result: record.result,
-        prev_hash: record.prevHash,
-        hash: record.hash,
-      })
-      .execute();
-    await this.#db.updateTable('audit_head').set({ seq: record.seq, hash: record.hash }).where('id', '=', 1).execute();
+    const [record] = await this.appendAudits([entry]);
+    if (record === undefined) throw new RosterError('internal', 'audit append returned no record');
     return record;
   }
 
   async appendAudits(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     this.#mustWrite('appendAudits');
     if (entries.length === 0) return [];
+    // Locking the head serialises appends on PostgreSQL; seq and prevHash
+    // come from it, and it moves in this same transaction, so a rolled-back
+    // change leaves no record and no gap.
     const head = await this.#db
       .selectFrom('audit_head')
       .select(['seq', 'hash'])
