@@ -7,22 +7,16 @@ import { parse } from 'csv-parse';
 import { personInputIssues, printable, verificationDigest, type PersonInput } from '../app/person-input.js';
 import type { SourceConfig } from '../config/config-schema.js';
 import { RosterError, type ErrorIssue } from '../domain/errors.js';
+import type { Person } from '../domain/person.js';
 
-/** One validated row of a roster file: the person as the source states them, verification already hashed. */
-export interface RosterRow {
+/**
+ * One validated row of a roster file: the person as the source states them
+ * (e-mails from the e-mail column, verification already hashed: the clear
+ * values are dropped as soon as the row is read).
+ */
+export interface RosterRow extends Pick<Person, 'id' | 'firstName' | 'lastName' | 'roles' | 'classes' | 'campuses' | 'majors' | 'emails' | 'verification'> {
   /** Record number in the file, the header being row 1. */
   readonly row: number;
-  readonly id: string;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly roles: readonly string[];
-  readonly classes: readonly string[];
-  readonly campuses: readonly string[];
-  readonly majors: readonly string[];
-  /** Role -> address, from the e-mail column. */
-  readonly emails: Readonly<Record<string, string>>;
-  /** Attribute -> HMAC digest; the clear values are dropped as soon as the row is read. */
-  readonly verification: Readonly<Record<string, string>>;
 }
 
 export interface RosterFile {
