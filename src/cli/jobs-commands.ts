@@ -17,6 +17,7 @@ function runLine(r: JobRun, tz: string): string {
 function reportLine(r: JobReport, tz: string): string {
   const next = r.nextRun === null ? '' : `; next ${wallTime(r.nextRun, tz)}`;
   if (!r.due) return `${r.job}: not due (slot ${r.slot === null ? '-' : wallTime(r.slot, tz)} already ran${next})`;
+  if (r.elsewhere !== null) return `${r.job}: due, not run here: ${r.elsewhere}`;
   if (r.dryRun) return `${r.job}: due; would run: ${counts(r.outcome?.counts ?? {})}${r.outcome?.details.length ? `\n${r.outcome.details.map((d) => `  ${d}`).join('\n')}` : ''}`;
   const lines = [`${r.job}: ${r.run?.result ?? '?'}; ${counts(r.outcome?.counts ?? {})}${r.outcome?.message == null ? '' : ` — ${r.outcome.message}`}`];
   lines.push(...(r.outcome?.details ?? []).map((d) => `  ${d}`));

@@ -45,7 +45,10 @@ export function registerServeCommands(program: Command): void {
           runDue: async (job) => {
             if (!isJobName(job)) return;
             const reports = await runJobs({ ...ctx, actor: 'job:serve' }, jobDeps, { job, startedBy: 'serve' });
-            for (const r of reports) if (r.run !== null) process.stderr.write(`roster serve: job ${r.job} ${r.run.result}\n`);
+            for (const r of reports) {
+              if (r.run !== null) process.stderr.write(`roster serve: job ${r.job} ${r.run.result}\n`);
+              else if (r.elsewhere !== null) process.stderr.write(`roster serve: job ${r.job}: not run here (${r.elsewhere})\n`);
+            }
           },
           log: { warn: (m) => process.stderr.write(`roster serve: ${m}\n`) },
         });

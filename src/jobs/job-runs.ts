@@ -30,16 +30,35 @@ function ownerGone(run: JobRun, now: Date): boolean {
 /**
  * Records the start of a run of `job` for `slot`, inside one write
  * transaction (serialised on both dialects), so two processes never run the
- * same job at once. A `running` row left by a process that died is marked
- * `interrupted` first: every job is safe to run again after an interruption
- * (each change is its own transaction, notices are deduplicated), so the new
- * run simply finishes the work.
+ * same job at once. With `oncePerSlot`, returns null when a run that
+ * completed meanwhile (in another process or server) already covers
+ * `slot`: the caller's "due" was read before this transaction, and a
+ * scheduled job must not run twice for one slot.
+ *
+ * A `running` row left by a process that died is marked `interrupted`
+ * first: every job is safe to run again after an interruption (each change
+ * is its own transaction, notices are deduplicated), so the new run simply
+ * finishes the work. With `ownersHoldLease` (the caller holds the job's
+ * lease, and leases span servers) every such row is a dead owner's.
  */
-export async function claimJobRun(ctx: AppContext, job: string, slot: Date, options: { readonly forced?: boolean; readonly startedBy?: string } = {}): Promise<JobRun> {
+export interface ClaimOptions {
+  readonly forced?: boolean;
+  readonly startedBy?: string;
+  readonly oncePerSlot?: boolean;
+  readonly ownersHoldLease?: boolean;
+}
+
+export async function claimJobRun(ctx: AppContext, job: string, slot: Date, options: ClaimOptions & { readonly oncePerSlot: boolean }): Promise<JobRun | null>;
+export async function claimJobRun(ctx: AppContext, job: string, slot: Date, options?: ClaimOptions & { readonly oncePerSlot?: never }): Promise<JobRun>;
+export async function claimJobRun(ctx: AppContext, job: string, slot: Date, options: ClaimOptions = {}): Promise<JobRun | null> {
   const now = ctx.clock.now();
   return ctx.store.transaction(async (tx) => {
+    if (options.oncePerSlot === true) {
+      const [done] = await tx.listJobRuns({ job, results: ['ok', 'partial', 'refused'], limit: 1 });
+      if (done !== undefined && done.slot >= slot.toISOString()) return null;
+    }
     for (const run of await tx.listJobRuns({ job, results: ['running'] })) {
-      if (!ownerGone(run, now)) {
+      if (options.ownersHoldLease !== true && !ownerGone(run, now)) {
         throw new RosterError('conflict', `${job} is already running (since ${run.startedAt}, ${run.owner}); try again when it has finished`);
       }
       await tx.finishJobRun(run.id, { finishedAt: now.toISOString(), result: 'interrupted', counts: run.counts, message: `interrupted: ${run.owner} stopped before the run finished` });

@@ -93,6 +93,8 @@ export interface JobReport {
   readonly run: JobRun | null;
   readonly outcome: JobOutcome | null;
   readonly delivery: DeliveryReport | null;
+  /** Why a due job did not run here: another process holds its lease, or ran it meanwhile. */
+  readonly elsewhere: string | null;
 }
 
 export interface RunJobsOptions {
@@ -131,28 +133,41 @@ export async function runJobs(base: AppContext, deps: DeliveryDeps, options: Run
     const [last] = await ctx.store.read.listJobRuns({ job, results: ['ok', 'partial', 'refused'], limit: 1 });
     const due = options.force === true || (slot !== null && (last === undefined || last.slot < slot.toISOString()));
     const head = { job, schedule, due, slot: slot?.toISOString() ?? null, nextRun: next?.toISOString() ?? null, dryRun: options.dryRun === true };
+    const none = { run: null, outcome: null, delivery: null, elsewhere: null };
     if (!due) {
-      reports.push({ ...head, run: null, outcome: null, delivery: null });
+      reports.push({ ...head, ...none });
       continue;
     }
     if (options.dryRun === true) {
-      reports.push({ ...head, run: null, outcome: await runJob(ctx, job, deps, true), delivery: null });
+      reports.push({ ...head, ...none, outcome: await runJob(ctx, job, deps, true) });
       continue;
     }
-    const claimed = await claimJobRun(ctx, job, slot ?? now, { forced: options.force === true, ...(options.startedBy === undefined ? {} : { startedBy: options.startedBy }) });
-    let outcome: JobOutcome;
-    try {
-      outcome = await runJob(ctx, job, deps, false);
-    } catch (e) {
-      outcome = { result: 'failed', counts: {}, message: e instanceof Error ? e.message : String(e), details: [] };
+    // One holder of the job's lease at a time (DESIGN.md §5: with several
+    // servers on PostgreSQL a job runs once); the claim then re-checks, in
+    // its transaction, that no other process completed this slot meanwhile.
+    const leased = await ctx.store.withLease(`job:${job}`, async () => {
+      const claimed = await claimJobRun(ctx, job, slot ?? now, { forced: options.force === true, oncePerSlot: options.force !== true, ownersHoldLease: ctx.store.dialect === 'postgres', ...(options.startedBy === undefined ? {} : { startedBy: options.startedBy }) });
+      if (claimed === null) return null;
+      let outcome: JobOutcome;
+      try {
+        outcome = await runJob(ctx, job, deps, false);
+      } catch (e) {
+        outcome = { result: 'failed', counts: {}, message: e instanceof Error ? e.message : String(e), details: [] };
+      }
+      const run = await finishJobRun(ctx, claimed, { result: outcome.result, counts: outcome.counts, message: outcome.message });
+      return { run, outcome };
+    });
+    if (leased === null || leased.value === null) {
+      reports.push({ ...head, ...none, elsewhere: leased === null ? 'running in another process' : 'this slot was run by another process' });
+      continue;
     }
-    const run = await finishJobRun(ctx, claimed, { result: outcome.result, counts: outcome.counts, message: outcome.message });
+    const { run, outcome } = leased.value;
     if (job !== 'notify' || outcome.result !== 'ok') await queueDigest(ctx, run, outcome);
     const delivery = await deliverOutbox(ctx, deps).catch((e: unknown) => {
       ctx.log.warn(`notifications: ${e instanceof Error ? e.message : String(e)}`);
       return null;
     });
-    reports.push({ ...head, run, outcome, delivery });
+    reports.push({ ...head, run, outcome, delivery, elsewhere: null });
   }
   return reports;
 }

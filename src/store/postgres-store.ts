@@ -12,6 +12,8 @@ import { TransactionScope } from './transaction-scope.js';
 /** Advisory-lock key of the store's write lock: ('Rost', 1), clear of Kysely's migration lock and of job leases. */
 const WRITE_LOCK_CLASS = 0x526f7374;
 const WRITE_LOCK_ID = 1;
+/** Advisory-lock class of leases ('Rosu'); the id is hashtext(name). */
+const LEASE_CLASS = 0x526f7375;
 
 /**
  * The production store (DESIGN.md §6): a pg Pool behind Kysely, shared by
@@ -76,6 +78,23 @@ export async function openPostgresStore(url: string, options: { readonly busyTim
           throw mapStoreError(e, 'transaction');
         }
       });
+    },
+    async withLease<T>(name: string, fn: () => Promise<T>): Promise<{ readonly value: T } | null> {
+      try {
+        // One pooled connection holds the session lock for the whole run;
+        // the work itself uses the pool as usual.
+        return await db.connection().execute(async (conn) => {
+          const got = await sql<{ held: boolean }>`select pg_try_advisory_lock(${sql.lit(LEASE_CLASS)}, hashtext(${name})) as held`.execute(conn);
+          if (got.rows[0]?.held !== true) return null;
+          try {
+            return { value: await fn() };
+          } finally {
+            await sql`select pg_advisory_unlock(${sql.lit(LEASE_CLASS)}, hashtext(${name}))`.execute(conn).catch(() => undefined);
+          }
+        });
+      } catch (e) {
+        throw mapStoreError(e, `lease ${name}`);
+      }
     },
     close(): Promise<void> {
       closing ??= db.destroy();

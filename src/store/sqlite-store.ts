@@ -42,6 +42,7 @@ export async function openSqliteStore(path: string, options: { readonly busyTime
   const read = withStoreErrors<Queries>(new KyselyQueries(readDb, { dialect: 'sqlite', writable: false }), 'store.read');
 
   const scope = new TransactionScope();
+  const leases = new Set<string>();
   let closing: Promise<void> | undefined;
   return {
     dialect: 'sqlite',
@@ -60,6 +61,15 @@ export async function openSqliteStore(path: string, options: { readonly busyTime
           throw mapStoreError(e, 'transaction');
         }
       }));
+    },
+    async withLease<T>(name: string, fn: () => Promise<T>): Promise<{ readonly value: T } | null> {
+      if (leases.has(name)) return null;
+      leases.add(name);
+      try {
+        return { value: await fn() };
+      } finally {
+        leases.delete(name);
+      }
     },
     close(): Promise<void> {
       closing ??= (async () => {

@@ -13,6 +13,15 @@ export interface Store {
   /** Reads outside a transaction. */
   readonly read: Queries;
   transaction<T>(fn: (tx: Queries) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding the lease `name`, or returns null at once when
+   * another holder has it. On PostgreSQL the lease is a session advisory
+   * lock, so several `roster serve` processes on one database run a
+   * scheduled job once, and a server that dies releases it with its
+   * connection. On SQLite (one file, one host) it excludes holders in this
+   * process; other processes are kept apart by the write transaction.
+   */
+  withLease<T>(name: string, fn: () => Promise<T>): Promise<{ readonly value: T } | null>;
   close(): Promise<void>;
 }
 
