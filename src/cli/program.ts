@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { registerAccountCommands } from './account-commands.js';
+import { registerAgentCommands } from './agent-commands.js';
 import { registerBillingCommands, registerGroupCommands, registerPurgeCommand } from './admin-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerJobsCommands } from './jobs-commands.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerHostCommands(program);
   registerServeCommands(program);
   registerTokenCommands(program);
+  registerAgentCommands(program);
   for (const c of allCommands(program)) c.exitOverride();
   return program;
 }

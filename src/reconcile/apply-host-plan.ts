@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { audit, mutate } from '../app/mutate.js';
 import { RosterError } from '../domain/errors.js';
-import type { Change, ChangeResult } from '../targets/target.js';
+import type { Change, ChangeResult, TargetContext } from '../targets/target.js';
 import { changeAccount } from './change-account.js';
 import { targetContext, type PreparedPlan } from './host-plan.js';
 
@@ -64,16 +64,11 @@ function outcome(c: Change, status: ChangeStatus, error?: string, detail?: unkno
  * passwd lines, nor a failed passwd entry by its onCreate hook — while every
  * other account goes on.
  *
- * Audit (DESIGN.md §7): one record per applied change (skipped ones were
- * not applied), with its result and the target's detail (a hook's output,
- * the killed PIDs). A target's records are written in one store transaction
- * right after that target's apply returns, so a run of 10,000 changes costs a
- * handful of commits and a crash loses at most the records of the target
- * that was running.
+ * `afterTarget` receives each target's outcomes of the changes it ran, as
+ * soon as its apply returns (the store audits them; the agent reports them).
  */
-export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Promise<ApplyReport> {
+export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan, afterTarget?: (outcomes: readonly ChangeOutcome[]) => Promise<void>): Promise<ApplyReport> {
   const { plan, desired } = prepared;
-  const tctx = targetContext(ctx, plan);
   const failedAccounts = new Map<string, string>();
   const outcomes: ChangeOutcome[] = [];
   let lockTimeout = false;
@@ -110,9 +105,24 @@ export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Pr
     // push(...spread): a first apply has one change per account, and 100,000
     // spread arguments overflow the stack.)
     for (const c of step.changes) outcomes.push(skipped.get(c) ?? (applied.get(c) as ChangeOutcome));
-    if (mine.length === 0) continue;
+    if (mine.length > 0) await afterTarget?.(mine);
+  }
+  return { host: plan.host, root: plan.root, at: plan.at, outcomes, lockTimeout };
+}
+
+/**
+ * `roster apply`'s apply with its audit (DESIGN.md §7): one record per
+ * applied change (skipped ones were not applied), with its result and the
+ * target's detail (a hook's output, the killed PIDs). A target's records are
+ * written in one store transaction right after that target's apply returns,
+ * so a run of 10,000 changes costs a handful of commits and a crash loses at
+ * most the records of the target that was running.
+ */
+export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Promise<ApplyReport> {
+  const { plan } = prepared;
+  return applyPrepared(targetContext(ctx, plan), prepared, async (outcomes) => {
     await mutate(ctx, {}, async (tx) => {
-      for (const o of mine) {
+      for (const o of outcomes) {
         await audit(tx, ctx, {
           action: `apply.${o.action}`,
           target: `host:${plan.host}/${o.target}/${o.subject}`,
@@ -129,6 +139,5 @@ export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Pr
         });
       }
     });
-  }
-  return { host: plan.host, root: plan.root, at: plan.at, outcomes, lockTimeout };
+  });
 }

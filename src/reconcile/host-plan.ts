@@ -43,14 +43,61 @@ export function targetContext(ctx: AppContext, request: HostRequest): TargetCont
   return { root: request.root, host: request.host, clock: ctx.clock, log: ctx.log };
 }
 
+/** A host's enabled targets, in registry order, each with its settings parsed by its own schema. */
+export function enabledTargets(targets: readonly AnyTarget[], host: string, sections: Readonly<Record<string, unknown>>): Array<{ readonly target: AnyTarget; readonly config: unknown }> {
+  const known = new Set(targets.map((t) => t.name));
+  const unknown = Object.keys(sections).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new RosterError('bad_config', `host ${host} names unknown targets: ${unknown.join(', ')}`, unknown.map((name) => ({ where: `hosts.${host}.targets.${name}`, message: `unknown target (known: ${[...known].join(', ')})` })));
+  }
+  return targets
+    .filter((t) => Object.hasOwn(sections, t.name))
+    .map((target) => {
+      const parsed = target.configSchema.safeParse(sections[target.name] ?? {});
+      if (!parsed.success) {
+        throw new RosterError('bad_config', `hosts.${host}.targets.${target.name} is invalid`, parsed.error.issues.map((i) => ({ where: [`hosts.${host}.targets.${target.name}`, ...i.path.map(String)].join('.'), message: i.message })));
+      }
+      return { target, config: parsed.data };
+    });
+}
+
 /**
- * Desired state → each enabled target's observation → its pure plan. The
- * host's `targets` section says which targets run and with what settings
- * (each parsed by the target's own schema); the registry's order is kept.
- * Observation runs for all targets before any plan is used: when one target
- * cannot observe (a missing tool, an unreadable file) the whole host is
- * unavailable (exit 69) rather than planned in part, because a later target
- * may rely on an earlier one (unix removes the lines homes archives).
+ * Desired state → each enabled target's observation → its pure plan; no
+ * store involved, so `roster apply` and the agent share it. Observation runs
+ * for all targets before any plan is used: when one target cannot observe (a
+ * missing tool, an unreadable file) the whole host is unavailable (exit 69)
+ * rather than planned in part, because a later target may rely on an
+ * earlier one (unix removes the lines homes archives).
+ */
+export async function planDesired(targets: readonly AnyTarget[], sections: Readonly<Record<string, unknown>>, desired: DesiredHost, tctx: TargetContext): Promise<PreparedPlan> {
+  const enabled = enabledTargets(targets, tctx.host, sections);
+  const observed = await Promise.allSettled(enabled.map((e) => e.target.observe(tctx, e.config, desired)));
+  const unavailable: ErrorIssue[] = [];
+  observed.forEach((o, i) => {
+    if (o.status === 'rejected') {
+      const e: unknown = o.reason;
+      if (e instanceof RosterError && e.code !== 'unavailable') throw e;
+      unavailable.push({ where: `target ${enabled[i]?.target.name ?? '?'}`, message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  if (unavailable.length > 0) {
+    throw new RosterError('unavailable', `host ${tctx.host}: ${unavailable.length === 1 ? 'a target is' : `${unavailable.length} targets are`} unavailable; nothing was changed`, unavailable);
+  }
+  const steps = enabled.map((e, i) => {
+    const o = observed[i] as PromiseFulfilledResult<unknown>;
+    return { target: e.target, config: e.config, changes: e.target.plan(desired, o.value, e.config) };
+  });
+  return {
+    plan: { host: tctx.host, root: tctx.root, at: desired.at, targets: steps.map((s) => ({ target: s.target.name, changes: s.changes })) },
+    desired,
+    steps,
+  };
+}
+
+/**
+ * `roster plan`: the host's `targets` section in roster.yaml says which
+ * targets run and with what settings; the desired state is projected from
+ * the store now.
  */
 export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], request: HostRequest): Promise<PreparedPlan> {
   const hostConfig = ctx.config.hosts[request.host];
@@ -59,42 +106,8 @@ export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], r
     throw new RosterError('not_found', `no host "${request.host}" in roster.yaml (declared: ${known.join(', ') || 'none'})`, [{ where: '--host', message: 'unknown host' }]);
   }
   const sections = hostConfig.targets as Readonly<Record<string, unknown>>;
-  const known = new Set(targets.map((t) => t.name));
-  const unknown = Object.keys(sections).filter((name) => !known.has(name));
-  if (unknown.length > 0) {
-    throw new RosterError('bad_config', `host ${request.host} names unknown targets: ${unknown.join(', ')}`, unknown.map((name) => ({ where: `hosts.${request.host}.targets.${name}`, message: `unknown target (known: ${[...known].join(', ')})` })));
-  }
-  const enabled = targets.filter((t) => Object.hasOwn(sections, t.name));
-  const configs = enabled.map((t) => {
-    const parsed = t.configSchema.safeParse(sections[t.name] ?? {});
-    if (!parsed.success) {
-      throw new RosterError('bad_config', `hosts.${request.host}.targets.${t.name} is invalid`, parsed.error.issues.map((i) => ({ where: [`hosts.${request.host}.targets.${t.name}`, ...i.path.map(String)].join('.'), message: i.message })));
-    }
-    return parsed.data;
-  });
-
-  const now = ctx.clock.now();
-  const desired = await projectHost(ctx.store.read, ctx.config, request.host, now);
-  const tctx = targetContext(ctx, request);
-  const observed = await Promise.allSettled(enabled.map((t, i) => t.observe(tctx, configs[i], desired)));
-  const unavailable: ErrorIssue[] = [];
-  observed.forEach((o, i) => {
-    if (o.status === 'rejected') {
-      const e: unknown = o.reason;
-      if (e instanceof RosterError && e.code !== 'unavailable') throw e;
-      unavailable.push({ where: `target ${enabled[i]?.name ?? '?'}`, message: e instanceof Error ? e.message : String(e) });
-    }
-  });
-  if (unavailable.length > 0) {
-    throw new RosterError('unavailable', `host ${request.host}: ${unavailable.length === 1 ? 'a target is' : `${unavailable.length} targets are`} unavailable; nothing was changed`, unavailable);
-  }
-  const steps = enabled.map((target, i) => {
-    const o = observed[i] as PromiseFulfilledResult<unknown>;
-    return { target, config: configs[i], changes: target.plan(desired, o.value, configs[i]) };
-  });
-  return {
-    plan: { host: request.host, root: request.root, at: now.toISOString(), targets: steps.map((s) => ({ target: s.target.name, changes: s.changes })) },
-    desired,
-    steps,
-  };
+  // Settings are checked before the (costly) projection.
+  enabledTargets(targets, request.host, sections);
+  const desired = await projectHost(ctx.store.read, ctx.config, request.host, ctx.clock.now());
+  return planDesired(targets, sections, desired, targetContext(ctx, request));
 }

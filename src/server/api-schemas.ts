@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { hostAssignmentSchema } from '../desired/desired-host-schema.js';
 import { TOKEN_ROLES } from '../store/server-queries.js';
 
 /**
@@ -248,9 +249,13 @@ export const hostReportBody = z.object({
     .default([]),
   lockTimeout: z.boolean().default(false),
   drift: z.array(z.unknown()).max(200_000).optional(),
+  error: z
+    .object({ code: z.string().max(64), message: z.string().max(4096) })
+    .optional()
+    .meta({ description: 'why the agent applied nothing: the circuit breaker (mass_change), a target unavailable, …' }),
 });
 
-export const desiredSchema = z.object({ revision: z.string(), desired: z.record(z.string(), z.unknown()) });
+export const desiredSchema = hostAssignmentSchema;
 
 // ------------------------------------------------------------------ tokens
 

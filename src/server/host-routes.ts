@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { desiredRevision, recordHostReport, requireHost } from '../app/host-reports.js';
+import { desiredRevision, recordHostReport, requireHost, type DesiredRevision } from '../app/host-reports.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import type { HostReport } from '../store/server-queries.js';
 import { route, type ApiRoute } from './api-route.js';
@@ -7,6 +7,18 @@ import { desiredSchema, hostReportBody, hostReportSchema, hostSchema } from './a
 import { HOST_READERS, HOST_REPORTERS, READERS } from './permissions.js';
 
 const hostParams = z.strictObject({ host: z.string().max(64) });
+
+/**
+ * The serialised desired state, made once per revision: every agent of a
+ * host fetches the same body after a change. (Not parsed again on the way
+ * out: it is built by typed code, and the agent checks it on arrival.)
+ */
+const bodies = new WeakMap<DesiredRevision, string>();
+function desiredBody(current: DesiredRevision): string {
+  let body = bodies.get(current);
+  if (body === undefined) bodies.set(current, (body = JSON.stringify(current)));
+  return body;
+}
 
 function reportView(r: HostReport): z.infer<typeof hostReportSchema> {
   return { ...r, report: { ...r.report } };
@@ -65,13 +77,13 @@ export function hostRoutes(server: ServerConfig): ApiRoute[] {
       response: desiredSchema,
       notes: { 304: 'not modified: the agent already has this revision' },
       async handler({ ctx, params, query, request }) {
-        const { revision, desired } = await desiredRevision(ctx, params.host);
-        const etag = `"${revision}"`;
+        const current = await desiredRevision(ctx, params.host);
+        const etag = `"${current.revision}"`;
         const known = request.headers.get('if-none-match');
-        if (query.since === revision || (known !== null && known.split(',').map((t) => t.trim()).includes(etag))) {
+        if (query.since === current.revision || (known !== null && known.split(',').map((t) => t.trim()).includes(etag))) {
           return new Response(null, { status: 304, headers: { etag } });
         }
-        return new Response(JSON.stringify(desiredSchema.parse({ revision, desired })), { status: 200, headers: { 'content-type': 'application/json', etag } });
+        return new Response(desiredBody(current), { status: 200, headers: { 'content-type': 'application/json', etag } });
       },
     }),
     route({
@@ -89,7 +101,7 @@ export function hostRoutes(server: ServerConfig): ApiRoute[] {
       async handler({ ctx, params, body }) {
         const failed = body.outcomes.filter((o) => o.status === 'failed').length;
         const counts = { applied: body.outcomes.filter((o) => o.status === 'ok').length, failed, skipped: body.outcomes.filter((o) => o.status === 'skipped').length, drift: body.drift?.length ?? 0 };
-        const r = await recordHostReport(ctx, params.host, { revision: body.revision, ok: failed === 0 && !body.lockTimeout, report: body, counts });
+        const r = await recordHostReport(ctx, params.host, { revision: body.revision, ok: failed === 0 && !body.lockTimeout && body.error === undefined, report: body, counts });
         return reportView(r);
       },
     }),

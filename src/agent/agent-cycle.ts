@@ -1,0 +1,153 @@
+import type { Clock } from '../domain/clock.js';
+import { RosterError } from '../domain/errors.js';
+import type { ChangeOutcome } from '../reconcile/apply-host-plan.js';
+import { pendingChanges, planDesired } from '../reconcile/host-plan.js';
+import { summarise, type ReportSummary } from '../reconcile/plan-view.js';
+import { reconcile } from '../reconcile/reconcile-host.js';
+import type { AnyTarget } from '../targets/registry.js';
+import type { TargetContext, TargetLog } from '../targets/target.js';
+import { MAX_PENDING_REPORTS, saveAgentState, type AgentState, type PendingReport } from './agent-state.js';
+import type { ServerClient } from './server-client.js';
+
+export interface AgentSettings {
+  readonly server: string;
+  readonly host: string;
+  /** Absolute, resolved root prefix (`/` on a real host). */
+  readonly root: string;
+  readonly statePath: string;
+  readonly allowMassChange: boolean;
+  readonly lockTimeoutMs: number;
+}
+
+export interface AgentDeps {
+  readonly client: Pick<ServerClient, 'desired' | 'report'>;
+  readonly targets: readonly AnyTarget[];
+  readonly clock: Clock;
+  readonly log: TargetLog;
+}
+
+export interface CycleResult {
+  /** The server answered (with a new state or "not modified"). */
+  readonly reached: boolean;
+  /** Why it did not, when it did not. */
+  readonly serverError: RosterError | null;
+  /** A new revision arrived. */
+  readonly changed: boolean;
+  /** The revision now on disk (null before the first answer). */
+  readonly revision: string | null;
+  /** What applying did, when it ran. */
+  readonly applied: (ReportSummary & { readonly drift: number }) | null;
+  /** Why applying did nothing (breaker, unavailable target, lock), when it did not. */
+  readonly applyError: RosterError | null;
+  /** Reports still waiting for the server. */
+  readonly pendingReports: number;
+}
+
+/** Largest JSON size of one change's detail sent to the server (a hook's output, killed PIDs). */
+const MAX_DETAIL = 16 * 1024;
+
+function reportOutcome(o: ChangeOutcome): Readonly<Record<string, unknown>> {
+  const { detail, ...rest } = o;
+  if (detail === undefined) return rest;
+  const text = JSON.stringify(detail);
+  return { ...rest, detail: text.length <= MAX_DETAIL ? detail : { truncated: true, text: text.slice(0, MAX_DETAIL) } };
+}
+
+function asRosterError(e: unknown): RosterError {
+  return e instanceof RosterError ? e : new RosterError('internal', e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * One turn of `roster agent` (DESIGN.md §5 "Agent"):
+ *
+ * 1. ask the server for the host's desired state by revision; a new one is
+ *    checked and written to disk before anything is applied;
+ * 2. apply — when a new revision came, when the last one was not applied
+ *    yet, or when `force` (the first turn, a drift check, `--once`) — with
+ *    the same pipeline as `roster apply`: apply lock, plan, circuit breaker,
+ *    apply. When the server cannot be reached, the state on disk is applied,
+ *    so the host stays as last applied;
+ * 3. report outcomes and drift (changes found when re-applying a revision
+ *    already applied: someone edited the host) — reports the server cannot
+ *    take now are kept on disk and sent, oldest first, when it answers.
+ *
+ * Throws only when there is nothing to apply at all: no state on disk and
+ * no answer from the server.
+ */
+export async function agentCycle(settings: AgentSettings, deps: AgentDeps, before: AgentState | null, options: { readonly force: boolean }): Promise<{ readonly state: AgentState; readonly result: CycleResult }> {
+  let state = before;
+  let serverError: RosterError | null = null;
+  let changed = false;
+  try {
+    const answer = await deps.client.desired(state?.assignment.revision ?? null);
+    if (answer.changed) {
+      changed = true;
+      state = { version: 1, server: settings.server, host: settings.host, fetchedAt: deps.clock.now().toISOString(), assignment: answer.assignment, applied: state?.applied ?? null, pendingReports: state?.pendingReports ?? [] };
+      await saveAgentState(settings.statePath, state);
+    }
+  } catch (e) {
+    serverError = asRosterError(e);
+  }
+  if (state === null) {
+    const why = serverError?.message ?? 'no answer';
+    throw new RosterError(serverError?.code ?? 'unavailable', `host ${settings.host}: no desired state yet (${why}), and none kept in ${settings.statePath}`);
+  }
+
+  const { assignment } = state;
+  const repeat = state.applied?.revision === assignment.revision;
+  let applied: CycleResult['applied'] = null;
+  let applyError: RosterError | null = null;
+  let report: PendingReport | null = null;
+  if (changed || !repeat || options.force) {
+    const tctx: TargetContext = { root: settings.root, host: settings.host, clock: deps.clock, log: deps.log };
+    const at = deps.clock.now().toISOString();
+    let drift: Array<Readonly<Record<string, unknown>>> = [];
+    try {
+      const { report: done } = await reconcile(
+        {
+          tctx,
+          breaker: assignment.breaker,
+          prepare: async () => {
+            const prepared = await planDesired(deps.targets, assignment.targets, assignment.desired, tctx);
+            // Re-applying what was already applied: whatever is pending now was changed on the host.
+            if (repeat) drift = pendingChanges(prepared.plan).map((c) => ({ target: c.target, action: c.action, subject: c.subject, summary: c.summary }));
+            return prepared;
+          },
+        },
+        { allowMassChange: settings.allowMassChange, lockTimeoutMs: settings.lockTimeoutMs },
+      );
+      const summary = summarise(done);
+      applied = { ...summary, drift: drift.length };
+      if (changed || !repeat || summary.applied > 0 || summary.failed > 0 || summary.skipped > 0 || done.lockTimeout || drift.length > 0) {
+        report = { revision: assignment.revision, at, root: settings.root, outcomes: done.outcomes.map(reportOutcome), lockTimeout: done.lockTimeout, drift };
+      }
+      state = { ...state, applied: { revision: assignment.revision, at, ok: summary.failed === 0 && summary.skipped === 0 && !done.lockTimeout } };
+    } catch (e) {
+      applyError = asRosterError(e);
+      report = { revision: assignment.revision, at, root: settings.root, outcomes: [], lockTimeout: applyError.code === 'lock_timeout', error: { code: applyError.code, message: applyError.message } };
+    }
+  }
+
+  // Reports go out oldest first; whatever the server does not take now waits on disk.
+  const queue = [...state.pendingReports, ...(report === null ? [] : [report])];
+  let sent = 0;
+  if (serverError === null || serverError.code !== 'unavailable') {
+    for (const r of queue) {
+      try {
+        await deps.client.report(r);
+        sent++;
+      } catch (e) {
+        serverError ??= asRosterError(e);
+        break;
+      }
+    }
+  }
+  const waiting = queue.slice(sent).slice(-MAX_PENDING_REPORTS);
+  if (waiting.length < queue.length - sent) deps.log.warn(`dropped ${queue.length - sent - waiting.length} old report(s) the server could not take`);
+  state = { ...state, pendingReports: waiting };
+  await saveAgentState(settings.statePath, state);
+  return {
+    state,
+    result: { reached: serverError === null, serverError, changed, revision: assignment.revision, applied, applyError, pendingReports: waiting.length },
+  };
+}

@@ -1,0 +1,69 @@
+import { posix } from 'node:path';
+import * as z from 'zod';
+import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
+import { readTextIfExists } from '../system/read-text-if-exists.js';
+import { writeFileAtomic } from '../system/write-file-atomic.js';
+
+/** A report the server has not accepted yet (it was down): sent, oldest first, when it answers again. */
+export type PendingReport = Readonly<Record<string, unknown>>;
+
+/** Reports kept while the server is down; older ones are dropped (the newest tell the current state). */
+export const MAX_PENDING_REPORTS = 20;
+
+const stateSchema = z.object({
+  version: z.literal(1),
+  server: z.string(),
+  host: z.string(),
+  fetchedAt: z.string(),
+  assignment: hostAssignmentSchema,
+  applied: z.object({ revision: z.string(), at: z.string(), ok: z.boolean() }).nullable(),
+  pendingReports: z.array(z.record(z.string(), z.unknown())).max(MAX_PENDING_REPORTS),
+});
+
+/**
+ * What an agent keeps on disk (DESIGN.md §5 "Agent"): the last desired
+ * state it received, so it goes on applying it while the server is down,
+ * what it last applied, and the reports still to send.
+ */
+export interface AgentState {
+  readonly version: 1;
+  readonly server: string;
+  readonly host: string;
+  readonly fetchedAt: string;
+  readonly assignment: HostAssignment;
+  readonly applied: { readonly revision: string; readonly at: string; readonly ok: boolean } | null;
+  readonly pendingReports: readonly PendingReport[];
+}
+
+export function agentStatePath(stateDir: string, host: string): string {
+  return posix.join(stateDir, `agent-${host}.json`);
+}
+
+/**
+ * The state file, or null when there is none yet. A file that does not
+ * parse (a disk error, an edit by hand) is reported through `warn` and
+ * treated as missing: the next answer of the server replaces it.
+ */
+export async function loadAgentState(path: string, warn: (message: string) => void): Promise<AgentState | null> {
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    warn(`${path}: not JSON (${e instanceof Error ? e.message : String(e)}); ignoring it`);
+    return null;
+  }
+  const parsed = stateSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    warn(`${path}: not an agent state (${first === undefined ? 'invalid' : `${first.path.join('.')}: ${first.message}`}); ignoring it`);
+    return null;
+  }
+  return parsed.data as AgentState;
+}
+
+/** Written atomically with mode 0600: the state holds password hashes. */
+export async function saveAgentState(path: string, state: AgentState): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+}

@@ -1,0 +1,99 @@
+import { RosterError } from '../domain/errors.js';
+import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
+
+export interface ServerClientOptions {
+  /** Base URL of `roster serve`, e.g. https://roster.example.org */
+  readonly server: string;
+  readonly token: string;
+  readonly host: string;
+  /** Per request (default 30 s). */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export type DesiredAnswer = { readonly changed: false; readonly revision: string } | { readonly changed: true; readonly assignment: HostAssignment };
+
+/**
+ * The agent's side of `/api/v1/hosts/{host}/…` (DESIGN.md §5): pull the
+ * desired state by revision (an unchanged host gets a bodiless 304), push
+ * reports. Every failure is a RosterError: `unavailable` when the server
+ * cannot be reached or answers 5xx (worth retrying later), `unauthorized`,
+ * `forbidden` or `not_found` when the token or host is wrong (not fixed by
+ * retrying), `bad_input` when an answer does not check.
+ */
+export class ServerClient {
+  readonly #options: ServerClientOptions;
+  readonly #base: URL;
+
+  constructor(options: ServerClientOptions) {
+    this.#options = options;
+    let base: URL;
+    try {
+      base = new URL(options.server);
+    } catch {
+      throw new RosterError('usage', `--server "${options.server}" is not a URL`, [{ where: '--server', message: 'expected http(s)://host[:port]' }]);
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new RosterError('usage', `--server "${options.server}" must be http or https`, [{ where: '--server', message: 'expected http(s)://host[:port]' }]);
+    this.#base = new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/hosts/${encodeURIComponent(options.host)}/`, base);
+  }
+
+  async desired(knownRevision: string | null): Promise<DesiredAnswer> {
+    const headers: Record<string, string> = {};
+    if (knownRevision !== null) headers['if-none-match'] = `"${knownRevision}"`;
+    const res = await this.#request('desired', { method: 'GET', headers });
+    if (res.status === 304 && knownRevision !== null) return { changed: false, revision: knownRevision };
+    await this.#expect(res, 200);
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch (e) {
+      throw new RosterError('bad_input', `the server's desired state is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const parsed = hostAssignmentSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new RosterError('bad_input', "the server's desired state does not check; nothing applied from it", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
+    }
+    if (parsed.data.desired.host !== this.#options.host) throw new RosterError('bad_input', `the server sent the desired state of host "${parsed.data.desired.host}", not "${this.#options.host}"`);
+    return { changed: true, assignment: parsed.data };
+  }
+
+  async report(body: Readonly<Record<string, unknown>>): Promise<void> {
+    const res = await this.#request('reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await this.#expect(res, 201);
+  }
+
+  async #request(path: string, init: RequestInit): Promise<Response> {
+    const url = new URL(path, this.#base);
+    try {
+      return await (this.#options.fetch ?? fetch)(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${this.#options.token}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
+        redirect: 'error',
+      });
+    } catch (e) {
+      const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
+      throw new RosterError('unavailable', `cannot reach ${url.origin} (${e instanceof Error ? e.message : String(e)}${cause})`);
+    }
+  }
+
+  async #expect(res: Response, status: number): Promise<void> {
+    if (res.status === status) return;
+    const text = await res.text().catch(() => '');
+    let detail = text.slice(0, 300);
+    try {
+      const problem = JSON.parse(text) as { detail?: unknown; title?: unknown };
+      if (typeof problem.detail === 'string') detail = problem.detail;
+      else if (typeof problem.title === 'string') detail = problem.title;
+    } catch {
+      // Not problem+json: the text itself.
+    }
+    const where = `${res.url || this.#base.toString()}`;
+    const message = `${where}: ${res.status} ${detail}`.trim();
+    if (res.status === 401) throw new RosterError('unauthorized', `the server refused the agent token (${message})`);
+    if (res.status === 403) throw new RosterError('forbidden', `the agent token may not act for host ${this.#options.host} (${message})`);
+    if (res.status === 404) throw new RosterError('not_found', `the server knows no host ${this.#options.host} (${message})`);
+    if (res.status === 429 || res.status >= 500) throw new RosterError('unavailable', `the server answered ${message}`);
+    throw new RosterError('bad_input', `unexpected answer ${message}`);
+  }
+}

@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { Command } from 'commander';
+import { agentCycle, type AgentSettings, type CycleResult } from '../agent/agent-cycle.js';
+import { agentStatePath, loadAgentState } from '../agent/agent-state.js';
+import { runAgent } from '../agent/run-agent.js';
+import { ServerClient } from '../agent/server-client.js';
+import { systemClock } from '../domain/clock.js';
+import { RosterError } from '../domain/errors.js';
+import { resolveRoot } from '../reconcile/resolve-root.js';
+import { targetRegistry } from '../targets/registry.js';
+import { globalsOf, outputFor } from './command-runner.js';
+
+interface AgentCliOptions {
+  readonly server: string;
+  readonly token?: string;
+  readonly tokenFile?: string;
+  readonly host: string;
+  readonly root: string;
+  readonly stateDir?: string;
+  readonly once?: boolean;
+  readonly interval: string;
+  readonly driftInterval: string;
+  readonly maxBackoff: string;
+  readonly lockTimeout: string;
+  readonly allowMassChange?: boolean;
+}
+
+function seconds(text: string, flag: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0) throw new RosterError('usage', `${flag} "${text}" must be a positive number of seconds`, [{ where: flag, message: 'expected seconds' }]);
+  return Number(text) * 1000;
+}
+
+/** The token from --token-file, $ROSTER_AGENT_TOKEN or --token (visible in ps; for trying things out). */
+async function agentToken(o: AgentCliOptions, env: NodeJS.ProcessEnv): Promise<string> {
+  let token: string | undefined;
+  if (o.tokenFile !== undefined) {
+    try {
+      token = (await readFile(o.tokenFile, 'utf8')).trim();
+    } catch (e) {
+      throw new RosterError('usage', `--token-file ${o.tokenFile}: ${(e as Error).message}`, [{ where: '--token-file', message: 'unreadable' }]);
+    }
+  } else token = env.ROSTER_AGENT_TOKEN ?? o.token;
+  if (token === undefined || token === '') throw new RosterError('usage', 'the agent needs a token: --token-file FILE, $ROSTER_AGENT_TOKEN or --token T (roster token create --role agent --host H)', [{ where: '--token', message: 'missing' }]);
+  if (/\s/.test(token)) throw new RosterError('usage', 'the agent token must not contain white space', [{ where: '--token', message: 'malformed' }]);
+  return token;
+}
+
+function describe(host: string, r: CycleResult): string {
+  const where = r.reached ? (r.changed ? `new revision ${r.revision ?? '?'}` : `revision ${r.revision ?? '?'} unchanged`) : `server not reached (${r.serverError?.message ?? '?'}); using revision ${r.revision ?? '?'} kept on disk`;
+  const did = r.applyError !== null ? `applied nothing: ${r.applyError.message}` : r.applied === null ? 'nothing to apply' : `${r.applied.applied} applied, ${r.applied.failed} failed, ${r.applied.skipped} skipped${r.applied.drift > 0 ? `, ${r.applied.drift} drifted` : ''}`;
+  return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}`;
+}
+
+/** `roster agent`: keep one host converged on what `roster serve` says (DESIGN.md §5 "Agent"). */
+export function registerAgentCommands(program: Command): void {
+  program
+    .command('agent')
+    .description("run on a managed host: pull the host's desired state from roster serve by revision, apply the local targets, report results and drift; keeps the last state on disk and goes on applying it while the server is down")
+    .requiredOption('--server <url>', 'base URL of roster serve, e.g. https://roster.example.org')
+    .requiredOption('--host <host>', 'this host, as named in roster.yaml hosts')
+    .option('--token <token>', 'agent token (roster token create --role agent --host H); prefer --token-file or $ROSTER_AGENT_TOKEN')
+    .option('--token-file <file>', 'file holding the agent token')
+    .option('--root <dir>', 'root prefix the host lives under, like useradd -R', '/')
+    .option('--state-dir <dir>', 'where the last desired state is kept (default: ROOT/var/lib/roster)')
+    .option('--once', 'one turn: pull, apply, report, then exit (exit 69 when the server was not reached, after applying the kept state)')
+    .option('--interval <seconds>', 'between polls', '60')
+    .option('--drift-interval <seconds>', 're-apply (and correct drift) this often without a new revision', '600')
+    .option('--max-backoff <seconds>', 'longest wait between attempts while the server is down', '300')
+    .option('--lock-timeout <seconds>', 'how long to wait for another apply on the same root', '60')
+    .option('--allow-mass-change', 'apply even if more accounts would be removed than the circuit breaker allows')
+    .action(async (o: AgentCliOptions, cmd: Command) => {
+      const out = outputFor(globalsOf(cmd));
+      const timing = { intervalMs: seconds(o.interval, '--interval'), driftIntervalMs: seconds(o.driftInterval, '--drift-interval'), maxBackoffMs: seconds(o.maxBackoff, '--max-backoff') };
+      const lockTimeoutMs = seconds(o.lockTimeout, '--lock-timeout');
+      const token = await agentToken(o, process.env);
+      const client = new ServerClient({ server: o.server, token, host: o.host });
+      const root = await resolveRoot(o.root);
+      const stateDir = o.stateDir === undefined ? posix.join(root, 'var/lib/roster') : posix.resolve(o.stateDir);
+      const settings: AgentSettings = { server: o.server, host: o.host, root, statePath: agentStatePath(stateDir, o.host), allowMassChange: o.allowMassChange === true, lockTimeoutMs };
+      const log = { info: (m: string) => out.note(`roster agent: ${m}`), warn: (m: string) => out.note(`roster agent: ${m}`) };
+      const deps = { client, targets: targetRegistry, clock: systemClock, log };
+
+      if (o.once === true) {
+        const before = await loadAgentState(settings.statePath, log.warn);
+        const { result } = await agentCycle(settings, deps, before, { force: true });
+        out.print(result, () => describe(o.host, result));
+        if (result.serverError !== null) process.exitCode = result.serverError.exitCode;
+        else if (result.applyError !== null) process.exitCode = result.applyError.exitCode;
+        else if (result.applied !== null && (result.applied.failed > 0 || result.applied.skipped > 0)) process.exitCode = 1;
+        return;
+      }
+
+      const stop = new AbortController();
+      const onSignal = (signal: NodeJS.Signals): void => {
+        log.info(`${signal}, stopping after this turn`);
+        stop.abort();
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      log.info(`host ${o.host} (root ${root}) following ${o.server}; state in ${settings.statePath}`);
+      await runAgent(settings, deps, {
+        timing,
+        signal: stop.signal,
+        onCycle: (result, error, delayMs) => {
+          const next = `next poll in ${Math.round(delayMs / 1000)} s`;
+          if (error !== null) log.warn(`${error.message}; ${next}`);
+          else if (result !== null && (result.changed || result.applied !== null || !result.reached)) log.info(`${describe(o.host, result)}; ${next}`);
+        },
+      });
+    });
+}

@@ -1,0 +1,83 @@
+import * as z from 'zod';
+import type { DesiredHost } from './desired-host.js';
+
+/**
+ * The desired state as it crosses the wire from `roster serve` to an agent
+ * (DESIGN.md §5 "Agent"): the agent checks what it receives, and what it
+ * keeps on disk, against this before any target sees it. Unknown keys are
+ * dropped, so a newer server can add fields without stopping older agents.
+ */
+const day = z.int().min(0).max(2_000_000);
+const id = z.int().min(0).max(4_294_967_295);
+const name = z.string().min(1).max(256);
+const path = z.string().startsWith('/').max(4096);
+const quota = z.object({ soft: z.int().min(0), hard: z.int().min(0) });
+
+const hold = z.object({
+  kind: z.enum(['freeze', 'retired']),
+  reason: z.string().max(256),
+  since: z.string().max(64),
+  note: z.string().max(4096).nullable(),
+  setBy: z.string().max(256),
+});
+
+const account = z.object({
+  username: name,
+  uid: id,
+  gid: id,
+  primaryGroup: name,
+  gecos: z.string().max(1024),
+  home: path,
+  shell: path,
+  type: name,
+  personId: z.string().max(256),
+  passwordField: z.string().max(1024),
+  holds: z.array(hold),
+  disabled: z.boolean(),
+  expiryDay: day.nullable(),
+  lastChangeDay: day,
+  canLogin: z.boolean(),
+  groups: z.array(name),
+  homeMode: z.int().min(0).max(0o7777),
+  homeOwner: z.enum(['user', 'root']),
+  skeleton: z.object({
+    copy: z.array(z.object({ from: path, to: z.string().max(4096) })),
+    link: z.array(z.object({ from: path, to: z.string().max(4096) })),
+  }),
+  quotas: z.object({
+    home: quota.optional(),
+    mail: quota.extend({ path }).optional(),
+    elsewhere: quota.optional(),
+  }),
+  hooks: z.object({
+    onCreate: z.array(z.string().max(4096)).optional(),
+    onEnsure: z.array(z.string().max(4096)).optional(),
+    timeoutSeconds: z.number().positive(),
+  }),
+});
+
+export const desiredHostSchema = z.object({
+  host: name,
+  at: z.iso.datetime({ offset: true }),
+  timeZone: z.string().max(64),
+  freezeKeep: z.array(z.string().max(64)),
+  accounts: z.array(account),
+  groups: z.array(z.object({ name, gid: id, members: z.array(name) })),
+  removed: z.array(z.object({ username: name, uid: id, home: path, purgedAt: z.string().max(64) })),
+  purge: z.object({ archive: z.boolean(), archiveDir: path }).exactOptional(),
+}) satisfies z.ZodType<DesiredHost, unknown>;
+
+/**
+ * What `GET /api/v1/hosts/{host}/desired` answers and an agent keeps: the
+ * desired state, the host's `targets` section of roster.yaml (which targets
+ * run and their settings; each target checks its own), the circuit breaker,
+ * and the revision naming all three.
+ */
+export const hostAssignmentSchema = z.object({
+  revision: z.string().min(1).max(128),
+  desired: desiredHostSchema,
+  targets: z.record(z.string(), z.unknown()).meta({ description: "the host's targets section of roster.yaml: which targets run and their settings" }),
+  breaker: z.object({ count: z.int().min(0), percent: z.number().min(0).max(100) }),
+});
+
+export type HostAssignment = z.infer<typeof hostAssignmentSchema>;
