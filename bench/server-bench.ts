@@ -7,20 +7,31 @@
  * 2. GET /scim/v2/Users?filter=userName eq "…", random names (the lookup
  *    an IdP makes before every create).
  *
+ * 3. the agent's poll of an unchanged host (`roster agent`'s turn: one
+ *    conditional GET answered 304, nothing applied, nothing written),
+ *    against the baseline of fetching and checking the whole desired state
+ *    of the host (every 100,000 accounts live there), and the 304 answer's
+ *    throughput (how many agents one server process carries).
+ *
  * Targets (the server issue): ≥ 2,000 requests/s and p99 ≤ 50 ms each.
  * Throughput is reported as time per request (1 / throughput) against
  * 1/2,000 s, so every ratio reads "below 1 meets the target".
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { agentCycle } from '../src/agent/agent-cycle.js';
+import { agentStatePath } from '../src/agent/agent-state.js';
+import { ServerClient } from '../src/agent/server-client.js';
 import { createApiToken } from '../src/app/api-tokens.js';
 import { exampleConfig } from '../src/config/example-config.js';
 import { parseConfig } from '../src/config/load-config.js';
-import { fixedClock } from '../src/domain/clock.js';
+import { fixedClock, systemClock } from '../src/domain/clock.js';
+import { hostAssignmentSchema } from '../src/desired/desired-host-schema.js';
 import { openStore } from '../src/store/open-store.js';
+import { targetRegistry } from '../src/targets/registry.js';
 
 export type Report = (what: string, seconds: number, targetSeconds: number, unit?: 's' | 'ms') => void;
 
@@ -63,7 +74,7 @@ function load(file: string): void {
 
 function startServer(configPath: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const main = resolve(import.meta.dirname, '../src/cli/main.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--config', configPath, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', main, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--no-jobs'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -119,6 +130,7 @@ export async function benchServer(dir: string, report: Report): Promise<void> {
   const store = await openStore(file);
   const ctx = { store, config, clock: fixedClock(new Date()), actor: 'bench', hmacKey: Buffer.alloc(32, 7), hasher: { hash: () => '!' }, log: { info: () => undefined, warn: () => undefined } };
   const { token } = await createApiToken(ctx, { role: 'scim' });
+  const agent = await createApiToken(ctx, { role: 'agent', host: 'web' });
   await store.close();
   const loadStart = process.hrtime.bigint();
   load(file);
@@ -139,7 +151,59 @@ export async function benchServer(dir: string, report: Report): Promise<void> {
       report(`${what}: time per request (1 / throughput)`, 1 / rps, 1 / TARGET_RPS, 'ms');
       report(`${what}: p99 latency`, r.latency.p99 / 1000, TARGET_P99_MS / 1000, 'ms');
     }
+    await benchAgentPoll(dir, server.url, agent.token, report);
   } finally {
     await server.stop();
   }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** The agent of host `web` (target: limits) against the server above. */
+async function benchAgentPoll(dir: string, url: string, token: string, report: Report): Promise<void> {
+  const root = join(dir, 'agent-root');
+  await mkdir(root, { recursive: true });
+  const client = new ServerClient({ server: url, token, host: 'web', timeoutMs: 120_000 });
+  const settings = { server: url, host: 'web', root, statePath: agentStatePath(join(root, 'var/lib/roster'), 'web'), allowMassChange: false, lockTimeoutMs: 60_000 };
+  const deps = { client, targets: targetRegistry, clock: systemClock, log: { info: () => undefined, warn: (m: string) => process.stderr.write(`agent: ${m}\n`) } };
+
+  // Baseline: download and check the whole desired state (what a change costs every agent).
+  const full: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < 5; i++) {
+    const t = process.hrtime.bigint();
+    const res = await fetch(`${url}/api/v1/hosts/web/desired`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    hostAssignmentSchema.parse(JSON.parse(text));
+    full.push(Number(process.hrtime.bigint() - t) / 1e6);
+    bytes = text.length;
+  }
+  full.sort((a, b) => a - b);
+
+  // The first turn fetches, applies and keeps the state; the polls after it find nothing new.
+  let { state } = await agentCycle(settings, deps, null, { force: true });
+  const polls: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t = process.hrtime.bigint();
+    const turn = await agentCycle(settings, deps, state, { force: false });
+    polls.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (turn.result.changed || turn.result.applied !== null) throw new Error('agent poll: the host was not unchanged');
+    state = turn.state;
+  }
+  polls.sort((a, b) => a - b);
+  const median = percentile(polls, 50);
+  const fullMedian = percentile(full, 50);
+  process.stdout.write(
+    `agent no-change poll (host web, ${USERS.toLocaleString('en')} accounts): median ${median.toFixed(2)} ms, p99 ${percentile(polls, 99).toFixed(2)} ms per turn (one 304, nothing written); ` +
+      `baseline full fetch and check of the desired state (${(bytes / 1e6).toFixed(1)} MB): median ${fullMedian.toFixed(0)} ms; ratio ${(median / fullMedian).toFixed(4)}\n`,
+  );
+  report('agent no-change poll: one turn vs full desired-state fetch', median / 1000, fullMedian / 1000, 'ms');
+
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${token}`, 'if-none-match': `"${state.assignment.revision}"` }, requests: [{ method: 'GET', path: '/api/v1/hosts/web/desired' }] });
+  if (r.errors + r.timeouts > 0 || r['3xx'] !== r.requests.total) throw new Error(`304 polls: ${r.errors} errors, ${r.timeouts} timeouts, ${r['3xx']} of ${r.requests.total} answered 3xx`);
+  const rps = r.requests.average;
+  process.stdout.write(`GET /api/v1/hosts/web/desired answered 304: ${Math.round(rps).toLocaleString('en')} req/s, p99 ${r.latency.p99} ms — one server process carries about ${Math.round(rps * 60).toLocaleString('en')} agents polling every 60 s\n`);
+  report('agent 304 poll: time per request (1 / throughput)', 1 / rps, 1 / TARGET_RPS, 'ms');
 }

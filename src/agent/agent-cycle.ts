@@ -144,8 +144,12 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
   }
   const waiting = queue.slice(sent).slice(-MAX_PENDING_REPORTS);
   if (waiting.length < queue.length - sent) deps.log.warn(`dropped ${queue.length - sent - waiting.length} old report(s) the server could not take`);
-  state = { ...state, pendingReports: waiting };
-  await saveAgentState(settings.statePath, state);
+  // An unchanged host costs one request and no write: the state (the whole
+  // desired state) is written only when something in it changed.
+  if (state !== before || waiting.length > 0 || state.pendingReports.length > 0) {
+    state = { ...state, pendingReports: waiting };
+    await saveAgentState(settings.statePath, state);
+  }
   return {
     state,
     result: { reached: serverError === null, serverError, changed, revision: assignment.revision, applied, applyError, pendingReports: waiting.length },
