@@ -131,6 +131,7 @@ export async function benchServer(dir: string, report: Report): Promise<void> {
   const ctx = { store, config, clock: fixedClock(new Date()), actor: 'bench', hmacKey: Buffer.alloc(32, 7), hasher: { hash: () => '!' }, log: { info: () => undefined, warn: () => undefined } };
   const { token } = await createApiToken(ctx, { role: 'scim' });
   const agent = await createApiToken(ctx, { role: 'agent', host: 'web' });
+  const admin = await createApiToken(ctx, { role: 'admin' });
   await store.close();
   const loadStart = process.hrtime.bigint();
   load(file);
@@ -151,7 +152,7 @@ export async function benchServer(dir: string, report: Report): Promise<void> {
       report(`${what}: time per request (1 / throughput)`, 1 / rps, 1 / TARGET_RPS, 'ms');
       report(`${what}: p99 latency`, r.latency.p99 / 1000, TARGET_P99_MS / 1000, 'ms');
     }
-    await benchAgentPoll(dir, server.url, agent.token, report);
+    await benchAgentPoll(dir, server.url, agent.token, admin.token, report);
   } finally {
     await server.stop();
   }
@@ -162,7 +163,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** The agent of host `web` (target: limits) against the server above. */
-async function benchAgentPoll(dir: string, url: string, token: string, report: Report): Promise<void> {
+async function benchAgentPoll(dir: string, url: string, token: string, adminToken: string, report: Report): Promise<void> {
   const root = join(dir, 'agent-root');
   await mkdir(root, { recursive: true });
   const client = new ServerClient({ server: url, token, host: 'web', timeoutMs: 120_000 });
@@ -200,6 +201,31 @@ async function benchAgentPoll(dir: string, url: string, token: string, report: R
       `baseline full fetch and check of the desired state (${(bytes / 1e6).toFixed(1)} MB): median ${fullMedian.toFixed(0)} ms; ratio ${(median / fullMedian).toFixed(4)}\n`,
   );
   report('agent no-change poll: one turn vs full desired-state fetch', median / 1000, fullMedian / 1000, 'ms');
+
+  // One account frozen through the API, then the agent's turn: with deltas (the default) it gets only
+  // that account, rebuilds and checks the state, writes it and applies; the baseline is the same turn
+  // fetching the whole state. Both include the server's new projection after the change.
+  const wholeState = { ...deps, client: { desired: (known: string | null) => client.desired(known), report: (body: Readonly<Record<string, unknown>>) => client.report(body) } };
+  const turnAfterChange = async (how: 'delta' | 'full'): Promise<number> => {
+    const frozen = await fetch(`${url}/api/v1/accounts/u${pick()}x/freeze`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'admin' }) });
+    if (frozen.status !== 200) throw new Error(`freeze through the API: ${frozen.status} ${await frozen.text()}`);
+    const t = process.hrtime.bigint();
+    const turn = await agentCycle(settings, how === 'delta' ? deps : wholeState, state, { force: false });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    if (turn.result.transfer !== how) throw new Error(`agent turn after one change: transfer ${turn.result.transfer}, not ${how}`);
+    state = turn.state;
+    return ms;
+  };
+  const deltas: number[] = [];
+  const wholes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    deltas.push(await turnAfterChange('delta'));
+    wholes.push(await turnAfterChange('full'));
+  }
+  const deltaMedian = percentile(deltas.sort((a, b) => a - b), 50);
+  const wholeMedian = percentile(wholes.sort((a, b) => a - b), 50);
+  process.stdout.write(`agent turn after one account changed: with a delta (1 account over the wire, state rebuilt and checked) median ${deltaMedian.toFixed(0)} ms; baseline fetching the whole state median ${wholeMedian.toFixed(0)} ms; ratio ${(deltaMedian / wholeMedian).toFixed(2)}\n`);
+  report('agent turn after one change: delta vs whole-state fetch', deltaMedian / 1000, wholeMedian / 1000, 'ms');
 
   const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${token}`, 'if-none-match': `"${state.assignment.revision}"` }, requests: [{ method: 'GET', path: '/api/v1/hosts/web/desired' }] });
   if (r.errors + r.timeouts > 0 || r['3xx'] !== r.requests.total) throw new Error(`304 polls: ${r.errors} errors, ${r.timeouts} timeouts, ${r['3xx']} of ${r.requests.total} answered 3xx`);

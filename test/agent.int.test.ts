@@ -160,7 +160,10 @@ describe('roster agent: two hosts follow roster serve', () => {
 
     // The server knows what each host applied.
     const host = await api('GET', '/api/v1/hosts/web');
-    expect(host.body).toMatchObject({ name: 'web', lastReport: { ok: true } });
+    expect(host.body).toMatchObject({ name: 'web', lastReport: { ok: true, report: { totals: { failed: 0, skipped: 0 } } } });
+    const lastReport = (host.body.lastReport as { report: { outcomes: unknown[]; totals: { ok: number } } }).report;
+    expect(lastReport.totals.ok).toBe(lastReport.outcomes.length);
+    expect(lastReport.totals.ok).toBeGreaterThan(0);
     // An agent token reads its own host only.
     const shellToken = readFileSync(tokenFiles.shell, 'utf8').trim();
     expect((await api('GET', '/api/v1/hosts/web/desired', undefined, shellToken)).status).toBe(403);
@@ -182,7 +185,10 @@ describe('roster agent: two hosts follow roster serve', () => {
     const frozen = await api('PATCH', `/scim/v2/Users/${String(created.body.id)}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] }, scim, 'application/scim+json');
     expect([200, 204]).toContain(frozen.status);
     await until(log, () => shadowOf(roots.shell, 'bob')[1]?.startsWith('!$y$') === true);
-    expect((await agent('web')).code).toBe(0);
+    // One revision behind: only what changed comes over the wire, rebuilt and checked against the revision.
+    const behind = await agent('web', ['--json']);
+    expect(behind.code, behind.stderr).toBe(0);
+    expect(JSON.parse(behind.stdout)).toMatchObject({ changed: true, transfer: 'delta', applied: { failed: 0 } });
     for (const host of ['shell', 'web'] as const) {
       const bob = shadowOf(roots[host], 'bob');
       expect(bob[1]).toMatch(/^!\$y\$/);

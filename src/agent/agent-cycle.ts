@@ -6,6 +6,8 @@ import { summarise, type ReportSummary } from '../reconcile/plan-view.js';
 import { reconcile } from '../reconcile/reconcile-host.js';
 import type { AnyTarget } from '../targets/registry.js';
 import type { TargetContext, TargetLog } from '../targets/target.js';
+import type { HostAssignment } from '../desired/desired-host-schema.js';
+import { applyDelta } from '../desired/host-delta.js';
 import { MAX_PENDING_REPORTS, saveAgentState, type AgentState, type PendingReport } from './agent-state.js';
 import type { ServerClient } from './server-client.js';
 
@@ -33,6 +35,8 @@ export interface CycleResult {
   readonly serverError: RosterError | null;
   /** A new revision arrived. */
   readonly changed: boolean;
+  /** How: only what changed since the agent's revision, the whole state, or nothing (unchanged, unreachable). */
+  readonly transfer: 'none' | 'delta' | 'full';
   /** The revision now on disk (null before the first answer). */
   readonly revision: string | null;
   /** What applying did, when it ran. */
@@ -44,7 +48,13 @@ export interface CycleResult {
 }
 
 /** Largest JSON size of one change's detail sent to the server (a hook's output, killed PIDs). */
-const MAX_DETAIL = 16 * 1024;
+const MAX_DETAIL = 2 * 1024;
+/**
+ * Outcomes listed in one report, failures first; the totals count them all.
+ * A first apply has one change per account, and a report must stay well
+ * under the server's body limit (1 MiB by default).
+ */
+export const MAX_REPORTED_OUTCOMES = 200;
 
 function reportOutcome(o: ChangeOutcome): Readonly<Record<string, unknown>> {
   const { detail, ...rest } = o;
@@ -78,11 +88,25 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
   let state = before;
   let serverError: RosterError | null = null;
   let changed = false;
+  let transfer: CycleResult['transfer'] = 'none';
   try {
-    const answer = await deps.client.desired(state?.assignment.revision ?? null);
-    if (answer.changed) {
+    let answer = await deps.client.desired(state?.assignment.revision ?? null, { delta: true });
+    let assignment: HostAssignment | null = null;
+    if (answer.changed && 'delta' in answer) {
+      // Rebuilt from what changed and checked against the revision; anything off and the whole state is fetched.
+      assignment = state === null ? null : (applyDelta(state.assignment, answer.delta) as HostAssignment | null);
+      if (assignment === null) {
+        deps.log.warn(`the delta to revision ${answer.delta.revision} did not reproduce it; fetching the whole state`);
+        answer = await deps.client.desired(null);
+      } else transfer = 'delta';
+    }
+    if (answer.changed && 'assignment' in answer) {
+      assignment = answer.assignment;
+      transfer = 'full';
+    }
+    if (assignment !== null) {
       changed = true;
-      state = { version: 1, server: settings.server, host: settings.host, fetchedAt: deps.clock.now().toISOString(), assignment: answer.assignment, applied: state?.applied ?? null, pendingReports: state?.pendingReports ?? [] };
+      state = { version: 1, server: settings.server, host: settings.host, fetchedAt: deps.clock.now().toISOString(), assignment, applied: state?.applied ?? null, pendingReports: state?.pendingReports ?? [] };
       await saveAgentState(settings.statePath, state);
     }
   } catch (e) {
@@ -95,6 +119,8 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
 
   const { assignment } = state;
   const repeat = state.applied?.revision === assignment.revision;
+  // Only after a clean apply of this revision is anything pending a change made on the host.
+  const driftCheck = repeat && state.applied?.ok === true;
   let applied: CycleResult['applied'] = null;
   let applyError: RosterError | null = null;
   let report: PendingReport | null = null;
@@ -109,8 +135,7 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
           breaker: assignment.breaker,
           prepare: async () => {
             const prepared = await planDesired(deps.targets, assignment.targets, assignment.desired, tctx);
-            // Re-applying what was already applied: whatever is pending now was changed on the host.
-            if (repeat) drift = pendingChanges(prepared.plan).map((c) => ({ target: c.target, action: c.action, subject: c.subject, summary: c.summary }));
+            if (driftCheck) drift = pendingChanges(prepared.plan).map((c) => ({ target: c.target, action: c.action, subject: c.subject, summary: c.summary }));
             return prepared;
           },
         },
@@ -119,11 +144,23 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
       const summary = summarise(done);
       applied = { ...summary, drift: drift.length };
       if (changed || !repeat || summary.applied > 0 || summary.failed > 0 || summary.skipped > 0 || done.lockTimeout || drift.length > 0) {
-        report = { revision: assignment.revision, at, root: settings.root, outcomes: done.outcomes.map(reportOutcome), lockTimeout: done.lockTimeout, drift };
+        const listed = [...done.outcomes.filter((o) => o.status !== 'ok'), ...done.outcomes.filter((o) => o.status === 'ok')].slice(0, MAX_REPORTED_OUTCOMES);
+        report = {
+          revision: assignment.revision,
+          at,
+          root: settings.root,
+          outcomes: listed.map(reportOutcome),
+          totals: { ok: summary.applied + summary.recurring, failed: summary.failed, skipped: summary.skipped },
+          lockTimeout: done.lockTimeout,
+          drift: drift.slice(0, MAX_REPORTED_OUTCOMES),
+          driftTotal: drift.length,
+        };
       }
       state = { ...state, applied: { revision: assignment.revision, at, ok: summary.failed === 0 && summary.skipped === 0 && !done.lockTimeout } };
     } catch (e) {
       applyError = asRosterError(e);
+      // Tried again with the next revision or drift check, not at every poll.
+      state = { ...state, applied: { revision: assignment.revision, at, ok: false } };
       report = { revision: assignment.revision, at, root: settings.root, outcomes: [], lockTimeout: applyError.code === 'lock_timeout', error: { code: applyError.code, message: applyError.message } };
     }
   }
@@ -135,11 +172,16 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
     for (const r of queue) {
       try {
         await deps.client.report(r);
-        sent++;
       } catch (e) {
-        serverError ??= asRosterError(e);
-        break;
+        const error = asRosterError(e);
+        // A report the server rejects as such would be rejected forever: dropped, said once.
+        if (error.code !== 'bad_input') {
+          serverError ??= error;
+          break;
+        }
+        deps.log.warn(`the server rejected a report of revision ${String(r.revision)}; dropped it: ${error.message}`);
       }
+      sent++;
     }
   }
   const waiting = queue.slice(sent).slice(-MAX_PENDING_REPORTS);
@@ -152,6 +194,6 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
   }
   return {
     state,
-    result: { reached: serverError === null, serverError, changed, revision: assignment.revision, applied, applyError, pendingReports: waiting.length },
+    result: { reached: serverError === null, serverError, changed, transfer, revision: assignment.revision, applied, applyError, pendingReports: waiting.length },
   };
 }

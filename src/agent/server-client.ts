@@ -1,5 +1,6 @@
 import { RosterError } from '../domain/errors.js';
 import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
+import { hostDeltaSchema, type HostDelta } from '../desired/host-delta.js';
 
 export interface ServerClientOptions {
   /** Base URL of `roster serve`, e.g. https://roster.example.org */
@@ -11,7 +12,11 @@ export interface ServerClientOptions {
   readonly fetch?: typeof fetch;
 }
 
-export type DesiredAnswer = { readonly changed: false; readonly revision: string } | { readonly changed: true; readonly assignment: HostAssignment };
+export type DesiredAnswer =
+  | { readonly changed: false; readonly revision: string }
+  | { readonly changed: true; readonly assignment: HostAssignment }
+  /** Only what changed since the revision the agent named (`?delta=1`). */
+  | { readonly changed: true; readonly delta: HostDelta };
 
 /**
  * The agent's side of `/api/v1/hosts/{host}/…` (DESIGN.md §5): pull the
@@ -37,10 +42,11 @@ export class ServerClient {
     this.#base = new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/hosts/${encodeURIComponent(options.host)}/`, base);
   }
 
-  async desired(knownRevision: string | null): Promise<DesiredAnswer> {
+  /** With `delta`, a server that still knows `knownRevision` answers only what changed since. */
+  async desired(knownRevision: string | null, options: { readonly delta?: boolean } = {}): Promise<DesiredAnswer> {
     const headers: Record<string, string> = {};
     if (knownRevision !== null) headers['if-none-match'] = `"${knownRevision}"`;
-    const res = await this.#request('desired', { method: 'GET', headers });
+    const res = await this.#request(knownRevision !== null && options.delta === true ? 'desired?delta=1' : 'desired', { method: 'GET', headers });
     if (res.status === 304 && knownRevision !== null) return { changed: false, revision: knownRevision };
     await this.#expect(res, 200);
     let json: unknown;
@@ -49,12 +55,13 @@ export class ServerClient {
     } catch (e) {
       throw new RosterError('bad_input', `the server's desired state is not JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const parsed = hostAssignmentSchema.safeParse(json);
+    const isDelta = typeof json === 'object' && json !== null && 'base' in json;
+    const parsed = isDelta ? hostDeltaSchema.safeParse(json) : hostAssignmentSchema.safeParse(json);
     if (!parsed.success) {
       throw new RosterError('bad_input', "the server's desired state does not check; nothing applied from it", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
     }
     if (parsed.data.desired.host !== this.#options.host) throw new RosterError('bad_input', `the server sent the desired state of host "${parsed.data.desired.host}", not "${this.#options.host}"`);
-    return { changed: true, assignment: parsed.data };
+    return isDelta ? { changed: true, delta: parsed.data as HostDelta } : { changed: true, assignment: parsed.data as HostAssignment };
   }
 
   async report(body: Readonly<Record<string, unknown>>): Promise<void> {

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { DesiredHost } from '../desired/desired-host.js';
 import { projectHost } from '../desired/project-host.js';
-import type { BreakerPolicy } from '../domain/circuit-breaker.js';
 import { RosterError } from '../domain/errors.js';
-import { canonicalJson } from '../store/audit-chain.js';
+import { deltaFrom, digestsOf, type Assignment, type HostDelta, type RevisionDigests } from '../desired/host-delta.js';
 import type { HostReport } from '../store/server-queries.js';
 import type { AppContext } from './app-context.js';
 import { audit, mutate } from './mutate.js';
@@ -18,14 +16,8 @@ export function requireHost(ctx: AppContext, host: string): void {
   if (ctx.config.hosts[host] === undefined) throw new RosterError('not_found', `no host "${printable(host)}" in roster.yaml`);
 }
 
-export interface DesiredRevision {
-  /** Changes exactly when what the agent receives does, including changes that come from the clock (an expiry passing). */
-  readonly revision: string;
-  readonly desired: DesiredHost;
-  /** The host's `targets` section of roster.yaml: which targets run there and their settings (each target checks its own). */
-  readonly targets: Readonly<Record<string, unknown>>;
-  readonly breaker: BreakerPolicy;
-}
+/** The host's assignment now; the revision changes exactly when what the agent receives does, including changes that come from the clock (an expiry passing). */
+export type DesiredRevision = Assignment;
 
 /**
  * How long a computed revision may be served again while nothing was
@@ -41,37 +33,65 @@ interface CachedRevision {
   readonly value: DesiredRevision;
 }
 
-/** Per store (one per server process) and host: the last computed revision. */
-const revisionCache = new WeakMap<object, Map<string, CachedRevision>>();
+/** Revisions a delta can start from, per host: an agent more than this many changes behind gets the whole state. */
+export const DELTA_HISTORY = 4;
+
+interface HostCache {
+  current?: CachedRevision;
+  /** Digests of the latest revisions, newest last. */
+  history: RevisionDigests[];
+}
+
+/** Per store (one per server process) and host: the last computed revision and the digests of the latest ones. */
+const revisionCache = new WeakMap<object, Map<string, HostCache>>();
+
+function hostCache(ctx: AppContext, host: string): HostCache {
+  let perHost = revisionCache.get(ctx.store);
+  if (perHost === undefined) revisionCache.set(ctx.store, (perHost = new Map()));
+  let cache = perHost.get(host);
+  if (cache === undefined) perHost.set(host, (cache = { history: [] }));
+  return cache;
+}
 
 /**
  * The desired state of `host` now, the settings of its targets and a
- * revision: a digest of all three without the projection time, so an agent
- * that already has this revision can be answered "not modified". (Audit
- * sequence numbers alone would miss the changes that come from the clock:
- * a retirement date passing turns an account disabled without any write.)
+ * revision: a digest of all three without the projection time (see
+ * `revisionOf`), so an agent that already has this revision can be answered
+ * "not modified". (Audit sequence numbers alone would miss the changes that
+ * come from the clock: a retirement date passing turns an account disabled
+ * without any write.)
  *
  * An unchanged host must cost one small request (DESIGN.md §6): the result
  * is kept per host and served again while no change was written (every
  * change writes an audit record, so the audit head tells) and for at most
- * REVISION_TTL_MS of the clock.
+ * REVISION_TTL_MS of the clock. Each new revision's per-account digests are
+ * kept too, so an agent a few revisions behind gets only what changed.
  */
 export async function desiredRevision(ctx: AppContext, host: string): Promise<DesiredRevision> {
   requireHost(ctx, host);
   const now = ctx.clock.now().getTime();
   const { seq } = await ctx.store.read.auditHead();
-  let perHost = revisionCache.get(ctx.store);
-  if (perHost === undefined) revisionCache.set(ctx.store, (perHost = new Map()));
-  const cached = perHost.get(host);
+  const cache = hostCache(ctx, host);
+  const cached = cache.current;
   if (cached !== undefined && cached.auditSeq === seq && now >= cached.from && now < cached.until) return cached.value;
   const desired = await projectHost(ctx.store.read, ctx.config, host, new Date(now));
   const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
   const breaker = ctx.config.breaker;
-  const { at: _at, ...content } = desired;
-  const revision = createHash('sha256').update(canonicalJson({ desired: content, targets, breaker })).digest('hex').slice(0, 32);
-  const value = { revision, desired, targets, breaker };
-  perHost.set(host, { auditSeq: seq, from: now, until: now + REVISION_TTL_MS, value });
+  const digests = digestsOf({ desired, targets, breaker });
+  const value: DesiredRevision = { revision: digests.revision, desired, targets, breaker };
+  cache.current = { auditSeq: seq, from: now, until: now + REVISION_TTL_MS, value };
+  if (cache.history.at(-1)?.revision !== value.revision) {
+    cache.history = [...cache.history.filter((h) => h.revision !== value.revision), digests].slice(-DELTA_HISTORY);
+  }
   return value;
+}
+
+/** What changed since `base`, when this server still has its digests; null means "send the whole state". */
+export function desiredDelta(ctx: AppContext, host: string, current: DesiredRevision, base: string): HostDelta | null {
+  const cache = hostCache(ctx, host);
+  const from = cache.history.find((h) => h.revision === base);
+  const to = cache.history.find((h) => h.revision === current.revision);
+  return from === undefined || to === undefined ? null : deltaFrom(from, current, to);
 }
 
 export interface HostReportInput {

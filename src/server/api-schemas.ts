@@ -247,8 +247,13 @@ export const hostReportBody = z.object({
     )
     .max(200_000)
     .default([]),
+  totals: z
+    .object({ ok: z.int().min(0), failed: z.int().min(0), skipped: z.int().min(0) })
+    .optional()
+    .meta({ description: 'counts of all outcomes when `outcomes` lists only some (an agent lists at most a few hundred, failures first)' }),
   lockTimeout: z.boolean().default(false),
   drift: z.array(z.unknown()).max(200_000).optional(),
+  driftTotal: z.int().min(0).optional(),
   error: z
     .object({ code: z.string().max(64), message: z.string().max(4096) })
     .optional()

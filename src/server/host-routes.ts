@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { desiredRevision, recordHostReport, requireHost, type DesiredRevision } from '../app/host-reports.js';
+import { desiredDelta, desiredRevision, recordHostReport, requireHost, type DesiredRevision } from '../app/host-reports.js';
+import { hostDeltaSchema } from '../desired/host-delta.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import type { HostReport } from '../store/server-queries.js';
 import { route, type ApiRoute } from './api-route.js';
@@ -73,17 +74,25 @@ export function hostRoutes(server: ServerConfig): ApiRoute[] {
       roles: HOST_READERS,
       hostParam: 'host',
       params: hostParams,
-      query: z.strictObject({ since: z.string().max(128).optional() }),
-      response: desiredSchema,
+      query: z.strictObject({
+        since: z.string().max(128).optional(),
+        delta: z.enum(['1']).optional().meta({ description: 'answer with only what changed since the revision in If-None-Match (or since), when the server still knows it' }),
+      }),
+      response: z.union([desiredSchema, hostDeltaSchema]),
       notes: { 304: 'not modified: the agent already has this revision' },
       async handler({ ctx, params, query, request }) {
         const current = await desiredRevision(ctx, params.host);
         const etag = `"${current.revision}"`;
-        const known = request.headers.get('if-none-match');
-        if (query.since === current.revision || (known !== null && known.split(',').map((t) => t.trim()).includes(etag))) {
-          return new Response(null, { status: 304, headers: { etag } });
+        const known = [...(request.headers.get('if-none-match')?.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"|"$/g, '')) ?? []), ...(query.since === undefined ? [] : [query.since])];
+        if (known.includes(current.revision)) return new Response(null, { status: 304, headers: { etag } });
+        const headers = { 'content-type': 'application/json', etag };
+        if (query.delta === '1') {
+          for (const base of known) {
+            const delta = desiredDelta(ctx, params.host, current, base);
+            if (delta !== null) return new Response(JSON.stringify(delta), { status: 200, headers });
+          }
         }
-        return new Response(desiredBody(current), { status: 200, headers: { 'content-type': 'application/json', etag } });
+        return new Response(desiredBody(current), { status: 200, headers });
       },
     }),
     route({
@@ -99,8 +108,9 @@ export function hostRoutes(server: ServerConfig): ApiRoute[] {
       status: 201,
       response: hostReportSchema,
       async handler({ ctx, params, body }) {
-        const failed = body.outcomes.filter((o) => o.status === 'failed').length;
-        const counts = { applied: body.outcomes.filter((o) => o.status === 'ok').length, failed, skipped: body.outcomes.filter((o) => o.status === 'skipped').length, drift: body.drift?.length ?? 0 };
+        const count = (status: 'ok' | 'failed' | 'skipped'): number => body.totals?.[status] ?? body.outcomes.filter((o) => o.status === status).length;
+        const failed = count('failed');
+        const counts = { applied: count('ok'), failed, skipped: count('skipped'), drift: body.driftTotal ?? body.drift?.length ?? 0 };
         const r = await recordHostReport(ctx, params.host, { revision: body.revision, ok: failed === 0 && !body.lockTimeout && body.error === undefined, report: body, counts });
         return reportView(r);
       },
