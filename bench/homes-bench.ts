@@ -107,7 +107,7 @@ async function benchApplyOne(dir: string, report: Report): Promise<void> {
   const root = join(work, 'root');
   mkdirSync(work, { recursive: true });
   skeleton(root);
-  const main = join(import.meta.dirname, '../dist/cli/main.js');
+  const main = join(import.meta.dirname, '../dist/roster.mjs');
   const env = { ...process.env, ROSTER_CONFIG: join(work, 'roster.yaml'), TZ: 'UTC' };
   const roster = (args: readonly string[]): Promise<{ stdout: string }> => run(process.execPath, [main, ...args], { env, cwd: work, maxBuffer: 256 * 1024 * 1024 });
   await roster(['init', '--dir', work]);

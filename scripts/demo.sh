@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir="$here/.roster-demo"
-roster() { node "$here/dist/cli/main.js" --config "$dir/roster.yaml" "$@"; }
+roster() { node "$here/dist/roster.mjs" --config "$dir/roster.yaml" "$@"; }
 step() { printf '\n\033[1m$ roster %s\033[0m\n' "$*"; roster "$@"; }
 
 if [ ! -f "$dir/roster.yaml" ]; then

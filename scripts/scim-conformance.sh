@@ -24,7 +24,7 @@ trap cleanup EXIT
 trap 'exit 143' INT TERM
 
 cp "$here/test/fixtures/scim-conformance.roster.yaml" "$dir/roster.yaml"
-roster() { node "$here/dist/cli/main.js" --config "$dir/roster.yaml" "$@"; }
+roster() { node "$here/dist/roster.mjs" --config "$dir/roster.yaml" "$@"; }
 token=$(roster token create --role scim --expires 1h --note "SCIM conformance run")
 
 roster serve --listen 127.0.0.1:0 >"$dir/serve.out" 2>"$dir/serve.err" &

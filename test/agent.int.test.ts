@@ -245,3 +245,57 @@ describe('roster agent: two hosts follow roster serve', () => {
     expect(bad.stdout).toMatch(/refused the agent token/);
   }, 30_000);
 });
+
+describe('roster agent and the circuit breaker', () => {
+  let sb: RosterSandbox;
+  let server: Served | undefined;
+  let root = '';
+  let tokenFile = '';
+  let admin = '';
+  beforeAll(async () => {
+    sb = await rosterSandbox();
+    const path = join(sb.dir, 'roster.yaml');
+    const yaml = readFileSync(path, 'utf8')
+      .replace('uids: { min: 10000, max: 59999 }', `uids: { min: ${UID_BASE + 500_000}, max: ${UID_BASE + 999_999} }`)
+      .replace('gids: { min: 10000, max: 59999 }', `gids: { min: ${UID_BASE + 500_000}, max: ${UID_BASE + 999_999} }`)
+      .replace(/^hosts:\n[\s\S]*?(?=^# Roster sources)/m, HOSTS)
+      .replace(/^breaker:\n  count: 50\n  percent: 5\n/m, 'breaker:\n  count: 0\n  percent: 0\n');
+    writeFileSync(path, yaml);
+    expect((await sb.run(['config', 'check'])).code).toBe(0);
+    root = makeRoot(join(sb.dir, 'root-web'));
+    tokenFile = join(sb.dir, 'web.token');
+    const token = await sb.run(['token', 'create', '--role', 'agent', '--host', 'web']);
+    writeFileSync(tokenFile, token.stdout, { mode: 0o600 });
+    admin = (await sb.run(['token', 'create', '--role', 'admin'])).stdout.trim();
+    server = await serve(sb);
+  }, 60_000);
+  afterAll(async () => {
+    await stop(server?.child);
+    await sb.cleanup();
+  });
+
+  it('refuses to remove more accounts than the breaker allows, reports why, and goes ahead with --allow-mass-change', async () => {
+    const call = (method: string, path: string, body: unknown): Promise<Response> => fetch(`${server?.url ?? ''}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await call('POST', '/api/v1/people', { id: 'C1', firstName: 'Carol', lastName: 'Danvers', roles: ['MEMBER'] })).status).toBe(201);
+    expect((await call('POST', '/api/v1/accounts', { personId: 'C1', type: 'member', username: 'carol' })).status).toBe(201);
+    const once = (extra: string[] = []): Promise<RunResult> => sb.run(['agent', '--once', '--server', server?.url ?? '', '--token-file', tokenFile, '--host', 'web', '--root', root, ...extra]);
+    expect((await once()).code).toBe(0);
+    expect(etc(root, 'passwd')).toMatch(/^carol:/m);
+
+    const purged = await call('POST', '/api/v1/accounts/carol/retire', { deactivateAfter: 0, deleteAfter: 0 });
+    expect(purged.status, await purged.clone().text()).toBe(200);
+    expect(((await purged.json()) as { purged: boolean }).purged).toBe(true);
+
+    const refused = await once();
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/applied nothing: .*circuit breaker|applied nothing: .*mass/i);
+    expect(etc(root, 'passwd')).toMatch(/^carol:/m);
+    const reports = await fetch(`${server?.url ?? ''}/api/v1/hosts/web/reports?limit=1`, { headers: { authorization: `Bearer ${admin}` } });
+    const [last] = ((await reports.json()) as { items: Array<{ ok: boolean; report: { error?: { code: string } } }> }).items;
+    expect(last).toMatchObject({ ok: false, report: { error: { code: 'mass_change' } } });
+
+    const allowed = await once(['--allow-mass-change']);
+    expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
+    expect(etc(root, 'passwd')).not.toMatch(/^carol:/m);
+  }, 60_000);
+});

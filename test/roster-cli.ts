@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const ROSTER_MAIN = resolve(import.meta.dirname, '../dist/cli/main.js');
+export const ROSTER_MAIN = resolve(import.meta.dirname, '../dist/roster.mjs');
 
 export interface RunResult {
   readonly code: number;
