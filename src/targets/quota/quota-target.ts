@@ -1,4 +1,4 @@
-import { lstat, statfs } from 'node:fs/promises';
+import { lstatSync, statfsSync } from 'node:fs';
 import type { DesiredHost } from '../../desired/desired-host.js';
 import { RosterError } from '../../domain/errors.js';
 import { commandProblem, runCommand, type RunCommand } from '../../system/run-command.js';
@@ -70,14 +70,22 @@ function kib(n: number): string {
   return n === 0 ? 'none' : `${n} KiB`;
 }
 
-async function homeVolume(path: string): Promise<'missing' | 'not-subvolume' | 'subvolume'> {
-  const st = await lstat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
+/**
+ * Whether a home is a btrfs subvolume. Synchronous on purpose: the
+ * observer asks this for every home on the host, and 100,000 awaited
+ * lstat calls spend most of their time waiting on the thread pool (seconds,
+ * against a fraction of one second in line).
+ */
+function homeVolume(path: string): 'missing' | 'not-subvolume' | 'subvolume' {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     throw e;
-  });
-  if (st === null) return 'missing';
+  }
   if (!st.isDirectory() || st.ino !== SUBVOLUME_ROOT_INO) return 'not-subvolume';
-  return (await statfs(path)).type === BTRFS_MAGIC ? 'subvolume' : 'not-subvolume';
+  return statfsSync(path).type === BTRFS_MAGIC ? 'subvolume' : 'not-subvolume';
 }
 
 /**
@@ -118,7 +126,7 @@ export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaCon
       const homes: Record<string, HomeVolume> = {};
       for (const a of desired.accounts) {
         const path = rootedPath(ctx.root, a.home);
-        const state = await homeVolume(path);
+        const state = homeVolume(path);
         if (state !== 'subvolume') {
           homes[a.home] = { state };
           continue;
@@ -181,7 +189,7 @@ export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaCon
         const d = change.data as SetquotaData | BtrfsData;
         try {
           if (d.backend === 'btrfs') {
-            const state = await homeVolume(rootedPath(ctx.root, d.home));
+            const state = homeVolume(rootedPath(ctx.root, d.home));
             if (state !== 'subvolume') {
               const why = state === 'missing' ? 'does not exist yet (homes are made by the homes target; run apply again after it)' : 'is not a btrfs subvolume (qgroups limit subvolumes: make each home one with `btrfs subvolume create`)';
               results.push({ change, ok: false, error: `${d.home} ${why}` });
