@@ -27,7 +27,8 @@ cp "$here/test/fixtures/scim-conformance.roster.yaml" "$dir/roster.yaml"
 roster() { node "$here/dist/roster.mjs" --config "$dir/roster.yaml" "$@"; }
 token=$(roster token create --role scim --expires 1h --note "SCIM conformance run")
 
-roster serve --listen 127.0.0.1:0 >"$dir/serve.out" 2>"$dir/serve.err" &
+# node itself in the background (not the shell function): $! must be the server's own PID.
+node "$here/dist/roster.mjs" --config "$dir/roster.yaml" serve --listen 127.0.0.1:0 >"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
 url=
 for _ in $(seq 100); do
