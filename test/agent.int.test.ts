@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROSTER_MAIN, rosterSandbox, type RosterSandbox, type RunResult } from './roster-cli.js';
+import { startServe, stopChild, type ServeProcess } from './serve-process.js';
 
 /**
  * `roster agent` against a real `roster serve` (DESIGN.md §5 "Agent"): two
@@ -27,42 +28,6 @@ const HOSTS = `hosts:
       unix: {}
 
 `;
-
-interface Served {
-  readonly child: ChildProcess;
-  readonly url: string;
-  stderr(): string;
-}
-
-function serve(sb: RosterSandbox, listen = '127.0.0.1:0'): Promise<Served> {
-  const child = spawn(process.execPath, [ROSTER_MAIN, 'serve', '--listen', listen, '--no-jobs'], { cwd: sb.dir, env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`roster serve did not start in 30 s: ${err}`)), 30_000);
-    child.stdout?.on('data', () => {
-      const m = /^listening on (\S+)$/m.exec(out);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], stderr: () => err });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`roster serve exited ${String(code)}: ${err}`));
-    });
-  });
-}
-
-/** Stops a child by the PID this test started, and waits for it. */
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 function etc(root: string, file: string): string {
   return readFileSync(join(root, 'etc', file), 'utf8');
@@ -94,7 +59,7 @@ async function until(what: () => string, check: () => boolean, ms = 30_000): Pro
 
 describe('roster agent: two hosts follow roster serve', () => {
   let sb: RosterSandbox;
-  let server: Served | undefined;
+  let server: ServeProcess | undefined;
   let daemon: ChildProcess | undefined;
   let daemonLog = '';
   const roots: Record<'shell' | 'web', string> = { shell: '', web: '' };
@@ -130,11 +95,11 @@ describe('roster agent: two hosts follow roster serve', () => {
     }
     admin = (await cli(['token', 'create', '--role', 'admin'])).trim();
     scim = (await cli(['token', 'create', '--role', 'scim'])).trim();
-    server = await serve(sb);
+    server = await startServe(sb, { args: ['--no-jobs'] });
   }, 60_000);
   afterAll(async () => {
-    await stop(daemon);
-    await stop(server?.child);
+    await stopChild(daemon);
+    await stopChild(server?.child);
     await sb.cleanup();
   });
 
@@ -209,7 +174,7 @@ describe('roster agent: two hosts follow roster serve', () => {
     expect((await agent('web')).code).toBe(0);
     const before = { passwd: etc(roots.web, 'passwd'), shadow: etc(roots.web, 'shadow'), group: etc(roots.web, 'group') };
     const url = server?.url ?? '';
-    await stop(server?.child);
+    await stopChild(server?.child);
 
     // Someone edits the host by hand while the server is down: bob unlocked, alice's shell changed.
     writeFileSync(join(roots.web, 'etc/shadow'), before.shadow.replace(/^bob:!/m, 'bob:'));
@@ -228,7 +193,7 @@ describe('roster agent: two hosts follow roster serve', () => {
     expect(etc(roots.shell, 'shadow')).toBe(shellBefore);
 
     // Back on the same address: the report made while it was down arrives.
-    server = await serve(sb, new URL(url).host);
+    server = await startServe(sb, { listen: new URL(url).host, args: ['--no-jobs'] });
     const up = await agent('web');
     expect(up.code, up.stderr).toBe(0);
     const reports = await api('GET', '/api/v1/hosts/web/reports?limit=5');
@@ -248,7 +213,7 @@ describe('roster agent: two hosts follow roster serve', () => {
 
 describe('roster agent and the circuit breaker', () => {
   let sb: RosterSandbox;
-  let server: Served | undefined;
+  let server: ServeProcess | undefined;
   let root = '';
   let tokenFile = '';
   let admin = '';
@@ -267,10 +232,10 @@ describe('roster agent and the circuit breaker', () => {
     const token = await sb.run(['token', 'create', '--role', 'agent', '--host', 'web']);
     writeFileSync(tokenFile, token.stdout, { mode: 0o600 });
     admin = (await sb.run(['token', 'create', '--role', 'admin'])).stdout.trim();
-    server = await serve(sb);
+    server = await startServe(sb, { args: ['--no-jobs'] });
   }, 60_000);
   afterAll(async () => {
-    await stop(server?.child);
+    await stopChild(server?.child);
     await sb.cleanup();
   });
 

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, type TestDatabase } from '../src/store/test-stores.js';
-import { ROSTER_MAIN, rosterSandbox, type RosterSandbox } from './roster-cli.js';
+import { rosterSandbox, type RosterSandbox } from './roster-cli.js';
+import { startServe, stopChild, type ServeProcess } from './serve-process.js';
 
 /** `roster token …` and `roster serve` as a person runs them (DESIGN.md §5). */
 
@@ -14,36 +14,8 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-/** Starts `roster serve` on a free loopback port; resolves with its URL once it listens. */
-function serve(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
-  const child = spawn(process.execPath, [ROSTER_MAIN, 'serve', '--listen', '127.0.0.1:0'], { cwd: sb.dir, env: { ...sb.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`roster serve did not start in 20 s: ${err}`)), 20_000);
-    child.stdout?.on('data', () => {
-      const m = /^listening on (\S+)$/m.exec(out);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], stdout: () => out });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`roster serve exited ${String(code)}: ${err}`));
-    });
-  });
-}
-
-/** Stops the server by the PID this test started, and waits for it to exit. */
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
+const serve = (env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> => startServe(sb, { env });
+const stop = stopChild;
 
 describe('roster token', () => {
   it('prints a new token alone on stdout, lists tokens without secrets, and revokes', async () => {

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, type TestDatabase } from '../src/store/test-stores.js';
-import { ROSTER_MAIN, rosterSandbox, type RosterSandbox } from './roster-cli.js';
+import { rosterSandbox, type RosterSandbox } from './roster-cli.js';
+import { startServe, stopChild, type ServeProcess } from './serve-process.js';
 
 /**
  * Several `roster serve` processes on one PostgreSQL (DESIGN.md §5, §6): the
@@ -9,54 +9,18 @@ import { ROSTER_MAIN, rosterSandbox, type RosterSandbox } from './roster-cli.js'
  * them get distinct UIDs.
  */
 
-interface Served {
-  readonly child: ChildProcess;
-  readonly url: string;
-  stderr(): string;
-}
-
-function serve(sb: RosterSandbox, env: NodeJS.ProcessEnv): Promise<Served> {
-  const child = spawn(process.execPath, [ROSTER_MAIN, 'serve', '--listen', '127.0.0.1:0'], { cwd: sb.dir, env: { ...sb.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`roster serve did not start in 30 s: ${err}`)), 30_000);
-    child.stdout?.on('data', () => {
-      const m = /^listening on (\S+)$/m.exec(out);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], stderr: () => err });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`roster serve exited ${String(code)}: ${err}`));
-    });
-  });
-}
-
-/** Stops a server by the PID this test started. */
-async function stop(s: Served | undefined): Promise<void> {
-  if (s === undefined || s.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => s.child.once('exit', resolve));
-  s.child.kill('SIGTERM');
-  await exited;
-}
-
 describe('several roster serve processes on one PostgreSQL', () => {
   let sb: RosterSandbox;
   let db: TestDatabase;
   let env: NodeJS.ProcessEnv;
-  const servers: Served[] = [];
+  const servers: ServeProcess[] = [];
   beforeAll(async () => {
     sb = await rosterSandbox({ tz: 'Europe/Berlin' });
     db = await createPostgresDatabase();
     env = { DATABASE_URL: db.url };
   });
   afterAll(async () => {
-    for (const s of servers) await stop(s);
+    for (const s of servers) await stopChild(s.child);
     await db.drop();
     await sb.cleanup();
   });
@@ -78,7 +42,7 @@ describe('several roster serve processes on one PostgreSQL', () => {
     // Three start at 04:50:30 and catch up the same slot at the same moment.
     // The one that comes last may find every job already run and say nothing.
     const now = { ROSTER_NOW: '2026-06-01T04:50:30' };
-    const started = await Promise.all([serve(sb, { ...env, ...now }), serve(sb, { ...env, ...now }), serve(sb, { ...env, ...now })]);
+    const started = await Promise.all([startServe(sb, { env: { ...env, ...now } }), startServe(sb, { env: { ...env, ...now } }), startServe(sb, { env: { ...env, ...now } })]);
     servers.push(...started);
     const finished = async (): Promise<string[]> => {
       const list = JSON.parse(await cli(['jobs', 'list', '--json'])) as { runs: Array<{ job: string; finishedAt: string | null }> };
@@ -102,7 +66,7 @@ describe('several roster serve processes on one PostgreSQL', () => {
 
     // 50 accounts created at once through the three servers.
     const letters = (i: number): string => `${'abcdefghij'[Math.floor(i / 10)] ?? 'z'}${'abcdefghij'[i % 10] ?? 'z'}`;
-    const create = async (s: Served, i: number): Promise<number> => {
+    const create = async (s: ServeProcess, i: number): Promise<number> => {
       const id = `U${i}`;
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const p = await fetch(`${s.url}/api/v1/people`, { method: 'POST', headers, body: JSON.stringify({ id, firstName: 'Una', lastName: `Quinn-${letters(i)}`, roles: ['MEMBER'] }) });
@@ -111,7 +75,7 @@ describe('several roster serve processes on one PostgreSQL', () => {
       expect(a.status, await a.clone().text()).toBe(201);
       return ((await a.json()) as { uid: number }).uid;
     };
-    const uids = await Promise.all(Array.from({ length: 50 }, (_, i) => create(started[i % 3] as Served, i)));
+    const uids = await Promise.all(Array.from({ length: 50 }, (_, i) => create(started[i % 3] as ServeProcess, i)));
     expect(new Set(uids).size).toBe(50);
     const listed = JSON.parse(await cli(['account', 'list', '--json'])) as Array<{ uid: number }>;
     expect(new Set(listed.map((a) => a.uid)).size).toBe(listed.length);

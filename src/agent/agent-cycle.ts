@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.js';
-import { RosterError } from '../domain/errors.js';
-import type { ChangeOutcome } from '../reconcile/apply-host-plan.js';
-import { pendingChanges, planDesired } from '../reconcile/host-plan.js';
+import { asRosterError, RosterError } from '../domain/errors.js';
+import { truncatedDetail, type ChangeOutcome } from '../reconcile/apply-host-plan.js';
+import { enabledTargets, pendingChanges, planDesired } from '../reconcile/host-plan.js';
 import { summarise, type ReportSummary } from '../reconcile/plan-view.js';
 import { reconcile } from '../reconcile/reconcile-host.js';
 import type { AnyTarget } from '../targets/registry.js';
@@ -58,14 +58,9 @@ export const MAX_REPORTED_OUTCOMES = 200;
 
 function reportOutcome(o: ChangeOutcome): Readonly<Record<string, unknown>> {
   const { detail, ...rest } = o;
-  if (detail === undefined) return rest;
-  const text = JSON.stringify(detail);
-  return { ...rest, detail: text.length <= MAX_DETAIL ? detail : { truncated: true, text: text.slice(0, MAX_DETAIL) } };
+  return detail === undefined ? rest : { ...rest, detail: truncatedDetail(detail, MAX_DETAIL) };
 }
 
-function asRosterError(e: unknown): RosterError {
-  return e instanceof RosterError ? e : new RosterError('internal', e instanceof Error ? e.message : String(e));
-}
 
 /**
  * One turn of `roster agent` (DESIGN.md §5 "Agent"):
@@ -134,7 +129,7 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
           tctx,
           breaker: assignment.breaker,
           prepare: async () => {
-            const prepared = await planDesired(deps.targets, assignment.targets, assignment.desired, tctx);
+            const prepared = await planDesired(enabledTargets(deps.targets, settings.host, assignment.targets), assignment.desired, tctx);
             if (driftCheck) drift = pendingChanges(prepared.plan).map((c) => ({ target: c.target, action: c.action, subject: c.subject, summary: c.summary }));
             return prepared;
           },

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RosterError } from '../domain/errors.js';
+import { asRosterError, type RosterError } from '../domain/errors.js';
 import { agentCycle, type AgentDeps, type AgentSettings, type CycleResult } from './agent-cycle.js';
 import { loadAgentState, type AgentState } from './agent-state.js';
 
@@ -59,7 +59,7 @@ export async function runAgent(settings: AgentSettings, deps: AgentDeps, options
       failures = result.reached ? 0 : failures + 1;
       if (permanent(result.serverError)) error = result.serverError;
     } catch (e) {
-      error = e instanceof RosterError ? e : new RosterError('internal', e instanceof Error ? e.message : String(e));
+      error = asRosterError(e);
       failures++;
     }
     const delay = nextDelay(options.timing, failures);

@@ -10,6 +10,7 @@ import { RosterError } from '../domain/errors.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { targetRegistry } from '../targets/registry.js';
 import { globalsOf, outputFor } from './command-runner.js';
+import { parseSeconds } from './parse-seconds.js';
 
 interface AgentCliOptions {
   readonly server: string;
@@ -26,10 +27,7 @@ interface AgentCliOptions {
   readonly allowMassChange?: boolean;
 }
 
-function seconds(text: string, flag: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0) throw new RosterError('usage', `${flag} "${text}" must be a positive number of seconds`, [{ where: flag, message: 'expected seconds' }]);
-  return Number(text) * 1000;
-}
+const seconds = (text: string, flag: string): number => parseSeconds(text, flag, { positive: true });
 
 /** The token from --token-file, $ROSTER_AGENT_TOKEN or --token (visible in ps; for trying things out). */
 async function agentToken(o: AgentCliOptions, env: NodeJS.ProcessEnv): Promise<string> {

@@ -6,17 +6,13 @@ import { reconcileHost } from '../reconcile/reconcile-host.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { targetRegistry } from '../targets/registry.js';
 import { withContext } from './command-runner.js';
+import { parseSeconds } from './parse-seconds.js';
 
 interface HostOptions {
   readonly host: string;
   readonly root: string;
 }
 
-function seconds(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(text)) throw new RosterError('usage', `${flag} "${text}" must be a number of seconds`, [{ where: flag, message: 'expected seconds' }]);
-  return Number(text) * 1000;
-}
 
 /** `roster plan` and `roster apply`: bring one host (under a root prefix) to its desired state. */
 export function registerHostCommands(program: Command): void {
@@ -44,7 +40,7 @@ export function registerHostCommands(program: Command): void {
     .option('--lock-timeout <seconds>', 'how long to wait for another apply on the same root', '60')
     .option('--dry-run', 'show the plan and change nothing (same as roster plan)')
     .action(async (o: HostOptions & { allowMassChange?: boolean; lockTimeout?: string }, cmd: Command) => {
-      const lockTimeoutMs = seconds(o.lockTimeout, '--lock-timeout');
+      const lockTimeoutMs = o.lockTimeout === undefined ? undefined : parseSeconds(o.lockTimeout, '--lock-timeout');
       await withContext(cmd, async (ctx, out, opts) => {
         const root = await resolveRoot(o.root);
         if (opts.dryRun === true) {

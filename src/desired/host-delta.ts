@@ -125,8 +125,20 @@ export function deltaFrom(base: RevisionDigests, current: Assignment, currentDig
   } as HostDelta;
 }
 
-function byKey<T>(key: (x: T) => string): (a: T, b: T) => number {
-  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+/** Entries of `base` without `drop`, with `changed` put in (re-digested), in code-point order of their names. */
+function merge<T>(base: readonly T[], digests: ReadonlyMap<string, string>, name: (x: T) => string, drop: readonly string[], changed: readonly T[]): { readonly entries: T[]; readonly digests: Map<string, string> } {
+  const byName = new Map(base.map((x) => [name(x), x]));
+  const merged = new Map(digests);
+  for (const n of drop) {
+    byName.delete(n);
+    merged.delete(n);
+  }
+  for (const x of changed) {
+    byName.set(name(x), x);
+    merged.set(name(x), digest(x));
+  }
+  const entries = [...byName.values()].sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+  return { entries, digests: merged };
 }
 
 /**
@@ -138,35 +150,17 @@ export function applyDelta(base: Assignment, delta: HostDelta): Assignment | nul
   if (base.revision !== delta.base) return null;
   const from = digestsOf(base);
   const { accounts: changedAccounts, groups: changedGroups, dropAccounts, dropGroups, ...rest } = delta.desired;
-  const accounts = new Map(base.desired.accounts.map((a) => [a.username, a]));
-  const accountDigests = new Map(from.accounts);
-  for (const name of dropAccounts) {
-    accounts.delete(name);
-    accountDigests.delete(name);
-  }
-  for (const a of changedAccounts) {
-    accounts.set(a.username, a);
-    accountDigests.set(a.username, digest(a));
-  }
-  const groups = new Map(base.desired.groups.map((g) => [g.name, g]));
-  const groupDigests = new Map(from.groups);
-  for (const name of dropGroups) {
-    groups.delete(name);
-    groupDigests.delete(name);
-  }
-  for (const g of changedGroups) {
-    groups.set(g.name, g);
-    groupDigests.set(g.name, digest(g));
-  }
+  const accounts = merge(base.desired.accounts, from.accounts, (a) => a.username, dropAccounts, changedAccounts);
+  const groups = merge(base.desired.groups, from.groups, (g) => g.name, dropGroups, changedGroups);
   const desired = {
     ...rest,
     // The server's order: by name, in code-point order.
-    accounts: [...accounts.values()].sort(byKey((a) => a.username)),
-    groups: [...groups.values()].sort(byKey((g) => g.name)),
+    accounts: accounts.entries,
+    groups: groups.entries,
   };
   const next = { revision: delta.revision, desired, targets: delta.targets, breaker: delta.breaker } as Assignment;
-  const revision = combine(next, accountDigests, groupDigests);
+  const revision = combine(next, accounts.digests, groups.digests);
   if (revision !== delta.revision) return null;
-  known.set(next, { revision, accounts: accountDigests, groups: groupDigests });
+  known.set(next, { revision, accounts: accounts.digests, groups: groups.digests });
   return next;
 }

@@ -54,3 +54,8 @@ export class RosterError extends Error {
 export function isRosterError(e: unknown): e is RosterError {
   return e instanceof RosterError;
 }
+
+/** Any thrown value as a RosterError: catalogue errors as they are, anything else as `internal` with its message. */
+export function asRosterError(e: unknown): RosterError {
+  return e instanceof RosterError ? e : new RosterError('internal', e instanceof Error ? e.message : String(e));
+}

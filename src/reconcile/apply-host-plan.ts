@@ -33,10 +33,11 @@ export interface ApplyReport {
 /** Largest JSON size of a result detail kept in the audit log. */
 const MAX_AUDIT_DETAIL = 16 * 1024;
 
-function auditDetail(detail: unknown): unknown {
+/** A change's detail (a hook's output, killed PIDs) cut to `max` characters of JSON where it is longer. */
+export function truncatedDetail(detail: unknown, max: number): unknown {
   if (detail === undefined) return undefined;
   const text = JSON.stringify(detail);
-  return text.length <= MAX_AUDIT_DETAIL ? detail : { truncated: true, text: text.slice(0, MAX_AUDIT_DETAIL) };
+  return text.length <= max ? detail : { truncated: true, text: text.slice(0, max) };
 }
 
 function outcome(c: Change, status: ChangeStatus, error?: string, detail?: unknown): ChangeOutcome {
@@ -133,7 +134,7 @@ export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Pr
             ...(o.account === undefined ? {} : { account: o.account }),
             ...(o.recurring ? { recurring: true } : {}),
             ...(o.error === undefined ? {} : { error: o.error }),
-            ...(o.detail === undefined ? {} : { detail: auditDetail(o.detail) }),
+            ...(o.detail === undefined ? {} : { detail: truncatedDetail(o.detail, MAX_AUDIT_DETAIL) }),
           },
           result: o.status === 'ok' ? 'ok' : 'failed',
         });

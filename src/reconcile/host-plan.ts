@@ -44,7 +44,9 @@ export function targetContext(ctx: AppContext, request: HostRequest): TargetCont
 }
 
 /** A host's enabled targets, in registry order, each with its settings parsed by its own schema. */
-export function enabledTargets(targets: readonly AnyTarget[], host: string, sections: Readonly<Record<string, unknown>>): Array<{ readonly target: AnyTarget; readonly config: unknown }> {
+export type EnabledTarget = { readonly target: AnyTarget; readonly config: unknown };
+
+export function enabledTargets(targets: readonly AnyTarget[], host: string, sections: Readonly<Record<string, unknown>>): EnabledTarget[] {
   const known = new Set(targets.map((t) => t.name));
   const unknown = Object.keys(sections).filter((name) => !known.has(name));
   if (unknown.length > 0) {
@@ -62,15 +64,14 @@ export function enabledTargets(targets: readonly AnyTarget[], host: string, sect
 }
 
 /**
- * Desired state → each enabled target's observation → its pure plan; no
+ * Desired state → each enabled target (see enabledTargets) → its observation → its pure plan; no
  * store involved, so `roster apply` and the agent share it. Observation runs
  * for all targets before any plan is used: when one target cannot observe (a
  * missing tool, an unreadable file) the whole host is unavailable (exit 69)
  * rather than planned in part, because a later target may rely on an
  * earlier one (unix removes the lines homes archives).
  */
-export async function planDesired(targets: readonly AnyTarget[], sections: Readonly<Record<string, unknown>>, desired: DesiredHost, tctx: TargetContext): Promise<PreparedPlan> {
-  const enabled = enabledTargets(targets, tctx.host, sections);
+export async function planDesired(enabled: readonly EnabledTarget[], desired: DesiredHost, tctx: TargetContext): Promise<PreparedPlan> {
   const observed = await Promise.allSettled(enabled.map((e) => e.target.observe(tctx, e.config, desired)));
   const unavailable: ErrorIssue[] = [];
   observed.forEach((o, i) => {
@@ -107,7 +108,7 @@ export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], r
   }
   const sections = hostConfig.targets as Readonly<Record<string, unknown>>;
   // Settings are checked before the (costly) projection.
-  enabledTargets(targets, request.host, sections);
+  const enabled = enabledTargets(targets, request.host, sections);
   const desired = await projectHost(ctx.store.read, ctx.config, request.host, ctx.clock.now());
-  return planDesired(targets, sections, desired, targetContext(ctx, request));
+  return planDesired(enabled, desired, targetContext(ctx, request));
 }
