@@ -5,6 +5,7 @@ import { createAccount, modifyAccount, requireAccount, setPassword, suggestUsern
 import { freezeAccount, reactivateAccount, retireAccount, unfreezeAccount, type LifecycleResult } from '../app/lifecycle-actions.js';
 import { RosterError } from '../domain/errors.js';
 import { collect, readStdinLine, withContext, type Output } from './command-runner.js';
+import { applyHost } from './host-commands.js';
 
 const STATES = ['pending', 'active', 'disabled', 'purged'] as const;
 
@@ -34,13 +35,36 @@ function days(text: string | undefined, flag: string): number | undefined {
   return Number(text);
 }
 
-function report(ctx: AppContext, out: Output, dryRun: boolean, verb: string, r: LifecycleResult): void {
+interface ApplyNow {
+  readonly apply?: string;
+  readonly root: string;
+}
+
+/** `--apply HOST [--root DIR]`: after the change, bring that host up to date for this account. */
+function withApplyOption(c: Command): Command {
+  return c
+    .option('--apply <host>', 'then apply the change to this host (roster.yaml hosts), for this account only, as roster apply --account does')
+    .option('--root <dir>', 'with --apply: the root prefix the host lives under, like useradd -R', '/');
+}
+
+/**
+ * Prints the account after a change and, with `--apply HOST`, applies that
+ * host for this account right away (DESIGN.md §1: the change is committed
+ * and audited first; the host follows).
+ */
+async function report(ctx: AppContext, out: Output, dryRun: boolean, verb: string, r: LifecycleResult, now: ApplyNow = { root: '/' }): Promise<void> {
   const view = accountView(r.account, ctx.clock.now());
-  out.print({ ...view, changed: r.changed, dryRun }, () => {
+  const applied = now.apply === undefined ? undefined : await applyHost(ctx, out, { host: now.apply, root: now.root, accounts: [view.username] });
+  out.print({ ...view, changed: r.changed, dryRun, ...(applied === undefined ? {} : { apply: applied.json }) }, () => {
     const head = r.changed ? `${dryRun ? 'would have ' : ''}${verb} ${view.username}` : `${view.username}: nothing to do`;
-    return `${head}\n${describe(view)}`;
+    return [head, describe(view), ...(applied === undefined ? [] : [applied.text])].join('\n');
   });
   out.pending(r.changed);
+}
+
+/** --apply changes a host, so it cannot go with --dry-run. */
+function checkApply(o: ApplyNow, dryRun: boolean): void {
+  if (o.apply !== undefined && dryRun) throw new RosterError('usage', '--apply cannot be combined with --dry-run (roster plan --host H --account U shows what would change)', [{ where: '--apply', message: 'not with --dry-run' }]);
 }
 
 export function registerAccountCommands(program: Command): void {
@@ -117,19 +141,20 @@ export function registerAccountCommands(program: Command): void {
       });
     });
 
-  account
+  withApplyOption(account
     .command('modify <username>')
     .description('change shell, GECOS or group memberships')
     .option('--shell <shell>', 'login shell')
     .option('--gecos <gecos>', 'GECOS (full name)')
     .option('--add-group <group>', 'add a supplementary group (repeatable)', collect)
     .option('--remove-group <group>', 'remove a supplementary group (repeatable)', collect)
-    .option('--dry-run', 'show what would change and change nothing')
-    .action(async (username: string, o: { shell?: string; gecos?: string; addGroup?: string[]; removeGroup?: string[] }, cmd: Command) => {
+    .option('--dry-run', 'show what would change and change nothing'))
+    .action(async (username: string, o: ApplyNow & { shell?: string; gecos?: string; addGroup?: string[]; removeGroup?: string[] }, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
         const dryRun = opts.dryRun === true;
+        checkApply(o, dryRun);
         const r = await modifyAccount(ctx, username, { shell: o.shell, gecos: o.gecos, addGroups: o.addGroup ?? [], removeGroups: o.removeGroup ?? [] }, { dryRun });
-        report(ctx, out, dryRun, 'modified', r);
+        await report(ctx, out, dryRun, 'modified', r, o);
       });
     });
 
@@ -147,50 +172,54 @@ export function registerAccountCommands(program: Command): void {
       });
     });
 
-  account
+  withApplyOption(account
     .command('freeze <username>')
     .description('add a freeze hold (reversible; mail and portal keep working)')
     .requiredOption('--reason <reason>', 'billing, admin, security or another word')
     .option('--note <text>', 'why, for the audit log and the member')
-    .option('--dry-run', 'show what would change and change nothing')
-    .action(async (username: string, o: { reason: string; note?: string }, cmd: Command) => {
+    .option('--dry-run', 'show what would change and change nothing'))
+    .action(async (username: string, o: ApplyNow & { reason: string; note?: string }, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
-        report(ctx, out, opts.dryRun === true, 'froze', await freezeAccount(ctx, username, o, { dryRun: opts.dryRun === true }));
+        checkApply(o, opts.dryRun === true);
+        await report(ctx, out, opts.dryRun === true, 'froze', await freezeAccount(ctx, username, { reason: o.reason, note: o.note }, { dryRun: opts.dryRun === true }), o);
       });
     });
 
-  account
+  withApplyOption(account
     .command('unfreeze <username>')
     .description('lift the freeze hold with this reason (other holds stay)')
     .requiredOption('--reason <reason>', 'the reason of the hold to lift')
-    .option('--dry-run', 'show what would change and change nothing')
-    .action(async (username: string, o: { reason: string }, cmd: Command) => {
+    .option('--dry-run', 'show what would change and change nothing'))
+    .action(async (username: string, o: ApplyNow & { reason: string }, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
-        report(ctx, out, opts.dryRun === true, 'unfroze', await unfreezeAccount(ctx, username, o, { dryRun: opts.dryRun === true }));
+        checkApply(o, opts.dryRun === true);
+        await report(ctx, out, opts.dryRun === true, 'unfroze', await unfreezeAccount(ctx, username, { reason: o.reason }, { dryRun: opts.dryRun === true }), o);
       });
     });
 
-  account
+  withApplyOption(account
     .command('retire <username>')
     .description('retire with grace periods (seed 002): deactivate after D days, delete after P days')
     .option('--deactivate-after <days>', 'deactivation grace D (default: the type\'s)')
     .option('--delete-after <days>', 'deletion grace P (default: the type\'s); 0 purges now')
-    .option('--dry-run', 'show what would change and change nothing')
-    .action(async (username: string, o: { deactivateAfter?: string; deleteAfter?: string }, cmd: Command) => {
+    .option('--dry-run', 'show what would change and change nothing'))
+    .action(async (username: string, o: ApplyNow & { deactivateAfter?: string; deleteAfter?: string }, cmd: Command) => {
       const input = { deactivateAfter: days(o.deactivateAfter, '--deactivate-after'), deleteAfter: days(o.deleteAfter, '--delete-after') };
       await withContext(cmd, async (ctx, out, opts) => {
+        checkApply(o, opts.dryRun === true);
         const r = await retireAccount(ctx, username, input, { dryRun: opts.dryRun === true });
-        report(ctx, out, opts.dryRun === true, r.purged === true ? 'purged' : 'retired', r);
+        await report(ctx, out, opts.dryRun === true, r.purged === true ? 'purged' : 'retired', r, o);
       });
     });
 
-  account
+  withApplyOption(account
     .command('reactivate <username>')
     .description('lift the retired hold and clear the expiry and purge dates (freezes stay)')
-    .option('--dry-run', 'show what would change and change nothing')
-    .action(async (username: string, _o: unknown, cmd: Command) => {
+    .option('--dry-run', 'show what would change and change nothing'))
+    .action(async (username: string, o: ApplyNow, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
-        report(ctx, out, opts.dryRun === true, 'reactivated', await reactivateAccount(ctx, username, { dryRun: opts.dryRun === true }));
+        checkApply(o, opts.dryRun === true);
+        await report(ctx, out, opts.dryRun === true, 'reactivated', await reactivateAccount(ctx, username, { dryRun: opts.dryRun === true }), o);
       });
     });
 }

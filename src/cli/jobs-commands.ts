@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { wallTime } from '../app/notices.js';
 import { RosterError } from '../domain/errors.js';
-import { nextSlot } from '../jobs/job-schedule.js';
-import { isJobName, JOB_NAMES, runJobs, scheduleOf, type JobReport } from '../jobs/run-jobs.js';
+import { isJobName, JOB_NAMES } from '../jobs/job-names.js';
+import type { JobReport } from '../jobs/run-jobs.js';
 import type { JobRun } from '../store/store.js';
 import { withDelivery } from './notify-delivery.js';
 
@@ -36,6 +36,7 @@ export function registerJobsCommands(program: Command): void {
     .action(async (job: string | undefined, o: { force?: boolean }, cmd: Command) => {
       if (job !== undefined && !isJobName(job)) throw new RosterError('usage', `no job "${job}" (jobs: ${JOB_NAMES.join(', ')})`, [{ where: 'JOB', message: `one of ${JOB_NAMES.join(', ')}` }]);
       await withDelivery(cmd, async (ctx, out, opts, deps) => {
+        const { runJobs } = await import('../jobs/run-jobs.js');
         const reports = await runJobs(ctx, deps, { ...(job === undefined ? {} : { job }), force: o.force === true, dryRun: opts.dryRun === true, startedBy: ctx.actor });
         out.print(reports, () => reports.map((r) => reportLine(r, ctx.config.timeZone)).join('\n'));
         if (reports.some((r) => r.run !== null && r.run.result !== 'ok')) process.exitCode = 1;
@@ -51,6 +52,7 @@ export function registerJobsCommands(program: Command): void {
     .action(async (o: { limit: string; job?: string }, cmd: Command) => {
       if (!/^\d+$/.test(o.limit)) throw new RosterError('usage', `--limit "${o.limit}" is not a number`, [{ where: '--limit', message: 'expected an integer' }]);
       await withDelivery(cmd, async (ctx, out) => {
+        const [{ scheduleOf }, { nextSlot }] = await Promise.all([import('../jobs/run-jobs.js'), import('../jobs/job-schedule.js')]);
         const tz = ctx.config.timeZone;
         const now = ctx.clock.now();
         const schedules = await Promise.all(

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { AppContext } from '../app/app-context.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { deliverOutbox, type DeliveryDeps, type DeliveryReport } from '../notify/deliver-outbox.js';
-import { createMailer } from '../notify/mailer.js';
 import { loadTemplates } from '../notify/templates.js';
 import { openSession, type GlobalOptions } from './cli-context.js';
 import { globalsOf, outputFor, type Output } from './command-runner.js';
@@ -12,6 +11,8 @@ import { globalsOf, outputFor, type Output } from './command-runner.js';
 export async function deliveryDeps(loaded: LoadedConfig): Promise<DeliveryDeps> {
   const notify = loaded.config.notify;
   const templatesDir = notify.templatesDir === undefined ? undefined : resolve(loaded.dir, notify.templatesDir);
+  // nodemailer loads only for commands that send.
+  const { createMailer } = await import('../notify/mailer.js');
   return { mailer: await createMailer(notify, loaded.dir), templates: await loadTemplates(templatesDir) };
 }
 

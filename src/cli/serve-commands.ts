@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { createServer } from '../server/create-server.js';
-import { startServer } from '../server/start-server.js';
-import { isJobName, JOB_NAMES, runJobs, scheduleOf } from '../jobs/run-jobs.js';
-import { JobScheduler } from '../jobs/scheduler.js';
 import { describeDatabase } from '../store/database-url.js';
 import { databaseFor, openSession } from './cli-context.js';
 import { globalsOf } from './command-runner.js';
@@ -31,6 +27,13 @@ export function registerServeCommands(program: Command): void {
       const opts = globalsOf(cmd);
       const { ctx, loaded } = await openSession(opts, process.env);
       const { actor: _cli, ...deps } = ctx;
+      // The server and the scheduler load only here: other commands never pay for them.
+      const [{ createServer }, { startServer }, { isJobName, JOB_NAMES, runJobs, scheduleOf }, { JobScheduler }] = await Promise.all([
+        import('../server/create-server.js'),
+        import('../server/start-server.js'),
+        import('../jobs/run-jobs.js'),
+        import('../jobs/scheduler.js'),
+      ]);
       try {
         const { app } = createServer(deps);
         const running = await startServer(app, o.listen ?? ctx.config.server.listen);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { wallTime } from '../app/notices.js';
-import { syncRoster, type SyncChange, type SyncReport } from '../jobs/roster-sync.js';
+import type { SyncChange, SyncReport } from '../jobs/roster-sync.js';
 import { withContext } from './command-runner.js';
 import { progressBar } from './progress-bar.js';
 
@@ -39,6 +39,7 @@ export function registerSyncCommands(program: Command): void {
         const dryRun = opts.dryRun === true;
         const reading = progressBar(`reading ${file}`);
         const applying = progressBar(`sync ${o.source}`);
+        const { syncRoster } = await import('../jobs/roster-sync.js');
         let report: SyncReport;
         try {
           report = await syncRoster(ctx, {

@@ -79,6 +79,19 @@ export interface DesiredHost {
   /** Groups used on this host: user-private groups, declared groups and groups of its accounts. */
   readonly groups: readonly DesiredGroup[];
   readonly removed: readonly RemovedAccount[];
+  /**
+   * Set when this is the desired state of some accounts only (an apply
+   * scoped to them: `roster apply --account`, `roster account freeze
+   * --apply`): their usernames, all living on the host. `accounts` then holds
+   * just these, and `groups` their user-private groups plus the shared groups
+   * they belong to, listing only them as members. Targets plan for these
+   * accounts alone and leave every other entry as it is; where that cannot
+   * be done exactly (a shared group's membership changed, a file Roster
+   * writes whole is missing) a target throws WholeHostNeeded and the whole
+   * host is planned instead. Absent: the whole host, which is also the pass
+   * that corrects drift.
+   */
+  readonly scope?: readonly string[];
   /** roster.yaml `purge`: whether and where homes are archived before removal (targets may override per host). */
   readonly purge?: { readonly archive: boolean; readonly archiveDir: string };
 }

@@ -9,8 +9,9 @@ import { deliverOutbox, type DeliveryDeps, type DeliveryReport } from '../notify
 import { claimJobRun, finishJobRun } from './job-runs.js';
 import { latestSlot, nextSlot } from './job-schedule.js';
 
-export const JOB_NAMES = ['purge', 'billing', 'notify'] as const;
-export type JobName = (typeof JOB_NAMES)[number];
+import { JOB_NAMES, type JobName } from './job-names.js';
+
+export { isJobName, JOB_NAMES, type JobName } from './job-names.js';
 
 export interface JobOutcome {
   readonly result: Exclude<JobResult, 'running' | 'interrupted'>;
@@ -30,10 +31,6 @@ export function scheduleOf(ctx: AppContext, job: JobName): string {
     case 'notify':
       return ctx.config.notify.schedule;
   }
-}
-
-export function isJobName(name: string): name is JobName {
-  return (JOB_NAMES as readonly string[]).includes(name);
 }
 
 async function runJob(ctx: AppContext, job: JobName, deps: DeliveryDeps, dryRun: boolean): Promise<JobOutcome> {

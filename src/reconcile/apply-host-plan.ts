@@ -28,6 +28,9 @@ export interface ApplyReport {
   readonly outcomes: readonly ChangeOutcome[];
   /** A target's apply threw a lock timeout (exit 75). */
   readonly lockTimeout: boolean;
+  /** As in the plan: the accounts it covered, or why it covered the whole host. */
+  readonly accounts?: readonly string[];
+  readonly widened?: string;
 }
 
 /** Largest JSON size of a result detail kept in the audit log. */
@@ -108,7 +111,15 @@ export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan,
     for (const c of step.changes) outcomes.push(skipped.get(c) ?? (applied.get(c) as ChangeOutcome));
     if (mine.length > 0) await afterTarget?.(mine);
   }
-  return { host: plan.host, root: plan.root, at: plan.at, outcomes, lockTimeout };
+  return {
+    host: plan.host,
+    root: plan.root,
+    at: plan.at,
+    outcomes,
+    lockTimeout,
+    ...(plan.accounts === undefined ? {} : { accounts: plan.accounts }),
+    ...(plan.widened === undefined ? {} : { widened: plan.widened }),
+  };
 }
 
 /**

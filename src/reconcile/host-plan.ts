@@ -1,9 +1,9 @@
 import type { AppContext } from '../app/app-context.js';
 import type { DesiredHost } from '../desired/desired-host.js';
-import { projectHost } from '../desired/project-host.js';
+import { projectAccounts, projectHost } from '../desired/project-host.js';
 import { RosterError, type ErrorIssue } from '../domain/errors.js';
 import type { AnyTarget } from '../targets/registry.js';
-import type { Change, TargetContext } from '../targets/target.js';
+import { WholeHostNeeded, type Change, type TargetContext } from '../targets/target.js';
 
 /** The changes of one target, in the order they will be applied. */
 export interface TargetPlan {
@@ -19,6 +19,10 @@ export interface HostPlan {
   readonly at: string;
   /** Targets the host runs, in registry order. */
   readonly targets: readonly TargetPlan[];
+  /** Present when the plan covers only these accounts (`DesiredHost.scope`). */
+  readonly accounts?: readonly string[];
+  /** Present when some accounts were asked for but the whole host had to be planned: why. */
+  readonly widened?: string;
 }
 
 /** What apply needs beyond the printable plan. */
@@ -32,6 +36,8 @@ export interface HostRequest {
   readonly host: string;
   /** Absolute, already resolved root prefix. */
   readonly root: string;
+  /** Plan only for these accounts (and widen to the whole host where that cannot be exact). */
+  readonly accounts?: readonly string[];
 }
 
 /** Changes that are drift to correct; recurring ones (onEnsure hooks) run every time and are not. */
@@ -89,7 +95,13 @@ export async function planDesired(enabled: readonly EnabledTarget[], desired: De
     return { target: e.target, config: e.config, changes: e.target.plan(desired, o.value, e.config) };
   });
   return {
-    plan: { host: tctx.host, root: tctx.root, at: desired.at, targets: steps.map((s) => ({ target: s.target.name, changes: s.changes })) },
+    plan: {
+      host: tctx.host,
+      root: tctx.root,
+      at: desired.at,
+      targets: steps.map((s) => ({ target: s.target.name, changes: s.changes })),
+      ...(desired.scope === undefined ? {} : { accounts: desired.scope }),
+    },
     desired,
     steps,
   };
@@ -109,6 +121,35 @@ export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], r
   const sections = hostConfig.targets as Readonly<Record<string, unknown>>;
   // Settings are checked before the (costly) projection.
   const enabled = enabledTargets(targets, request.host, sections);
+  const tctx = targetContext(ctx, request);
+  let widened: string | undefined;
+  if (request.accounts !== undefined) {
+    const scoped = await planAccounts(ctx, enabled, request.host, request.accounts, tctx);
+    if (!('why' in scoped)) return scoped;
+    widened = scoped.why;
+  }
   const desired = await projectHost(ctx.store.read, ctx.config, request.host, ctx.clock.now());
-  return planDesired(enabled, desired, targetContext(ctx, request));
+  const prepared = await planDesired(enabled, desired, tctx);
+  return widened === undefined ? prepared : { ...prepared, plan: { ...prepared.plan, widened } };
+}
+
+/**
+ * The plan of some accounts only: their projection, observed and planned
+ * for them alone (a freeze among 100,000 accounts reads the four files but
+ * renders and compares one entry), or why the whole host must be planned
+ * instead — an account to remove, a target that cannot plan them exactly, or
+ * a destructive change, which the circuit breaker judges against the whole host.
+ */
+async function planAccounts(ctx: AppContext, enabled: readonly EnabledTarget[], host: string, accounts: readonly string[], tctx: TargetContext): Promise<PreparedPlan | { readonly why: string }> {
+  const scoped = await projectAccounts(ctx.store.read, ctx.config, host, ctx.clock.now(), accounts);
+  if ('wholeHost' in scoped) return { why: scoped.wholeHost };
+  let prepared: PreparedPlan;
+  try {
+    prepared = await planDesired(enabled, scoped.desired, tctx);
+  } catch (e) {
+    if (e instanceof WholeHostNeeded) return { why: e.message };
+    throw e;
+  }
+  const destructive = prepared.plan.targets.flatMap((t) => t.changes).find((c) => c.destructive);
+  return destructive === undefined ? prepared : { why: `${destructive.summary} removes something` };
 }

@@ -22,6 +22,10 @@ export interface PlanView {
   /** Changes that run on every apply by design (onEnsure hooks). */
   readonly recurring: number;
   readonly changes: readonly ChangeView[];
+  /** Present when the plan covers only these accounts. */
+  readonly accounts?: readonly string[];
+  /** Present when accounts were asked for but the whole host was planned: why. */
+  readonly widened?: string;
 }
 
 function changeView(c: Change): ChangeView {
@@ -33,7 +37,18 @@ function changeView(c: Change): ChangeView {
 export function planView(plan: HostPlan): PlanView {
   const changes = plan.targets.flatMap((t) => t.changes.map(changeView));
   const pending = pendingChanges(plan).length;
-  return { host: plan.host, root: plan.root, at: plan.at, pending, recurring: changes.length - pending, changes };
+  return { host: plan.host, root: plan.root, at: plan.at, pending, recurring: changes.length - pending, changes, ...scopeOf(plan) };
+}
+
+function scopeOf(p: Pick<HostPlan, 'accounts' | 'widened'>): Pick<PlanView, 'accounts' | 'widened'> {
+  return { ...(p.accounts === undefined ? {} : { accounts: p.accounts }), ...(p.widened === undefined ? {} : { widened: p.widened }) };
+}
+
+/** `host h (root /)`, with the accounts a scoped plan covers or why it covers the whole host. */
+function heading(p: { readonly host: string; readonly root: string; readonly accounts?: readonly string[]; readonly widened?: string }): string {
+  const accounts = p.accounts === undefined ? '' : `, accounts ${p.accounts.length > 5 ? `${p.accounts.slice(0, 5).join(', ')} and ${p.accounts.length - 5} more` : p.accounts.join(', ')}`;
+  const widened = p.widened === undefined ? '' : `, whole host (${p.widened})`;
+  return `host ${p.host} (root ${p.root})${accounts}${widened}`;
 }
 
 function line(c: ChangeView | ChangeOutcome, mark: string): string {
@@ -42,7 +57,7 @@ function line(c: ChangeView | ChangeOutcome, mark: string): string {
 
 /** `-` marks a destructive change, `~` a recurring one, `+` any other. */
 export function formatPlan(view: PlanView): string {
-  const head = `host ${view.host} (root ${view.root})`;
+  const head = heading(view);
   if (view.changes.length === 0) return `${head}: in the desired state, nothing to do`;
   const counts = `${view.pending} change${view.pending === 1 ? '' : 's'}${view.recurring > 0 ? ` and ${view.recurring} recurring` : ''}`;
   return [`${head}: ${counts}`, ...view.changes.map((c) => line(c, c.destructive ? '-' : c.recurring ? '~' : '+'))].join('\n');
@@ -67,7 +82,7 @@ export function summarise(report: ApplyReport): ReportSummary {
 
 export function formatReport(report: ApplyReport): string {
   const s = summarise(report);
-  const head = `host ${report.host} (root ${report.root})`;
+  const head = heading(report);
   if (report.outcomes.length === 0) return `${head}: in the desired state, nothing to do`;
   const lines = report.outcomes.map((o) => {
     if (o.status === 'ok') return line(o, o.recurring ? '~' : 'ok');

@@ -2,6 +2,18 @@ import type * as z from 'zod';
 import type { Clock } from '../domain/clock.js';
 import type { DesiredHost } from '../desired/desired-host.js';
 
+/**
+ * Thrown by a target's `plan` when the desired state is scoped to some
+ * accounts (`DesiredHost.scope`) and the target cannot make exactly what a
+ * whole-host plan would make for them; the pipeline then plans the whole host.
+ */
+export class WholeHostNeeded extends Error {
+  constructor(readonly target: string, readonly why: string) {
+    super(`${target}: ${why}`);
+    this.name = 'WholeHostNeeded';
+  }
+}
+
 export interface TargetLog {
   info(message: string): void;
   warn(message: string): void;
@@ -63,6 +75,7 @@ export interface Target<Config = unknown, Observed = unknown> {
   readonly name: string;
   readonly configSchema: z.ZodType<Config>;
   observe(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<Observed>;
+  /** Throws WholeHostNeeded only for a scoped desired state it cannot plan exactly. */
   plan(desired: DesiredHost, observed: Observed, config: Config): readonly Change[];
   /** Applies changes made by this target's `plan`; one result per change, never throws half-way. */
   apply(ctx: TargetContext, config: Config, changes: readonly Change[], desired: DesiredHost): Promise<readonly ChangeResult[]>;

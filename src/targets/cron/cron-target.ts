@@ -2,7 +2,7 @@ import type { DesiredHost } from '../../desired/desired-host.js';
 import { readTextIfExists } from '../../system/read-text-if-exists.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { disabledFor } from '../disabled-for.js';
-import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { WholeHostNeeded, type Change, type ChangeResult, type Target, type TargetContext } from '../target.js';
 import { applyListFileChanges, listFileChange, managedNames } from '../user-list-file.js';
 import { cronConfigSchema, type CronConfig } from './cron-config.js';
 
@@ -39,6 +39,8 @@ export const cronTarget: Target<CronConfig, CronObserved> = {
   },
 
   plan(desired: DesiredHost, observed: CronObserved, config: CronConfig): readonly Change[] {
+    // A new cron.allow shuts out everyone it does not list, so it is written for the whole host.
+    if (desired.scope !== undefined && config.mode === 'allow' && observed.content === null) throw new WholeHostNeeded(NAME, `${config.path} is not written yet`);
     const change = listFileChange(NAME, config.path, observed.content, managedNames(desired), cronListed(desired, config), {
       // Without cron.allow everyone may use crontab, frozen accounts included.
       ensureExists: config.mode === 'allow',

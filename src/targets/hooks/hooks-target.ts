@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { DesiredAccount, DesiredHost } from '../../desired/desired-host.js';
 import { rootedPath } from '../../system/rooted-path.js';
-import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { WholeHostNeeded, type Change, type ChangeResult, type Target, type TargetContext } from '../target.js';
 import { hooksConfigSchema, type HooksConfig } from './hooks-config.js';
 import { CreatedLog, readCreated, type CreatedRecord } from './hooks-state.js';
 import { runHook } from './run-hook.js';
@@ -101,6 +101,8 @@ export const hooksTarget: Target<HooksConfig, HooksObserved> = {
   },
 
   plan(desired: DesiredHost, observed: HooksObserved, config: HooksConfig): readonly Change[] {
+    // Adoption records every account already in /etc/passwd, so it is done for the whole host at once.
+    if (desired.scope !== undefined && observed.created === null) throw new WholeHostNeeded(NAME, `${config.stateFile} is not written yet`);
     const changes: Change[] = [];
     const remember: Array<Omit<CreatedRecord, 'at'>> = [];
     for (const a of desired.accounts) {

@@ -5,7 +5,7 @@ import { rootedPath } from '../../system/rooted-path.js';
 import { writeFileAtomic } from '../../system/write-file-atomic.js';
 import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
 import { limitsConfigSchema, type LimitsConfig } from './limits-config.js';
-import { renderLimits } from './render-limits.js';
+import { mergeScopedLimits, renderLimits } from './render-limits.js';
 
 export interface LimitsObserved {
   /** The file's text as seen on the host, or null when absent. */
@@ -35,7 +35,7 @@ export const limitsTarget: Target<LimitsConfig, LimitsObserved> = {
   },
 
   plan(desired: DesiredHost, observed: LimitsObserved, config: LimitsConfig): readonly Change[] {
-    const content = renderLimits(desired, config);
+    const content = desired.scope === undefined ? renderLimits(desired, config) : mergeScopedLimits(desired, observed.content, config, NAME);
     if (content === observed.content) return [];
     const data: LimitsChangeData = { path: config.path, content };
     if (content === null) {

@@ -1,4 +1,5 @@
-import type { DesiredHost } from '../../desired/desired-host.js';
+import type { DesiredAccount, DesiredHost } from '../../desired/desired-host.js';
+import { WholeHostNeeded } from '../target.js';
 import { LIMIT_ITEMS, type Limit, type LimitsConfig } from './limits-config.js';
 
 const HEADER = `# Written by Roster (limits target); edits here are overwritten.
@@ -17,14 +18,40 @@ const HEADER = `# Written by Roster (limits target); edits here are overwritten.
  */
 export function renderLimits(desired: DesiredHost, config: LimitsConfig): string | null {
   const lines: string[] = [];
-  for (const account of desired.accounts) {
-    const merged: Partial<Record<string, Limit>> = { ...config.perHost, ...(config.perType[account.type] ?? {}) };
-    for (const item of LIMIT_ITEMS) {
-      const limit = merged[item];
-      if (limit === undefined) continue;
-      if (limit.soft !== undefined) lines.push(`${account.username}\tsoft\t${item}\t${limit.soft}`);
-      if (limit.hard !== undefined) lines.push(`${account.username}\thard\t${item}\t${limit.hard}`);
-    }
-  }
+  for (const account of desired.accounts) lines.push(...accountLimitLines(account, config));
   return lines.length === 0 ? null : `${HEADER}${lines.join('\n')}\n`;
+}
+
+function accountLimitLines(account: DesiredAccount, config: LimitsConfig): string[] {
+  const lines: string[] = [];
+  const merged: Partial<Record<string, Limit>> = { ...config.perHost, ...(config.perType[account.type] ?? {}) };
+  for (const item of LIMIT_ITEMS) {
+    const limit = merged[item];
+    if (limit === undefined) continue;
+    if (limit.soft !== undefined) lines.push(`${account.username}\tsoft\t${item}\t${limit.soft}`);
+    if (limit.hard !== undefined) lines.push(`${account.username}\thard\t${item}\t${limit.hard}`);
+  }
+  return lines;
+}
+
+/**
+ * The file a whole-host render would give, from the file as it is and a
+ * scoped desired state (`DesiredHost.scope`): the scoped accounts' lines
+ * replaced, everyone else's kept, in username order. Null when no line is
+ * left. Throws WholeHostNeeded when the file is not one Roster rendered.
+ */
+export function mergeScopedLimits(desired: DesiredHost, current: string | null, config: LimitsConfig, target: string): string | null {
+  if (current === null || !current.startsWith(HEADER) || !current.endsWith('\n')) throw new WholeHostNeeded(target, `${config.path} is not written yet`);
+  const scope = new Set(desired.scope);
+  const others = current.slice(HEADER.length, -1).split('\n').filter((l) => l !== '' && !scope.has(l.slice(0, l.indexOf('\t'))));
+  const mine = desired.accounts.map((a) => ({ name: a.username, lines: accountLimitLines(a, config) }));
+  const out: string[] = [];
+  let k = 0;
+  for (const line of others) {
+    const name = line.slice(0, line.indexOf('\t'));
+    for (; k < mine.length && (mine[k]?.name ?? '') < name; k++) out.push(...(mine[k]?.lines ?? []));
+    out.push(line);
+  }
+  for (; k < mine.length; k++) out.push(...(mine[k]?.lines ?? []));
+  return out.length === 0 ? null : `${HEADER}${out.join('\n')}\n`;
 }

@@ -1,8 +1,8 @@
 import type { DesiredHost } from '../../desired/desired-host.js';
-import type { Change } from '../target.js';
+import { WholeHostNeeded, type Change } from '../target.js';
 import { groupCreateWording, groupUpdateWording, userUpdateWording, type ChangeWording } from './change-summary.js';
 import { renderDesired } from './desired-lines.js';
-import { entryId } from './etc-text.js';
+import { entryId, entryName } from './etc-text.js';
 import { continuationBase, type GroupLines } from './group-lines.js';
 import type { UnixConfig } from './unix-config.js';
 import { UnixFiles, type UnixSnapshot } from './unix-files.js';
@@ -36,8 +36,9 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
   const puts: Change[] = [];
   const userRemovals: Change[] = [];
   const groupRemovals: Change[] = [];
+  const planned = desired.scope === undefined ? rendered.groups.keys() : scopedGroups(desired, observed, files);
 
-  for (const name of rendered.groups.keys()) {
+  for (const name of planned) {
     const r = rendered.group(name) ?? unreachable(name);
     const { group: g, lines } = r;
     const family = files.groupFamily(g.name);
@@ -67,6 +68,9 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
     puts.push(change('user', a.username, 'put', wording, blocked));
   }
 
+  // A scoped plan names only living accounts: nothing of theirs is removed.
+  if (desired.scope !== undefined) return puts;
+
   for (const name of [...files.ownedUsers].sort()) {
     if (rendered.accounts.has(name)) continue;
     const line = files.passwd.get(name) ?? files.shadow.get(name);
@@ -88,6 +92,52 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
     groupRemovals.push(change('group', name, 'remove', { action: 'delete', summary: `delete group ${name}${gid === null ? '' : ` (gid ${gid})`}` }, null));
   }
   return [...puts, ...userRemovals, ...groupRemovals];
+}
+
+/**
+ * The groups a scoped plan writes: the scoped accounts' user-private groups,
+ * whose lines depend on nothing else. A shared group's line lists accounts
+ * outside the scope, so it is left as it is, which is exact only while each
+ * scoped account's membership in Roster's groups is already what the desired
+ * state says; any difference (added to or dropped from a group, a group not
+ * written yet) needs the whole host.
+ */
+function scopedGroups(desired: DesiredHost, observed: UnixSnapshot, files: UnixFiles): string[] {
+  const scope = new Set(desired.scope);
+  const own = new Set(desired.accounts.filter((a) => a.primaryGroup === a.username).map((a) => a.username));
+  const wanted = new Map<string, string>();
+  const whole = (why: string): never => {
+    throw new WholeHostNeeded(UNIX_TARGET, why);
+  };
+  for (const g of desired.groups) {
+    if (own.has(g.name)) continue;
+    const family = files.groupFamily(g.name);
+    const head = files.group.text(g.name);
+    if (!files.ownsGroup(g.name) || head === undefined) whole(`group ${g.name} is not written yet`);
+    if (entryId(head ?? '') !== g.gid) whole(`group ${g.name} has another gid in /etc/group`);
+    for (const n of family) wanted.set(n, g.name);
+    for (const m of g.members) {
+      if (!family.some((n) => memberList(files.group.text(n) ?? '').includes(m))) whole(`${m} is to join group ${g.name}`);
+    }
+  }
+  for (const line of observed.group) {
+    const members = memberList(line);
+    if (members.length === 0) continue;
+    const name = entryName(line);
+    if (name === null || !files.ownsGroup(name)) continue;
+    const base = wanted.get(name);
+    const desiredMembers = base === undefined ? undefined : desired.groups.find((g) => g.name === base)?.members;
+    for (const m of members) {
+      if (scope.has(m) && !(desiredMembers?.includes(m) ?? false)) whole(`${m} is to leave group ${base ?? name}`);
+    }
+  }
+  return [...own];
+}
+
+/** The members (field 4) of a group line. */
+function memberList(line: string): string[] {
+  const at = line.lastIndexOf(':');
+  return at < 0 || at === line.length - 1 ? [] : line.slice(at + 1).split(',');
 }
 
 function sameGroupLines(files: UnixFiles, family: readonly string[], lines: GroupLines): boolean {
