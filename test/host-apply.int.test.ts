@@ -192,6 +192,34 @@ describe('roster apply --host shell: the whole lifecycle on one host (SQLite)', 
     expect((await s.roster(['plan', ...R(), '--detailed-exitcode'])).code).toBe(0);
   });
 
+  it('account freeze/unfreeze --apply shell change the store and apply that account only, as a whole-host apply would', async () => {
+    const before = etcSnapshot(s.root);
+    const ensured = hookLines(s).length;
+    type Changed = { state: string; changed: boolean; apply: ApplyJson & { accounts?: string[]; widened?: string } };
+    const frozen = await s.sb.json<Changed>(['account', 'freeze', 'carl', '--reason', 'billing', '--apply', 'shell', '--root', s.root]);
+    expect([frozen.state, frozen.changed, frozen.apply.accounts, frozen.apply.widened]).toEqual(['disabled', true, ['carl'], undefined]);
+    expect([frozen.apply.applied, frozen.apply.failed, frozen.apply.skipped]).toEqual([3, 0, 0]);
+    expect(frozen.apply.outcomes.map((o) => `${o.target} ${o.action}`)).toEqual(['login update', 'cron update', 'unix lock']);
+    expect(execFileSync('passwd', ['-S', '-R', s.root, 'carl'], { encoding: 'utf8' })).toMatch(/^carl L /);
+    // Nothing else was left for the whole host, and no other account's hook ran.
+    expect((await s.roster(['plan', ...R(), '--detailed-exitcode'])).code).toBe(0);
+    expect(hookLines(s)).toHaveLength(ensured);
+
+    const thawed = await s.roster(['account', 'unfreeze', 'carl', '--reason', 'billing', '--apply', 'shell', '--root', s.root]);
+    expect(thawed.code).toBe(0);
+    expect(thawed.stdout).toMatch(/^unfroze carl\n/);
+    expect(thawed.stdout).toMatch(/host shell \(root .*\), accounts carl: 3 applied, 1 recurring ran\n$/);
+    expect(etcSnapshot(s.root)).toEqual(before);
+    expect(hookLines(s).slice(ensured)).toEqual([`again ensure carl uid=${ada + 1} home=/home/carl type=member host=shell root=${s.root} site=example`]);
+
+    const plan = await s.roster(['plan', ...R(), '--account', 'carl']);
+    expect(plan.stdout).toMatch(/accounts carl: 0 changes and 1 recurring/);
+    const dry = await s.roster(['account', 'freeze', 'carl', '--reason', 'billing', '--apply', 'shell', '--dry-run']);
+    expect([dry.code, dry.stderr]).toEqual([2, expect.stringMatching(/--apply cannot be combined with --dry-run/)]);
+    const unknown = await s.roster(['apply', ...R(), '--account', 'nobody']);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/no account "nobody"/)]);
+  });
+
   let beforePurge: string[] = [];
   let passwdLine: string | undefined;
   let shadowLine: string | undefined;

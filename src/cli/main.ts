@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './one-shot.js';
 import { CommanderError } from 'commander';
 import { errorCatalogue, isRosterError } from '../domain/errors.js';
 import { buildProgram } from './program.js';

@@ -1,4 +1,5 @@
-import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, open } from 'node:fs/promises';
 import { posix } from 'node:path';
 
 export interface CreatedRecord {
@@ -27,23 +28,39 @@ function formatRecord(r: CreatedRecord): string {
  * file needs no compaction. A torn last line is ignored. `null` when the
  * file does not exist yet.
  */
-export async function readCreated(path: string): Promise<Map<string, CreatedRecord> | null> {
-  let text: string;
+export async function readCreated(path: string, only?: readonly string[]): Promise<Map<string, CreatedRecord> | null> {
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
   const out = new Map<string, CreatedRecord>();
-  const lines = text.split('\n');
+  const take = (line: string): void => {
+    const [username, uid, how, at] = line.split('\t');
+    if (username === undefined || uid === undefined || at === undefined || !/^\d+$/.test(uid) || !HOW.has(how as CreatedRecord['how'])) return;
+    out.set(username, { username, uid: Number(uid), how: how as CreatedRecord['how'], at });
+  };
+  if (only !== undefined) {
+    // `only` these accounts (a scoped apply): their lines are found by search, in file order.
+    // The bytes are searched, and only the lines found are decoded.
+    for (const name of only) {
+      const key = Buffer.from(`${name}\t`);
+      const nlKey = Buffer.from(`\n${name}\t`);
+      for (let i = bytes.subarray(0, key.length).equals(key) ? 0 : bytes.indexOf(nlKey); i >= 0; i = bytes.indexOf(nlKey, i + 1)) {
+        const from = bytes[i] === 0x0a ? i + 1 : i;
+        const end = bytes.indexOf(0x0a, from);
+        // A line without its newline is an interrupted append.
+        if (end >= 0) take(bytes.toString('utf8', from, end));
+      }
+    }
+    return out;
+  }
+  const lines = bytes.toString('utf8').split('\n');
   // The last element is '' after a final newline, or an interrupted append.
   lines.pop();
-  for (const line of lines) {
-    const [username, uid, how, at] = line.split('\t');
-    if (username === undefined || uid === undefined || at === undefined || !/^\d+$/.test(uid) || !HOW.has(how as CreatedRecord['how'])) continue;
-    out.set(username, { username, uid: Number(uid), how: how as CreatedRecord['how'], at });
-  }
+  for (const line of lines) take(line);
   return out;
 }
 

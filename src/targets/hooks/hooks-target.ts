@@ -95,8 +95,8 @@ export const hooksTarget: Target<HooksConfig, HooksObserved> = {
   name: NAME,
   configSchema: hooksConfigSchema,
 
-  async observe(ctx: TargetContext, config: HooksConfig): Promise<HooksObserved> {
-    const created = await readCreated(rootedPath(ctx.root, config.stateFile));
+  async observe(ctx: TargetContext, config: HooksConfig, desired: DesiredHost): Promise<HooksObserved> {
+    const created = await readCreated(rootedPath(ctx.root, config.stateFile), desired.scope);
     return { created, passwd: created === null ? await passwdNames(ctx.root) : new Set() };
   },
 

@@ -1,15 +1,15 @@
 import { rm } from 'node:fs/promises';
 import type { DesiredHost } from '../../desired/desired-host.js';
-import { readTextIfExists } from '../../system/read-text-if-exists.js';
+import { readBytesIfExists } from '../../system/read-text-if-exists.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { writeFileAtomic } from '../../system/write-file-atomic.js';
 import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
 import { limitsConfigSchema, type LimitsConfig } from './limits-config.js';
-import { mergeScopedLimits, renderLimits } from './render-limits.js';
+import { mergeScopedLimits, renderLimits, scopedLinesInPlace } from './render-limits.js';
 
 export interface LimitsObserved {
-  /** The file's text as seen on the host, or null when absent. */
-  readonly content: string | null;
+  /** The file's bytes as seen on the host, or null when absent (decoded only when compared whole). */
+  readonly bytes: Buffer | null;
 }
 
 interface LimitsChangeData {
@@ -31,18 +31,20 @@ export const limitsTarget: Target<LimitsConfig, LimitsObserved> = {
   configSchema: limitsConfigSchema,
 
   async observe(ctx: TargetContext, config: LimitsConfig): Promise<LimitsObserved> {
-    return { content: await readTextIfExists(rootedPath(ctx.root, config.path)) };
+    return { bytes: readBytesIfExists(rootedPath(ctx.root, config.path)) };
   },
 
   plan(desired: DesiredHost, observed: LimitsObserved, config: LimitsConfig): readonly Change[] {
-    const content = desired.scope === undefined ? renderLimits(desired, config) : mergeScopedLimits(desired, observed.content, config, NAME);
-    if (content === observed.content) return [];
+    if (desired.scope !== undefined && scopedLinesInPlace(desired, observed.bytes, config)) return [];
+    const current = observed.bytes === null ? null : observed.bytes.toString('utf8');
+    const content = desired.scope === undefined ? renderLimits(desired, config) : mergeScopedLimits(desired, current, config, NAME);
+    if (content === current) return [];
     const data: LimitsChangeData = { path: config.path, content };
     if (content === null) {
       return [{ target: NAME, action: 'delete', subject: `file:${config.path}`, summary: `remove ${config.path} (no account on this host has limits)`, destructive: false, data }];
     }
     const users = new Set(content.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('\t')[0]));
-    return [{ target: NAME, action: observed.content === null ? 'create' : 'update', subject: `file:${config.path}`, summary: `write ${config.path}: limits for ${users.size} account(s)`, destructive: false, data }];
+    return [{ target: NAME, action: observed.bytes === null ? 'create' : 'update', subject: `file:${config.path}`, summary: `write ${config.path}: limits for ${users.size} account(s)`, destructive: false, data }];
   },
 
   async apply(ctx: TargetContext, _config: LimitsConfig, changes: readonly Change[]): Promise<readonly ChangeResult[]> {

@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** One process as /proc shows it; the root prefix never applies here (there is one /proc per kernel). */
 export interface ProcProcess {
@@ -22,10 +22,17 @@ const MAX_COMMAND = 200;
  */
 export async function readProcProcess(pid: number, keep: (uids: readonly number[]) => boolean = () => true): Promise<ProcProcess | null> {
   try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    // /proc files are made on read, in memory: synchronous reads cost microseconds, thread-pool round trips far more.
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const uids = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/m.exec(status);
     if (uids === null || !keep([Number(uids[1]), Number(uids[2]), Number(uids[3]), Number(uids[4])])) return null;
-    const [stat, cmdline] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/cmdline`).catch(() => Buffer.alloc(0))]);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    let cmdline: Buffer;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`);
+    } catch {
+      cmdline = Buffer.alloc(0);
+    }
     // comm is in parentheses and may itself contain ')' and spaces: the last ')' ends it.
     const close = stat.lastIndexOf(')');
     if (close < 0) return null;
@@ -47,7 +54,7 @@ export async function readProcProcess(pid: number, keep: (uids: readonly number[
 /** Every process whose UIDs pass `keep`; kernel threads and vanished processes drop out on the way. */
 export async function listProcProcesses(keep: (uids: readonly number[]) => boolean): Promise<ProcProcess[]> {
   const out: ProcProcess[] = [];
-  for (const entry of await readdir('/proc')) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const p = await readProcProcess(Number(entry), keep);
     if (p !== null) out.push(p);

@@ -8,14 +8,13 @@ describe('EtcTable', () => {
   it('emits every line it did not edit byte for byte', () => {
     const t = new EtcTable('passwd', etcLines(raw));
     t.replace(['alice'], ['alice:x:10:10:A:/h:/bin/sh']);
-    const out = etcContent(t.render());
-    expect(out.toString('latin1')).toBe(raw.toString('latin1').replace('alice:x:10:10::', 'alice:x:10:10:A:'));
+    expect(t.render().toString('latin1')).toBe(raw.toString('latin1').replace('alice:x:10:10::', 'alice:x:10:10:A:'));
   });
 
   it('adds new entries in front of the NIS lines, as shadow-utils does', () => {
     const t = new EtcTable('passwd', etcLines(raw));
     t.replace(['carol'], ['carol:x:11:11::/h:/bin/sh']);
-    expect(t.render().slice(-2)).toEqual(['carol:x:11:11::/h:/bin/sh', '+@nis::::::']);
+    expect(t.render().toString('latin1').split('\n').slice(-3)).toEqual(['carol:x:11:11::/h:/bin/sh', '+@nis::::::', '']);
   });
 
   it('does not count writing the same bytes as a change', () => {
@@ -29,7 +28,7 @@ describe('EtcTable', () => {
   it('replaces a family of lines at the place of the first one', () => {
     const t = new EtcTable('group', ['a:x:1:', 'g:x:5:m1', 'b:x:2:', 'g-x1:x:5:m2', 'c:x:3:']);
     t.replace(['g', 'g-x1', 'g-x2'], ['g:x:5:m1,m2']);
-    expect(t.render()).toEqual(['a:x:1:', 'g:x:5:m1,m2', 'b:x:2:', 'c:x:3:']);
+    expect(t.render().toString('latin1')).toEqual('a:x:1:\ng:x:5:m1,m2\nb:x:2:\nc:x:3:\n');
   });
 
   it('finds lines by name and by id', () => {
@@ -44,4 +43,30 @@ describe('EtcTable', () => {
     expect(etcLines(Buffer.from('a\nb'))).toEqual(['a', 'b']);
     expect(etcContent(['a', 'b']).toString()).toBe('a\nb\n');
   });
+
+  it('finds a name after a blank first line, and ids only in field 3', () => {
+    const t = new EtcTable('group', Buffer.from('\nteam0:x:20000:\nteam1:x:20001:team0\nx:x:20000:\n', 'latin1'));
+    expect(t.get('team0')?.line).toBe(2);
+    expect(t.text('team1')).toBe('team1:x:20001:team0');
+    expect(t.withId(20000).map((e) => e.name)).toEqual(['team0', 'x']);
+    expect(t.withId(2000)).toEqual([]);
+    expect(t.has('eam0')).toBe(false);
+  });
+
+  it('lists the lines holding a token, from the first byte on', () => {
+    const t = new EtcTable('group', ['ann:x:1:', 'g:x:5:ann,bob', 'h:x:6:bob']);
+    expect(t.occurrences('ann').map((o) => [o.line, o.at])).toEqual([['ann:x:1:', 0], ['g:x:5:ann,bob', 6]]);
+    expect(t.occurrences('bob').map((o) => o.line)).toEqual(['g:x:5:ann,bob', 'h:x:6:bob']);
+  });
+
+  it('answers the same after an index is built as while searching', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `u${i}:x:${1000 + i}:${1000 + i}::/h:/bin/sh`);
+    const t = new EtcTable('passwd', lines);
+    const searched = lines.map((_, i) => t.text(`u${i}`));
+    expect(searched).toEqual(lines);
+    expect(t.get('u99')?.line).toBe(100);
+    expect(t.withId(1050).map((e) => e.name)).toEqual(['u50']);
+    expect(t.has('nobody')).toBe(false);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { entryId, entryName, isNisLine, type EtcName } from './etc-text.js';
+import { entryId, entryName, type EtcName } from './etc-text.js';
 
 /** One line as found, with its 1-based line number for messages. */
 export interface EtcEntry {
@@ -8,98 +8,249 @@ export interface EtcEntry {
 }
 
 /**
+ * How many lookups of each kind search the text directly before an index of
+ * every line pays off: a freeze among 100,000 accounts asks for a handful of
+ * names and ids, a plan creating thousands asks for every one.
+ */
+const SEARCHES_BEFORE_INDEX = 32;
+
+/** A file's bytes as `EtcTable` keeps them: every line ending in `\n` (a missing final newline is added). */
+export function etcBytes(source: Buffer | string | readonly string[]): Buffer {
+  if (Buffer.isBuffer(source)) return source.length === 0 || source[source.length - 1] === 0x0a ? source : Buffer.concat([source, Buffer.from('\n')]);
+  if (typeof source !== 'string') return Buffer.from(source.length === 0 ? '' : `${source.join('\n')}\n`, 'latin1');
+  return Buffer.from(source === '' || source.endsWith('\n') ? source : `${source}\n`, 'latin1');
+}
+
+/** What was found in one file's bytes as read: shared by every table made on them. */
+interface Lookups {
+  /** Name → offset of its first line, once searches pay for an index. */
+  byName?: Map<string, number>;
+  /** Names searched for (-1: absent). */
+  readonly searched: Map<string, number>;
+  /** Name prefixes whose every line is in `searched` (see prefetch). */
+  readonly prefetched: string[];
+  searches: number;
+  byId?: Map<number, number[]>;
+  readonly idSearched: Map<number, number[]>;
+  /** Offsets of every line start, for line numbers in messages. */
+  starts?: number[];
+  /** The whole file decoded (one character per byte), only once an index is built. */
+  decoded?: string;
+}
+
+const lookupsOf = new WeakMap<Buffer, Lookups>();
+
+/**
  * One of the four files as read, plus edits staged against it. Lines are
  * looked up by entry name (first occurrence, as getpwnam does) and, for
  * passwd and group, by the id in field 3. Edits replace a line in place,
  * remove it, or add lines in front of the first NIS `+`/`-` line (as
- * shadow-utils does); every other line is emitted untouched, so lines Roster
+ * shadow-utils does); every other byte is emitted untouched, so lines Roster
  * does not own survive byte for byte and in place.
+ *
+ * The file stays the bytes it was read as and lines are known by their
+ * offset: a few lookups search the bytes (a native substring search) and
+ * decode only the lines they find, many decode the file and build an index
+ * once, and writing copies the unchanged stretches between edits.
  */
 export class EtcTable {
   readonly file: EtcName;
-  readonly #lines: readonly string[];
-  #byNameIndex: Map<string, number> | undefined;
-  #byId: Map<number, number[]> | undefined;
-  #idLookups = 0;
-  /** Replacement lines by index ([] removes the line). */
+  readonly #bytes: Buffer;
+  readonly #look: Lookups;
+  /** Replacement lines by line offset ([] removes the line). */
   readonly #slots = new Map<number, readonly string[]>();
   readonly #added: string[] = [];
   /** Names added in this batch, to their position in #added. */
   readonly #addedNames = new Map<string, number>();
   #changed = false;
 
-  constructor(file: EtcName, lines: readonly string[]) {
+  /** `source`: the file's bytes, its text (latin1) or its lines. */
+  constructor(file: EtcName, source: Buffer | string | readonly string[]) {
     this.file = file;
-    this.#lines = lines;
+    this.#bytes = etcBytes(source);
+    // Plan and apply build tables on the same bytes as read: what one found, the other need not search again.
+    let look = lookupsOf.get(this.#bytes);
+    if (look === undefined) {
+      look = { searched: new Map(), prefetched: [], searches: 0, idSearched: new Map() };
+      lookupsOf.set(this.#bytes, look);
+    }
+    this.#look = look;
   }
 
-  /** Built on first use: an apply that only touches passwd and shadow never indexes group and gshadow. */
-  get #byName(): Map<string, number> {
-    if (this.#byNameIndex === undefined) {
-      const index = new Map<string, number>();
-      const lines = this.#lines;
-      for (let i = 0; i < lines.length; i++) {
-        const name = entryName(lines[i] ?? '');
-        if (name !== null && !index.has(name)) index.set(name, i);
-      }
-      this.#byNameIndex = index;
-    }
-    return this.#byNameIndex;
+  get #text(): string {
+    this.#look.decoded ??= this.#bytes.toString('latin1');
+    return this.#look.decoded;
+  }
+
+  #indexOf(pattern: string, from = 0): number {
+    return this.#bytes.indexOf(pattern, from, 'latin1');
+  }
+
+  #startsAt(pattern: string, at: number): boolean {
+    return at + pattern.length <= this.#bytes.length && this.#bytes.toString('latin1', at, at + pattern.length) === pattern;
   }
 
   get changed(): boolean {
     return this.#changed;
   }
 
-  get size(): number {
-    return this.#lines.length;
+  /** The end (offset of the `\n`) of the line starting at `at`. */
+  #end(at: number): number {
+    return this.#bytes.indexOf(0x0a, at);
+  }
+
+  #line(at: number): string {
+    return this.#bytes.toString('latin1', at, this.#end(at));
+  }
+
+  /** Calls `fn` with each line's offset and text, in order. */
+  #eachLine(fn: (at: number, line: string) => void): void {
+    const text = this.#text;
+    for (let at = 0; at < text.length; ) {
+      const end = text.indexOf('\n', at);
+      fn(at, text.slice(at, end));
+      at = end + 1;
+    }
+  }
+
+  /** Offset of the first line named `name`, or -1. */
+  #find(name: string): number {
+    if (this.#look.byName !== undefined) return this.#look.byName.get(name) ?? -1;
+    const known = this.#look.searched.get(name);
+    if (known !== undefined) return known;
+    if (this.#look.prefetched.some((p) => name.startsWith(p))) return -1;
+    if (++this.#look.searches > SEARCHES_BEFORE_INDEX) {
+      const index = new Map<string, number>();
+      this.#eachLine((at, line) => {
+        const n = entryName(line);
+        if (n !== null && !index.has(n)) index.set(n, at);
+      });
+      this.#look.byName = index;
+      return index.get(name) ?? -1;
+    }
+    let at = -1;
+    // A name never holds a colon or newline; one starting like a NIS or comment line names nothing.
+    if (name !== '' && !name.includes(':') && !name.includes('\n') && entryName(`${name}:`) === name) {
+      const key = `${name}:`;
+      if (this.#startsAt(key, 0)) at = 0;
+      else {
+        const newline = this.#indexOf(`\n${key}`);
+        if (newline >= 0) at = newline + 1;
+      }
+    }
+    this.#look.searched.set(name, at);
+    return at;
+  }
+
+  /**
+   * Finds every line whose name starts with `prefix` in one search (a
+   * group's continuation lines `<group>-x1` … `<group>-x100`), so asking for
+   * each of them costs nothing more.
+   */
+  prefetch(prefix: string): void {
+    if (this.#look.byName !== undefined || prefix === '' || prefix.includes('\n') || this.#look.prefetched.includes(prefix)) return;
+    for (let i = this.#startsAt(prefix, 0) ? 0 : this.#indexOf(`\n${prefix}`); i >= 0; i = this.#indexOf(`\n${prefix}`, i + 1)) {
+      const at = this.#bytes[i] === 0x0a ? i + 1 : i;
+      const name = entryName(this.#line(at));
+      if (name !== null && name.startsWith(prefix) && !this.#look.searched.has(name)) this.#look.searched.set(name, at);
+    }
+    this.#look.prefetched.push(prefix);
+  }
+
+  /** Every line (as read) containing `token`, with where in the line each occurrence starts. */
+  occurrences(token: string): Array<{ readonly line: string; readonly at: number }> {
+    const found: Array<{ line: string; at: number }> = [];
+    if (token === '') return found;
+    for (let i = this.#indexOf(token); i >= 0; i = this.#indexOf(token, i + 1)) {
+      // (lastIndexOf counts a negative offset from the end.)
+      const start = i === 0 ? 0 : this.#bytes.lastIndexOf(0x0a, i - 1) + 1;
+      found.push({ line: this.#line(start), at: i - start });
+    }
+    return found;
+  }
+
+  #lineNumber(at: number): number {
+    if (this.#look.starts === undefined) {
+      const starts: number[] = [];
+      this.#eachLine((a) => starts.push(a));
+      this.#look.starts = starts;
+    }
+    const starts = this.#look.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+
+  /** An entry whose line number, needed for messages only, is counted when asked for. */
+  #entry(at: number, name: string, text: string): EtcEntry {
+    const table = this;
+    return {
+      name,
+      text,
+      get line(): number {
+        return table.#lineNumber(at);
+      },
+    };
   }
 
   /** The line for `name` as read (before any staged edit). */
   get(name: string): EtcEntry | undefined {
-    const i = this.#byName.get(name);
-    return i === undefined ? undefined : { name, text: this.#lines[i] ?? '', line: i + 1 };
+    const at = this.#find(name);
+    return at < 0 ? undefined : this.#entry(at, name, this.#line(at));
   }
 
   /** The text of the line for `name` as read, without building an entry. */
   text(name: string): string | undefined {
-    const i = this.#byName.get(name);
-    return i === undefined ? undefined : this.#lines[i];
+    const at = this.#find(name);
+    return at < 0 ? undefined : this.#line(at);
   }
 
   has(name: string): boolean {
-    return this.#byName.has(name);
+    return this.#find(name) >= 0;
   }
 
   /** Every line as read whose field 3 is `id` (uid in passwd, gid in group). */
   withId(id: number): readonly EtcEntry[] {
-    // A few lookups (one freeze) scan; many (a plan creating thousands) pay for an index once.
-    if (this.#byId === undefined && ++this.#idLookups <= 8) {
-      const found: EtcEntry[] = [];
-      for (let i = 0; i < this.#lines.length; i++) {
-        const text = this.#lines[i] ?? '';
-        if (entryId(text) === id) {
-          const name = entryName(text);
-          if (name !== null) found.push({ name, text, line: i + 1 });
-        }
+    const entry = (at: number): EtcEntry => {
+      const text = this.#line(at);
+      return this.#entry(at, entryName(text) ?? '', text);
+    };
+    const look = this.#look;
+    let found = look.byId?.get(id) ?? look.idSearched.get(id);
+    if (found === undefined && look.byId === undefined && look.idSearched.size < SEARCHES_BEFORE_INDEX) {
+      // Candidates contain `:<id>` followed by `:` or the line's end; only field 3 counts.
+      const lines = new Set<number>();
+      const needle = `:${id}`;
+      for (let i = this.#indexOf(needle); i >= 0; i = this.#indexOf(needle, i + 1)) {
+        const next = this.#bytes[i + needle.length];
+        if (next !== 0x3a && next !== 0x0a) continue;
+        const at = this.#bytes.lastIndexOf(0x0a, i) + 1;
+        const line = this.#line(at);
+        if (entryName(line) !== null && entryId(line) === id) lines.add(at);
       }
-      return found;
+      found = [...lines].sort((a, b) => a - b);
+      look.idSearched.set(id, found);
     }
-    if (this.#byId === undefined) {
-      this.#byId = new Map();
-      for (let i = 0; i < this.#lines.length; i++) {
-        const text = this.#lines[i] ?? '';
-        const lineId = entryName(text) === null ? null : entryId(text);
-        if (lineId === null) continue;
-        const list = this.#byId.get(lineId);
-        if (list === undefined) this.#byId.set(lineId, [i]);
-        else list.push(i);
+    if (found === undefined) {
+      if (look.byId === undefined) {
+        const byId = new Map<number, number[]>();
+        this.#eachLine((at, line) => {
+          const lineId = entryName(line) === null ? null : entryId(line);
+          if (lineId === null) return;
+          const list = byId.get(lineId);
+          if (list === undefined) byId.set(lineId, [at]);
+          else list.push(at);
+        });
+        look.byId = byId;
       }
+      found = look.byId.get(id) ?? [];
     }
-    return (this.#byId.get(id) ?? []).map((i) => {
-      const text = this.#lines[i] ?? '';
-      return { name: entryName(text) ?? '', text, line: i + 1 };
-    });
+    return found.map(entry);
   }
 
   /**
@@ -110,8 +261,8 @@ export class EtcTable {
   replace(old: readonly string[], lines: readonly string[]): void {
     const at: number[] = [];
     for (const name of old) {
-      const i = this.#byName.get(name);
-      if (i !== undefined) at.push(i);
+      const i = this.#find(name);
+      if (i >= 0) at.push(i);
     }
     at.sort((a, b) => a - b);
     const first = at[0];
@@ -125,7 +276,7 @@ export class EtcTable {
       this.#changed = true;
       return;
     }
-    const same = at.length === lines.length && at.every((i, k) => this.#lines[i] === lines[k]) && at.every((i, k) => k === 0 || i === (at[k - 1] ?? -1) + 1);
+    const same = at.length === lines.length && at.every((i, k) => this.#line(i) === lines[k]) && at.every((i, k) => k === 0 || i === this.#end(at[k - 1] ?? 0) + 1);
     if (same && at.every((i) => !this.#slots.has(i))) return;
     this.#slots.set(first, lines);
     for (const i of at.slice(1)) this.#slots.set(i, []);
@@ -141,18 +292,43 @@ export class EtcTable {
     return this.#addedNames.has(name);
   }
 
-  /** The file's lines with the staged edits. */
-  render(): string[] {
-    const out: string[] = [];
-    let addedAt = this.#lines.findIndex(isNisLine);
-    if (addedAt < 0) addedAt = this.#lines.length;
-    for (let i = 0; i <= this.#lines.length; i++) {
-      if (i === addedAt) for (const line of this.#added) out.push(line);
-      if (i === this.#lines.length) break;
-      const slot = this.#slots.get(i);
-      if (slot === undefined) out.push(this.#lines[i] ?? '');
-      else for (const line of slot) out.push(line);
+  /** Offset of the first NIS `+`/`-` line (new entries go in front of it), or the end. */
+  #nisAt(): number {
+    const bytes = this.#bytes;
+    if (bytes[0] === 0x2b || bytes[0] === 0x2d) return 0;
+    const hits = [this.#indexOf('\n+'), this.#indexOf('\n-')].filter((i) => i >= 0);
+    return hits.length === 0 ? bytes.length : Math.min(...hits) + 1;
+  }
+
+  /** The file's bytes with the staged edits. */
+  render(): Buffer {
+    if (!this.#changed) return this.#bytes;
+    const bytes = this.#bytes;
+    const edits: Array<[number, readonly string[]]> = [...this.#slots].sort((a, b) => a[0] - b[0]);
+    const addAt = this.#nisAt();
+    const out: Buffer[] = [];
+    let from = 0;
+    const lines = (ls: readonly string[]): void => {
+      if (ls.length > 0) out.push(Buffer.from(`${ls.join('\n')}\n`, 'latin1'));
+    };
+    let addedDone = this.#added.length === 0;
+    for (const [at, replacement] of edits) {
+      if (!addedDone && addAt <= at) {
+        out.push(bytes.subarray(from, addAt));
+        lines(this.#added);
+        from = addAt;
+        addedDone = true;
+      }
+      out.push(bytes.subarray(from, at));
+      lines(replacement);
+      from = this.#end(at) + 1;
     }
-    return out;
+    if (!addedDone) {
+      out.push(bytes.subarray(from, addAt));
+      lines(this.#added);
+      from = addAt;
+    }
+    out.push(bytes.subarray(from));
+    return Buffer.concat(out);
   }
 }

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RosterError } from '../../domain/errors.js';
 import { replaceFile } from './replace-file.js';
@@ -27,11 +28,16 @@ export async function readOwnedState(root: string): Promise<OwnedState> {
   const path = ownedStatePath(root);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyOwnedState;
     throw e;
   }
+  const lazy = OwnedStateFile.ifCanonical(text, path);
+  return lazy ?? parseOwnedState(text, path);
+}
+
+function parseOwnedState(text: string, path: string): OwnedState {
   const problem = (what: string): RosterError =>
     new RosterError('bad_input', `${path}: ${what}; Roster cannot tell which passwd/group lines it owns (restore it from ${path}- or remove it to own nothing)`, [{ where: path, message: what }]);
   let data: unknown;
@@ -48,6 +54,91 @@ export async function readOwnedState(root: string): Promise<OwnedState> {
     return v;
   };
   return { users: names(users, 'users'), groups: names(groups, 'groups') };
+}
+
+const USERS_AT = '{"version":1,"users":[';
+const GROUPS_AT = '],"groups":[';
+const END = ']}\n';
+/** Single-name questions answered from the text before the lists are worth parsing. */
+const SEARCHES_BEFORE_PARSE = 32;
+
+/**
+ * The ownership file as `writeOwnedState` writes it, parsed on first use of
+ * `users` or `groups`: a freeze among 100,000 accounts asks whether it owns
+ * one user, which a substring search of the text answers without building
+ * 200,000 strings. A file of any other shape is parsed (and checked) at once.
+ */
+export class OwnedStateFile implements OwnedState {
+  readonly #text: string;
+  readonly #path: string;
+  readonly #groupsAt: number;
+  #parsed: OwnedState | undefined;
+  #sets: { readonly users: ReadonlySet<string>; readonly groups: ReadonlySet<string> } | undefined;
+  #searches = 0;
+
+  private constructor(text: string, path: string, groupsAt: number) {
+    this.#text = text;
+    this.#path = path;
+    this.#groupsAt = groupsAt;
+  }
+
+  static ifCanonical(text: string, path: string): OwnedStateFile | null {
+    const groupsAt = text.indexOf(GROUPS_AT);
+    if (!text.startsWith(USERS_AT) || !text.endsWith(END) || groupsAt < 0 || text.indexOf(GROUPS_AT, groupsAt + 1) >= 0) return null;
+    return new OwnedStateFile(text, path, groupsAt);
+  }
+
+  #parse(): OwnedState {
+    this.#parsed ??= parseOwnedState(this.#text, this.#path);
+    return this.#parsed;
+  }
+
+  get users(): readonly string[] {
+    return this.#parse().users;
+  }
+
+  get groups(): readonly string[] {
+    return this.#parse().groups;
+  }
+
+  ownsUser(name: string): boolean {
+    return this.#owns(name, 'users', USERS_AT.length - 1, this.#groupsAt + 1);
+  }
+
+  ownsGroup(name: string): boolean {
+    return this.#owns(name, 'groups', this.#groupsAt + GROUPS_AT.length - 1, this.#text.length - END.length + 1);
+  }
+
+  /** Owned group names starting with `prefix`, found in the text. */
+  groupsStartingWith(prefix: string): string[] {
+    if (this.#parsed !== undefined) return this.#parsed.groups.filter((n) => n.startsWith(prefix));
+    const token = JSON.stringify(prefix).slice(0, -1);
+    const found: string[] = [];
+    const end = this.#text.length - END.length;
+    for (let i = this.#text.indexOf(token, this.#groupsAt); i >= 0 && i < end; i = this.#text.indexOf(token, i + 1)) {
+      const before = this.#text[i - 1];
+      if (before !== '[' && before !== ',') continue;
+      const close = this.#text.indexOf('"', i + token.length);
+      found.push(JSON.parse(this.#text.slice(i, close + 1)) as string);
+    }
+    return found;
+  }
+
+  /** Whether `name` is in the list between `from` (its `[`) and `to` (one past its `]`). */
+  #owns(name: string, list: 'users' | 'groups', from: number, to: number): boolean {
+    if (this.#sets === undefined && ++this.#searches > SEARCHES_BEFORE_PARSE) {
+      const parsed = this.#parse();
+      this.#sets = { users: new Set(parsed.users), groups: new Set(parsed.groups) };
+    }
+    if (this.#sets !== undefined) return this.#sets[list].has(name);
+    const token = JSON.stringify(name);
+    for (let i = this.#text.indexOf(token, from); i >= 0 && i < to; i = this.#text.indexOf(token, i + 1)) {
+      const before = this.#text[i - 1];
+      const after = this.#text[i + token.length];
+      if ((before === '[' || before === ',') && (after === ',' || after === ']')) return true;
+    }
+    return false;
+  }
 }
 
 export function sameOwnedState(a: OwnedState, b: OwnedState): boolean {

@@ -3,7 +3,7 @@ import type { Change, ChangeResult, TargetContext } from '../target.js';
 import { flushCaches } from './cache-flush.js';
 import { renderDesired, type RenderedHost } from './desired-lines.js';
 import { lockEtc } from './etc-lock.js';
-import { entryId, ETC_WRITE_ORDER, etcContent, type EtcName } from './etc-text.js';
+import { entryId, ETC_WRITE_ORDER, type EtcName } from './etc-text.js';
 import { sameOwnedState, writeOwnedState } from './owned-state.js';
 import { etcPath, readSnapshot } from './read-snapshot.js';
 import { replaceFile, type FileOwnership } from './replace-file.js';
@@ -43,7 +43,7 @@ export async function applyUnix(ctx: TargetContext, config: UnixConfig, changes:
 }
 
 async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: readonly Change[], desired: DesiredHost): Promise<{ results: ChangeResult[]; wrote: boolean }> {
-  const snapshot = await readSnapshot(ctx.root);
+  const snapshot = await readSnapshot(ctx.root, { reuse: true });
   const rendered = renderDesired(desired, config);
   const files = new UnixFiles(snapshot, config.splitExtension, rendered.groups);
   const claimedNames = new Set<string>();
@@ -68,7 +68,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
     const table = files.table(name);
     if (!table.changed) continue;
     try {
-      await replaceFile(etcPath(ctx.root, name), etcContent(table.render()), { fallback: newFileOwnership(name, files), backup: true });
+      await replaceFile(etcPath(ctx.root, name), table.render(), { fallback: newFileOwnership(name, files), backup: true });
       wrote = true;
     } catch (e) {
       failed.set(name, `writing /etc/${name}: ${(e as Error).message}`);

@@ -2,14 +2,17 @@ import type { AccountLines } from './account-lines.js';
 import { EtcTable, type EtcEntry } from './etc-table.js';
 import type { EtcName } from './etc-text.js';
 import { continuationBase, type GroupLines } from './group-lines.js';
-import type { OwnedState } from './owned-state.js';
+import { OwnedStateFile, type OwnedState } from './owned-state.js';
+
+/** A file as read: its bytes, its latin1 text (one character per byte), or its lines. */
+export type EtcSource = Buffer | string | readonly string[];
 
 /** The four files and what Roster owns in them, as read at one moment. */
 export interface UnixSnapshot {
-  readonly passwd: readonly string[];
-  readonly shadow: readonly string[];
-  readonly group: readonly string[];
-  readonly gshadow: readonly string[];
+  readonly passwd: EtcSource;
+  readonly shadow: EtcSource;
+  readonly group: EtcSource;
+  readonly gshadow: EtcSource;
   readonly owned: OwnedState;
 }
 
@@ -30,6 +33,7 @@ export class UnixFiles {
   #ownedGroupsSet: ReadonlySet<string> | undefined;
   /** Base group → the owned continuation groups `<base>-<ext><n>` found, in number order. */
   #continuationIndex: Map<string, string[]> | undefined;
+  #familyLookups = 0;
   readonly #claimedUsers = new Set<string>();
   readonly #claimedGroups = new Set<string>();
   readonly #droppedUsers = new Set<string>();
@@ -68,22 +72,27 @@ export class UnixFiles {
       if (list === undefined) index.set(base, [name]);
       else list.push(name);
     }
-    const number = (n: string): number => Number(n.slice(n.lastIndexOf(`-${this.ext}`) + this.ext.length + 1));
-    for (const list of index.values()) list.sort((a, b) => number(a) - number(b));
+    for (const list of index.values()) this.#sortContinuations(list);
     this.#continuationIndex = index;
     return index;
+  }
+
+  #sortContinuations(list: string[]): string[] {
+    const number = (n: string): number => Number(n.slice(n.lastIndexOf(`-${this.ext}`) + this.ext.length + 1));
+    return list.sort((a, b) => number(a) - number(b));
   }
 
   table(name: EtcName): EtcTable {
     return this[name];
   }
 
+  // Until something needs the whole sets, single names are asked of the file itself.
   ownsUser(name: string): boolean {
-    return this.#ownedUsers.has(name);
+    return this.#ownedUsersSet === undefined && this.#owned instanceof OwnedStateFile ? this.#owned.ownsUser(name) : this.#ownedUsers.has(name);
   }
 
   ownsGroup(name: string): boolean {
-    return this.#ownedGroups.has(name);
+    return this.#ownedGroupsSet === undefined && this.#owned instanceof OwnedStateFile ? this.#owned.ownsGroup(name) : this.#ownedGroups.has(name);
   }
 
   get ownedUsers(): ReadonlySet<string> {
@@ -96,20 +105,31 @@ export class UnixFiles {
 
   /** The names of a group's current lines: the group and its owned continuation groups. */
   groupFamily(base: string): readonly string[] {
+    if (this.#continuationIndex === undefined && this.#owned instanceof OwnedStateFile && ++this.#familyLookups <= 32) {
+      // A few groups (a scoped plan): their owned continuations are found in the ownership file by prefix.
+      const prefix = `${base}-${this.ext}`;
+      const owned = this.#owned.groupsStartingWith(prefix);
+      if (owned.length > 0) {
+        this.group.prefetch(prefix);
+        this.gshadow.prefetch(prefix);
+      }
+      const own = owned.filter((n) => continuationBase(n, this.ext) === base && !this.#desiredGroups.has(n) && (this.group.has(n) || this.gshadow.has(n)));
+      return [base, ...this.#sortContinuations(own)];
+    }
     return [base, ...(this.#continuations.get(base) ?? [])];
   }
 
   /** Why writing this account would clobber a line Roster does not own, naming both lines; null when it would not. */
   userConflict(name: string, uid: number, wanted: AccountLines): string | null {
     const issues: string[] = [];
-    if (!this.#ownedUsers.has(name)) {
+    if (!this.ownsUser(name)) {
       for (const t of [this.passwd, this.shadow]) {
         const e = t.get(name);
         if (e !== undefined) issues.push(`${describeLine(t.file, e)} has the same name`);
       }
     }
     for (const e of this.passwd.withId(uid)) {
-      if (e.name !== name && !this.#ownedUsers.has(e.name)) issues.push(`${describeLine('passwd', e)} has the same uid`);
+      if (e.name !== name && !this.ownsUser(e.name)) issues.push(`${describeLine('passwd', e)} has the same uid`);
     }
     if (issues.length === 0) return null;
     return `user ${name} (uid ${uid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/passwd "${readable(wanted.passwd)}"`;
@@ -119,14 +139,14 @@ export class UnixFiles {
     const issues: string[] = [];
     const mine = new Set(wanted.names);
     for (const name of wanted.names) {
-      if (this.#ownedGroups.has(name)) continue;
+      if (this.ownsGroup(name)) continue;
       for (const t of [this.group, this.gshadow]) {
         const e = t.get(name);
         if (e !== undefined) issues.push(`${describeLine(t.file, e)} has the same name`);
       }
     }
     for (const e of this.group.withId(gid)) {
-      if (!mine.has(e.name) && !this.#ownedGroups.has(e.name)) issues.push(`${describeLine('group', e)} has the same gid`);
+      if (!mine.has(e.name) && !this.ownsGroup(e.name)) issues.push(`${describeLine('group', e)} has the same gid`);
     }
     if (issues.length === 0) return null;
     return `group ${base} (gid ${gid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/group "${shorten(readable(wanted.group[0] ?? ''))}"`;
@@ -161,8 +181,8 @@ export class UnixFiles {
 
   /** Owned names once the staged edits are written, claimed ones included: written *before* the files, so ownership never lags behind a line Roster wrote. */
   claimedOwnership(): OwnedState | null {
-    const newUsers = [...this.#claimedUsers].filter((n) => !this.#ownedUsers.has(n));
-    const newGroups = [...this.#claimedGroups].filter((n) => !this.#ownedGroups.has(n));
+    const newUsers = [...this.#claimedUsers].filter((n) => !this.ownsUser(n));
+    const newGroups = [...this.#claimedGroups].filter((n) => !this.ownsGroup(n));
     if (newUsers.length === 0 && newGroups.length === 0) return null;
     return { users: [...this.#ownedUsers, ...newUsers], groups: [...this.#ownedGroups, ...newGroups] };
   }

@@ -7,7 +7,10 @@ import type { UnixSnapshot } from './unix-files.js';
 import { planUnix } from './unix-plan.js';
 
 const config = unixConfigSchema.parse({});
-const base: UnixSnapshot = {
+/** A snapshot given as lines, as the tests write them. */
+type LineSnapshot = UnixSnapshot & { readonly passwd: readonly string[]; readonly shadow: readonly string[]; readonly group: readonly string[]; readonly gshadow: readonly string[] };
+
+const base: LineSnapshot = {
   passwd: ['root:x:0:0:root:/root:/bin/bash', 'bob:x:1000:1000::/home/bob:/bin/sh'],
   shadow: ['root:*:19000:0:99999:7:::', 'bob:$y$secret:19000::::::'],
   group: ['root:x:0:', 'bob:x:1000:', 'users:x:100:'],

@@ -36,7 +36,7 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
   const puts: Change[] = [];
   const userRemovals: Change[] = [];
   const groupRemovals: Change[] = [];
-  const planned = desired.scope === undefined ? rendered.groups.keys() : scopedGroups(desired, observed, files);
+  const planned = desired.scope === undefined ? rendered.groups.keys() : scopedGroups(desired, files);
 
   for (const name of planned) {
     const r = rendered.group(name) ?? unreachable(name);
@@ -102,7 +102,7 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
  * state says; any difference (added to or dropped from a group, a group not
  * written yet) needs the whole host.
  */
-function scopedGroups(desired: DesiredHost, observed: UnixSnapshot, files: UnixFiles): string[] {
+function scopedGroups(desired: DesiredHost, files: UnixFiles): string[] {
   const scope = new Set(desired.scope);
   const own = new Set(desired.accounts.filter((a) => a.primaryGroup === a.username).map((a) => a.username));
   const wanted = new Map<string, string>();
@@ -120,15 +120,17 @@ function scopedGroups(desired: DesiredHost, observed: UnixSnapshot, files: UnixF
       if (!family.some((n) => memberList(files.group.text(n) ?? '').includes(m))) whole(`${m} is to join group ${g.name}`);
     }
   }
-  for (const line of observed.group) {
-    const members = memberList(line);
-    if (members.length === 0) continue;
-    const name = entryName(line);
-    if (name === null || !files.ownsGroup(name)) continue;
-    const base = wanted.get(name);
-    const desiredMembers = base === undefined ? undefined : desired.groups.find((g) => g.name === base)?.members;
-    for (const m of members) {
-      if (scope.has(m) && !(desiredMembers?.includes(m) ?? false)) whole(`${m} is to leave group ${base ?? name}`);
+  // Each scoped account's memberships: the group lines listing its name between separators.
+  for (const m of scope) {
+    for (const { line, at } of files.group.occurrences(m)) {
+      const before = line[at - 1];
+      const after = line[at + m.length];
+      if ((before !== ':' && before !== ',') || (after !== ',' && after !== undefined)) continue;
+      const name = entryName(line);
+      if (name === null || !files.ownsGroup(name) || !memberList(line).includes(m)) continue;
+      const base = wanted.get(name);
+      const desiredMembers = base === undefined ? undefined : desired.groups.find((g) => g.name === base)?.members;
+      if (!(desiredMembers?.includes(m) ?? false)) whole(`${m} is to leave group ${base ?? name}`);
     }
   }
   return [...own];
