@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DesiredAccount, DesiredHost } from '../../desired/desired-host.js';
 import { rootedPath } from '../../system/rooted-path.js';
@@ -96,7 +97,11 @@ export const hooksTarget: Target<HooksConfig, HooksObserved> = {
   configSchema: hooksConfigSchema,
 
   async observe(ctx: TargetContext, config: HooksConfig, desired: DesiredHost): Promise<HooksObserved> {
-    const created = await readCreated(rootedPath(ctx.root, config.stateFile), desired.scope);
+    const path = rootedPath(ctx.root, config.stateFile);
+    // Only enabled accounts can have a hook to run or a creation to record; a
+    // scoped apply of disabled ones (a freeze) needs no more than whether the file exists.
+    if (desired.scope !== undefined && desired.accounts.every((a) => a.disabled)) return { created: existsSync(path) ? new Map() : null, passwd: new Set() };
+    const created = await readCreated(path, desired.scope);
     return { created, passwd: created === null ? await passwdNames(ctx.root) : new Set() };
   },
 

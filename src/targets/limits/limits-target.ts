@@ -5,11 +5,13 @@ import { rootedPath } from '../../system/rooted-path.js';
 import { writeFileAtomic } from '../../system/write-file-atomic.js';
 import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
 import { limitsConfigSchema, type LimitsConfig } from './limits-config.js';
-import { mergeScopedLimits, renderLimits, scopedLinesInPlace } from './render-limits.js';
+import { mergeScopedLimits, renderLimits, scopedLinesInFile } from './render-limits.js';
 
 export interface LimitsObserved {
   /** The file's bytes as seen on the host, or null when absent (decoded only when compared whole). */
   readonly bytes: Buffer | null;
+  /** Set for a scoped desired state whose accounts' lines were found in place (then `bytes` is not read). */
+  readonly scopedInPlace?: true;
 }
 
 interface LimitsChangeData {
@@ -30,12 +32,15 @@ export const limitsTarget: Target<LimitsConfig, LimitsObserved> = {
   name: NAME,
   configSchema: limitsConfigSchema,
 
-  async observe(ctx: TargetContext, config: LimitsConfig): Promise<LimitsObserved> {
-    return { bytes: readBytesIfExists(rootedPath(ctx.root, config.path)) };
+  async observe(ctx: TargetContext, config: LimitsConfig, desired: DesiredHost): Promise<LimitsObserved> {
+    const path = rootedPath(ctx.root, config.path);
+    // A scoped apply looks up its accounts' lines alone; only when they differ is the whole file read.
+    if (desired.scope !== undefined && scopedLinesInFile(path, desired, config)) return { bytes: null, scopedInPlace: true };
+    return { bytes: readBytesIfExists(path) };
   },
 
   plan(desired: DesiredHost, observed: LimitsObserved, config: LimitsConfig): readonly Change[] {
-    if (desired.scope !== undefined && scopedLinesInPlace(desired, observed.bytes, config)) return [];
+    if (desired.scope !== undefined && observed.scopedInPlace === true) return [];
     const current = observed.bytes === null ? null : observed.bytes.toString('utf8');
     const content = desired.scope === undefined ? renderLimits(desired, config) : mergeScopedLimits(desired, current, config, NAME);
     if (content === current) return [];

@@ -103,35 +103,38 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
  * written yet) needs the whole host.
  */
 function scopedGroups(desired: DesiredHost, files: UnixFiles): string[] {
-  const scope = new Set(desired.scope);
   const own = new Set(desired.accounts.filter((a) => a.primaryGroup === a.username).map((a) => a.username));
-  const wanted = new Map<string, string>();
   const whole = (why: string): never => {
     throw new WholeHostNeeded(UNIX_TARGET, why);
   };
+  // Each scoped account's memberships as the file has them: Roster's group
+  // lines listing its name between separators (found by searching the bytes).
+  const listedIn = new Map<string, Set<string>>();
+  for (const m of desired.scope ?? []) {
+    const lines = new Set<string>();
+    for (const { line, at } of files.group.occurrences(m)) {
+      const before = line[at - 1];
+      const after = line[at + m.length];
+      if ((before !== ':' && before !== ',') || (after !== ',' && after !== undefined)) continue;
+      const name = entryName(line);
+      if (name !== null && files.ownsGroup(name) && memberList(line).includes(m)) lines.add(name);
+    }
+    listedIn.set(m, lines);
+  }
+  const wanted = new Set<string>();
   for (const g of desired.groups) {
     if (own.has(g.name)) continue;
     const family = files.groupFamily(g.name);
     const head = files.group.text(g.name);
     if (!files.ownsGroup(g.name) || head === undefined) whole(`group ${g.name} is not written yet`);
     if (entryId(head ?? '') !== g.gid) whole(`group ${g.name} has another gid in /etc/group`);
-    for (const n of family) wanted.set(n, g.name);
     for (const m of g.members) {
-      if (!family.some((n) => memberList(files.group.text(n) ?? '').includes(m))) whole(`${m} is to join group ${g.name}`);
+      if (!family.some((n) => listedIn.get(m)?.has(n) === true)) whole(`${m} is to join group ${g.name}`);
+      for (const n of family) if (listedIn.get(m)?.has(n) === true) wanted.add(`${m}\0${n}`);
     }
   }
-  // Each scoped account's memberships: the group lines listing its name between separators.
-  for (const m of scope) {
-    for (const { line, at } of files.group.occurrences(m)) {
-      const before = line[at - 1];
-      const after = line[at + m.length];
-      if ((before !== ':' && before !== ',') || (after !== ',' && after !== undefined)) continue;
-      const name = entryName(line);
-      if (name === null || !files.ownsGroup(name) || !memberList(line).includes(m)) continue;
-      const base = wanted.get(name);
-      const desiredMembers = base === undefined ? undefined : desired.groups.find((g) => g.name === base)?.members;
-      if (!(desiredMembers?.includes(m) ?? false)) whole(`${m} is to leave group ${base ?? name}`);
-    }
+  for (const [m, lines] of listedIn) {
+    for (const n of lines) if (!wanted.has(`${m}\0${n}`)) whole(`${m} is to leave group ${n}`);
   }
   return [...own];
 }
