@@ -55,7 +55,8 @@ function writeCache(data: Buffer): void {
 }
 
 const cached = trustedCache();
-const source = readFileSync(bundle, 'utf8');
+// The bundle's code is ASCII (scripts/bundle.mjs checks): read as latin1, three times faster than as UTF-8.
+const source = readFileSync(bundle, 'latin1');
 const script = new Script(Module.wrap(source), { filename: bundle, ...(cached === undefined ? {} : { cachedData: cached }) });
 const argv = process.argv.slice(2);
 const trivial = argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V' || a === 'help');

@@ -62,7 +62,8 @@ function isCommon(password: string): boolean {
 
 /** The name and each of its words, lower-cased and ASCII-folded, that are long enough to forbid. */
 function nameForms(name: string): string[] {
-  const pieces = [name, ...name.split(/[\s\-'’.]+/u)];
+  // U+2019 (’) as an escape, so the bundle stays ASCII.
+  const pieces = [name, ...name.split(/[\s\-'\u2019.]+/u)];
   const forms = pieces.flatMap((p) => [p.trim().toLowerCase(), foldToAscii(p)]);
   return [...new Set(forms)].filter((f) => [...f].length >= MIN_NAME_LENGTH);
 }

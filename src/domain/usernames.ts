@@ -118,7 +118,8 @@ export function validateUsername(name: string, policy: UsernamePolicy): string |
 /** Words of a name as folded ASCII: "García-Márquez" → garcia, marquez. */
 function words(name: string): string[] {
   return name
-    .split(/[\s\-‐‑‒–—'’.,_]+/u)
+    // Hyphens and dashes U+2010 to U+2014 and the apostrophe U+2019, written as escapes so the bundle stays ASCII.
+    .split(/[\s\-\u2010-\u2014'\u2019.,_]+/u)
     .map(foldToAscii)
     .filter((w) => w !== '');
 }

@@ -59,8 +59,14 @@ function checkInstant(instant: Date, what = 'instant'): number {
   return t;
 }
 
+/** Names of UTC itself, whose wall time is the instant: no ICU needed. */
+export function isUtc(timeZone: string): boolean {
+  return timeZone === 'UTC' || timeZone === 'Etc/UTC';
+}
+
 /** The local date and time of `t` in `timeZone`, as wall milliseconds. */
 function wallMs(t: number, timeZone: string): number {
+  if (isUtc(timeZone)) return t;
   const parts = formatterFor(timeZone).formatToParts(new Date(t));
   const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? NaN);
   const ms = ((t % 1000) + 1000) % 1000;

@@ -26,15 +26,14 @@ export function ownedStatePath(root: string): string {
 
 export async function readOwnedState(root: string): Promise<OwnedState> {
   const path = ownedStatePath(root);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyOwnedState;
     throw e;
   }
-  const lazy = OwnedStateFile.ifCanonical(text, path);
-  return lazy ?? parseOwnedState(text, path);
+  return OwnedStateFile.ifCanonical(bytes, path) ?? parseOwnedState(bytes.toString('utf8'), path);
 }
 
 function parseOwnedState(text: string, path: string): OwnedState {
@@ -69,27 +68,30 @@ const SEARCHES_BEFORE_PARSE = 32;
  * 200,000 strings. A file of any other shape is parsed (and checked) at once.
  */
 export class OwnedStateFile implements OwnedState {
-  readonly #text: string;
+  /** The file as read: searched as bytes, decoded only to be parsed. */
+  readonly #bytes: Buffer;
   readonly #path: string;
   readonly #groupsAt: number;
   #parsed: OwnedState | undefined;
   #sets: { readonly users: ReadonlySet<string>; readonly groups: ReadonlySet<string> } | undefined;
   #searches = 0;
 
-  private constructor(text: string, path: string, groupsAt: number) {
-    this.#text = text;
+  private constructor(bytes: Buffer, path: string, groupsAt: number) {
+    this.#bytes = bytes;
     this.#path = path;
     this.#groupsAt = groupsAt;
   }
 
-  static ifCanonical(text: string, path: string): OwnedStateFile | null {
-    const groupsAt = text.indexOf(GROUPS_AT);
-    if (!text.startsWith(USERS_AT) || !text.endsWith(END) || groupsAt < 0 || text.indexOf(GROUPS_AT, groupsAt + 1) >= 0) return null;
-    return new OwnedStateFile(text, path, groupsAt);
+  static ifCanonical(bytes: Buffer, path: string): OwnedStateFile | null {
+    const groupsAt = bytes.indexOf(GROUPS_AT);
+    const starts = bytes.subarray(0, USERS_AT.length).toString('latin1') === USERS_AT;
+    const ends = bytes.subarray(bytes.length - END.length).toString('latin1') === END;
+    if (!starts || !ends || groupsAt < 0 || bytes.indexOf(GROUPS_AT, groupsAt + 1) >= 0) return null;
+    return new OwnedStateFile(bytes, path, groupsAt);
   }
 
   #parse(): OwnedState {
-    this.#parsed ??= parseOwnedState(this.#text, this.#path);
+    this.#parsed ??= parseOwnedState(this.#bytes.toString('utf8'), this.#path);
     return this.#parsed;
   }
 
@@ -106,20 +108,20 @@ export class OwnedStateFile implements OwnedState {
   }
 
   ownsGroup(name: string): boolean {
-    return this.#owns(name, 'groups', this.#groupsAt + GROUPS_AT.length - 1, this.#text.length - END.length + 1);
+    return this.#owns(name, 'groups', this.#groupsAt + GROUPS_AT.length - 1, this.#bytes.length - END.length + 1);
   }
 
   /** Owned group names starting with `prefix`, found in the text. */
   groupsStartingWith(prefix: string): string[] {
     if (this.#parsed !== undefined) return this.#parsed.groups.filter((n) => n.startsWith(prefix));
-    const token = JSON.stringify(prefix).slice(0, -1);
+    const token = Buffer.from(JSON.stringify(prefix).slice(0, -1));
     const found: string[] = [];
-    const end = this.#text.length - END.length;
-    for (let i = this.#text.indexOf(token, this.#groupsAt); i >= 0 && i < end; i = this.#text.indexOf(token, i + 1)) {
-      const before = this.#text[i - 1];
-      if (before !== '[' && before !== ',') continue;
-      const close = this.#text.indexOf('"', i + token.length);
-      found.push(JSON.parse(this.#text.slice(i, close + 1)) as string);
+    const end = this.#bytes.length - END.length;
+    for (let i = this.#bytes.indexOf(token, this.#groupsAt); i >= 0 && i < end; i = this.#bytes.indexOf(token, i + 1)) {
+      const before = this.#bytes[i - 1];
+      if (before !== 0x5b && before !== 0x2c) continue;
+      const close = this.#bytes.indexOf(0x22, i + token.length);
+      found.push(JSON.parse(this.#bytes.toString('utf8', i, close + 1)) as string);
     }
     return found;
   }
@@ -131,11 +133,12 @@ export class OwnedStateFile implements OwnedState {
       this.#sets = { users: new Set(parsed.users), groups: new Set(parsed.groups) };
     }
     if (this.#sets !== undefined) return this.#sets[list].has(name);
-    const token = JSON.stringify(name);
-    for (let i = this.#text.indexOf(token, from); i >= 0 && i < to; i = this.#text.indexOf(token, i + 1)) {
-      const before = this.#text[i - 1];
-      const after = this.#text[i + token.length];
-      if ((before === '[' || before === ',') && (after === ',' || after === ']')) return true;
+    const token = Buffer.from(JSON.stringify(name));
+    for (let i = this.#bytes.indexOf(token, from); i >= 0 && i < to; i = this.#bytes.indexOf(token, i + 1)) {
+      const before = this.#bytes[i - 1];
+      const after = this.#bytes[i + token.length];
+      // '[' or ',' before, ',' or ']' after.
+      if ((before === 0x5b || before === 0x2c) && (after === 0x2c || after === 0x5d)) return true;
     }
     return false;
   }
