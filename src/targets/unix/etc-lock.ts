@@ -22,7 +22,8 @@ export async function lockEtc(root: string, timeoutMs: number): Promise<EtcLock>
   const etc = join(root, 'etc');
   await mkdir(etc, { recursive: true, mode: 0o755 });
   const deadline = Date.now() + timeoutMs;
-  const seconds = `${(timeoutMs / 1000).toLocaleString('en')} s`;
+  // Only for the messages (formatting numbers loads ICU, which a successful lock need not pay for).
+  const seconds = (): string => `${(timeoutMs / 1000).toLocaleString('en')} s`;
   let delay = 5;
   const wait = async (): Promise<boolean> => {
     const left = deadline - Date.now();
@@ -42,7 +43,7 @@ export async function lockEtc(root: string, timeoutMs: number): Promise<EtcLock>
     }
     if (!(await wait())) {
       const who = attempt.holder === null ? 'another open file description (another Roster apply?)' : `PID ${attempt.holder}${processName(attempt.holder)}`;
-      throw new RosterError('lock_timeout', `${pwdLock} is locked by ${who}; gave up after ${seconds}`, [{ where: pwdLock, message: `locked by ${who}` }]);
+      throw new RosterError('lock_timeout', `${pwdLock} is locked by ${who}; gave up after ${seconds()}`, [{ where: pwdLock, message: `locked by ${who}` }]);
     }
   }
 
@@ -63,7 +64,7 @@ export async function lockEtc(root: string, timeoutMs: number): Promise<EtcLock>
           break;
         }
         if (!(await wait())) {
-          throw new RosterError('lock_timeout', `${attempt.lockPath} ${attempt.reason}; gave up after ${seconds}`, [{ where: attempt.lockPath, message: attempt.reason }]);
+          throw new RosterError('lock_timeout', `${attempt.lockPath} ${attempt.reason}; gave up after ${seconds()}`, [{ where: attempt.lockPath, message: attempt.reason }]);
         }
       }
     }

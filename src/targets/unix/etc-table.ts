@@ -161,11 +161,16 @@ export class EtcTable {
   occurrences(token: string): Array<{ readonly line: string; readonly at: number }> {
     const found: Array<{ line: string; at: number }> = [];
     if (token === '') return found;
+    // The scan passes every line named `token` too: the first one is remembered for `get`.
+    let named = -1;
     for (let i = this.#indexOf(token); i >= 0; i = this.#indexOf(token, i + 1)) {
       // (lastIndexOf counts a negative offset from the end.)
       const start = i === 0 ? 0 : this.#bytes.lastIndexOf(0x0a, i - 1) + 1;
-      found.push({ line: this.#line(start), at: i - start });
+      const line = this.#line(start);
+      if (named < 0 && start === i && entryName(line) === token) named = start;
+      found.push({ line, at: i - start });
     }
+    if (this.#look.byName === undefined && !this.#look.searched.has(token) && !token.includes('\n')) this.#look.searched.set(token, named);
     return found;
   }
 
@@ -305,7 +310,7 @@ export class EtcTable {
     if (!this.#changed) return this.#bytes;
     const bytes = this.#bytes;
     const edits: Array<[number, readonly string[]]> = [...this.#slots].sort((a, b) => a[0] - b[0]);
-    const addAt = this.#nisAt();
+    const addAt = this.#added.length === 0 ? bytes.length : this.#nisAt();
     const out: Buffer[] = [];
     let from = 0;
     const lines = (ls: readonly string[]): void => {

@@ -75,6 +75,8 @@ export class OwnedStateFile implements OwnedState {
   #parsed: OwnedState | undefined;
   #sets: { readonly users: ReadonlySet<string>; readonly groups: ReadonlySet<string> } | undefined;
   #searches = 0;
+  /** Single names already searched for (plan and apply ask again). */
+  readonly #answers = new Map<string, boolean>();
 
   private constructor(bytes: Buffer, path: string, groupsAt: number) {
     this.#bytes = bytes;
@@ -128,11 +130,21 @@ export class OwnedStateFile implements OwnedState {
 
   /** Whether `name` is in the list between `from` (its `[`) and `to` (one past its `]`). */
   #owns(name: string, list: 'users' | 'groups', from: number, to: number): boolean {
-    if (this.#sets === undefined && ++this.#searches > SEARCHES_BEFORE_PARSE) {
+    if (this.#sets === undefined && !this.#answers.has(`${list}\0${name}`) && ++this.#searches > SEARCHES_BEFORE_PARSE) {
       const parsed = this.#parse();
       this.#sets = { users: new Set(parsed.users), groups: new Set(parsed.groups) };
     }
     if (this.#sets !== undefined) return this.#sets[list].has(name);
+    const key = `${list}\0${name}`;
+    let owned = this.#answers.get(key);
+    if (owned === undefined) {
+      owned = this.#search(name, from, to);
+      this.#answers.set(key, owned);
+    }
+    return owned;
+  }
+
+  #search(name: string, from: number, to: number): boolean {
     const token = Buffer.from(JSON.stringify(name));
     for (let i = this.#bytes.indexOf(token, from); i >= 0 && i < to; i = this.#bytes.indexOf(token, i + 1)) {
       const before = this.#bytes[i - 1];

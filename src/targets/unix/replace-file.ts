@@ -10,7 +10,8 @@ export interface FileOwnership {
 
 /**
  * Replaces `path` the way shadow-utils' commonio_close does (DESIGN.md §7):
- * write `<file>+` with the old file's mode and owner, fsync it, keep the old
+ * write `<file>+` with the old file's mode and owner (`fallback`'s for a new
+ * file, asked only then), fsync it, keep the old
  * version as `<file>-`, rename `<file>+` over the file, then fsync the
  * directory so the rename itself survives a power cut. At every instant the
  * name points at a complete old or complete new file, never a torn one; a
@@ -20,13 +21,14 @@ export interface FileOwnership {
  * detaches that inode from `path`, so `<file>-` then holds exactly the old
  * bytes, at no cost for 100,000-line files.
  */
-export async function replaceFile(path: string, content: Buffer, options: { readonly fallback: FileOwnership; readonly backup: boolean }): Promise<void> {
+export async function replaceFile(path: string, content: Buffer, options: { readonly fallback: FileOwnership | (() => FileOwnership); readonly backup: boolean }): Promise<void> {
   const old = await lstat(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return null;
     throw e;
   });
   if (old !== null && !old.isFile()) throw new Error(`${path} is not a regular file; refusing to replace it`);
-  const owner = old === null ? options.fallback : { mode: old.mode & 0o7777, uid: old.uid, gid: old.gid };
+  const { fallback } = options;
+  const owner = old !== null ? { mode: old.mode & 0o7777, uid: old.uid, gid: old.gid } : typeof fallback === 'function' ? fallback() : fallback;
   const temp = `${path}+`;
   // O_NOFOLLOW: a planted symlink at <file>+ must not redirect the write.
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);

@@ -68,7 +68,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
     const table = files.table(name);
     if (!table.changed) continue;
     try {
-      await replaceFile(etcPath(ctx.root, name), table.render(), { fallback: newFileOwnership(name, files), backup: true });
+      await replaceFile(etcPath(ctx.root, name), table.render(), { fallback: () => newFileOwnership(name, files), backup: true });
       wrote = true;
     } catch (e) {
       failed.set(name, `writing /etc/${name}: ${(e as Error).message}`);

@@ -79,7 +79,8 @@ export class UnixFiles {
 
   #sortContinuations(list: string[]): string[] {
     const number = (n: string): number => Number(n.slice(n.lastIndexOf(`-${this.ext}`) + this.ext.length + 1));
-    return list.sort((a, b) => number(a) - number(b));
+    const numbers = new Map(list.map((n) => [n, number(n)]));
+    return list.sort((a, b) => (numbers.get(a) ?? 0) - (numbers.get(b) ?? 0));
   }
 
   table(name: EtcName): EtcTable {
