@@ -12,7 +12,8 @@
  * owned by the bundle's owner (or root) and writable by no one else, written
  * only where the bundle's directory lets this user write (atomically, so
  * parallel commands never read half of one), and written anew when V8
- * rejects it (another Node version). `ROSTER_CODE_CACHE=0` turns it off.
+ * rejects it (another Node version) or it is older than the bundle (V8
+ * itself compares only the source's length). `ROSTER_CODE_CACHE=0` turns it off.
  * Help and version output leave no cache behind: it would hold almost
  * nothing compiled.
  */
@@ -29,9 +30,11 @@ const enabled = process.env.ROSTER_CODE_CACHE !== '0';
 function trustedCache(): Buffer | undefined {
   if (!enabled) return undefined;
   try {
-    const owner = statSync(bundle).uid;
+    const code = statSync(bundle);
     const st = statSync(cacheFile);
-    if ((st.uid !== owner && st.uid !== 0) || (st.mode & 0o022) !== 0 || !st.isFile()) return undefined;
+    if ((st.uid !== code.uid && st.uid !== 0) || (st.mode & 0o022) !== 0 || !st.isFile()) return undefined;
+    // V8 checks a cache against the source's length only: one older than the bundle may be of another build.
+    if (st.mtimeMs < code.mtimeMs) return undefined;
     return readFileSync(cacheFile);
   } catch {
     return undefined;

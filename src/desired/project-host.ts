@@ -2,7 +2,7 @@ import type { RosterConfig } from '../config/config-schema.js';
 import { effectiveHolds, type Account } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
 import { zonedDayCounter } from '../domain/zoned-day-counter.js';
-import type { Queries } from '../store/store.js';
+import type { Group, Queries } from '../store/store.js';
 import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from './desired-host.js';
 
 const PAGE = 2000;
@@ -17,9 +17,7 @@ export async function projectHost(q: Queries, config: RosterConfig, host: string
   const accounts: DesiredAccount[] = [];
   const removed: RemovedAccount[] = [];
   const named = new Map<string, Set<string>>();
-  const tz = config.timeZone;
-  const dayOf = zonedDayCounter(tz);
-  const day = (iso: string): number => dayOf(Date.parse(iso));
+  const day = calendarDay(config);
   for (let afterId = 0; ; ) {
     const page = await q.listAccounts({ afterId, limit: PAGE, includePurged: true });
     for (const a of page) {
@@ -30,32 +28,59 @@ export async function projectHost(q: Queries, config: RosterConfig, host: string
         continue;
       }
       accounts.push(desiredAccount(a, type, host, now, day));
-      for (const g of a.groups) {
-        const members = named.get(g) ?? new Set<string>();
-        members.add(a.username);
-        named.set(g, members);
-      }
-      if (a.primaryGroup !== a.username && !named.has(a.primaryGroup)) named.set(a.primaryGroup, new Set());
+      nameGroups(named, a);
     }
     const last = page.at(-1);
     if (last === undefined) break;
     afterId = last.id;
   }
-  const groups: DesiredGroup[] = [];
-  for (const a of accounts) {
-    if (a.primaryGroup === a.username) groups.push({ name: a.username, gid: a.gid, members: [] });
+  const groups = await hostGroups(accounts, named, (name) => q.getGroup(name));
+  return desiredHostOf(config, host, now, { accounts, groups, removed });
+}
+
+/** Records the groups an account names: its supplementary groups (it is a member) and a shared primary group (it is not). */
+function nameGroups(named: Map<string, Set<string>>, a: Account): void {
+  for (const g of a.groups) {
+    const members = named.get(g) ?? new Set<string>();
+    members.add(a.username);
+    named.set(g, members);
   }
+  if (a.primaryGroup !== a.username && !named.has(a.primaryGroup)) named.set(a.primaryGroup, new Set());
+}
+
+/**
+ * The accounts' user-private groups, and each named group the store has,
+ * with its members: the accounts naming it and the group's explicit members
+ * among `accounts`.
+ */
+async function hostGroups(accounts: readonly DesiredAccount[], named: ReadonlyMap<string, Set<string>>, group: (name: string) => Promise<Group | undefined>): Promise<DesiredGroup[]> {
+  const groups: DesiredGroup[] = accounts.filter((a) => a.primaryGroup === a.username).map((a) => ({ name: a.username, gid: a.gid, members: [] }));
   const living = new Set(accounts.map((a) => a.username));
   for (const [name, members] of named) {
-    const g = await q.getGroup(name);
+    const g = await group(name);
     if (g === undefined) continue;
     for (const m of g.members) if (living.has(m)) members.add(m);
     groups.push({ name, gid: g.gid, members: [...members].sort() });
   }
+  return groups;
+}
+
+function desiredHostOf(config: RosterConfig, host: string, now: Date, parts: { accounts: DesiredAccount[]; groups: DesiredGroup[]; removed: RemovedAccount[]; scope?: readonly string[] }): DesiredHost {
+  const { accounts, groups, removed, scope } = parts;
   accounts.sort((a, b) => (a.username < b.username ? -1 : 1));
   groups.sort((a, b) => (a.name < b.name ? -1 : 1));
   removed.sort((a, b) => (a.username < b.username ? -1 : 1));
-  return { host, at: now.toISOString(), timeZone: tz, freezeKeep: config.freeze.keep, accounts, groups, removed, purge: { archive: config.purge.archive, archiveDir: config.purge.archiveDir } };
+  return {
+    host,
+    at: now.toISOString(),
+    timeZone: config.timeZone,
+    freezeKeep: config.freeze.keep,
+    accounts,
+    groups,
+    removed,
+    ...(scope === undefined ? {} : { scope }),
+    purge: { archive: config.purge.archive, archiveDir: config.purge.archiveDir },
+  };
 }
 
 /** The desired state of some accounts on a host, or why only the whole host's will do. */
@@ -75,9 +100,7 @@ export async function projectAccounts(q: Queries, config: RosterConfig, host: st
   if (missing.length > 0) {
     throw new RosterError('not_found', `no account ${missing.map((u) => `"${u}"`).join(', ')}`, missing.map((u) => ({ where: '--account', message: `no account "${u}"` })));
   }
-  const tz = config.timeZone;
-  const dayOf = zonedDayCounter(tz);
-  const day = (iso: string): number => dayOf(Date.parse(iso));
+  const day = calendarDay(config);
   const accounts: DesiredAccount[] = [];
   const named = new Map<string, Set<string>>();
   for (const a of found.values()) {
@@ -85,39 +108,21 @@ export async function projectAccounts(q: Queries, config: RosterConfig, host: st
     if (type === undefined || !type.hosts.live.includes(host)) return { wholeHost: `${a.username} does not live on host ${host}` };
     if (a.purgedAt !== null) return { wholeHost: `${a.username} is purged` };
     accounts.push(desiredAccount(a, type, host, now, day));
-    for (const g of [...a.groups, ...(a.primaryGroup === a.username ? [] : [a.primaryGroup])]) {
-      const members = named.get(g) ?? new Set<string>();
-      if (g !== a.primaryGroup || a.groups.includes(g)) members.add(a.username);
-      named.set(g, members);
-    }
+    nameGroups(named, a);
   }
-  const groups: DesiredGroup[] = accounts.filter((a) => a.primaryGroup === a.username).map((a) => ({ name: a.username, gid: a.gid, members: [] }));
-  const scoped = new Set(accounts.map((a) => a.username));
   // As in projectHost, a shared group is desired when an account names it and the store has it.
-  for (const g of await q.listGroups()) {
-    const members = named.get(g.name);
-    if (members === undefined) continue;
-    for (const m of g.members) if (scoped.has(m)) members.add(m);
-    groups.push({ name: g.name, gid: g.gid, members: [...members].sort() });
-  }
-  accounts.sort((a, b) => (a.username < b.username ? -1 : 1));
-  groups.sort((a, b) => (a.name < b.name ? -1 : 1));
-  return {
-    desired: {
-      host,
-      at: now.toISOString(),
-      timeZone: tz,
-      freezeKeep: config.freeze.keep,
-      accounts,
-      groups,
-      removed: [],
-      scope: accounts.map((a) => a.username),
-      purge: { archive: config.purge.archive, archiveDir: config.purge.archiveDir },
-    },
-  };
+  const stored = new Map((await q.listGroups()).map((g) => [g.name, g]));
+  const groups = await hostGroups(accounts, named, async (name) => stored.get(name));
+  return { desired: desiredHostOf(config, host, now, { accounts, groups, removed: [], scope: accounts.map((a) => a.username).sort() }) };
 }
 
 type AccountType = RosterConfig['types'][string];
+
+/** An ISO instant's calendar day in the configured zone, as days since 1970-01-01. */
+function calendarDay(config: RosterConfig): (iso: string) => number {
+  const dayOf = zonedDayCounter(config.timeZone);
+  return (iso) => dayOf(Date.parse(iso));
+}
 
 /** `day`: an ISO instant's calendar day in the configured zone, as days since 1970-01-01. */
 function desiredAccount(a: Account, type: AccountType, host: string, now: Date, day: (iso: string) => number): DesiredAccount {
