@@ -2,8 +2,9 @@
 // dependencies into one CommonJS file, dist/roster.cjs, and puts the launcher
 // (dist/cli/launcher.js) in front of it as dist/roster.mjs, the `roster` bin,
 // which runs the bundle through a V8 code cache (see src/cli/launcher.ts).
-// Native addons stay external and load from node_modules. Then one
-// representative command (plan on the example host) leaves a warm cache.
+// Native addons stay external and load from node_modules. Then a
+// representative command (a freeze applied to the example host) leaves a
+// warm cache.
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,13 +37,19 @@ await chmod('dist/roster.mjs', 0o755);
 
 const dir = await mkdtemp(join(tmpdir(), 'roster-warm-'));
 try {
-  const roster = (args, env = {}) => execFileSync(process.execPath, ['dist/roster.mjs', '--config', join(dir, 'roster.yaml'), ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
-  roster(['init', '--dir', dir], { ROSTER_CODE_CACHE: '0' });
+  const roster = (args, env = { ROSTER_CODE_CACHE: '0' }) => execFileSync(process.execPath, ['dist/roster.mjs', '--config', join(dir, 'roster.yaml'), ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  roster(['init', '--dir', dir]);
   const yaml = await readFile(join(dir, 'roster.yaml'), 'utf8');
   // Kernel quotas need a quota-enabled filesystem; the btrfs backend has nothing to do without quotas in the types.
   await writeFile(join(dir, 'roster.yaml'), yaml.replace(/^( +)backend: setquota$/m, '$1backend: btrfs'));
-  await mkdir(join(dir, 'root'));
-  roster(['plan', '--host', 'shell', '--root', join(dir, 'root')]);
+  const root = join(dir, 'root');
+  await mkdir(join(root, 'etc/skel'), { recursive: true });
+  for (const f of ['.bashrc', '.profile']) await writeFile(join(root, 'etc/skel', f), '# skeleton\n');
+  roster(['person', 'add', '--id', 'W1', '--first', 'Warm', '--last', 'Up', '--role', 'MEMBER']);
+  roster(['account', 'create', 'W1', '--type', 'member', '--username', 'warmup']);
+  roster(['apply', '--host', 'shell', '--root', root]);
+  // The cache is taken when this command ends: what a lifecycle change applied to one host compiles.
+  roster(['account', 'freeze', 'warmup', '--reason', 'billing', '--apply', 'shell', '--root', root], {});
 } catch (e) {
   process.stderr.write(`warning: no warm code cache (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); the first command writes one\n`);
 } finally {
