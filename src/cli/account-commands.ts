@@ -62,9 +62,10 @@ async function report(ctx: AppContext, out: Output, dryRun: boolean, verb: strin
   out.pending(r.changed);
 }
 
-/** --apply changes a host, so it cannot go with --dry-run. */
+/** --apply changes a host, so it cannot go with --dry-run; --root means nothing without it. */
 function checkApply(o: ApplyNow, dryRun: boolean): void {
   if (o.apply !== undefined && dryRun) throw new RosterError('usage', '--apply cannot be combined with --dry-run (roster plan --host H --account U shows what would change)', [{ where: '--apply', message: 'not with --dry-run' }]);
+  if (o.apply === undefined && o.root !== '/') throw new RosterError('usage', '--root is the root of the host named by --apply; give --apply HOST too', [{ where: '--root', message: 'needs --apply' }]);
 }
 
 export function registerAccountCommands(program: Command): void {

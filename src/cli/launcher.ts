@@ -4,8 +4,8 @@
  * it. A command compiles much of Roster's code on its way (the config
  * schema, the store, the targets); the cache is taken when a command ends,
  * so it holds those functions compiled too, and the next command skips the
- * work — about 40 ms of a 0.4 s `roster account freeze --apply` among
- * 100,000 accounts. Node 22 does this itself (module.enableCompileCache);
+ * work — about 40 ms of the 0.3 s a `roster account freeze --apply` takes
+ * among 100,000 accounts. Node 22 does this itself (module.enableCompileCache);
  * Node 20 does not.
  *
  * The cache is best effort and trusted like the bundle: it is used only when
@@ -14,10 +14,10 @@
  * parallel commands never read half of one), and written anew when V8
  * rejects it (another Node version) or it is older than the bundle (V8
  * itself compares only the source's length). `ROSTER_CODE_CACHE=0` turns it off.
- * Help and version output leave no cache behind: it would hold almost
- * nothing compiled.
+ * Help and version output and failed commands leave no cache behind: it
+ * would hold little of what commands compile.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,11 @@ function writeCache(data: Buffer): void {
     renameSync(temp, cacheFile);
   } catch {
     // Not writable here (an installed copy run by an ordinary user): run without.
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never made.
+    }
   }
 }
 
@@ -64,7 +69,9 @@ const script = new Script(Module.wrap(source), { filename: bundle, ...(cached ==
 const argv = process.argv.slice(2);
 const trivial = argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V' || a === 'help');
 if (enabled && (cached === undefined || script.cachedDataRejected === true) && !trivial) {
-  process.once('exit', () => writeCache(script.createCachedData()));
+  process.once('exit', (code) => {
+    if (code === 0) writeCache(script.createCachedData());
+  });
 }
 const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
 const module = { exports: {}, filename: bundle };
