@@ -12,11 +12,13 @@
  * owned by the bundle's owner (or root) and writable by no one else, written
  * only where the bundle's directory lets this user write (atomically, so
  * parallel commands never read half of one), and written anew when V8
- * rejects it (another Node version) or it is older than the bundle (V8
- * itself compares only the source's length). `ROSTER_CODE_CACHE=0` turns it off.
+ * rejects it (another Node version), it is older than the bundle (V8
+ * itself compares only the source's length) or its SHA-256 does not match
+ * (V8 would crash on damaged data). `ROSTER_CODE_CACHE=0` turns it off.
  * Help and version output and failed commands leave no cache behind: it
  * would hold little of what commands compile.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -26,6 +28,8 @@ import { Script } from 'node:vm';
 const bundle = join(dirname(fileURLToPath(import.meta.url)), 'roster.cjs');
 const cacheFile = `${bundle}.cache`;
 const enabled = process.env.ROSTER_CODE_CACHE !== '0';
+/** The cache file starts with the SHA-256 of the data after it. */
+const DIGEST = 32;
 
 function trustedCache(): Buffer | undefined {
   if (!enabled) return undefined;
@@ -35,7 +39,10 @@ function trustedCache(): Buffer | undefined {
     if ((st.uid !== code.uid && st.uid !== 0) || (st.mode & 0o022) !== 0 || !st.isFile()) return undefined;
     // V8 checks a cache against the source's length only: one older than the bundle may be of another build.
     if (st.mtimeMs < code.mtimeMs) return undefined;
-    return readFileSync(cacheFile);
+    // V8 does not check the data itself, and a damaged cache would crash every command: it carries its SHA-256.
+    const file = readFileSync(cacheFile);
+    const data = file.subarray(DIGEST);
+    return file.length > DIGEST && createHash('sha256').update(data).digest().equals(file.subarray(0, DIGEST)) ? data : undefined;
   } catch {
     return undefined;
   }
@@ -46,6 +53,7 @@ function writeCache(data: Buffer): void {
   try {
     const fd = openSync(temp, 'wx', 0o644);
     try {
+      writeSync(fd, createHash('sha256').update(data).digest());
       writeSync(fd, data);
       fsyncSync(fd);
     } finally {
