@@ -21,9 +21,8 @@ import { reconcileHost } from './reconcile-host.js';
  * after each change to the store and the scoped apply of the account it
  * touched, the whole-host plan is empty. Every target but quota (kernel
  * quotas do not work on these machines, DESIGN.md §8) runs on a temp root;
- * the shared group is split into continuation lines, and the changes that
- * reach beyond one account (a new account, a group joined, a purge) must
- * widen to the whole host while the lifecycle ones must not.
+ * the shared group is split into continuation lines. Lifecycle changes, new
+ * accounts and groups joined must not need the whole host; a purge must.
  */
 
 const CONFIG = `
@@ -68,8 +67,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constantFrom('purge' as const, 'reactivate' as const, 'gecos' as const, 'shell' as const, 'passwd' as const, 'join' as const, 'leave' as const, 'create' as const), who: fc.nat() }),
 );
 
-/** Changes that touch only their account's own entries: the scoped apply must not need the whole host for them. */
-const LOCAL = new Set(['freeze', 'unfreeze', 'retire', 'reactivate', 'gecos', 'shell', 'passwd']);
+/** Changes the scoped apply makes without the whole host: the account's own entries, and joining a shared group. */
+const LOCAL = new Set(['freeze', 'unfreeze', 'retire', 'reactivate', 'gecos', 'shell', 'passwd', 'join', 'create']);
 
 async function context(dir: string): Promise<AppContext> {
   return {
@@ -155,7 +154,7 @@ describe('apply scoped to accounts', () => {
             const scoped = await reconcileHost(ctx, targetRegistry, { ...request, accounts: [username] });
             expect(scoped.report.outcomes.filter((x) => x.status !== 'ok'), `${o.kind} ${username}`).toEqual([]);
             if (LOCAL.has(o.kind)) expect(scoped.plan.widened, `${o.kind} ${username} planned the whole host`).toBeUndefined();
-            if (o.kind === 'create' || o.kind === 'purge') expect(scoped.plan.widened, `${o.kind} ${username}`).toBeDefined();
+            if (o.kind === 'purge') expect(scoped.plan.widened, `${o.kind} ${username}`).toBeDefined();
             const left = pendingChanges((await planHost(ctx, targetRegistry, request)).plan).map((c) => `${c.target} ${c.summary}`);
             expect(left, `after ${o.kind} ${username}`).toEqual([]);
           }

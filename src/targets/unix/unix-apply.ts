@@ -1,7 +1,7 @@
 import type { DesiredHost } from '../../desired/desired-host.js';
 import type { Change, ChangeResult, TargetContext } from '../target.js';
 import { flushCaches } from './cache-flush.js';
-import { renderDesired, type RenderedHost } from './desired-lines.js';
+import { renderDesired, type RenderedGroup, type RenderedHost } from './desired-lines.js';
 import { lockEtc } from './etc-lock.js';
 import { entryId, ETC_WRITE_ORDER, type EtcName } from './etc-text.js';
 import { sameOwnedState, writeOwnedState } from './owned-state.js';
@@ -9,7 +9,7 @@ import { etcPath, readSnapshot } from './read-snapshot.js';
 import { replaceFile, type FileOwnership } from './replace-file.js';
 import type { UnixConfig } from './unix-config.js';
 import { UnixFiles } from './unix-files.js';
-import { UNIX_TARGET, type UnixChangeData } from './unix-plan.js';
+import { groupResolver, UNIX_TARGET, type UnixChangeData } from './unix-plan.js';
 
 interface Staged {
   readonly error: string | null;
@@ -47,7 +47,8 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
   const rendered = renderDesired(desired, config);
   const files = new UnixFiles(snapshot, config.splitExtension, rendered.groups);
   const claimedNames = new Set<string>();
-  const staged = changes.map((c) => stage(files, rendered, c, claimedNames));
+  const groupOf = groupResolver(desired, config, rendered, files);
+  const staged = changes.map((c) => stage(files, rendered, groupOf, c, claimedNames));
 
   const failed = new Map<EtcName, string>();
   let wrote = false;
@@ -93,7 +94,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
   return { results, wrote };
 }
 
-function stage(files: UnixFiles, rendered: RenderedHost, change: Change, claimedNames: Set<string>): Staged {
+function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string) => RenderedGroup | undefined, change: Change, claimedNames: Set<string>): Staged {
   const data = unixData(change);
   if (typeof data === 'string') return { error: data, touches: [] };
   if (data.kind === 'user') {
@@ -110,7 +111,7 @@ function stage(files: UnixFiles, rendered: RenderedHost, change: Change, claimed
     files.putUser(data.name, desired.lines);
     return { error: null, touches: USER_FILES };
   }
-  const desired = rendered.group(data.name);
+  const desired = groupOf(data.name);
   if (data.op === 'remove') {
     if (desired !== undefined) return { error: `group ${data.name} is desired again since the plan; plan again`, touches: [] };
     if (!files.ownsGroup(data.name)) return { error: null, touches: [], detail: 'not owned by Roster: left alone' };

@@ -1,9 +1,9 @@
 import type { DesiredHost } from '../../desired/desired-host.js';
 import { WholeHostNeeded, type Change } from '../target.js';
 import { groupCreateWording, groupUpdateWording, userUpdateWording, type ChangeWording } from './change-summary.js';
-import { renderDesired } from './desired-lines.js';
+import { renderDesired, type RenderedGroup, type RenderedHost } from './desired-lines.js';
 import { entryId, entryName } from './etc-text.js';
-import { continuationBase, type GroupLines } from './group-lines.js';
+import { continuationBase, groupLines, type GroupLines } from './group-lines.js';
 import type { UnixConfig } from './unix-config.js';
 import { UnixFiles, type UnixSnapshot } from './unix-files.js';
 
@@ -37,9 +37,10 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
   const userRemovals: Change[] = [];
   const groupRemovals: Change[] = [];
   const planned = desired.scope === undefined ? rendered.groups.keys() : scopedGroups(desired, files);
+  const groupOf = groupResolver(desired, config, rendered, files);
 
   for (const name of planned) {
-    const r = rendered.group(name) ?? unreachable(name);
+    const r = groupOf(name) ?? unreachable(name);
     const { group: g, lines } = r;
     const family = files.groupFamily(g.name);
     const owned = files.ownsGroup(g.name);
@@ -96,11 +97,12 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
 
 /**
  * The groups a scoped plan writes: the scoped accounts' user-private groups,
- * whose lines depend on nothing else. A shared group's line lists accounts
- * outside the scope, so it is left as it is, which is exact only while each
- * scoped account's membership in Roster's groups is already what the desired
- * state says; any difference (added to or dropped from a group, a group not
- * written yet) needs the whole host.
+ * whose lines depend on nothing else, and the shared groups a scoped account
+ * is to join — their lines list accounts outside the scope too, so they are
+ * written as they are with the joining accounts added (see groupResolver).
+ * Leaving a group needs the whole host (whether the group itself is still
+ * wanted depends on accounts outside the scope), and so does a shared group
+ * not written yet.
  */
 function scopedGroups(desired: DesiredHost, files: UnixFiles): string[] {
   const own = new Set(desired.accounts.filter((a) => a.primaryGroup === a.username).map((a) => a.username));
@@ -122,6 +124,7 @@ function scopedGroups(desired: DesiredHost, files: UnixFiles): string[] {
     listedIn.set(m, lines);
   }
   const wanted = new Set<string>();
+  const joined = new Set<string>();
   for (const g of desired.groups) {
     if (own.has(g.name)) continue;
     const family = files.groupFamily(g.name);
@@ -129,14 +132,36 @@ function scopedGroups(desired: DesiredHost, files: UnixFiles): string[] {
     if (!files.ownsGroup(g.name) || head === undefined) whole(`group ${g.name} is not written yet`);
     if (entryId(head ?? '') !== g.gid) whole(`group ${g.name} has another gid in /etc/group`);
     for (const m of g.members) {
-      if (!family.some((n) => listedIn.get(m)?.has(n) === true)) whole(`${m} is to join group ${g.name}`);
+      if (!family.some((n) => listedIn.get(m)?.has(n) === true)) joined.add(g.name);
       for (const n of family) if (listedIn.get(m)?.has(n) === true) wanted.add(`${m}\0${n}`);
     }
   }
   for (const [m, lines] of listedIn) {
     for (const n of lines) if (!wanted.has(`${m}\0${n}`)) whole(`${m} is to leave group ${n}`);
   }
-  return [...own];
+  return [...own, ...joined];
+}
+
+/**
+ * The lines a group should have. For a scoped desired state, a shared group
+ * (not a scoped account's own) lists only the scoped accounts that belong to
+ * it: its lines are then its members as the file has them, the scoped
+ * accounts' memberships made as desired, re-split — exactly the whole-host
+ * lines while the rest of the group is as the whole host wants it. Shared by
+ * plan and apply, which merges into the files as they are under the lock.
+ */
+export function groupResolver(desired: DesiredHost, config: UnixConfig, rendered: RenderedHost, files: UnixFiles): (name: string) => RenderedGroup | undefined {
+  if (desired.scope === undefined) return (name) => rendered.group(name);
+  const scope = new Set(desired.scope);
+  const own = new Set(desired.accounts.filter((a) => a.primaryGroup === a.username).map((a) => a.username));
+  return (name) => {
+    const r = rendered.group(name);
+    if (r === undefined || own.has(name)) return r;
+    const members = new Set(r.group.members);
+    for (const n of files.groupFamily(name)) for (const m of memberList(files.group.text(n) ?? '')) if (!scope.has(m)) members.add(m);
+    const group = { ...r.group, members: [...members].sort() };
+    return { group, lines: groupLines(group, config.groupLineLimit, config.splitExtension) };
+  };
 }
 
 /** The members (field 4) of a group line. */
