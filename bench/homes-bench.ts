@@ -21,6 +21,7 @@ import { fixedClock } from '../src/domain/clock.js';
 import { openStore } from '../src/store/open-store.js';
 import { homesConfigSchema } from '../src/targets/homes/homes-config.js';
 import { homesTarget } from '../src/targets/homes/homes-target.js';
+import { median } from './unix-bench.js';
 
 const run = promisify(execFile);
 
@@ -164,10 +165,6 @@ async function benchApplyOne(dir: string, report: Report): Promise<void> {
   );
   report(`roster account freeze --apply shell, one account among ${HOST_ACCOUNTS.toLocaleString('en')}, whole command (median of 9)`, ours, 0.4, 'ms');
   report('  the same, as a share of usermod -L -e -R on the same 100,000-line files', ours, them);
-}
-
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 }
 
 export async function benchHomes(dir: string, report: Report): Promise<void> {

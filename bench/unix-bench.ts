@@ -63,7 +63,7 @@ async function converge(root: string, list: readonly DesiredAccount[]): Promise<
   return { observe: (t1 - t0) / 1000, plan: (t2 - t1) / 1000, apply: (t3 - t2) / 1000, total: (t3 - t0) / 1000, changes: plan.length };
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }

@@ -51,7 +51,7 @@ export async function applyHost(ctx: AppContext, out: Output, o: HostApply): Pro
   return { json: { ...head, ...summary, outcomes }, text: formatReport(report) };
 }
 
-const ACCOUNT_OPTION = 'only what concerns this account (repeatable); the whole host is planned when that cannot be exact (an account to remove, a shared group to change)';
+const ACCOUNT_OPTION = 'only what concerns this account (repeatable); the whole host is planned when that cannot be exact (an account to remove, a group to leave)';
 
 /** `roster plan` and `roster apply`: bring one host (under a root prefix) to its desired state. */
 export function registerHostCommands(program: Command): void {

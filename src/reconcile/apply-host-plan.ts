@@ -3,7 +3,7 @@ import { audit, mutate } from '../app/mutate.js';
 import { RosterError } from '../domain/errors.js';
 import type { Change, ChangeResult, TargetContext } from '../targets/target.js';
 import { changeAccount } from './change-account.js';
-import { targetContext, type PreparedPlan } from './host-plan.js';
+import { planScope, targetContext, type PreparedPlan } from './host-plan.js';
 
 export type ChangeStatus = 'ok' | 'failed' | 'skipped';
 
@@ -111,15 +111,7 @@ export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan,
     for (const c of step.changes) outcomes.push(skipped.get(c) ?? (applied.get(c) as ChangeOutcome));
     if (mine.length > 0) await afterTarget?.(mine);
   }
-  return {
-    host: plan.host,
-    root: plan.root,
-    at: plan.at,
-    outcomes,
-    lockTimeout,
-    ...(plan.accounts === undefined ? {} : { accounts: plan.accounts }),
-    ...(plan.widened === undefined ? {} : { widened: plan.widened }),
-  };
+  return { host: plan.host, root: plan.root, at: plan.at, outcomes, lockTimeout, ...planScope(plan) };
 }
 
 /**

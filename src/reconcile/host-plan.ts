@@ -25,6 +25,11 @@ export interface HostPlan {
   readonly widened?: string;
 }
 
+/** The accounts a plan covers, or why it covers the whole host, as far as either is set. */
+export function planScope(p: Pick<HostPlan, 'accounts' | 'widened'>): Pick<HostPlan, 'accounts' | 'widened'> {
+  return { ...(p.accounts === undefined ? {} : { accounts: p.accounts }), ...(p.widened === undefined ? {} : { widened: p.widened }) };
+}
+
 /** What apply needs beyond the printable plan. */
 export interface PreparedPlan {
   readonly plan: HostPlan;

@@ -1,7 +1,7 @@
 import type { Change } from '../targets/target.js';
 import type { ApplyReport, ChangeOutcome } from './apply-host-plan.js';
 import { changeAccount } from './change-account.js';
-import { pendingChanges, type HostPlan } from './host-plan.js';
+import { pendingChanges, planScope, type HostPlan } from './host-plan.js';
 
 export interface ChangeView {
   readonly target: string;
@@ -37,11 +37,7 @@ function changeView(c: Change): ChangeView {
 export function planView(plan: HostPlan): PlanView {
   const changes = plan.targets.flatMap((t) => t.changes.map(changeView));
   const pending = pendingChanges(plan).length;
-  return { host: plan.host, root: plan.root, at: plan.at, pending, recurring: changes.length - pending, changes, ...scopeOf(plan) };
-}
-
-function scopeOf(p: Pick<HostPlan, 'accounts' | 'widened'>): Pick<PlanView, 'accounts' | 'widened'> {
-  return { ...(p.accounts === undefined ? {} : { accounts: p.accounts }), ...(p.widened === undefined ? {} : { widened: p.widened }) };
+  return { host: plan.host, root: plan.root, at: plan.at, pending, recurring: changes.length - pending, changes, ...planScope(plan) };
 }
 
 /** `host h (root /)`, with the accounts a scoped plan covers or why it covers the whole host. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, open } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { lineStartsWith } from '../../system/line-starts.js';
 
 export interface CreatedRecord {
   readonly username: string;
@@ -46,10 +47,7 @@ export async function readCreated(path: string, only?: readonly string[]): Promi
     // `only` these accounts (a scoped apply): their lines are found by search, in file order.
     // The bytes are searched, and only the lines found are decoded.
     for (const name of only) {
-      const key = Buffer.from(`${name}\t`);
-      const nlKey = Buffer.from(`\n${name}\t`);
-      for (let i = bytes.subarray(0, key.length).equals(key) ? 0 : bytes.indexOf(nlKey); i >= 0; i = bytes.indexOf(nlKey, i + 1)) {
-        const from = bytes[i] === 0x0a ? i + 1 : i;
+      for (const from of lineStartsWith(bytes, `${name}\t`)) {
         const end = bytes.indexOf(0x0a, from);
         // A line without its newline is an interrupted append.
         if (end >= 0) take(bytes.toString('utf8', from, end));

@@ -40,7 +40,7 @@ export const limitsTarget: Target<LimitsConfig, LimitsObserved> = {
   },
 
   plan(desired: DesiredHost, observed: LimitsObserved, config: LimitsConfig): readonly Change[] {
-    if (desired.scope !== undefined && observed.scopedInPlace === true) return [];
+    if (observed.scopedInPlace === true) return [];
     const current = observed.bytes === null ? null : observed.bytes.toString('utf8');
     const content = desired.scope === undefined ? renderLimits(desired, config) : mergeScopedLimits(desired, current, config, NAME);
     if (content === current) return [];

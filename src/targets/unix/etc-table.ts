@@ -1,3 +1,4 @@
+import { lineStartsWith } from '../../system/line-starts.js';
 import { entryId, entryName, type EtcName } from './etc-text.js';
 
 /** One line as found, with its 1-based line number for messages. */
@@ -12,7 +13,7 @@ export interface EtcEntry {
  * every line pays off: a freeze among 100,000 accounts asks for a handful of
  * names and ids, a plan creating thousands asks for every one.
  */
-const SEARCHES_BEFORE_INDEX = 32;
+export const SEARCHES_BEFORE_INDEX = 32;
 
 /** A file's bytes as `EtcTable` keeps them: every line ending in `\n` (a missing final newline is added). */
 export function etcBytes(source: Buffer | string | readonly string[]): Buffer {
@@ -86,10 +87,6 @@ export class EtcTable {
     return this.#bytes.indexOf(pattern, from, 'latin1');
   }
 
-  #startsAt(pattern: string, at: number): boolean {
-    return at + pattern.length <= this.#bytes.length && this.#bytes.toString('latin1', at, at + pattern.length) === pattern;
-  }
-
   get changed(): boolean {
     return this.#changed;
   }
@@ -131,12 +128,7 @@ export class EtcTable {
     let at = -1;
     // A name never holds a colon or newline; one starting like a NIS or comment line names nothing.
     if (name !== '' && !name.includes(':') && !name.includes('\n') && entryName(`${name}:`) === name) {
-      const key = `${name}:`;
-      if (this.#startsAt(key, 0)) at = 0;
-      else {
-        const newline = this.#indexOf(`\n${key}`);
-        if (newline >= 0) at = newline + 1;
-      }
+      at = lineStartsWith(this.#bytes, `${name}:`, 'latin1').next().value ?? -1;
     }
     this.#look.searched.set(name, at);
     return at;
@@ -149,8 +141,7 @@ export class EtcTable {
    */
   prefetch(prefix: string): void {
     if (this.#look.byName !== undefined || prefix === '' || prefix.includes('\n') || this.#look.prefetched.includes(prefix)) return;
-    for (let i = this.#startsAt(prefix, 0) ? 0 : this.#indexOf(`\n${prefix}`); i >= 0; i = this.#indexOf(`\n${prefix}`, i + 1)) {
-      const at = this.#bytes[i] === 0x0a ? i + 1 : i;
+    for (const at of lineStartsWith(this.#bytes, prefix, 'latin1')) {
       const name = entryName(this.#line(at));
       if (name !== null && name.startsWith(prefix) && !this.#look.searched.has(name)) this.#look.searched.set(name, at);
     }

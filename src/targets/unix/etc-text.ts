@@ -9,18 +9,6 @@ export type EtcName = 'passwd' | 'shadow' | 'group' | 'gshadow';
 /** The order shadow-utils-compatible writers use (DESIGN.md §7). */
 export const ETC_WRITE_ORDER: readonly EtcName[] = ['group', 'gshadow', 'passwd', 'shadow'];
 
-/** A file's lines without their newlines; a missing final newline is not kept (we always end with one). */
-export function etcLines(content: Buffer): string[] {
-  if (content.length === 0) return [];
-  const lines = content.toString('latin1').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines;
-}
-
-export function etcContent(lines: readonly string[]): Buffer {
-  return lines.length === 0 ? Buffer.alloc(0) : Buffer.from(`${lines.join('\n')}\n`, 'latin1');
-}
-
 /** A Unicode line as the latin1 string of its UTF-8 bytes. */
 export function toEtcBytes(line: string): string {
   // Fast path: pure ASCII is the same in both.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RosterError } from '../../domain/errors.js';
+import { SEARCHES_BEFORE_INDEX } from './etc-table.js';
 import { replaceFile } from './replace-file.js';
 
 /**
@@ -58,8 +59,6 @@ function parseOwnedState(text: string, path: string): OwnedState {
 const USERS_AT = '{"version":1,"users":[';
 const GROUPS_AT = '],"groups":[';
 const END = ']}\n';
-/** Single-name questions answered from the text before the lists are worth parsing. */
-const SEARCHES_BEFORE_PARSE = 32;
 
 /**
  * The ownership file as `writeOwnedState` writes it, parsed on first use of
@@ -130,7 +129,7 @@ export class OwnedStateFile implements OwnedState {
 
   /** Whether `name` is in the list between `from` (its `[`) and `to` (one past its `]`). */
   #owns(name: string, list: 'users' | 'groups', from: number, to: number): boolean {
-    if (this.#sets === undefined && !this.#answers.has(`${list}\0${name}`) && ++this.#searches > SEARCHES_BEFORE_PARSE) {
+    if (this.#sets === undefined && !this.#answers.has(`${list}\0${name}`) && ++this.#searches > SEARCHES_BEFORE_INDEX) {
       const parsed = this.#parse();
       this.#sets = { users: new Set(parsed.users), groups: new Set(parsed.groups) };
     }

@@ -1,5 +1,5 @@
 import type { AccountLines } from './account-lines.js';
-import { EtcTable, type EtcEntry } from './etc-table.js';
+import { EtcTable, SEARCHES_BEFORE_INDEX, type EtcEntry } from './etc-table.js';
 import type { EtcName } from './etc-text.js';
 import { continuationBase, type GroupLines } from './group-lines.js';
 import { OwnedStateFile, type OwnedState } from './owned-state.js';
@@ -106,7 +106,7 @@ export class UnixFiles {
 
   /** The names of a group's current lines: the group and its owned continuation groups. */
   groupFamily(base: string): readonly string[] {
-    if (this.#continuationIndex === undefined && this.#owned instanceof OwnedStateFile && ++this.#familyLookups <= 32) {
+    if (this.#continuationIndex === undefined && this.#owned instanceof OwnedStateFile && ++this.#familyLookups <= SEARCHES_BEFORE_INDEX) {
       // A few groups (a scoped plan): their owned continuations are found in the ownership file by prefix.
       const prefix = `${base}-${this.ext}`;
       const owned = this.#owned.groupsStartingWith(prefix);
