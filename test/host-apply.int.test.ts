@@ -218,6 +218,14 @@ describe('roster apply --host shell: the whole lifecycle on one host (SQLite)', 
     expect([dry.code, dry.stderr]).toEqual([2, expect.stringMatching(/--apply cannot be combined with --dry-run/)]);
     const unknown = await s.roster(['apply', ...R(), '--account', 'nobody']);
     expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/no account "nobody"/)]);
+    // A bad --apply or --root is refused before the freeze: nothing changes.
+    const head = (await s.sb.json<Array<{ seq: number }>>(['audit', '--limit', '1']))[0]?.seq;
+    const noHost = await s.roster(['account', 'freeze', 'carl', '--reason', 'billing', '--apply', 'mars']);
+    expect([noHost.code, noHost.stderr]).toEqual([1, expect.stringMatching(/--apply: no host "mars"/)]);
+    const noRoot = await s.roster(['account', 'freeze', 'carl', '--reason', 'billing', '--apply', 'shell', '--root', join(s.root, 'missing')]);
+    expect([noRoot.code, noRoot.stderr]).toEqual([2, expect.stringMatching(/--root .* is not a directory/)]);
+    expect((await s.sb.json<{ state: string }>(['account', 'show', 'carl'])).state).toBe('active');
+    expect((await s.sb.json<Array<{ seq: number }>>(['audit', '--limit', '1']))[0]?.seq).toBe(head);
   });
 
   let beforePurge: string[] = [];

@@ -4,6 +4,7 @@ import { accountView, type AccountView } from '../app/account-view.js';
 import { createAccount, modifyAccount, requireAccount, setPassword, suggestUsernames } from '../app/accounts.js';
 import { freezeAccount, reactivateAccount, retireAccount, unfreezeAccount, type LifecycleResult } from '../app/lifecycle-actions.js';
 import { RosterError } from '../domain/errors.js';
+import { resolveRoot } from '../reconcile/resolve-root.js';
 import { collect, readStdinLine, withContext, type Output } from './command-runner.js';
 import { applyHost } from './host-commands.js';
 
@@ -62,10 +63,22 @@ async function report(ctx: AppContext, out: Output, dryRun: boolean, verb: strin
   out.pending(r.changed);
 }
 
-/** --apply changes a host, so it cannot go with --dry-run; --root means nothing without it. */
-function checkApply(o: ApplyNow, dryRun: boolean): void {
-  if (o.apply !== undefined && dryRun) throw new RosterError('usage', '--apply cannot be combined with --dry-run (roster plan --host H --account U shows what would change)', [{ where: '--apply', message: 'not with --dry-run' }]);
-  if (o.apply === undefined && o.root !== '/') throw new RosterError('usage', '--root is the root of the host named by --apply; give --apply HOST too', [{ where: '--root', message: 'needs --apply' }]);
+/**
+ * Checked before the change, so a bad `--apply` or `--root` changes nothing:
+ * --apply changes a host, so it cannot go with --dry-run, and must name a
+ * host of roster.yaml; --root means nothing without it and must be a directory.
+ */
+async function checkApply(ctx: AppContext, o: ApplyNow, dryRun: boolean): Promise<void> {
+  if (o.apply === undefined) {
+    if (o.root !== '/') throw new RosterError('usage', '--root is the root of the host named by --apply; give --apply HOST too', [{ where: '--root', message: 'needs --apply' }]);
+    return;
+  }
+  if (dryRun) throw new RosterError('usage', '--apply cannot be combined with --dry-run (roster plan --host H --account U shows what would change)', [{ where: '--apply', message: 'not with --dry-run' }]);
+  if (!Object.hasOwn(ctx.config.hosts, o.apply)) {
+    const known = Object.keys(ctx.config.hosts).join(', ') || 'none';
+    throw new RosterError('not_found', `--apply: no host "${o.apply}" in roster.yaml (declared: ${known}); nothing was changed`, [{ where: '--apply', message: 'unknown host' }]);
+  }
+  await resolveRoot(o.root);
 }
 
 export function registerAccountCommands(program: Command): void {
@@ -153,7 +166,7 @@ export function registerAccountCommands(program: Command): void {
     .action(async (username: string, o: ApplyNow & { shell?: string; gecos?: string; addGroup?: string[]; removeGroup?: string[] }, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
         const dryRun = opts.dryRun === true;
-        checkApply(o, dryRun);
+        await checkApply(ctx, o, dryRun);
         const r = await modifyAccount(ctx, username, { shell: o.shell, gecos: o.gecos, addGroups: o.addGroup ?? [], removeGroups: o.removeGroup ?? [] }, { dryRun });
         await report(ctx, out, dryRun, 'modified', r, o);
       });
@@ -181,7 +194,7 @@ export function registerAccountCommands(program: Command): void {
     .option('--dry-run', 'show what would change and change nothing'))
     .action(async (username: string, o: ApplyNow & { reason: string; note?: string }, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
-        checkApply(o, opts.dryRun === true);
+        await checkApply(ctx, o, opts.dryRun === true);
         await report(ctx, out, opts.dryRun === true, 'froze', await freezeAccount(ctx, username, { reason: o.reason, note: o.note }, { dryRun: opts.dryRun === true }), o);
       });
     });
@@ -193,7 +206,7 @@ export function registerAccountCommands(program: Command): void {
     .option('--dry-run', 'show what would change and change nothing'))
     .action(async (username: string, o: ApplyNow & { reason: string }, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
-        checkApply(o, opts.dryRun === true);
+        await checkApply(ctx, o, opts.dryRun === true);
         await report(ctx, out, opts.dryRun === true, 'unfroze', await unfreezeAccount(ctx, username, { reason: o.reason }, { dryRun: opts.dryRun === true }), o);
       });
     });
@@ -207,7 +220,7 @@ export function registerAccountCommands(program: Command): void {
     .action(async (username: string, o: ApplyNow & { deactivateAfter?: string; deleteAfter?: string }, cmd: Command) => {
       const input = { deactivateAfter: days(o.deactivateAfter, '--deactivate-after'), deleteAfter: days(o.deleteAfter, '--delete-after') };
       await withContext(cmd, async (ctx, out, opts) => {
-        checkApply(o, opts.dryRun === true);
+        await checkApply(ctx, o, opts.dryRun === true);
         const r = await retireAccount(ctx, username, input, { dryRun: opts.dryRun === true });
         await report(ctx, out, opts.dryRun === true, r.purged === true ? 'purged' : 'retired', r, o);
       });
@@ -219,7 +232,7 @@ export function registerAccountCommands(program: Command): void {
     .option('--dry-run', 'show what would change and change nothing'))
     .action(async (username: string, o: ApplyNow, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
-        checkApply(o, opts.dryRun === true);
+        await checkApply(ctx, o, opts.dryRun === true);
         await report(ctx, out, opts.dryRun === true, 'reactivated', await reactivateAccount(ctx, username, { dryRun: opts.dryRun === true }), o);
       });
     });
