@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { hostRoutes } from './host-routes.js';
@@ -36,6 +37,9 @@ export function createServer(deps: ServerDeps): RosterServer {
   const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server), ...hostRoutes(server)];
   const openapi = openApiDocument(routes, API_BASE, API_VERSION);
 
+  // Every answer carries X-Request-Id (the client's, if it sent a sane one), so
+  // a logged failure can be matched to what the client saw.
+  app.use(requestId());
   app.get('/', (c) => c.json({ name: 'roster', version: API_VERSION, api: API_BASE, openapi: `${API_BASE}/openapi.json`, scim: SCIM_BASE }));
   // The description of the API is public; everything it describes needs a token.
   app.get(`${API_BASE}/openapi.json`, (c) => c.json(openapi));
@@ -43,8 +47,11 @@ export function createServer(deps: ServerDeps): RosterServer {
   mountScimRoutes(app, deps, limiter);
   app.notFound((c) => (c.req.path.startsWith(`${SCIM_BASE}/`) ? scimErrorResponse(404, `no SCIM endpoint ${c.req.path}`) : problemResponse(problemOf('not_found', `no endpoint ${c.req.method} ${c.req.path}`, c.req.path))));
   app.onError((e, c) => {
-    deps.log.warn(`${c.req.method} ${c.req.path}: ${e.stack ?? e.message}`);
-    return problemResponse(problemOf('internal', 'an unexpected error occurred; it has been logged', c.req.path));
+    const id = c.get('requestId');
+    deps.log.warn(`request ${id}: ${c.req.method} ${c.req.path}: ${e.stack ?? e.message}`);
+    const response = problemResponse(problemOf('internal', `an unexpected error occurred; it has been logged as request ${id}`, c.req.path));
+    response.headers.set('X-Request-Id', id);
+    return response;
   });
   return { app, routes };
 }
