@@ -436,6 +436,9 @@ export const configSchema = z
         archiveDir: absolutePath().default('/var/lib/roster/archive'),
       })
       .prefault({}),
+    // How long a purged account's username stays reserved for its person
+    // once no roster source has them (`roster reservations prune`).
+    reservations: z.strictObject({ retainDays: days.default(365) }).prefault({}),
     breaker: z
       .strictObject({
         count: z.int().min(0).default(50),

@@ -50,6 +50,13 @@ purge:
   archive: true
   archiveDir: /var/lib/roster/archive
 
+# A purged account's username and UID stay reserved, so a returning person
+# gets them back. \`roster reservations prune\` releases a username once its
+# person is in no roster source any more and this many days have passed since
+# the purge; the UID is never handed out again.
+# reservations:
+#   retainDays: 365
+
 # Circuit breaker: a run that would retire, purge or remove more than
 # max(count, percent of all accounts) stops before its first change. An empty
 # or truncated roster file must never retire a whole school.
