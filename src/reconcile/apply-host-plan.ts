@@ -19,6 +19,7 @@ export interface ChangeOutcome {
   readonly status: ChangeStatus;
   readonly error?: string;
   readonly detail?: unknown;
+  readonly warnings?: readonly string[];
 }
 
 export interface ApplyReport {
@@ -43,7 +44,7 @@ export function truncatedDetail(detail: unknown, max: number): unknown {
   return text.length <= max ? detail : { truncated: true, text: text.slice(0, max) };
 }
 
-function outcome(c: Change, status: ChangeStatus, error?: string, detail?: unknown): ChangeOutcome {
+function outcome(c: Change, status: ChangeStatus, error?: string, detail?: unknown, warnings?: readonly string[]): ChangeOutcome {
   const account = changeAccount(c);
   return {
     target: c.target,
@@ -56,6 +57,7 @@ function outcome(c: Change, status: ChangeStatus, error?: string, detail?: unkno
     status,
     ...(error === undefined ? {} : { error }),
     ...(detail === undefined ? {} : { detail }),
+    ...(warnings === undefined || warnings.length === 0 ? {} : { warnings }),
   };
 }
 
@@ -100,7 +102,7 @@ export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan,
     const mine: ChangeOutcome[] = [];
     for (const c of runnable) {
       const r = byChange.get(c);
-      const o = r === undefined ? outcome(c, 'failed', `${step.target.name} returned no result for this change`) : outcome(c, r.ok ? 'ok' : 'failed', r.error, r.detail);
+      const o = r === undefined ? outcome(c, 'failed', `${step.target.name} returned no result for this change`) : outcome(c, r.ok ? 'ok' : 'failed', r.error, r.detail, r.warnings);
       if (o.status === 'failed' && o.account !== undefined && !failedAccounts.has(o.account)) failedAccounts.set(o.account, `${o.target} ${o.action}: ${o.error ?? 'failed'}`);
       mine.push(o);
     }
@@ -138,6 +140,7 @@ export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Pr
             ...(o.recurring ? { recurring: true } : {}),
             ...(o.error === undefined ? {} : { error: o.error }),
             ...(o.detail === undefined ? {} : { detail: truncatedDetail(o.detail, MAX_AUDIT_DETAIL) }),
+            ...(o.warnings === undefined ? {} : { warnings: o.warnings }),
           },
           result: o.status === 'ok' ? 'ok' : 'failed',
         });

@@ -78,12 +78,13 @@ export function summarise(report: ApplyReport): ReportSummary {
 
 export function formatReport(report: ApplyReport): string {
   const s = summarise(report);
+  const warnings = report.outcomes.reduce((n, o) => n + (o.warnings?.length ?? 0), 0);
   const head = heading(report);
   if (report.outcomes.length === 0) return `${head}: in the desired state, nothing to do`;
   const lines = report.outcomes.map((o) => {
-    if (o.status === 'ok') return line(o, o.recurring ? '~' : 'ok');
+    if (o.status === 'ok') return [line(o, o.recurring ? '~' : 'ok'), ...(o.warnings ?? []).map((w) => `   warning: ${w}`)].join('\n');
     return `${o.status === 'failed' ? 'FAILED' : 'skipped'} ${o.target} ${o.action} ${o.subject}: ${o.error ?? ''}`;
   });
-  const tail = [`${s.applied} applied`, s.failed > 0 ? `${s.failed} failed` : '', s.skipped > 0 ? `${s.skipped} skipped` : '', s.recurring > 0 ? `${s.recurring} recurring ran` : ''].filter((p) => p !== '');
+  const tail = [`${s.applied} applied`, s.failed > 0 ? `${s.failed} failed` : '', s.skipped > 0 ? `${s.skipped} skipped` : '', s.recurring > 0 ? `${s.recurring} recurring ran` : '', warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''].filter((p) => p !== '');
   return [...lines, `${head}: ${tail.join(', ')}`].join('\n');
 }

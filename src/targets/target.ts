@@ -63,6 +63,8 @@ export interface ChangeResult {
   readonly error?: string;
   /** Captured output (hooks) or what was done (killed PIDs …). */
   readonly detail?: unknown;
+  /** Done, but not quite as configured (a skeleton file that is not there): shown in the report and kept in the audit. */
+  readonly warnings?: readonly string[];
 }
 
 /**

@@ -78,7 +78,7 @@ export function listFileChange(
     target,
     action: observed === null ? 'create' : 'update',
     subject: `file:${path}`,
-    summary: `${path} (${options.what}): ${parts.length > 0 ? parts.join('; ') : 'tidy duplicate lines'}`,
+    summary: `${path} (${options.what}): ${parts.length > 0 ? parts.join('; ') : observed === null ? 'create it empty' : 'tidy duplicate lines'}`,
     destructive: false,
     data,
   };

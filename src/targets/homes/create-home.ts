@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ensureDirectory, inspectPath, underRoot } from './path-safety.js';
 
@@ -7,13 +7,16 @@ import { ensureDirectory, inspectPath, underRoot } from './path-safety.js';
 type SkeletonNode =
   | { readonly kind: 'file'; readonly mode: number; readonly data: Buffer }
   | { readonly kind: 'symlink'; readonly target: string }
-  | { readonly kind: 'directory'; readonly mode: number; readonly children: ReadonlyArray<readonly [string, SkeletonNode]> };
+  | { readonly kind: 'directory'; readonly mode: number; readonly children: ReadonlyArray<readonly [string, SkeletonNode]> }
+  | { readonly kind: 'missing' };
 
 /**
  * Skeleton sources are read under the root (`<root>/etc/skel/.bashrc`, as
  * `useradd -R` does) with lstat, like `cp -a`: a symlink is copied as a
  * symlink, never followed. Set-id bits are dropped: a set-id file owned by a
- * member has no business in a fresh home.
+ * member has no business in a fresh home. A source that is not there is
+ * skipped, as `useradd` skips a missing /etc/skel: the home is still made,
+ * and the caller reports the missing file as a warning.
  */
 export class SkeletonCache {
   readonly #nodes = new Map<string, SkeletonNode>();
@@ -23,14 +26,39 @@ export class SkeletonCache {
   get(from: string): SkeletonNode {
     let node = this.#nodes.get(from);
     if (node === undefined) {
+      this.#checkInsideRoot(from);
       node = this.#read(underRoot(this.root, from));
       this.#nodes.set(from, node);
     }
     return node;
   }
 
+  /**
+   * Under a root prefix, a directory on the way to a source (`<root>/etc`
+   * as a symlink to the host's /etc) would make the copy read files outside
+   * the root: refused, like a path with '..' (which the config refuses).
+   */
+  #checkInsideRoot(from: string): void {
+    if (this.root === '/') return;
+    let dir: string;
+    try {
+      dir = realpathSync(posix.dirname(underRoot(this.root, from)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const root = realpathSync(this.root);
+    if (dir !== root && !dir.startsWith(`${root}/`)) throw new Error(`skeleton source ${from} escapes the root ${this.root} (its directory resolves to ${dir})`);
+  }
+
   #read(path: string): SkeletonNode {
-    const st = lstatSync(path);
+    let st;
+    try {
+      st = lstatSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+      throw e;
+    }
     if (st.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(path) };
     if (st.isDirectory()) {
       const children = readdirSync(path)
@@ -57,6 +85,8 @@ export interface NewHome {
 
 function writeNode(path: string, node: SkeletonNode, uid: number, gid: number): void {
   switch (node.kind) {
+    case 'missing':
+      return;
     case 'file':
       // 'wx' is O_CREAT|O_EXCL: it never follows or overwrites anything.
       writeFileSync(path, node.data, { flag: 'wx', mode: node.mode });
@@ -100,16 +130,29 @@ function makeParents(home: string, to: string, uid: number, gid: number): void {
  * existing and never fill. Synchronous file calls: this runs for thousands of
  * homes in one pass and each step is a single cheap system call.
  */
-export function createHome(root: string, spec: NewHome, skeleton: SkeletonCache): { readonly copied: number; readonly linked: number } {
+export interface CreatedHome {
+  readonly copied: number;
+  readonly linked: number;
+  /** Skeleton sources (host paths) that were not there and were skipped. */
+  readonly missing: readonly string[];
+}
+
+export function createHome(root: string, spec: NewHome, skeleton: SkeletonCache): CreatedHome {
   const parent = posix.dirname(spec.home);
   ensureDirectory(root, parent);
   const final = underRoot(root, spec.home);
   const temp = posix.join(posix.dirname(final), `.roster-new-${posix.basename(final)}-${randomBytes(6).toString('hex')}`);
   mkdirSync(temp, { mode: 0o700 });
+  const missing: string[] = [];
   try {
     for (const { from, to } of spec.copy) {
+      const node = skeleton.get(from);
+      if (node.kind === 'missing') {
+        missing.push(from);
+        continue;
+      }
       makeParents(temp, to, spec.uid, spec.gid);
-      writeNode(posix.join(temp, to), skeleton.get(from), spec.uid, spec.gid);
+      writeNode(posix.join(temp, to), node, spec.uid, spec.gid);
     }
     for (const { from, to } of spec.link) {
       makeParents(temp, to, spec.uid, spec.gid);
@@ -129,5 +172,5 @@ export function createHome(root: string, spec: NewHome, skeleton: SkeletonCache)
     rmSync(temp, { recursive: true, force: true });
     throw e;
   }
-  return { copied: spec.copy.length, linked: spec.link.length };
+  return { copied: spec.copy.length - missing.length, linked: spec.link.length, missing };
 }

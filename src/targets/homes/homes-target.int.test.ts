@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,31 @@ describe('homes target: creation', () => {
     // Nothing but the home appeared in the base: no staging directory left behind.
     expect(readdirSync(join(root, 'home'))).toEqual(['alice']);
     expect(await plan(desired)).toEqual([]);
+  });
+
+  it('a skeleton source that is not there is skipped with a warning naming it; the home is made with the rest', async () => {
+    rmSync(join(root, 'etc/skel/.bashrc'));
+    const desired = fixtureHost([withSkel('erin', 61010)]);
+    const { results } = await converge(desired);
+    expect(results.map((r) => [r.ok, r.warnings])).toEqual([[true, ['skeleton file /etc/skel/.bashrc does not exist on this host; the home was made without it']]]);
+    expect(results[0]?.detail).toEqual({ copied: 1, linked: 1, missing: ['/etc/skel/.bashrc'] });
+    expect(readdirSync(join(root, 'home/erin')).sort()).toEqual(['.config', 'notes']);
+    expect(await plan(desired)).toEqual([]);
+  });
+
+  it('refuses a skeleton source whose directory leads out of the root through a symlink', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'roster-outside-'));
+    try {
+      writeFileSync(join(outside, 'secret'), 'not yours\n');
+      symlinkSync(outside, join(root, 'etc/elsewhere'));
+      const desired = fixtureHost([fixtureAccount('finn', 61011, { skeleton: { copy: [{ from: '/etc/elsewhere/secret', to: 'secret' }], link: [] } })]);
+      const { results } = await converge(desired);
+      expect(results[0]?.ok).toBe(false);
+      expect(results[0]?.error).toMatch(/skeleton source \/etc\/elsewhere\/secret escapes the root/);
+      expect(existsSync(join(root, 'home/finn'))).toBe(false);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('homeOwner root: the home belongs to root and the primary group, the skeleton to the user', async () => {

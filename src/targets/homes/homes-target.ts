@@ -1,7 +1,7 @@
 import { constants, closeSync, fchmodSync, fchownSync, fstatSync, openSync } from 'node:fs';
 import type { DesiredAccount, DesiredHost, RemovedAccount } from '../../desired/desired-host.js';
 import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
-import { createHome, SkeletonCache, type NewHome } from './create-home.js';
+import { createHome, SkeletonCache, type CreatedHome, type NewHome } from './create-home.js';
 import { archiveComplete, archiveHome, removeHome, restorableArchives, restoreHome, type ArchiveRef } from './home-archive.js';
 import { homesConfigSchema, type HomesConfig } from './homes-config.js';
 import { homeProblem, inspectPath, underRoot, type ParentCache, type PathState } from './path-safety.js';
@@ -129,7 +129,8 @@ export const homesTarget: Target<HomesConfig, HomesObserved> = {
       const data = c.data as HomesChangeData;
       try {
         if (c.account !== undefined && failed.has(c.account)) throw new Error(`skipped: an earlier change for ${c.account} failed`);
-        results.push({ change: c, ok: true, detail: await applyOne(ctx, data, skeleton, archive) });
+        const detail = await applyOne(ctx, data, skeleton, archive);
+        results.push({ change: c, ok: true, detail, ...(data.kind === 'create' ? skeletonWarnings(detail as CreatedHome) : {}) });
       } catch (e) {
         if (c.account !== undefined) failed.add(c.account);
         results.push({ change: c, ok: false, error: e instanceof Error ? e.message : String(e) });
@@ -138,6 +139,12 @@ export const homesTarget: Target<HomesConfig, HomesObserved> = {
     return results;
   },
 };
+
+/** A new home made without some of its skeleton: one warning per missing source, naming it under the root. */
+function skeletonWarnings(created: CreatedHome): { readonly warnings?: readonly string[] } {
+  const missing = created.missing;
+  return missing.length === 0 ? {} : { warnings: missing.map((from) => `skeleton file ${from} does not exist on this host; the home was made without it`) };
+}
 
 async function applyOne(ctx: TargetContext, data: HomesChangeData, skeleton: SkeletonCache, archive: { readonly enabled: boolean; readonly dir: string }): Promise<unknown> {
   switch (data.kind) {

@@ -178,9 +178,46 @@ describe('quota target, setquota backend', () => {
     expect(result?.error).toBe('setquota -u 10001 1000 2000 0 0 /srv/root/home: exit 1: setquota: Cannot set quota for user 10001 from kernel on /srv/root/home: No such process');
   });
 
-  it('reports a filesystem without quotas as the target being unavailable', async () => {
+  it('reports a filesystem without quotas as unavailable when a type sets quotas, with what to do', async () => {
     const target = createQuotaTarget(fakeQuotaTools({}).run);
     const config = quotaConfigSchema.parse({});
-    await expect(target.observe(ctx, config, fixtureHost([]))).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('cannot read quotas on /home') });
+    const desired = fixtureHost([fixtureAccount('ann', 10001, { quotas: { home } })]);
+    const error = await target.observe(ctx, config, desired).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'unavailable' });
+    const message = (error as Error).message;
+    expect(message).toContain('cannot read quotas on /home: repquota -u -v -n -p /home: exit 2: repquota: Mountpoint (or device) /home not found or has no quota enabled.');
+    expect(message).toContain('add usrquota to its mount options in /etc/fstab and remount it (mount -o remount /home)');
+    expect(message).toContain('quotacheck -cum /home && quotaon -u /home');
+    expect(message).toContain('hosts.shell.targets.quota.backend: btrfs');
+    expect(message).toContain('remove quota from hosts.shell.targets');
+  });
+
+  it('says to install the quota tools when repquota is not there and a type sets quotas', async () => {
+    const target = createQuotaTarget(async () => ({ code: null, stdout: '', stderr: '', failure: 'repquota: spawn repquota ENOENT' }));
+    const desired = fixtureHost([fixtureAccount('ann', 10001, { quotas: { home } })]);
+    await expect(target.observe(ctx, quotaConfigSchema.parse({}), desired)).rejects.toThrow(/install the quota tools \(apt-get install quota\)/);
+  });
+
+  it('has nothing to do, and needs no quota tools, when no account of the host has a quota', async () => {
+    const config = quotaConfigSchema.parse({ filesystems: { home: '/home', elsewhere: ['/srv'] } });
+    const desired = fixtureHost([fixtureAccount('ann', 10001), fixtureAccount('bob', 10002, { holds: [FREEZE_BILLING] })]);
+    for (const run of [fakeQuotaTools({}).run, async () => ({ code: null, stdout: '', stderr: '', failure: 'repquota: spawn repquota ENOENT' })]) {
+      const target = createQuotaTarget(run);
+      const observed = await target.observe(ctx, config, desired);
+      expect(observed).toEqual({ backend: 'setquota', filesystems: {} });
+      expect(target.plan(desired, observed, config)).toEqual([]);
+    }
+  });
+
+  it('still clears limits it set before when the tools work and no account has a quota any more', async () => {
+    const report = await readFile(join(FIXTURES, 'repquota-u-v-n-p.txt'), 'utf8');
+    const target = createQuotaTarget(fakeQuotaTools({ '/home': report }).run);
+    const config = quotaConfigSchema.parse({});
+    const desired = fixtureHost([fixtureAccount('ann', 10001)]);
+    const plan = target.plan(desired, await target.observe(ctx, config, desired), config);
+    expect(plan.map((c) => c.summary)).toEqual(['clear quota of ann (uid 10001) on /home: soft none, hard none (was 1000 KiB, 2000 KiB)']);
   });
 });

@@ -1,7 +1,7 @@
 import { lstatSync, statfsSync } from 'node:fs';
 import type { DesiredHost } from '../../desired/desired-host.js';
 import { RosterError } from '../../domain/errors.js';
-import { commandProblem, runCommand, type RunCommand } from '../../system/run-command.js';
+import { commandProblem, runCommand, type CommandResult, type RunCommand } from '../../system/run-command.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
 import { parseQgroupShow } from './btrfs-qgroup-show.js';
@@ -66,6 +66,32 @@ export function btrfsLimitArgv(root: string, d: BtrfsData): string[] {
   return ['btrfs', 'qgroup', 'limit', d.bytes === null ? 'none' : String(d.bytes), rootedPath(root, d.home)];
 }
 
+function hasQuota(a: DesiredHost['accounts'][number]): boolean {
+  return a.quotas.home !== undefined || a.quotas.mail !== undefined || a.quotas.elsewhere !== undefined;
+}
+
+function notInstalled(r: CommandResult): boolean {
+  return r.code === null && (r.failure ?? '').includes('ENOENT');
+}
+
+/** What to do when account types set quotas and repquota cannot read them (said in the error, so nobody has to guess). */
+export function setquotaFix(host: string, fs: string, r: CommandResult): string {
+  const disable = `or remove quota from hosts.${host}.targets if this host enforces no quotas`;
+  if (notInstalled(r)) return `install the quota tools (apt-get install quota), ${disable}`;
+  return (
+    `to enforce quotas on ${fs}: add usrquota to its mount options in /etc/fstab and remount it (mount -o remount ${fs}), ` +
+    `then create and switch on the quota files (quotacheck -cum ${fs} && quotaon -u ${fs}); ` +
+    `on btrfs set hosts.${host}.targets.quota.backend: btrfs instead; ${disable}`
+  );
+}
+
+/** What to do when btrfs cannot show a home's qgroup. */
+export function btrfsFix(host: string, home: string, r: CommandResult): string {
+  const disable = `or remove quota from hosts.${host}.targets if this host enforces no quotas`;
+  if (notInstalled(r)) return `install btrfs-progs (apt-get install btrfs-progs), ${disable}`;
+  return `switch on qgroups on the filesystem of ${home} (btrfs quota enable <its mount point>), ${disable}`;
+}
+
 function kib(n: number): string {
   return n === 0 ? 'none' : `${n} KiB`;
 }
@@ -108,12 +134,20 @@ export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaCon
     configSchema: quotaConfigSchema,
 
     async observe(ctx: TargetContext, config: QuotaConfig, desired: DesiredHost): Promise<QuotaObserved> {
+      // With no quota to enforce the target only clears limits it may have
+      // set before; where the tools or the filesystem's quotas are missing
+      // there can be none, so that is not an error (a first host without
+      // kernel quotas applies cleanly).
+      const enforcing = desired.accounts.some(hasQuota);
       if (config.backend === 'setquota') {
         const filesystems: Record<string, Record<string, QuotaEntry>> = {};
         for (const fs of quotaFilesystems(desired, config)) {
           const argv = repquotaArgv(ctx.root, fs);
           const r = await run(argv);
-          if (r.code !== 0) throw new RosterError('unavailable', `cannot read quotas on ${fs}: ${commandProblem(argv, r)}`, [{ where: `filesystems ${fs}`, message: 'repquota failed' }]);
+          if (r.code !== 0) {
+            if (!enforcing) continue;
+            throw new RosterError('unavailable', `cannot read quotas on ${fs}: ${commandProblem(argv, r)}; ${setquotaFix(ctx.host, fs, r)}`, [{ where: `filesystems ${fs}`, message: 'repquota failed' }]);
+          }
           filesystems[fs] = Object.fromEntries([...parseRepquota(r.stdout, fs)].map(([uid, e]) => [String(uid), e]));
         }
         return { backend: 'setquota', filesystems };
@@ -133,7 +167,13 @@ export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaCon
         }
         const argv = ['btrfs', 'qgroup', 'show', '-re', '--raw', '-f', path];
         const r = await run(argv);
-        if (r.code !== 0) throw new RosterError('unavailable', `cannot read the qgroup of ${a.home}: ${commandProblem(argv, r)}`, [{ where: a.home, message: 'btrfs qgroup show failed (quotas enabled?)' }]);
+        if (r.code !== 0) {
+          if (!enforcing) {
+            homes[a.home] = { state, qgroup: '', maxReferenced: null };
+            continue;
+          }
+          throw new RosterError('unavailable', `cannot read the qgroup of ${a.home}: ${commandProblem(argv, r)}; ${btrfsFix(ctx.host, a.home, r)}`, [{ where: a.home, message: 'btrfs qgroup show failed (quotas enabled?)' }]);
+        }
         homes[a.home] = { state, ...parseQgroupShow(r.stdout, a.home) };
       }
       return { backend: 'btrfs', homes };
