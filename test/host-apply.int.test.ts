@@ -11,8 +11,8 @@ import { rosterSandbox, type RosterSandbox, type RunResult } from './roster-cli.
  * test only where this machine requires it:
  * - UIDs from 2,100,000,000: the processes target signals real processes of
  *   managed UIDs, so test accounts must not share UIDs with anything else.
- * - quota backend btrfs: kernel quotas do not work here (DESIGN.md §8); with
- *   no quotas in the types the btrfs backend has nothing to do.
+ * - quotas stay off in the types: kernel quotas do not work here (DESIGN.md
+ *   §8), and with no quota to enforce the quota target has nothing to do.
  * - member hooks: a script that logs its environment and fails for names
  *   starting with "bad".
  */
@@ -45,7 +45,6 @@ async function sandbox(edit: (yaml: string) => string = (y) => y): Promise<Sandb
   let yaml = readFileSync(path, 'utf8')
     .replace('uids: { min: 10000, max: 59999 }', `uids: { min: ${UID_BASE}, max: ${UID_BASE + 999_999} }`)
     .replace('gids: { min: 10000, max: 59999 }', `gids: { min: ${UID_BASE}, max: ${UID_BASE + 999_999} }`)
-    .replace(/^( +)backend: setquota$/m, '$1backend: btrfs')
     .replace('processes: { graceSeconds: 10 }', 'processes: { graceSeconds: 1 }')
     .replace('    # hooks: { onCreate: [/usr/local/sbin/welcome, --new], timeoutSeconds: 30 }', `    hooks: { onCreate: [${hook}, first], onEnsure: [${hook}, again], timeoutSeconds: 10 }`);
   yaml = edit(yaml);
@@ -342,6 +341,21 @@ describe('roster apply: failing hooks, refusals and exit codes', () => {
     expect(lineOf(s.root, 'etc/passwd', 'dora')).toBeUndefined();
   });
 
+  it('a skeleton file missing under the root: the home is made, the report and the audit record name the file', async () => {
+    execFileSync('rm', ['-f', join(s.root, 'etc/skel/.profile')]);
+    await member(s, 'B3', 'emil');
+    const r = await s.roster(['apply', ...R(), '--account', 'emil', '--json']);
+    expect(r.code).toBe(0);
+    const warning = 'skeleton file /etc/skel/.profile does not exist on this host; the home was made without it';
+    const report = JSON.parse(r.stdout) as { outcomes: Array<{ target: string; action: string; status: string; warnings?: string[] }> };
+    expect(report.outcomes.filter((o) => o.target === 'homes')).toEqual([expect.objectContaining({ action: 'create', status: 'ok', warnings: [warning] })]);
+    expect(readdirSync(join(s.root, 'home/emil'))).toEqual(['.bashrc']);
+    const records = await s.sb.json<Array<{ action: string; result: string; after: unknown }>>(['audit', '--target', 'host:shell/homes/user:emil']);
+    expect(records).toEqual([expect.objectContaining({ action: 'apply.create', result: 'ok', after: expect.objectContaining({ warnings: [warning] }) })]);
+    const text = await s.roster(['plan', ...R(), '--account', 'emil']);
+    expect(text.stdout).toMatch(/nothing to do|0 changes/);
+  });
+
   it('exit 75 when another apply holds the root, 69 when a target is unavailable, 78 for a bad target section', async () => {
     // Held by a live process that is not the roster command: this test's own PID.
     writeFileSync(join(s.root, 'var/lib/roster/apply.lock'), `${process.pid}\n`);
@@ -352,12 +366,13 @@ describe('roster apply: failing hooks, refusals and exit codes', () => {
 
     const path = join(s.sb.dir, 'roster.yaml');
     const good = readFileSync(path, 'utf8');
-    // Kernel quotas cannot be read under this prefix: the host is unavailable and nothing changes.
-    writeFileSync(path, good.replace(/^( +)backend: btrfs$/m, '$1backend: setquota'));
+    // With a quota to enforce, kernel quotas cannot be read under this prefix:
+    // the host is unavailable, nothing changes, and the error says what to do.
+    writeFileSync(path, good.replace('    # quotas: { home: { soft: 5G, hard: 6G } }', '    quotas: { home: { soft: 5G, hard: 6G } }'));
     const unavailable = await s.roster(['apply', ...R()]);
     expect(unavailable.stderr).toMatch(/unavailable; nothing was changed/);
     expect(unavailable.code).toBe(69);
-    expect(unavailable.stderr).toMatch(/target quota: /);
+    expect(unavailable.stderr).toMatch(/target quota: cannot read quotas on \/home: .*quotacheck -cum \/home && quotaon -u \/home.*remove quota from hosts\.shell\.targets/);
 
     writeFileSync(path, good.replace('homes: { base: [/home] }', 'homes: { bases: [/home] }'));
     const check = await s.roster(['config', 'check']);
