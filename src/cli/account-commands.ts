@@ -86,7 +86,7 @@ export function registerAccountCommands(program: Command): void {
 
   account
     .command('suggest <personId>')
-    .description('suggest usernames for a person (RATS step 6)')
+    .description('suggest 8 free usernames for a person, made from their names, best first')
     .requiredOption('--type <type>', 'account type')
     .action(async (personId: string, o: { type: string }, cmd: Command) => {
       await withContext(cmd, async (ctx, out) => {
@@ -213,7 +213,7 @@ export function registerAccountCommands(program: Command): void {
 
   withApplyOption(account
     .command('retire <username>')
-    .description('retire with grace periods (seed 002): deactivate after D days, delete after P days')
+    .description('retire with grace periods: deactivate after D days, delete after P days')
     .option('--deactivate-after <days>', 'deactivation grace D (default: the type\'s)')
     .option('--delete-after <days>', 'deletion grace P (default: the type\'s); 0 purges now')
     .option('--dry-run', 'show what would change and change nothing'))

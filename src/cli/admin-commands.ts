@@ -98,7 +98,7 @@ export function registerBillingCommands(program: Command): void {
       });
     });
 
-  const billing = program.command('billing').description('the billing job (seed 000)');
+  const billing = program.command('billing').description('post dues, warn members before their balance runs out, freeze at the lead time and lift the freeze after payment');
   billing
     .command('run')
     .description('post dues, warn, freeze at the lead time and lift after payment')

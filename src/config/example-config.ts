@@ -28,22 +28,22 @@ uids: { min: 10000, max: 59999 }
 # User-private groups take GID = UID when free; other groups come from here.
 gids: { min: 10000, max: 59999 }
 
-# Usernames (RATS): a chosen name must match pattern (lower case, starts with
+# Usernames: a chosen name must match pattern (lower case, starts with
 # a letter, at most 31 characters) and must not be reserved or in use.
 usernames:
   pattern: '^[a-z][a-z0-9-]{0,30}$'
-  # Shapes reserved for institutional ids (RATS): never offered as usernames.
+  # Shapes reserved for institutional ids (student or staff numbers): never offered as usernames.
   reserved: ['^[a-z]{1,4}[0-9]+$']
   allowDots: false
   # How many candidates \`roster account suggest\` offers.
   suggestions: 8
 
-# HCoop member freezing: a frozen account keeps these services, so members can
+# Freezing: a frozen account keeps these services, so members can
 # still read mail and reach the portal to pay.
 freeze:
   keep: [mail, portal]
 
-# UCS grace periods end in a purge. The job runs on this cron schedule (also
+# Retirement grace periods end in a purge. The job runs on this cron schedule (also
 # \`roster purge\` by hand, with --dry-run) and archives homes first.
 purge:
   schedule: '50 4 * * *'
@@ -64,7 +64,7 @@ breaker:
   count: 50
   percent: 5
 
-# HCoop dues: members are warned this many days before their balance runs out,
+# Dues: members are warned this many days before their balance runs out,
 # and frozen (freeze:billing) at freezeLeadDays. A payment lifts that hold.
 billing:
   schedule: '0 6 * * *'
@@ -119,11 +119,11 @@ hosts:
       # (default: purge.archive and purge.archiveDir above).
       homes: { base: [/home] }
       # passwd, shadow, group and gshadow: only Roster's own lines change; group
-      # lines longer than groupLineLimit are split into <group>-x<n> (RATS).
+      # lines longer than groupLineLimit are split into <group>-x<n> (same GID).
       unix: { groupLineLimit: 1024, splitExtension: x }
       # The types' home/mail/elsewhere quotas: kernel quotas through setquota
       # (repquota must work on these filesystems), or backend: btrfs for qgroup
-      # limits on home subvolumes.
+      # limits on home subvolumes. Nothing to do while no type sets a quota.
       quota:
         backend: setquota
         filesystems: { home: /home }
@@ -164,22 +164,22 @@ sources:
     types:
       STUDENT: [student]
     roles: [STAFF, ALUMNI]
-    # UCS grace periods in days: deactivate 14 days after leaving, purge after
+    # Grace periods in days: deactivate 14 days after leaving, purge after
     # 180. deletion 0 purges at once; deactivation must not exceed deletion.
     grace: { deactivation: 14, deletion: 180 }
     # A sync that would retire more than max(count, percent % of this source's
     # accounts) stops unless run with --allow-mass-change (default: breaker above).
     # breaker: { count: 50, percent: 5 }
 
-# Account types (RATS): who is eligible, how they authenticate, what they get.
+# Account types: who is eligible, how they authenticate, what they get.
 types:
-  # A hosting co-op membership (HCoop): monthly dues, frozen rather than
+  # A hosting co-op membership: monthly dues, frozen rather than
   # removed when dues lapse.
   member:
     description: co-op member
     # Offered for self-service sign-up in the portal.
     portal: true
-    # Eligibility (RATS): "all" lists need every item, "some" lists at least one.
+    # Eligibility: "all" lists need every item, "some" lists at least one.
     eligibility:
       roles: { some: [MEMBER] }
     # crypt (a libcrypt hash), kerberos (needs principal), locked, or { literal: '*' }.
@@ -207,7 +207,7 @@ types:
     grace: { deactivation: 0, deletion: 90 }
     password: { minLength: 10, minClasses: 3, scheme: yescrypt }
 
-  # A school account (RATS, UCS): created for enrolled students on the listed
+  # A school account: created for enrolled students on the listed
   # campuses, retired with grace periods when they leave the roster.
   student:
     description: student account

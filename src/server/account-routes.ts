@@ -155,7 +155,7 @@ export function accountRoutes(server: ServerConfig): ApiRoute[] {
       method: 'post',
       path: '/accounts/{username}/retire',
       operationId: 'retireAccount',
-      summary: 'Retire with grace periods D and P (seed 002); P = 0 purges now',
+      summary: 'Retire with grace periods: deactivate after D days, delete after P days; P = 0 purges now',
       tag: 'accounts',
       roles: WRITERS,
       params: usernameParams,

@@ -58,7 +58,7 @@ export function runRoutes(server: ServerConfig): ApiRoute[] {
       method: 'post',
       path: '/billing/run',
       operationId: 'runBilling',
-      summary: 'The billing job (seed 000): post dues, warn, freeze at the lead time, lift after payment',
+      summary: 'The billing job: post dues, warn before the balance runs out, freeze at the lead time, lift the freeze after payment',
       tag: 'runs',
       roles: WRITERS,
       body: dryRunBody,
