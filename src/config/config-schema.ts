@@ -399,6 +399,8 @@ const server = z
       .prefault({}),
     // A token bucket per API token, in each server process's memory.
     rateLimit: z.strictObject({ perSecond: z.number().positive().max(1_000_000).default(20), burst: z.int().min(1).max(10_000_000).default(200) }).prefault({}),
+    // GET /metrics needs an admin, operator or auditor token unless public (e.g. a scraper on a trusted network).
+    metrics: z.strictObject({ public: z.boolean().default(false) }).prefault({}),
   })
   .prefault({});
 const sourceName = typeName.refine((name) => !BUILT_IN_SOURCES.includes(name), { error: `must not be ${BUILT_IN_SOURCES.join(' or ')}, which Roster uses itself` });
