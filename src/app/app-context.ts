@@ -7,9 +7,12 @@ export interface PasswordHasher {
   hash(password: string, scheme: 'yescrypt' | 'sha512crypt'): string;
 }
 
+/** Structured details of a log line (a request's method, route, status); loggers that print plain text may ignore them. */
+export type LogFields = Readonly<Record<string, string | number | boolean | null>>;
+
 export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
 }
 
 /**

@@ -4,7 +4,7 @@ import { RosterError } from '../domain/errors.js';
 import { describeDatabase } from './database-url.js';
 import type { RosterDatabase } from './database-schema.js';
 import { KyselyQueries } from './kysely-queries.js';
-import { migrateToLatest } from './migrations/migrate-to-latest.js';
+import { migrateToLatest, schemaStatus } from './migrations/migrate-to-latest.js';
 import { isUnavailable, mapStoreError, messageOf, withStoreErrors } from './store-errors.js';
 import type { Queries, Store } from './store.js';
 import { TransactionScope } from './transaction-scope.js';
@@ -94,6 +94,14 @@ export async function openPostgresStore(url: string, options: { readonly busyTim
         });
       } catch (e) {
         throw mapStoreError(e, `lease ${name}`);
+      }
+    },
+    async schemaStatus() {
+      try {
+        return await schemaStatus(db, 'postgres');
+      } catch (e) {
+        if (isUnavailable(e)) throw new RosterError('unavailable', `cannot reach PostgreSQL at ${describeDatabase(url)}: ${messageOf(e)}`);
+        throw mapStoreError(e, 'schema status');
       }
     },
     close(): Promise<void> {

@@ -4,7 +4,7 @@ import { beginImmediate } from './begin-immediate.js';
 import { RosterError } from '../domain/errors.js';
 import type { RosterDatabase } from './database-schema.js';
 import { KyselyQueries } from './kysely-queries.js';
-import { migrateToLatest } from './migrations/migrate-to-latest.js';
+import { migrateToLatest, schemaStatus } from './migrations/migrate-to-latest.js';
 import { mapStoreError, messageOf, withStoreErrors } from './store-errors.js';
 import type { Queries, Store } from './store.js';
 import { TransactionScope } from './transaction-scope.js';
@@ -69,6 +69,13 @@ export async function openSqliteStore(path: string, options: { readonly busyTime
         return { value: await fn() };
       } finally {
         leases.delete(name);
+      }
+    },
+    async schemaStatus() {
+      try {
+        return await schemaStatus(readDb, 'sqlite');
+      } catch (e) {
+        throw mapStoreError(e, 'schema status');
       }
     },
     close(): Promise<void> {

@@ -8,6 +8,14 @@ import type { ServerQueries } from './server-queries.js';
  * `BEGIN IMMEDIATE`, PostgreSQL row locks), so UID allocation and the audit
  * chain are safe under concurrent processes and servers.
  */
+/** How the database's schema compares with this Roster's migrations. */
+export interface SchemaStatus {
+  /** Migrations this Roster has that the database lacks (all of them for a database never opened). */
+  readonly missing: readonly string[];
+  /** Migrations the database has that this Roster does not know: a newer Roster migrated it. */
+  readonly unknown: readonly string[];
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Reads outside a transaction. */
@@ -22,6 +30,12 @@ export interface Store {
    * process; other processes are kept apart by the write transaction.
    */
   withLease<T>(name: string, fn: () => Promise<T>): Promise<{ readonly value: T } | null>;
+  /**
+   * The schema's migrations against this Roster's, read now (openStore
+   * migrated at open, but another Roster may have migrated since, or the
+   * database been replaced). Throws when the database cannot be reached.
+   */
+  schemaStatus(): Promise<SchemaStatus>;
   close(): Promise<void>;
 }
 
@@ -222,6 +236,20 @@ export interface Queries extends ServerQueries {
   /** Drop reservations; returns how many went. */
   deleteReservations(usernames: readonly string[]): Promise<number>;
   listReservations(): Promise<Reservation[]>;
+  /**
+   * Deletes purged tombstones (with their holds and SCIM records) by id, so
+   * their usernames can be chosen again; live accounts are never deleted.
+   * Returns how many went. The UID high-water mark stays where it is.
+   */
+  deletePurgedAccounts(ids: readonly number[]): Promise<number>;
+  /**
+   * Where allocation of `kind` in `range` starts (one above the high-water
+   * mark, at least `range.min`) and the numbers from there to `range.max`
+   * it skips, ascending and distinct: UIDs of reservations and accounts,
+   * GIDs of groups and of accounts' primary groups. A plan checks with it
+   * that its new accounts and groups fit before it writes anything.
+   */
+  idsInUse(kind: 'uid' | 'gid', range: { readonly min: number; readonly max: number }): Promise<{ readonly from: number; readonly used: number[] }>;
 
   // groups
   getGroup(name: string): Promise<Group | undefined>;

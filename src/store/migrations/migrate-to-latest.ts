@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { RosterError } from '../../domain/errors.js';
 import type { RosterDatabase } from '../database-schema.js';
+import type { SchemaStatus } from '../store.js';
 import { initialSchema } from './initial-schema.js';
 import { jobsAndOutbox } from './jobs-and-outbox.js';
 import { serverSchema } from './server-schema.js';
@@ -33,6 +34,21 @@ async function appliedMigrations(db: Kysely<RosterDatabase>): Promise<string[] |
     // No migration table yet (a new database); the Migrator creates it.
     return undefined;
   }
+}
+
+/**
+ * Reads the applied migrations without changing anything (readiness checks).
+ * Unlike appliedMigrations, a failing query is not taken for a new database:
+ * the table is looked up first, so an unreachable database throws.
+ */
+export async function schemaStatus(db: Kysely<RosterDatabase>, dialect: Dialect): Promise<SchemaStatus> {
+  const known = Object.keys(rosterMigrations(dialect));
+  const table =
+    dialect === 'postgres'
+      ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_name = 'kysely_migration'`.execute(db)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
+  const applied = table.rows.length === 0 ? [] : (await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name);
+  return { missing: known.filter((name) => !applied.includes(name)), unknown: applied.filter((name) => !known.includes(name)) };
 }
 
 /**
