@@ -24,6 +24,7 @@ describe('scim and server sections', () => {
       listen: '127.0.0.1:8080',
       maxBodyBytes: 1_048_576,
       maxUploadBytes: 67_108_864,
+      metrics: { public: false },
       pageSize: { default: 100, max: 1000 },
       rateLimit: { perSecond: 20, burst: 200 },
     });
