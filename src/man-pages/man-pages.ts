@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import type * as z from 'zod';
+import { commandPage, type ManPage, type PageHeader, subcommands } from './command-page.js';
+import { configPage } from './config-page.js';
+import { programPage } from './program-page.js';
+
+/** Every page: roster(1), roster-<command>(1) for each top-level command, roster.yaml(5). */
+export function manPages(program: Command, config: z.ZodType, header: PageHeader): ManPage[] {
+  return [programPage(program, header), ...subcommands(program).map((c) => commandPage(c, header)), configPage(config, header)];
+}
