@@ -36,7 +36,11 @@ describe('REST API', () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
     const ops = Object.values(body.paths as Record<string, Record<string, Json>>).flatMap((p) => Object.values(p));
-    expect(ops).toHaveLength(f.server.routes.length);
+    // The REST routes, and the operational endpoints outside /api/v1.
+    expect(ops).toHaveLength(f.server.routes.length + 3);
+    expect(body.paths['/metrics'].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(body.paths['/readyz'].get.responses['503'].content['application/json'].schema.required).toEqual(['status', 'reason']);
+    expect(body.paths['/healthz'].get.security).toEqual([]);
     expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);
     const create = body.paths['/api/v1/accounts'].post;
     expect(create.requestBody.content['application/json'].schema.required).toEqual(['personId', 'type']);

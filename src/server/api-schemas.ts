@@ -251,6 +251,11 @@ export const hostReportBody = z.object({
     .object({ ok: z.int().min(0), failed: z.int().min(0), skipped: z.int().min(0) })
     .optional()
     .meta({ description: 'counts of all outcomes when `outcomes` lists only some (an agent lists at most a few hundred, failures first)' }),
+  targetTotals: z
+    .record(z.string().max(64), z.object({ ok: z.int().min(0), failed: z.int().min(0), skipped: z.int().min(0) }))
+    .refine((totals) => Object.keys(totals).length <= 64, { error: 'at most 64 targets' })
+    .optional()
+    .meta({ description: 'the same counts per target (for the metrics); without it, the listed outcomes are counted' }),
   lockTimeout: z.boolean().default(false),
   drift: z.array(z.unknown()).max(200_000).optional(),
   driftTotal: z.int().min(0).optional(),

@@ -3,7 +3,9 @@ import { requestId } from 'hono/request-id';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { hostRoutes } from './host-routes.js';
+import { observeRequests } from './observe-requests.js';
 import { openApiDocument } from './openapi.js';
+import { mountOpsRoutes, opsOpenApiPaths } from './ops-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { problemOf, problemResponse } from './problem.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -14,6 +16,7 @@ import { scimErrorResponse } from './scim/scim-error.js';
 import { mountScimRoutes } from './scim/scim-router.js';
 import { SCIM_BASE } from './scim/scim-setup.js';
 import type { ServerDeps } from './server-deps.js';
+import { ServerMetrics } from './server-metrics.js';
 import { tokenRoutes } from './token-routes.js';
 
 export const API_VERSION = '0.1.0';
@@ -22,6 +25,8 @@ export interface RosterServer {
   readonly app: Hono;
   /** The REST routes, as the OpenAPI document and the authorization tests see them. */
   readonly routes: readonly ApiRoute[];
+  /** This server's metrics (GET /metrics); `roster serve` adds its scheduler's job runs. */
+  readonly metrics: ServerMetrics;
 }
 
 /**
@@ -34,17 +39,21 @@ export function createServer(deps: ServerDeps): RosterServer {
   const app = new Hono({ getPath: routingPath });
   const limiter = new RateLimiter(deps.config.server.rateLimit);
   const server = deps.config.server;
-  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server), ...hostRoutes(server)];
-  const openapi = openApiDocument(routes, API_BASE, API_VERSION);
+  const metrics = new ServerMetrics(deps);
+  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics)];
+  const openapi = openApiDocument(routes, API_BASE, API_VERSION, opsOpenApiPaths(server.metrics.public));
 
   // Every answer carries X-Request-Id (the client's, if it sent a sane one), so
   // a logged failure can be matched to what the client saw.
   app.use(requestId());
+  // Counted, timed and logged with that id (after requestId, which sets it).
+  app.use(observeRequests(deps.log, metrics));
   app.get('/', (c) => c.json({ name: 'roster', version: API_VERSION, api: API_BASE, openapi: `${API_BASE}/openapi.json`, scim: SCIM_BASE }));
   // The description of the API is public; everything it describes needs a token.
   app.get(`${API_BASE}/openapi.json`, (c) => c.json(openapi));
   mountRestRoutes(app, routes, deps, limiter);
   mountScimRoutes(app, deps, limiter);
+  mountOpsRoutes(app, deps, limiter, metrics);
   app.notFound((c) => (c.req.path.startsWith(`${SCIM_BASE}/`) ? scimErrorResponse(404, `no SCIM endpoint ${c.req.path}`) : problemResponse(problemOf('not_found', `no endpoint ${c.req.method} ${c.req.path}`, c.req.path))));
   app.onError((e, c) => {
     const id = c.get('requestId');
@@ -53,5 +62,5 @@ export function createServer(deps: ServerDeps): RosterServer {
     response.headers.set('X-Request-Id', id);
     return response;
   });
-  return { app, routes };
+  return { app, routes, metrics };
 }

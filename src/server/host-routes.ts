@@ -6,6 +6,7 @@ import type { HostReport } from '../store/server-queries.js';
 import { route, type ApiRoute } from './api-route.js';
 import { desiredSchema, hostReportBody, hostReportSchema, hostSchema } from './api-schemas.js';
 import { HOST_READERS, HOST_REPORTERS, READERS } from './permissions.js';
+import type { ServerMetrics, TargetOutcomes } from './server-metrics.js';
 
 const hostParams = z.strictObject({ host: z.string().max(64) });
 
@@ -25,11 +26,23 @@ function reportView(r: HostReport): z.infer<typeof hostReportSchema> {
   return { ...r, report: { ...r.report } };
 }
 
+/** A report's outcome counts per target: the agent's own totals, else the outcomes it listed. */
+function targetOutcomes(body: z.infer<typeof hostReportBody>): TargetOutcomes[] {
+  if (body.targetTotals !== undefined) return Object.entries(body.targetTotals).map(([target, t]) => ({ target, ...t }));
+  const counts = new Map<string, { target: string; ok: number; failed: number; skipped: number }>();
+  for (const o of body.outcomes) {
+    let t = counts.get(o.target);
+    if (t === undefined) counts.set(o.target, (t = { target: o.target, ok: 0, failed: 0, skipped: 0 }));
+    t[o.status]++;
+  }
+  return [...counts.values()];
+}
+
 /**
  * Hosts and what their agents pull and push (DESIGN.md §5 "Agent"), under
  * /hosts/{host}/…: an agent token reaches its own host's endpoints only.
  */
-export function hostRoutes(server: ServerConfig): ApiRoute[] {
+export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRoute[] {
   return [
     route({
       method: 'get',
@@ -112,6 +125,7 @@ export function hostRoutes(server: ServerConfig): ApiRoute[] {
         const failed = count('failed');
         const counts = { applied: count('ok'), failed, skipped: count('skipped'), drift: body.driftTotal ?? body.drift?.length ?? 0 };
         const r = await recordHostReport(ctx, params.host, { revision: body.revision, ok: failed === 0 && !body.lockTimeout && body.error === undefined, report: body, counts });
+        metrics.agentReported(params.host, { result: body.error !== undefined || body.lockTimeout ? 'error' : failed > 0 ? 'failed' : 'ok', targets: targetOutcomes(body), errorCode: body.error?.code ?? null });
         return reportView(r);
       },
     }),

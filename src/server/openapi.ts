@@ -36,9 +36,10 @@ const PROBLEM_STATUSES: Readonly<Record<string, string>> = {
 /**
  * /api/v1/openapi.json, generated from the same zod schemas that validate
  * requests and responses (DESIGN.md §9.7), so the description cannot drift
- * from what the server does.
+ * from what the server does. `extraPaths` describes endpoints outside the
+ * REST routes (/healthz, /readyz, /metrics), already in OpenAPI form.
  */
-export function openApiDocument(routes: readonly ApiRoute[], base: string, version: string): Json {
+export function openApiDocument(routes: readonly ApiRoute[], base: string, version: string, extraPaths: Json = {}): Json {
   const problemRef = { $ref: '#/components/schemas/Problem' };
   const paths: Record<string, Record<string, Json>> = {};
   for (const r of routes) {
@@ -70,6 +71,7 @@ export function openApiDocument(routes: readonly ApiRoute[], base: string, versi
       responses,
     };
   }
+  Object.assign(paths, extraPaths);
   return {
     openapi: '3.1.0',
     info: {

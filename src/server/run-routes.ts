@@ -18,6 +18,7 @@ import { auditRecordSchema, auditVerificationSchema, billingReportSchema, dryRun
 import { ADMINS, READERS, WRITERS } from './permissions.js';
 import { problemOf, problemResponse } from './problem.js';
 import type { Principal } from './server-deps.js';
+import type { ServerMetrics } from './server-metrics.js';
 
 function massChangeView(c: MassChange): z.infer<typeof massChangeSchema> {
   return {
@@ -39,7 +40,8 @@ function massChangeView(c: MassChange): z.infer<typeof massChangeSchema> {
  * approve, and the 409 problem names it (`massChange`), so the caller knows
  * what to ask for and what to repeat the run with.
  */
-async function refuseMassChange(ctx: AppContext, principal: Principal, e: RosterError, instance: string, run: { action: string; params: Record<string, unknown>; summary: MassChangeSummary }): Promise<Response> {
+async function refuseMassChange(ctx: AppContext, principal: Principal, e: RosterError, instance: string, run: { action: string; params: Record<string, unknown>; summary: MassChangeSummary }, metrics: ServerMetrics): Promise<Response> {
+  metrics.breakerRefused(run.action.startsWith('sync:') ? 'sync' : run.action, '');
   const change = await requestMassChange(ctx, { ...run, tokenId: principal.token.id });
   const detail = `${e.message}. A second admin can approve this run: POST /api/v1/mass-changes/${change.id}/approvals; then repeat it with approval "${change.id}" (valid until ${change.expiresAt})`;
   return problemResponse({ ...problemOf('mass_change', detail, instance), massChange: massChangeView(change) } as ReturnType<typeof problemOf>);
@@ -52,7 +54,7 @@ async function purgeSummary(ctx: AppContext): Promise<MassChangeSummary> {
 }
 
 /** Runs with the circuit breaker (purge, billing, roster sync), mass-change approvals, job runs and the audit log. */
-export function runRoutes(server: ServerConfig): ApiRoute[] {
+export function runRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRoute[] {
   return [
     route({
       method: 'post',
@@ -91,7 +93,7 @@ export function runRoutes(server: ServerConfig): ApiRoute[] {
           return (await purge(ctx)) as z.infer<typeof purgeReportSchema>;
         } catch (e) {
           if (!(e instanceof RosterError) || e.code !== 'mass_change') throw e;
-          return refuseMassChange(ctx, principal, e, new URL(request.url).pathname, { action: 'purge', params: {}, summary: await purgeSummary(ctx) });
+          return refuseMassChange(ctx, principal, e, new URL(request.url).pathname, { action: 'purge', params: {}, summary: await purgeSummary(ctx) }, metrics);
         }
       },
     }),
@@ -130,7 +132,7 @@ export function runRoutes(server: ServerConfig): ApiRoute[] {
           } catch (e) {
             if (!(e instanceof RosterError) || e.code !== 'mass_change') throw e;
             const plan = await syncRoster(ctx, { ...options, dryRun: true, allowMassChange: true });
-            return refuseMassChange(ctx, principal, e, new URL(request.url).pathname, { ...run, summary: { affected: plan.breaker.affected, total: plan.breaker.total, limit: plan.breaker.limit } });
+            return refuseMassChange(ctx, principal, e, new URL(request.url).pathname, { ...run, summary: { affected: plan.breaker.affected, total: plan.breaker.total, limit: plan.breaker.limit } }, metrics);
           }
         } finally {
           await rm(dir, { recursive: true, force: true });

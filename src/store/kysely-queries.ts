@@ -93,6 +93,7 @@ export class KyselyQueries implements Queries {
   listMassChanges(filter?: { readonly limit?: number }): Promise<MassChange[]> { return this.#server.listMassChanges(filter); }
   insertHostReport(report: Omit<HostReport, 'id'>): Promise<HostReport> { return this.#server.insertHostReport(report); }
   listHostReports(filter: { readonly host: string; readonly beforeId?: number; readonly limit?: number }): Promise<HostReport[]> { return this.#server.listHostReports(filter); }
+  latestHostReports(): Promise<Array<Pick<HostReport, 'host' | 'receivedAt' | 'ok'>>> { return this.#server.latestHostReports(); }
 
   #savepoints = 0;
 
@@ -436,7 +437,8 @@ export class KyselyQueries implements Queries {
         throw e;
       }
     }
-    await this.#raiseCounter('uid', Math.max(...numbers));
+    // The numbers are in ascending order; no spread, whose argument count is bounded by the stack.
+    await this.#raiseCounter('uid', numbers[numbers.length - 1] ?? 0);
     return uids;
   }
 
@@ -467,6 +469,41 @@ export class KyselyQueries implements Queries {
 
   async listReservations(): Promise<Reservation[]> {
     return (await this.#db.selectFrom('reservations').selectAll().orderBy('uid').execute()).map(toReservation);
+  }
+
+  async deletePurgedAccounts(ids: readonly number[]): Promise<number> {
+    this.#mustWrite('deletePurgedAccounts');
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const chunk = ids.slice(i, i + IN_CHUNK);
+      const purged = (await this.#db.selectFrom('accounts').select('id').where('id', 'in', chunk).where('purged_at', 'is not', null).execute()).map((r) => Number(r.id));
+      if (purged.length === 0) continue;
+      // Explicit rather than relying on ON DELETE CASCADE, which SQLite applies only with foreign_keys on.
+      await this.#db.deleteFrom('holds').where('account_id', 'in', purged).execute();
+      await this.#db.deleteFrom('scim_users').where('account_id', 'in', purged).execute();
+      const result = await this.#db.deleteFrom('accounts').where('id', 'in', purged).where('purged_at', 'is not', null).executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+    }
+    return deleted;
+  }
+
+  async idsInUse(kind: 'uid' | 'gid', range: { readonly min: number; readonly max: number }): Promise<{ readonly from: number; readonly used: number[] }> {
+    checkRange(range, kind === 'uid' ? 'UID' : 'GID');
+    const counter = Number((await this.#db.selectFrom('counters').select('value').where('name', '=', kind).executeTakeFirstOrThrow()).value);
+    // The same start and the same columns as allocateUids and allocateGid.
+    const from = Math.max(counter, range.min - 1) + 1;
+    if (from > range.max) return { from, used: [] };
+    const a = kind === 'uid' ? 'reservations' : 'groups';
+    const column = sql.ref(kind);
+    const rows = await this.#db
+      .selectFrom(a)
+      .select(sql<number>`${column}`.as('n'))
+      .where(column, '>=', from)
+      .where(column, '<=', range.max)
+      .union((eb) => eb.selectFrom('accounts').select(sql<number>`${column}`.as('n')).where(column, '>=', from).where(column, '<=', range.max))
+      .orderBy('n')
+      .execute();
+    return { from, used: rows.map((r) => Number(r.n)) };
   }
 
   // ----------------------------------------------------------------- groups

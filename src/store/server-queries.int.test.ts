@@ -147,6 +147,11 @@ for (const factory of storeFactories) {
       const first = reports[0];
       if (first === undefined) throw new Error('no report');
       expect((await store.read.listHostReports({ host: 'shell', beforeId: first.id })).map((r) => r.revision)).toEqual(['r1']);
+      // Each host's newest report only, without its body.
+      expect(await store.read.latestHostReports()).toEqual([
+        { host: 'shell', receivedAt: T1, ok: false },
+        { host: 'web', receivedAt: T0, ok: false },
+      ]);
     });
   });
 }

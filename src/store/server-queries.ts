@@ -132,6 +132,8 @@ export interface ServerQueries {
   insertHostReport(report: Omit<HostReport, 'id'>): Promise<HostReport>;
   /** Newest first. */
   listHostReports(filter: { readonly host: string; readonly beforeId?: number; readonly limit?: number }): Promise<HostReport[]>;
+  /** When each host that ever reported last did, and whether that report was clean (no report bodies: read at every metrics scrape). */
+  latestHostReports(): Promise<Array<Pick<HostReport, 'host' | 'receivedAt' | 'ok'>>>;
 }
 
 /**
@@ -383,6 +385,16 @@ export class KyselyServerQueries implements ServerQueries {
     let q = this.#db.selectFrom('host_reports').selectAll().where('host', '=', filter.host).orderBy('id', 'desc').limit(filter.limit ?? 20);
     if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
     return (await q.execute()).map(toHostReport);
+  }
+
+  async latestHostReports(): Promise<Array<Pick<HostReport, 'host' | 'receivedAt' | 'ok'>>> {
+    const rows = await this.#db
+      .selectFrom('host_reports as r')
+      .innerJoin((eb) => eb.selectFrom('host_reports').select(['host', (e) => e.fn.max('id').as('id')]).groupBy('host').as('last'), (join) => join.onRef('last.id', '=', 'r.id'))
+      .select(['r.host', 'r.received_at', 'r.ok'])
+      .orderBy('r.host')
+      .execute();
+    return rows.map((r) => ({ host: r.host, receivedAt: r.received_at, ok: Number(r.ok) === 1 }));
   }
 }
 
