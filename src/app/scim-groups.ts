@@ -1,12 +1,13 @@
 import { RosterError } from '../domain/errors.js';
-import { foldToAscii, validateUsername } from '../domain/usernames.js';
+import type { RosterConfig } from '../config/config-schema.js';
+import { MAX_USERNAME_LENGTH, validateUsername } from '../domain/usernames.js';
 import type { ScimGroup } from '../store/server-queries.js';
 import type { Group, Queries } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { addGroup } from './groups.js';
 import { audit, mutate } from './mutate.js';
 import { printable } from './person-input.js';
-import { readScimUser } from './scim-users.js';
+import { readScimUser, unixNameFrom } from './scim-users.js';
 
 /**
  * SCIM Groups (DESIGN.md §5): a SCIM Group is a Roster group, identified by
@@ -81,16 +82,21 @@ export async function readScimGroups(q: Queries): Promise<ScimGroupRecord[]> {
   return out;
 }
 
-/** A Unix group name from a display name: folded to ASCII, words joined by '-'; null when nothing usable is left. */
-export function groupNameFromDisplayName(displayName: string, usernames: Parameters<typeof validateUsername>[1]): string | null {
-  const name = displayName
-    .split(/[\s._-]+/u)
-    .map(foldToAscii)
-    .filter((w) => w !== '')
-    .join('-')
-    .slice(0, 31)
-    .replace(/-+$/, '');
+/**
+ * The Unix group name a display name suggests, by the rule usernames follow
+ * (unixNameFrom), shortened to fit a name; one that would start with a digit
+ * (a display name that is a UUID or a number) gets a leading 'g', since a
+ * name starts with a letter. Null when nothing acceptable is left.
+ */
+export function groupNameFromDisplayName(displayName: string, usernames: RosterConfig['usernames']): string | null {
+  const folded = unixNameFrom(displayName, usernames);
+  const name = fitName(/^[0-9]/.test(folded) ? `g${folded}` : folded);
   return name !== '' && validateUsername(name, { ...usernames, reserved: [] }) === null ? name : null;
+}
+
+/** A name cut to the length limit without a dangling separator, with room for a suffix. */
+function fitName(name: string, suffix = ''): string {
+  return `${name.slice(0, MAX_USERNAME_LENGTH - suffix.length).replace(/[.-]+$/, '')}${suffix}`;
 }
 
 /** Members given as account ids that SCIM shows; the rest are reported, not added (a group holds accounts only). */
@@ -138,19 +144,19 @@ async function setMembers(ctx: AppContext, tx: Queries, group: Group, members: S
 export async function createScimGroup(ctx: AppContext, input: ScimGroupInput): Promise<ScimGroupRecord> {
   checkDisplayName(input.displayName);
   return mutate(ctx, {}, async (tx) => {
-    const now = ctx.clock.now().toISOString();
     let name = input.groupName;
     if (name === undefined) {
       const stem = groupNameFromDisplayName(input.displayName, ctx.config.usernames) ?? 'group';
       name = stem;
       for (let n = 2; await tx.nameTaken(name); n++) {
         if (n > 1000) throw new RosterError('conflict', `no free group name could be derived from "${printable(input.displayName)}"`);
-        name = `${stem.slice(0, 31 - String(n).length - 1)}-${n}`;
+        name = fitName(stem, `-${n}`);
       }
     }
     const group = await addGroup(ctx, { name, description: input.displayName }, { tx });
     const sent = await setMembers(ctx, tx, group, input.members);
-    await tx.putScimGroup({ groupName: group.name, displayName: input.displayName, externalId: input.externalId, attributes: { members: sent }, createdAt: now, updatedAt: now });
+    // The group's own creation time: meta.lastModified is never before meta.created.
+    await tx.putScimGroup({ groupName: group.name, displayName: input.displayName, externalId: input.externalId, attributes: { members: sent }, createdAt: group.createdAt, updatedAt: group.createdAt });
     await audit(tx, ctx, { action: 'scim.group.create', target: `group:${group.name}`, before: null, after: { gid: group.gid, displayName: input.displayName, externalId: input.externalId } });
     return requireGroup(tx, group.gid);
   });

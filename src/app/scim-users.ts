@@ -110,20 +110,34 @@ export async function readScimUsers(q: Queries, accountIds: readonly number[]): 
 }
 
 /**
- * The Unix username a userName suggests: lower-cased, an e-mail's local
- * part, folded to ASCII (dots kept only where the site allows them). Null
- * when that is not an acceptable name; the caller then lets account
- * creation pick the first free suggestion from the person's names.
+ * The Unix name a name from the identity provider suggests (a userName, a
+ * group's displayName): lower-cased and folded to ASCII word by word, the
+ * words joined by '-' ('.' kept between them where the site allows dots,
+ * dropped otherwise). May be empty, too long or otherwise unacceptable:
+ * callers validate.
+ */
+export function unixNameFrom(text: string, usernames: RosterConfig['usernames']): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .split(/([\s._-]+)/u)
+    .map((part, i) => (i % 2 === 0 ? foldToAscii(part) : /^\.+$/.test(part) ? (usernames.allowDots ? '.' : '') : '-'))
+    .join('')
+    .replace(/[.-]*-[.-]*/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[.-]+|[.-]+$/g, '');
+}
+
+/**
+ * The Unix username a userName suggests: an e-mail's local part, as
+ * unixNameFrom makes it. Null when that is not an acceptable name; the
+ * caller then lets account creation pick the first free suggestion from the
+ * person's names.
  */
 export function unixNameFromUserName(userName: string, usernames: RosterConfig['usernames']): string | null {
-  const lower = userName.trim().toLowerCase();
-  const at = lower.indexOf('@');
-  const local = at > 0 ? lower.slice(0, at) : lower;
-  const name = local
-    .split(/([.-])/)
-    .map((part) => (part === '.' ? (usernames.allowDots ? '.' : '') : part === '-' ? '-' : foldToAscii(part)))
-    .join('')
-    .replace(/^[.-]+|[.-]+$/g, '');
+  const trimmed = userName.trim();
+  const at = trimmed.indexOf('@');
+  const name = unixNameFrom(at > 0 ? trimmed.slice(0, at) : trimmed, usernames);
   return name !== '' && validateUsername(name, usernames) === null ? name : null;
 }
 
@@ -280,6 +294,14 @@ export async function replaceScimUser(ctx: AppContext, accountId: number, input:
       // GECOS follows the name unless an admin set something else.
       const gecos = `${updated.firstName} ${updated.lastName}`;
       if (changed && account.gecos === `${person.firstName} ${person.lastName}` && gecos !== account.gecos) await modifyAccount(ctx, account.username, { gecos }, { tx });
+    } else if (person !== undefined) {
+      // The schema says these are writable; for a person another source owns, a change is refused rather than dropped.
+      for (const field of ['roles', 'classes', 'campuses', 'majors'] as const) {
+        const wanted = input[field];
+        if (wanted !== undefined && JSON.stringify(wanted) !== JSON.stringify(person[field])) {
+          throw new RosterError('bad_input', `the ${field} of ${account.username} come from the roster source ${person.source}, not from SCIM`, [{ where: field, message: 'mutability' }]);
+        }
+      }
     }
     await setActive(ctx, tx, account.username, input.active);
     const scimBefore: ScimUser = before.scim ?? { accountId, userName: account.username, externalId: null, deletedAt: null, attributes: {}, createdAt: account.createdAt, updatedAt: account.updatedAt };
