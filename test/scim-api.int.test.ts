@@ -72,6 +72,7 @@ describe('SCIM Users', () => {
   it('maps active to the freeze:scim hold only: an admin freeze stays, and shows in the extension', async () => {
     const u = await create('jane');
     const off = await scim('PATCH', `/Users/${u.id as string}`, { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    // A plain-JSON PATCH answers 204 (as Microsoft's reference implementation); SCIM clients get the resource (test/scim-idp.int.test.ts).
     expect(off.status).toBe(204);
     expect((await rest('GET', '/accounts/jane')).holds.map((h: Json) => `${h.kind}:${h.reason}`)).toEqual(['freeze:scim']);
     await rest('POST', '/accounts/jane/freeze', { reason: 'security' });
@@ -155,7 +156,8 @@ describe('SCIM Users', () => {
     expect((await scim('GET', '/Users?filter=%28userName%20eq%20%22x%22')).body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
     const page = await scim('GET', '/Users?startIndex=2&count=1&attributes=userName');
     expect(page.body).toMatchObject({ totalResults: 3, startIndex: 2, itemsPerPage: 1 });
-    expect(page.body.Resources[0]).toEqual({ id: expect.any(String), userName: 'beta@example.org' });
+    // schemas and id are always returned (RFC 7643 §3.1).
+    expect(page.body.Resources[0]).toEqual({ schemas: [USER, EXT], id: expect.any(String), userName: 'beta@example.org' });
     expect((await scim('GET', '/Users?count=0')).body).toMatchObject({ totalResults: 3, itemsPerPage: 0, Resources: [] });
     expect(Object.keys((await scim('GET', '/Users?excludedAttributes=emails,name')).body.Resources[0])).not.toContain('emails');
   });

@@ -18,26 +18,49 @@ function scimTypeOf(e: RosterError): string | undefined {
   return undefined;
 }
 
-/** Any failure as a SCIM Error: scimmy's own (status and scimType as it says), Roster's by catalogue, the rest 500. */
-export function scimErrorFrom(e: unknown, log: Logger, headers: Readonly<Record<string, string>> = {}): Response {
-  if (e instanceof SCIMMY.Types.Error) return scimErrorResponse(e.status, e.message, e.scimType ?? undefined, headers);
-  if (e instanceof RosterError) {
+/**
+ * The texts JavaScript itself gives a fault (V8's TypeError, ReferenceError
+ * and RangeError messages): a bug, not a bad request. scimmy reports schema
+ * violations as TypeErrors and wraps some faults of its own in its Error
+ * type, so a message is what tells the two apart.
+ */
+const ENGINE_FAULT =
+  /Cannot (read|set) propert|Cannot (convert|destructure|access|create property|assign to|add property|redefine|define property|delete property|mix BigInt)|is not (a function|iterable|a constructor|defined|extensible)|Reduce of empty array|Maximum call stack|Invalid (array|string) length|circular structure|called on incompatible receiver|cannot be invoked without 'new'|Assignment to constant/;
+
+function isEngineFault(message: string): boolean {
+  return ENGINE_FAULT.test(message);
+}
+
+/**
+ * Any failure as a SCIM Error: scimmy's own (status and scimType as it
+ * says), Roster's by catalogue, the rest a 500 whose detail names the
+ * request (X-Request-Id) and whose exception is logged under that id, never
+ * shown: an exception text says how Roster is built, not what the client
+ * did wrong.
+ */
+export function scimErrorFrom(e: unknown, log: Logger, requestId: string, headers: Readonly<Record<string, string>> = {}): Response {
+  if (e instanceof SCIMMY.Types.Error && e.status !== 500 && !isEngineFault(e.message)) return scimErrorResponse(e.status, e.message, e.scimType ?? undefined, headers);
+  // A Roster error of the 500 kind (a broken audit chain, a bad configuration, an internal fault) is no more the client's business than an exception.
+  if (e instanceof RosterError && e.status !== 500) {
     // SCIM has no 422: invalid values are 400 there.
     const status = e.status === 422 ? 400 : e.status;
     const detail = e.issues.length === 0 ? e.message : `${e.message} (${e.issues.map((i) => `${i.where}: ${i.message}`).join('; ')})`;
     return scimErrorResponse(status, detail, scimTypeOf(e), headers);
   }
-  log.warn(`SCIM: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  return scimErrorResponse(500, 'an unexpected error occurred; it has been logged');
+  log.warn(`request ${requestId}: SCIM: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return scimErrorResponse(500, `an unexpected error occurred; it has been logged as request ${requestId}`, undefined, headers);
 }
 
-/** Runs a scimmy schema or message operation: the TypeErrors it reports schema violations with (a missing userName, a wrong type) become 400 invalidValue. */
+/**
+ * Runs a scimmy schema or message operation: the TypeErrors it reports
+ * schema violations with (a missing userName, a wrong type) become 400
+ * invalidValue; a fault of the code itself stays a fault (a 500).
+ */
 export function scimmy<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof TypeError) throw new SCIMMY.Types.Error(400, 'invalidValue', e.message);
-    throw e;
+    throw asScimError(e);
   }
 }
 
@@ -46,7 +69,10 @@ export async function scimmyAsync<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof TypeError) throw new SCIMMY.Types.Error(400, 'invalidValue', e.message);
-    throw e;
+    throw asScimError(e);
   }
+}
+
+function asScimError(e: unknown): unknown {
+  return e instanceof TypeError && !isEngineFault(e.message) ? new SCIMMY.Types.Error(400, 'invalidValue', e.message) : e;
 }

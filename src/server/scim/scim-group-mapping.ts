@@ -1,16 +1,16 @@
 import { scimDisplayName, type ScimGroupInput, type ScimGroupRecord } from '../../app/scim-groups.js';
-import { ROSTER_GROUP_SCHEMA, SCIM_BASE } from './scim-setup.js';
+import { ROSTER_GROUP_SCHEMA } from './scim-setup.js';
 
 type Json = Record<string, unknown>;
 
-/** SCIM Group ⇄ Roster group (DESIGN.md §5): id is the GID, members are accounts by their SCIM ids. */
-export function groupResource(record: ScimGroupRecord): Json {
+/** SCIM Group ⇄ Roster group (DESIGN.md §5): id is the GID, members are accounts by their SCIM ids, `$ref` their address under `base` (…/scim/v2). */
+export function groupResource(record: ScimGroupRecord, base: string): Json {
   const { group, scim } = record;
   return {
     id: String(group.gid),
     displayName: scimDisplayName(record),
     ...(scim?.externalId === null || scim?.externalId === undefined ? {} : { externalId: scim.externalId }),
-    members: record.members.map((m) => ({ value: String(m.accountId), display: m.display ?? m.username, $ref: `${SCIM_BASE}/Users/${m.accountId}`, type: 'User' })),
+    members: record.members.map((m) => ({ value: String(m.accountId), display: m.display ?? m.username, $ref: `${base}/Users/${m.accountId}`, type: 'User' })),
     meta: { created: group.createdAt, lastModified: scim?.updatedAt ?? group.createdAt },
     [ROSTER_GROUP_SCHEMA]: { groupName: group.name, gidNumber: group.gid },
   };

@@ -12,8 +12,9 @@ import { requestContext, type ServerDeps } from '../server-deps.js';
 import { scimErrorFrom, scimErrorResponse, scimmy, scimmyAsync } from './scim-error.js';
 import { matchesFilter, type ParsedFilter } from './scim-filter-match.js';
 import { groupInputFrom, groupResource } from './scim-group-mapping.js';
-import { configureScimmy, SCIM_BASE, SCIM_CONTENT_TYPE } from './scim-setup.js';
-import { normaliseBooleans, normaliseGroupBody, normalisePatch, userInputFrom, userJson, userResource } from './scim-user-mapping.js';
+import { normalisePatch, normaliseResource } from './scim-request-normalise.js';
+import { configureScimmy, ROSTER_USER_SCHEMA, SCIM_BASE, SCIM_CONTENT_TYPE } from './scim-setup.js';
+import { userInputFrom, userJson, userResource } from './scim-user-mapping.js';
 
 type Json = Record<string, unknown>;
 /** scimmy checks the body's schemas and operations itself (400 invalidSyntax / invalidValue). */
@@ -36,7 +37,9 @@ async function readJson(c: Context): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new SCIMMY.Types.Error(400, 'invalidSyntax', `the request body is not JSON: ${(e as Error).message}`);
+    // Only where it broke: the parser's own wording is JavaScript's, not SCIM's.
+    const at = /position (\d+)/.exec(e instanceof Error ? e.message : '')?.[1];
+    throw new SCIMMY.Types.Error(400, 'invalidSyntax', `the request body is not valid JSON${at === undefined ? '' : ` (at character ${at})`}`);
   }
 }
 
@@ -50,20 +53,55 @@ function notFound(kind: string, c: Context): Response {
   return scimErrorResponse(404, `${kind} ${c.req.param('id') ?? ''} not found`);
 }
 
-/** `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) as the filter scimmy projects output with. */
-function projection(c: Context, query: Readonly<Record<string, string>> = c.req.query()): SCIMMY.Types.Filter | undefined {
+type Kind = 'User' | 'Group';
+const CORE_SCHEMA: Readonly<Record<Kind, string>> = { User: 'urn:ietf:params:scim:schemas:core:2.0:User', Group: 'urn:ietf:params:scim:schemas:core:2.0:Group' };
+/** An attribute path as RFC 7644 §3.10 allows it: a name, a value filter, a sub-attribute, optionally qualified by a schema URN. */
+const ATTRIBUTE_PATH = /^(?:urn:[A-Za-z0-9.:_-]+:)?[A-Za-z$][\w$-]*(?:\[[^\]]*\])?(?:\.[A-Za-z$][\w$-]*)?$/;
+
+/**
+ * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) as the filter
+ * scimmy projects output with. Names qualified by the core schema
+ * (`urn:…:core:2.0:User:userName`) are the core attribute; extension names
+ * (`urn:…:roster:2.0:User:uidNumber`) scimmy resolves itself. `schemas` and
+ * `id` are always asked for: they are always returned (RFC 7643 §3.1), and
+ * scimmy, left with only sub-attributes or extension attributes to include,
+ * would otherwise keep every extension and then fail on its missing
+ * `schemas`.
+ */
+function projection(c: Context, kind: Kind, query: Readonly<Record<string, string>> = c.req.query()): SCIMMY.Types.Filter | undefined {
   const attributes = query.attributes;
   const excluded = query.excludedAttributes;
-  const list = (text: string, op: string): string =>
+  const core = `${CORE_SCHEMA[kind]}:`.toLowerCase();
+  const names = (text: string, parameter: string): string[] =>
     text
       .split(',')
       .map((a) => a.trim())
       .filter((a) => a !== '')
-      .map((a) => `${a} ${op}`)
-      .join(' and ');
-  if (attributes !== undefined && attributes.trim() !== '') return scimmy(() => new SCIMMY.Types.Filter(list(attributes, 'pr')));
-  if (excluded !== undefined && excluded.trim() !== '') return scimmy(() => new SCIMMY.Types.Filter(list(excluded, 'np')));
+      .map((a) => (a.toLowerCase().startsWith(core) ? a.slice(core.length) : a))
+      .map((a) => {
+        if (!ATTRIBUTE_PATH.test(a)) throw new SCIMMY.Types.Error(400, 'invalidSyntax', `${parameter}: "${a}" is not an attribute name`);
+        return a;
+      });
+  if (attributes !== undefined && attributes.trim() !== '') {
+    const wanted = ['schemas', 'id', ...names(attributes, 'attributes')];
+    return scimmy(() => new SCIMMY.Types.Filter(wanted.map((a) => `${a} pr`).join(' and ')));
+  }
+  if (excluded !== undefined && excluded.trim() !== '') {
+    const unwanted = names(excluded, 'excludedAttributes');
+    return unwanted.length === 0 ? undefined : scimmy(() => new SCIMMY.Types.Filter(unwanted.map((a) => `${a} np`).join(' and ')));
+  }
   return undefined;
+}
+
+/** Discovery resources with their real address in meta.location (RFC 7643 §3.1: the URI of the resource); scimmy knows only the path. */
+function locatedAt(value: unknown, origin: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => locatedAt(v, origin));
+  if (typeof value !== 'object' || value === null) return value;
+  const o = JSON.parse(JSON.stringify(value)) as Json;
+  const meta = o.meta as Json | undefined;
+  if (meta !== undefined && typeof meta.location === 'string' && meta.location.startsWith('/')) o.meta = { ...meta, location: `${origin}${meta.location}` };
+  if (Array.isArray(o.Resources)) o.Resources = o.Resources.map((r: unknown) => locatedAt(r, origin));
+  return o;
 }
 
 interface Paging {
@@ -125,25 +163,25 @@ function userOut(record: ScimUserRecord, ctx: AppContext, base: string, attribut
 }
 
 function groupOut(record: ScimGroupRecord, base: string, attributes?: SCIMMY.Types.Filter): unknown {
-  return scimmy(() => new SCIMMY.Schemas.Group(groupResource(record), 'out', `${base}/Groups`, attributes));
+  return scimmy(() => new SCIMMY.Schemas.Group(groupResource(record, base), 'out', `${base}/Groups`, attributes));
 }
 
 /** A request's User through scimmy's schema (types, required userName), as plain JSON plus the write-only password. */
 function userIn(body: unknown): Json {
-  const instance = scimmy(() => new SCIMMY.Schemas.User(normaliseBooleans(body) as Json, 'in'));
+  const instance = scimmy(() => new SCIMMY.Schemas.User(normaliseResource(body, SCIMMY.Schemas.User.definition) as Json, 'in'));
   const password = (instance as unknown as { password?: unknown }).password;
   return { ...plain(instance), ...(typeof password === 'string' ? { password } : {}) };
 }
 
 function groupIn(body: unknown): Json {
-  return plain(scimmy(() => new SCIMMY.Schemas.Group(normaliseGroupBody(body) as Json, 'in')));
+  return plain(scimmy(() => new SCIMMY.Schemas.Group(normaliseResource(body, SCIMMY.Schemas.Group.definition) as Json, 'in')));
 }
 
 async function listUsers(c: Context, ctx: AppContext, deps: ServerDeps, base: string): Promise<Response> {
   const q = ctx.store.read;
   const query = c.req.query();
   const page = paging(query, deps);
-  const attributes = projection(c, query);
+  const attributes = projection(c, 'User', query);
   const filter = filterOf(query);
   const now = ctx.clock.now();
   if (filter === undefined) {
@@ -172,24 +210,65 @@ async function listUsers(c: Context, ctx: AppContext, deps: ServerDeps, base: st
 async function listGroups(c: Context, ctx: AppContext, deps: ServerDeps, base: string): Promise<Response> {
   const query = c.req.query();
   const page = paging(query, deps);
-  const attributes = projection(c, query);
+  const attributes = projection(c, 'Group', query);
   const filter = filterOf(query);
   const all = await readScimGroups(ctx.store.read);
-  const matches = filter === undefined ? all : all.filter((g) => matchesFilter(filter, groupResource(g)));
+  const matches = filter === undefined ? all : all.filter((g) => matchesFilter(filter, groupResource(g, base)));
   const shown = matches.slice(page.startIndex - 1, page.startIndex - 1 + page.count);
   return listResponse(shown.map((g) => groupOut(g, base, attributes)), matches.length, page);
+}
+
+/**
+ * `holds` is Roster's to set, and described as read-only; scimmy is told it
+ * is mutable (scim-setup's ComputedList), so a PATCH that would change it is
+ * refused here, as scimmy refuses one on the other read-only attributes.
+ */
+function keepHolds(before: Json, after: Json): void {
+  const holds = (resource: Json): string => {
+    const ext = resource[ROSTER_USER_SCHEMA];
+    const list = typeof ext === 'object' && ext !== null ? (ext as Json).holds : undefined;
+    return JSON.stringify((Array.isArray(list) ? list.map(String) : []).sort());
+  };
+  if (holds(before) !== holds(after)) throw new SCIMMY.Types.Error(400, 'mutability', `Attribute 'holds' is read-only: holds are placed and lifted in Roster (active=false places freeze:scim)`);
+}
+
+/** The request's id (hono/request-id, installed by createServer); tests may mount these routes without it. */
+function requestIdOf(c: Context): string {
+  const id: unknown = c.get('requestId');
+  return typeof id === 'string' ? id : 'unknown';
+}
+
+/** Every SCIM answer names its request, as the log does: a response object made here does not get the header the middleware sets. */
+function withRequestId(response: Response, c: Context): Response {
+  const id = requestIdOf(c);
+  if (id !== 'unknown' && !response.headers.has('x-request-id')) response.headers.set('X-Request-Id', id);
+  return response;
+}
+
+/**
+ * RFC 7644 §3.5.2: a successful PATCH answers 200 with the resource (subject
+ * to `attributes`), which Okta requires, or may answer 204. The resource is
+ * the answer, except to a client that sends plain JSON, accepts no SCIM
+ * media type and asks for no attributes: that is how Microsoft's SCIM test
+ * collection calls, and Microsoft's reference implementation, which it
+ * checks against, answers such a request with 204. Okta and Entra ID send
+ * application/scim+json (RFC 7644 §3.8).
+ */
+function patchAnswer(c: Context, attributes: SCIMMY.Types.Filter | undefined, resource: () => unknown): Response {
+  const plainJson = /^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '') && !/application\/scim\+json/i.test(c.req.header('accept') ?? '');
+  return plainJson && attributes === undefined ? new Response(null, { status: 204 }) : scimJson(resource());
 }
 
 /**
  * SCIM 2.0 under /scim/v2 (RFC 7643, 7644; DESIGN.md §5): Users and Groups
  * with filters, paging and PATCH (scimmy parses and applies them), and the
  * discovery endpoints. Only admin and scim tokens get in; every error is a
- * SCIM Error. PATCH answers 204 unless `attributes` asks for the result.
+ * SCIM Error. PATCH answers with the resource to SCIM clients (patchAnswer).
  */
 export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimiter): void {
   configureScimmy(deps.config.server.pageSize.max);
   const maxSize = deps.config.server.maxBodyBytes;
-  const limit = bodyLimit({ maxSize, onError: () => scimErrorResponse(413, `the request body is over ${maxSize} bytes`) });
+  const limit = bodyLimit({ maxSize, onError: (c) => withRequestId(scimErrorResponse(413, `the request body is over ${maxSize} bytes`), c) });
   const baseOf = (c: Context): string => `${new URL(c.req.url).origin}${SCIM_BASE}`;
 
   type Handler = (c: Context, ctx: AppContext) => Promise<Response>;
@@ -200,20 +279,20 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimite
         const auth = await authenticateRequest(deps, limiter, c.req.header('authorization'), SCIM_CLIENTS);
         if (!auth.ok) {
           deps.log.info(`refused ${c.req.method} ${c.req.path}: ${auth.error.code}`);
-          return scimErrorFrom(auth.error, deps.log, auth.headers);
+          return withRequestId(scimErrorFrom(auth.error, deps.log, requestIdOf(c), auth.headers), c);
         }
-        return await handler(c, requestContext(deps, auth.principal));
+        return withRequestId(await handler(c, requestContext(deps, auth.principal)), c);
       } catch (e) {
-        return scimErrorFrom(e, deps.log);
+        return withRequestId(scimErrorFrom(e, deps.log, requestIdOf(c)), c);
       }
     };
   const discovery =
     (read: (c: Context) => Promise<unknown>) =>
     async (c: Context): Promise<Response> => {
       try {
-        return scimJson(await read(c));
+        return withRequestId(scimJson(locatedAt(await read(c), new URL(c.req.url).origin)), c);
       } catch (e) {
-        return scimErrorFrom(e, deps.log);
+        return withRequestId(scimErrorFrom(e, deps.log, requestIdOf(c)), c);
       }
     };
 
@@ -232,44 +311,50 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimite
     `${SCIM_BASE}/Users`,
     limit,
     guarded(async (c, ctx) => {
+      const attributes = projection(c, 'User');
       const input = userInputFrom(userIn(await readJson(c)));
       const { record } = await createScimUser(ctx, input);
       const base = baseOf(c);
-      return scimJson(userOut(record, ctx, base, projection(c)), 201, { location: `${base}/Users/${record.account.id}` });
+      return scimJson(userOut(record, ctx, base, attributes), 201, { location: `${base}/Users/${record.account.id}` });
     }),
   );
   app.get(
     `${SCIM_BASE}/Users/:id`,
     guarded(async (c, ctx) => {
+      const attributes = projection(c, 'User');
       const id = idOf(c);
       const record = id === undefined ? undefined : await readScimUser(ctx.store.read, id);
       if (record === undefined) return notFound('User', c);
-      return scimJson(userOut(record, ctx, baseOf(c), projection(c)));
+      return scimJson(userOut(record, ctx, baseOf(c), attributes));
     }),
   );
   app.put(
     `${SCIM_BASE}/Users/:id`,
     limit,
     guarded(async (c, ctx) => {
+      const attributes = projection(c, 'User');
       const id = idOf(c);
       if (id === undefined) return notFound('User', c);
       const input = userInputFrom(userIn(await readJson(c)));
-      return scimJson(userOut(await replaceScimUser(ctx, id, input), ctx, baseOf(c), projection(c)));
+      return scimJson(userOut(await replaceScimUser(ctx, id, input), ctx, baseOf(c), attributes));
     }),
   );
   app.patch(
     `${SCIM_BASE}/Users/:id`,
     limit,
     guarded(async (c, ctx) => {
+      const attributes = projection(c, 'User');
       const id = idOf(c);
       const record = id === undefined ? undefined : await readScimUser(ctx.store.read, id);
       if (id === undefined || record === undefined) return notFound('User', c);
-      const body = normalisePatch(await readJson(c));
+      const body = normalisePatch(await readJson(c), SCIMMY.Schemas.User.definition);
       const base = baseOf(c);
-      const current = scimmy(() => new SCIMMY.Schemas.User(userResource(record, ctx.clock.now()), 'out', `${base}/Users`));
+      const resource = userResource(record, ctx.clock.now());
+      const current = scimmy(() => new SCIMMY.Schemas.User(resource, 'out', `${base}/Users`));
       const patched = await scimmyAsync(() => scimmy(() => new SCIMMY.Messages.PatchOp(body as PatchRequest)).apply(current));
+      if (patched !== undefined) keepHolds(resource, plain(patched));
       const after = patched === undefined ? record : await replaceScimUser(ctx, id, userInputFrom(userIn(plain(patched))));
-      return projection(c) === undefined ? new Response(null, { status: 204 }) : scimJson(userOut(after, ctx, base, projection(c)));
+      return patchAnswer(c, attributes, () => userOut(after, ctx, base, attributes));
     }),
   );
   app.delete(
@@ -287,43 +372,47 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimite
     `${SCIM_BASE}/Groups`,
     limit,
     guarded(async (c, ctx) => {
+      const attributes = projection(c, 'Group');
       const record = await createScimGroup(ctx, groupInputFrom(groupIn(await readJson(c))));
       const base = baseOf(c);
-      return scimJson(groupOut(record, base, projection(c)), 201, { location: `${base}/Groups/${record.group.gid}` });
+      return scimJson(groupOut(record, base, attributes), 201, { location: `${base}/Groups/${record.group.gid}` });
     }),
   );
   app.get(
     `${SCIM_BASE}/Groups/:id`,
     guarded(async (c, ctx) => {
+      const attributes = projection(c, 'Group');
       const id = idOf(c);
       const record = id === undefined ? undefined : await readScimGroup(ctx.store.read, id);
       if (record === undefined) return notFound('Group', c);
-      return scimJson(groupOut(record, baseOf(c), projection(c)));
+      return scimJson(groupOut(record, baseOf(c), attributes));
     }),
   );
   app.put(
     `${SCIM_BASE}/Groups/:id`,
     limit,
     guarded(async (c, ctx) => {
+      const attributes = projection(c, 'Group');
       const id = idOf(c);
       if (id === undefined) return notFound('Group', c);
       const record = await replaceScimGroup(ctx, id, groupInputFrom(groupIn(await readJson(c))));
-      return scimJson(groupOut(record, baseOf(c), projection(c)));
+      return scimJson(groupOut(record, baseOf(c), attributes));
     }),
   );
   app.patch(
     `${SCIM_BASE}/Groups/:id`,
     limit,
     guarded(async (c, ctx) => {
+      const attributes = projection(c, 'Group');
       const id = idOf(c);
       const record = id === undefined ? undefined : await readScimGroup(ctx.store.read, id);
       if (id === undefined || record === undefined) return notFound('Group', c);
-      const body = normalisePatch(await readJson(c));
+      const body = normalisePatch(await readJson(c), SCIMMY.Schemas.Group.definition);
       const base = baseOf(c);
-      const current = scimmy(() => new SCIMMY.Schemas.Group(groupResource(record), 'out', `${base}/Groups`));
+      const current = scimmy(() => new SCIMMY.Schemas.Group(groupResource(record, base), 'out', `${base}/Groups`));
       const patched = await scimmyAsync(() => scimmy(() => new SCIMMY.Messages.PatchOp(body as PatchRequest)).apply(current));
       const after = patched === undefined ? record : await replaceScimGroup(ctx, id, groupInputFrom(groupIn(plain(patched))));
-      return projection(c) === undefined ? new Response(null, { status: 204 }) : scimJson(groupOut(after, base, projection(c)));
+      return patchAnswer(c, attributes, () => groupOut(after, base, attributes));
     }),
   );
   app.delete(
@@ -336,5 +425,5 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimite
     }),
   );
 
-  app.all(`${SCIM_BASE}/*`, (c) => scimErrorResponse(404, `no SCIM endpoint ${c.req.method} ${c.req.path}`));
+  app.all(`${SCIM_BASE}/*`, (c) => withRequestId(scimErrorResponse(404, `no SCIM endpoint ${c.req.method} ${c.req.path}`), c));
 }

@@ -97,60 +97,6 @@ export function userInputFrom(user: Json): ScimUserInput {
 }
 
 /**
- * IdPs send `"active": "True"` (Entra ID, the Microsoft test collection):
- * a boolean as a string is read as the boolean before schema coercion.
- */
-export function normaliseBooleans(body: unknown): unknown {
-  const o = asObject(body);
-  if (o === undefined) return body;
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.toLowerCase() === 'active' ? booleanish(v) : v]));
-}
-
-function booleanish(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  const t = v.trim().toLowerCase();
-  return t === 'true' ? true : t === 'false' ? false : v;
-}
-
-/**
- * PatchOp bodies as IdPs send them: `active` values as strings, and a
- * single member (or a bare id) where a list of members is due.
- */
-export function normalisePatch(body: unknown): unknown {
-  const o = asObject(body);
-  if (o === undefined) return body;
-  const opsKey = Object.keys(o).find((k) => k.toLowerCase() === 'operations');
-  if (opsKey === undefined || !Array.isArray(o[opsKey])) return body;
-  const ops = (o[opsKey] as unknown[]).map((op) => {
-    const x = asObject(op);
-    if (x === undefined) return op;
-    const path = str(x.path)?.trim().toLowerCase();
-    let value = x.value;
-    if (path === 'active') value = booleanish(value);
-    else if (path === undefined && asObject(value) !== undefined) value = normaliseBooleans(value);
-    else if (path === 'members' && value !== undefined) value = (Array.isArray(value) ? value : [value]).map(member);
-    return { ...x, value };
-  });
-  return { ...o, [opsKey]: ops };
-}
-
-/** A member as IdPs send it: a bare id, or `displayName` where SCIM says `display`. */
-function member(m: unknown): unknown {
-  if (typeof m === 'string') return { value: m };
-  const o = asObject(m);
-  if (o === undefined) return m;
-  const { displayName, ...rest } = o;
-  return rest.display === undefined && typeof displayName === 'string' ? { ...rest, display: displayName } : o;
-}
-
-/** A Group body with its members as IdPs send them (bare ids, `displayName`), before schema coercion. */
-export function normaliseGroupBody(body: unknown): unknown {
-  const o = asObject(body);
-  if (o === undefined) return body;
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.toLowerCase() === 'members' && Array.isArray(v) ? v.map(member) : v]));
-}
-
-/**
  * The response body of a User without attribute projection, built
  * directly: the same JSON scimmy's output coercion gives (a test holds
  * them equal), at a fraction of the cost, for the requests an IdP makes
