@@ -3,6 +3,7 @@ import { registerAccountCommands } from './account-commands.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerBillingCommands, registerGroupCommands, registerPurgeCommand } from './admin-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerDoctorCommands } from './doctor-commands.js';
 import { registerJobsCommands } from './jobs-commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
 import { registerHostCommands } from './host-commands.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerJobsCommands(program);
   registerNotifyCommands(program);
   registerHostCommands(program);
+  registerDoctorCommands(program);
   registerServeCommands(program);
   registerTokenCommands(program);
   registerAgentCommands(program);

@@ -1,0 +1,75 @@
+import { RosterError } from '../domain/errors.js';
+import { databaseCheck } from './checks/database-check.js';
+import { hmacKeyCheck } from './checks/hmac-key-check.js';
+import { libcryptCheck } from './checks/libcrypt-check.js';
+import { timeZoneCheck } from './checks/time-zone-check.js';
+import { failed, type CheckSubject, type DoctorCheck } from './doctor-check.js';
+import type { GlobalCheck, GlobalCheckContext } from './global-check.js';
+import type { TargetDoctor } from './target-check.js';
+import { targetDoctors } from './target-doctors.js';
+
+const GLOBAL: ReadonlyArray<readonly [string, GlobalCheck]> = [
+  ['database', databaseCheck],
+  ['hmac key', hmacKeyCheck],
+  ['libcrypt', libcryptCheck],
+  ['time zone', timeZoneCheck],
+];
+
+export interface DoctorRun extends GlobalCheckContext {
+  /** Hosts of roster.yaml to check; each must exist. */
+  readonly hosts: readonly string[];
+  /** Target name order (the registry's); targets outside it follow in roster.yaml order. */
+  readonly targetOrder?: readonly string[];
+  readonly doctors?: readonly TargetDoctor[];
+}
+
+/** A check that threw (a file it may not read) is a failed finding, so one bad check never hides the others. */
+function crashed(subject: CheckSubject, e: unknown): DoctorCheck {
+  const err = e as NodeJS.ErrnoException;
+  const fix = err.code === 'EACCES' || err.code === 'EPERM' ? 'run roster doctor as root' : 'correct what the message names and run roster doctor again';
+  return failed(subject, `could not check: ${err instanceof Error ? err.message : String(e)}`, fix);
+}
+
+/**
+ * Runs Roster's own checks (database, HMAC key, libcrypt, time zone), then
+ * the checks of every enabled target of each host, under the root prefix.
+ * Returns the findings in that order; nothing is changed.
+ */
+export async function runDoctor(run: DoctorRun): Promise<DoctorCheck[]> {
+  const { config } = run.loaded;
+  for (const host of run.hosts) {
+    if (!Object.hasOwn(config.hosts, host)) {
+      const known = Object.keys(config.hosts);
+      throw new RosterError('usage', `--host ${host} is not a host of ${run.loaded.path} (${known.length === 0 ? 'none declared' : `hosts: ${known.join(', ')}`})`, [{ where: '--host', message: 'unknown host' }]);
+    }
+  }
+  const out: DoctorCheck[] = [];
+  for (const [name, check] of GLOBAL) {
+    try {
+      out.push(...(await check(run)));
+    } catch (e) {
+      out.push(crashed({ check: name }, e));
+    }
+  }
+  const doctors = new Map((run.doctors ?? targetDoctors).map((d) => [d.target, d]));
+  const order = run.targetOrder ?? [];
+  for (const host of run.hosts) {
+    const sections = config.hosts[host]?.targets ?? {};
+    const names = Object.keys(sections).sort((a, b) => rank(order, a) - rank(order, b));
+    for (const name of names) {
+      const doctor = doctors.get(name);
+      if (doctor === undefined) continue;
+      try {
+        out.push(...(await doctor.run({ host, root: run.root, config, system: run.system }, sections[name])));
+      } catch (e) {
+        out.push(crashed({ check: name, host, target: name }, e));
+      }
+    }
+  }
+  return out;
+}
+
+function rank(order: readonly string[], name: string): number {
+  const i = order.indexOf(name);
+  return i < 0 ? order.length : i;
+}
