@@ -1,9 +1,12 @@
 /**
  * Roster sync figures for `npm run bench`: 100,000 rows into an empty store
  * (target ≤ 30 s), the same file again with no change (≤ 10 s), and a re-sync
- * with 1 % changes; peak resident memory of each.
+ * with 1 % changes; peak resident memory of each. Then the same first import
+ * as a sysadmin runs it, `roster sync FILE --source S` (the built command, its
+ * report on stdout), and that import refused by the example's UID range.
  */
-import { createWriteStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { AppContext } from '../src/app/app-context.js';
@@ -11,6 +14,7 @@ import { parseConfig } from '../src/config/load-config.js';
 import { exampleConfig } from '../src/config/example-config.js';
 import { fixedClock } from '../src/domain/clock.js';
 import { syncRoster, type SyncReport } from '../src/jobs/roster-sync.js';
+import Database from 'better-sqlite3';
 import { openStore } from '../src/store/open-store.js';
 
 const ROWS = Number(process.env.BENCH_SYNC_ROWS ?? 100_000);
@@ -100,5 +104,84 @@ export async function benchSync(dir: string): Promise<SyncFigure[]> {
   } finally {
     await store.close();
   }
+  figures.push(...(await benchSyncCommand(dir, full)));
+  return figures;
+}
+
+interface CommandRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+  readonly peakRssMiB: number;
+}
+
+/** Runs the built `roster` and samples its peak RSS (VmHWM) from /proc while it runs. */
+function roster(args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CommandRun> {
+  const main = join(import.meta.dirname, '../dist/roster.mjs');
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, [main, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let peakKiB = 0;
+    const timer = setInterval(() => {
+      try {
+        const hwm = /^VmHWM:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        peakKiB = Math.max(peakKiB, Number(hwm?.[1] ?? 0));
+      } catch {
+        // The process has just ended.
+      }
+    }, 20);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), seconds: Number(process.hrtime.bigint() - start) / 1e9, peakRssMiB: peakKiB / 1024 });
+    });
+  });
+}
+
+function count(db: string, table: 'people' | 'accounts' | 'reservations'): number {
+  const d = new Database(db, { readonly: true });
+  try {
+    return (d.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  } finally {
+    d.close();
+  }
+}
+
+/**
+ * The first import through the command: refused first by the example's
+ * range (10000–59999 holds 50,000 UIDs; nothing may be written), then run
+ * with a range that holds it; the report must be its first lines and the
+ * summary, the store must hold every row.
+ */
+async function benchSyncCommand(dir: string, file: string): Promise<SyncFigure[]> {
+  const work = join(dir, 'sync-command');
+  const env = { ...process.env, ROSTER_CONFIG: join(work, 'roster.yaml'), TZ: 'UTC' };
+  const init = await roster(['init', '--dir', work], env, dir);
+  if (init.code !== 0) throw new Error(`roster init: ${init.stderr}`);
+  const db = join(work, 'roster.db');
+  const args = ['sync', file, '--source', 'school', '--now', '2026-03-01T10:00:00Z'];
+  const figures: SyncFigure[] = [];
+
+  const refused = await roster(args, env, work);
+  if (refused.code !== 78 || !refused.stderr.includes(`needs ${ROWS.toLocaleString('en')} new UIDs, the range 10000–59999 has 50,000 free; nothing was changed`)) {
+    throw new Error(`the over-capacity import was not refused as expected (exit ${String(refused.code)}): ${refused.stderr.slice(0, 500)}`);
+  }
+  if (count(db, 'people') !== 0) throw new Error('the refused import wrote people');
+  figures.push({ what: `roster sync of ${ROWS.toLocaleString('en')} rows refused by the UID range`, seconds: refused.seconds, targetSeconds: null, peakRssMiB: refused.peakRssMiB, summary: 'exit 78, nothing written' });
+
+  const yaml = readFileSync(env.ROSTER_CONFIG, 'utf8').replace('uids: { min: 10000, max: 59999 }', 'uids: { min: 10000, max: 10000000 }').replace('gids: { min: 10000, max: 59999 }', 'gids: { min: 10000, max: 10000000 }');
+  writeFileSync(env.ROSTER_CONFIG, yaml);
+  const run = await roster(args, env, work);
+  const lines = run.stdout.trimEnd().split('\n');
+  if (run.code !== 0) throw new Error(`roster sync exited ${String(run.code)}: ${run.stderr.slice(0, 500)}`);
+  if (lines.length > 25 || !/^created \d+,/.test(lines.at(-1) ?? '')) throw new Error(`roster sync printed ${lines.length} lines, ending ${lines.at(-1) ?? ''}`);
+  const accounts = count(db, 'accounts');
+  if (accounts !== ROWS) throw new Error(`roster sync left ${accounts} accounts, not ${ROWS}`);
+  figures.push({ what: `roster sync of ${ROWS.toLocaleString('en')} rows into an empty store (the command)`, seconds: run.seconds, targetSeconds: 30, peakRssMiB: run.peakRssMiB, summary: `${lines.length} report lines; ${lines.at(-1) ?? ''}` });
   return figures;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { wallTime } from '../app/notices.js';
 import type { SyncChange, SyncReport } from '../jobs/roster-sync.js';
+import { chunkedWriter, writeJsonObject } from './chunked-writer.js';
 import { withContext } from './command-runner.js';
 import { progressBar } from './progress-bar.js';
 
@@ -26,6 +27,40 @@ export function summaryLine(r: SyncReport): string {
   return `created ${s.created}, updated ${s.updated}, retired ${s.retired}, reactivated ${s.reactivated}, unchanged ${s.unchanged}`;
 }
 
+/** Changes, notes and failures each shown on a terminal before "… and N more". */
+const SHOWN = 20;
+
+/**
+ * The report, written as it is produced: a first import of 100,000 rows has
+ * some 200,000 changes, which must not become one string (or one call with
+ * as many arguments). `short` lists the first few of each kind and counts
+ * the rest; `all` (--verbose) and `json` (--json) give every one.
+ */
+async function writeReport(report: SyncReport, dryRun: boolean, tz: string, mode: 'short' | 'all' | 'json'): Promise<void> {
+  const out = chunkedWriter(process.stdout);
+  if (mode === 'json') {
+    await writeJsonObject(out, { ...report });
+    return;
+  }
+  const limit = mode === 'all' ? Infinity : SHOWN;
+  const some = async <T>(items: readonly T[], describe: (item: T) => string, what: string): Promise<void> => {
+    const shown = Math.min(items.length, limit);
+    for (let i = 0; i < shown; i++) await out.line(`  ${describe(items[i] as T)}`);
+    if (items.length > shown) await out.line(`  … and ${(items.length - shown).toLocaleString('en')} more${what}; --verbose or --json for all`);
+  };
+  await out.line(`${dryRun ? 'dry run: ' : ''}sync ${report.source} from ${report.file}: ${report.rows} row${report.rows === 1 ? '' : 's'}`);
+  await some(report.changes, (c) => describeChange(c, tz), '');
+  await some(
+    report.notes,
+    (n) => (n.kind === 'not-eligible' ? `! ${n.personId} (row ${n.row}) gets no ${n.type} account: ${n.unmet.join('; ')}` : `! ${n.username} of ${n.personId} stays retired (retired by ${n.retiredBy}, not by this source)`),
+    ' notes',
+  );
+  await some(report.failures, (f) => `FAILED ${f.personId}${f.row === null ? '' : ` (row ${f.row})`}: ${f.error}`, ' failures');
+  if (report.passwords !== null) await out.line(`${dryRun ? 'would write' : 'wrote'} ${report.passwords.count} initial password${report.passwords.count === 1 ? '' : 's'} to ${report.passwords.file}`);
+  await out.line(`${dryRun ? 'would have ' : ''}${summaryLine(report)}`);
+  await out.end();
+}
+
 export function registerSyncCommands(program: Command): void {
   program
     .command('sync <file>')
@@ -34,7 +69,8 @@ export function registerSyncCommands(program: Command): void {
     .option('--dry-run', 'print exactly what a real run would do and change nothing')
     .option('--allow-mass-change', 'proceed even if more accounts would be retired than the circuit breaker allows')
     .option('--password-file <path>', 'where generated initial passwords go (created with mode 0600, never overwritten)')
-    .action(async (file: string, o: { source: string; allowMassChange?: boolean; passwordFile?: string }, cmd: Command) => {
+    .option('--verbose', `list every change, note and failure (by default the first ${SHOWN} of each and a count of the rest)`)
+    .action(async (file: string, o: { source: string; allowMassChange?: boolean; passwordFile?: string; verbose?: boolean }, cmd: Command) => {
       await withContext(cmd, async (ctx, out, opts) => {
         const dryRun = opts.dryRun === true;
         const reading = progressBar(`reading ${file}`);
@@ -60,18 +96,7 @@ export function registerSyncCommands(program: Command): void {
           reading.done();
           applying.done();
         }
-        const tz = ctx.config.timeZone;
-        out.print(report, () => {
-          const lines = [`${dryRun ? 'dry run: ' : ''}sync ${report.source} from ${report.file}: ${report.rows} row${report.rows === 1 ? '' : 's'}`];
-          lines.push(...report.changes.map((c) => `  ${describeChange(c, tz)}`));
-          for (const n of report.notes) {
-            lines.push(n.kind === 'not-eligible' ? `  ! ${n.personId} (row ${n.row}) gets no ${n.type} account: ${n.unmet.join('; ')}` : `  ! ${n.username} of ${n.personId} stays retired (retired by ${n.retiredBy}, not by this source)`);
-          }
-          for (const f of report.failures) lines.push(`  FAILED ${f.personId}${f.row === null ? '' : ` (row ${f.row})`}: ${f.error}`);
-          if (report.passwords !== null) lines.push(`${dryRun ? 'would write' : 'wrote'} ${report.passwords.count} initial password${report.passwords.count === 1 ? '' : 's'} to ${report.passwords.file}`);
-          lines.push(`${dryRun ? 'would have ' : ''}${summaryLine(report)}`);
-          return lines.join('\n');
-        });
+        await writeReport(report, dryRun, ctx.config.timeZone, out.json ? 'json' : o.verbose === true ? 'all' : 'short');
         if (report.failures.length > 0) process.exitCode = 1;
         if (dryRun) out.pending(report.changes.length > 0);
       });

@@ -111,6 +111,10 @@ export async function syncRoster(base: AppContext, options: SyncOptions): Promis
       throw new RosterError('mass_change', message);
     }
 
+    // Before the first write and in a dry run alike: a range that cannot
+    // hold the new accounts would otherwise fill up half-way through.
+    await refuseOverCapacity(ctx, options.source, plan);
+
     const needPasswords = plan.people.some((p) => p.creates.some((c) => ctx.config.types[c.type]?.initialPassword === 'generate'));
     if (dryRun) return { ...head, failures: [], passwords: needPasswords ? { file: options.passwordFile ?? '(--password-file)', count: countPasswords(ctx, plan) } : null, jobRun: null };
     if (needPasswords && passwordFile === undefined) {
@@ -217,6 +221,97 @@ export async function loadSourceState(q: Queries, source: string): Promise<Sourc
     else list.push(r);
   }
   return { people, accounts, reservations };
+}
+
+function count(n: number, what: string): string {
+  return `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** The first `n` numbers from `from` up to `max` that are not in `used` (ascending), as allocation hands them out. */
+function firstFree(from: number, max: number, used: readonly number[], n: number): number[] {
+  const out: number[] = [];
+  let k = 0;
+  for (let x = from; x <= max && out.length < n; x++) {
+    while (k < used.length && (used[k] ?? Infinity) < x) k++;
+    if (used[k] !== x) out.push(x);
+  }
+  return out;
+}
+
+/**
+ * Refuses, before anything is written, a plan whose new accounts and groups
+ * do not fit the configured ranges, with the numbers. Allocation hands UIDs
+ * out in plan order from the first free one, so the UID of every new
+ * account is known here. GIDs are taken from the gids range by groups the
+ * accounts need that do not exist yet, and by a user-private group whose
+ * GID = UID is a group's (an existing group's, or at worst one of the new
+ * groups'); the new accounts' own private GIDs take numbers of that range
+ * too when the ranges overlap. Two queries, whatever the size of the file.
+ */
+async function refuseOverCapacity(ctx: AppContext, source: string, plan: SyncPlan): Promise<void> {
+  const creates = plan.people.flatMap((p) => p.creates);
+  if (creates.length === 0) return;
+  const q = ctx.store.read;
+  const { uids, gids } = ctx.config;
+  const range = (r: { readonly min: number; readonly max: number }): string => `${r.min}–${r.max}`;
+
+  // A returning person's reserved name brings its UID; every other create takes a new one.
+  const fresh = creates.filter((c) => !c.reserved);
+  const uidUse = await q.idsInUse('uid', uids);
+  const freeUids = Math.max(0, uids.max - uidUse.from + 1) - uidUse.used.length;
+  if (fresh.length > freeUids) {
+    const message = `sync of ${source} needs ${count(fresh.length, 'new UID')}, the range ${range(uids)} has ${freeUids.toLocaleString('en')} free; nothing was changed. Widen uids in roster.yaml`;
+    throw new RosterError('bad_config', message, [{ where: 'uids', message: `needs ${count(fresh.length, 'free UID')}, has ${freeUids.toLocaleString('en')}` }]);
+  }
+
+  const groups = await q.listGroups();
+  const groupGids = new Set(groups.map((g) => g.gid));
+  const existing = new Set(groups.map((g) => g.name));
+  const newGroups = new Set<string>();
+  for (const c of creates) {
+    const type = ctx.config.types[c.type];
+    if (type === undefined) continue;
+    for (const g of type.primaryGroup === '{username}' ? type.groups : [type.primaryGroup, ...type.groups]) if (!existing.has(g)) newGroups.add(g);
+  }
+  let allocated = 0;
+  for (const name of newGroups) {
+    const declared = ctx.config.groups.find((g) => g.name === name);
+    if (declared === undefined) {
+      throw new RosterError('bad_input', `sync of ${source} needs group ${printable(name)}, which does not exist; add it with \`roster group add\` or declare it under groups: in roster.yaml; nothing was changed`, [{ where: 'group', message: `unknown group ${printable(name)}` }]);
+    }
+    if (declared.gid === undefined) allocated++;
+  }
+
+  // The UIDs in plan order; those of accounts with a user-private group are their GIDs too.
+  const newUids = firstFree(uidUse.from, uids.max, uidUse.used, fresh.length);
+  const privateGids: number[] = [];
+  let collisions = 0;
+  let next = 0;
+  for (const c of creates) {
+    const uid = c.reserved ? undefined : newUids[next++];
+    if (ctx.config.types[c.type]?.primaryGroup !== '{username}') continue;
+    if (uid === undefined) {
+      // A returning account's reserved UID: its group moves only if a group holds that GID now.
+      if (c.revive !== undefined && groupGids.has(c.revive.uid)) collisions++;
+      continue;
+    }
+    if (groupGids.has(uid)) collisions++;
+    else privateGids.push(uid);
+  }
+  if (allocated + collisions === 0) return;
+  const gidUse = await q.idsInUse('gid', gids);
+  const usedGids = new Set(gidUse.used);
+  const takenByPrivate = privateGids.filter((g) => g >= gidUse.from && g <= gids.max && !usedGids.has(g)).length;
+  // A new group's GID, taken from that same stretch, may be a new account's UID, whose group then needs another.
+  const needed = allocated + collisions + Math.min(allocated, takenByPrivate);
+  const freeGids = Math.max(0, gids.max - gidUse.from + 1) - gidUse.used.length - takenByPrivate;
+  if (needed > freeGids) {
+    const also = takenByPrivate > 0 ? ` once the new accounts' own groups take ${count(takenByPrivate, 'GID')} of it` : '';
+    const message =
+      `sync of ${source} needs up to ${count(needed, 'new GID')} (${allocated.toLocaleString('en')} for new groups, ${(needed - allocated).toLocaleString('en')} for user-private groups whose GID = UID a group holds), ` +
+      `the range ${range(gids)} has ${freeGids.toLocaleString('en')} free${also}; nothing was changed. Widen gids in roster.yaml`;
+    throw new RosterError('bad_config', message, [{ where: 'gids', message: `needs up to ${count(needed, 'free GID')}, has ${freeGids.toLocaleString('en')}` }]);
+  }
 }
 
 /** Another source's (or a hand-made) person with the same id is never taken over. */

@@ -311,6 +311,63 @@ describe.each(storeFactories)('store queries on $name', (factory) => {
       expect(await tx((q) => q.allocateUid('d', 'P1', { min: 1, max: 100_000 }, T0))).toBe(50_001);
     });
 
+    it('idsInUse gives where allocation starts and the numbers it skips from there, as allocation hands them out', async () => {
+      expect(await store.read.idsInUse('uid', RANGE)).toEqual({ from: 10_000, used: [] });
+      await tx(async (q) => {
+        await q.putPerson(person('P1'));
+        await q.allocateUids([{ username: 'a', personId: 'P1' }, { username: 'b', personId: 'P1' }], RANGE, T0);
+        // Above the mark: an account without a reservation, a group (whose GID is not a UID), and a UID that is both.
+        await q.insertAccount(account('P1', 'manual', 10_005, { gid: 10_007 }));
+        await q.insertGroup({ name: 'staff', gid: 10_008, description: '', members: [], createdAt: T0 });
+        await q.insertGroup({ name: 'lab', gid: 10_005, description: '', members: [], createdAt: T0 });
+        await q.allocateUid('c', 'P1', { min: 10_005, max: 10_009 }, T0);
+      });
+      // The mark is 10_006 now (c); 10_005 is below it and the account's gid 10_007 is no UID.
+      expect(await store.read.idsInUse('uid', RANGE)).toEqual({ from: 10_007, used: [] });
+      expect(await store.read.idsInUse('uid', { min: 10_000, max: 10_006 })).toEqual({ from: 10_007, used: [] });
+      // GIDs: no GID was allocated, so from the range's start: a, b and c have no account, manual's gid and the groups' count once each.
+      expect(await store.read.idsInUse('gid', RANGE)).toEqual({ from: 10_000, used: [10_005, 10_007, 10_008] });
+      expect(await store.read.idsInUse('gid', { min: 10_006, max: 10_009 })).toEqual({ from: 10_006, used: [10_007, 10_008] });
+      // What allocation then hands out is exactly what idsInUse leaves free.
+      expect(await tx((q) => q.allocateGid(RANGE))).toBe(10_000);
+      expect(await tx((q) => q.allocateGid({ min: 10_006, max: 10_009 }))).toBe(10_006);
+      expect(await tx((q) => q.allocateGid(RANGE))).toBe(10_009);
+      expect(await store.read.idsInUse('gid', RANGE)).toEqual({ from: 10_010, used: [] });
+      await expect(store.read.idsInUse('uid', { min: 5, max: 4 })).rejects.toThrow(RosterError);
+    });
+
+    it('idsInUse lists numbers given by hand above the mark, each once', async () => {
+      await tx(async (q) => {
+        await q.putPerson(person('P1'));
+        // Two accounts of a named primary group share its GID.
+        await q.insertGroup({ name: 'students', gid: 10_002, description: '', members: [], createdAt: T0 });
+        await q.insertAccount(account('P1', 'x', 10_003, { gid: 10_002, primaryGroup: 'students' }));
+        await q.insertAccount(account('P1', 'y', 10_001, { gid: 10_002, primaryGroup: 'students' }));
+      });
+      expect(await store.read.idsInUse('uid', RANGE)).toEqual({ from: 10_000, used: [10_001, 10_003] });
+      expect(await store.read.idsInUse('gid', RANGE)).toEqual({ from: 10_000, used: [10_002] });
+      expect(await tx((q) => q.allocateUids([{ username: 'p', personId: 'P1' }, { username: 'q', personId: 'P1' }, { username: 'r', personId: 'P1' }], RANGE, T0))).toEqual([10_000, 10_002, 10_004]);
+    });
+
+    it('deletePurgedAccounts deletes tombstones only, with their holds, and leaves the UID mark alone', async () => {
+      const [live, tomb] = await tx(async (q) => {
+        await q.putPerson(person('P1'));
+        const uids = await q.allocateUids([{ username: 'alive', personId: 'P1' }, { username: 'gone', personId: 'P1' }], RANGE, T0);
+        const a = await q.insertAccount(account('P1', 'alive', uids[0] ?? 0));
+        const b = await q.insertAccount(account('P1', 'gone', uids[1] ?? 0, { purgedAt: T1 }));
+        await q.putHold(b.id, retired);
+        return [a, b];
+      });
+      expect(await tx((q) => q.deletePurgedAccounts([live.id, tomb.id, 999]))).toBe(1);
+      expect(await store.read.getAccount('alive')).toBeDefined();
+      expect(await store.read.getAccount('gone')).toBeUndefined();
+      expect(await tx((q) => q.deleteReservations(['gone']))).toBe(1);
+      expect(await store.read.nameTaken('gone')).toBe(false);
+      // The released name can be allocated again, under a new UID.
+      expect(await tx((q) => q.allocateUid('gone', 'P2', RANGE, T1))).toBe(10_002);
+      await expect(store.read.deletePurgedAccounts([tomb.id])).rejects.toThrow(/store.transaction/);
+    });
+
     it('nameTaken is case-insensitive across accounts, reservations and groups', async () => {
       await tx(async (q) => {
         await q.putPerson(person('P1'));

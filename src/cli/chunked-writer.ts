@@ -1,0 +1,56 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+export interface ChunkedWriter {
+  /** Appends one line (a newline is added). */
+  line(text: string): Promise<void>;
+  /** Writes what is buffered. */
+  end(): Promise<void>;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Writes a long report as it is produced, in chunks of about 64 KiB, and
+ * waits when the stream asks it to (a slow pipe or terminal): a sync of
+ * 100,000 rows has some 200,000 lines, which must never be one string or
+ * one call with as many arguments.
+ */
+export function chunkedWriter(stream: Writable): ChunkedWriter {
+  let buffer = '';
+  const flush = async (): Promise<void> => {
+    if (buffer === '') return;
+    const text = buffer;
+    buffer = '';
+    if (!stream.write(text)) await once(stream, 'drain');
+  };
+  return {
+    async line(text) {
+      buffer += `${text}\n`;
+      if (buffer.length >= CHUNK) await flush();
+    },
+    end: flush,
+  };
+}
+
+/**
+ * A JSON object written member by member, and the members that are arrays
+ * element by element (one line each), so the text is never built whole. The
+ * value is what JSON.stringify would give for `value`.
+ */
+export async function writeJsonObject(out: ChunkedWriter, value: Readonly<Record<string, unknown>>): Promise<void> {
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  await out.line('{');
+  for (const [i, [key, v]] of entries.entries()) {
+    const comma = i === entries.length - 1 ? '' : ',';
+    if (Array.isArray(v) && v.length > 0) {
+      await out.line(`  ${JSON.stringify(key)}: [`);
+      for (let k = 0; k < v.length; k++) await out.line(`    ${JSON.stringify(v[k]) ?? 'null'}${k === v.length - 1 ? '' : ','}`);
+      await out.line(`  ]${comma}`);
+    } else {
+      await out.line(`  ${JSON.stringify(key)}: ${(JSON.stringify(v, null, 2) ?? 'null').replaceAll('\n', '\n  ')}${comma}`);
+    }
+  }
+  await out.line('}');
+  await out.end();
+}
