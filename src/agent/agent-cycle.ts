@@ -56,6 +56,13 @@ const MAX_DETAIL = 2 * 1024;
  */
 export const MAX_REPORTED_OUTCOMES = 200;
 
+/** Outcome counts per target, over all outcomes (the report lists only some): the server's metrics count them by host and target. */
+function targetTotals(outcomes: readonly ChangeOutcome[]): Record<string, { ok: number; failed: number; skipped: number }> {
+  const totals: Record<string, { ok: number; failed: number; skipped: number }> = {};
+  for (const o of outcomes) (totals[o.target] ??= { ok: 0, failed: 0, skipped: 0 })[o.status]++;
+  return totals;
+}
+
 function reportOutcome(o: ChangeOutcome): Readonly<Record<string, unknown>> {
   const { detail, ...rest } = o;
   return detail === undefined ? rest : { ...rest, detail: truncatedDetail(detail, MAX_DETAIL) };
@@ -146,6 +153,7 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
           root: settings.root,
           outcomes: listed.map(reportOutcome),
           totals: { ok: summary.applied + summary.recurring, failed: summary.failed, skipped: summary.skipped },
+          targetTotals: targetTotals(done.outcomes),
           lockTimeout: done.lockTimeout,
           drift: drift.slice(0, MAX_REPORTED_OUTCOMES),
           driftTotal: drift.length,

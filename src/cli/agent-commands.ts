@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Command } from 'commander';
+import type { LogFields } from '../app/app-context.js';
 import { agentCycle, type AgentSettings, type CycleResult } from '../agent/agent-cycle.js';
 import { agentStatePath, loadAgentState } from '../agent/agent-state.js';
 import { runAgent } from '../agent/run-agent.js';
@@ -10,7 +11,9 @@ import { RosterError } from '../domain/errors.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { targetRegistry } from '../targets/registry.js';
 import { globalsOf, outputFor } from './command-runner.js';
+import { logFormat } from './log-format.js';
 import { parseSeconds } from './parse-seconds.js';
+import { serviceLogger } from './service-logger.js';
 
 interface AgentCliOptions {
   readonly server: string;
@@ -50,6 +53,20 @@ function describe(host: string, r: CycleResult): string {
   return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}`;
 }
 
+/** The turn's numbers as fields of its log line, for a log collector to count without parsing the message. */
+function cycleFields(host: string, r: CycleResult, delayMs: number): LogFields {
+  return {
+    host,
+    revision: r.revision,
+    reached: r.reached,
+    changed: r.changed,
+    ...(r.applied === null ? {} : { applied: r.applied.applied, failed: r.applied.failed, skipped: r.applied.skipped, drift: r.applied.drift }),
+    ...(r.applyError === null ? {} : { applyError: r.applyError.code }),
+    pendingReports: r.pendingReports,
+    nextPollSeconds: Math.round(delayMs / 1000),
+  };
+}
+
 /** `roster agent`: keep one host converged on what `roster serve` says (DESIGN.md §5 "Agent"). */
 export function registerAgentCommands(program: Command): void {
   program
@@ -76,7 +93,8 @@ export function registerAgentCommands(program: Command): void {
       const root = await resolveRoot(o.root);
       const stateDir = o.stateDir === undefined ? posix.join(root, 'var/lib/roster') : posix.resolve(o.stateDir);
       const settings: AgentSettings = { server: o.server, host: o.host, root, statePath: agentStatePath(stateDir, o.host), allowMassChange: o.allowMassChange === true, lockTimeoutMs };
-      const log = { info: (m: string) => out.note(`roster agent: ${m}`), warn: (m: string) => out.note(`roster agent: ${m}`) };
+      // Structured (JSON lines) for the journal, readable on a terminal; the --once summary stays on stdout.
+      const log = serviceLogger({ name: 'roster-agent', format: logFormat(process.stderr, process.env) });
       const deps = { client, targets: targetRegistry, clock: systemClock, log };
 
       if (o.once === true) {
@@ -102,8 +120,8 @@ export function registerAgentCommands(program: Command): void {
         signal: stop.signal,
         onCycle: (result, error, delayMs) => {
           const next = `next poll in ${Math.round(delayMs / 1000)} s`;
-          if (error !== null) log.warn(`${error.message}; ${next}`);
-          else if (result !== null && (result.changed || result.applied !== null || !result.reached)) log.info(`${describe(o.host, result)}; ${next}`);
+          if (error !== null) log.warn(`${error.message}; ${next}`, { host: o.host, code: error.code, nextPollSeconds: Math.round(delayMs / 1000) });
+          else if (result !== null && (result.changed || result.applied !== null || !result.reached)) log.info(`${describe(o.host, result)}; ${next}`, cycleFields(o.host, result, delayMs));
         },
       });
     });

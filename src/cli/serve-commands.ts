@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { describeDatabase } from '../store/database-url.js';
 import { databaseFor, openSession } from './cli-context.js';
 import { globalsOf } from './command-runner.js';
+import { logFormat } from './log-format.js';
 import { deliveryDeps } from './notify-delivery.js';
+import { serviceLogger } from './service-logger.js';
 
 /** Waits for SIGINT or SIGTERM. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -25,7 +27,11 @@ export function registerServeCommands(program: Command): void {
     .option('--no-jobs', 'do not run the scheduled jobs (purge, billing, notify) in this process')
     .action(async (o: { listen?: string; jobs: boolean }, cmd: Command) => {
       const opts = globalsOf(cmd);
-      const { ctx, loaded } = await openSession(opts, process.env);
+      // JSON lines for the journal or a collector, readable lines on a terminal; stdout stays for where to look.
+      const log = serviceLogger({ name: 'roster-serve', format: logFormat(process.stderr, process.env) });
+      const session = await openSession(opts, process.env);
+      const { loaded } = session;
+      const ctx = { ...session.ctx, log };
       const { actor: _cli, ...deps } = ctx;
       // The server and the scheduler load only here: other commands never pay for them.
       const [{ createServer }, { startServer }, { isJobName, JOB_NAMES, runJobs, scheduleOf }, { JobScheduler }] = await Promise.all([
@@ -35,7 +41,8 @@ export function registerServeCommands(program: Command): void {
         import('../jobs/scheduler.js'),
       ]);
       try {
-        const { app } = createServer(deps);
+        const { app, metrics } = createServer(deps);
+        metrics.collectProcessMetrics();
         const running = await startServer(app, o.listen ?? ctx.config.server.listen);
         // The jobs run on their schedules in the configured zone; the store's
         // record of runs decides what is due, so a slot already run by
@@ -49,11 +56,13 @@ export function registerServeCommands(program: Command): void {
             if (!isJobName(job)) return;
             const reports = await runJobs({ ...ctx, actor: 'job:serve' }, jobDeps, { job, startedBy: 'serve' });
             for (const r of reports) {
-              if (r.run !== null) process.stderr.write(`roster serve: job ${r.job} ${r.run.result}\n`);
-              else if (r.elsewhere !== null) process.stderr.write(`roster serve: job ${r.job}: not run here (${r.elsewhere})\n`);
+              if (r.run !== null) {
+                metrics.jobFinished(r.job, r.run.result);
+                log.info(`job ${r.job} ${r.run.result}`, { job: r.job, result: r.run.result });
+              } else if (r.elsewhere !== null) log.info(`job ${r.job}: not run here (${r.elsewhere})`, { job: r.job });
             }
           },
-          log: { warn: (m) => process.stderr.write(`roster serve: ${m}\n`) },
+          log,
         });
         scheduler?.start();
         // stdout: where to look (the first line is for scripts that wait for it); logs go to stderr.
@@ -63,6 +72,7 @@ export function registerServeCommands(program: Command): void {
             `  API      ${running.url}/api/v1`,
             `  OpenAPI  ${running.url}/api/v1/openapi.json`,
             `  SCIM     ${running.url}/scim/v2`,
+            `  metrics  ${running.url}/metrics (health: /healthz, /readyz)`,
             `  config   ${loaded.path}`,
             `  database ${describeDatabase(databaseFor(opts, process.env, loaded))}`,
             '  tokens   roster token create --role admin|operator|auditor|scim|agent [--host H]',
@@ -70,7 +80,7 @@ export function registerServeCommands(program: Command): void {
           ].join('\n'),
         );
         const signal = await untilSignal();
-        process.stderr.write(`roster serve: ${signal}, stopping\n`);
+        log.info(`${signal}, stopping`);
         await scheduler?.stop();
         jobDeps?.mailer?.close();
         await running.close();
