@@ -180,6 +180,12 @@ describe('attributes and excludedAttributes', () => {
     // A name that is not an attribute path is a SCIM error, not a JavaScript one.
     const bad = await call('GET', `/Users/${id}?attributes=${encodeURIComponent('emails..value')}`);
     expect(bad).toMatchObject({ status: 400, body: { schemas: [ERROR], scimType: 'invalidSyntax', detail: 'attributes: "emails..value" is not an attribute name' } });
+    // A value filter picks the values shown (Microsoft's test collection asks so); excluding by one is refused, not guessed at.
+    const work = await call('GET', `/Users/${id}?attributes=${encodeURIComponent('emails[type eq "work"]')}`);
+    expect(work.body.emails).toEqual([{ value: 'Ada.Attr@example.org', type: 'work', primary: true }]);
+    expect((await call('GET', `/Users/${id}?attributes=${encodeURIComponent('emails[type eq "home"]')}`)).body).not.toHaveProperty('emails');
+    const filtered = await call('GET', `/Users?excludedAttributes=${encodeURIComponent('emails[type eq "work"].value')}`);
+    expect(filtered).toMatchObject({ status: 400, body: { scimType: 'invalidSyntax', detail: 'excludedAttributes: "emails[type eq "work"].value" is not an attribute name' } });
   });
 });
 

@@ -55,7 +55,14 @@ function notFound(kind: string, c: Context): Response {
 
 type Kind = 'User' | 'Group';
 const CORE_SCHEMA: Readonly<Record<Kind, string>> = { User: 'urn:ietf:params:scim:schemas:core:2.0:User', Group: 'urn:ietf:params:scim:schemas:core:2.0:Group' };
-/** An attribute path as RFC 7644 §3.10 allows it: a name, a value filter, a sub-attribute, optionally qualified by a schema URN. */
+/**
+ * An attribute name as RFC 7644 §3.4.2.5 takes it: a name or a
+ * sub-attribute, optionally qualified by a schema URN (§3.10). `attributes`
+ * also takes a value filter (`emails[type eq "work"]`, which Microsoft's
+ * test collection sends), and scimmy shows the matching values;
+ * `excludedAttributes` does not, since scimmy would exclude everything.
+ */
+const ATTRIBUTE_NAME = /^(?:urn:[A-Za-z0-9.:_-]+:)?[A-Za-z$][\w$-]*(?:\.[A-Za-z$][\w$-]*)?$/;
 const ATTRIBUTE_PATH = /^(?:urn:[A-Za-z0-9.:_-]+:)?[A-Za-z$][\w$-]*(?:\[[^\]]*\])?(?:\.[A-Za-z$][\w$-]*)?$/;
 
 /**
@@ -72,22 +79,22 @@ function projection(c: Context, kind: Kind, query: Readonly<Record<string, strin
   const attributes = query.attributes;
   const excluded = query.excludedAttributes;
   const core = `${CORE_SCHEMA[kind]}:`.toLowerCase();
-  const names = (text: string, parameter: string): string[] =>
+  const names = (text: string, parameter: string, shape: RegExp): string[] =>
     text
       .split(',')
       .map((a) => a.trim())
       .filter((a) => a !== '')
       .map((a) => (a.toLowerCase().startsWith(core) ? a.slice(core.length) : a))
       .map((a) => {
-        if (!ATTRIBUTE_PATH.test(a)) throw new SCIMMY.Types.Error(400, 'invalidSyntax', `${parameter}: "${a}" is not an attribute name`);
+        if (!shape.test(a)) throw new SCIMMY.Types.Error(400, 'invalidSyntax', `${parameter}: "${a}" is not an attribute name`);
         return a;
       });
   if (attributes !== undefined && attributes.trim() !== '') {
-    const wanted = ['schemas', 'id', ...names(attributes, 'attributes')];
+    const wanted = ['schemas', 'id', ...names(attributes, 'attributes', ATTRIBUTE_PATH)];
     return scimmy(() => new SCIMMY.Types.Filter(wanted.map((a) => `${a} pr`).join(' and ')));
   }
   if (excluded !== undefined && excluded.trim() !== '') {
-    const unwanted = names(excluded, 'excludedAttributes');
+    const unwanted = names(excluded, 'excludedAttributes', ATTRIBUTE_NAME);
     return unwanted.length === 0 ? undefined : scimmy(() => new SCIMMY.Types.Filter(unwanted.map((a) => `${a} np`).join(' and ')));
   }
   return undefined;
