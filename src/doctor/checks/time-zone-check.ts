@@ -47,7 +47,7 @@ export const timeZoneCheck: GlobalCheck = async (ctx) => {
   const localtime = (zone: string): string => `ln -sf /usr/share/zoneinfo/${zone} ${rootedPath(ctx.root, '/etc/localtime')}`;
   if (!written) {
     const seen = host === null ? 'no zone is set here, so it is UTC' : `here ${host.zone}, from ${host.from}`;
-    return [warned(SUBJECT, `${ctx.loaded.path} sets no timeZone, so dates follow the zone of whatever process reads it (${seen}); a server or shell with another TZ computes other purge days`, `timeZone: ${configured} (add to ${ctx.loaded.path})`)];
+    return [warned(SUBJECT, `${ctx.loaded.path} sets no timeZone, so dates follow the zone of whatever process reads it (${seen}); a server or shell with another TZ computes other purge days`, `timeZone: ${(host === null ? null : canonicalZone(host.zone)) ?? configured} (add to ${ctx.loaded.path})`)];
   }
   if (host === null) return [warned(SUBJECT, `the host has no time zone set (no TZ, ${rootedPath(ctx.root, '/etc/localtime')} or /etc/timezone), so its clock shows UTC while Roster uses ${configured}`, localtime(configured))];
   if (canonicalZone(host.zone) !== canonical) {
