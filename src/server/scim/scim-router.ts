@@ -270,7 +270,7 @@ function patchAnswer(c: Context, attributes: SCIMMY.Types.Filter | undefined, re
  * SCIM 2.0 under /scim/v2 (RFC 7643, 7644; DESIGN.md §5): Users and Groups
  * with filters, paging and PATCH (scimmy parses and applies them), and the
  * discovery endpoints. Only admin and scim tokens get in; every error is a
- * SCIM Error. PATCH answers with the resource to SCIM clients (patchAnswer).
+ * SCIM Error. PATCH answers 200 with the resource (patchAnswer says when 204).
  */
 export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimiter): void {
   configureScimmy(deps.config.server.pageSize.max);
