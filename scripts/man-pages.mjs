@@ -1,7 +1,7 @@
 // Writes the manual pages into dist/man/man1 and dist/man/man5 from the
-// command definitions (buildProgram) and the roster.yaml schema, both as
-// compiled into dist/ by tsc: the pages never drift from what --help and
-// `roster config check` say. The date on the pages is SOURCE_DATE_EPOCH's,
+// command definitions (buildProgram), the roster.yaml schema and the
+// targets' own schemas, as compiled into dist/ by tsc: the pages never drift
+// from what --help and `roster config check` say. The date on the pages is SOURCE_DATE_EPOCH's,
 // else the last commit's, so rebuilding the same source gives the same pages.
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildProgram } from '../dist/cli/program.js';
 import { configSchema } from '../dist/config/config-schema.js';
 import { manPages } from '../dist/man-pages/man-pages.js';
+import { targetSchemas } from '../dist/targets/registry.js';
 
 function sourceDate() {
   const epoch = process.env.SOURCE_DATE_EPOCH;
@@ -23,7 +24,7 @@ function sourceDate() {
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 const out = process.argv[2] ?? 'dist/man';
 await rm(out, { recursive: true, force: true });
-for (const page of manPages(buildProgram(), configSchema, { date: sourceDate().toISOString().slice(0, 10), version })) {
+for (const page of manPages(buildProgram(), configSchema, { date: sourceDate().toISOString().slice(0, 10), version }, targetSchemas())) {
   const dir = join(out, `man${page.section}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${page.name}.${page.section}`), page.text);

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/program.js';
 import { configSchema } from '../src/config/config-schema.js';
+import { targetSchemas } from '../src/targets/registry.js';
 import { flatText, hasMan, renderMan } from '../src/man-pages/render-man.js';
 
 /**
@@ -57,25 +58,44 @@ describe.skipIf(!built || !hasMan())('the built man pages', () => {
     }
   });
 
-  it('roster.yaml(5) has a section per top-level key and every key below it', () => {
+  it('roster.yaml(5) has a section per top-level key, every key below it and every target setting, each described', () => {
     const text = pageText(5, 'roster.yaml');
-    const json = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', reused: 'inline' });
-    const keys: string[] = [];
-    // Written as the page writes them: dots between keys, name for a map's keys, [] for a list's items.
-    const walk = (schema: unknown, at: string): void => {
-      if (typeof schema !== 'object' || schema === null) return;
-      const s = schema as { properties?: Record<string, unknown>; additionalProperties?: unknown; items?: unknown };
-      if (s.properties !== undefined) {
-        for (const [k, v] of Object.entries(s.properties)) {
-          const key = at === '' ? k : `${at}.${k}`;
-          keys.push(key);
-          walk(v, key);
-        }
-      } else if (typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${at}.name`);
-      else if (typeof s.items === 'object') walk(s.items, `${at}[]`);
-    };
-    walk(json, '');
+    const found = (keys: readonly Key[]) => keys.map(({ key }) => ({ key, found: text.includes(`${key} (`) }));
+    const keys = keysOf(configSchema, '');
     expect(keys.length).toBeGreaterThan(50);
-    for (const key of keys) expect({ key, found: text.includes(`${key} (`) }).toEqual({ key, found: true });
+    expect(found(keys).filter((k) => !k.found)).toEqual([]);
+    // The page is made from the descriptions: a key added without one fails here.
+    expect(keys.filter((k) => !k.described).map((k) => k.key)).toEqual([]);
+    for (const [name, schema] of Object.entries(targetSchemas())) {
+      const targetKeys = keysOf(schema, `hosts.name.targets.${name}`);
+      expect(targetKeys.length).toBeGreaterThan(0);
+      expect(found(targetKeys).filter((k) => !k.found)).toEqual([]);
+      expect(targetKeys.filter((k) => !k.described).map((k) => k.key)).toEqual([]);
+      expect(text).toContain(`hosts.name.targets.${name}`);
+    }
   });
 });
+
+interface Key {
+  readonly key: string;
+  readonly described: boolean;
+}
+
+/** Every key below a schema, written as the page writes them: dots between keys, name for a map's keys, [] for a list's items. */
+function keysOf(schema: z.ZodType, base: string): Key[] {
+  const keys: Key[] = [];
+  const walk = (node: unknown, at: string): void => {
+    if (typeof node !== 'object' || node === null) return;
+    const s = node as { properties?: Record<string, unknown>; additionalProperties?: unknown; items?: unknown };
+    if (s.properties !== undefined) {
+      for (const [k, v] of Object.entries(s.properties)) {
+        const key = at === '' ? k : `${at}.${k}`;
+        keys.push({ key, described: typeof (v as { description?: unknown }).description === 'string' });
+        walk(v, key);
+      }
+    } else if (typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${at}.name`);
+    else if (typeof s.items === 'object') walk(s.items, `${at}[]`);
+  };
+  walk(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', reused: 'inline' }), base);
+  return keys;
+}

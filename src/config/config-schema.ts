@@ -134,8 +134,10 @@ function hardAtLeastSoft(quota: { readonly soft: number; readonly hard: number }
   }
 }
 
-const quota = z.strictObject({ soft: size, hard: size }).superRefine(hardAtLeastSoft);
-const mailQuota = z.strictObject({ soft: size, hard: size, path: absolutePath() }).superRefine(hardAtLeastSoft);
+const softLimit = size.describe('the soft limit: exceeded for a grace time only');
+const hardLimit = size.describe('the hard limit: never exceeded');
+const quota = z.strictObject({ soft: softLimit, hard: hardLimit }).superRefine(hardAtLeastSoft);
+const mailQuota = z.strictObject({ soft: softLimit, hard: hardLimit, path: absolutePath().describe('a path on the mail filesystem') }).superRefine(hardAtLeastSoft);
 
 const days = z.int().min(0).max(MAX_DAYS);
 
@@ -146,17 +148,32 @@ function graceOrder(grace: { readonly deactivation: number; readonly deletion: n
   }
 }
 
-const typeGrace = z.strictObject({ deactivation: days.default(0), deletion: days.default(30) }).superRefine(graceOrder);
-const sourceGrace = z.strictObject({ deactivation: days, deletion: days }).superRefine(graceOrder);
+const typeGrace = z
+  .strictObject({
+    deactivation: days.default(0).describe('days from retirement until the account is disabled; 0 disables it at once'),
+    deletion: days.default(30).describe('days from retirement until the account is purged; 0 purges it at once'),
+  })
+  .superRefine(graceOrder);
+const sourceGrace = z
+  .strictObject({
+    deactivation: days.describe('days from leaving the source until the account is disabled'),
+    deletion: days.describe('days from leaving the source until the account is purged'),
+  })
+  .superRefine(graceOrder);
 
 const requirement = z
   .strictObject({
-    all: z.array(text).default(() => []),
-    some: z.array(text).default(() => []),
+    all: z.array(text).default(() => []).describe('every item is needed'),
+    some: z.array(text).default(() => []).describe('at least one item is needed'),
   })
   .prefault({});
 
-const eligibility = z.strictObject({ roles: requirement, classes: requirement, campuses: requirement, majors: requirement });
+const eligibility = z.strictObject({
+  roles: requirement.describe('roles such as STUDENT or STAFF'),
+  classes: requirement.describe('class enrolments'),
+  campuses: requirement.describe('campuses'),
+  majors: requirement.describe('majors or schools'),
+});
 
 const literalPassword = z.string().superRefine((field, ctx) => {
   // An empty shadow password field lets anyone log in without a password.
@@ -177,7 +194,7 @@ const relativePath = z.string().superRefine((p, ctx) => {
   if (message !== null) ctx.addIssue({ code: 'custom', message });
 });
 
-const skeletonEntry = z.strictObject({ from: absolutePath(), to: relativePath });
+const skeletonEntry = z.strictObject({ from: absolutePath().describe('the source, an absolute path'), to: relativePath.describe('where in the home, relative to it') });
 
 /** Hooks run as argument arrays, never through a shell (DESIGN.md §7). */
 const argv = z
@@ -192,8 +209,8 @@ const argv = z
 
 const typeHosts = z
   .strictObject({
-    live: z.array(text).default(() => []),
-    login: z.array(text).default(() => []),
+    live: z.array(text).default(() => []).describe('hosts where accounts of this type exist'),
+    login: z.array(text).default(() => []).describe('hosts where they may log in (others list them in the login target\'s deny list)'),
   })
   .superRefine((hosts, ctx) => {
     hosts.login.forEach((host, i) => {
@@ -209,49 +226,59 @@ const dues = z
   .refine((amount) => Math.abs(amount * 100 - Math.round(amount * 100)) < 1e-6, { error: 'must have at most 2 decimals (whole cents)' });
 
 const password = z.strictObject({
-  minLength: z.int().min(6).max(1024).default(10),
-  minClasses: z.int().min(1).max(4).default(3),
-  scheme: z.enum(['yescrypt', 'sha512crypt']).default('yescrypt'),
+  minLength: z.int().min(6).max(1024).default(10).describe('the shortest password accepted'),
+  minClasses: z.int().min(1).max(4).default(3).describe('how many of lower case, upper case, digits and other characters a password needs'),
+  scheme: z.enum(['yescrypt', 'sha512crypt']).default('yescrypt').describe("the hash written to shadow, by the host's libcrypt"),
 });
 
 const accountType = z
   .strictObject({
-    description: z.string().optional(),
-    portal: z.boolean().default(false),
-    eligibility: eligibility.prefault({}),
-    auth: auth.default('crypt'),
-    principal: principalTemplate.optional(),
-    shell: absolutePath({ passwdField: true }).default('/bin/bash'),
-    home: homeTemplate.default('/home/{username}'),
-    homeMode: homeMode.prefault('0750'),
-    homeOwner: z.enum(['user', 'root']).default('user'),
+    description: z.string().optional().describe('what this type is for, shown to admins and in the portal'),
+    portal: z.boolean().default(false).describe('whether members may ask for an account of this type in the self-service portal'),
+    eligibility: eligibility.prefault({}).describe('who may hold an account of this type: requirements on roles, classes, campuses and majors, each with an all list (every item needed) and a some list (at least one)'),
+    auth: auth.default('crypt').describe('how the account authenticates: crypt (a password hash in shadow), kerberos (a principal; shadow holds *), locked, or a literal shadow password field such as { literal: "*" }'),
+    principal: principalTemplate.optional().describe('the Kerberos principal, with {username} replaced, e.g. {username}@EXAMPLE.ORG; required with auth: kerberos'),
+    shell: absolutePath({ passwdField: true }).default('/bin/bash').describe('the login shell'),
+    home: homeTemplate.default('/home/{username}').describe('the home directory, with {username} replaced'),
+    homeMode: homeMode.prefault('0750').describe("the mode of a new home directory, quoted octal such as '0750'"),
+    homeOwner: z.enum(['user', 'root']).default('user').describe('who owns the home directory: the account, or root (the account still owns what is inside)'),
     primaryGroup: z
       .string()
       .refine((group) => group === '{username}' || GROUP_NAME.test(group), { error: 'must be {username} (a user-private group) or a group name' })
-      .default('{username}'),
-    groups: z.array(groupName).default(() => []),
+      .default('{username}')
+      .describe('the primary group: {username} for a user-private group with GID = UID, or the name of a shared group'),
+    groups: z.array(groupName).default(() => []).describe('supplementary groups every account of this type joins'),
     skeleton: z
       .strictObject({
-        copy: z.array(skeletonEntry).default(() => []),
-        link: z.array(skeletonEntry).default(() => []),
+        copy: z.array(skeletonEntry).default(() => []).describe('files copied into a new home: from an absolute path to a path relative to the home'),
+        link: z.array(skeletonEntry).default(() => []).describe('symbolic links made in a new home: to an absolute path, at a path relative to the home'),
       })
-      .prefault({}),
-    quotas: z.strictObject({ home: quota.optional(), mail: mailQuota.optional(), elsewhere: quota.optional() }).prefault({}),
+      .prefault({})
+      .describe('skeleton files for new accounts only (a missing source file is skipped with a warning, as useradd does)'),
+    quotas: z
+      .strictObject({
+        home: quota.optional().describe('the block quota on the filesystem of the home directory'),
+        mail: mailQuota.optional().describe('the block quota on the filesystem holding path (the mail spool)'),
+        elsewhere: quota.optional().describe('the block quota on other filesystems where daemons write files owned by the account'),
+      })
+      .prefault({})
+      .describe('disk quotas (soft and hard limits: 500M, 5G, or a number of KiB), set by the quota target'),
     hooks: z
       .strictObject({
-        onCreate: argv.optional(),
-        onEnsure: argv.optional(),
-        timeoutSeconds: z.int().min(1).max(86_400).default(30),
+        onCreate: argv.optional().describe('a program and its arguments run once when an account is created on a host (no shell; the account is passed in the environment)'),
+        onEnsure: argv.optional().describe('a program and its arguments run on every apply for every active account, after onCreate'),
+        timeoutSeconds: z.int().min(1).max(86_400).default(30).describe('how long a hook may run before it is stopped and counted as failed'),
       })
-      .prefault({}),
-    hosts: typeHosts.prefault({}),
-    dues: dues.default(0),
-    grace: typeGrace.prefault({}),
-    password: password.prefault({}),
-    emailRole: text.optional(),
-    emailDomain: z.string().regex(DOMAIN, { error: 'must be a domain name such as example.edu' }).optional(),
+      .prefault({})
+      .describe('admin hooks, run by the hooks target'),
+    hosts: typeHosts.prefault({}).describe('the hosts accounts of this type live on (live) and may log into (login, a subset of live)'),
+    dues: dues.default(0).describe('monthly dues charged by the billing job, in the billing currency'),
+    grace: typeGrace.prefault({}).describe('retirement grace periods in days: deactivation (until the account is disabled) and deletion (until it is purged)'),
+    password: password.prefault({}).describe('password rules and the hash scheme'),
+    emailRole: text.optional().describe("the person's role (e.g. STUDENT) whose e-mail address becomes username@emailDomain"),
+    emailDomain: z.string().regex(DOMAIN, { error: 'must be a domain name such as example.edu' }).optional().describe('the domain of the address given to emailRole'),
     // `generate`: a roster sync gives new accounts a random password, written only to --password-file (mode 0600).
-    initialPassword: z.enum(['none', 'generate']).default('none'),
+    initialPassword: z.enum(['none', 'generate']).default('none').describe('generate: roster sync gives new accounts a random password, written only to --password-file'),
   })
   .superRefine((type, ctx) => {
     if (type.initialPassword === 'generate' && type.auth !== 'crypt') {
@@ -272,29 +299,36 @@ const column = text;
 
 const source = z
   .strictObject({
-    format: z.literal('csv').default('csv'),
-    delimiter: oneCharacter.default(','),
+    format: z.literal('csv').default('csv').describe('the file format'),
+    delimiter: oneCharacter.default(',').describe('the field separator'),
     multiValueSeparator: z
       .string()
       .refine((s) => s !== '' && !CONTROL.test(s), { error: 'must be a non-empty string without newlines' })
-      .default(';'),
+      .default(';')
+      .describe('separates several values in one field (roles, classes)'),
     columns: z.strictObject({
-      id: column,
-      firstName: column,
-      lastName: column,
-      roles: column.optional(),
-      classes: column.optional(),
-      campus: column.optional(),
-      major: column.optional(),
-      email: column.optional(),
-      verification: z.record(z.string().regex(NAME, { error: 'must be an attribute name such as student_number' }), column).optional(),
-    }),
-    types: z.record(z.string().regex(ROLE, { error: 'must be a role: upper case letters, digits and _, starting with a letter' }), z.array(text)),
+      id: column.describe("the column of the person's stable id in the source"),
+      firstName: column.describe('the column of the first name'),
+      lastName: column.describe('the column of the last name'),
+      roles: column.optional().describe('the column of roles (STUDENT, STAFF …)'),
+      classes: column.optional().describe('the column of class enrolments'),
+      campus: column.optional().describe('the column of campuses'),
+      major: column.optional().describe('the column of majors or schools'),
+      email: column.optional().describe('the column of the e-mail address'),
+      verification: z
+        .record(z.string().regex(NAME, { error: 'must be an attribute name such as student_number' }), column)
+        .optional()
+        .describe('identity attributes (e.g. student_number: a column name) kept only as a keyed hash, for portal sign-up'),
+    })
+    .describe('which column of the file holds what'),
+    types: z.record(z.string().regex(ROLE, { error: 'must be a role: upper case letters, digits and _, starting with a letter' }), z.array(text)).describe('the account types a role gives, e.g. STUDENT: [student]'),
     // Roles the file may carry without giving an account type; any other role is an error in the file.
-    roles: z.array(z.string().regex(ROLE, { error: 'must be a role: upper case letters, digits and _, starting with a letter' })).default(() => []),
-    grace: sourceGrace.optional(),
+    roles: z.array(z.string().regex(ROLE, { error: 'must be a role: upper case letters, digits and _, starting with a letter' })).default(() => []).describe('roles the file may carry without giving an account type; any other role is an error in the file'),
+    grace: sourceGrace.optional().describe("grace periods for people who leave this source, instead of their types' own"),
     // Overrides the top-level breaker for this source's syncs.
-    breaker: z.strictObject({ count: z.int().min(0), percent: z.number().min(0).max(100) }).optional(),
+    breaker: z
+      .strictObject({ count: z.int().min(0).describe('accounts a sync may retire without --allow-mass-change'), percent: z.number().min(0).max(100).describe("the same as a percentage of the source's accounts") })
+      .optional().describe("the circuit breaker for this source's syncs, instead of the top-level breaker"),
   })
   .superRefine((s, ctx) => {
     if (s.delimiter === s.multiValueSeparator) {
@@ -317,27 +351,28 @@ const httpUrl = z.string().superRefine((url, ctx) => {
 /** Member and admin e-mail (src/notify). Relative paths are relative to roster.yaml. */
 const notify = z
   .strictObject({
-    transport: z.enum(['none', 'smtp', 'sendmail']).default('none'),
+    transport: z.enum(['none', 'smtp', 'sendmail']).default('none').describe('how e-mail leaves: none (kept in the outbox), smtp or sendmail'),
     smtp: z
       .strictObject({
-        host: text,
-        port: z.int().min(1).max(65_535).default(25),
+        host: text.describe('the SMTP server'),
+        port: z.int().min(1).max(65_535).default(25).describe('its port'),
         // true: TLS from the first byte (port 465); false: STARTTLS when the server offers it.
-        secure: z.boolean().default(false),
-        auth: z.strictObject({ user: text, passwordFile: text }).optional(),
+        secure: z.boolean().default(false).describe('true: TLS from the first byte (port 465); false: STARTTLS when the server offers it'),
+        auth: z.strictObject({ user: text.describe('the SMTP user'), passwordFile: text.describe('a file holding its password') }).optional().describe('SMTP authentication'),
       })
-      .optional(),
-    sendmail: z.strictObject({ path: absolutePath().default('/usr/sbin/sendmail') }).prefault({}),
-    from: address.default('Roster <roster@localhost>'),
+      .optional()
+      .describe('the SMTP server, with transport: smtp'),
+    sendmail: z.strictObject({ path: absolutePath().default('/usr/sbin/sendmail').describe('the sendmail program') }).prefault({}).describe('with transport: sendmail'),
+    from: address.default('Roster <roster@localhost>').describe('the sender of every message'),
     // Gets a digest of every job run.
-    adminAddress: address.optional(),
+    adminAddress: address.optional().describe('gets a digest of every job run'),
     // Templates found here by file name (e.g. frozen.txt) replace the built-in ones.
-    templatesDir: text.optional(),
-    portalUrl: httpUrl.optional(),
-    payUrl: httpUrl.optional(),
+    templatesDir: text.optional().describe('templates found here by file name (e.g. frozen.txt) replace the built-in ones'),
+    portalUrl: httpUrl.optional().describe('the member portal, named in messages'),
+    payUrl: httpUrl.optional().describe('where members pay their dues, named in billing warnings'),
     // How often queued and failed messages are retried by the notify job.
-    schedule: cron.default('*/15 * * * *'),
-    maxAttempts: z.int().min(1).max(100).default(8),
+    schedule: cron.default('*/15 * * * *').describe('when queued and failed messages are sent again (cron syntax)'),
+    maxAttempts: z.int().min(1).max(100).default(8).describe('how often a message is tried before it is given up'),
   })
   .superRefine((n, ctx) => {
     if (n.transport === 'smtp' && n.smtp === undefined) {
@@ -346,25 +381,25 @@ const notify = z
   });
 
 const host = z.strictObject({
-  description: z.string().optional(),
+  description: z.string().optional().describe('what the host is for'),
   // Each target validates its own section (DESIGN.md §9.8).
-  targets: z.record(text, z.unknown()).default(() => ({})),
+  targets: z.record(text, z.unknown()).default(() => ({})).describe('the targets enabled on this host, each with its own settings (see TARGETS below)'),
 });
 
 const idRange = (what: string) =>
   z
     .strictObject({
-      min: z.int().min(1).max(MAX_ID).default(10_000),
-      max: z.int().min(1).max(MAX_ID).default(59_999),
+      min: z.int().min(1).max(MAX_ID).default(10_000).describe(`the lowest ${what}`),
+      max: z.int().min(1).max(MAX_ID).default(59_999).describe(`the highest ${what}`),
     })
     .superRefine((range, ctx) => {
       if (range.min > range.max) ctx.addIssue({ code: 'custom', message: `${what} range min (${range.min}) exceeds max (${range.max})` });
     });
 
 const explicitGroup = z.strictObject({
-  name: groupName,
-  gid: z.int().min(0).max(MAX_ID).optional(),
-  description: z.string().optional(),
+  name: groupName.describe('the group name'),
+  gid: z.int().min(0).max(MAX_ID).optional().describe('a fixed GID inside the gids range; allocated when left out'),
+  description: z.string().optional().describe('what the group is for'),
 });
 
 const typeName = z.string().regex(NAME, { error: 'must be a name: lower case letters, digits, _ and -, starting with a letter' });
@@ -372,9 +407,9 @@ const typeName = z.string().regex(NAME, { error: 'must be a name: lower case let
 /** SCIM provisioning (DESIGN.md §5 "SCIM mapping"). */
 const scim = z.strictObject({
   // The type of accounts SCIM creates; the first declared type when unset (see scimAccountType).
-  accountType: typeName.optional(),
+  accountType: typeName.optional().describe('the type of accounts SCIM creates; the first declared type when left out'),
   // What a SCIM DELETE does: retire with the type's grace periods, or purge at once.
-  onDelete: z.enum(['retire', 'purge']).default('retire'),
+  onDelete: z.enum(['retire', 'purge']).default('retire').describe("what a SCIM DELETE does: retire with the type's grace periods, or purge at once"),
 });
 
 /** `host:port`, `[v6]:port`; port 0 asks the system for a free one. */
@@ -386,21 +421,31 @@ const listen = z.string().superRefine((text, ctx) => {
 /** `roster serve` (DESIGN.md §7 "API": body size, page size and rate limits). */
 const server = z
   .strictObject({
-    listen: listen.default('127.0.0.1:8080'),
+    listen: listen.default('127.0.0.1:8080').describe('the address roster serve listens on: host:port or [v6]:port; port 0 takes a free one'),
     // Larger request bodies get 413 before they are read whole.
-    maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('larger request bodies get 413 before they are read whole'),
     // Roster files uploaded to POST /api/v1/sync/{source} (100,000 rows are a few MiB).
-    maxUploadBytes: z.int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    maxUploadBytes: z.int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024).describe('the largest roster file POST /api/v1/sync/{source} takes'),
     pageSize: z
-      .strictObject({ default: z.int().min(1).max(10_000).default(100), max: z.int().min(1).max(10_000).default(1000) })
+      .strictObject({ default: z.int().min(1).max(10_000).default(100).describe('the page size when the client names none'), max: z.int().min(1).max(10_000).default(1000).describe('the largest page a client may ask for') })
       .superRefine((p, ctx) => {
         if (p.default > p.max) ctx.addIssue({ code: 'custom', path: ['default'], message: `the default page size (${p.default}) exceeds the maximum (${p.max})` });
       })
-      .prefault({}),
+      .prefault({})
+      .describe('page sizes of list answers: the default and the most a client may ask for'),
     // A token bucket per API token, in each server process's memory.
-    rateLimit: z.strictObject({ perSecond: z.number().positive().max(1_000_000).default(20), burst: z.int().min(1).max(10_000_000).default(200) }).prefault({}),
+    rateLimit: z
+      .strictObject({
+        perSecond: z.number().positive().max(1_000_000).default(20).describe('requests per second a token may make on average'),
+        burst: z.int().min(1).max(10_000_000).default(200).describe('requests a token may make at once'),
+      })
+      .prefault({})
+      .describe('a token bucket per API token, in each server process'),
     // GET /metrics needs an admin, operator or auditor token unless public (e.g. a scraper on a trusted network).
-    metrics: z.strictObject({ public: z.boolean().default(false) }).prefault({}),
+    metrics: z
+      .strictObject({ public: z.boolean().default(false).describe('true: GET /metrics needs no token') })
+      .prefault({})
+      .describe('the Prometheus metrics at GET /metrics'),
   })
   .prefault({});
 const sourceName = typeName.refine((name) => !BUILT_IN_SOURCES.includes(name), { error: `must not be ${BUILT_IN_SOURCES.join(' or ')}, which Roster uses itself` });
@@ -415,44 +460,60 @@ const database = text.superRefine((url, ctx) => {
 
 export const configSchema = z
   .strictObject({
-    timeZone: timeZone.default(hostTimeZone),
-    database: database.default('roster.db'),
-    secrets: z.strictObject({ hmacKeyFile: text.default('roster.hmac-key') }).prefault({}),
-    uids: idRange('uid').prefault({}),
-    gids: idRange('gid').prefault({}),
+    timeZone: timeZone.default(hostTimeZone).meta({
+      description: 'the IANA time zone for schedules and for "start of day" in grace periods, e.g. Europe/Berlin',
+      // Computed where Roster runs: the page says so in words rather than printing the build machine's zone.
+      defaultDescription: "the host's time zone",
+    }),
+    database: database.default('roster.db').describe('an SQLite file (relative to roster.yaml) or a postgres:// URL; DATABASE_URL and --db take precedence'),
+    secrets: z
+      .strictObject({ hmacKeyFile: text.default('roster.hmac-key').describe('the key that hashes identity-verification attributes (written by roster init, mode 0600)') })
+      .prefault({})
+      .describe('where secrets are kept'),
+    uids: idRange('uid').prefault({}).describe('the range new UIDs come from; a UID is never reused'),
+    gids: idRange('gid').prefault({}).describe('the range new GIDs come from'),
     usernames: z
       .strictObject({
-        pattern: regexSource.default('^[a-z][a-z0-9-]{0,30}$'),
+        pattern: regexSource.default('^[a-z][a-z0-9-]{0,30}$').describe('the rule every username must match (a regular expression)'),
         // Institutional ids (RATS step 6): never hand them out as usernames.
-        reserved: z.array(regexSource).default(() => ['^[a-z]{1,4}[0-9]+$']),
-        reservedNames: z.array(text).default(() => [...RESERVED_NAMES]),
-        allowDots: z.boolean().default(false),
-        suggestions: z.int().min(1).max(100).default(8),
+        reserved: z.array(regexSource).default(() => ['^[a-z]{1,4}[0-9]+$']).describe('patterns of names never handed out, such as institutional ids'),
+        reservedNames: z.array(text).default(() => [...RESERVED_NAMES]).describe('names never handed out'),
+        allowDots: z.boolean().default(false).describe('whether suggestions may contain dots (first.last)'),
+        suggestions: z.int().min(1).max(100).default(8).describe('how many usernames are suggested'),
       })
-      .prefault({}),
-    freeze: z.strictObject({ keep: z.array(text).default(() => ['mail', 'portal']) }).prefault({}),
+      .prefault({})
+      .describe('username rules and suggestions'),
+    freeze: z
+      .strictObject({ keep: z.array(text).default(() => ['mail', 'portal']).describe('services a frozen account keeps (a retired one keeps none)') })
+      .prefault({})
+      .describe('what a freeze leaves working'),
     purge: z
       .strictObject({
-        schedule: cron.default('50 4 * * *'),
-        archive: z.boolean().default(true),
-        archiveDir: absolutePath().default('/var/lib/roster/archive'),
+        schedule: cron.default('50 4 * * *').describe('when the purge job runs (cron syntax, in timeZone)'),
+        archive: z.boolean().default(true).describe('archive each account (home tarball with a SHA-256 manifest, its entries) before removing it'),
+        archiveDir: absolutePath().default('/var/lib/roster/archive').describe('where archives are written'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('purging accounts whose purge date has come'),
     // How long a purged account's username stays reserved for its person
     // once no roster source has them (`roster reservations prune`).
-    reservations: z.strictObject({ retainDays: days.default(365) }).prefault({}),
+    reservations: z
+      .strictObject({ retainDays: days.default(365).describe("days a purged account's username stays reserved once its person is in no roster source") })
+      .prefault({})
+      .describe('username and UID reservations; UIDs are never reused'),
     breaker: z
       .strictObject({
-        count: z.int().min(0).default(50),
-        percent: z.number().min(0).max(100).default(5),
+        count: z.int().min(0).default(50).describe('accounts a run may retire, purge or remove without --allow-mass-change'),
+        percent: z.number().min(0).max(100).default(5).describe('the same as a percentage of all accounts; the larger of the two applies'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('the circuit breaker: a run that would retire, purge or remove more stops before its first change'),
     billing: z
       .strictObject({
-        schedule: cron.default('0 6 * * *'),
-        warnLeadDays: z.array(days).default(() => [60, 45]),
-        freezeLeadDays: days.default(30),
-        currency: z.string().regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code such as USD or EUR' }).default('USD'),
+        schedule: cron.default('0 6 * * *').describe('when the billing job runs (cron syntax)'),
+        warnLeadDays: z.array(days).default(() => [60, 45]).describe('days before the balance runs out when members are warned'),
+        freezeLeadDays: days.default(30).describe('days before the balance runs out when the account is frozen'),
+        currency: z.string().regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code such as USD or EUR' }).default('USD').describe('the currency of dues and payments'),
       })
       .superRefine((billing, ctx) => {
         billing.warnLeadDays.forEach((lead, i) => {
@@ -461,14 +522,18 @@ export const configSchema = z
           }
         });
       })
-      .prefault({}),
-    notify: notify.prefault({}),
-    scim: scim.prefault({}),
-    server,
-    groups: z.array(explicitGroup).default(() => []),
-    hosts: z.record(hostName, host).default(() => ({})),
-    sources: z.record(sourceName, source).default(() => ({})),
-    types: z.record(typeName, accountType).refine((types) => Object.keys(types).length > 0, { error: 'declare at least one account type' }),
+      .prefault({})
+      .describe('monthly dues, warnings and the billing freeze'),
+    notify: notify.prefault({}).describe('member and admin e-mail'),
+    scim: scim.prefault({}).describe('SCIM provisioning from an identity provider'),
+    server: server.describe('roster serve'),
+    groups: z.array(explicitGroup).default(() => []).describe('groups declared up front (account types may name others, made as needed)'),
+    hosts: z.record(hostName, host).default(() => ({})).describe('the managed hosts by name'),
+    sources: z.record(sourceName, source).default(() => ({})).describe('roster sources (CSV files imported by roster sync) by name'),
+    types: z
+      .record(typeName, accountType)
+      .refine((types) => Object.keys(types).length > 0, { error: 'declare at least one account type' })
+      .describe('account types by name; at least one'),
   })
   // Runs even when other parts failed, so one pass reports every problem.
   .superRefine(crossReferences, { when: () => true });

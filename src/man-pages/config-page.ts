@@ -153,14 +153,40 @@ function sectionLines(entry: Entry): string[] {
   return out;
 }
 
+/** Input side, as written in the file (sizes as 5G, modes as '0750'), before parsing turns it into values. */
+function inputSchema(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', reused: 'inline', cycles: 'throw' });
+}
+
+/**
+ * TARGETS: each target's section of a host (`hosts.<name>.targets.<target>`),
+ * from the target's own schema, as the configuration schema leaves those
+ * sections to the targets.
+ */
+function targetLines(targets: Readonly<Record<string, z.ZodType>>): string[] {
+  const names = Object.keys(targets);
+  if (names.length === 0) return [];
+  const out = [
+    '.SH TARGETS',
+    roffText('A host enables a target by naming it under its targets, with the target\'s settings or {} for the defaults. Each target checks its own section as strictly as the rest of the file.'),
+  ];
+  for (const name of names) {
+    const json = inputSchema(targets[name] as z.ZodType);
+    const path = ['hosts', MAP_KEY, 'targets', name];
+    out.push(`.SS ${roffArgument(name)}`, roffPath(path));
+    if (json.description !== undefined) out.push('.PP', roffText(json.description));
+    for (const inner of entries(json, path)) out.push(...entryLines(inner));
+  }
+  return out;
+}
+
 /**
  * roster.yaml(5) from the configuration schema: a section per top-level key,
  * each key below it with its type, default and description (keys without a
- * description are listed all the same).
+ * description are listed all the same), then each target's host section.
  */
-export function configPage(schema: z.ZodType, header: PageHeader): ManPage {
-  // Input: what may be written in the file (sizes as 5G, modes as '0750'), before parsing turns it into values.
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', reused: 'inline', cycles: 'throw' });
+export function configPage(schema: z.ZodType, header: PageHeader, targets: Readonly<Record<string, z.ZodType>> = {}): ManPage {
+  const json = inputSchema(schema);
   const out = [titleLine('roster.yaml', 5, header), '.SH NAME', nameLine('roster.yaml', 'the configuration file of roster'), '.SH DESCRIPTION'];
   if (json.description !== undefined) out.push(roffText(json.description), '.PP');
   out.push(
@@ -176,6 +202,7 @@ export function configPage(schema: z.ZodType, header: PageHeader): ManPage {
   for (const [key, value] of Object.entries(json.properties ?? {})) {
     out.push(...sectionLines({ path: [key], schema: asSchema(value) ?? {}, required: required.has(key) }));
   }
+  out.push(...targetLines(targets));
   out.push('.SH FILES', '.TP', roffBold('/etc/roster/roster.yaml'), roffText('the configuration the Debian package installs; the --config option of roster(1) says where else roster looks'));
   out.push('.SH SEE ALSO', `${roffBold('roster')}(1), ${roffBold('roster-config')}(1)`);
   return { name: 'roster.yaml', section: 5, text: `${out.join('\n')}\n` };

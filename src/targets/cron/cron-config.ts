@@ -14,9 +14,10 @@ const listPath = z.string().superRefine((p, ctx) => {
  */
 export const cronConfigSchema = z
   .strictObject({
-    mode: z.enum(['deny', 'allow']).default('deny'),
-    path: listPath.optional(),
+    mode: z.enum(['deny', 'allow']).default('deny').describe('deny: disabled accounts are listed in cron.deny; allow: accounts that may log in and are not disabled are listed in cron.allow'),
+    path: listPath.optional().describe('the list file; /etc/cron.deny or /etc/cron.allow by mode'),
   })
-  .transform((c) => ({ mode: c.mode, path: c.path ?? (c.mode === 'deny' ? '/etc/cron.deny' : '/etc/cron.allow') }));
+  .transform((c) => ({ mode: c.mode, path: c.path ?? (c.mode === 'deny' ? '/etc/cron.deny' : '/etc/cron.allow') }))
+  .describe('crontab access through cron.allow or cron.deny');
 
 export type CronConfig = z.output<typeof cronConfigSchema>;

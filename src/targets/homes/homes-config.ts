@@ -29,11 +29,13 @@ export const homesConfigSchema = z.strictObject({
   base: z
     .union([base, z.array(base).min(1)])
     .default(['/home'])
-    .transform((b) => (typeof b === 'string' ? [b] : b)),
+    .transform((b) => (typeof b === 'string' ? [b] : b))
+    .describe('where homes may live: a directory or a list; a home must lie strictly inside one'),
   /** Archive purged homes before removing them; default roster.yaml `purge.archive`. */
-  archive: z.boolean().optional(),
+  archive: z.boolean().optional().describe('archive purged homes before removing them; default purge.archive'),
   /** Where archives go (mode 0700, root); default roster.yaml `purge.archiveDir`. */
-  archiveDir: directory.optional(),
-});
+  archiveDir: directory.optional().describe('where archives go (mode 0700, root); default purge.archiveDir'),
+})
+  .describe('home directories: created with skeleton files, mode and owner; archived and removed on purge');
 
 export type HomesConfig = z.output<typeof homesConfigSchema>;

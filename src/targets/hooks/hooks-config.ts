@@ -24,13 +24,14 @@ export const hooksConfigSchema = z.strictObject({
    * not in it is new; deleting it makes Roster adopt the accounts already in
    * /etc/passwd rather than run every onCreate again.
    */
-  stateFile: stateFile.default('/var/lib/roster/hooks-created.tsv'),
+  stateFile: stateFile.default('/var/lib/roster/hooks-created.tsv').describe('the record of accounts whose creation the hooks have handled; deleting it adopts the accounts in /etc/passwd instead of running every onCreate again'),
   /** PATH of the hook processes (they start with a clean environment). */
-  path: z.string().refine((p) => !CONTROL.test(p) && p !== '', { error: 'must be a non-empty PATH' }).default('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'),
+  path: z.string().refine((p) => !CONTROL.test(p) && p !== '', { error: 'must be a non-empty PATH' }).default('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').describe('PATH of the hook processes (they start with a clean environment)'),
   /** Extra variables for every hook, e.g. { SITE: example }. */
-  environment: z.record(envName, z.string().refine((v) => !v.includes('\u0000'), { error: 'must not contain NUL' })).default(() => ({})),
+  environment: z.record(envName, z.string().refine((v) => !v.includes('\u0000'), { error: 'must not contain NUL' })).default(() => ({})).describe('extra environment variables for every hook, e.g. { SITE: example }'),
   /** Bytes of stdout and of stderr kept for the audit record (the rest is cut). */
-  maxOutputBytes: z.int().min(0).max(1024 * 1024).default(4096),
-});
+  maxOutputBytes: z.int().min(0).max(1024 * 1024).default(4096).describe('bytes of stdout and of stderr kept in the audit record'),
+})
+  .describe("how the account types' admin hooks run on this host");
 
 export type HooksConfig = z.output<typeof hooksConfigSchema>;

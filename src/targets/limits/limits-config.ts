@@ -99,11 +99,12 @@ const confPath = z.string().superRefine((p, ctx) => {
 
 /** roster.yaml `hosts.<host>.targets.limits`. */
 export const limitsConfigSchema = z.strictObject({
-  path: confPath.default('/etc/security/limits.d/roster.conf'),
+  path: confPath.default('/etc/security/limits.d/roster.conf').describe('the pam_limits file Roster writes'),
   /** Limits for every account living on the host. */
-  perHost: limitSet.default(() => ({})),
+  perHost: limitSet.default(() => ({})).describe('limits for every account living on the host, by limits.conf(5) item (nproc, as, cpu …): a value for both, or { soft, hard }'),
   /** Per account type; an item named here replaces the host's entry for that item. */
-  perType: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, { error: 'must be an account type name' }), limitSet).default(() => ({})),
-});
+  perType: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, { error: 'must be an account type name' }), limitSet).default(() => ({})).describe("limits per account type; an item named here replaces the host's"),
+})
+  .describe('pam_limits limits (nproc, as, cpu …) per host and per account type');
 
 export type LimitsConfig = z.output<typeof limitsConfigSchema>;

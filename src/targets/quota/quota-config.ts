@@ -14,17 +14,18 @@ const mountPath = z.string().superRefine((p, ctx) => {
 export const quotaConfigSchema = z
   .strictObject({
     /** `setquota`: per-UID kernel quotas (setquota(8), read back with repquota(8)). `btrfs`: a qgroup limit on each home subvolume. */
-    backend: z.enum(['setquota', 'btrfs']).default('setquota'),
+    backend: z.enum(['setquota', 'btrfs']).default('setquota').describe('setquota: per-UID kernel quotas (setquota(8), read back with repquota(8)); btrfs: a qgroup limit on each home subvolume'),
     filesystems: z
       .strictObject({
         /** Where homes live: the account type's home quota goes here. */
-        home: mountPath.default('/home'),
+        home: mountPath.default('/home').describe("the filesystem of the homes: the type's home quota goes here"),
         /** Where mail lives; without it a type's mail quota goes to the type's `quotas.mail.path`. */
-        mail: mountPath.optional(),
+        mail: mountPath.optional().describe("the mail filesystem; without it a type's mail quota goes to its quotas.mail.path"),
         /** RATS step 13: the other filesystems a user could fill; the type's `elsewhere` quota goes on each. */
-        elsewhere: z.array(mountPath).default(() => []),
+        elsewhere: z.array(mountPath).default(() => []).describe("other filesystems a user could fill; the type's elsewhere quota goes on each"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('filesystems as seen on the host'),
   })
   .superRefine((c, ctx) => {
     if (c.backend === 'btrfs') {
@@ -38,6 +39,7 @@ export const quotaConfigSchema = z
       if (seen.has(fs)) ctx.addIssue({ code: 'custom', path: ['filesystems', 'elsewhere', i], message: `${fs} is listed twice` });
       seen.add(fs);
     });
-  });
+  })
+  .describe('disk quotas from the account types, with setquota or btrfs qgroups');
 
 export type QuotaConfig = z.output<typeof quotaConfigSchema>;
