@@ -307,8 +307,10 @@ describe('unexpected failures', () => {
       const requestId = r.headers.get('x-request-id') ?? '';
       expect(requestId).not.toBe('');
       expect(r.body).toEqual({ schemas: [ERROR], status: '500', detail: `an unexpected error occurred; it has been logged as request ${requestId}` });
-      await expect.poll(() => serve.stderr()).toContain(requestId);
-      const logged = serve.stderr().slice(serve.stderr().indexOf(requestId));
+      // Wherever the server logs (JSON lines or readable ones), the exception is there under the request's id.
+      const log = (): string => `${serve.stdout()}${serve.stderr()}`;
+      await expect.poll(log).toContain(requestId);
+      const logged = log().slice(log().indexOf(requestId));
       expect(logged).toContain('scim_users');
     } finally {
       db.exec('ALTER TABLE scim_users_away RENAME TO scim_users');
