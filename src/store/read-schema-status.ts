@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import { RosterError } from '../domain/errors.js';
 import type { RosterDatabase } from './database-schema.js';
 import { describeDatabase, parseDatabaseUrl } from './database-url.js';
@@ -13,6 +16,9 @@ export type DatabaseProbe =
   | ({ readonly state: 'reachable'; readonly where: string } & SchemaStatus);
 
 /**
+ * Loads both drivers: import it lazily (the bundle's dynamic import of a
+ * bare module fails, a relative one becomes a lazy chunk).
+ *
  * Connects to the store at `url` read-only and compares its schema with this
  * Roster's migrations. A SQLite file that is not there is reported, not
  * created; PostgreSQL gets `timeoutMs` to answer.
@@ -24,20 +30,15 @@ export async function readSchemaStatus(url: string, options: { readonly timeoutM
   let db: Kysely<RosterDatabase>;
   if (location.dialect === 'sqlite') {
     if (location.path === ':memory:') throw new RosterError('bad_config', 'the database is :memory:, which holds nothing between commands');
-    const { default: Database } = await import('better-sqlite3');
     let file;
     try {
       file = new Database(location.path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'SQLITE_CANTOPEN') {
-        const { existsSync } = await import('node:fs');
-        if (!existsSync(location.path)) return { state: 'no-file', where };
-      }
+      if ((e as NodeJS.ErrnoException).code === 'SQLITE_CANTOPEN' && !existsSync(location.path)) return { state: 'no-file', where };
       return { state: 'unreachable', where, reason: messageOf(e) };
     }
     db = new Kysely<RosterDatabase>({ dialect: new SqliteDialect({ database: file }) });
   } else {
-    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: location.url, max: 1, connectionTimeoutMillis: timeoutMs });
     // An idle client's error would otherwise be an unhandled 'error' event.
     pool.on('error', () => undefined);

@@ -1,4 +1,3 @@
-import { readSchemaStatus } from '../../store/read-schema-status.js';
 import { failed, passed, type CheckSubject } from '../doctor-check.js';
 import type { GlobalCheck } from '../global-check.js';
 
@@ -8,6 +7,8 @@ const MIGRATE = 'roster audit verify (any command that opens the database create
 
 /** The database reachable and its schema current, read without creating or migrating anything. */
 export const databaseCheck: GlobalCheck = async (ctx) => {
+  // Imported here so that other commands never load both database drivers at start.
+  const { readSchemaStatus } = await import('../../store/read-schema-status.js');
   const probe = await readSchemaStatus(ctx.databaseUrl);
   if (probe.state === 'no-file') return [failed(SUBJECT, `the database ${probe.where} does not exist yet`, MIGRATE)];
   if (probe.state === 'unreachable') {
