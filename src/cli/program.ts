@@ -8,6 +8,7 @@ import { registerJobsCommands } from './jobs-commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
 import { registerHostCommands } from './host-commands.js';
 import { registerPersonCommands } from './person-commands.js';
+import { registerReservationCommands } from './reservation-commands.js';
 import { registerRestoreCommand } from './restore-command.js';
 import { registerSetupCommands } from './setup-commands.js';
 import { registerServeCommands } from './serve-commands.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerRestoreCommand(program);
   registerGroupCommands(program);
   registerPurgeCommand(program);
+  registerReservationCommands(program);
   registerBillingCommands(program);
   registerAuditCommands(program);
   registerSyncCommands(program);

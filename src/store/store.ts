@@ -239,7 +239,9 @@ export interface Queries extends ServerQueries {
   /**
    * Deletes purged tombstones (with their holds and SCIM records) by id, so
    * their usernames can be chosen again; live accounts are never deleted.
-   * Returns how many went. The UID high-water mark stays where it is.
+   * Returns how many went. The UID high-water mark stays where it is: every
+   * account's UID was allocated, so it is at or below the mark and is never
+   * handed out again.
    */
   deletePurgedAccounts(ids: readonly number[]): Promise<number>;
   /**
