@@ -65,7 +65,7 @@ describe('login check (PAM refuses the login list)', () => {
     const account = [COMMON_ACCOUNT[0] ?? '', LINE, ...COMMON_ACCOUNT.slice(1)];
     const [sshd] = pam(await run({ sshd: SSHD, 'common-account': account }));
     expect(sshd?.status).toBe('fail');
-    expect(sshd?.message).toContain(`"account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so" in ${t.root}/etc/pam.d/common-account can end the account stack with success or jump over it first`);
+    expect(sshd?.message).toContain(`"account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so" in ${t.root}/etc/pam.d/common-account can end the account stack with success or jump over it, so PAM may never run it`);
     expect(sshd?.fix).toBe(`move the pam_listfile line in ${t.root}/etc/pam.d/common-account above that rule`);
   });
 

@@ -45,7 +45,7 @@ export function evaluatePamService(subject: CheckSubject, root: string, service:
     const what = skipper === null ? 'an earlier rule' : `"${skipper.type} ${skipper.control} ${skipper.module}" in ${at(skipper.file)}`;
     return failed(
       subject,
-      `${at(late.file)} has the pam_listfile line for ${listPath}, but ${what} can end the account stack with success or jump over it first, so a listed account may get in`,
+      `${at(late.file)} has the pam_listfile line for ${listPath}, but ${what} can end the account stack with success or jump over it, so PAM may never run it`,
       `move the pam_listfile line in ${at(late.file)} above that rule${skipper !== null && skipper.file !== late.file ? `, or into ${at(service.file)} before "@include common-account"` : ''}`,
     );
   }
