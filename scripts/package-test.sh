@@ -56,17 +56,20 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+# A timeout or Ctrl-C still unmounts and removes everything.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # check DESCRIPTION COMMAND…: one assertion; the command's output is shown on failure.
 check() {
   local what=$1; shift
-  local out
-  total=$((total + 1))
+  local out n=$((total + 1))
   if out=$("$@" 2>&1); then
-    printf 'ok %d - %s\n' "$total" "$what" >&2
+    total=$n
+    printf 'ok %d - %s\n' "$n" "$what" >&2
   else
-    failed=$((failed + 1))
-    printf 'not ok %d - %s\n' "$total" "$what" >&2
+    total=$n failed=$((failed + 1))
+    printf 'not ok %d - %s\n' "$n" "$what" >&2
     printf '%s\n' "$out" | tail -n 25 | sed 's/^/    /' >&2
   fi
 }
@@ -116,7 +119,7 @@ cp "$deb" "$root/tmp/"
 debname=$(basename "$deb")
 log "apt-get install ./$debname"
 check "apt-get installs the package and its dependencies (Debian's nodejs) into Debian 13" \
-  in_root "apt-get -q -y --no-install-recommends install /tmp/$debname man-db"
+  in_root "apt-get -q -y -o Dpkg::Use-Pty=0 --no-install-recommends install /tmp/$debname man-db"
 # Keep exactly the .debs this run used.
 find "$cache/$suite-debs" -name '*.deb' -delete
 find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -t "$cache/$suite-debs/" {} +
@@ -167,7 +170,7 @@ check "the systemd units are installed and name /usr/bin/roster" \
            grep -q "^ExecStart=/usr/bin/roster serve" /usr/lib/systemd/system/roster-serve.service
            grep -q "^User=roster" /usr/lib/systemd/system/roster-serve.service'
 check "apt-get purge removes the program and keeps the data" \
-  in_root 'apt-get -q -y purge roster >/dev/null
+  in_root 'apt-get -q -y -o Dpkg::Use-Pty=0 purge roster >/dev/null
            test ! -e /usr/lib/roster && test ! -e /usr/bin/roster && test ! -e /etc/roster/roster.yaml
            test -f /var/lib/roster/db/roster.db && test -f /etc/roster/roster.hmac-key'
 
@@ -180,7 +183,19 @@ lintian_out="$tmp/lintian/report.txt"
 lintian_cmd=(lintian --fail-on error --display-info "$tmp/lintian/$debname")
 if runuser -u nobody -- env HOME=/tmp TMPDIR=/tmp timeout 300 "${lintian_cmd[@]}" >"$lintian_out" 2>&1; then lrc=0; else lrc=$?; fi
 sed 's/^/    lintian: /' "$lintian_out" >&2
-check "lintian reports no errors ($(grep -c '^E:' "$lintian_out" || true) errors, $(grep -c '^W:' "$lintian_out" || true) warnings)" test "$lrc" -eq 0
+check "lintian $(lintian --version | sed 's/^Lintian v//') (this host) reports no errors ($(grep -c '^E:' "$lintian_out" || true) errors, $(grep -c '^W:' "$lintian_out" || true) warnings)" test "$lrc" -eq 0
+
+# Debian 13's own lintian knows that release's rules.
+log "lintian in the Debian 13 root"
+in_root 'apt-get -qq -y -o Dpkg::Use-Pty=0 --no-install-recommends install lintian >/dev/null 2>&1' || true
+cp "$deb" "$root/tmp/lintian.deb" && chmod 0644 "$root/tmp/lintian.deb"
+if in_root 'cd /tmp && runuser -u nobody -- env HOME=/tmp lintian --fail-on error --display-info /tmp/lintian.deb' >"$lintian_out" 2>&1; then lrc=0; else lrc=$?; fi
+sed 's/^/    lintian (Debian 13): /' "$lintian_out" >&2
+trixie_lintian=$(in_root 'lintian --version' 2>/dev/null | sed 's/^Lintian v//' || true)
+check "lintian ${trixie_lintian:-?} (Debian 13) reports no errors ($(grep -c '^E:' "$lintian_out" || true) errors, $(grep -c '^W:' "$lintian_out" || true) warnings)" test "$lrc" -eq 0
+# Keep exactly the .debs this run used (lintian's too).
+find "$cache/$suite-debs" -name '*.deb' -delete
+find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -t "$cache/$suite-debs/" {} +
 
 log "$((total - failed)) of $total assertions passed"
 ((failed == 0))
