@@ -91,6 +91,10 @@ export async function syncRoster(base: AppContext, options: SyncOptions): Promis
     const state = await loadSourceState(ctx.store.read, options.source);
     await refuseForeignPeople(ctx.store.read, options.source, file.rows, state);
     const plan = planSync({ sourceName: options.source, source, config: ctx.config, rows: file.rows, state, now: ctx.clock.now() });
+    // Before the first write and in a dry run alike (and before usernames are
+    // chosen, which it does not need): a range that cannot hold the new
+    // accounts would otherwise fill up half-way through.
+    await refuseOverCapacity(ctx, options.source, plan);
     await assignUsernames(ctx.store.read, plan.people, ctx.config.usernames, file.rows);
     const head = { source: options.source, file: options.file, dryRun, rows: plan.rows, ...describePlan(plan), breaker: plan.breaker };
 
@@ -110,10 +114,6 @@ export async function syncRoster(base: AppContext, options: SyncOptions): Promis
       }
       throw new RosterError('mass_change', message);
     }
-
-    // Before the first write and in a dry run alike: a range that cannot
-    // hold the new accounts would otherwise fill up half-way through.
-    await refuseOverCapacity(ctx, options.source, plan);
 
     const needPasswords = plan.people.some((p) => p.creates.some((c) => ctx.config.types[c.type]?.initialPassword === 'generate'));
     if (dryRun) return { ...head, failures: [], passwords: needPasswords ? { file: options.passwordFile ?? '(--password-file)', count: countPasswords(ctx, plan) } : null, jobRun: null };
