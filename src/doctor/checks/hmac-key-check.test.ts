@@ -31,10 +31,17 @@ describe('HMAC key check (mode and owner)', () => {
     expect(await run()).toEqual([{ check: 'hmac key', status: 'fail', message: `${keyPath} is readable or writable by others than its owner (mode 0644)`, fix: `chmod 0600 ${keyPath}` }]);
   });
 
-  it.runIf(process.getuid?.() === 0)('fails a key owned by another user', async () => {
+  it.runIf(process.getuid?.() === 0)('passes, for root, a private key owned by the user the server runs as', async () => {
     await writeFile(keyPath, KEY, { mode: 0o600 });
     await chown(keyPath, 65534, 65534);
-    expect(await run()).toMatchObject([{ status: 'fail', message: `${keyPath} belongs to uid 65534, not to the user running Roster (uid 0)`, fix: `chown root ${keyPath}` }]);
+    expect(await run()).toEqual([{ check: 'hmac key', status: 'ok', message: `${keyPath} is readable by its owner only (mode 0600, uid 65534)` }]);
+  });
+
+  it.runIf(process.getuid?.() === 0)('fails a key owned by another user for a user other than root', async () => {
+    await writeFile(keyPath, KEY, { mode: 0o600 });
+    await chown(keyPath, 65534, 65534);
+    const checks = [...(await hmacKeyCheck(t.global(await t.config('timeZone: UTC\ntypes: { member: {} }\n'), { ...(await t.system({ env: {} })), uid: 1234 })))];
+    expect(checks).toMatchObject([{ status: 'fail', message: `${keyPath} belongs to uid 65534, not to the user running Roster (uid 1234)`, fix: `chown 1234 ${keyPath}` }]);
   });
 
   it('fails a key too short to be one', async () => {

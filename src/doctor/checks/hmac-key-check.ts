@@ -16,7 +16,7 @@ function ownerName(uid: number): string {
 /**
  * The key of the identity-verification HMACs (roster.yaml
  * `secrets.hmacKeyFile`, or ROSTER_HMAC_KEY): readable by its owner only and
- * owned by the user running Roster. Anyone who can read it can test guesses
+ * owned by the user running Roster (or read by root). Anyone who can read it can test guesses
  * of student numbers and birth dates against the stored hashes.
  */
 export const hmacKeyCheck: GlobalCheck = async (ctx) => {
@@ -35,7 +35,11 @@ export const hmacKeyCheck: GlobalCheck = async (ctx) => {
   const checks: DoctorCheck[] = [];
   const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
   if ((st.mode & 0o077) !== 0) checks.push(failed(SUBJECT, `${path} is readable or writable by others than its owner (mode ${mode})`, `chmod 0600 ${path}`));
-  if (st.uid !== ctx.system.uid) checks.push(failed(SUBJECT, `${path} belongs to uid ${st.uid}, not to the user running Roster (uid ${ctx.system.uid})`, `chown ${ownerName(ctx.system.uid)} ${path}`));
+  // Root reads any key: the key then belongs to the user `roster serve` runs
+  // as (the Debian package's roster user), and root's commands share it.
+  if (st.uid !== ctx.system.uid && ctx.system.uid !== 0) {
+    checks.push(failed(SUBJECT, `${path} belongs to uid ${st.uid}, not to the user running Roster (uid ${ctx.system.uid})`, `chown ${ownerName(ctx.system.uid)} ${path}`));
+  }
   // Same rule as when a command loads it: at least 32 hex characters (128 bits).
   const text = await readFile(path, 'utf8').catch(() => null);
   const key = text?.trim() ?? '';
