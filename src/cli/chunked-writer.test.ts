@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { chunkedWriter, writeJsonObject } from './chunked-writer.js';
 
@@ -37,5 +37,37 @@ describe('chunkedWriter', () => {
     const { text } = await written((out) => writeJsonObject(out, value));
     expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
     expect(text.split('\n')).toContain('    {"b":"x\\ny"},');
+  });
+
+  /** A stream that takes `chunks` writes and then fails every write with `code`, as a closed pipe does. */
+  function failing(code: string, chunks: number): { stream: Writable; writes: () => number } {
+    let writes = 0;
+    const stream = new Writable({
+      highWaterMark: 1,
+      write(_chunk, _encoding, callback) {
+        writes++;
+        if (writes > chunks) callback(Object.assign(new Error(`write ${code}`), { code }));
+        else setImmediate(callback);
+      },
+    });
+    return { stream, writes: () => writes };
+  }
+
+  it('a reader that goes away (EPIPE) ends the report quietly and nothing more is written', async () => {
+    const { stream, writes } = failing('EPIPE', 2);
+    const out = chunkedWriter(stream);
+    for (let i = 0; i < 100_000; i++) await out.line(`line ${i} ${'x'.repeat(20)}`);
+    await out.end();
+    expect(writes()).toBe(3);
+  });
+
+  it('any other write error is thrown', async () => {
+    const { stream } = failing('ENOSPC', 1);
+    const out = chunkedWriter(stream);
+    const writing = (async () => {
+      for (let i = 0; i < 100_000; i++) await out.line(`line ${i} ${'x'.repeat(20)}`);
+      await out.end();
+    })();
+    await expect(writing).rejects.toThrow('write ENOSPC');
   });
 });

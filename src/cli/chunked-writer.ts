@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
 export interface ChunkedWriter {
@@ -14,18 +13,41 @@ const CHUNK = 64 * 1024;
  * Writes a long report as it is produced, in chunks of about 64 KiB, and
  * waits when the stream asks it to (a slow pipe or terminal): a sync of
  * 100,000 rows has some 200,000 lines, which must never be one string or
- * one call with as many arguments.
+ * one call with as many arguments. A reader that goes away (`| head`: EPIPE)
+ * ends the report quietly, as it ends `cat`; any other write error is thrown.
  */
 export function chunkedWriter(stream: Writable): ChunkedWriter {
   let buffer = '';
+  let failed: NodeJS.ErrnoException | null = null;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    failed = e;
+  });
+  const check = (): boolean => {
+    const e: NodeJS.ErrnoException | null = failed;
+    if (e === null) return true;
+    if (e.code === 'EPIPE') return false;
+    throw e;
+  };
   const flush = async (): Promise<void> => {
-    if (buffer === '') return;
+    if (buffer === '' || !check()) return;
     const text = buffer;
     buffer = '';
-    if (!stream.write(text)) await once(stream, 'drain');
+    if (!stream.write(text)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.off('drain', done);
+          stream.off('error', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        stream.on('error', done);
+      });
+    }
+    check();
   };
   return {
     async line(text) {
+      if (!check()) return;
       buffer += `${text}\n`;
       if (buffer.length >= CHUNK) await flush();
     },
