@@ -46,11 +46,12 @@ lib=$root/usr/lib/roster
 doc=$root/usr/share/doc/roster
 install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$lib" "$doc" \
   "$root/usr/share/man/man1" "$root/usr/share/man/man5" "$root/usr/lib/systemd/system" \
-  "$root/etc/roster" "$root/var/lib/roster"
+  "$root/etc/roster" "$root/var/lib/roster" "$root/var/cache/roster"
 
 # --- the bundle and its launcher -------------------------------------------
 # Debian's node is /usr/bin/node; the code cache is not shipped (V8 takes it
-# only from the same node build, and the first command writes one).
+# only from the same node build): the first command root runs writes one
+# into /var/cache/roster, as the launcher keeps /usr as the package wrote it.
 { echo '#!/usr/bin/node'; tail -n +2 dist/roster.mjs; } >"$lib/roster.mjs"
 chmod 0755 "$lib/roster.mjs"
 install -m 0644 dist/roster.cjs "$lib/roster.cjs"

@@ -148,6 +148,11 @@ check "the roster user (serve, jobs) can use the packaged database" \
 check "roster init writes roster.yaml, an HMAC key and the database in a new directory" \
   in_root 'd=$(mktemp -d) && cd "$d" && roster init >/dev/null && roster config check >/dev/null
            test -f roster.yaml && test -f roster.db && test "$(stat -c %a roster.hmac-key)" = 600'
+check "a command run as root keeps its code cache in /var/cache/roster, and /usr/lib/roster stays as installed" \
+  in_root 'd=$(mktemp -d) && cd "$d" && roster init >/dev/null && roster config check >/dev/null
+           test -s /var/cache/roster/roster.cjs.cache
+           test "$(stat -c %U:%a /var/cache/roster/roster.cjs.cache)" = root:644
+           test -z "$(ls /usr/lib/roster | grep cache)"'
 # doctor judges the throwaway root (no cron, no quotas…): exit 1 with failed
 # checks is an answer; a crash, an unknown command or a bad usage is not.
 check "roster doctor checks the installed host (exit 0 or 1, one line per check)" \

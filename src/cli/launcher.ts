@@ -1,7 +1,7 @@
 /**
  * The `roster` bin (copied to dist/roster.mjs by scripts/bundle.mjs): runs
  * the bundled command, dist/roster.cjs, through a V8 code cache kept beside
- * it. A command compiles much of Roster's code on its way (the config
+ * it (under /var/cache/roster for a copy installed under /usr). A command compiles much of Roster's code on its way (the config
  * schema, the store, the targets); the cache is taken when a command ends,
  * so it holds those functions compiled too, and the next command skips the
  * work — about 40 ms of the 0.3 s a `roster account freeze --apply` takes
@@ -26,7 +26,9 @@ import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
 const bundle = join(dirname(fileURLToPath(import.meta.url)), 'roster.cjs');
-const cacheFile = `${bundle}.cache`;
+// An installed copy lives under /usr, which stays as its package wrote it
+// (FHS: shareable, read-only data): its cache goes to /var/cache/roster.
+const cacheFile = bundle.startsWith('/usr/') ? '/var/cache/roster/roster.cjs.cache' : `${bundle}.cache`;
 const enabled = process.env.ROSTER_CODE_CACHE !== '0';
 /** The cache file starts with the SHA-256 of the data after it. */
 const DIGEST = 32;
