@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../app/app-context.js';
 import { openSession, type GlobalOptions } from './cli-context.js';
-import { deliverQueued, outboxMark } from './notify-delivery.js';
+import type { DeliveryDeps } from '../notify/deliver-outbox.js';
+import { deliverQueued, deliveryDeps, outboxMark } from './notify-delivery.js';
 
 /** Exit code for a dry run that found work, with `--detailed-exitcode` (like terraform plan). */
 export const PENDING_CHANGES = 2;
@@ -49,6 +50,23 @@ export async function withContext(command: Command, fn: (ctx: AppContext, out: O
     // Notices the command queued go out after its changes committed.
     await deliverQueued(ctx, loaded, mark);
   } finally {
+    await ctx.store.close();
+  }
+}
+
+/** Like withContext, with the configured delivery (transport and templates) for commands that send. */
+export async function withDelivery(
+  command: Command,
+  fn: (ctx: AppContext, out: Output, opts: GlobalOptions & Record<string, unknown>, deps: DeliveryDeps) => Promise<void>,
+): Promise<void> {
+  const opts = globalsOf(command);
+  const { ctx, loaded } = await openSession(opts, process.env);
+  let deps: DeliveryDeps | undefined;
+  try {
+    deps = await deliveryDeps(loaded);
+    await fn(ctx, outputFor(opts), opts, deps);
+  } finally {
+    deps?.mailer?.close();
     await ctx.store.close();
   }
 }

@@ -4,7 +4,7 @@ import { RosterError } from '../domain/errors.js';
 import { isJobName, JOB_NAMES } from '../jobs/job-names.js';
 import type { JobReport } from '../jobs/run-jobs.js';
 import type { JobRun } from '../store/store.js';
-import { withDelivery } from './notify-delivery.js';
+import { withDelivery } from './command-runner.js';
 
 function counts(c: Readonly<Record<string, number>>): string {
   return Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ') || '-';

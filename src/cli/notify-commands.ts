@@ -4,8 +4,7 @@ import { announce } from '../app/announce.js';
 import { RosterError } from '../domain/errors.js';
 import { deliverOutbox } from '../notify/deliver-outbox.js';
 import type { OutboxStatus } from '../store/store.js';
-import { withContext } from './command-runner.js';
-import { withDelivery } from './notify-delivery.js';
+import { withContext, withDelivery } from './command-runner.js';
 
 const STATUSES: readonly OutboxStatus[] = ['queued', 'sent', 'failed', 'unaddressed'];
 

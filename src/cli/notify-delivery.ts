@@ -1,11 +1,8 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import type { AppContext } from '../app/app-context.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { deliverOutbox, type DeliveryDeps, type DeliveryReport } from '../notify/deliver-outbox.js';
 import { loadTemplates } from '../notify/templates.js';
-import { openSession, type GlobalOptions } from './cli-context.js';
-import { globalsOf, outputFor, type Output } from './command-runner.js';
 
 /** The mail transport and templates roster.yaml configures; relative paths are relative to it. */
 export async function deliveryDeps(loaded: LoadedConfig): Promise<DeliveryDeps> {
@@ -46,22 +43,5 @@ export async function deliverQueued(ctx: AppContext, loaded: LoadedConfig, mark:
     return null;
   } finally {
     deps?.mailer?.close();
-  }
-}
-
-/** Like withContext, with the configured delivery (transport and templates) for commands that send. */
-export async function withDelivery(
-  command: Command,
-  fn: (ctx: AppContext, out: Output, opts: GlobalOptions & Record<string, unknown>, deps: DeliveryDeps) => Promise<void>,
-): Promise<void> {
-  const opts = globalsOf(command);
-  const { ctx, loaded } = await openSession(opts, process.env);
-  let deps: DeliveryDeps | undefined;
-  try {
-    deps = await deliveryDeps(loaded);
-    await fn(ctx, outputFor(opts), opts, deps);
-  } finally {
-    deps?.mailer?.close();
-    await ctx.store.close();
   }
 }
