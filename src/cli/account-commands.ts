@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../app/app-context.js';
 import { accountView, type AccountView } from '../app/account-view.js';
+import { applyHost } from '../app/apply-host.js';
 import { createAccount, modifyAccount, requireAccount, setPassword, suggestUsernames } from '../app/accounts.js';
 import { freezeAccount, reactivateAccount, retireAccount, unfreezeAccount, type LifecycleResult } from '../app/lifecycle-actions.js';
 import { RosterError } from '../domain/errors.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
+import { targetRegistry } from '../targets/registry.js';
 import { collect, readStdinLine, withContext, type Output } from './command-runner.js';
-import { applyHost } from './host-commands.js';
+import { hostApplyView } from './host-apply-view.js';
 
 const STATES = ['pending', 'active', 'disabled', 'purged'] as const;
 
@@ -55,7 +57,8 @@ function withApplyOption(c: Command): Command {
  */
 async function report(ctx: AppContext, out: Output, dryRun: boolean, verb: string, r: LifecycleResult, now: ApplyNow = { root: '/' }): Promise<void> {
   const view = accountView(r.account, ctx.clock.now());
-  const applied = now.apply === undefined ? undefined : await applyHost(ctx, out, { host: now.apply, root: now.root, accounts: [view.username] });
+  const applied = now.apply === undefined ? undefined : hostApplyView(await applyHost(ctx, targetRegistry, { host: now.apply, root: now.root, accounts: [view.username] }));
+  if (applied !== undefined && applied.exitCode !== null) process.exitCode = applied.exitCode;
   out.print({ ...view, changed: r.changed, dryRun, ...(applied === undefined ? {} : { apply: applied.json }) }, () => {
     const head = r.changed ? `${dryRun ? 'would have ' : ''}${verb} ${view.username}` : `${view.username}: nothing to do`;
     return [head, describe(view), ...(applied === undefined ? [] : [applied.text])].join('\n');

@@ -1,54 +1,17 @@
 import type { Command } from 'commander';
-import { errorCatalogue, RosterError } from '../domain/errors.js';
+import { applyHost } from '../app/apply-host.js';
 import { planHost } from '../reconcile/host-plan.js';
-import { formatPlan, formatReport, planView, summarise } from '../reconcile/plan-view.js';
-import { reconcileHost } from '../reconcile/reconcile-host.js';
+import { formatPlan, planView } from '../reconcile/plan-view.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { targetRegistry } from '../targets/registry.js';
-import type { AppContext } from '../app/app-context.js';
-import { collect, withContext, type Output } from './command-runner.js';
+import { collect, withContext } from './command-runner.js';
+import { hostApplyView } from './host-apply-view.js';
 import { parseSeconds } from './parse-seconds.js';
 
 interface HostOptions {
   readonly host: string;
   readonly root: string;
   readonly account?: string[];
-}
-
-/** What `roster apply` (and `--apply HOST` of the account commands) runs and prints. */
-export interface HostApply {
-  readonly host: string;
-  readonly root: string;
-  readonly accounts?: readonly string[];
-  readonly allowMassChange?: boolean;
-  readonly lockTimeoutMs?: number;
-}
-
-export interface HostApplied {
-  /** The --json form. */
-  readonly json: unknown;
-  readonly text: string;
-}
-
-/**
- * Applies one host (only some accounts of it, with `accounts`) under its
- * root and sets the exit code: 1 when a change failed or was skipped, 75 on
- * a lock timeout.
- */
-export async function applyHost(ctx: AppContext, out: Output, o: HostApply): Promise<HostApplied> {
-  const root = await resolveRoot(o.root);
-  if (root === '/') out.note(`applying host ${o.host} to the live system (root /)`);
-  const { report } = await reconcileHost(
-    ctx,
-    targetRegistry,
-    { host: o.host, root, ...(o.accounts === undefined ? {} : { accounts: o.accounts }) },
-    { allowMassChange: o.allowMassChange === true, ...(o.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: o.lockTimeoutMs }) },
-  );
-  const summary = summarise(report);
-  if (report.lockTimeout) process.exitCode = errorCatalogue.lock_timeout.exit;
-  else if (summary.failed > 0 || summary.skipped > 0) process.exitCode = 1;
-  const { outcomes, lockTimeout: _lockTimeout, ...head } = report;
-  return { json: { ...head, ...summary, outcomes }, text: formatReport(report) };
 }
 
 const ACCOUNT_OPTION = 'only what concerns this account (repeatable); the whole host is planned when that cannot be exact (an account to remove, a group to leave)';
@@ -91,7 +54,8 @@ export function registerHostCommands(program: Command): void {
           out.pending(view.pending > 0);
           return;
         }
-        const applied = await applyHost(ctx, out, { host: o.host, root: o.root, ...accounts, allowMassChange: o.allowMassChange === true, ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }) });
+        const applied = hostApplyView(await applyHost(ctx, targetRegistry, { host: o.host, root: o.root, ...accounts, allowMassChange: o.allowMassChange === true, ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }) }));
+        if (applied.exitCode !== null) process.exitCode = applied.exitCode;
         out.print(applied.json, () => applied.text);
       });
     });

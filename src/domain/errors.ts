@@ -25,6 +25,14 @@ export const errorCatalogue = {
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
+/**
+ * Exit codes of runs that end without an error (DESIGN.md §5): everything
+ * done; done, but some items failed (a change of an apply, a row of a sync,
+ * a message of the outbox); a dry run that found changes to make, with
+ * `--detailed-exitcode` (as terraform plan does).
+ */
+export const outcomeExit = { ok: 0, someFailed: 1, pendingChanges: 2 } as const;
+
 export interface ErrorIssue {
   /** Where the problem is: a field path, `row 12, column email`, `roster.yaml:4:7`. */
   readonly where: string;
