@@ -84,7 +84,8 @@ async function checkApply(ctx: AppContext, o: ApplyNow, dryRun: boolean): Promis
   await resolveRoot(o.root);
 }
 
-export function registerAccountCommands(program: Command): void {
+/** `roster account …`; returns the `account` command, which other modules add subcommands to (restore). */
+export function registerAccountCommands(program: Command): Command {
   const account = program.command('account').description('accounts: create, show, change and retire');
 
   account
@@ -239,4 +240,5 @@ export function registerAccountCommands(program: Command): void {
         await report(ctx, out, opts.dryRun === true, 'reactivated', await reactivateAccount(ctx, username, { dryRun: opts.dryRun === true }), o);
       });
     });
+  return account;
 }

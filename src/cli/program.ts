@@ -29,8 +29,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSetupCommands(program);
   registerPersonCommands(program);
-  registerAccountCommands(program);
-  registerRestoreCommand(program);
+  registerRestoreCommand(registerAccountCommands(program));
   registerGroupCommands(program);
   registerPurgeCommand(program);
   registerReservationCommands(program);

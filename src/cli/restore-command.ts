@@ -47,9 +47,8 @@ async function findArchive(ctx: AppContext, username: string, uid: number, host:
   return { host, root, manifest: `${dir}/${ref.name}.manifest.json`, files: manifest.entries.length, archivedAt: manifest.archivedAt, tarSha256: manifest.tar.sha256 };
 }
 
-/** `roster account restore USER`: brings a purged account back (same username and UID); apply restores its home. */
-export function registerRestoreCommand(program: Command): void {
-  const account = program.commands.find((c) => c.name() === 'account') ?? program.command('account');
+/** `roster account restore USER` under the `account` command: brings a purged account back (same username and UID); apply restores its home. */
+export function registerRestoreCommand(account: Command): void {
   account
     .command('restore <username>')
     .description('bring a purged account back with the same username and UID; the next apply restores its home from the archive')
