@@ -168,7 +168,7 @@ export async function replaceScimGroup(ctx: AppContext, gid: number, input: Scim
   return mutate(ctx, {}, async (tx) => {
     const before = await requireGroup(tx, gid);
     if (input.groupName !== undefined && input.groupName !== before.group.name) {
-      throw new RosterError('bad_input', `the Unix name of group ${before.group.name} cannot change`, [{ where: 'groupName', message: 'mutability' }]);
+      throw new RosterError('bad_input', `the Unix name of group ${before.group.name} cannot change`, [{ where: 'groupName', message: 'mutability' }], { scimType: 'mutability' });
     }
     const now = ctx.clock.now().toISOString();
     const old = { displayName: scimDisplayName(before), externalId: before.scim?.externalId ?? null };

@@ -223,7 +223,7 @@ export async function createScimUser(ctx: AppContext, input: ScimUserInput): Pro
       const account = await tx.getAccountById(id);
       const scim = await tx.getScimUser(id);
       if (account === undefined || scim === undefined || (scim.deletedAt === null && account.purgedAt === null)) {
-        throw new RosterError('conflict', `userName ${printable(input.userName)} is already in use (userName is unique without regard to case)`, [{ where: 'userName', message: 'uniqueness' }]);
+        throw new RosterError('conflict', `userName ${printable(input.userName)} is already in use (userName is unique without regard to case)`, [{ where: 'userName', message: 'uniqueness' }], { scimType: 'uniqueness' });
       }
       const record = await comeBack(ctx, tx, account, scim, input, typeName, now);
       return { record, reactivated: true };
@@ -281,13 +281,13 @@ export async function replaceScimUser(ctx: AppContext, accountId: number, input:
     const now = ctx.clock.now().toISOString();
     if (input.userName.toLowerCase() !== scimUserName(before).toLowerCase()) {
       const others = (await tx.accountIdsByScimUserName(input.userName)).filter((id) => id !== accountId);
-      if (others.length > 0) throw new RosterError('conflict', `userName ${printable(input.userName)} is already in use (userName is unique without regard to case)`, [{ where: 'userName', message: 'uniqueness' }]);
+      if (others.length > 0) throw new RosterError('conflict', `userName ${printable(input.userName)} is already in use (userName is unique without regard to case)`, [{ where: 'userName', message: 'uniqueness' }], { scimType: 'uniqueness' });
     }
     if (input.username !== undefined && input.username !== account.username) {
-      throw new RosterError('bad_input', `the Unix username of ${account.username} cannot change (it is set once, at creation)`, [{ where: 'username', message: 'mutability' }]);
+      throw new RosterError('bad_input', `the Unix username of ${account.username} cannot change (it is set once, at creation)`, [{ where: 'username', message: 'mutability' }], { scimType: 'mutability' });
     }
     if (input.accountType !== undefined && input.accountType !== account.type) {
-      throw new RosterError('bad_input', `the account type of ${account.username} cannot change through SCIM`, [{ where: 'accountType', message: 'mutability' }]);
+      throw new RosterError('bad_input', `the account type of ${account.username} cannot change through SCIM`, [{ where: 'accountType', message: 'mutability' }], { scimType: 'mutability' });
     }
     if (person?.source === 'scim') {
       const { person: updated, changed } = await updatePerson(ctx, person.id, personPatchOf(input), { tx });
@@ -299,7 +299,7 @@ export async function replaceScimUser(ctx: AppContext, accountId: number, input:
       for (const field of ['roles', 'classes', 'campuses', 'majors'] as const) {
         const wanted = input[field];
         if (wanted !== undefined && JSON.stringify(wanted) !== JSON.stringify(person[field])) {
-          throw new RosterError('bad_input', `the ${field} of ${account.username} come from the roster source ${person.source}, not from SCIM`, [{ where: field, message: 'mutability' }]);
+          throw new RosterError('bad_input', `the ${field} of ${account.username} come from the roster source ${person.source}, not from SCIM`, [{ where: field, message: 'mutability' }], { scimType: 'mutability' });
         }
       }
     }

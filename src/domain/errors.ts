@@ -39,15 +39,27 @@ export interface ErrorIssue {
   readonly message: string;
 }
 
+/** RFC 7644 §3.12 `scimType` values: what a SCIM client is told beside the status. */
+export type ScimType = 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
+
+export interface RosterErrorOptions {
+  /** The SCIM error type, when the code alone does not say it (a taken userName, a read-only attribute). */
+  readonly scimType?: ScimType;
+  /** The failure this one explains (a dlopen error, an errno), kept for logs and debuggers. */
+  readonly cause?: unknown;
+}
+
 export class RosterError extends Error {
   readonly code: ErrorCode;
   readonly issues: readonly ErrorIssue[];
+  readonly scimType: ScimType | undefined;
 
-  constructor(code: ErrorCode, message: string, issues: readonly ErrorIssue[] = []) {
-    super(message);
+  constructor(code: ErrorCode, message: string, issues: readonly ErrorIssue[] = [], options: RosterErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RosterError';
     this.code = code;
     this.issues = issues;
+    this.scimType = options.scimType;
   }
 
   get exitCode(): number {
@@ -63,7 +75,21 @@ export function isRosterError(e: unknown): e is RosterError {
   return e instanceof RosterError;
 }
 
+/**
+ * The text of any thrown value, the one way to get it: an Error's message
+ * (with `stack`, its stack trace, for logs), else the value as a string.
+ * An Error with an empty message (Node's AggregateError for a refused
+ * connection) is named by its code or class instead.
+ */
+export function errorMessage(e: unknown, options: { readonly stack?: boolean } = {}): string {
+  if (!(e instanceof Error)) return String(e);
+  if (options.stack === true && e.stack !== undefined) return e.stack;
+  if (e.message !== '') return e.message;
+  const code: unknown = 'code' in e ? e.code : undefined;
+  return typeof code === 'string' ? code : e.name;
+}
+
 /** Any thrown value as a RosterError: catalogue errors as they are, anything else as `internal` with its message. */
 export function asRosterError(e: unknown): RosterError {
-  return e instanceof RosterError ? e : new RosterError('internal', e instanceof Error ? e.message : String(e));
+  return e instanceof RosterError ? e : new RosterError('internal', errorMessage(e));
 }

@@ -57,4 +57,14 @@ describe('SCIM errors', () => {
     expect(await body(scimErrorFrom(bad, log, 'req-5'))).toMatchObject({ status: '400', scimType: 'invalidValue', detail: 'displayName must be 1 to 256 characters (displayName: invalid)' });
     expect(warnings).toEqual([]);
   });
+
+  it("takes scimType from the error's field, never from its message or issues", async () => {
+    const { log } = logger();
+    const taken = new RosterError('conflict', 'userName jdoe is already in use', [], { scimType: 'uniqueness' });
+    expect(await body(scimErrorFrom(taken, log, 'req-6'))).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '409', scimType: 'uniqueness', detail: 'userName jdoe is already in use' });
+    const readOnly = new RosterError('bad_input', 'the account type cannot change', [{ where: 'accountType', message: 'read-only' }], { scimType: 'mutability' });
+    expect(await body(scimErrorFrom(readOnly, log, 'req-7'))).toMatchObject({ status: '400', scimType: 'mutability' });
+    const worded = new RosterError('conflict', 'uniqueness', [{ where: 'userName', message: 'uniqueness' }]);
+    expect(await body(scimErrorFrom(worded, log, 'req-8'))).not.toHaveProperty('scimType');
+  });
 });

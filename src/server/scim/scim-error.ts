@@ -1,6 +1,6 @@
 import SCIMMY from 'scimmy';
 import type { Logger } from '../../app/app-context.js';
-import { RosterError } from '../../domain/errors.js';
+import { errorMessage, RosterError, type ScimType } from '../../domain/errors.js';
 import { SCIM_CONTENT_TYPE } from './scim-setup.js';
 
 /** RFC 7644 §3.12: errors on SCIM endpoints take the SCIM Error shape, never problem+json (DESIGN.md §9.6). */
@@ -9,10 +9,9 @@ export function scimErrorResponse(status: number, detail: string, scimType?: str
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': SCIM_CONTENT_TYPE, ...headers } });
 }
 
-/** RFC 7644 scimType for a Roster refusal, where one fits. */
-function scimTypeOf(e: RosterError): string | undefined {
-  if (e.issues.some((i) => i.message === 'uniqueness')) return 'uniqueness';
-  if (e.issues.some((i) => i.message === 'mutability')) return 'mutability';
+/** RFC 7644 scimType for a Roster refusal, where one fits: the error's own, else the one its code implies. */
+function scimTypeOf(e: RosterError): ScimType | undefined {
+  if (e.scimType !== undefined) return e.scimType;
   if (e.code === 'bad_input' || e.code === 'weak_password' || e.code === 'not_eligible') return 'invalidValue';
   if (e.code === 'usage') return 'invalidSyntax';
   return undefined;
@@ -47,7 +46,7 @@ export function scimErrorFrom(e: unknown, log: Logger, requestId: string, header
     const detail = e.issues.length === 0 ? e.message : `${e.message} (${e.issues.map((i) => `${i.where}: ${i.message}`).join('; ')})`;
     return scimErrorResponse(status, detail, scimTypeOf(e), headers);
   }
-  log.warn(`request ${requestId}: SCIM: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  log.warn(`request ${requestId}: SCIM: ${errorMessage(e, { stack: true })}`);
   return scimErrorResponse(500, `an unexpected error occurred; it has been logged as request ${requestId}`, undefined, headers);
 }
 
