@@ -292,11 +292,11 @@ async function createBatch(tx: Queries, ctx: AppContext, prepared: ReadonlyArray
   if (accepted.length === 0) return results.filter((r): r is CreateResult => r !== undefined);
 
   const uids = await tx.allocateUids(accepted.map(({ fields }) => ({ username: fields.username, personId: fields.personId })), ctx.config.uids, now);
-  // useradd's user-private group takes GID = UID unless a group holds it;
-  // then allocateGid picks the next GID no group or earlier account uses, so
-  // the accounts before such an item (and revivals, which change a GID) are
-  // written first, in item order, as createAccount would have.
-  const groupGids = accepted.some((a) => a.privateGroup) ? new Set((await tx.listGroups()).map((g) => g.gid)) : new Set<number>();
+  // useradd's user-private group takes GID = UID unless a group or another
+  // private group holds it (privateGroupGid). The accounts before an item
+  // whose GID moves (and revivals, which change a GID) are written first,
+  // in item order, as createAccount would have.
+  const gidsTaken = accepted.some((a) => a.privateGroup) ? await gidsTakenAmong(tx, uids) : new Set<number>();
   const created = new Map<string, Account>();
   let pending: NewAccount[] = [];
   const flush = async (): Promise<void> => {
@@ -307,11 +307,8 @@ async function createBatch(tx: Queries, ctx: AppContext, prepared: ReadonlyArray
     const uid = uids[k] ?? 0;
     let gid = a.fields.gid;
     if (a.privateGroup) {
-      gid = uid;
-      if (groupGids.has(uid)) {
-        await flush();
-        gid = await tx.allocateGid(ctx.config.gids);
-      }
+      if (gidsTaken.has(uid)) await flush();
+      gid = await privateGroupGid(tx, ctx, uid, gidsTaken);
     }
     const fields = { ...a.fields, uid, gid };
     if (a.tombstone === undefined) {
@@ -470,17 +467,43 @@ async function chooseUsername(tx: Queries, ctx: AppContext, person: Person, want
  * that GID, as useradd does, or the type's named group. `gidInUse` lets a
  * batch answer from groups it has already loaded.
  */
+/**
+ * The GID of a new user-private group: GID = UID, as useradd does, unless a
+ * group or another account's private group holds it; then the next GID
+ * allocation gives that is not taken. `taken` holds the GIDs in use among
+ * the UIDs being given out, plus those chosen earlier in this transaction and
+ * not written yet (allocateGid sees only what is written); the choice joins it.
+ */
+export async function privateGroupGid(tx: Queries, ctx: AppContext, uid: number, taken: Set<number>): Promise<number> {
+  let gid = uid;
+  while (taken.has(gid)) gid = await tx.allocateGid(ctx.config.gids);
+  taken.add(gid);
+  return gid;
+}
+
+/** The GIDs taken among these UIDs, as `privateGroupGid` needs them. */
+export async function gidsTakenAmong(tx: Queries, uids: readonly number[]): Promise<Set<number>> {
+  if (uids.length === 0) return new Set();
+  let min = uids[0] ?? 0;
+  let max = min;
+  // A loop, not Math.min(...uids): a first import gives 100,000 UIDs at once.
+  for (const uid of uids) {
+    if (uid < min) min = uid;
+    if (uid > max) max = uid;
+  }
+  return new Set(await tx.gidsTaken(min, max));
+}
+
 export async function primaryGroupFor(
   tx: Queries,
   ctx: AppContext,
   type: AccountType,
   username: string,
   uid: number,
-  gidInUse: (gid: number) => Promise<boolean> = async (gid) => (await tx.getGroupByGid(gid)) !== undefined,
+  taken?: Set<number>,
 ): Promise<{ primaryGroup: string; gid: number }> {
   if (type.primaryGroup === '{username}') {
-    const gid = (await gidInUse(uid)) ? await tx.allocateGid(ctx.config.gids) : uid;
-    return { primaryGroup: username, gid };
+    return { primaryGroup: username, gid: await privateGroupGid(tx, ctx, uid, taken ?? (await gidsTakenAmong(tx, [uid]))) };
   }
   const group = await ensureGroup(tx, ctx, type.primaryGroup);
   return { primaryGroup: group.name, gid: group.gid };

@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/app-context.js';
 import { accountSummary } from '../app/account-view.js';
-import { newAccountFields, passwordFieldFor, primaryGroupFor, requireType, reviveTombstone, roleEmails } from '../app/accounts.js';
+import { gidsTakenAmong, newAccountFields, passwordFieldFor, primaryGroupFor, requireType, reviveTombstone, roleEmails } from '../app/accounts.js';
 import { ensureGroup } from '../app/groups.js';
 import { generateInitialPassword } from '../app/initial-password.js';
 import { mutate } from '../app/mutate.js';
@@ -156,8 +156,6 @@ async function applyBatch(tx: Queries, ctx: AppContext, batch: readonly PersonPl
   const creates = batch.flatMap((p) => p.creates.map((c) => ({ p, c, type: requireType(ctx.config, c.type) })));
   const groupNames = new Set(creates.flatMap(({ type }) => [...type.groups, ...(type.primaryGroup === '{username}' ? [] : [type.primaryGroup])]));
   for (const g of groupNames) await ensureGroup(tx, ctx, g);
-  const gids = new Set((await tx.listGroups()).map((g) => g.gid));
-  const gidInUse = (gid: number): Promise<boolean> => Promise.resolve(gids.has(gid));
   const person = (id: string): Person => {
     const found = finals.get(id);
     if (found === undefined) throw new RosterError('internal', `person ${id} missing from its batch`);
@@ -169,10 +167,13 @@ async function applyBatch(tx: Queries, ctx: AppContext, batch: readonly PersonPl
   // New accounts in bulk: one UID allocation, one multi-row insert.
   const fresh = creates.filter(({ c }) => c.revive === undefined);
   const uids = await tx.allocateUids(fresh.map(({ p, c }) => ({ username: c.username, personId: p.personId })), ctx.config.uids, at);
+  // GIDs the private groups of this batch must not take: those of groups and
+  // live accounts among the new UIDs, and each one chosen below.
+  const taken = await gidsTakenAmong(tx, uids);
   const rows: NewAccount[] = [];
   for (const [i, { p, c, type }] of fresh.entries()) {
     const uid = uids[i] ?? 0;
-    const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, c.username, uid, gidInUse);
+    const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, c.username, uid, taken);
     rows.push(newAccountFields({ person: person(p.personId), typeName: c.type, type, username: c.username, uid, gid, primaryGroup, passwordHash: await passwordHash(p.personId, c, type), pending: false, now: at }));
   }
   for (const account of await tx.insertAccounts(rows)) entry('account.create', `account:${account.username}`, null, accountSummary(account));
@@ -182,7 +183,8 @@ async function applyBatch(tx: Queries, ctx: AppContext, batch: readonly PersonPl
     const tomb = c.revive;
     if (tomb === undefined) continue;
     const uid = await tx.allocateUid(c.username, p.personId, ctx.config.uids, at);
-    const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, c.username, uid, gidInUse);
+    // The new accounts are written by now: the store knows every GID taken.
+    const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, c.username, uid);
     const fields = newAccountFields({ person: person(p.personId), typeName: c.type, type, username: c.username, uid, gid, primaryGroup, passwordHash: await passwordHash(p.personId, c, type), pending: false, now: at });
     const account = await reviveTombstone(tx, tomb, fields);
     entry('account.create', `account:${account.username}`, null, accountSummary(account));

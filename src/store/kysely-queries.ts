@@ -513,6 +513,19 @@ export class KyselyQueries implements Queries {
     return row === undefined ? undefined : toGroup(row);
   }
 
+  async gidsTaken(min: number, max: number): Promise<number[]> {
+    if (min > max) return [];
+    const rows = await this.#db
+      .selectFrom('groups')
+      .select('gid')
+      .where('gid', '>=', min)
+      .where('gid', '<=', max)
+      .union((eb) => eb.selectFrom('accounts').select('gid').where('gid', '>=', min).where('gid', '<=', max).where('purged_at', 'is', null))
+      .orderBy('gid')
+      .execute();
+    return rows.map((r) => Number(r.gid));
+  }
+
   async getGroupByGid(gid: number): Promise<Group | undefined> {
     const row = await this.#db.selectFrom('groups').selectAll().where('gid', '=', gid).executeTakeFirst();
     return row === undefined ? undefined : toGroup(row);

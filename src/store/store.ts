@@ -256,6 +256,12 @@ export interface Queries extends ServerQueries {
   // groups
   getGroup(name: string): Promise<Group | undefined>;
   getGroupByGid(gid: number): Promise<Group | undefined>;
+  /**
+   * GIDs from `min` to `max` (ascending, distinct) that a group or a live
+   * account's primary group holds: a user-private group may take GID = UID
+   * only when it is not among them.
+   */
+  gidsTaken(min: number, max: number): Promise<number[]>;
   listGroups(): Promise<Group[]>;
   /** Next free GID above the high-water mark of the range. */
   allocateGid(range: { readonly min: number; readonly max: number }): Promise<number>;
