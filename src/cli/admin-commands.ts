@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatCents, ledgerStatement, recordLedger, runBilling } from '../app/billing-run.js';
 import { addGroup, showGroup } from '../app/groups.js';
 import { purge } from '../app/purge.js';
-import { RosterError } from '../domain/errors.js';
+import { outcomeExit, RosterError } from '../domain/errors.js';
 import { withContext } from './command-runner.js';
 
 export function registerGroupCommands(program: Command): void {
@@ -59,7 +59,7 @@ export function registerPurgeCommand(program: Command): void {
             : r.results.map((x) => (x.ok ? `purged ${x.username}` : `FAILED ${x.username}: ${x.error ?? ''}`));
           return lines.join('\n');
         });
-        if (failed.length > 0) process.exitCode = 1;
+        if (failed.length > 0) process.exitCode = outcomeExit.someFailed;
         if (dryRun) out.pending(r.candidates.length > 0);
       });
     });
@@ -108,7 +108,7 @@ export function registerBillingCommands(program: Command): void {
         const r = await runBilling(ctx, { dryRun: opts.dryRun === true });
         const acting = r.people.filter((p) => p.action !== 'none' || p.duesPosted !== undefined || p.error !== undefined);
         out.print(r, () => acting.length === 0 ? 'billing: nothing to do' : acting.map((p) => `${p.personId}: ${p.error !== undefined ? `FAILED ${p.error}` : p.action}${p.warnKind === undefined ? '' : ` (${p.warnKind})`}${p.duesPosted === undefined ? '' : `, dues ${formatCents(p.duesPosted)} posted`}; balance ${formatCents(p.balanceCents)}, runs out ${p.runOut ?? 'never'}`).join('\n'));
-        if (r.people.some((p) => p.error !== undefined)) process.exitCode = 1;
+        if (r.people.some((p) => p.error !== undefined)) process.exitCode = outcomeExit.someFailed;
         if (opts.dryRun === true) out.pending(acting.length > 0);
       });
     });

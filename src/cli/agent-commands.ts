@@ -7,7 +7,7 @@ import { agentStatePath, loadAgentState } from '../agent/agent-state.js';
 import { runAgent } from '../agent/run-agent.js';
 import { ServerClient } from '../agent/server-client.js';
 import { systemClock } from '../domain/clock.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, outcomeExit, RosterError } from '../domain/errors.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { targetRegistry } from '../targets/registry.js';
 import { globalsOf, outputFor } from './command-runner.js';
@@ -39,7 +39,7 @@ async function agentToken(o: AgentCliOptions, env: NodeJS.ProcessEnv): Promise<s
     try {
       token = (await readFile(o.tokenFile, 'utf8')).trim();
     } catch (e) {
-      throw new RosterError('usage', `--token-file ${o.tokenFile}: ${(e as Error).message}`, [{ where: '--token-file', message: 'unreadable' }]);
+      throw new RosterError('usage', `--token-file ${o.tokenFile}: ${errorMessage(e)}`, [{ where: '--token-file', message: 'unreadable' }]);
     }
   } else token = env.ROSTER_AGENT_TOKEN ?? o.token;
   if (token === undefined || token === '') throw new RosterError('usage', 'the agent needs a token: --token-file FILE, $ROSTER_AGENT_TOKEN or --token T (roster token create --role agent --host H)', [{ where: '--token', message: 'missing' }]);
@@ -103,7 +103,7 @@ export function registerAgentCommands(program: Command): void {
         out.print(result, () => describe(o.host, result));
         if (result.serverError !== null) process.exitCode = result.serverError.exitCode;
         else if (result.applyError !== null) process.exitCode = result.applyError.exitCode;
-        else if (result.applied !== null && (result.applied.failed > 0 || result.applied.skipped > 0)) process.exitCode = 1;
+        else if (result.applied !== null && (result.applied.failed > 0 || result.applied.skipped > 0)) process.exitCode = outcomeExit.someFailed;
         return;
       }
 

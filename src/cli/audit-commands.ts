@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { RosterError } from '../domain/errors.js';
+import { errorCatalogue, RosterError } from '../domain/errors.js';
 import type { AuditRecord } from '../store/store.js';
 import { verifyAudit } from '../store/verify-audit.js';
 import { withContext } from './command-runner.js';
@@ -37,7 +37,7 @@ export function registerAuditCommands(program: Command): void {
             ? `audit log ok: ${v.records} records\nhead: ${v.head.seq}:${v.head.hash}\n(keep this head outside the database and pass it to --expect-head next time)`
             : ['audit log BROKEN:', ...v.problems.map((p) => `  record ${p.seq}: ${p.kind}: ${p.message}`), `head: ${v.head.seq}:${v.head.hash}`].join('\n'),
         );
-        if (!v.ok) process.exitCode = 1;
+        if (!v.ok) process.exitCode = errorCatalogue.audit_broken.exit;
       });
     });
 }

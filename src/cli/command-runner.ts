@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../app/app-context.js';
-import { openSession, type GlobalOptions } from './cli-context.js';
+import { outcomeExit } from '../domain/errors.js';
 import type { DeliveryDeps } from '../notify/deliver-outbox.js';
+import { openSession, type GlobalOptions } from './cli-context.js';
 import { deliverQueued, deliveryDeps, outboxMark } from './notify-delivery.js';
-
-/** Exit code for a dry run that found work, with `--detailed-exitcode` (like terraform plan). */
-export const PENDING_CHANGES = 2;
 
 export interface Output {
   readonly json: boolean;
@@ -35,7 +33,7 @@ export function outputFor(opts: GlobalOptions): Output {
       process.stderr.write(`${message}\n`);
     },
     pending(hasChanges) {
-      if (opts.detailedExitcode === true && hasChanges) process.exitCode = PENDING_CHANGES;
+      if (opts.detailedExitcode === true && hasChanges) process.exitCode = outcomeExit.pendingChanges;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { outcomeExit } from '../domain/errors.js';
 import { liveSystem } from '../doctor/doctor-system.js';
 import { formatDoctor, summariseDoctor } from '../doctor/format-doctor.js';
 import { runDoctor } from '../doctor/run-doctor.js';
@@ -31,6 +32,6 @@ export function registerDoctorCommands(program: Command): void {
         targetOrder: targetRegistry.map((t) => t.name),
       });
       out.print(checks, () => formatDoctor(checks));
-      if (summariseDoctor(checks).fail > 0) process.exitCode = 1;
+      if (summariseDoctor(checks).fail > 0) process.exitCode = outcomeExit.someFailed;
     });
 }

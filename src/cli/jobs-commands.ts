@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { wallTime } from '../app/notices.js';
-import { RosterError } from '../domain/errors.js';
+import { outcomeExit, RosterError } from '../domain/errors.js';
 import { isJobName, JOB_NAMES } from '../jobs/job-names.js';
 import type { JobReport } from '../jobs/run-jobs.js';
 import type { JobRun } from '../store/store.js';
@@ -39,7 +39,7 @@ export function registerJobsCommands(program: Command): void {
         const { runJobs } = await import('../jobs/run-jobs.js');
         const reports = await runJobs(ctx, deps, { ...(job === undefined ? {} : { job }), force: o.force === true, dryRun: opts.dryRun === true, startedBy: ctx.actor });
         out.print(reports, () => reports.map((r) => reportLine(r, ctx.config.timeZone)).join('\n'));
-        if (reports.some((r) => r.run !== null && r.run.result !== 'ok')) process.exitCode = 1;
+        if (reports.some((r) => r.run !== null && r.run.result !== 'ok')) process.exitCode = outcomeExit.someFailed;
         if (opts.dryRun === true) out.pending(reports.some((r) => r.due));
       });
     });

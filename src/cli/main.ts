@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import './one-shot.js';
 import { CommanderError } from 'commander';
-import { errorCatalogue, isRosterError } from '../domain/errors.js';
+import { errorCatalogue, errorMessage, isRosterError, outcomeExit } from '../domain/errors.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -15,7 +15,7 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are not errors; commander has already printed them.
-      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : errorCatalogue.usage.exit;
+      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? outcomeExit.ok : errorCatalogue.usage.exit;
       return;
     }
     if (isRosterError(e)) {
@@ -25,8 +25,8 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    process.stderr.write(`roster: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`roster: unexpected error: ${errorMessage(e, { stack: true })}\n`);
+    process.exitCode = errorCatalogue.internal.exit;
   }
 }
 

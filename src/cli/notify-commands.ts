@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { announce } from '../app/announce.js';
-import { RosterError } from '../domain/errors.js';
+import { errorCatalogue, errorMessage, outcomeExit, RosterError } from '../domain/errors.js';
 import { deliverOutbox } from '../notify/deliver-outbox.js';
 import type { OutboxStatus } from '../store/store.js';
 import { withContext, withDelivery } from './command-runner.js';
@@ -9,7 +9,6 @@ import { withContext, withDelivery } from './command-runner.js';
 const STATUSES: readonly OutboxStatus[] = ['queued', 'sent', 'failed', 'unaddressed'];
 
 /** Exit code when messages wait and no transport is configured (69: the mail "target" is unavailable). */
-const UNAVAILABLE = 69;
 
 async function readBody(o: { body?: string; bodyFile?: string }): Promise<string> {
   if (o.body !== undefined) return o.body;
@@ -17,7 +16,7 @@ async function readBody(o: { body?: string; bodyFile?: string }): Promise<string
     try {
       return await readFile(o.bodyFile, 'utf8');
     } catch (e) {
-      throw new RosterError('bad_input', `cannot read ${o.bodyFile}: ${(e as Error).message}`, [{ where: '--body-file', message: 'cannot read' }]);
+      throw new RosterError('bad_input', `cannot read ${o.bodyFile}: ${errorMessage(e)}`, [{ where: '--body-file', message: 'cannot read' }]);
     }
   }
   const chunks: Buffer[] = [];
@@ -44,8 +43,8 @@ export function registerNotifyCommands(program: Command): void {
           lines.push(...r.errors.map((e) => `  #${e.id} ${e.kind} to ${e.to}: ${e.error}`));
           return lines.join('\n');
         });
-        if (r.transport === null && r.waiting > 0) process.exitCode = UNAVAILABLE;
-        else if (r.errors.length > 0) process.exitCode = 1;
+        if (r.transport === null && r.waiting > 0) process.exitCode = errorCatalogue.unavailable.exit;
+        else if (r.errors.length > 0) process.exitCode = outcomeExit.someFailed;
       });
     });
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AppContext } from '../app/app-context.js';
 import type { LoadedConfig } from '../config/load-config.js';
+import { errorMessage } from '../domain/errors.js';
 import { deliverOutbox, type DeliveryDeps, type DeliveryReport } from '../notify/deliver-outbox.js';
 import { loadTemplates } from '../notify/templates.js';
 
@@ -39,7 +40,7 @@ export async function deliverQueued(ctx: AppContext, loaded: LoadedConfig, mark:
     for (const e of report.errors) ctx.log.warn(`notification #${e.id} (${e.kind}) to ${e.to} not sent: ${e.error}; it is retried later`);
     return report;
   } catch (e) {
-    ctx.log.warn(`notifications not sent: ${e instanceof Error ? e.message : String(e)}; they stay queued`);
+    ctx.log.warn(`notifications not sent: ${errorMessage(e)}; they stay queued`);
     return null;
   } finally {
     deps?.mailer?.close();

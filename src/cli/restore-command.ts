@@ -3,7 +3,7 @@ import { accountView } from '../app/account-view.js';
 import type { AppContext } from '../app/app-context.js';
 import { requireAccount } from '../app/accounts.js';
 import { restoreAccount } from '../app/restore-account.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { readArchive, restorableArchives, type HomeArchiveManifest } from '../targets/homes/home-archive.js';
 import { homesConfigSchema } from '../targets/homes/homes-config.js';
@@ -41,7 +41,7 @@ async function findArchive(ctx: AppContext, username: string, uid: number, host:
   try {
     manifest = await readArchive(root, dir, ref.name);
   } catch (e) {
-    throw new RosterError('bad_input', `the archive ${ref.name} of ${username} is damaged: ${(e as Error).message}`, [{ where: `${dir}/${ref.name}.manifest.json`, message: 'does not verify' }]);
+    throw new RosterError('bad_input', `the archive ${ref.name} of ${username} is damaged: ${errorMessage(e)}`, [{ where: `${dir}/${ref.name}.manifest.json`, message: 'does not verify' }]);
   }
   if (manifest.username !== username || manifest.uid !== uid) throw new RosterError('bad_input', `archive ${ref.name} is of ${manifest.username} (uid ${manifest.uid}), not ${username} (uid ${uid})`);
   return { host, root, manifest: `${dir}/${ref.name}.manifest.json`, files: manifest.entries.length, archivedAt: manifest.archivedAt, tarSha256: manifest.tar.sha256 };

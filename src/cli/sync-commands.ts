@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { wallTime } from '../app/notices.js';
+import { outcomeExit } from '../domain/errors.js';
 import type { SyncChange, SyncReport } from '../jobs/roster-sync.js';
 import { chunkedWriter, writeJsonObject } from './chunked-writer.js';
 import { withContext } from './command-runner.js';
@@ -97,7 +98,7 @@ export function registerSyncCommands(program: Command): void {
           applying.done();
         }
         await writeReport(report, dryRun, ctx.config.timeZone, out.json ? 'json' : o.verbose === true ? 'all' : 'short');
-        if (report.failures.length > 0) process.exitCode = 1;
+        if (report.failures.length > 0) process.exitCode = outcomeExit.someFailed;
         if (dryRun) out.pending(report.changes.length > 0);
       });
     });
