@@ -38,7 +38,7 @@ function context(root: string): TargetContext {
   return { root, host: 'bench', clock: fixedClock(new Date('2026-11-23T12:00:00Z')), log: { info: () => undefined, warn: () => undefined } };
 }
 
-const config = unixTarget.configSchema.parse({});
+const config = unixTarget.hostSettings.parse({});
 
 interface Timed {
   readonly observe: number;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildProgram } from '../dist/cli/program.js';
 import { configSchema } from '../dist/config/config-schema.js';
 import { manPages } from '../dist/man-pages/man-pages.js';
-import { targetSchemas } from '../dist/targets/registry.js';
+import { targetSchemas, typeTargetSchemas } from '../dist/targets/registry.js';
 
 function sourceDate() {
   const epoch = process.env.SOURCE_DATE_EPOCH;
@@ -24,7 +24,7 @@ function sourceDate() {
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 const out = process.argv[2] ?? 'dist/man';
 await rm(out, { recursive: true, force: true });
-for (const page of manPages(buildProgram(), configSchema, { date: sourceDate().toISOString().slice(0, 10), version }, targetSchemas())) {
+for (const page of manPages(buildProgram(), configSchema, { date: sourceDate().toISOString().slice(0, 10), version }, targetSchemas(), typeTargetSchemas())) {
   const dir = join(out, `man${page.section}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${page.name}.${page.section}`), page.text);

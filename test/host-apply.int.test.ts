@@ -46,7 +46,7 @@ async function sandbox(edit: (yaml: string) => string = (y) => y): Promise<Sandb
     .replace('uids: { min: 10000, max: 59999 }', `uids: { min: ${UID_BASE}, max: ${UID_BASE + 999_999} }`)
     .replace('gids: { min: 10000, max: 59999 }', `gids: { min: ${UID_BASE}, max: ${UID_BASE + 999_999} }`)
     .replace('processes: { graceSeconds: 10 }', 'processes: { graceSeconds: 1 }')
-    .replace('    # hooks: { onCreate: [/usr/local/sbin/welcome, --new], timeoutSeconds: 30 }', `    hooks: { onCreate: [${hook}, first], onEnsure: [${hook}, again], timeoutSeconds: 10 }`);
+    .replace('      # hooks: { onCreate: [/usr/local/sbin/welcome, --new], timeoutSeconds: 30 }', `      hooks: { onCreate: [${hook}, first], onEnsure: [${hook}, again], timeoutSeconds: 10 }`);
   yaml = edit(yaml);
   writeFileSync(path, yaml);
   // A root prefix with the base system's own entries (which Roster must keep byte for byte) and a skeleton.
@@ -368,7 +368,7 @@ describe('roster apply: failing hooks, refusals and exit codes', () => {
     const good = readFileSync(path, 'utf8');
     // With a quota to enforce, kernel quotas cannot be read under this prefix:
     // the host is unavailable, nothing changes, and the error says what to do.
-    writeFileSync(path, good.replace('    # quotas: { home: { soft: 5G, hard: 6G } }', '    quotas: { home: { soft: 5G, hard: 6G } }'));
+    writeFileSync(path, good.replace('      # quota: { home: { soft: 5G, hard: 6G } }', '      quota: { home: { soft: 5G, hard: 6G } }'));
     const unavailable = await s.roster(['apply', ...R()]);
     expect(unavailable.stderr).toMatch(/unavailable; nothing was changed/);
     expect(unavailable.code).toBe(69);

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/program.js';
 import { configSchema } from '../src/config/config-schema.js';
-import { targetSchemas } from '../src/targets/registry.js';
+import { targetSchemas, typeTargetSchemas } from '../src/targets/registry.js';
 import { flatText, hasMan, renderMan } from '../src/man-pages/render-man.js';
 
 /**
@@ -72,6 +72,15 @@ describe.skipIf(!built || !hasMan())('the built man pages', () => {
       expect(found(targetKeys).filter((k) => !k.found)).toEqual([]);
       expect(targetKeys.filter((k) => !k.described).map((k) => k.key)).toEqual([]);
       expect(text).toContain(`hosts.name.targets.${name}`);
+    }
+    // The targets' settings per account type, too.
+    expect(Object.keys(typeTargetSchemas()).length).toBeGreaterThan(0);
+    for (const [name, schema] of Object.entries(typeTargetSchemas())) {
+      const typeKeys = keysOf(schema, `types.name.targets.${name}`);
+      expect(typeKeys.length).toBeGreaterThan(0);
+      expect(found(typeKeys).filter((k) => !k.found)).toEqual([]);
+      expect(typeKeys.filter((k) => !k.described).map((k) => k.key)).toEqual([]);
+      expect(text).toContain(`types.name.targets.${name}`);
     }
   });
 });

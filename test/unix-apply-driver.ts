@@ -11,7 +11,7 @@ import { crashDesired } from './unix-crash-desired.js';
 const [root, version, n] = process.argv.slice(2);
 if (root === undefined || (version !== 'old' && version !== 'new') || n === undefined) throw new Error('usage: unix-apply-driver ROOT old|new N');
 const desired = crashDesired(version, Number(n));
-const config = unixTarget.configSchema.parse({});
+const config = unixTarget.hostSettings.parse({});
 const ctx = { root, host: 'crash', clock: fixedClock(new Date('2026-11-23T12:00:00Z')), log: { info: () => undefined, warn: () => undefined } };
 process.stdout.write('ready\n');
 const lines = createInterface({ input: process.stdin });

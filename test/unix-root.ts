@@ -89,7 +89,7 @@ export function testContext(root: string): TargetContext {
 }
 
 export function unixConfig(over: Partial<UnixConfig> = {}): UnixConfig {
-  return unixTarget.configSchema.parse(over);
+  return unixTarget.hostSettings.parse(over);
 }
 
 /** observe → plan → apply, as the reconcile loop does. */

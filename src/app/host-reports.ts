@@ -1,5 +1,6 @@
 import type { DesiredHost } from '../desired/desired-host.js';
 import { projectHost } from '../desired/project-host.js';
+import { targetRegistry } from '../targets/registry.js';
 import { RosterError } from '../domain/errors.js';
 import { deltaFrom, digestsOf, type Assignment, type HostDelta, type RevisionDigests } from '../desired/host-delta.js';
 import type { HostReport } from '../store/server-queries.js';
@@ -74,7 +75,7 @@ export async function desiredRevision(ctx: AppContext, host: string): Promise<De
   const cache = hostCache(ctx, host);
   const cached = cache.current;
   if (cached !== undefined && cached.auditSeq === seq && now >= cached.from && now < cached.until) return cached.value;
-  const desired = await projectHost(ctx.store.read, ctx.config, host, new Date(now));
+  const desired = await projectHost(ctx.store.read, ctx.config, host, new Date(now), targetRegistry);
   const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
   const breaker = ctx.config.breaker;
   const digests = digestsOf({ desired, targets, breaker });

@@ -6,7 +6,7 @@ import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { systemClock, fixedClock, type Clock } from '../domain/clock.js';
 import { RosterError } from '../domain/errors.js';
 import { openStore } from '../store/open-store.js';
-import { targetSchemas } from '../targets/registry.js';
+import { targetRegistry } from '../targets/registry.js';
 import { hashPassword } from '../system/libcrypt.js';
 import { parseNow } from './parse-now.js';
 
@@ -33,8 +33,8 @@ function safeUser(): string {
 }
 
 export async function loadCliConfig(opts: GlobalOptions, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
-  // Every command checks each host's target sections with the targets' own schemas.
-  return loadConfig(findConfigPath({ flag: opts.config, env, cwd: process.cwd() }), { targetSchemas: targetSchemas() });
+  // Every command checks each host's and each account type's target sections with the targets' own schemas.
+  return loadConfig(findConfigPath({ flag: opts.config, env, cwd: process.cwd() }), { targets: targetRegistry });
 }
 
 export function clockFor(opts: GlobalOptions, env: NodeJS.ProcessEnv, timeZone: string): Clock {

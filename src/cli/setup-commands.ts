@@ -6,7 +6,8 @@ import { exampleConfig } from '../config/example-config.js';
 import { loadConfig } from '../config/load-config.js';
 import { RosterError } from '../domain/errors.js';
 import { openStore } from '../store/open-store.js';
-import { targetSchemas } from '../targets/registry.js';
+import { targetRegistry } from '../targets/registry.js';
+import { formatTargetOrder, targetOrderView } from './target-order-view.js';
 import { describeDatabase } from '../store/database-url.js';
 import { databaseFor, loadCliConfig } from './cli-context.js';
 import { globalsOf, outputFor } from './command-runner.js';
@@ -36,7 +37,7 @@ export function registerSetupCommands(program: Command): void {
       }
       await mkdir(dir, { recursive: true });
       await writeFile(configPath, exampleConfig(), { mode: 0o644 });
-      const loaded = await loadConfig(configPath, { targetSchemas: targetSchemas() });
+      const loaded = await loadConfig(configPath, { targets: targetRegistry });
       if (!(await exists(loaded.hmacKeyPath))) {
         await writeFile(loaded.hmacKeyPath, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
       }
@@ -58,12 +59,18 @@ export function registerSetupCommands(program: Command): void {
   config
     .command('check')
     .description('validate roster.yaml and report every problem with file:line:column')
-    .action(async (_o: unknown, cmd: Command) => {
+    .option('--targets', 'also list the targets in the order they are applied, with what each runs after, the services it stands for and the resource kinds it manages')
+    .action(async (o: { targets?: boolean }, cmd: Command) => {
       const opts = globalsOf(cmd);
       const loaded = await loadCliConfig(opts, process.env);
       const c = loaded.config;
-      outputFor(opts).print({ ok: true, path: loaded.path, types: Object.keys(c.types), hosts: Object.keys(c.hosts), sources: Object.keys(c.sources), timeZone: c.timeZone }, () =>
-        `${loaded.path}: ok (types ${Object.keys(c.types).join(', ')}; hosts ${Object.keys(c.hosts).join(', ') || '-'}; time zone ${c.timeZone})`,
-      );
+      const summary = { ok: true, path: loaded.path, types: Object.keys(c.types), hosts: Object.keys(c.hosts), sources: Object.keys(c.sources), timeZone: c.timeZone };
+      const line = `${loaded.path}: ok (types ${Object.keys(c.types).join(', ')}; hosts ${Object.keys(c.hosts).join(', ') || '-'}; time zone ${c.timeZone})`;
+      if (o.targets !== true) {
+        outputFor(opts).print(summary, () => line);
+        return;
+      }
+      const view = targetOrderView(targetRegistry);
+      outputFor(opts).print({ ...summary, ...view }, () => [line, formatTargetOrder(view)].join('\n'));
     });
 }

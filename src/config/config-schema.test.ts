@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RosterError } from '../domain/errors.js';
 import { configSchema } from './config-schema.js';
+import { homesTypeSettingsSchema } from '../targets/homes/homes-type-settings.js';
+import { typeQuotas } from '../targets/quota/quota-type-settings.js';
+import { targetRegistry } from '../targets/registry.js';
 import { parseConfig } from './load-config.js';
 
 function problemsOf(text: string): string[] {
   try {
-    parseConfig(text, 'roster.yaml');
+    parseConfig(text, 'roster.yaml', { targets: targetRegistry });
   } catch (e) {
     if (e instanceof RosterError && e.code === 'bad_config') return e.issues.map((i) => `${i.where}: ${i.message}`);
     throw e;
@@ -91,20 +94,20 @@ describe('configSchema: one problem per broken rule, named by its field', () => 
     ['a relative home', typed("home: 'home/{username}'"), 'types.t.home: must be an absolute path'],
     ['a home with an unknown placeholder', typed("home: '/home/{user}'"), 'types.t.home: unknown placeholder {user}'],
     ['a home with ..', typed("home: '/home/../{username}'"), "types.t.home: must not contain '..'"],
-    ['a non-octal home mode', typed("homeMode: '0980'"), "types.t.homeMode: must be an octal mode such as '0750'"],
-    ['an unquoted home mode', typed('homeMode: 0750'), "types.t.homeMode: must be a quoted octal mode such as '0750'"],
-    ['a bad home owner', typed('homeOwner: nobody'), 'types.t.homeOwner: must be one of user, root, got the string "nobody"'],
+    ['a non-octal home mode', typed("targets: { homes: { mode: '0980' } }"), "types.t.targets.homes.mode: must be an octal mode such as '0750'"],
+    ['an unquoted home mode', typed('targets: { homes: { mode: 0750 } }'), "types.t.targets.homes.mode: must be a quoted octal mode such as '0750'"],
+    ['a bad home owner', typed('targets: { homes: { owner: nobody } }'), 'types.t.targets.homes.owner: must be one of user, root, got the string "nobody"'],
     ['a bad primary group', typed("primaryGroup: 'Big Group'"), 'types.t.primaryGroup: must be {username} (a user-private group) or a group name'],
     ['a bad extra group', typed('groups: [ok, Bad]'), 'types.t.groups[1]: must be a group name'],
-    ['a relative skeleton source', typed('skeleton: { copy: [{ from: skel/.bashrc, to: .bashrc }] }'), 'types.t.skeleton.copy[0].from: must be an absolute path'],
-    ['a skeleton target escaping the home', typed('skeleton: { link: [{ from: /etc/skel/x, to: ../x }] }'), "types.t.skeleton.link[0].to: must not contain '..'"],
-    ['an absolute skeleton target', typed('skeleton: { copy: [{ from: /etc/skel/x, to: /x }] }'), 'types.t.skeleton.copy[0].to: must be relative to the home directory'],
-    ['a hard quota below the soft one', typed('quotas: { home: { soft: 5G, hard: 1G } }'), 'types.t.quotas.home.hard: hard limit (1048576 KiB) is below the soft limit (5242880 KiB)'],
-    ['a size without a unit it knows', typed('quotas: { elsewhere: { soft: lots, hard: 1G } }'), 'types.t.quotas.elsewhere.soft: must be a size such as 500M'],
-    ['a mail quota without a path', typed('quotas: { mail: { soft: 1G, hard: 2G } }'), 'types.t.quotas.mail.path: is required'],
-    ['a hook run by name', typed('hooks: { onCreate: [welcome, --new] }'), 'types.t.hooks.onCreate[0]: the program must be an absolute path'],
-    ['an empty hook', typed('hooks: { onEnsure: [] }'), 'types.t.hooks.onEnsure: must list at least one item'],
-    ['a zero hook timeout', typed('hooks: { timeoutSeconds: 0 }'), 'types.t.hooks.timeoutSeconds: must be at least 1'],
+    ['a relative skeleton source', typed('targets: { homes: { skeleton: { copy: [{ from: skel/.bashrc, to: .bashrc }] } } }'), 'types.t.targets.homes.skeleton.copy[0].from: must be an absolute path'],
+    ['a skeleton target escaping the home', typed('targets: { homes: { skeleton: { link: [{ from: /etc/skel/x, to: ../x }] } } }'), "types.t.targets.homes.skeleton.link[0].to: must not contain '..'"],
+    ['an absolute skeleton target', typed('targets: { homes: { skeleton: { copy: [{ from: /etc/skel/x, to: /x }] } } }'), 'types.t.targets.homes.skeleton.copy[0].to: must be relative to the home directory'],
+    ['a hard quota below the soft one', typed('targets: { quota: { home: { soft: 5G, hard: 1G } } }'), 'types.t.targets.quota.home.hard: hard limit (1048576 KiB) is below the soft limit (5242880 KiB)'],
+    ['a size without a unit it knows', typed('targets: { quota: { elsewhere: { soft: lots, hard: 1G } } }'), 'types.t.targets.quota.elsewhere.soft: must be a size such as 500M'],
+    ['a mail quota without a path', typed('targets: { quota: { mail: { soft: 1G, hard: 2G } } }'), 'types.t.targets.quota.mail.path: is required'],
+    ['a hook run by name', typed('targets: { hooks: { onCreate: [welcome, --new] } }'), 'types.t.targets.hooks.onCreate[0]: the program must be an absolute path'],
+    ['an empty hook', typed('targets: { hooks: { onEnsure: [] } }'), 'types.t.targets.hooks.onEnsure: must list at least one item'],
+    ['a zero hook timeout', typed('targets: { hooks: { timeoutSeconds: 0 } }'), 'types.t.targets.hooks.timeoutSeconds: must be at least 1'],
     ['a login host it does not live on', typed('hosts: { live: [shell], login: [web] }', HOSTS), 'types.t.hosts.login[0]: web is a login host but not listed in live'],
     ['an undeclared host', typed('hosts: { live: [shell, mail] }', HOSTS), 'types.t.hosts.live[1]: host "mail" is not declared under hosts (declared: shell, web)'],
     ['dues in fractions of a cent', typed('dues: 10.005'), 'types.t.dues: must have at most 2 decimals'],
@@ -120,6 +123,15 @@ describe('configSchema: one problem per broken rule, named by its field', () => 
     ['an unknown eligibility list', typed('eligibility: { roles: { any: [STAFF] } }'), 'types.t.eligibility.roles.any: unknown key'],
     ['an eligibility list that is not a list', typed('eligibility: { campuses: { some: NB } }'), 'types.t.eligibility.campuses.some: expected a list, got the string "NB"'],
     ['a misspelled type key', typed('homemode: "0700"'), 'types.t.homemode: unknown key (did you mean homeMode?)'],
+    // Keys that moved into their target's section are answered with where they went.
+    ['the old homeMode key', typed('homeMode: "0700"'), 'types.t.homeMode: moved to types.t.targets.homes.mode'],
+    ['the old homeOwner key', typed('homeOwner: root'), 'types.t.homeOwner: moved to types.t.targets.homes.owner'],
+    ['the old skeleton key', typed('skeleton: { copy: [] }'), 'types.t.skeleton: moved to types.t.targets.homes.skeleton'],
+    ['the old quotas key', typed('quotas: { home: { soft: 1G, hard: 1G } }'), 'types.t.quotas: moved to types.t.targets.quota'],
+    ['the old hooks key', typed('hooks: { timeoutSeconds: 5 }'), 'types.t.hooks: moved to types.t.targets.hooks'],
+    ['type settings of an unknown target', typed('targets: { homs: {} }'), 'types.t.targets.homs: unknown target (did you mean homes?)'],
+    ['type settings of a target that takes none', typed('targets: { login: {} }'), 'types.t.targets.login: the login target has no settings for account types'],
+    ['a misspelt freeze.keep service', typed('', 'freeze: { keep: [mail, portl] }'), 'freeze.keep[1]: unknown service "portl" (did you mean portal?)'],
   ];
 
   it.each(cases)('rejects %s', (_name, text, expected) => {
@@ -131,14 +143,14 @@ describe('configSchema: one problem per broken rule, named by its field', () => 
 
 describe('configSchema: accepted forms and conversions', () => {
   function typeOf(body: string, top = HOSTS) {
-    const t = parseConfig(typed(body, top), 'roster.yaml').config.types.t;
+    const t = parseConfig(typed(body, top), 'roster.yaml', { targets: targetRegistry }).config.types.t;
     if (t === undefined) throw new Error('type t missing');
     return t;
   }
 
   it('converts quota sizes to KiB and takes plain numbers as KiB', () => {
-    const t = typeOf('quotas: { home: { soft: 500M, hard: 5G }, mail: { soft: 1024K, hard: 2048, path: /var/mail }, elsewhere: { soft: 0, hard: 1t } }');
-    expect(t.quotas).toEqual({
+    const t = typeOf('targets: { quota: { home: { soft: 500M, hard: 5G }, mail: { soft: 1024K, hard: 2048, path: /var/mail }, elsewhere: { soft: 0, hard: 1t } } }');
+    expect(typeQuotas(t.targets)).toEqual({
       home: { soft: 512_000, hard: 5_242_880 },
       mail: { soft: 1024, hard: 2048, path: '/var/mail' },
       elsewhere: { soft: 0, hard: 1024 ** 3 },
@@ -146,8 +158,8 @@ describe('configSchema: accepted forms and conversions', () => {
   });
 
   it('turns the octal home mode into a number and dues into cents', () => {
-    const t = typeOf("homeMode: '2770', dues: 12.5");
-    expect(t.homeMode).toBe(0o2770);
+    const t = typeOf("targets: { homes: { mode: '2770' } }, dues: 12.5");
+    expect(homesTypeSettingsSchema.parse(t.targets.homes).mode).toBe(0o2770);
     expect(t.dues).toBe(12.5);
     expect(t.duesCents).toBe(1250);
     expect(typeOf('dues: 0.29').duesCents).toBe(29);

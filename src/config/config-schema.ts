@@ -29,6 +29,14 @@ const RESERVED_NAMES = [
   'backup', 'list', 'irc', 'nobody', 'admin', 'postmaster', 'abuse', 'hostmaster', 'webmaster',
 ];
 
+/**
+ * Services Roster itself stands for, which `freeze.keep` may name besides
+ * those of the targets: the member portal of `roster serve`, and mail
+ * (receiving and reading it), which the default keep list spares, so a
+ * frozen member still reads the messages about the freeze.
+ */
+export const CORE_SERVICES: readonly string[] = ['portal', 'mail'];
+
 /** Person sources Roster itself uses (domain/person.ts); a CSV source must not shadow them. */
 const BUILT_IN_SOURCES = ['manual', 'scim'];
 
@@ -100,45 +108,6 @@ const principalTemplate = text.superRefine((principal, ctx) => {
 
 const groupName = z.string().regex(GROUP_NAME, { error: 'must be a group name: lower case letters, digits, _ and -, starting with a letter or _, at most 32 characters' });
 
-const homeMode = z
-  .string({
-    error: (issue) =>
-      typeof issue.input === 'number'
-        ? "must be a quoted octal mode such as '0750' (unquoted, YAML reads 0750 as the decimal number 750)"
-        : undefined,
-  })
-  .regex(/^0?[0-7]{3,4}$/, { error: "must be an octal mode such as '0750'" })
-  .transform((mode) => Number.parseInt(mode, 8));
-
-const SIZE_UNITS: Readonly<Record<string, number>> = { K: 1, M: 1024, G: 1024 ** 2, T: 1024 ** 3 };
-const SIZE_HELP = 'must be a size such as 500M, 5G or 1024K, or a whole number of KiB';
-
-/** Quota sizes in KiB, the unit setquota(8) uses for block limits. */
-const size = z.union([z.number(), z.string()], { error: SIZE_HELP }).transform((value, ctx) => {
-  let kib: number | null = null;
-  if (typeof value === 'number') kib = value;
-  else {
-    const m = /^(\d+)\s*([KMGT])?$/i.exec(value.trim());
-    if (m !== null) kib = Number(m[1]) * (SIZE_UNITS[(m[2] ?? 'K').toUpperCase()] ?? 1);
-  }
-  if (kib === null || !Number.isSafeInteger(kib) || kib < 0) {
-    ctx.addIssue({ code: 'custom', message: SIZE_HELP });
-    return z.NEVER;
-  }
-  return kib;
-});
-
-function hardAtLeastSoft(quota: { readonly soft: number; readonly hard: number }, ctx: z.RefinementCtx): void {
-  if (quota.hard < quota.soft) {
-    ctx.addIssue({ code: 'custom', path: ['hard'], message: `hard limit (${quota.hard} KiB) is below the soft limit (${quota.soft} KiB)` });
-  }
-}
-
-const softLimit = size.describe('the soft limit: exceeded for a grace time only');
-const hardLimit = size.describe('the hard limit: never exceeded');
-const quota = z.strictObject({ soft: softLimit, hard: hardLimit }).superRefine(hardAtLeastSoft);
-const mailQuota = z.strictObject({ soft: softLimit, hard: hardLimit, path: absolutePath().describe('a path on the mail filesystem') }).superRefine(hardAtLeastSoft);
-
 const days = z.int().min(0).max(MAX_DAYS);
 
 /** Seed 002: D > P > 0 cannot be honoured (the account would be purged while still active). */
@@ -185,28 +154,6 @@ const auth = z.union([z.enum(['crypt', 'kerberos', 'locked']), z.strictObject({ 
   error: "must be crypt, kerberos, locked or { literal: '*' }",
 });
 
-const relativePath = z.string().superRefine((p, ctx) => {
-  let message: string | null = null;
-  if (p === '') message = 'must not be empty';
-  else if (posix.isAbsolute(p)) message = `must be relative to the home directory, got "${p}"`;
-  else if (p.split('/').includes('..')) message = "must not contain '..'";
-  else if (CONTROL.test(p)) message = 'must not contain control characters or newlines';
-  if (message !== null) ctx.addIssue({ code: 'custom', message });
-});
-
-const skeletonEntry = z.strictObject({ from: absolutePath().describe('the source, an absolute path'), to: relativePath.describe('where in the home, relative to it') });
-
-/** Hooks run as argument arrays, never through a shell (DESIGN.md §7). */
-const argv = z
-  .array(z.string())
-  .min(1)
-  .superRefine((args, ctx) => {
-    const program = args[0];
-    if (program !== undefined && !posix.isAbsolute(program)) {
-      ctx.addIssue({ code: 'custom', path: [0], message: `the program must be an absolute path (hooks run without a shell or PATH), got "${program}"` });
-    }
-  });
-
 const typeHosts = z
   .strictObject({
     live: z.array(text).default(() => []).describe('hosts where accounts of this type exist'),
@@ -240,38 +187,15 @@ const accountType = z
     principal: principalTemplate.optional().describe('the Kerberos principal, with {username} replaced, e.g. {username}@EXAMPLE.ORG; required with auth: kerberos'),
     shell: absolutePath({ passwdField: true }).default('/bin/bash').describe('the login shell'),
     home: homeTemplate.default('/home/{username}').describe('the home directory, with {username} replaced'),
-    homeMode: homeMode.prefault('0750').describe("the mode of a new home directory, quoted octal such as '0750'"),
-    homeOwner: z.enum(['user', 'root']).default('user').describe('who owns the home directory: the account, or root (the account still owns what is inside)'),
     primaryGroup: z
       .string()
       .refine((group) => group === '{username}' || GROUP_NAME.test(group), { error: 'must be {username} (a user-private group) or a group name' })
       .default('{username}')
       .describe('the primary group: {username} for a user-private group with GID = UID, or the name of a shared group'),
     groups: z.array(groupName).default(() => []).describe('supplementary groups every account of this type joins'),
-    skeleton: z
-      .strictObject({
-        copy: z.array(skeletonEntry).default(() => []).describe('files copied into a new home: from an absolute path to a path relative to the home'),
-        link: z.array(skeletonEntry).default(() => []).describe('symbolic links made in a new home: to an absolute path, at a path relative to the home'),
-      })
-      .prefault({})
-      .describe('skeleton files for new accounts only (a missing source file is skipped with a warning, as useradd does)'),
-    quotas: z
-      .strictObject({
-        home: quota.optional().describe('the block quota on the filesystem of the home directory'),
-        mail: mailQuota.optional().describe('the block quota on the filesystem holding path (the mail spool)'),
-        elsewhere: quota.optional().describe('the block quota on other filesystems where daemons write files owned by the account'),
-      })
-      .prefault({})
-      .describe('disk quotas (soft and hard limits: 500M, 5G, or a number of KiB), set by the quota target'),
-    hooks: z
-      .strictObject({
-        onCreate: argv.optional().describe('a program and its arguments run once when an account is created on a host (no shell; the account is passed in the environment)'),
-        onEnsure: argv.optional().describe('a program and its arguments run on every apply for every active account, after onCreate'),
-        timeoutSeconds: z.int().min(1).max(86_400).default(30).describe('how long a hook may run before it is stopped and counted as failed'),
-      })
-      .prefault({})
-      .describe('admin hooks, run by the hooks target'),
     hosts: typeHosts.prefault({}).describe('the hosts accounts of this type live on (live) and may log into (login, a subset of live)'),
+    // Each target validates its own section (DESIGN.md §10 "Targets are plugins").
+    targets: z.record(text, z.unknown()).default(() => ({})).describe("what each target does for accounts of this type, in the target's own settings (see TARGETS below)"),
     dues: dues.default(0).describe('monthly dues charged by the billing job, in the billing currency'),
     grace: typeGrace.prefault({}).describe('retirement grace periods in days: deactivation (until the account is disabled) and deletion (until it is purged)'),
     password: password.prefault({}).describe('password rules and the hash scheme'),
@@ -484,7 +408,7 @@ export const configSchema = z
       .prefault({})
       .describe('username rules and suggestions'),
     freeze: z
-      .strictObject({ keep: z.array(text).default(() => ['mail', 'portal']).describe('services a frozen account keeps (a retired one keeps none)') })
+      .strictObject({ keep: z.array(text).default(() => ['mail', 'portal']).describe("services a frozen account keeps (a retired one keeps none): portal, mail, or a service of a target (roster config check --targets lists them)") })
       .prefault({})
       .describe('what a freeze leaves working'),
     purge: z

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exampleConfig } from './example-config.js';
+import { homesTypeSettingsSchema } from '../targets/homes/homes-type-settings.js';
 import { parseConfig } from './load-config.js';
 
 describe('exampleConfig', () => {
@@ -19,6 +20,8 @@ describe('exampleConfig', () => {
       grace: { deactivation: 0, deletion: 90 },
       hosts: { live: ['shell', 'web'], login: ['shell'] },
       groups: ['members'],
+    });
+    expect(homesTypeSettingsSchema.parse(config.types.member?.targets.homes)).toMatchObject({
       skeleton: {
         copy: [
           { from: '/etc/skel/.bashrc', to: '.bashrc' },

@@ -102,8 +102,8 @@ groups:
 # Hosts Roster manages. Each host enables targets with their own settings;
 # account types say who lives on and who may log into which host.
 # \`roster plan --host shell\` shows what \`roster apply --host shell\` would change
-# (--root DIR works under a prefix, like useradd -R). Targets are applied in a
-# fixed order: login, cron, processes, homes, unix, quota, limits, hooks.
+# (--root DIR works under a prefix, like useradd -R). Targets are applied in
+# the order their constraints give: \`roster config check --targets\` prints it.
 hosts:
   shell:
     description: login host for members and students
@@ -116,14 +116,16 @@ hosts:
       # Processes of disabled accounts get TERM, then KILL after the grace.
       processes: { graceSeconds: 10 }
       # Homes must lie inside these bases; purged homes are archived first
-      # (default: purge.archive and purge.archiveDir above).
+      # (default: purge.archive and purge.archiveDir above). Mode, owner and
+      # skeleton come from the account types (types.<type>.targets.homes).
       homes: { base: [/home] }
       # passwd, shadow, group and gshadow: only Roster's own lines change; group
       # lines longer than groupLineLimit are split into <group>-x<n> (same GID).
       unix: { groupLineLimit: 1024, splitExtension: x }
-      # The types' home/mail/elsewhere quotas: kernel quotas through setquota
-      # (repquota must work on these filesystems), or backend: btrfs for qgroup
-      # limits on home subvolumes. Nothing to do while no type sets a quota.
+      # The types' home/mail/elsewhere quotas (types.<type>.targets.quota):
+      # kernel quotas through setquota (repquota must work on these
+      # filesystems), or backend: btrfs for qgroup limits on home subvolumes.
+      # Nothing to do while no type sets a quota.
       quota:
         backend: setquota
         filesystems: { home: /home }
@@ -132,8 +134,8 @@ hosts:
         perHost: { nproc: { soft: 200, hard: 300 }, cpu: { soft: 600, hard: 720 } }
         perType:
           student: { as: { soft: 4194304, hard: 8388608 } }
-      # Runs the account types' onCreate/onEnsure hooks; new accounts are
-      # recorded in stateFile (under the root) once their onCreate ran.
+      # Runs the account types' onCreate/onEnsure hooks (types.<type>.targets.hooks);
+      # new accounts are recorded in stateFile (under the root) once their onCreate ran.
       hooks: { stateFile: /var/lib/roster/hooks-created.tsv, environment: { SITE: example } }
   web:
     description: member web sites
@@ -186,21 +188,25 @@ types:
     auth: crypt
     shell: /bin/bash
     home: /home/{username}
-    homeMode: '0750'
-    homeOwner: user
     # {username} gives each account its own group, as useradd does.
     primaryGroup: '{username}'
     groups: [members]
-    # Copied into new homes only; never overwritten later.
-    skeleton:
-      copy:
-        - { from: /etc/skel/.bashrc, to: .bashrc }
-        - { from: /etc/skel/.profile, to: .profile }
-    # quotas: { home: { soft: 5G, hard: 6G } }
-    # hooks: { onCreate: [/usr/local/sbin/welcome, --new], timeoutSeconds: 30 }
     hosts:
       live: [shell, web]
       login: [shell]
+    # What each target does for accounts of this type, in the target's own
+    # settings (roster.yaml(5), TARGETS).
+    targets:
+      homes:
+        mode: '0750'
+        owner: user
+        # Copied into new homes only; never overwritten later.
+        skeleton:
+          copy:
+            - { from: /etc/skel/.bashrc, to: .bashrc }
+            - { from: /etc/skel/.profile, to: .profile }
+      # quota: { home: { soft: 5G, hard: 6G } }
+      # hooks: { onCreate: [/usr/local/sbin/welcome, --new], timeoutSeconds: 30 }
     # Monthly, in the billing currency.
     dues: 10.00
     # Leaving members are disabled at once and purged after 90 days.

@@ -11,7 +11,7 @@ const schemas = {
 
 function problems(text: string): string[] {
   try {
-    parseConfig(text, 'roster.yaml', { targetSchemas: schemas });
+    parseConfig(text, 'roster.yaml', { targets: Object.entries(schemas).map(([name, hostSettings]) => ({ name, hostSettings, services: [] })) });
   } catch (e) {
     if (e instanceof RosterError && e.code === 'bad_config') return e.issues.map((i) => `${i.where}: ${i.message}`);
     throw e;

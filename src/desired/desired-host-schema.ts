@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { targetRegistry } from '../targets/registry.js';
 import type { DesiredHost } from './desired-host.js';
 
 /**
@@ -11,8 +12,6 @@ const day = z.int().min(0).max(2_000_000);
 const id = z.int().min(0).max(4_294_967_295);
 const name = z.string().min(1).max(256);
 const path = z.string().startsWith('/').max(4096);
-const quota = z.object({ soft: z.int().min(0), hard: z.int().min(0) });
-
 const hold = z.object({
   kind: z.enum(['freeze', 'retired']),
   reason: z.string().max(256),
@@ -21,7 +20,7 @@ const hold = z.object({
   setBy: z.string().max(256),
 });
 
-const account = z.object({
+const core = {
   username: name,
   uid: id,
   gid: id,
@@ -38,34 +37,34 @@ const account = z.object({
   lastChangeDay: day,
   canLogin: z.boolean(),
   groups: z.array(name),
-  homeMode: z.int().min(0).max(0o7777),
-  homeOwner: z.enum(['user', 'root']),
-  skeleton: z.object({
-    copy: z.array(z.object({ from: path, to: z.string().max(4096) })),
-    link: z.array(z.object({ from: path, to: z.string().max(4096) })),
-  }),
-  quotas: z.object({
-    home: quota.optional(),
-    mail: quota.extend({ path }).optional(),
-    elsewhere: quota.optional(),
-  }),
-  hooks: z.object({
-    onCreate: z.array(z.string().max(4096)).optional(),
-    onEnsure: z.array(z.string().max(4096)).optional(),
-    timeoutSeconds: z.number().positive(),
-  }),
-});
+};
 
-export const desiredHostSchema = z.object({
-  host: name,
-  at: z.iso.datetime({ offset: true }),
-  timeZone: z.string().max(64),
-  freezeKeep: z.array(z.string().max(64)),
-  accounts: z.array(account),
-  groups: z.array(z.object({ name, gid: id, members: z.array(name) })),
-  removed: z.array(z.object({ username: name, uid: id, home: path, purgedAt: z.string().max(64) })),
-  purge: z.object({ archive: z.boolean(), archiveDir: path }).exactOptional(),
-}) satisfies z.ZodType<DesiredHost, unknown>;
+/** What the wire schema needs of a target: the schema of its entry in `DesiredAccount.targets`, if it has one. */
+export interface TargetWireEntry {
+  readonly name: string;
+  readonly entry?: z.ZodType;
+}
+
+/**
+ * The desired state's schema for these targets: each account's `targets`
+ * holds the entries of those that have one, each checked by the target's
+ * own schema. An entry may be missing (a server that does not know the
+ * target yet): the target then uses the defaults of a type that sets nothing.
+ */
+export function desiredHostSchemaFor(targets: readonly TargetWireEntry[]) {
+  const entries = Object.fromEntries(targets.flatMap((t) => (t.entry === undefined ? [] : [[t.name, t.entry.optional()]])));
+  const account = z.object({ ...core, targets: z.object(entries) });
+  return z.object({
+    host: name,
+    at: z.iso.datetime({ offset: true }),
+    timeZone: z.string().max(64),
+    freezeKeep: z.array(z.string().max(64)),
+    accounts: z.array(account),
+    groups: z.array(z.object({ name, gid: id, members: z.array(name) })),
+    removed: z.array(z.object({ username: name, uid: id, home: path, purgedAt: z.string().max(64) })),
+    purge: z.object({ archive: z.boolean(), archiveDir: path }).exactOptional(),
+  }) satisfies z.ZodType<DesiredHost, unknown>;
+}
 
 /**
  * What `GET /api/v1/hosts/{host}/desired` answers and an agent keeps: the
@@ -73,11 +72,17 @@ export const desiredHostSchema = z.object({
  * run and their settings; each target checks its own), the circuit breaker,
  * and the revision naming all three.
  */
-export const hostAssignmentSchema = z.object({
-  revision: z.string().min(1).max(128),
-  desired: desiredHostSchema,
-  targets: z.record(z.string(), z.unknown()).meta({ description: "the host's targets section of roster.yaml: which targets run and their settings" }),
-  breaker: z.object({ count: z.int().min(0), percent: z.number().min(0).max(100) }),
-});
+export function hostAssignmentSchemaFor(targets: readonly TargetWireEntry[]) {
+  return z.object({
+    revision: z.string().min(1).max(128),
+    desired: desiredHostSchemaFor(targets),
+    targets: z.record(z.string(), z.unknown()).meta({ description: "the host's targets section of roster.yaml: which targets run and their settings" }),
+    breaker: z.object({ count: z.int().min(0), percent: z.number().min(0).max(100) }),
+  });
+}
+
+/** The schemas for the registered targets: what this build's server sends and its agents accept. */
+export const desiredHostSchema = desiredHostSchemaFor(targetRegistry);
+export const hostAssignmentSchema = hostAssignmentSchemaFor(targetRegistry);
 
 export type HostAssignment = z.infer<typeof hostAssignmentSchema>;

@@ -33,23 +33,13 @@ export interface DesiredAccount {
   readonly canLogin: boolean;
   /** Supplementary groups. */
   readonly groups: readonly string[];
-  readonly homeMode: number;
-  readonly homeOwner: 'user' | 'root';
-  readonly skeleton: {
-    readonly copy: ReadonlyArray<{ readonly from: string; readonly to: string }>;
-    readonly link: ReadonlyArray<{ readonly from: string; readonly to: string }>;
-  };
-  /** Quotas in KiB. */
-  readonly quotas: {
-    readonly home?: { readonly soft: number; readonly hard: number } | undefined;
-    readonly mail?: { readonly soft: number; readonly hard: number; readonly path: string } | undefined;
-    readonly elsewhere?: { readonly soft: number; readonly hard: number } | undefined;
-  };
-  readonly hooks: {
-    readonly onCreate?: readonly string[] | undefined;
-    readonly onEnsure?: readonly string[] | undefined;
-    readonly timeoutSeconds: number;
-  };
+  /**
+   * Each target's entry for this account, by target name: what the target
+   * needs beyond the fields above, projected from the account's type
+   * settings (`types.<type>.targets.<name>`) and checked by the target's own
+   * schema. Only the target reads its entry.
+   */
+  readonly targets: Readonly<Record<string, unknown>>;
 }
 
 export interface DesiredGroup {

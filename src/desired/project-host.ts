@@ -4,6 +4,7 @@ import { RosterError } from '../domain/errors.js';
 import { zonedDayCounter } from '../domain/zoned-day-counter.js';
 import type { Group, Queries } from '../store/store.js';
 import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from './desired-host.js';
+import { targetEntries, type TargetProjection } from './target-entries.js';
 
 const PAGE = 2000;
 
@@ -13,7 +14,8 @@ const PAGE = 2000;
  * disabled account), their groups, and the purged accounts whose entries
  * must go. Pure apart from reading the store.
  */
-export async function projectHost(q: Queries, config: RosterConfig, host: string, now: Date): Promise<DesiredHost> {
+export async function projectHost(q: Queries, config: RosterConfig, host: string, now: Date, targets: readonly TargetProjection[]): Promise<DesiredHost> {
+  const entries = targetEntries(config, targets);
   const accounts: DesiredAccount[] = [];
   const removed: RemovedAccount[] = [];
   const named = new Map<string, Set<string>>();
@@ -27,7 +29,7 @@ export async function projectHost(q: Queries, config: RosterConfig, host: string
         removed.push({ username: a.username, uid: a.uid, home: a.home, purgedAt: a.purgedAt });
         continue;
       }
-      accounts.push(desiredAccount(a, type, host, now, day));
+      accounts.push(desiredAccount(a, type, host, now, day, entries));
       nameGroups(named, a);
     }
     const last = page.at(-1);
@@ -94,20 +96,21 @@ export type ScopedProjection = { readonly desired: DesiredHost } | { readonly wh
  * whole-host plan decides (the archive comes first, and the circuit breaker
  * counts against the whole host). An unknown username is `not_found`.
  */
-export async function projectAccounts(q: Queries, config: RosterConfig, host: string, now: Date, usernames: readonly string[]): Promise<ScopedProjection> {
+export async function projectAccounts(q: Queries, config: RosterConfig, host: string, now: Date, usernames: readonly string[], targets: readonly TargetProjection[]): Promise<ScopedProjection> {
   const found = new Map((await q.accountsByUsernames(usernames)).map((a) => [a.username, a]));
   const missing = [...new Set(usernames)].filter((u) => !found.has(u));
   if (missing.length > 0) {
     throw new RosterError('not_found', `no account ${missing.map((u) => `"${u}"`).join(', ')}`, missing.map((u) => ({ where: '--account', message: `no account "${u}"` })));
   }
   const day = calendarDay(config);
+  const entries = targetEntries(config, targets);
   const accounts: DesiredAccount[] = [];
   const named = new Map<string, Set<string>>();
   for (const a of found.values()) {
     const type = config.types[a.type];
     if (type === undefined || !type.hosts.live.includes(host)) return { wholeHost: `${a.username} does not live on host ${host}` };
     if (a.purgedAt !== null) return { wholeHost: `${a.username} is purged` };
-    accounts.push(desiredAccount(a, type, host, now, day));
+    accounts.push(desiredAccount(a, type, host, now, day, entries));
     nameGroups(named, a);
   }
   // As in projectHost, a shared group is desired when an account names it and the store has it.
@@ -124,12 +127,15 @@ function calendarDay(config: RosterConfig): (iso: string) => number {
   return (iso) => dayOf(Date.parse(iso));
 }
 
-/** `day`: an ISO instant's calendar day in the configured zone, as days since 1970-01-01. */
-function desiredAccount(a: Account, type: AccountType, host: string, now: Date, day: (iso: string) => number): DesiredAccount {
+/**
+ * `day`: an ISO instant's calendar day in the configured zone, as days since
+ * 1970-01-01; `entries`: each target's entry for an account of its type.
+ */
+function desiredAccount(a: Account, type: AccountType, host: string, now: Date, day: (iso: string) => number, entries: (type: string, account: Omit<DesiredAccount, 'targets'>) => DesiredAccount['targets']): DesiredAccount {
   const holds = effectiveHolds(a, now);
   const auth = type.auth;
   const passwordField = a.passwordHash ?? (auth === 'kerberos' ? '*' : '!');
-  return {
+  const core = {
     username: a.username,
     uid: a.uid,
     gid: a.gid,
@@ -146,10 +152,6 @@ function desiredAccount(a: Account, type: AccountType, host: string, now: Date, 
     lastChangeDay: day(a.createdAt),
     canLogin: type.hosts.login.includes(host),
     groups: [...a.groups].sort(),
-    homeMode: type.homeMode,
-    homeOwner: type.homeOwner,
-    skeleton: type.skeleton,
-    quotas: type.quotas,
-    hooks: type.hooks,
   };
+  return { ...core, targets: entries(a.type, core) };
 }

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseConfig, type LoadedConfig } from '../config/load-config.js';
-import { targetSchemas } from '../targets/registry.js';
+import { targetRegistry } from '../targets/registry.js';
 import { liveSystem, type DoctorSystem } from './doctor-system.js';
 import type { GlobalCheckContext } from './global-check.js';
 import type { TargetCheckContext } from './target-check.js';
@@ -51,7 +51,7 @@ export async function doctorTestRoot(): Promise<DoctorTestRoot> {
     async config(yaml) {
       const path = join(dir, 'roster.yaml');
       await writeFile(path, yaml);
-      return parseConfig(await readFile(path, 'utf8'), path, { targetSchemas: targetSchemas() });
+      return parseConfig(await readFile(path, 'utf8'), path, { targets: targetRegistry });
     },
     async system(o = {}) {
       const live = liveSystem(o.env ?? {});

@@ -159,23 +159,32 @@ function inputSchema(schema: z.ZodType): JsonSchema {
 }
 
 /**
- * TARGETS: each target's section of a host (`hosts.<name>.targets.<target>`),
- * from the target's own schema, as the configuration schema leaves those
- * sections to the targets.
+ * TARGETS: each target's section of a host (`hosts.<name>.targets.<target>`)
+ * and, for targets that take them, of an account type
+ * (`types.<name>.targets.<target>`), from the target's own schemas, as the
+ * configuration schema leaves those sections to the targets.
  */
-function targetLines(targets: Readonly<Record<string, z.ZodType>>): string[] {
+function targetLines(targets: Readonly<Record<string, z.ZodType>>, typeTargets: Readonly<Record<string, z.ZodType>>): string[] {
   const names = Object.keys(targets);
   if (names.length === 0) return [];
   const out = [
     '.SH TARGETS',
-    roffText('A host enables a target by naming it under its targets, with the target\'s settings or {} for the defaults. Each target checks its own section as strictly as the rest of the file.'),
+    roffText('A host enables a target by naming it under its targets, with the target\'s settings or {} for the defaults. Some targets also take settings per account type, under the type\'s targets; a type that names none gets the defaults. Each target checks its own sections as strictly as the rest of the file.'),
   ];
-  for (const name of names) {
-    const json = inputSchema(targets[name] as z.ZodType);
-    const path = ['hosts', MAP_KEY, 'targets', name];
-    out.push(`.SS ${roffArgument(name)}`, roffPath(path));
+  const section = (schema: z.ZodType, path: readonly string[]): void => {
+    const json = inputSchema(schema);
+    out.push(roffPath(path));
     if (json.description !== undefined) out.push('.PP', roffText(json.description));
     for (const inner of entries(json, path)) out.push(...entryLines(inner));
+  };
+  for (const name of names) {
+    out.push(`.SS ${roffArgument(name)}`);
+    section(targets[name] as z.ZodType, ['hosts', MAP_KEY, 'targets', name]);
+    const typeSchema = typeTargets[name];
+    if (typeSchema !== undefined) {
+      out.push('.PP');
+      section(typeSchema, ['types', MAP_KEY, 'targets', name]);
+    }
   }
   return out;
 }
@@ -183,9 +192,9 @@ function targetLines(targets: Readonly<Record<string, z.ZodType>>): string[] {
 /**
  * roster.yaml(5) from the configuration schema: a section per top-level key,
  * each key below it with its type, default and description (keys without a
- * description are listed all the same), then each target's host section.
+ * description are listed all the same), then each target's host and type sections.
  */
-export function configPage(schema: z.ZodType, header: PageHeader, targets: Readonly<Record<string, z.ZodType>> = {}): ManPage {
+export function configPage(schema: z.ZodType, header: PageHeader, targets: Readonly<Record<string, z.ZodType>> = {}, typeTargets: Readonly<Record<string, z.ZodType>> = {}): ManPage {
   const json = inputSchema(schema);
   const out = [titleLine('roster.yaml', 5, header), '.SH NAME', nameLine('roster.yaml', 'the configuration file of roster'), '.SH DESCRIPTION'];
   if (json.description !== undefined) out.push(roffText(json.description), '.PP');
@@ -202,7 +211,7 @@ export function configPage(schema: z.ZodType, header: PageHeader, targets: Reado
   for (const [key, value] of Object.entries(json.properties ?? {})) {
     out.push(...sectionLines({ path: [key], schema: asSchema(value) ?? {}, required: required.has(key) }));
   }
-  out.push(...targetLines(targets));
+  out.push(...targetLines(targets, typeTargets));
   out.push('.SH FILES', '.TP', roffBold('/etc/roster/roster.yaml'), roffText('the configuration the Debian package installs; the --config option of roster(1) says where else roster looks'));
   out.push('.SH SEE ALSO', `${roffBold('roster')}(1), ${roffBold('roster-config')}(1)`);
   return { name: 'roster.yaml', section: 5, text: `${out.join('\n')}\n` };

@@ -62,7 +62,29 @@ function outcome(c: Change, status: ChangeStatus, error?: string, detail?: unkno
 }
 
 /**
- * Applies a prepared plan target by target, in registry order. Expected
+ * The results after the target's `verify` (DESIGN.md §10 "Verify after
+ * apply"): a change that succeeded but did not take effect is a failed
+ * change; a verify that throws fails every change it was given.
+ */
+async function verified(tctx: TargetContext, step: PreparedPlan['steps'][number], results: readonly ChangeResult[], desired: PreparedPlan['desired']): Promise<readonly ChangeResult[]> {
+  const { target } = step;
+  const succeeded = results.filter((r) => r.ok);
+  if (target.verify === undefined || succeeded.length === 0) return results;
+  let failures: ReadonlyMap<Change, string>;
+  try {
+    failures = new Map((await target.verify(tctx, step.config, succeeded, desired)).map((f) => [f.change, f.error]));
+  } catch (e) {
+    const message = `verify failed: ${e instanceof Error ? e.message : String(e)}`;
+    failures = new Map(succeeded.map((r) => [r.change, message]));
+  }
+  return results.map((r) => {
+    const error = r.ok ? failures.get(r.change) : undefined;
+    return error === undefined ? r : { ...r, ok: false, error: `applied but not in effect: ${error}` };
+  });
+}
+
+/**
+ * Applies a prepared plan target by target, in apply order. Expected
  * failures are values (DESIGN.md §9.4): a target's results are per change,
  * and a target that throws fails its own changes, not the run. Once any
  * change of an account fails, that account's changes in later targets are
@@ -97,6 +119,7 @@ export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan,
         const message = e instanceof Error ? e.message : String(e);
         results = runnable.map((change) => ({ change, ok: false, error: message }));
       }
+      results = await verified(tctx, step, results, desired);
     }
     const byChange = new Map(results.map((r) => [r.change, r]));
     const mine: ChangeOutcome[] = [];

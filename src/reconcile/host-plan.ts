@@ -17,7 +17,7 @@ export interface HostPlan {
   readonly root: string;
   /** ISO 8601 UTC: the time the desired state was projected at. */
   readonly at: string;
-  /** Targets the host runs, in registry order. */
+  /** Targets the host runs, in apply order. */
   readonly targets: readonly TargetPlan[];
   /** Present when the plan covers only these accounts (`DesiredHost.scope`). */
   readonly accounts?: readonly string[];
@@ -54,7 +54,7 @@ export function targetContext(ctx: AppContext, request: HostRequest): TargetCont
   return { root: request.root, host: request.host, clock: ctx.clock, log: ctx.log };
 }
 
-/** A host's enabled targets, in registry order, each with its settings parsed by its own schema. */
+/** A host's enabled targets, in apply order (the registry's), each with its settings parsed by its own schema. */
 export type EnabledTarget = { readonly target: AnyTarget; readonly config: unknown };
 
 export function enabledTargets(targets: readonly AnyTarget[], host: string, sections: Readonly<Record<string, unknown>>): EnabledTarget[] {
@@ -66,7 +66,7 @@ export function enabledTargets(targets: readonly AnyTarget[], host: string, sect
   return targets
     .filter((t) => Object.hasOwn(sections, t.name))
     .map((target) => {
-      const parsed = target.configSchema.safeParse(sections[target.name] ?? {});
+      const parsed = target.hostSettings.safeParse(sections[target.name] ?? {});
       if (!parsed.success) {
         throw new RosterError('bad_config', `hosts.${host}.targets.${target.name} is invalid`, parsed.error.issues.map((i) => ({ where: [`hosts.${host}.targets.${target.name}`, ...i.path.map(String)].join('.'), message: i.message })));
       }
@@ -129,11 +129,11 @@ export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], r
   const tctx = targetContext(ctx, request);
   let widened: string | undefined;
   if (request.accounts !== undefined) {
-    const scoped = await planAccounts(ctx, enabled, request.host, request.accounts, tctx);
+    const scoped = await planAccounts(ctx, targets, enabled, { host: request.host, accounts: request.accounts }, tctx);
     if (!('why' in scoped)) return scoped;
     widened = scoped.why;
   }
-  const desired = await projectHost(ctx.store.read, ctx.config, request.host, ctx.clock.now());
+  const desired = await projectHost(ctx.store.read, ctx.config, request.host, ctx.clock.now(), targets);
   const prepared = await planDesired(enabled, desired, tctx);
   return widened === undefined ? prepared : { ...prepared, plan: { ...prepared.plan, widened } };
 }
@@ -145,8 +145,8 @@ export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], r
  * instead — an account to remove, a target that cannot plan them exactly, or
  * a destructive change, which the circuit breaker judges against the whole host.
  */
-async function planAccounts(ctx: AppContext, enabled: readonly EnabledTarget[], host: string, accounts: readonly string[], tctx: TargetContext): Promise<PreparedPlan | { readonly why: string }> {
-  const scoped = await projectAccounts(ctx.store.read, ctx.config, host, ctx.clock.now(), accounts);
+async function planAccounts(ctx: AppContext, targets: readonly AnyTarget[], enabled: readonly EnabledTarget[], request: { readonly host: string; readonly accounts: readonly string[] }, tctx: TargetContext): Promise<PreparedPlan | { readonly why: string }> {
+  const scoped = await projectAccounts(ctx.store.read, ctx.config, request.host, ctx.clock.now(), request.accounts, targets);
   if ('wholeHost' in scoped) return { why: scoped.wholeHost };
   let prepared: PreparedPlan;
   try {

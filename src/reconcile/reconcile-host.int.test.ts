@@ -13,7 +13,7 @@ import { fixedClock } from '../domain/clock.js';
 import { RosterError } from '../domain/errors.js';
 import { openStore } from '../store/open-store.js';
 import type { AnyTarget } from '../targets/registry.js';
-import type { Change, ChangeResult, Target } from '../targets/target.js';
+import { defineTarget, type Change, type ChangeResult, type Target } from '../targets/target.js';
 import { withApplyLock } from './apply-lock.js';
 import { planHost } from './host-plan.js';
 import { planView } from './plan-view.js';
@@ -29,9 +29,9 @@ interface Journal {
 }
 
 function firstTarget(journal: Journal): Target<{ readonly fail: readonly string[]; readonly destructive: boolean }, null> {
-  return {
+  return defineTarget({
     name: 'first',
-    configSchema: z.strictObject({ fail: z.array(z.string()).default([]), destructive: z.boolean().default(false) }),
+    hostSettings: z.strictObject({ fail: z.array(z.string()).default([]), destructive: z.boolean().default(false) }),
     observe: async () => null,
     plan: (desired, _o, config) =>
       [...desired.accounts.map((a) => ({ target: 'first', action: 'touch', subject: `user:${a.username}`, summary: `touch ${a.username}`, destructive: config.destructive, data: a.username })),
@@ -42,13 +42,13 @@ function firstTarget(journal: Journal): Target<{ readonly fail: readonly string[
         const name = change.subject.slice(5);
         return config.fail.includes(name) ? { change, ok: false, error: `cannot touch ${name}` } : { change, ok: true, detail: { touched: name } };
       }),
-  };
+  });
 }
 
 function secondTarget(journal: Journal, options: { readonly throws?: boolean; readonly unavailable?: boolean } = {}): Target<Record<string, never>, null> {
-  return {
+  return defineTarget({
     name: 'second',
-    configSchema: z.strictObject({}),
+    hostSettings: z.strictObject({}),
     observe: async () => {
       if (options.unavailable === true) throw new Error('setquota: command not found');
       return null;
@@ -64,7 +64,7 @@ function secondTarget(journal: Journal, options: { readonly throws?: boolean; re
         return { change, ok: true };
       });
     },
-  };
+  });
 }
 
 const CONFIG = (first: string) => `

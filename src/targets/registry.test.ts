@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exampleConfig } from '../config/example-config.js';
 import { parseConfig } from '../config/load-config.js';
-import { targetRegistry, targetSchemas } from './registry.js';
+import { orderedTargets, targetRegistry } from './registry.js';
 
 describe('target registry', () => {
   it('names each target once', () => {
@@ -18,8 +18,16 @@ describe('target registry', () => {
     for (const first of ['login', 'cron']) if (at(first) >= 0 && at('processes') >= 0) expect(at(first)).toBeLessThan(at('processes'));
   });
 
+  it('computes the apply order from the targets\' after constraints, and keeps each constraint whatever the list order', () => {
+    expect(targetRegistry.map((t) => t.name)).toEqual(['login', 'cron', 'processes', 'homes', 'unix', 'quota', 'limits', 'hooks']);
+    for (const list of [[...targetRegistry].reverse(), [...targetRegistry].sort((a, b) => (a.name < b.name ? -1 : 1))]) {
+      const names = orderedTargets(list).map((t) => t.name);
+      for (const t of targetRegistry) for (const before of t.after) expect(names.indexOf(before), `${before} before ${t.name}`).toBeLessThan(names.indexOf(t.name));
+    }
+  });
+
   it("the example roster.yaml's host sections pass every registered target's schema", () => {
-    const { config } = parseConfig(exampleConfig(), '/srv/roster/roster.yaml', { targetSchemas: targetSchemas() });
+    const { config } = parseConfig(exampleConfig(), '/srv/roster/roster.yaml', { targets: targetRegistry });
     const shell = Object.keys(config.hosts.shell?.targets ?? {});
     // The shell host runs every local target the registry has.
     for (const t of targetRegistry) expect(shell).toContain(t.name);
@@ -28,7 +36,7 @@ describe('target registry', () => {
       for (const [name, section] of Object.entries(h.targets)) {
         const target = targetRegistry.find((t) => t.name === name);
         expect(target, `${host}.${name}`).toBeDefined();
-        expect(target?.configSchema.safeParse(section ?? {}).success, `${host}.${name}`).toBe(true);
+        expect(target?.hostSettings.safeParse(section ?? {}).success, `${host}.${name}`).toBe(true);
       }
     }
   });

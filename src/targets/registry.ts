@@ -1,4 +1,6 @@
 import type * as z from 'zod';
+import { RosterError } from '../domain/errors.js';
+import { targetOrderOrThrow } from '../domain/target-order.js';
 import { cronTarget } from './cron/cron-target.js';
 import { homesTarget } from './homes/homes-target.js';
 import { hooksTarget } from './hooks/hooks-target.js';
@@ -13,25 +15,13 @@ import { unixTarget } from './unix/unix-target.js';
 export type AnyTarget = Target<unknown, unknown>;
 
 /**
- * The host targets, in the order the pipeline applies them. The core never
- * switches on a target's kind (DESIGN.md §9.8): this list is the only place
- * that names them, and the order is the only knowledge it encodes.
- *
- * 1. login, 2. cron: a freeze first closes the doors (pam_listfile, crontab),
- *    so nothing new starts while
- * 3. processes kills what still runs (and nothing restarts it).
- * 4. homes before unix: creating a home needs no passwd entry (chown is by
- *    number), and on a purge the archive must be written — with the
- *    account's passwd, shadow and group lines read from the files — before
- *    unix removes those lines. The pipeline skips an account's later changes
- *    once one failed, so a failed archive also keeps unix from removing it.
- * 5. unix: passwd, shadow, group, gshadow.
- * 6. quota: after the user and the home exist.
- * 7. limits: one file for the host.
- * 8. hooks last: onCreate runs at the end of account creation (RATS step 16),
- *    when home and passwd entry exist.
+ * The host targets, in the order the pipeline applies them: computed from
+ * each target's `after` (DESIGN.md §10 "Targets are plugins"); where the
+ * constraints leave a choice, the earlier line here goes first. Adding a
+ * target is its folder and one line here. The core never switches on a
+ * target's kind (§9.8): this list is the only place that names them.
  */
-export const targetRegistry: readonly AnyTarget[] = [
+export const targetRegistry: readonly AnyTarget[] = orderedTargets([
   loginTarget,
   cronTarget,
   processesTarget,
@@ -40,9 +30,19 @@ export const targetRegistry: readonly AnyTarget[] = [
   quotaTarget,
   limitsTarget,
   hooksTarget,
-];
+]);
 
-/** Name → config schema, for validating roster.yaml (`roster config check`) without config importing targets. */
+/** Targets in apply order; a constraint naming no target, or a cycle, is an error naming the `after` at fault. */
+export function orderedTargets(targets: readonly AnyTarget[]): readonly AnyTarget[] {
+  return targetOrderOrThrow(targets, (problems) => new RosterError('bad_config', `the targets cannot be ordered: ${problems[0]?.target ?? ''}: ${problems[0]?.message ?? ''}`, problems.map((p) => ({ where: `target ${p.target}`, message: p.message }))));
+}
+
+/** Name → host settings schema (`hosts.<host>.targets.<name>`), for the roster.yaml(5) page. */
 export function targetSchemas(registry: readonly AnyTarget[] = targetRegistry): Readonly<Record<string, z.ZodType>> {
-  return Object.fromEntries(registry.map((t) => [t.name, t.configSchema as z.ZodType]));
+  return Object.fromEntries(registry.map((t) => [t.name, t.hostSettings as z.ZodType]));
+}
+
+/** Name → per-type settings schema (`types.<type>.targets.<name>`) of the targets that take them, for the roster.yaml(5) page. */
+export function typeTargetSchemas(registry: readonly AnyTarget[] = targetRegistry): Readonly<Record<string, z.ZodType>> {
+  return Object.fromEntries(registry.flatMap((t) => (t.typeSettings === undefined ? [] : [[t.name, t.typeSettings]])));
 }

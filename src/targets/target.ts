@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import type { Clock } from '../domain/clock.js';
-import type { DesiredHost } from '../desired/desired-host.js';
+import type { DesiredAccount, DesiredHost } from '../desired/desired-host.js';
 
 /**
  * Thrown by a target's `plan` when the desired state is scoped to some
@@ -67,18 +67,118 @@ export interface ChangeResult {
   readonly warnings?: readonly string[];
 }
 
+/** A kind of resource a target manages for accounts (a database, a mailing list, a vhost): its settings are checked by `settings`. */
+export interface ResourceKind {
+  readonly description: string;
+  readonly settings: z.ZodType;
+}
+
+/** A change the target's `verify` found not to have taken effect: it becomes a failed change. */
+export interface VerifyFailure {
+  readonly change: Change;
+  readonly error: string;
+}
+
+/** What a target's projection sees of an account: everything but the targets' own entries. */
+export type ProjectedAccount = Omit<DesiredAccount, 'targets'>;
+
 /**
  * A target turns the desired state into reality (DESIGN.md §1): `observe`
  * reads the system, `plan` is pure, `apply` is the only side effect and is
- * idempotent. Each target brings its own config schema (§9.8); the core
- * never switches on a target's kind.
+ * idempotent. A target is one folder and one declaration (DESIGN.md §10
+ * "Targets are plugins", made with `defineTarget`): its schemas, its
+ * projection, the services it stands for, its place in the apply order and
+ * the resource kinds it manages. The core never switches on a target's kind.
  */
 export interface Target<Config = unknown, Observed = unknown> {
   readonly name: string;
-  readonly configSchema: z.ZodType<Config>;
+  /** roster.yaml `hosts.<host>.targets.<name>`: whether and how the target runs on a host. */
+  readonly hostSettings: z.ZodType<Config>;
+  /** roster.yaml `types.<type>.targets.<name>`: what the target does for the accounts of a type. */
+  readonly typeSettings?: z.ZodType;
+  /**
+   * Keys of an account type that are now in `typeSettings`, old key → key in
+   * the target's section (`homeMode` → `mode`): `roster config check`
+   * answers the old key with where it moved.
+   */
+  readonly movedTypeKeys?: Readonly<Record<string, string>>;
+  /**
+   * What the projection puts in `DesiredAccount.targets[name]`, as it crosses
+   * the wire to an agent; present with `typeSettings` or `project`.
+   */
+  readonly entry?: z.ZodType;
+  /** The account's entry from its type's parsed settings; without it, the entry is the settings themselves. */
+  project?(account: ProjectedAccount, typeSettings: unknown): unknown;
+  /** The services this target stands for, which `freeze.keep` may name (`login`, `cron` …). */
+  readonly services: readonly string[];
+  /** Targets that must be applied before this one. */
+  readonly after: readonly string[];
+  /** The kinds of owned resources this target manages, by name. */
+  readonly resourceKinds: Readonly<Record<string, ResourceKind>>;
   observe(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<Observed>;
   /** Throws WholeHostNeeded only for a scoped desired state it cannot plan exactly. */
   plan(desired: DesiredHost, observed: Observed, config: Config): readonly Change[];
   /** Applies changes made by this target's `plan`; one result per change, never throws half-way. */
   apply(ctx: TargetContext, config: Config, changes: readonly Change[], desired: DesiredHost): Promise<readonly ChangeResult[]>;
+  /**
+   * Probes the real effect of the changes just applied (login refused, a
+   * service answering 503); given the results that succeeded, returns those
+   * that did not take effect. Each becomes a failed change; a verify that
+   * throws fails every change it was given.
+   */
+  verify?(ctx: TargetContext, config: Config, results: readonly ChangeResult[], desired: DesiredHost): Promise<readonly VerifyFailure[]>;
+}
+
+/**
+ * One target's declaration. `TypeSettings` is what `typeSettings` parses to
+ * and `Entry` what the projection makes of it for each account.
+ */
+export interface TargetDeclaration<Config, Observed, TypeSettings, Entry> {
+  readonly name: string;
+  readonly hostSettings: z.ZodType<Config>;
+  readonly typeSettings?: z.ZodType<TypeSettings>;
+  readonly movedTypeKeys?: Readonly<Record<string, string>>;
+  readonly entry?: z.ZodType<Entry>;
+  readonly project?: (account: ProjectedAccount, typeSettings: TypeSettings) => Entry;
+  readonly services?: readonly string[];
+  readonly after?: readonly string[];
+  readonly resourceKinds?: Readonly<Record<string, ResourceKind>>;
+  observe(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<Observed>;
+  plan(desired: DesiredHost, observed: Observed, config: Config): readonly Change[];
+  apply(ctx: TargetContext, config: Config, changes: readonly Change[], desired: DesiredHost): Promise<readonly ChangeResult[]>;
+  verify?(ctx: TargetContext, config: Config, results: readonly ChangeResult[], desired: DesiredHost): Promise<readonly VerifyFailure[]>;
+}
+
+/** A target from its declaration: what it leaves out it does not have (no services, no constraints, no resources). */
+export function defineTarget<Config, Observed, TypeSettings = undefined, Entry = TypeSettings>(d: TargetDeclaration<Config, Observed, TypeSettings, Entry>): Target<Config, Observed> {
+  if ((d.typeSettings !== undefined || d.project !== undefined) && d.entry === undefined) {
+    throw new Error(`target ${d.name}: typeSettings or project needs an entry schema (what the projection sends to agents)`);
+  }
+  const project = d.project;
+  return {
+    ...d,
+    services: d.services ?? [],
+    after: d.after ?? [],
+    resourceKinds: d.resourceKinds ?? {},
+    // The projection parses each type's section with `typeSettings` (checked
+    // when roster.yaml was loaded), so the value is what that schema makes.
+    ...(project === undefined ? {} : { project: (account: ProjectedAccount, settings: unknown) => project(account, settings as TypeSettings) }),
+  };
+}
+
+/**
+ * Reads a target's entry in `DesiredAccount.targets`. Projection made it with
+ * the target's own code, or the agent checked it against the target's
+ * `entry` schema, so it has that shape. A desired state made without it
+ * (an older server, a test's hand-built account) gets `defaults`: what the
+ * projection makes of a type that sets nothing for the target.
+ */
+export function targetEntry<Entry>(name: string, defaults: () => Entry): (account: DesiredAccount) => Entry {
+  let fallback: Entry | undefined;
+  return (account) => {
+    const entry = account.targets[name];
+    if (entry !== undefined) return entry as Entry;
+    fallback ??= defaults();
+    return fallback;
+  };
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../domain/errors.js';
 import { rootedPath } from '../system/rooted-path.js';
 import { writeFileAtomic } from '../system/write-file-atomic.js';
 import type { Change, ChangeResult } from './target.js';
@@ -101,7 +102,7 @@ export async function applyListFileChanges(root: string, changes: readonly Chang
       await writeFileAtomic(rootedPath(root, data.path), data.content, { mode: 0o644 });
       results.push({ change, ok: true, detail: { added: data.added, removed: data.removed } });
     } catch (e) {
-      results.push({ change, ok: false, error: `${data.path}: ${(e as Error).message}` });
+      results.push({ change, ok: false, error: `${data.path}: ${errorMessage(e)}` });
     }
   }
   return results;

@@ -49,7 +49,7 @@ describe('archive space check (free disk for purged homes)', () => {
     const fix = `free space on the filesystem of ${t.root}/var/lib, or set hosts.shell.targets.homes.archiveDir to a directory on a larger one`;
     const low = await archiveSpaceCheck(t.target(await t.config(yaml('')), await t.system()), homesConfigSchema.parse({}));
     expect(low).toEqual([{ check: 'archive space', host: 'shell', target: 'homes', status: 'warn', message: `only 4.0 MiB free for archives at ${t.root}/var/lib, where ${t.root}/var/lib/roster/archive will be made; a purge stops when a home's archive does not fit`, fix }]);
-    const full = await archiveSpaceCheck(t.target(await t.config(yaml(', quotas: { home: { soft: 5M, hard: 6M } }')), await t.system()), homesConfigSchema.parse({}));
+    const full = await archiveSpaceCheck(t.target(await t.config(yaml(', targets: { quota: { home: { soft: 5M, hard: 6M } } }')), await t.system()), homesConfigSchema.parse({}));
     expect(full[0]).toMatchObject({ status: 'fail', fix });
     expect(full[0]?.message).toContain('less than one home may hold (home quota 6.0 MiB)');
   });

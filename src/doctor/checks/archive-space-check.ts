@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { rootedPath } from '../../system/rooted-path.js';
 import type { HomesConfig } from '../../targets/homes/homes-config.js';
 import { archiveSettings } from '../../targets/homes/homes-target.js';
+import { typeQuotas } from '../../targets/quota/quota-type-settings.js';
 import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
 import { existingRealPath } from '../mount-table.js';
 import type { TargetCheck } from '../target-check.js';
@@ -43,7 +44,7 @@ export const archiveSpaceCheck: TargetCheck<HomesConfig> = async (ctx, config) =
   const existing = await existingRealPath(dir);
   const fs = await statfs(existing);
   const free = fs.bavail * fs.bsize;
-  const largestKib = Math.max(0, ...Object.values(ctx.config.types).filter((t) => t.hosts.live.includes(ctx.host)).map((t) => t.quotas.home?.hard ?? 0));
+  const largestKib = Math.max(0, ...Object.values(ctx.config.types).filter((t) => t.hosts.live.includes(ctx.host)).map((t) => typeQuotas(t.targets).home?.hard ?? 0));
   const largest = largestKib * 1024;
   const where = existing === dir ? dir : `${existing}, where ${dir} will be made`;
   const fix = `free space on the filesystem of ${existing}, or set hosts.${ctx.host}.targets.homes.archiveDir to a directory on a larger one`;

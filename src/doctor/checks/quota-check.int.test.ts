@@ -40,7 +40,7 @@ describe('quota check, btrfs backend on a loop-mounted image', () => {
 
   it('fails while qgroups are off, with btrfs quota enable as the fix, and passes once they are on', async () => {
     const loaded = await t.config(`timeZone: UTC
-types: { member: { hosts: { live: [shell] }, quotas: { home: { soft: 1G, hard: 1G } } } }
+types: { member: { hosts: { live: [shell] }, targets: { quota: { home: { soft: 1G, hard: 1G } } } } }
 hosts: { shell: { targets: { quota: { backend: btrfs } } } }
 `);
     const ctx = t.target(loaded, await t.system());

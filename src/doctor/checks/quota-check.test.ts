@@ -10,7 +10,7 @@ function yaml(quotas: string): string {
   return `timeZone: UTC
 types:
   member: { hosts: { live: [shell] }${quotas} }
-  guest: { hosts: { live: [web] }, quotas: { home: { soft: 1G, hard: 2G } } }
+  guest: { hosts: { live: [web] }, targets: { quota: { home: { soft: 1G, hard: 2G } } } }
 hosts: { shell: { targets: { quota: {} } }, web: {} }
 `;
 }
@@ -39,7 +39,7 @@ describe('quota check (quota tools and quota-enabled filesystems)', () => {
   });
 
   it('fails a home filesystem mounted without usrquota, with the fstab option and the commands as the fix', async () => {
-    const checks = await run(', quotas: { home: { soft: 5G, hard: 6G } }', table('rw,relatime'));
+    const checks = await run(', targets: { quota: { home: { soft: 5G, hard: 6G } } }', table('rw,relatime'));
     expect(checks[0]).toMatchObject({ status: 'ok', message: 'the quota tools (setquota, repquota) are installed' });
     const home = `${t.root}/home`;
     expect(checks[1]).toMatchObject({
@@ -50,7 +50,7 @@ describe('quota check (quota tools and quota-enabled filesystems)', () => {
   });
 
   it('with usrquota in the mount options but quotas not switched on (real repquota says so), the fix is quotacheck and quotaon', async () => {
-    const checks = await run(', quotas: { home: { soft: 5G, hard: 6G } }', table('rw,relatime,usrquota'));
+    const checks = await run(', targets: { quota: { home: { soft: 5G, hard: 6G } } }', table('rw,relatime,usrquota'));
     const home = `${t.root}/home`;
     expect(checks[1]?.status).toBe('fail');
     expect(checks[1]?.message).toContain(`${home} is mounted with user quotas, but they are not switched on: repquota -u -v -n -p ${home}: exit 1`);
@@ -58,13 +58,13 @@ describe('quota check (quota tools and quota-enabled filesystems)', () => {
   });
 
   it('sends a btrfs home to the btrfs backend', async () => {
-    const checks = await run(', quotas: { home: { soft: 5G, hard: 6G } }', table('rw,relatime', 'btrfs'));
+    const checks = await run(', targets: { quota: { home: { soft: 5G, hard: 6G } } }', table('rw,relatime', 'btrfs'));
     expect(checks[1]?.status).toBe('fail');
     expect(checks[1]?.fix).toMatch(/^set hosts\.shell\.targets\.quota\.backend: btrfs /);
   });
 
   it('checks the mail and elsewhere filesystems the types use too', async () => {
-    const checks = await run(', quotas: { mail: { soft: 1G, hard: 1G, path: /var/mail }, elsewhere: { soft: 1G, hard: 1G } }', table('rw'), { filesystems: { elsewhere: ['/srv'] } });
+    const checks = await run(', targets: { quota: { mail: { soft: 1G, hard: 1G, path: /var/mail }, elsewhere: { soft: 1G, hard: 1G } } }', table('rw'), { filesystems: { elsewhere: ['/srv'] } });
     expect(checks.slice(1).map((c) => c.message.split(' ')[0])).toEqual(['/', '/']);
     expect(checks.slice(1).map((c) => c.message)).toEqual([
       `/ (holding ${t.root}/srv, ext4) is mounted without usrquota, so the quotas of the account types cannot be enforced there`,
@@ -73,7 +73,7 @@ describe('quota check (quota tools and quota-enabled filesystems)', () => {
   });
 
   it('fails the btrfs backend when the homes are not on btrfs', async () => {
-    const checks = await run(', quotas: { home: { soft: 5G, hard: 6G } }', table('rw,usrquota'), { backend: 'btrfs' });
+    const checks = await run(', targets: { quota: { home: { soft: 5G, hard: 6G } } }', table('rw,usrquota'), { backend: 'btrfs' });
     expect(checks).toHaveLength(1);
     expect(checks[0]).toMatchObject({ status: 'fail', fix: 'set hosts.shell.targets.quota.backend: setquota, or remove quota from hosts.shell.targets' });
   });

@@ -2,6 +2,7 @@ import { commandProblem, type CommandResult } from '../../system/run-command.js'
 import { rootedPath } from '../../system/rooted-path.js';
 import type { QuotaConfig } from '../../targets/quota/quota-config.js';
 import { repquotaArgv } from '../../targets/quota/quota-target.js';
+import { typeQuotas } from '../../targets/quota/quota-type-settings.js';
 import { failed, passed, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
 import { existingRealPath, mountOf, parseMounts, type MountEntry } from '../mount-table.js';
 import type { TargetCheck, TargetCheckContext } from '../target-check.js';
@@ -19,7 +20,7 @@ export function quotaFilesystemsNeeded(ctx: Pick<TargetCheckContext, 'host' | 'c
   const filesystems = new Set<string>();
   for (const [name, type] of Object.entries(ctx.config.types)) {
     if (!type.hosts.live.includes(ctx.host)) continue;
-    const q = type.quotas;
+    const q = typeQuotas(type.targets);
     if (q.home === undefined && q.mail === undefined && q.elsewhere === undefined) continue;
     types.push(name);
     if (q.home !== undefined) filesystems.add(config.filesystems.home);

@@ -2,7 +2,7 @@ import type { DesiredHost } from '../../desired/desired-host.js';
 import { readTextIfExists } from '../../system/read-text-if-exists.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { disabledFor } from '../disabled-for.js';
-import { WholeHostNeeded, type Change, type ChangeResult, type Target, type TargetContext } from '../target.js';
+import { defineTarget, WholeHostNeeded, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { applyListFileChanges, listFileChange, managedNames } from '../user-list-file.js';
 import { cronConfigSchema, type CronConfig } from './cron-config.js';
 
@@ -30,9 +30,11 @@ export function cronListed(desired: DesiredHost, config: CronConfig): string[] {
  * every other line is the admin's and kept in place. Unfreezing removes
  * exactly the lines freezing added.
  */
-export const cronTarget: Target<CronConfig, CronObserved> = {
+export const cronTarget = defineTarget<CronConfig, CronObserved>({
   name: NAME,
-  configSchema: cronConfigSchema,
+  hostSettings: cronConfigSchema,
+  // A freeze turns cron off unless freeze.keep lists it.
+  services: [SERVICE],
 
   async observe(ctx: TargetContext, config: CronConfig): Promise<CronObserved> {
     return { content: await readTextIfExists(rootedPath(ctx.root, config.path)) };
@@ -52,4 +54,4 @@ export const cronTarget: Target<CronConfig, CronObserved> = {
   apply(ctx: TargetContext, _config: CronConfig, changes: readonly Change[]): Promise<readonly ChangeResult[]> {
     return applyListFileChanges(ctx.root, changes);
   },
-};
+});

@@ -73,7 +73,7 @@ export class SkeletonCache {
 
 export interface NewHome {
   readonly home: string;
-  /** Owner of the home directory itself (the user, or root with homeOwner: root). */
+  /** Owner of the home directory itself (the user, or root with types.<type>.targets.homes.owner: root). */
   readonly ownerUid: number;
   readonly gid: number;
   /** The account's own UID: skeleton files belong to it. */

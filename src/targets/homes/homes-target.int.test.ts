@@ -12,6 +12,7 @@ import type { Change, TargetContext } from '../target.js';
 import type { HomeArchiveManifest } from './home-archive.js';
 import { homesConfigSchema, type HomesConfig } from './homes-config.js';
 import { homesTarget } from './homes-target.js';
+import { homesTypeSettingsSchema, type HomesEntry } from './homes-type-settings.js';
 
 let root: string;
 let ctx: TargetContext;
@@ -50,9 +51,15 @@ function skeleton(): void {
   writeFileSync(join(root, 'etc/motd'), 'hello\n');
 }
 
-const withSkel = (name: string, uid: number, over: Partial<DesiredAccount> = {}): DesiredAccount =>
+/** An account whose type sets these homes settings (the rest at their defaults). */
+const homes = (over: Partial<HomesEntry>): Partial<DesiredAccount> => ({ targets: { homes: { ...homesTypeSettingsSchema.parse({}), ...over } } });
+
+const withSkel = (name: string, uid: number, over: Partial<DesiredAccount> = {}, homesOver: Partial<HomesEntry> = {}): DesiredAccount =>
   fixtureAccount(name, uid, {
-    skeleton: { copy: [{ from: '/etc/skel/.bashrc', to: '.bashrc' }, { from: '/etc/skel/.config', to: '.config' }], link: [{ from: '/etc/motd', to: 'notes/motd' }] },
+    ...homes({
+      skeleton: { copy: [{ from: '/etc/skel/.bashrc', to: '.bashrc' }, { from: '/etc/skel/.config', to: '.config' }], link: [{ from: '/etc/motd', to: 'notes/motd' }] },
+      ...homesOver,
+    }),
     ...over,
   });
 
@@ -99,7 +106,7 @@ describe('homes target: creation', () => {
     try {
       writeFileSync(join(outside, 'secret'), 'not yours\n');
       symlinkSync(outside, join(root, 'etc/elsewhere'));
-      const desired = fixtureHost([fixtureAccount('finn', 61011, { skeleton: { copy: [{ from: '/etc/elsewhere/secret', to: 'secret' }], link: [] } })]);
+      const desired = fixtureHost([fixtureAccount('finn', 61011, homes({ skeleton: { copy: [{ from: '/etc/elsewhere/secret', to: 'secret' }], link: [] } }))]);
       const { results } = await converge(desired);
       expect(results[0]?.ok).toBe(false);
       expect(results[0]?.error).toMatch(/skeleton source \/etc\/elsewhere\/secret escapes the root/);
@@ -110,7 +117,7 @@ describe('homes target: creation', () => {
   });
 
   it('homeOwner root: the home belongs to root and the primary group, the skeleton to the user', async () => {
-    const desired = fixtureHost([withSkel('bob', 61002, { homeOwner: 'root', homeMode: 0o2770 })]);
+    const desired = fixtureHost([withSkel('bob', 61002, {}, { owner: 'root', mode: 0o2770 })]);
     await converge(desired);
     const st = lstatSync(join(root, 'home/bob'));
     expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([0, 61002, 0o2770]);
@@ -249,7 +256,7 @@ describe('homes target: purge, archive and restore', () => {
     expect(tv).toMatch(/-rwsr-x--- 61014\/61014 .* \.\/www\/private\/run\.sh/);
 
     // Restore: the account is back (same username and UID) and its home is missing.
-    const back = fixtureHost([fixtureAccount('mia', 61014, { homeMode: 0o751, skeleton: { copy: [{ from: '/etc/skel/.bashrc', to: '.bashrc' }], link: [] } })]);
+    const back = fixtureHost([fixtureAccount('mia', 61014, homes({ mode: 0o751, skeleton: { copy: [{ from: '/etc/skel/.bashrc', to: '.bashrc' }], link: [] } }))]);
     const restored = await converge(back);
     expect(restored.changes.map((c) => c.action)).toEqual(['restore']);
     expect(restored.results[0]?.error).toBeUndefined();

@@ -1,9 +1,10 @@
 import { constants, closeSync, fchmodSync, fchownSync, fstatSync, openSync } from 'node:fs';
 import type { DesiredAccount, DesiredHost, RemovedAccount } from '../../desired/desired-host.js';
-import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { defineTarget, targetEntry, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { createHome, SkeletonCache, type CreatedHome, type NewHome } from './create-home.js';
 import { archiveComplete, archiveHome, removeHome, restorableArchives, restoreHome, type ArchiveRef } from './home-archive.js';
 import { homesConfigSchema, type HomesConfig } from './homes-config.js';
+import { homesEntrySchema, homesTypeSettingsSchema, type HomesEntry } from './homes-type-settings.js';
 import { homeProblem, inspectPath, underRoot, type ParentCache, type PathState } from './path-safety.js';
 
 const NAME = 'homes';
@@ -29,8 +30,11 @@ export function archiveSettings(config: HomesConfig, purge: DesiredHost['purge']
   return { enabled: config.archive ?? purge?.archive ?? true, dir: config.archiveDir ?? purge?.archiveDir ?? DEFAULT_ARCHIVE_DIR };
 }
 
+/** The account's mode, owner and skeleton (its type's `targets.homes`). */
+const homeOf = targetEntry<HomesEntry>(NAME, () => homesTypeSettingsSchema.parse({}));
+
 function ownerOf(a: DesiredAccount): number {
-  return a.homeOwner === 'root' ? 0 : a.uid;
+  return homeOf(a).owner === 'root' ? 0 : a.uid;
 }
 
 function octal(mode: number): string {
@@ -50,9 +54,12 @@ function change(account: string, action: string, summary: string, data: HomesCha
  * account restore`, brought back from the archive instead of a new skeleton.
  * Homes must lie inside the configured bases and no symlink is ever followed.
  */
-export const homesTarget: Target<HomesConfig, HomesObserved> = {
+export const homesTarget = defineTarget<HomesConfig, HomesObserved, HomesEntry>({
   name: NAME,
-  configSchema: homesConfigSchema,
+  hostSettings: homesConfigSchema,
+  typeSettings: homesTypeSettingsSchema,
+  movedTypeKeys: { homeMode: 'homes.mode', homeOwner: 'homes.owner', skeleton: 'homes.skeleton' },
+  entry: homesEntrySchema,
 
   async observe(ctx: TargetContext, config: HomesConfig, desired: DesiredHost): Promise<HomesObserved> {
     const cache: ParentCache = new Map();
@@ -83,16 +90,17 @@ export const homesTarget: Target<HomesConfig, HomesObserved> = {
         if (archive !== undefined) {
           changes.push(change(a.username, 'restore', `restore ${a.home} from archive ${archive.name}`, { kind: 'restore', home: a.home, archive: archive.name }));
         } else {
-          const spec: NewHome = { home: a.home, ownerUid: ownerOf(a), gid: a.gid, uid: a.uid, mode: a.homeMode, copy: a.skeleton.copy, link: a.skeleton.link };
-          const skel = a.skeleton.copy.length + a.skeleton.link.length;
-          changes.push(change(a.username, 'create', `create ${a.home} (${octal(a.homeMode)}, ${ownerOf(a)}:${a.gid})${skel > 0 ? ` with ${skel} skeleton entr${skel === 1 ? 'y' : 'ies'}` : ''}`, { kind: 'create', spec }));
+          const { mode, skeleton } = homeOf(a);
+          const spec: NewHome = { home: a.home, ownerUid: ownerOf(a), gid: a.gid, uid: a.uid, mode, copy: skeleton.copy, link: skeleton.link };
+          const skel = skeleton.copy.length + skeleton.link.length;
+          changes.push(change(a.username, 'create', `create ${a.home} (${octal(mode)}, ${ownerOf(a)}:${a.gid})${skel > 0 ? ` with ${skel} skeleton entr${skel === 1 ? 'y' : 'ies'}` : ''}`, { kind: 'create', spec }));
         }
-      } else if (state.mode !== a.homeMode || state.uid !== ownerOf(a) || state.gid !== a.gid) {
+      } else if (state.mode !== homeOf(a).mode || state.uid !== ownerOf(a) || state.gid !== a.gid) {
         changes.push(
-          change(a.username, 'update', `set ${a.home} to ${octal(a.homeMode)} ${ownerOf(a)}:${a.gid} (is ${octal(state.mode)} ${state.uid}:${state.gid})`, {
+          change(a.username, 'update', `set ${a.home} to ${octal(homeOf(a).mode)} ${ownerOf(a)}:${a.gid} (is ${octal(state.mode)} ${state.uid}:${state.gid})`, {
             kind: 'update',
             home: a.home,
-            mode: a.homeMode,
+            mode: homeOf(a).mode,
             uid: ownerOf(a),
             gid: a.gid,
           }),
@@ -138,7 +146,7 @@ export const homesTarget: Target<HomesConfig, HomesObserved> = {
     }
     return results;
   },
-};
+});
 
 /** A new home made without some of its skeleton: one warning per missing source, naming it under the root. */
 function skeletonWarnings(created: CreatedHome): { readonly warnings?: readonly string[] } {

@@ -15,7 +15,7 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be a
 
 /**
  * roster.yaml `hosts.<host>.targets.hooks`: the account types name the hook
- * programs (`types.<t>.hooks`); this section says how they run on the host.
+ * programs (`types.<t>.targets.hooks`); this section says how they run on the host.
  */
 export const hooksConfigSchema = z.strictObject({
   /**

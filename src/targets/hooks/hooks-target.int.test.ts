@@ -36,7 +36,7 @@ function writeHook(): void {
 }
 
 const hooked = (name: string, uid: number, over: Partial<DesiredAccount> = {}): DesiredAccount =>
-  fixtureAccount(name, uid, { groups: ['members', 'web'], hooks: { onCreate: [script, 'first'], onEnsure: [script, 'again'], timeoutSeconds: 5 }, ...over });
+  fixtureAccount(name, uid, { groups: ['members', 'web'], targets: { hooks: { onCreate: [script, 'first'], onEnsure: [script, 'again'], timeoutSeconds: 5 } }, ...over });
 
 async function run(desired: DesiredHost): Promise<{ changes: readonly Change[]; results: Awaited<ReturnType<typeof hooksTarget.apply>> }> {
   const changes = hooksTarget.plan(desired, await hooksTarget.observe(ctx, config, desired), config);
@@ -96,7 +96,7 @@ describe('hooks target', () => {
   });
 
   it('kills a hook that outlives timeoutSeconds and fails that account', async () => {
-    const desired = fixtureHost([hooked('slow', 61004, { hooks: { onCreate: [script, 'first'], timeoutSeconds: 1 } })]);
+    const desired = fixtureHost([hooked('slow', 61004, { targets: { hooks: { onCreate: [script, 'first'], timeoutSeconds: 1 } } })]);
     const started = Date.now();
     const { results } = await run(desired);
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -105,13 +105,13 @@ describe('hooks target', () => {
   });
 
   it('keeps at most maxOutputBytes of output for the audit', async () => {
-    const { results } = await run(fixtureHost([hooked('loud', 61005, { hooks: { onCreate: [script, 'first'], timeoutSeconds: 5 } })]));
+    const { results } = await run(fixtureHost([hooked('loud', 61005, { targets: { hooks: { onCreate: [script, 'first'], timeoutSeconds: 5 } } })]));
     const detail = results[0]?.detail as { stdout: string };
     expect(detail.stdout).toBe(`${'x'.repeat(64)}\n[… 936 more bytes not kept]`);
   });
 
   it('reports a missing program as a failed change, not a crash', async () => {
-    const { results } = await run(fixtureHost([hooked('dan', 61006, { hooks: { onCreate: [join(dir, 'nope')], timeoutSeconds: 5 } })]));
+    const { results } = await run(fixtureHost([hooked('dan', 61006, { targets: { hooks: { onCreate: [join(dir, 'nope')], timeoutSeconds: 5 } } })]));
     expect(results[0]?.ok).toBe(false);
     expect(results[0]?.error).toMatch(/ENOENT/);
   });
@@ -126,7 +126,7 @@ describe('hooks target', () => {
   it('on the first run adopts accounts already in /etc/passwd instead of running their onCreate; records types without onCreate', async () => {
     mkdirSync(join(root, 'etc'));
     writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\nold:x:61008:61008::/home/old:/bin/sh\n');
-    const desired = fixtureHost([hooked('old', 61008, { hooks: { onCreate: [script, 'first'], timeoutSeconds: 5 } }), fixtureAccount('plain', 61009), hooked('new', 61010, { hooks: { onCreate: [script, 'first'], timeoutSeconds: 5 } })]);
+    const desired = fixtureHost([hooked('old', 61008, { targets: { hooks: { onCreate: [script, 'first'], timeoutSeconds: 5 } } }), fixtureAccount('plain', 61009), hooked('new', 61010, { targets: { hooks: { onCreate: [script, 'first'], timeoutSeconds: 5 } } })]);
     const { changes, results } = await run(desired);
     expect(changes.map((c) => c.summary)).toEqual(['record 2 accounts as created (1 adopted from /etc/passwd, 1 without an onCreate hook)', `run onCreate for new: ${script} first`]);
     expect(results.every((r) => r.ok)).toBe(true);
@@ -135,7 +135,7 @@ describe('hooks target', () => {
   });
 
   it('ignores a torn last line of the state file (an interrupted append), so that onCreate runs again', async () => {
-    const desired = fixtureHost([hooked('gus', 61011, { hooks: { onCreate: [script, 'first'], timeoutSeconds: 5 } })]);
+    const desired = fixtureHost([hooked('gus', 61011, { targets: { hooks: { onCreate: [script, 'first'], timeoutSeconds: 5 } } })]);
     mkdirSync(join(root, 'var/lib/roster'), { recursive: true });
     writeFileSync(join(root, 'var/lib/roster/hooks-created.tsv'), 'old\t61000\tadopted\t2026-01-01T00:00:00.000Z\ngus\t61011\tonCr');
     const { changes } = await run(desired);

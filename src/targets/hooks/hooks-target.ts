@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DesiredAccount, DesiredHost } from '../../desired/desired-host.js';
 import { rootedPath } from '../../system/rooted-path.js';
-import { WholeHostNeeded, type Change, type ChangeResult, type Target, type TargetContext } from '../target.js';
+import { defineTarget, targetEntry, WholeHostNeeded, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { hooksConfigSchema, type HooksConfig } from './hooks-config.js';
+import { hooksEntrySchema, hooksTypeSettingsSchema, type HooksEntry } from './hooks-type-settings.js';
 import { CreatedLog, readCreated, type CreatedRecord } from './hooks-state.js';
 import { runHook } from './run-hook.js';
 
@@ -54,6 +55,9 @@ export function hookEnvironment(a: HookAccount, event: 'create' | 'ensure', ctx:
   };
 }
 
+/** The account's hooks (its type's `targets.hooks`). */
+const hooksOf = targetEntry<HooksEntry>(NAME, () => hooksTypeSettingsSchema.parse({}));
+
 function runChange(a: DesiredAccount, event: 'create' | 'ensure', argv: readonly string[]): Change {
   const which = event === 'create' ? 'onCreate' : 'onEnsure';
   return {
@@ -68,7 +72,7 @@ function runChange(a: DesiredAccount, event: 'create' | 'ensure', argv: readonly
       kind: 'run',
       event,
       argv,
-      timeoutSeconds: a.hooks.timeoutSeconds,
+      timeoutSeconds: hooksOf(a).timeoutSeconds,
       account: { username: a.username, uid: a.uid, gid: a.gid, primaryGroup: a.primaryGroup, groups: a.groups, home: a.home, shell: a.shell, type: a.type, personId: a.personId },
     } satisfies HooksChangeData,
   };
@@ -89,12 +93,17 @@ function runChange(a: DesiredAccount, event: 'create' | 'ensure', argv: readonly
  * treated as new, so enabling hooks on a running host runs no onCreate for
  * its old members.
  *
- * The registry runs this target last: onCreate comes at the end of account
- * creation, when the home and passwd entry exist.
+ * This target runs after those that make the account (see `after`).
  */
-export const hooksTarget: Target<HooksConfig, HooksObserved> = {
+export const hooksTarget = defineTarget<HooksConfig, HooksObserved, HooksEntry>({
   name: NAME,
-  configSchema: hooksConfigSchema,
+  hostSettings: hooksConfigSchema,
+  typeSettings: hooksTypeSettingsSchema,
+  movedTypeKeys: { hooks: 'hooks' },
+  entry: hooksEntrySchema,
+  // onCreate runs at the end of account creation (RATS step 16), when the
+  // home, the passwd entry, the quota and the limits are in place.
+  after: ['homes', 'unix', 'quota', 'limits'],
 
   async observe(ctx: TargetContext, config: HooksConfig, desired: DesiredHost): Promise<HooksObserved> {
     const path = rootedPath(ctx.root, config.stateFile);
@@ -116,10 +125,12 @@ export const hooksTarget: Target<HooksConfig, HooksObserved> = {
       if (isNew && observed.created === null && observed.passwd.has(a.username)) {
         remember.push({ username: a.username, uid: a.uid, how: 'adopted' });
       } else if (isNew && !a.disabled) {
-        if (a.hooks.onCreate !== undefined) changes.push(runChange(a, 'create', a.hooks.onCreate));
+        const { onCreate } = hooksOf(a);
+        if (onCreate !== undefined) changes.push(runChange(a, 'create', onCreate));
         else remember.push({ username: a.username, uid: a.uid, how: 'none' });
       }
-      if (!a.disabled && a.hooks.onEnsure !== undefined) changes.push(runChange(a, 'ensure', a.hooks.onEnsure));
+      const { onEnsure } = hooksOf(a);
+      if (!a.disabled && onEnsure !== undefined) changes.push(runChange(a, 'ensure', onEnsure));
     }
     if (remember.length > 0) {
       const adopted = remember.filter((r) => r.how === 'adopted').length;
@@ -174,4 +185,4 @@ export const hooksTarget: Target<HooksConfig, HooksObserved> = {
     }
     return results;
   },
-};
+});

@@ -3,7 +3,7 @@ import type { DesiredHost } from '../../desired/desired-host.js';
 import { readBytesIfExists } from '../../system/read-text-if-exists.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { writeFileAtomic } from '../../system/write-file-atomic.js';
-import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { defineTarget, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { limitsConfigSchema, type LimitsConfig } from './limits-config.js';
 import { mergeScopedLimits, renderLimits, scopedLinesInFile } from './render-limits.js';
 
@@ -28,9 +28,9 @@ const NAME = 'limits';
  * types' limits. One change per run at most: the file is written in one
  * atomic rename, so a session never sees half of it.
  */
-export const limitsTarget: Target<LimitsConfig, LimitsObserved> = {
+export const limitsTarget = defineTarget<LimitsConfig, LimitsObserved>({
   name: NAME,
-  configSchema: limitsConfigSchema,
+  hostSettings: limitsConfigSchema,
 
   async observe(ctx: TargetContext, config: LimitsConfig, desired: DesiredHost): Promise<LimitsObserved> {
     const path = rootedPath(ctx.root, config.path);
@@ -67,4 +67,4 @@ export const limitsTarget: Target<LimitsConfig, LimitsObserved> = {
     }
     return results;
   },
-};
+});

@@ -2,7 +2,7 @@ import type { DesiredHost } from '../../desired/desired-host.js';
 import { readTextIfExists } from '../../system/read-text-if-exists.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { disabledFor } from '../disabled-for.js';
-import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { defineTarget, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { applyListFileChanges, listFileChange, managedNames } from '../user-list-file.js';
 import { loginConfigSchema, type LoginConfig } from './login-config.js';
 
@@ -22,9 +22,11 @@ const SERVICE = 'login';
  * host. Both files always exist after apply, so `onerr=succeed` in the PAM
  * line only ever covers a broken disk, never "Roster has not run yet".
  */
-export const loginTarget: Target<LoginConfig, LoginObserved> = {
+export const loginTarget = defineTarget<LoginConfig, LoginObserved>({
   name: NAME,
-  configSchema: loginConfigSchema,
+  hostSettings: loginConfigSchema,
+  // A freeze turns login off unless freeze.keep lists it.
+  services: [SERVICE],
 
   async observe(ctx: TargetContext, config: LoginConfig): Promise<LoginObserved> {
     return {
@@ -50,4 +52,4 @@ export const loginTarget: Target<LoginConfig, LoginObserved> = {
   apply(ctx: TargetContext, _config: LoginConfig, changes: readonly Change[]): Promise<readonly ChangeResult[]> {
     return applyListFileChanges(ctx.root, changes);
   },
-};
+});

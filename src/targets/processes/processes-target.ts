@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DesiredHost } from '../../desired/desired-host.js';
 import { disabledFor } from '../disabled-for.js';
-import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { defineTarget, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { processesConfigSchema, type ProcessesConfig } from './processes-config.js';
 import { listProcProcesses, stillRunning, type ProcProcess } from './proc-process.js';
 
@@ -50,9 +50,14 @@ function doomedUids(desired: DesiredHost, config: ProcessesConfig): Map<number, 
  * started (passwd, su) runs with root or another user's UID and is left
  * alone, as is anything below UID 1000.
  */
-export const processesTarget: Target<ProcessesConfig, ProcessesObserved> = {
+export const processesTarget = defineTarget<ProcessesConfig, ProcessesObserved>({
   name: NAME,
-  configSchema: processesConfigSchema,
+  hostSettings: processesConfigSchema,
+  // A freeze kills the processes unless freeze.keep lists them.
+  services: [SERVICE],
+  // A freeze first closes the doors (pam_listfile, crontab), so that nothing
+  // new starts while this kills what still runs, and nothing restarts it.
+  after: ['login', 'cron'],
 
   async observe(_ctx: TargetContext, config: ProcessesConfig, desired: DesiredHost): Promise<ProcessesObserved> {
     const managed = new Set(desired.accounts.filter((a) => a.uid >= config.minUid).map((a) => a.uid));
@@ -133,4 +138,4 @@ export const processesTarget: Target<ProcessesConfig, ProcessesObserved> = {
     }
     return changes.map((c) => results.get(c) ?? { change: c, ok: false, error: 'not processed' });
   },
-};
+});

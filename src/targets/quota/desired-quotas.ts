@@ -1,5 +1,10 @@
 import type { DesiredHost } from '../../desired/desired-host.js';
+import { targetEntry } from '../target.js';
 import type { QuotaConfig } from './quota-config.js';
+import { quotaTypeSettingsSchema, type AccountQuotas } from './quota-type-settings.js';
+
+/** The account's quotas in KiB (its type's `targets.quota`). */
+export const quotasOf = targetEntry<AccountQuotas>('quota', () => quotaTypeSettingsSchema.parse({}));
 
 export type QuotaKind = 'home' | 'mail' | 'elsewhere';
 
@@ -35,7 +40,7 @@ function add(a: number, b: number): number {
  * add", so applying twice does not double it (RATS would).
  *
  * Step 12: the mail quota goes to `filesystems.mail`, else to the type's
- * `quotas.mail.path`. Step 13: the `elsewhere` quota goes to each
+ * `targets.quota.mail.path`. Step 13: the `elsewhere` quota goes to each
  * `filesystems.elsewhere` entry except the one holding the home (and the
  * account's mail filesystem, whose mail quota it would otherwise replace).
  * Disabled accounts keep their quotas (DESIGN.md §4).
@@ -56,7 +61,7 @@ export function desiredUserQuotas(desired: DesiredHost, config: QuotaConfig): Us
   };
   const homeFs = config.filesystems.home;
   for (const a of desired.accounts) {
-    const q = a.quotas;
+    const q = quotasOf(a);
     if (q.home !== undefined) put(homeFs, a.uid, a.username, 'home', q.home.soft, q.home.hard);
     const mailFs = q.mail === undefined ? undefined : (config.filesystems.mail ?? q.mail.path);
     if (q.mail !== undefined && mailFs !== undefined) put(mailFs, a.uid, a.username, 'mail', q.mail.soft, q.mail.hard);
@@ -82,7 +87,7 @@ export function quotaFilesystems(desired: DesiredHost, config: QuotaConfig): str
 export function desiredHomeLimits(desired: DesiredHost): Map<string, { readonly usernames: readonly string[]; readonly bytes: number | null }> {
   const out = new Map<string, { usernames: string[]; kib: number | null }>();
   for (const a of desired.accounts) {
-    const hard = a.quotas.home?.hard;
+    const hard = quotasOf(a).home?.hard;
     const kib = hard === undefined || hard === 0 ? null : hard;
     const had = out.get(a.home);
     if (had === undefined) out.set(a.home, { usernames: [a.username], kib });

@@ -19,8 +19,8 @@ export const quotaConfigSchema = z
       .strictObject({
         /** Where homes live: the account type's home quota goes here. */
         home: mountPath.default('/home').describe("the filesystem of the homes: the type's home quota goes here"),
-        /** Where mail lives; without it a type's mail quota goes to the type's `quotas.mail.path`. */
-        mail: mountPath.optional().describe("the mail filesystem; without it a type's mail quota goes to its quotas.mail.path"),
+        /** Where mail lives; without it a type's mail quota goes to the type's `targets.quota.mail.path`. */
+        mail: mountPath.optional().describe("the mail filesystem; without it a type's mail quota goes to its targets.quota.mail.path"),
         /** RATS step 13: the other filesystems a user could fill; the type's `elsewhere` quota goes on each. */
         elsewhere: z.array(mountPath).default(() => []).describe("other filesystems a user could fill; the type's elsewhere quota goes on each"),
       })

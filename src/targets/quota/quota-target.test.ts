@@ -57,8 +57,8 @@ describe('desired quotas (RATS steps 11-13)', () => {
   it('gives each account of a person its own limit, so the person’s allowance is their sum', () => {
     const config = quotaConfigSchema.parse({});
     const desired = fixtureHost([
-      fixtureAccount('ann', 10001, { personId: 'P1', quotas: { home } }),
-      fixtureAccount('ann-cs101', 10002, { personId: 'P1', type: 'class', quotas: { home: { soft: 500, hard: 600 } } }),
+      fixtureAccount('ann', 10001, { personId: 'P1', targets: { quota: { home } } }),
+      fixtureAccount('ann-cs101', 10002, { personId: 'P1', type: 'class', targets: { quota: { home: { soft: 500, hard: 600 } } } }),
     ]);
     const q = desiredUserQuotas(desired, config);
     expect(q.map((x) => [x.filesystem, x.uid, x.soft, x.hard])).toEqual([
@@ -70,7 +70,7 @@ describe('desired quotas (RATS steps 11-13)', () => {
 
   it('adds up quotas that land on one (filesystem, UID), with 0 (no limit) absorbing', () => {
     const sameFs = quotaConfigSchema.parse({ filesystems: { home: '/srv', mail: '/srv' } });
-    const desired = fixtureHost([fixtureAccount('ann', 10001, { quotas: { home, mail } }), fixtureAccount('bob', 10002, { quotas: { home: { soft: 0, hard: 50 }, mail } })]);
+    const desired = fixtureHost([fixtureAccount('ann', 10001, { targets: { quota: { home, mail } } }), fixtureAccount('bob', 10002, { targets: { quota: { home: { soft: 0, hard: 50 }, mail } } })]);
     expect(desiredUserQuotas(desired, sameFs).map((x) => [x.filesystem, x.uid, x.kinds, x.soft, x.hard])).toEqual([
       ['/srv', 10001, ['home', 'mail'], 1100, 2200],
       ['/srv', 10002, ['home', 'mail'], 0, 250],
@@ -78,7 +78,7 @@ describe('desired quotas (RATS steps 11-13)', () => {
   });
 
   it('puts the mail quota on the mail filesystem or the type’s mail path, and elsewhere on every other filesystem', () => {
-    const desired = fixtureHost([fixtureAccount('ann', 10001, { quotas: { home, mail, elsewhere } })]);
+    const desired = fixtureHost([fixtureAccount('ann', 10001, { targets: { quota: { home, mail, elsewhere } } })]);
     const withMail = quotaConfigSchema.parse({ filesystems: { home: '/home', mail: '/var/spool/mail', elsewhere: ['/home', '/var/spool/mail', '/srv', '/tmp'] } });
     expect(desiredUserQuotas(desired, withMail).map((x) => [x.filesystem, x.kinds[0], x.hard])).toEqual([
       ['/home', 'home', 2000],
@@ -91,7 +91,7 @@ describe('desired quotas (RATS steps 11-13)', () => {
   });
 
   it('keeps the quotas of disabled accounts', () => {
-    const desired = fixtureHost([fixtureAccount('ann', 10001, { holds: [FREEZE_BILLING], quotas: { home } })]);
+    const desired = fixtureHost([fixtureAccount('ann', 10001, { holds: [FREEZE_BILLING], targets: { quota: { home } } })]);
     expect(desiredUserQuotas(desired, quotaConfigSchema.parse({}))).toHaveLength(1);
     expect(desiredHomeLimits(desired).get('/home/ann')).toEqual({ usernames: ['ann'], bytes: 2000 * 1024 });
   });
@@ -125,10 +125,10 @@ describe('quota target, setquota backend', () => {
     const desired = fixtureHost(
       [
         // Already 1000/2000 on /home (fixture): only /srv changes.
-        fixtureAccount('ann', 10001, { quotas: { home, elsewhere } }),
+        fixtureAccount('ann', 10001, { targets: { quota: { home, elsewhere } } }),
         // 1000/2000 with inode limits 100/200 in the fixture: raised, inode limits passed back.
-        fixtureAccount('bob', 10002, { quotas: { home: { soft: 3000, hard: 4000 } } }),
-        fixtureAccount('cat', 10004, { holds: [FREEZE_BILLING], quotas: { home } }),
+        fixtureAccount('bob', 10002, { targets: { quota: { home: { soft: 3000, hard: 4000 } } } }),
+        fixtureAccount('cat', 10004, { holds: [FREEZE_BILLING], targets: { quota: { home } } }),
       ],
       { removed: [{ username: 'old', uid: 123456789, home: '/home/old', purgedAt: '2026-01-01T00:00:00.000Z' }] },
     );
@@ -169,7 +169,7 @@ describe('quota target, setquota backend', () => {
       return argv[0] === 'repquota' ? { code: 0, stdout: '', stderr: '' } : { code: 1, stdout: '', stderr: 'setquota: Cannot set quota for user 10001 from kernel on /srv/root/home: No such process\n' };
     });
     const config = quotaConfigSchema.parse({});
-    const desired = fixtureHost([fixtureAccount('ann', 10001, { quotas: { home } })]);
+    const desired = fixtureHost([fixtureAccount('ann', 10001, { targets: { quota: { home } } })]);
     const rooted = { ...ctx, root: '/srv/root' };
     const plan = target.plan(desired, await target.observe(rooted, config, desired), config);
     const [result] = await target.apply(rooted, config, plan, desired);
@@ -181,7 +181,7 @@ describe('quota target, setquota backend', () => {
   it('reports a filesystem without quotas as unavailable when a type sets quotas, with what to do', async () => {
     const target = createQuotaTarget(fakeQuotaTools({}).run);
     const config = quotaConfigSchema.parse({});
-    const desired = fixtureHost([fixtureAccount('ann', 10001, { quotas: { home } })]);
+    const desired = fixtureHost([fixtureAccount('ann', 10001, { targets: { quota: { home } } })]);
     const error = await target.observe(ctx, config, desired).then(
       () => null,
       (e: unknown) => e,
@@ -197,7 +197,7 @@ describe('quota target, setquota backend', () => {
 
   it('says to install the quota tools when repquota is not there and a type sets quotas', async () => {
     const target = createQuotaTarget(async () => ({ code: null, stdout: '', stderr: '', failure: 'repquota: spawn repquota ENOENT' }));
-    const desired = fixtureHost([fixtureAccount('ann', 10001, { quotas: { home } })]);
+    const desired = fixtureHost([fixtureAccount('ann', 10001, { targets: { quota: { home } } })]);
     await expect(target.observe(ctx, quotaConfigSchema.parse({}), desired)).rejects.toThrow(/install the quota tools \(apt-get install quota\)/);
   });
 

@@ -3,10 +3,11 @@ import type { DesiredHost } from '../../desired/desired-host.js';
 import { RosterError } from '../../domain/errors.js';
 import { commandProblem, runCommand, type CommandResult, type RunCommand } from '../../system/run-command.js';
 import { rootedPath } from '../../system/rooted-path.js';
-import type { Change, ChangeResult, Target, TargetContext } from '../target.js';
+import { defineTarget, type Change, type ChangeResult, type Target, type TargetContext } from '../target.js';
 import { parseQgroupShow } from './btrfs-qgroup-show.js';
-import { desiredHomeLimits, desiredUserQuotas, quotaFilesystems } from './desired-quotas.js';
+import { desiredHomeLimits, desiredUserQuotas, quotaFilesystems, quotasOf } from './desired-quotas.js';
 import { quotaConfigSchema, type QuotaConfig } from './quota-config.js';
+import { quotaEntrySchema, quotaTypeSettingsSchema, type AccountQuotas } from './quota-type-settings.js';
 import { parseRepquota, type QuotaEntry } from './repquota-report.js';
 
 export type HomeVolume =
@@ -67,7 +68,8 @@ export function btrfsLimitArgv(root: string, d: BtrfsData): string[] {
 }
 
 function hasQuota(a: DesiredHost['accounts'][number]): boolean {
-  return a.quotas.home !== undefined || a.quotas.mail !== undefined || a.quotas.elsewhere !== undefined;
+  const q = quotasOf(a);
+  return q.home !== undefined || q.mail !== undefined || q.elsewhere !== undefined;
 }
 
 function notInstalled(r: CommandResult): boolean {
@@ -129,9 +131,14 @@ function homeVolume(path: string): 'missing' | 'not-subvolume' | 'subvolume' {
  *   (`btrfs quota enable`), else observe reports the target unavailable.
  */
 export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaConfig, QuotaObserved> {
-  return {
+  return defineTarget<QuotaConfig, QuotaObserved, AccountQuotas>({
     name: NAME,
-    configSchema: quotaConfigSchema,
+    hostSettings: quotaConfigSchema,
+    typeSettings: quotaTypeSettingsSchema,
+    movedTypeKeys: { quotas: 'quota' },
+    entry: quotaEntrySchema,
+    // Quotas are set for a user and on a home that exist.
+    after: ['unix', 'homes'],
 
     async observe(ctx: TargetContext, config: QuotaConfig, desired: DesiredHost): Promise<QuotaObserved> {
       // With no quota to enforce the target only clears limits it may have
@@ -152,7 +159,7 @@ export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaCon
         }
         return { backend: 'setquota', filesystems };
       }
-      const perUser = desired.accounts.filter((a) => a.quotas.mail !== undefined || a.quotas.elsewhere !== undefined).map((a) => a.username);
+      const perUser = desired.accounts.filter((a) => quotasOf(a).mail !== undefined || quotasOf(a).elsewhere !== undefined).map((a) => a.username);
       if (perUser.length > 0) {
         // Said once per run rather than dropped silently: qgroups cannot express per-user limits outside the home.
         ctx.log.warn(`quota: the btrfs backend sets home quotas only; mail/elsewhere quotas of ${perUser.length} account(s) (${perUser.slice(0, 5).join(', ')}${perUser.length > 5 ? ', …' : ''}) are not enforced on ${ctx.host}`);
@@ -245,7 +252,7 @@ export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaCon
       }
       return results;
     },
-  };
+  });
 }
 
 export const quotaTarget: Target<QuotaConfig, QuotaObserved> = createQuotaTarget();

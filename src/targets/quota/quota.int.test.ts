@@ -71,9 +71,9 @@ describe('quota target, btrfs backend on a loop-mounted image', () => {
     const config = quotaConfigSchema.parse({ backend: 'btrfs' });
     const desired = fixtureHost([
       // Frozen, yet its quota is set like anyone's (unchanged while disabled).
-      fixtureAccount('rq-limited', 61601, { holds: [FREEZE_BILLING], quotas: { home: { soft: 8 * 1024, hard: 10 * 1024 } } }),
+      fixtureAccount('rq-limited', 61601, { holds: [FREEZE_BILLING], targets: { quota: { home: { soft: 8 * 1024, hard: 10 * 1024 } } } }),
       fixtureAccount('rq-free', 61602),
-      fixtureAccount('rq-plain', 61603, { quotas: { home: { soft: 1024, hard: 1024 } } }),
+      fixtureAccount('rq-plain', 61603, { targets: { quota: { home: { soft: 1024, hard: 1024 } } } }),
     ]);
     const plan = quotaTarget.plan(desired, await quotaTarget.observe(ctx, config, desired), config);
     expect(plan.map((c) => c.summary)).toEqual([
@@ -111,7 +111,7 @@ describe('quota target, setquota backend with the real tools', () => {
     try {
       const ctx: TargetContext = { root, host: 'shell', clock, log };
       const config = quotaConfigSchema.parse({});
-      const desired = fixtureHost([fixtureAccount('ann', 61701, { quotas: { home: { soft: 10, hard: 20 } } })]);
+      const desired = fixtureHost([fixtureAccount('ann', 61701, { targets: { quota: { home: { soft: 10, hard: 20 } } } })]);
       await expect(quotaTarget.observe(ctx, config, desired)).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('no quota enabled') });
       const plan = quotaTarget.plan(desired, { backend: 'setquota', filesystems: { '/home': {} } }, config);
       const [result] = await quotaTarget.apply(ctx, config, plan, desired);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { errorMessage } from '../../domain/errors.js';
 import type { TargetContext } from '../target.js';
 
 const run = promisify(execFile);
@@ -34,7 +35,7 @@ export async function flushCaches(ctx: TargetContext, enabled: boolean): Promise
       await run(program, args, { timeout: 10_000 });
     } catch (e) {
       // A cache that is not running has nothing to flush; the files are written either way.
-      ctx.log.warn(`${program} ${args.join(' ')} failed: ${(e as Error).message.split('\n')[0] ?? ''}`);
+      ctx.log.warn(`${program} ${args.join(' ')} failed: ${errorMessage(e).split('\n')[0] ?? ''}`);
     }
   }
 }

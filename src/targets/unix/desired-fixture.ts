@@ -23,11 +23,8 @@ export function fixtureAccount(username: string, uid: number, over: Partial<Desi
     lastChangeDay: 20_000,
     canLogin: true,
     groups: [],
-    homeMode: 0o700,
-    homeOwner: 'user',
-    skeleton: { copy: [], link: [] },
-    quotas: {},
-    hooks: { timeoutSeconds: 30 },
+    // Each target's entry: absent ones are the defaults of a type that sets nothing.
+    targets: {},
     ...over,
   };
 }

@@ -1,4 +1,5 @@
 import type { DesiredHost } from '../../desired/desired-host.js';
+import { errorMessage } from '../../domain/errors.js';
 import type { Change, ChangeResult, TargetContext } from '../target.js';
 import { flushCaches } from './cache-flush.js';
 import { renderDesired, type RenderedGroup, type RenderedHost } from './desired-lines.js';
@@ -59,7 +60,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
     // does not own (which it would then refuse as a collision).
     if (claimed !== null) await writeOwnedState(ctx.root, claimed);
   } catch (e) {
-    for (const f of ETC_WRITE_ORDER) failed.set(f, `could not record ownership: ${(e as Error).message}`);
+    for (const f of ETC_WRITE_ORDER) failed.set(f, `could not record ownership: ${errorMessage(e)}`);
   }
   for (const name of ETC_WRITE_ORDER) {
     if (failed.size > 0) {
@@ -72,7 +73,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
       await replaceFile(etcPath(ctx.root, name), table.render(), { fallback: () => newFileOwnership(name, files), backup: true });
       wrote = true;
     } catch (e) {
-      failed.set(name, `writing /etc/${name}: ${(e as Error).message}`);
+      failed.set(name, `writing /etc/${name}: ${errorMessage(e)}`);
     }
   }
   // Names whose lines vanished (userdel by hand) are forgotten whenever

@@ -1,4 +1,4 @@
-import type { Target } from '../target.js';
+import { defineTarget } from '../target.js';
 import { applyUnix } from './unix-apply.js';
 import { unixConfigSchema, type UnixConfig } from './unix-config.js';
 import type { UnixSnapshot } from './unix-files.js';
@@ -11,10 +11,15 @@ import { readSnapshot } from './read-snapshot.js';
  * Roster rewrites only the entries it owns and keeps every other line byte
  * for byte and in place.
  */
-export const unixTarget: Target<UnixConfig, UnixSnapshot> = {
+export const unixTarget = defineTarget<UnixConfig, UnixSnapshot>({
   name: UNIX_TARGET,
-  configSchema: unixConfigSchema,
+  hostSettings: unixConfigSchema,
+  // A purge archives the home with the account's passwd, shadow and group
+  // lines read from the files before this removes them (a failed archive
+  // then keeps them: the pipeline skips an account's later changes once one
+  // failed). Creating a home needs no passwd entry (chown is by number).
+  after: ['homes'],
   observe: (ctx) => readSnapshot(ctx.root),
   plan: (desired, observed, config) => planUnix(desired, observed, config),
   apply: (ctx, config, changes, desired) => applyUnix(ctx, config, changes, desired),
-};
+});

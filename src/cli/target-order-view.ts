@@ -1,0 +1,37 @@
+import { CORE_SERVICES } from '../config/config-schema.js';
+import type { AnyTarget } from '../targets/registry.js';
+
+/** `roster config check --targets`: the registered targets as the pipeline applies them. */
+export interface TargetOrderView {
+  readonly targets: ReadonlyArray<{
+    readonly name: string;
+    readonly after: readonly string[];
+    readonly services: readonly string[];
+    /** Whether account types may set `types.<type>.targets.<name>`. */
+    readonly typeSettings: boolean;
+    readonly resourceKinds: readonly string[];
+  }>;
+  /** What `freeze.keep` may name: Roster's own services and the targets'. */
+  readonly services: readonly string[];
+}
+
+export function targetOrderView(targets: readonly AnyTarget[]): TargetOrderView {
+  return {
+    targets: targets.map((t) => ({ name: t.name, after: t.after, services: t.services, typeSettings: t.typeSettings !== undefined, resourceKinds: Object.keys(t.resourceKinds) })),
+    services: [...new Set([...CORE_SERVICES, ...targets.flatMap((t) => t.services)])].sort(),
+  };
+}
+
+export function formatTargetOrder(view: TargetOrderView): string {
+  const width = Math.max(0, ...view.targets.map((t) => t.name.length));
+  const lines = view.targets.map((t, i) => {
+    const parts = [
+      t.after.length > 0 ? `after ${t.after.join(', ')}` : '',
+      t.services.length > 0 ? `services ${t.services.join(', ')}` : '',
+      t.typeSettings ? `types.<type>.targets.${t.name}` : '',
+      t.resourceKinds.length > 0 ? `resources ${t.resourceKinds.join(', ')}` : '',
+    ].filter((p) => p !== '');
+    return `  ${String(i + 1).padStart(2)}. ${parts.length > 0 ? `${t.name.padEnd(width)}  ${parts.join('; ')}` : t.name}`;
+  });
+  return ['targets, in the order they are applied:', ...lines, `services freeze.keep may name: ${view.services.join(', ')}`].join('\n');
+}
