@@ -4,7 +4,7 @@ import { createAccount } from '../src/app/accounts.js';
 import { createApiToken, revokeApiToken } from '../src/app/api-tokens.js';
 import { fixedClock } from '../src/domain/clock.js';
 import { SCIM_CLIENTS } from '../src/server/permissions.js';
-import type { TokenRole } from '../src/store/server-queries.js';
+import type { TokenRole } from '../src/store/queries/token-queries.js';
 import { serverFixture, type ServerFixture } from './server-fixture.js';
 
 /**

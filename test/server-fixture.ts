@@ -9,7 +9,7 @@ import type { Clock } from '../src/domain/clock.js';
 import { createServer, type RosterServer } from '../src/server/create-server.js';
 import type { ServerDeps } from '../src/server/server-deps.js';
 import { openStore } from '../src/store/open-store.js';
-import type { TokenRole } from '../src/store/server-queries.js';
+import type { TokenRole } from '../src/store/queries/token-queries.js';
 import type { Store } from '../src/store/store.js';
 
 /** A roster.yaml for server tests: two hosts, a member type with dues, a SCIM type without extra groups. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RosterError } from '../domain/errors.js';
-import { TOKEN_ROLES, type ApiToken, type TokenRole } from '../store/server-queries.js';
+import { TOKEN_ROLES, type ApiToken, type TokenRole } from '../store/queries/token-queries.js';
 import type { Queries } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { audit, mutate } from './mutate.js';

@@ -3,7 +3,7 @@ import { projectHost } from '../desired/project-host.js';
 import { targetRegistry } from '../targets/registry.js';
 import { RosterError } from '../domain/errors.js';
 import { deltaFrom, digestsOf, type Assignment, type HostDelta, type RevisionDigests } from '../desired/host-delta.js';
-import type { HostReport } from '../store/server-queries.js';
+import type { HostReport } from '../store/queries/host-report-queries.js';
 import type { AppContext } from './app-context.js';
 import { audit, mutate } from './mutate.js';
 import { printable } from './person-input.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RosterError } from '../domain/errors.js';
-import type { MassChange, MassChangeSummary } from '../store/server-queries.js';
+import type { MassChange, MassChangeSummary } from '../store/queries/mass-change-queries.js';
 import type { AppContext } from './app-context.js';
 import { audit, mutate } from './mutate.js';
 import { printable } from './person-input.js';

@@ -1,7 +1,7 @@
 import { RosterError } from '../domain/errors.js';
 import type { RosterConfig } from '../config/config-schema.js';
 import { MAX_USERNAME_LENGTH, validateUsername } from '../domain/usernames.js';
-import type { ScimGroup } from '../store/server-queries.js';
+import type { ScimGroup } from '../store/queries/scim-queries.js';
 import type { Group, Queries } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { addGroup } from './groups.js';

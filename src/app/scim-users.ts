@@ -4,7 +4,7 @@ import type { Account } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
 import { foldToAscii, validateUsername } from '../domain/usernames.js';
-import type { ScimUser } from '../store/server-queries.js';
+import type { ScimUser } from '../store/queries/scim-queries.js';
 import type { Queries } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { createAccount, modifyAccount, requireType } from './accounts.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createApiToken, listApiTokens, revokeApiToken, type TokenView } from '../app/api-tokens.js';
 import { RosterError } from '../domain/errors.js';
-import { TOKEN_ROLES } from '../store/server-queries.js';
+import { TOKEN_ROLES } from '../store/queries/token-queries.js';
 import { withContext } from './command-runner.js';
 
 function line(t: TokenView): string {

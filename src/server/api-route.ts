@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AppContext } from '../app/app-context.js';
 import { RosterError, type ErrorIssue } from '../domain/errors.js';
-import type { TokenRole } from '../store/server-queries.js';
+import type { TokenRole } from '../store/queries/token-queries.js';
 import type { Principal } from './server-deps.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

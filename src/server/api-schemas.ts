@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { hostAssignmentSchema } from '../desired/desired-host-schema.js';
-import { TOKEN_ROLES } from '../store/server-queries.js';
+import { TOKEN_ROLES } from '../store/queries/token-queries.js';
 
 /**
  * The REST API's shapes (DESIGN.md §9.7): requests are parsed with these,

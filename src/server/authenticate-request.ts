@@ -1,6 +1,6 @@
 import { authenticateToken } from '../app/api-tokens.js';
 import { RosterError } from '../domain/errors.js';
-import type { TokenRole } from '../store/server-queries.js';
+import type { TokenRole } from '../store/queries/token-queries.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { principalOf, type Principal, type ServerDeps } from './server-deps.js';
 

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { desiredDelta, desiredRevision, recordHostReport, requireHost, type DesiredRevision } from '../app/host-reports.js';
 import { hostDeltaSchema } from '../desired/host-delta.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import type { HostReport } from '../store/server-queries.js';
+import type { HostReport } from '../store/queries/host-report-queries.js';
 import { route, type ApiRoute } from './api-route.js';
 import { desiredSchema, hostReportBody, hostReportSchema, hostSchema } from './api-schemas.js';
 import { HOST_READERS, HOST_REPORTERS, READERS } from './permissions.js';

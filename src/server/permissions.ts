@@ -1,4 +1,4 @@
-import type { TokenRole } from '../store/server-queries.js';
+import type { TokenRole } from '../store/queries/token-queries.js';
 
 /**
  * Who may call what (DESIGN.md §5 "Auth", §7): each endpoint names the

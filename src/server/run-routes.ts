@@ -11,7 +11,7 @@ import type { ServerConfig } from '../config/config-schema.js';
 import { breakerLimit } from '../domain/circuit-breaker.js';
 import { RosterError } from '../domain/errors.js';
 import { syncRoster } from '../jobs/roster-sync.js';
-import type { MassChange, MassChangeSummary } from '../store/server-queries.js';
+import type { MassChange, MassChangeSummary } from '../store/queries/mass-change-queries.js';
 import { verifyAudit } from '../store/verify-audit.js';
 import { route, type ApiRoute } from './api-route.js';
 import { auditRecordSchema, auditVerificationSchema, billingReportSchema, dryRunBody, jobRunSchema, massChangeSchema, purgeBody, purgeReportSchema, syncQuery } from './api-schemas.js';

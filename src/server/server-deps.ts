@@ -2,7 +2,7 @@ import type { AppContext, Logger, PasswordHasher } from '../app/app-context.js';
 import { tokenActor } from '../app/api-tokens.js';
 import type { RosterConfig } from '../config/config-schema.js';
 import type { Clock } from '../domain/clock.js';
-import type { ApiToken } from '../store/server-queries.js';
+import type { ApiToken } from '../store/queries/token-queries.js';
 import type { Store } from '../store/store.js';
 
 /** What `roster serve` is built from (DESIGN.md §9.1: entry points receive their dependencies). */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { createApiToken, listApiTokens, revokeApiToken, tokenView } from '../app/api-tokens.js';
-import { TOKEN_ROLES } from '../store/server-queries.js';
+import { TOKEN_ROLES } from '../store/queries/token-queries.js';
 import { route, type ApiRoute } from './api-route.js';
 import { createdTokenSchema, newTokenBody, tokenSchema, whoamiSchema } from './api-schemas.js';
 import { ADMINS } from './permissions.js';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditHash, canonicalJson, GENESIS_HASH, normaliseSummary, type HashedAuditFields } from './audit-chain.js';
+import { canonicalJson } from '../domain/canonical-json.js';
+import { auditHash, GENESIS_HASH, normaliseSummary, type HashedAuditFields } from './audit-chain.js';
 
 const base: HashedAuditFields = {
   seq: 1,

@@ -1,33 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { AuditRecord } from './store.js';
+import { canonicalJson } from '../domain/canonical-json.js';
+import type { AuditRecord } from './audit-record.js';
 
 /** The prevHash of record 1: nothing precedes it. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** What a record's hash covers: every stored field but the hash itself. */
 export type HashedAuditFields = Omit<AuditRecord, 'hash'>;
-
-/**
- * JSON with object keys sorted at every depth, so the same value always gives
- * the same text whatever order its keys were built in (the hash must not
- * depend on the order a caller happened to spread an object). `undefined`
- * members are dropped and non-finite numbers become null, as JSON.stringify
- * does, so a value and its JSON round trip canonicalise identically.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(JSON.parse(JSON.stringify(value ?? null)) as unknown));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    // Null prototype: a "__proto__" member stays an ordinary, hashed key.
-    const out = Object.create(null) as Record<string, unknown>;
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
-}
 
 /**
  * A before/after summary as it will read back from the database. Hashing this

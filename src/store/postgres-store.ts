@@ -3,7 +3,7 @@ import pg from 'pg';
 import { RosterError } from '../domain/errors.js';
 import { describeDatabase } from './database-url.js';
 import type { RosterDatabase } from './database-schema.js';
-import { KyselyQueries } from './kysely-queries.js';
+import { kyselyQueries } from './kysely-queries.js';
 import { migrateToLatest, schemaStatus } from './migrations/migrate-to-latest.js';
 import { isUnavailable, mapStoreError, messageOf, withStoreErrors } from './store-errors.js';
 import type { Queries, Store } from './store.js';
@@ -24,7 +24,7 @@ const LEASE_CLASS = 0x526f7375;
  * leave check-then-act races in callers (two creates for the same person
  * both seeing "no account yet"); unique constraints catch only some of them.
  * The counter and audit-head rows are still locked with `SELECT … FOR
- * UPDATE` (see KyselyQueries), so allocation and the chain stay safe on their
+ * UPDATE` (see kyselyQueries), so allocation and the chain stay safe on their
  * own. Reads (`store.read`) take no lock and see committed data (READ
  * COMMITTED). lock_timeout is set per connection to the same budget as
  * SQLite's busy_timeout, so a stuck writer surfaces as `lock_timeout`, not a
@@ -61,7 +61,7 @@ export async function openPostgresStore(url: string, options: { readonly busyTim
     if (isUnavailable(e)) throw new RosterError('unavailable', `cannot reach PostgreSQL at ${describeDatabase(url)}: ${messageOf(e)}`);
     throw mapStoreError(e, `PostgreSQL ${describeDatabase(url)}`);
   }
-  const read = withStoreErrors<Queries>(new KyselyQueries(db, { dialect: 'postgres', writable: false }), 'store.read');
+  const read = withStoreErrors<Queries>(kyselyQueries(db, { dialect: 'postgres', writable: false }), 'store.read');
   const scope = new TransactionScope();
   let closing: Promise<void> | undefined;
   return {
@@ -72,7 +72,7 @@ export async function openPostgresStore(url: string, options: { readonly busyTim
         try {
           return await db.transaction().execute(async (trx) => {
             await sql`select pg_advisory_xact_lock(${sql.lit(WRITE_LOCK_CLASS)}, ${sql.lit(WRITE_LOCK_ID)})`.execute(trx);
-            return fn(withStoreErrors<Queries>(new KyselyQueries(trx, { dialect: 'postgres', writable: true }), 'transaction'));
+            return fn(withStoreErrors<Queries>(kyselyQueries(trx, { dialect: 'postgres', writable: true }), 'transaction'));
           });
         } catch (e) {
           throw mapStoreError(e, 'transaction');

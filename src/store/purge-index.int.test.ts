@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { purgeCandidatesQuery } from './kysely-queries.js';
+import { purgeCandidatesQuery } from './queries/account-queries.js';
 import { storeFactories, type OpenedTestStore } from './test-stores.js';
 
 const NOW = '2026-11-23T12:00:00.000Z';

@@ -3,7 +3,7 @@ import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement }
 import { beginImmediate } from './begin-immediate.js';
 import { RosterError } from '../domain/errors.js';
 import type { RosterDatabase } from './database-schema.js';
-import { KyselyQueries } from './kysely-queries.js';
+import { kyselyQueries } from './kysely-queries.js';
 import { migrateToLatest, schemaStatus } from './migrations/migrate-to-latest.js';
 import { mapStoreError, messageOf, withStoreErrors } from './store-errors.js';
 import type { Queries, Store } from './store.js';
@@ -39,7 +39,7 @@ export async function openSqliteStore(path: string, options: { readonly busyTime
   // An in-memory database exists only on its one connection, so reads share it.
   const reader = memory ? writer : openConnection(path, options.busyTimeoutMs, true);
   const readDb = new Kysely<RosterDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(reader) }) });
-  const read = withStoreErrors<Queries>(new KyselyQueries(readDb, { dialect: 'sqlite', writable: false }), 'store.read');
+  const read = withStoreErrors<Queries>(kyselyQueries(readDb, { dialect: 'sqlite', writable: false }), 'store.read');
 
   const scope = new TransactionScope();
   const leases = new Set<string>();
@@ -51,7 +51,7 @@ export async function openSqliteStore(path: string, options: { readonly busyTime
       return scope.run(() => writeDb.connection().execute(async (conn) => {
         await beginImmediate(conn, options.busyTimeoutMs);
         try {
-          const result = await fn(withStoreErrors<Queries>(new KyselyQueries(conn, { dialect: 'sqlite', writable: true }), 'transaction'));
+          const result = await fn(withStoreErrors<Queries>(kyselyQueries(conn, { dialect: 'sqlite', writable: true }), 'transaction'));
           await sql`commit`.execute(conn);
           return result;
         } catch (e) {

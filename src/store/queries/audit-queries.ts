@@ -1,0 +1,114 @@
+import type { Selectable } from 'kysely';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { RosterError } from '../../domain/errors.js';
+import { auditHash, normaliseSummary } from '../audit-chain.js';
+import type { AuditEntry, AuditRecord } from '../audit-record.js';
+import type { AuditTable } from '../database-schema.js';
+import type { QueryScope } from './query-scope.js';
+import { INSERT_CHUNK, pageSize, parseJsonOrText, utc } from './row-values.js';
+
+/** The audit log: hash-chained, appended inside the same transaction as the change. */
+export interface AuditReads {
+  listAudit(filter?: { readonly afterSeq?: number; readonly limit?: number; readonly target?: string }): Promise<AuditRecord[]>;
+  auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
+}
+
+export interface AuditWrites {
+  appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  /** appendAudit for many, chained in the order given, in a few statements. */
+  appendAudits(entries: readonly AuditEntry[]): Promise<AuditRecord[]>;
+}
+
+export type AuditQueries = AuditReads & AuditWrites;
+
+export function auditQueries(s: QueryScope): AuditQueries {
+  const appendAudits = async (entries: readonly AuditEntry[]): Promise<AuditRecord[]> => {
+    s.mustWrite('appendAudits');
+    if (entries.length === 0) return [];
+    // Locking the head serialises appends on PostgreSQL; seq and prevHash
+    // come from it, and it moves in this same transaction, so a rolled-back
+    // change leaves no record and no gap.
+    const head = await s.db
+      .selectFrom('audit_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', 1)
+      .$if(s.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirstOrThrow();
+    // The same chain appendAudit would build one call at a time.
+    let seq = Number(head.seq);
+    let prevHash = head.hash;
+    const records: AuditRecord[] = entries.map((entry) => {
+      seq += 1;
+      const fields = {
+        seq,
+        at: utc(entry.at, 'audit at'),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        before: normaliseSummary(entry.before),
+        after: normaliseSummary(entry.after),
+        result: entry.result,
+        prevHash,
+      };
+      const record: AuditRecord = { ...fields, hash: auditHash(fields) };
+      prevHash = record.hash;
+      return record;
+    });
+    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+      await s.db
+        .insertInto('audit')
+        .values(
+          records.slice(i, i + INSERT_CHUNK).map((record) => ({
+            seq: record.seq,
+            at: record.at,
+            actor: record.actor,
+            action: record.action,
+            target: record.target,
+            before: canonicalJson(record.before),
+            after: canonicalJson(record.after),
+            result: record.result,
+            prev_hash: record.prevHash,
+            hash: record.hash,
+          })),
+        )
+        .execute();
+    }
+    await s.db.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+    return records;
+  };
+  return {
+    async appendAudit(entry) {
+      s.mustWrite('appendAudit');
+      const [record] = await appendAudits([entry]);
+      if (record === undefined) throw new RosterError('internal', 'audit append returned no record');
+      return record;
+    },
+    appendAudits,
+    async listAudit(filter = {}) {
+      let q = s.db.selectFrom('audit').selectAll().orderBy('seq');
+      if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
+      if (filter.target !== undefined) q = q.where('target', '=', filter.target);
+      if (filter.limit !== undefined) q = q.limit(pageSize(filter.limit));
+      return (await q.execute()).map(toAuditRecord);
+    },
+    async auditHead() {
+      const head = await s.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+      return { seq: Number(head.seq), hash: head.hash };
+    },
+  };
+}
+
+function toAuditRecord(r: Selectable<AuditTable>): AuditRecord {
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    before: parseJsonOrText(r.before),
+    after: parseJsonOrText(r.after),
+    result: r.result as AuditRecord['result'],
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

@@ -1,0 +1,196 @@
+import { sql, type Selectable } from 'kysely';
+import { RosterError } from '../../domain/errors.js';
+import type { ScimGroupsTable, ScimUsersTable } from '../database-schema.js';
+import { uniqueViolation } from '../store-errors.js';
+import type { QueryScope } from './query-scope.js';
+import { IN_CHUNK, jsonObject } from './row-values.js';
+
+export interface ScimUser {
+  readonly accountId: number;
+  /** As the IdP sent it; unique without regard to case. */
+  readonly userName: string;
+  readonly externalId: string | null;
+  /** Set by a SCIM DELETE: the account is retiring and SCIM answers 404 for it. */
+  readonly deletedAt: string | null;
+  /** The attributes the IdP sent that Roster does not model, returned as sent. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ScimGroup {
+  readonly groupName: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  /** What the IdP sent that the group does not model (members' display names), returned as sent. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** The SCIM identity of accounts and groups. */
+export interface ScimReads {
+  getScimUser(accountId: number): Promise<ScimUser | undefined>;
+  getScimUsers(accountIds: readonly number[]): Promise<ScimUser[]>;
+  /** The SCIM record whose userName equals `userName` without regard to case. */
+  findScimUserByName(userName: string): Promise<ScimUser | undefined>;
+  /**
+   * Accounts whose SCIM userName is `userName` without regard to case: the
+   * one a SCIM record names, and the one whose Unix username it is when SCIM
+   * has not named that account. Both through indexes.
+   */
+  accountIdsByScimUserName(userName: string): Promise<number[]>;
+  accountIdsByExternalId(externalId: string): Promise<number[]>;
+  /** Accounts SCIM shows (not purged, not deleted through SCIM), in id order: one page and the total. */
+  scimAccountPage(page: { readonly offset: number; readonly limit: number }): Promise<{ readonly ids: number[]; readonly total: number }>;
+  getScimGroups(groupNames: readonly string[]): Promise<ScimGroup[]>;
+  groupNamesByDisplayName(displayName: string): Promise<string[]>;
+}
+
+export interface ScimWrites {
+  /** Insert or replace by account id. */
+  putScimUser(user: ScimUser): Promise<void>;
+  putScimGroup(group: ScimGroup): Promise<void>;
+}
+
+export type ScimQueries = ScimReads & ScimWrites;
+
+export function scimQueries(s: QueryScope): ScimQueries {
+  return {
+    async getScimUser(accountId) {
+      const row = await s.db.selectFrom('scim_users').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+      return row === undefined ? undefined : toScimUser(row);
+    },
+    async getScimUsers(accountIds) {
+      const out: ScimUser[] = [];
+      for (let i = 0; i < accountIds.length; i += IN_CHUNK) {
+        const rows = await s.db.selectFrom('scim_users').selectAll().where('account_id', 'in', accountIds.slice(i, i + IN_CHUNK)).execute();
+        out.push(...rows.map(toScimUser));
+      }
+      return out;
+    },
+    async findScimUserByName(userName) {
+      const row = await s.db.selectFrom('scim_users').selectAll().where(sql<string>`lower(user_name)`, '=', sql<string>`lower(${userName})`).executeTakeFirst();
+      return row === undefined ? undefined : toScimUser(row);
+    },
+    async accountIdsByScimUserName(userName) {
+      // Written as SQL rather than built: an IdP asks this before every create,
+      // and building the union with Kysely costs more than running it. Each
+      // branch matches a lower(…) expression index.
+      const { rows } = await sql<{ id: number | string }>`
+        select account_id as id from scim_users where lower(user_name) = lower(${userName})
+        union all
+        select a.id from accounts a
+         where lower(a.username) = lower(${userName})
+           and not exists (select 1 from scim_users s where s.account_id = a.id)`.execute(s.db);
+      return rows.map((r) => Number(r.id));
+    },
+    async accountIdsByExternalId(externalId) {
+      const rows = await s.db.selectFrom('scim_users').select('account_id').where('external_id', '=', externalId).orderBy('account_id').execute();
+      return rows.map((r) => Number(r.account_id));
+    },
+    async putScimUser(user) {
+      s.mustWrite('putScimUser');
+      const row: ScimUsersTable = {
+        account_id: user.accountId,
+        user_name: user.userName,
+        external_id: user.externalId,
+        deleted_at: user.deletedAt,
+        attributes: JSON.stringify(user.attributes),
+        created_at: user.createdAt,
+        updated_at: user.updatedAt,
+      };
+      try {
+        await s.db
+          .insertInto('scim_users')
+          .values(row)
+          .onConflict((oc) =>
+            oc.column('account_id').doUpdateSet((eb) => ({
+              user_name: eb.ref('excluded.user_name'),
+              external_id: eb.ref('excluded.external_id'),
+              deleted_at: eb.ref('excluded.deleted_at'),
+              attributes: eb.ref('excluded.attributes'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      } catch (e) {
+        if (uniqueViolation(e) !== undefined) throw new RosterError('conflict', `userName ${user.userName} is already in use (userName is unique without regard to case)`);
+        throw e;
+      }
+    },
+    async scimAccountPage(page) {
+      const visible = s.db
+        .selectFrom('accounts')
+        .leftJoin('scim_users', 'scim_users.account_id', 'accounts.id')
+        .where('accounts.purged_at', 'is', null)
+        .where('scim_users.deleted_at', 'is', null);
+      const rows = await visible.select('accounts.id').orderBy('accounts.id').limit(page.limit).offset(page.offset).execute();
+      const count = await visible.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      return { ids: rows.map((r) => Number(r.id)), total: Number(count.n) };
+    },
+    async getScimGroups(groupNames) {
+      const out: ScimGroup[] = [];
+      for (let i = 0; i < groupNames.length; i += IN_CHUNK) {
+        const rows = await s.db.selectFrom('scim_groups').selectAll().where('group_name', 'in', groupNames.slice(i, i + IN_CHUNK)).execute();
+        out.push(...rows.map(toScimGroup));
+      }
+      return out;
+    },
+    async groupNamesByDisplayName(displayName) {
+      const lowered = sql<string>`lower(${displayName})`;
+      const rows = await s.db
+        .selectFrom('scim_groups')
+        .select(sql<string>`group_name`.as('name'))
+        .where(sql<string>`lower(display_name)`, '=', lowered)
+        .unionAll((eb) =>
+          eb
+            .selectFrom('groups')
+            .select(sql<string>`groups.name`.as('name'))
+            .where(sql<string>`lower(name)`, '=', lowered)
+            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('scim_groups').select(sql<number>`1`.as('one')).whereRef('scim_groups.group_name', '=', 'groups.name')))),
+        )
+        .execute();
+      return rows.map((r) => r.name);
+    },
+    async putScimGroup(group) {
+      s.mustWrite('putScimGroup');
+      const row: ScimGroupsTable = {
+        group_name: group.groupName,
+        display_name: group.displayName,
+        external_id: group.externalId,
+        attributes: JSON.stringify(group.attributes),
+        created_at: group.createdAt,
+        updated_at: group.updatedAt,
+      };
+      await s.db
+        .insertInto('scim_groups')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('group_name').doUpdateSet((eb) => ({
+            display_name: eb.ref('excluded.display_name'),
+            external_id: eb.ref('excluded.external_id'),
+            attributes: eb.ref('excluded.attributes'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    },
+  };
+}
+
+function toScimUser(r: Selectable<ScimUsersTable>): ScimUser {
+  return {
+    accountId: Number(r.account_id),
+    userName: r.user_name,
+    externalId: r.external_id,
+    deletedAt: r.deleted_at,
+    attributes: jsonObject(r.attributes, 'SCIM attributes'),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toScimGroup(r: Selectable<ScimGroupsTable>): ScimGroup {
+  return { groupName: r.group_name, displayName: r.display_name, externalId: r.external_id, attributes: jsonObject(r.attributes, 'SCIM group attributes'), createdAt: r.created_at, updatedAt: r.updated_at };
+}
