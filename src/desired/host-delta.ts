@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { canonicalJson } from '../domain/canonical-json.js';
 import type { BreakerPolicy } from '../domain/circuit-breaker.js';
 import type { DesiredAccount, DesiredGroup, DesiredHost } from './desired-host.js';
 import { desiredHostSchema } from './desired-host-schema.js';
@@ -26,24 +27,8 @@ export interface Assignment {
  * the server's state is never applied.
  */
 
-/** JSON with keys sorted at every depth; `undefined` members dropped, as JSON.stringify does. */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) return 'null';
-    return JSON.stringify(value) ?? 'null';
-  }
-  if (Array.isArray(value)) return `[${value.map((v: unknown) => (v === undefined || typeof v === 'function' ? 'null' : canonical(v))).join(',')}]`;
-  const parts: string[] = [];
-  for (const key of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(key)}:${canonical(v)}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
 function digest(value: unknown): string {
-  return createHash('sha256').update(canonical(value)).digest('base64url').slice(0, 22);
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, 22);
 }
 
 /** Per-entry digests of one revision, kept by the server to answer deltas from it. */
@@ -55,7 +40,7 @@ export interface RevisionDigests {
 
 function combine(assignment: Omit<Assignment, 'revision'>, accounts: ReadonlyMap<string, string>, groups: ReadonlyMap<string, string>): string {
   const { at: _at, accounts: _accounts, groups: _groups, ...rest } = assignment.desired;
-  const hash = createHash('sha256').update(canonical({ desired: rest, targets: assignment.targets, breaker: assignment.breaker }));
+  const hash = createHash('sha256').update(canonicalJson({ desired: rest, targets: assignment.targets, breaker: assignment.breaker }));
   // In the state's own order (by name), which both sides keep.
   for (const a of assignment.desired.accounts) hash.update(`\na ${accounts.get(a.username) ?? ''}`);
   for (const g of assignment.desired.groups) hash.update(`\ng ${groups.get(g.name) ?? ''}`);
