@@ -7,7 +7,7 @@ import { gecosProblem } from '../domain/gecos.js';
 import { checkPassword } from '../domain/password-policy.js';
 import type { Person } from '../domain/person.js';
 import { usernameCandidates, validateUsername } from '../domain/usernames.js';
-import type { AuditEntry, Group, NewAccount, Queries, Reservation } from '../store/store.js';
+import type { AccountReads, AccountWrites, AuditEntry, AuditWrites, Group, GroupQueries, GroupReads, GroupWrites, NewAccount, Queries, Reservation, ReservationReads } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { ensureGroup } from './groups.js';
@@ -25,7 +25,7 @@ export function requireType(config: RosterConfig, name: string): AccountType {
   return type;
 }
 
-export async function requireAccount(q: Queries, username: string): Promise<Account> {
+export async function requireAccount(q: AccountReads, username: string): Promise<Account> {
   const account = await q.getAccount(username);
   if (account === undefined) throw new RosterError('not_found', `no account "${printable(username)}"`);
   return account;
@@ -38,7 +38,7 @@ export async function suggestUsernames(ctx: AppContext, personId: string, typeNa
   return freeCandidates(ctx.store.read, person, ctx.config, ctx.config.usernames.suggestions);
 }
 
-async function freeCandidates(q: Queries, person: Person, config: RosterConfig, count: number): Promise<string[]> {
+async function freeCandidates(q: ReservationReads, person: Person, config: RosterConfig, count: number): Promise<string[]> {
   const out: string[] = [];
   for (const name of usernameCandidates(person.firstName, person.lastName, config.usernames)) {
     if (!(await q.nameTaken(name))) out.push(name);
@@ -423,7 +423,7 @@ export function newAccountFields(input: NewAccountInput): NewAccount {
 }
 
 /** A returning person: the tombstone keeps username and UID reserved (RATS internals 1); it comes back with the new fields and no holds. */
-export async function reviveTombstone(tx: Queries, tombstone: Account, fields: NewAccount): Promise<Account> {
+export async function reviveTombstone(tx: AccountWrites, tombstone: Account, fields: NewAccount): Promise<Account> {
   for (const h of tombstone.holds) await tx.removeHold(tombstone.id, h.kind, h.reason);
   const { createdAt: _created, ...revived } = fields;
   await tx.updateAccount(tombstone.id, revived);
@@ -474,7 +474,7 @@ async function chooseUsername(tx: Queries, ctx: AppContext, person: Person, want
  * the UIDs being given out, plus those chosen earlier in this transaction and
  * not written yet (allocateGid sees only what is written); the choice joins it.
  */
-export async function privateGroupGid(tx: Queries, ctx: AppContext, uid: number, taken: Set<number>): Promise<number> {
+export async function privateGroupGid(tx: GroupWrites, ctx: AppContext, uid: number, taken: Set<number>): Promise<number> {
   let gid = uid;
   while (taken.has(gid)) gid = await tx.allocateGid(ctx.config.gids);
   taken.add(gid);
@@ -482,7 +482,7 @@ export async function privateGroupGid(tx: Queries, ctx: AppContext, uid: number,
 }
 
 /** The GIDs taken among these UIDs, as `privateGroupGid` needs them. */
-export async function gidsTakenAmong(tx: Queries, uids: readonly number[]): Promise<Set<number>> {
+export async function gidsTakenAmong(tx: GroupReads, uids: readonly number[]): Promise<Set<number>> {
   if (uids.length === 0) return new Set();
   let min = uids[0] ?? 0;
   let max = min;
@@ -495,7 +495,7 @@ export async function gidsTakenAmong(tx: Queries, uids: readonly number[]): Prom
 }
 
 export async function primaryGroupFor(
-  tx: Queries,
+  tx: GroupQueries & AuditWrites,
   ctx: AppContext,
   type: AccountType,
   username: string,
@@ -602,7 +602,7 @@ export async function setPassword(ctx: AppContext, username: string, password: s
   });
 }
 
-export async function requireLiveAccount(q: Queries, username: string): Promise<Account> {
+export async function requireLiveAccount(q: AccountReads, username: string): Promise<Account> {
   const account = await requireAccount(q, username);
   if (account.purgedAt !== null) throw new RosterError('conflict', `${username} was purged on ${account.purgedAt}`);
   return account;

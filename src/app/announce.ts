@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Account } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
+import { keysetPages } from '../store/keyset-pages.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { audit, mutate } from './mutate.js';
 import { memberAddress, queueNotices, type Notice } from './notices.js';
@@ -45,12 +46,8 @@ export async function announce(ctx: AppContext, input: AnnounceInput, options: M
   const types = Object.entries(ctx.config.types).filter(([, t]) => t.hosts.live.includes(input.host)).map(([name]) => name);
   const byPerson = new Map<string, Account[]>();
   for (const type of types) {
-    for (let afterId = 0; ; ) {
-      const page = await ctx.store.read.listAccounts({ type, afterId, limit: 1000 });
+    for await (const page of keysetPages({ limit: 1000, page: (afterId: number | undefined, limit) => ctx.store.read.listAccounts({ type, afterId: afterId ?? 0, limit }), keyOf: (a) => a.id })) {
       for (const a of page) byPerson.set(a.personId, [...(byPerson.get(a.personId) ?? []), a]);
-      const last = page.at(-1);
-      if (last === undefined) break;
-      afterId = last.id;
     }
   }
   const people = await ctx.store.read.getPeople([...byPerson.keys()]);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RosterError } from '../domain/errors.js';
 import { TOKEN_ROLES, type ApiToken, type TokenRole } from '../store/queries/token-queries.js';
-import type { Queries } from '../store/store.js';
+import type { TokenReads } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { audit, mutate } from './mutate.js';
 import { printable } from './person-input.js';
@@ -116,7 +116,7 @@ export async function revokeApiToken(ctx: AppContext, id: number, options: Mutat
  * expired at `now`; undefined otherwise. Malformed input never reaches the
  * database.
  */
-export async function authenticateToken(q: Queries, presented: string, now: Date): Promise<ApiToken | undefined> {
+export async function authenticateToken(q: TokenReads, presented: string, now: Date): Promise<ApiToken | undefined> {
   if (!TOKEN_SHAPE.test(presented)) return undefined;
   const t = await q.getApiTokenByHash(hashToken(presented));
   if (t === undefined || t.revokedAt !== null) return undefined;

@@ -4,7 +4,8 @@ import { RosterError } from '../domain/errors.js';
 import { freeze, unfreeze } from '../domain/lifecycle.js';
 import type { Person } from '../domain/person.js';
 import { calendarDate } from '../domain/zoned-time.js';
-import type { LedgerEntry, Queries } from '../store/store.js';
+import { keysetPages } from '../store/keyset-pages.js';
+import type { AccountQueries, AccountReads, AuditWrites, LedgerEntry, LedgerQueries, OutboxWrites } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { audit, mutate } from './mutate.js';
@@ -42,7 +43,7 @@ export interface PersonBilling {
   readonly error?: string;
 }
 
-async function liveAccounts(q: Queries, personId: string): Promise<Account[]> {
+async function liveAccounts(q: AccountReads, personId: string): Promise<Account[]> {
   return q.listAccounts({ personId });
 }
 
@@ -55,7 +56,7 @@ function monthlyDues(ctx: AppContext, accounts: readonly Account[]): number {
  * run-out date and freezes, lifts or warns. `postDues` is false when a
  * payment triggers the evaluation, so paying never charges.
  */
-async function evaluatePerson(tx: Queries, ctx: AppContext, person: Person, postDues: boolean): Promise<PersonBilling> {
+async function evaluatePerson(tx: AccountQueries & LedgerQueries & OutboxWrites & AuditWrites, ctx: AppContext, person: Person, postDues: boolean): Promise<PersonBilling> {
   const now = ctx.clock.now();
   const today = calendarDate(now, ctx.config.timeZone);
   const accounts = await liveAccounts(tx, person.id);
@@ -133,10 +134,8 @@ export interface BillingReport {
 /** The billing job: every person with live accounts, each in its own transaction, per-item results. */
 export async function runBilling(ctx: AppContext, options: MutationOptions = {}): Promise<BillingReport> {
   const people: PersonBilling[] = [];
-  let afterId: string | undefined;
-  for (;;) {
-    const page = await ctx.store.read.listPeople({ ...(afterId === undefined ? {} : { afterId }), limit: 500 });
-    if (page.length === 0) break;
+  const pages = keysetPages({ limit: 500, page: (afterId: string | undefined, limit) => ctx.store.read.listPeople({ ...(afterId === undefined ? {} : { afterId }), limit }), keyOf: (p) => p.id });
+  for await (const page of pages) {
     for (const person of page) {
       try {
         const r = await mutate(ctx, options, async (tx) => {
@@ -149,7 +148,6 @@ export async function runBilling(ctx: AppContext, options: MutationOptions = {})
         people.push({ personId: person.id, balanceCents: 0, monthlyDuesCents: 0, runOut: null, daysLeft: null, action: 'none', error: e instanceof Error ? e.message : String(e) });
       }
     }
-    afterId = page.at(-1)?.id;
   }
   return { dryRun: options.dryRun === true, people };
 }

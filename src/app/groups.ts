@@ -1,6 +1,7 @@
 import { RosterError } from '../domain/errors.js';
 import { validateUsername } from '../domain/usernames.js';
-import type { Group, Queries } from '../store/store.js';
+import { keysetPages } from '../store/keyset-pages.js';
+import type { AuditWrites, Group, GroupQueries } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { audit, mutate } from './mutate.js';
 import { printable } from './person-input.js';
@@ -10,7 +11,7 @@ import { printable } from './person-input.js';
  * (with its configured GID, or the next free one). Groups nobody declared are
  * an error: a typo in a type's groups must not invent a group.
  */
-export async function ensureGroup(tx: Queries, ctx: AppContext, name: string): Promise<Group> {
+export async function ensureGroup(tx: GroupQueries & AuditWrites, ctx: AppContext, name: string): Promise<Group> {
   const existing = await tx.getGroup(name);
   if (existing !== undefined) return existing;
   const declared = ctx.config.groups.find((g) => g.name === name);
@@ -66,13 +67,8 @@ export async function showGroup(ctx: AppContext, name: string): Promise<GroupVie
   const group = await ctx.store.read.getGroup(name);
   if (group === undefined) throw new RosterError('not_found', `no group ${printable(name)}`);
   const members = new Set(group.members);
-  let afterId = 0;
-  for (;;) {
-    const page = await ctx.store.read.listAccounts({ afterId, limit: 1000 });
+  for await (const page of keysetPages({ limit: 1000, page: (afterId: number | undefined, limit) => ctx.store.read.listAccounts({ afterId: afterId ?? 0, limit }), keyOf: (a) => a.id })) {
     for (const a of page) if (a.groups.includes(name)) members.add(a.username);
-    const last = page.at(-1);
-    if (last === undefined) break;
-    afterId = last.id;
   }
   return { ...group, memberAccounts: [...members].sort() };
 }

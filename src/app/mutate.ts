@@ -1,4 +1,4 @@
-import type { AuditEntry, Queries } from '../store/store.js';
+import type { AuditEntry, AuditWrites, Queries } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 
 class DryRunRollback<T> {
@@ -29,7 +29,7 @@ export async function mutate<T>(
 
 /** Appends one audit record for a change, in the change's own transaction. */
 export async function audit(
-  tx: Queries,
+  tx: AuditWrites,
   ctx: AppContext,
   entry: Omit<AuditEntry, 'at' | 'actor' | 'result'> & { readonly result?: AuditEntry['result'] },
 ): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Account } from '../domain/account.js';
 import type { Person } from '../domain/person.js';
-import type { Queries } from '../store/store.js';
+import type { OutboxWrites } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 
 /**
@@ -22,7 +22,7 @@ export interface Notice {
   readonly dedupeKey: string | null;
 }
 
-export async function queueNotices(tx: Queries, ctx: AppContext, notices: readonly Notice[]): Promise<void> {
+export async function queueNotices(tx: OutboxWrites, ctx: AppContext, notices: readonly Notice[]): Promise<void> {
   if (notices.length === 0) return;
   const queuedAt = ctx.clock.now().toISOString();
   await tx.enqueueMessages(notices.map((n) => ({ kind: n.kind, recipient: n.to, data: n.data, dedupeKey: n.dedupeKey, queuedAt })));

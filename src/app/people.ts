@@ -1,6 +1,6 @@
 import { RosterError } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
-import type { Queries } from '../store/store.js';
+import type { PeopleReads } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { audit, mutate } from './mutate.js';
 import { buildPerson, printable, type PersonInput } from './person-input.js';
@@ -55,7 +55,7 @@ export async function updatePerson(ctx: AppContext, id: string, patch: PersonPat
   });
 }
 
-export async function requirePerson(q: Queries, id: string): Promise<Person> {
+export async function requirePerson(q: PeopleReads, id: string): Promise<Person> {
   const person = await q.getPerson(id);
   if (person === undefined) throw new RosterError('not_found', `no person with id ${printable(id)}`);
   return person;

@@ -2,7 +2,7 @@ import type { Account } from '../domain/account.js';
 import { checkBreaker } from '../domain/circuit-breaker.js';
 import { RosterError } from '../domain/errors.js';
 import { markPurged } from '../domain/lifecycle.js';
-import type { Queries } from '../store/store.js';
+import type { AccountWrites, AuditWrites, OutboxWrites, PeopleQueries } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { audit, mutate } from './mutate.js';
@@ -16,7 +16,7 @@ import { saveAccount } from './save-account.js';
  * account's own. Host targets archive and remove files when they see the
  * tombstone.
  */
-export async function purgeAccount(tx: Queries, ctx: AppContext, account: Account, why: string): Promise<Account> {
+export async function purgeAccount(tx: PeopleQueries & AccountWrites & OutboxWrites & AuditWrites, ctx: AppContext, account: Account, why: string): Promise<Account> {
   const now = ctx.clock.now();
   const after = markPurged(account, now);
   await saveAccount(tx, account, after);

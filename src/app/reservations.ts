@@ -1,5 +1,5 @@
 import type { Account } from '../domain/account.js';
-import type { Queries, Reservation } from '../store/store.js';
+import type { AccountReads, Reservation, ReservationReads } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { mutate } from './mutate.js';
 
@@ -48,11 +48,11 @@ function stateOf(r: Reservation, accounts: readonly Account[], retainDays: numbe
  * accounts is live (every one purged, or none at all); the retention
  * (`reservations.retainDays`) runs from the last of those purges.
  */
-export async function reservationStates(q: Queries, retainDays: number, now: Date): Promise<ReservationState[]> {
+export async function reservationStates(q: ReservationReads & AccountReads, retainDays: number, now: Date): Promise<ReservationState[]> {
   return statesOf(q, await q.listReservations(), retainDays, now);
 }
 
-async function statesOf(q: Queries, reservations: readonly Reservation[], retainDays: number, now: Date): Promise<ReservationState[]> {
+async function statesOf(q: AccountReads, reservations: readonly Reservation[], retainDays: number, now: Date): Promise<ReservationState[]> {
   const accounts = new Map<string, Account[]>();
   const add = (key: string, a: Account): void => {
     const list = accounts.get(key);

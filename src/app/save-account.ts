@@ -1,8 +1,8 @@
 import type { Account } from '../domain/account.js';
-import type { Queries } from '../store/store.js';
+import type { AccountWrites } from '../store/store.js';
 
 /** Persists what a pure lifecycle transition changed: holds by (kind, reason), then dates. */
-export async function saveAccount(tx: Queries, before: Account, after: Account): Promise<void> {
+export async function saveAccount(tx: AccountWrites, before: Account, after: Account): Promise<void> {
   const key = (h: Account['holds'][number]): string => `${h.kind}\u0000${h.reason}`;
   const old = new Map(before.holds.map((h) => [key(h), h]));
   const next = new Map(after.holds.map((h) => [key(h), h]));

@@ -2,7 +2,7 @@ import { RosterError } from '../domain/errors.js';
 import type { RosterConfig } from '../config/config-schema.js';
 import { MAX_USERNAME_LENGTH, validateUsername } from '../domain/usernames.js';
 import type { ScimGroup } from '../store/queries/scim-queries.js';
-import type { Group, Queries } from '../store/store.js';
+import type { AccountReads, AuditWrites, Group, GroupReads, GroupWrites, PeopleReads, ScimReads } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { addGroup } from './groups.js';
 import { audit, mutate } from './mutate.js';
@@ -56,7 +56,7 @@ function displayNames(scim: ScimGroup | undefined): Map<string, string> {
   return out;
 }
 
-async function membersOf(q: Queries, group: Group, scim: ScimGroup | undefined): Promise<ScimGroupMember[]> {
+async function membersOf(q: AccountReads, group: Group, scim: ScimGroup | undefined): Promise<ScimGroupMember[]> {
   const shown = displayNames(scim);
   const out: ScimGroupMember[] = [];
   for (const username of group.members) {
@@ -66,7 +66,7 @@ async function membersOf(q: Queries, group: Group, scim: ScimGroup | undefined):
   return out;
 }
 
-export async function readScimGroup(q: Queries, gid: number): Promise<ScimGroupRecord | undefined> {
+export async function readScimGroup(q: GroupReads & ScimReads & AccountReads, gid: number): Promise<ScimGroupRecord | undefined> {
   const group = await q.getGroupByGid(gid);
   if (group === undefined) return undefined;
   const [scim] = await q.getScimGroups([group.name]);
@@ -74,7 +74,7 @@ export async function readScimGroup(q: Queries, gid: number): Promise<ScimGroupR
 }
 
 /** Every group, in name order; the list is small (groups, not accounts). */
-export async function readScimGroups(q: Queries): Promise<ScimGroupRecord[]> {
+export async function readScimGroups(q: GroupReads & ScimReads & AccountReads): Promise<ScimGroupRecord[]> {
   const groups = await q.listGroups();
   const scims = new Map((await q.getScimGroups(groups.map((g) => g.name))).map((s) => [s.groupName, s]));
   const out: ScimGroupRecord[] = [];
@@ -100,7 +100,7 @@ function fitName(name: string, suffix = ''): string {
 }
 
 /** Members given as account ids that SCIM shows; the rest are reported, not added (a group holds accounts only). */
-async function resolveMembers(q: Queries, members: ScimGroupInput['members']): Promise<{ usernames: string[]; ignored: string[]; sent: Array<{ value: string; display?: string }> }> {
+async function resolveMembers(q: AccountReads & ScimReads & PeopleReads, members: ScimGroupInput['members']): Promise<{ usernames: string[]; ignored: string[]; sent: Array<{ value: string; display?: string }> }> {
   const usernames = new Set<string>();
   const ignored: string[] = [];
   const sent: Array<{ value: string; display?: string }> = [];
@@ -124,14 +124,14 @@ function checkDisplayName(displayName: string): void {
   }
 }
 
-async function requireGroup(tx: Queries, gid: number): Promise<ScimGroupRecord> {
+async function requireGroup(tx: GroupReads & ScimReads & AccountReads, gid: number): Promise<ScimGroupRecord> {
   const record = await readScimGroup(tx, gid);
   if (record === undefined) throw new RosterError('not_found', `no SCIM group ${gid}`);
   return record;
 }
 
 /** Sets the explicit members; returns the members as sent (for their display names). */
-async function setMembers(ctx: AppContext, tx: Queries, group: Group, members: ScimGroupInput['members']): Promise<Array<{ value: string; display?: string }>> {
+async function setMembers(ctx: AppContext, tx: AccountReads & ScimReads & PeopleReads & GroupWrites & AuditWrites, group: Group, members: ScimGroupInput['members']): Promise<Array<{ value: string; display?: string }>> {
   const { usernames, ignored, sent } = await resolveMembers(tx, members);
   const before = [...group.members].sort();
   if (before.join('\n') === usernames.join('\n') && ignored.length === 0) return sent;

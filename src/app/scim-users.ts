@@ -5,7 +5,7 @@ import { RosterError } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
 import { foldToAscii, validateUsername } from '../domain/usernames.js';
 import type { ScimUser } from '../store/queries/scim-queries.js';
-import type { Queries } from '../store/store.js';
+import type { AccountReads, PeopleReads, Queries, ReservationReads, ScimReads } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { createAccount, modifyAccount, requireType } from './accounts.js';
 import { freezeAccount, reactivateAccount, retireAccount, unfreezeAccount } from './lifecycle-actions.js';
@@ -86,7 +86,7 @@ function visible(account: Account | undefined, scim: ScimUser | undefined): acco
 }
 
 /** The SCIM User of an account id, or undefined when SCIM does not show it (unknown, purged, or deleted through SCIM). */
-export async function readScimUser(q: Queries, accountId: number): Promise<ScimUserRecord | undefined> {
+export async function readScimUser(q: AccountReads & ScimReads & PeopleReads, accountId: number): Promise<ScimUserRecord | undefined> {
   const account = await q.getAccountById(accountId);
   if (account === undefined || account.purgedAt !== null) return undefined;
   const scim = await q.getScimUser(accountId);
@@ -95,7 +95,7 @@ export async function readScimUser(q: Queries, accountId: number): Promise<ScimU
 }
 
 /** readScimUser for many ids in a few queries; hidden ones are left out, the rest keep the order given. */
-export async function readScimUsers(q: Queries, accountIds: readonly number[]): Promise<ScimUserRecord[]> {
+export async function readScimUsers(q: AccountReads & ScimReads & PeopleReads, accountIds: readonly number[]): Promise<ScimUserRecord[]> {
   if (accountIds.length === 0) return [];
   const accounts = new Map((await q.getAccountsByIds(accountIds)).map((a) => [a.id, a]));
   const scims = new Map((await q.getScimUsers(accountIds)).map((s) => [s.accountId, s]));
@@ -190,7 +190,7 @@ function scimSummary(s: ScimUser, account: Account): Record<string, unknown> {
   return { accountId: s.accountId, username: account.username, userName: s.userName, externalId: s.externalId, active: scimActive(account), deletedAt: s.deletedAt };
 }
 
-async function requireVisible(tx: Queries, accountId: number): Promise<ScimUserRecord> {
+async function requireVisible(tx: AccountReads & ScimReads & PeopleReads, accountId: number): Promise<ScimUserRecord> {
   const record = await readScimUser(tx, accountId);
   if (record === undefined) throw new RosterError('not_found', `no SCIM user ${accountId}`);
   return record;
@@ -245,7 +245,7 @@ export async function createScimUser(ctx: AppContext, input: ScimUserInput): Pro
   });
 }
 
-async function freeDerivedName(tx: Queries, userName: string, config: RosterConfig): Promise<string | undefined> {
+async function freeDerivedName(tx: ReservationReads, userName: string, config: RosterConfig): Promise<string | undefined> {
   const derived = unixNameFromUserName(userName, config.usernames);
   return derived !== null && !(await tx.nameTaken(derived)) ? derived : undefined;
 }

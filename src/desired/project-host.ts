@@ -2,7 +2,8 @@ import type { RosterConfig } from '../config/config-schema.js';
 import { effectiveHolds, type Account } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
 import { zonedDayCounter } from '../domain/zoned-day-counter.js';
-import type { Group, Queries } from '../store/store.js';
+import { keysetPages } from '../store/keyset-pages.js';
+import type { AccountReads, Group, GroupReads } from '../store/store.js';
 import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from './desired-host.js';
 import { targetEntries, type TargetProjection } from './target-entries.js';
 
@@ -14,14 +15,13 @@ const PAGE = 2000;
  * disabled account), their groups, and the purged accounts whose entries
  * must go. Pure apart from reading the store.
  */
-export async function projectHost(q: Queries, config: RosterConfig, host: string, now: Date, targets: readonly TargetProjection[]): Promise<DesiredHost> {
+export async function projectHost(q: AccountReads & GroupReads, config: RosterConfig, host: string, now: Date, targets: readonly TargetProjection[]): Promise<DesiredHost> {
   const entries = targetEntries(config, targets);
   const accounts: DesiredAccount[] = [];
   const removed: RemovedAccount[] = [];
   const named = new Map<string, Set<string>>();
   const day = calendarDay(config);
-  for (let afterId = 0; ; ) {
-    const page = await q.listAccounts({ afterId, limit: PAGE, includePurged: true });
+  for await (const page of keysetPages({ limit: PAGE, page: (afterId: number | undefined, limit) => q.listAccounts({ afterId: afterId ?? 0, limit, includePurged: true }), keyOf: (a) => a.id })) {
     for (const a of page) {
       const type = config.types[a.type];
       if (type === undefined || !type.hosts.live.includes(host)) continue;
@@ -32,9 +32,6 @@ export async function projectHost(q: Queries, config: RosterConfig, host: string
       accounts.push(desiredAccount(a, type, host, now, day, entries));
       nameGroups(named, a);
     }
-    const last = page.at(-1);
-    if (last === undefined) break;
-    afterId = last.id;
   }
   const groups = await hostGroups(accounts, named, (name) => q.getGroup(name));
   return desiredHostOf(config, host, now, { accounts, groups, removed });
@@ -96,7 +93,7 @@ export type ScopedProjection = { readonly desired: DesiredHost } | { readonly wh
  * whole-host plan decides (the archive comes first, and the circuit breaker
  * counts against the whole host). An unknown username is `not_found`.
  */
-export async function projectAccounts(q: Queries, config: RosterConfig, host: string, now: Date, usernames: readonly string[], targets: readonly TargetProjection[]): Promise<ScopedProjection> {
+export async function projectAccounts(q: AccountReads & GroupReads, config: RosterConfig, host: string, now: Date, usernames: readonly string[], targets: readonly TargetProjection[]): Promise<ScopedProjection> {
   const found = new Map((await q.accountsByUsernames(usernames)).map((a) => [a.username, a]));
   const missing = [...new Set(usernames)].filter((u) => !found.has(u));
   if (missing.length > 0) {

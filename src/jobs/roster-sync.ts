@@ -6,7 +6,8 @@ import type { Account } from '../domain/account.js';
 import { RosterError, type ErrorIssue } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
 import { usernameCandidates, type UsernamePolicy } from '../domain/usernames.js';
-import type { Queries, Reservation } from '../store/store.js';
+import { keysetPages } from '../store/keyset-pages.js';
+import type { AccountReads, PeopleReads, Reservation, ReservationReads } from '../store/store.js';
 import { applySyncPlan, type ApplyFailure } from './apply-sync-plan.js';
 import { claimJobRun, finishJobRun } from './job-runs.js';
 import { readRosterFile, type ReadProgress, type RosterRow } from './roster-file.js';
@@ -194,24 +195,17 @@ export function describePlan(plan: SyncPlan): { readonly summary: SyncSummary; r
 const PAGE = 5_000;
 
 /** The source's people, their accounts (tombstones too) and reservations, read once. */
-export async function loadSourceState(q: Queries, source: string): Promise<SourceState> {
+export async function loadSourceState(q: PeopleReads & AccountReads & ReservationReads, source: string): Promise<SourceState> {
   const people = new Map<string, Person>();
-  for (let afterId: string | undefined; ; ) {
-    const page = await q.listPeople({ source, limit: PAGE, ...(afterId === undefined ? {} : { afterId }) });
-    for (const p of page) people.set(p.id, p);
-    if (page.length < PAGE) break;
-    afterId = page.at(-1)?.id;
-  }
+  const peoplePages = keysetPages({ limit: PAGE, page: (afterId: string | undefined, limit) => q.listPeople({ source, limit, ...(afterId === undefined ? {} : { afterId }) }), keyOf: (p) => p.id });
+  for await (const page of peoplePages) for (const p of page) people.set(p.id, p);
   const accounts = new Map<string, Account[]>();
-  for (let afterId = 0; ; ) {
-    const page = await q.listAccounts({ source, includePurged: true, afterId, limit: PAGE });
+  for await (const page of keysetPages({ limit: PAGE, page: (afterId: number | undefined, limit) => q.listAccounts({ source, includePurged: true, afterId: afterId ?? 0, limit }), keyOf: (a) => a.id })) {
     for (const a of page) {
       const list = accounts.get(a.personId);
       if (list === undefined) accounts.set(a.personId, [a]);
       else list.push(a);
     }
-    if (page.length < PAGE) break;
-    afterId = page.at(-1)?.id ?? afterId;
   }
   const reservations = new Map<string, Reservation[]>();
   for (const r of await q.listReservations()) {
@@ -315,7 +309,7 @@ async function refuseOverCapacity(ctx: AppContext, source: string, plan: SyncPla
 }
 
 /** Another source's (or a hand-made) person with the same id is never taken over. */
-async function refuseForeignPeople(q: Queries, source: string, rows: readonly RosterRow[], state: SourceState): Promise<void> {
+async function refuseForeignPeople(q: PeopleReads, source: string, rows: readonly RosterRow[], state: SourceState): Promise<void> {
   const unknown = rows.filter((r) => !state.people.has(r.id));
   if (unknown.length === 0) return;
   const foreign = new Map((await q.getPeople(unknown.map((r) => r.id))).map((p) => [p.id, p.source]));
@@ -333,7 +327,7 @@ async function refuseForeignPeople(q: Queries, source: string, rows: readonly Ro
  * earlier row of this run. Candidates are checked a few thousand per round
  * trip instead of one query each.
  */
-export async function assignUsernames(q: Queries, plans: readonly PersonPlan[], policy: UsernamePolicy, rows: readonly RosterRow[]): Promise<void> {
+export async function assignUsernames(q: ReservationReads, plans: readonly PersonPlan[], policy: UsernamePolicy, rows: readonly RosterRow[]): Promise<void> {
   const chosen = new Set<string>();
   for (const p of plans) for (const c of p.creates) if (c.username !== '') chosen.add(c.username.toLowerCase());
   type Pending = { readonly p: PersonPlan; readonly c: PersonPlan['creates'][number]; readonly candidates: Iterator<string>; next: string | undefined };

@@ -1,6 +1,7 @@
 import { RosterError } from '../domain/errors.js';
 import { auditHash, GENESIS_HASH } from './audit-chain.js';
-import type { AuditRecord, Queries } from './store.js';
+import { keysetPages } from './keyset-pages.js';
+import type { AuditReads, AuditRecord } from './store.js';
 
 export type AuditProblemKind = 'edited' | 'deleted' | 'reordered' | 'truncated' | 'head-mismatch';
 
@@ -56,7 +57,7 @@ function parseExpectHead(text: string): ExpectedHead {
  * Only anomalies are remembered (hashes nothing linked to, links to hashes
  * not yet seen), so a million intact records cost one page of memory.
  */
-export async function verifyAudit(q: Queries, opts: VerifyAuditOptions = {}): Promise<AuditVerification> {
+export async function verifyAudit(q: AuditReads, opts: VerifyAuditOptions = {}): Promise<AuditVerification> {
   const expect = opts.expectHead === undefined ? undefined : parseExpectHead(opts.expectHead);
   const pageSize = opts.pageSize ?? 1000;
   const problems: AuditProblem[] = [];
@@ -151,11 +152,8 @@ export async function verifyAudit(q: Queries, opts: VerifyAuditOptions = {}): Pr
   };
 
   const drain = async (): Promise<void> => {
-    for (;;) {
-      const page = await q.listAudit({ ...(last === undefined ? {} : { afterSeq: last.seq }), limit: pageSize });
-      for (const r of page) visit(r);
-      if (page.length < pageSize) return;
-    }
+    const pages = keysetPages({ limit: pageSize, after: last?.seq, page: (afterSeq: number | undefined, limit) => q.listAudit({ ...(afterSeq === undefined ? {} : { afterSeq }), limit }), keyOf: (r) => r.seq });
+    for await (const page of pages) for (const r of page) visit(r);
   };
 
   await drain();

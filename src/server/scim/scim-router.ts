@@ -4,7 +4,7 @@ import SCIMMY from 'scimmy';
 import type { AppContext } from '../../app/app-context.js';
 import { createScimGroup, deleteScimGroup, readScimGroup, readScimGroups, replaceScimGroup, type ScimGroupRecord } from '../../app/scim-groups.js';
 import { createScimUser, deleteScimUser, readScimUser, readScimUsers, replaceScimUser, type ScimUserRecord } from '../../app/scim-users.js';
-import type { Queries } from '../../store/store.js';
+import type { ScimReads } from '../../store/store.js';
 import { authenticateRequest } from '../authenticate-request.js';
 import { SCIM_CLIENTS } from '../permissions.js';
 import type { RateLimiter } from '../rate-limiter.js';
@@ -142,7 +142,7 @@ function filterOf(query: Readonly<Record<string, string>>): ParsedFilter | undef
 }
 
 /** An `eq` on userName, externalId or id in every alternative lets indexes name the candidates; otherwise every account is read. */
-async function candidateIds(q: Queries, filter: ParsedFilter): Promise<number[] | 'all'> {
+async function candidateIds(q: ScimReads, filter: ParsedFilter): Promise<number[] | 'all'> {
   const ids = new Set<number>();
   for (const alternative of filter) {
     let found = false;
