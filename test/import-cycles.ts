@@ -81,8 +81,8 @@ function cycleThrough(component: readonly string[], graph: ReadonlyMap<string, r
   const start = [...component].sort()[0] ?? '';
   const cameFrom = new Map<string, string>();
   const queue = [start];
-  for (let i = 0; i < queue.length; i++) {
-    const v = queue[i] ?? '';
+  // A breadth-first walk: the loop also visits what is pushed onto the queue inside it.
+  for (const v of queue) {
     for (const w of graph.get(v) ?? []) {
       if (!members.has(w)) continue;
       if (w === start) {

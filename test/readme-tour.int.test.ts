@@ -34,6 +34,7 @@ async function runTour(steps: readonly TourStep[], dir: string): Promise<StepRun
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TZ: process.env.TZ ?? 'UTC', LANG: 'C.UTF-8' };
   const out = await new Promise<string>((done, fail) => {
     const child = execFile('bash', ['--noprofile', '--norc', file], { env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (error, stdout) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException is an Error; @types/node builds its type with Omit, which hides that
       if (error !== null && typeof error.code !== 'number') fail(error);
       else done(stdout);
     });

@@ -22,12 +22,12 @@ const EXPECT = /^#>\s?(.*)$/;
 const EXIT = /^\(exit (\d+)\)$/;
 
 /** The ```sh blocks of the section whose heading is `heading` (up to the next heading of the same level). */
-export function sectionShellBlocks(markdown: string, heading: string): { readonly line: number; readonly text: string }[] {
+export function sectionShellBlocks(markdown: string, heading: string): Array<{ readonly line: number; readonly text: string }> {
   const lines = markdown.split('\n');
   const start = lines.findIndex((l) => l.trim() === heading);
   if (start < 0) throw new Error(`README has no section "${heading}"`);
   const level = /^#+/.exec(heading)?.[0] ?? '##';
-  const blocks: { line: number; text: string }[] = [];
+  const blocks: Array<{ line: number; text: string }> = [];
   let open: { line: number; body: string[] } | null = null;
   for (let i = start + 1; i < lines.length; i++) {
     const l = lines[i] ?? '';
@@ -44,7 +44,7 @@ export function sectionShellBlocks(markdown: string, heading: string): { readonl
 
 /** The steps of one shell block; `firstLine` is the README line number of its first line. */
 export function tourSteps(block: string, firstLine: number): TourStep[] {
-  const steps: { command: string; line: number; expected: string[]; exitCode: number }[] = [];
+  const steps: Array<{ command: string; line: number; expected: string[]; exitCode: number }> = [];
   const lines = block.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? '';

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- response bodies are `Json` (any): tests read them field by field and expect() checks each */
 import Database from 'better-sqlite3';
 import { copyFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -50,7 +51,7 @@ function entraUser(userName: string, more: Json = {}): Json {
     externalId: `ext-${userName}`,
     userName,
     active: true,
-    emails: [{ primary: true, type: 'work', value: `${userName}` }],
+    emails: [{ primary: true, type: 'work', value: userName }],
     meta: { resourceType: 'User' },
     name: { formatted: 'Ada Lovelace', familyName: 'Lovelace', givenName: 'Ada' },
     roles: [],
@@ -74,8 +75,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  /* eslint-disable @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed before starting them */
   await stopChild(serve?.child);
   await sb?.cleanup();
+  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
 });
 
 describe('SCIM discovery', () => {

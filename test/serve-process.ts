@@ -18,11 +18,11 @@ export function startServe(sb: RosterSandbox, options: { readonly env?: NodeJS.P
   const child = spawn(process.execPath, args, { cwd: sb.dir, env: { ...sb.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`roster serve did not start in 30 s: ${err}`)), 30_000);
-    child.stdout?.on('data', () => {
+    child.stdout.on('data', () => {
       const m = /^listening on (\S+)$/m.exec(out);
       if (m?.[1] !== undefined) {
         clearTimeout(timer);

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- response bodies are `Json` (any): tests read them field by field and expect() checks each */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SERVER_TEST_CONFIG, serverFixture, type ServerFixture } from './server-fixture.js';
 

@@ -36,8 +36,8 @@ export async function transpileForNode(entry: string, outDir: string): Promise<s
     await writeFile(target, out.outputText);
   }
   await writeFile(join(outDir, 'package.json'), '{"type":"module"}\n');
-  await symlink(join(REPO, 'node_modules'), join(outDir, 'node_modules')).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
+  await symlink(join(REPO, 'node_modules'), join(outDir, 'node_modules')).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   });
   return join(outDir, relative(REPO, resolve(entry))).replace(/\.ts$/, '.js');
 }

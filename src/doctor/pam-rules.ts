@@ -26,7 +26,7 @@ function words(line: string): string[] {
       word = line.slice(i, stop);
       i = stop;
     } else {
-      while (i < line.length && !/\s/.test(line[i] ?? '')) word += line[i++];
+      while (i < line.length && !/\s/.test(line[i] ?? '')) word += line.charAt(i++);
     }
     out.push(word);
   }

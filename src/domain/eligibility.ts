@@ -29,7 +29,7 @@ export interface EligibilityVerdict {
 type Dimension = 'roles' | 'classes' | 'campuses' | 'majors';
 
 /** Checked and reported in this order, the order of RATS steps 2-5. */
-const DIMENSIONS: readonly { readonly key: Dimension; readonly one: string; readonly many: string }[] = [
+const DIMENSIONS: ReadonlyArray<{ readonly key: Dimension; readonly one: string; readonly many: string }> = [
   { key: 'roles', one: 'role', many: 'roles' },
   { key: 'classes', one: 'class', many: 'classes' },
   { key: 'campuses', one: 'campus', many: 'campuses' },

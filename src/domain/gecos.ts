@@ -3,7 +3,6 @@
  * (DESIGN.md §7): control characters, `:` and newlines would break the line,
  * `,` and `=` would shift the GECOS sub-fields that chfn/finger parse.
  */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function gecosProblem(value: string): string | null {

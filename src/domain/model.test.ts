@@ -17,7 +17,7 @@ import { freeze, isPurgeDue, markPurged, reactivate, retire, unfreeze, type Tran
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-const ZONES: readonly { readonly name: string; readonly offset: number }[] = [
+const ZONES: ReadonlyArray<{ readonly name: string; readonly offset: number }> = [
   { name: 'UTC', offset: 0 },
   { name: 'Asia/Kolkata', offset: 5.5 * HOUR },
   { name: 'Asia/Kathmandu', offset: 5.75 * HOUR },

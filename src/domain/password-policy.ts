@@ -29,10 +29,9 @@ const MIN_NAME_LENGTH = 3;
 
 // C0, DEL, C1 and the Unicode line/paragraph separators: a password is typed
 // on one line, and these break prompts, PAM conversations and chpasswd input.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-const CLASSES: readonly { readonly name: string; readonly test: (ch: string) => boolean }[] = [
+const CLASSES: ReadonlyArray<{ readonly name: string; readonly test: (ch: string) => boolean }> = [
   { name: 'lower case', test: (ch) => /\p{Ll}/u.test(ch) },
   { name: 'upper case', test: (ch) => /\p{Lu}/u.test(ch) },
   { name: 'digits', test: (ch) => /\p{Nd}/u.test(ch) },

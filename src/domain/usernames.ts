@@ -82,7 +82,6 @@ export function foldToAscii(s: string): string {
     .replace(/[^a-z0-9]/g, '');
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**

@@ -57,7 +57,7 @@ export function roffUsage(usage: string): string {
     .map((word) => {
       const m = /^([[<])(.+?)(\.\.\.)?([\]>])$/.exec(word);
       if (m === null) return roffLiteral(word);
-      const [, open = '', name = '', dots = '', close = ''] = m;
+      const [, open = '', name = '', dots = ''] = m;
       // <x> is required and shown as an italic x; [x] is optional and keeps its brackets.
       return open === '<' ? `${roffItalic(name)}${dots}` : `[${roffItalic(name)}${dots}]`;
     })
@@ -116,7 +116,7 @@ export function isHelpOption(command: Command, option: Option): boolean {
   return !command.options.includes(option) && option.long === '--help';
 }
 
-function synopsisLine(command: Command, help: Help): string {
+function synopsisLine(command: Command): string {
   return `${roffBold(commandPath(command))} ${roffUsage(command.usage())}`.trimEnd();
 }
 
@@ -131,7 +131,7 @@ function runnable(command: Command, help: Help): Command[] {
 /** One subcommand's part of a group's page, and its own subcommands' below it. */
 function subcommandSection(command: Command): string[] {
   const help = command.createHelp();
-  const out = [`.SS ${roffArgument(commandPath(command))}`, synopsisLine(command, help), '.PP', roffText(help.commandDescription(command))];
+  const out = [`.SS ${roffArgument(commandPath(command))}`, synopsisLine(command), '.PP', roffText(help.commandDescription(command))];
   const before = helpText(command, 'before');
   if (before !== '') out.push('.PP', roffText(before));
   out.push(...optionEntries(command, help));
@@ -157,7 +157,7 @@ export function commandPage(command: Command, header: PageHeader): ManPage {
     nameLine(name, help.subcommandDescription(command)),
     '.SH SYNOPSIS',
     runnable(command, help)
-      .map((c) => synopsisLine(c, c.createHelp()))
+      .map((c) => synopsisLine(c))
       .join('\n.br\n'),
     '.SH DESCRIPTION',
     roffText(help.commandDescription(command)),

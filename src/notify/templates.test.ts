@@ -6,7 +6,7 @@ import { exampleConfig } from '../config/example-config.js';
 import { parseConfig } from '../config/load-config.js';
 import { BUILT_IN_TEMPLATES, loadTemplates, renderMessage } from './templates.js';
 
-const config = parseConfig(`${exampleConfig()}`.replace('# portalUrl: https://portal.example.org', 'portalUrl: https://portal.example.org'), '/srv/roster/roster.yaml').config;
+const config = parseConfig(exampleConfig().replace('# portalUrl: https://portal.example.org', 'portalUrl: https://portal.example.org'), '/srv/roster/roster.yaml').config;
 
 describe('notice templates', () => {
   it('fills data and site values; a field nobody gives renders empty', () => {

@@ -17,8 +17,8 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(path: string, content: string, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  const old = await lstat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
+  const old = await lstat(path).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   });
   const keep = old !== null && old.isFile() ? old : null;

@@ -25,7 +25,7 @@ export const hmacKeyCheck: GlobalCheck = async (ctx) => {
   const path = ctx.loaded.hmacKeyPath;
   const verifying = Object.entries(ctx.loaded.config.sources).filter(([, s]) => Object.keys(s.columns.verification ?? {}).length > 0).map(([name]) => name);
   const create = `(umask 077 && openssl rand -hex 32 > ${path})`;
-  const st = await lstat(path).catch((e: NodeJS.ErrnoException) => e);
+  const st = await lstat(path).catch((e: unknown) => e as NodeJS.ErrnoException);
   if (st instanceof Error) {
     if (st.code !== 'ENOENT') return [failed(SUBJECT, `cannot read ${path}: ${st.message}`, `run roster doctor as the user that runs Roster (the key's owner)`)];
     if (verifying.length > 0) return [failed(SUBJECT, `${path} does not exist, and sources ${verifying.join(', ')} import verification attributes, which need it`, create)];

@@ -78,7 +78,7 @@ function attributesOf(body: Json, definition: Definition): Json {
 /** The attribute or extension a name (plain, dotted, or qualified by a schema URN) means, if the schema declares it. */
 function lookup(definition: Definition, name: string): Attribute | Definition | undefined {
   try {
-    return definition.attribute(name) as Attribute | Definition;
+    return definition.attribute<Attribute | Definition>(name);
   } catch {
     // Not declared: scimmy decides what to make of it (most are ignored).
     return undefined;

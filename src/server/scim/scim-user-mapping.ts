@@ -64,7 +64,7 @@ function str(v: unknown): string | undefined {
 }
 
 function strings(v: unknown): string[] | undefined {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
 }
 
 /** A request's User (already coerced by scimmy: attribute names canonical, types checked) as Roster's input. */
