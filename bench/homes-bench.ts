@@ -159,7 +159,7 @@ async function benchApplyOne(dir: string, report: Report): Promise<void> {
   const them = median(usermod);
   process.stdout.write(
     `host pipeline, ${HOST_ACCOUNTS.toLocaleString('en')} accounts on host shell under a root prefix: first apply ${initial.toFixed(1)} s, converged whole-host apply ${(converged * 1000).toFixed(0)} ms\n` +
-      `  roster account freeze U --apply shell: ${times.map((t) => `${(t * 1000).toFixed(0)}`).join(', ')} ms (median ${(ours * 1000).toFixed(0)} ms); ` +
+      `  roster account freeze U --apply shell: ${times.map((t) => (t * 1000).toFixed(0)).join(', ')} ms (median ${(ours * 1000).toFixed(0)} ms); ` +
       `usermod -L -e -R on the same files: median ${(them * 1000).toFixed(0)} ms; ratio roster/usermod ${(ours / them).toFixed(2)}\n` +
       `  as two commands (freeze ${(froze * 1000).toFixed(0)} ms, then a whole-host apply ${(whole * 1000).toFixed(0)} ms)\n`,
   );

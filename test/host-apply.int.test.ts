@@ -194,7 +194,7 @@ describe('roster apply --host shell: the whole lifecycle on one host (SQLite)', 
   it('account freeze/unfreeze --apply shell change the store and apply that account only, as a whole-host apply would', async () => {
     const before = etcSnapshot(s.root);
     const ensured = hookLines(s).length;
-    type Changed = { state: string; changed: boolean; apply: ApplyJson & { accounts?: string[]; widened?: string } };
+    interface Changed { state: string; changed: boolean; apply: ApplyJson & { accounts?: string[]; widened?: string } }
     const frozen = await s.sb.json<Changed>(['account', 'freeze', 'carl', '--reason', 'billing', '--apply', 'shell', '--root', s.root]);
     expect([frozen.state, frozen.changed, frozen.apply.accounts, frozen.apply.widened]).toEqual(['disabled', true, ['carl'], undefined]);
     expect([frozen.apply.applied, frozen.apply.failed, frozen.apply.skipped]).toEqual([3, 0, 0]);

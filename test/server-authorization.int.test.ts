@@ -107,9 +107,9 @@ beforeAll(async () => {
   await addPerson(f.ctx, { id: 'P1', firstName: 'Alice', lastName: 'Liddell', roles: ['MEMBER'] });
   await createAccount(f.ctx, { personId: 'P1', type: 'member', username: 'alice' });
   const u = await f.request('POST', '/scim/v2/Users', { token: f.tokens.scim, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'Dora@example.org' } });
-  scimUserId = String(((await u.json()) as { id: string }).id);
+  scimUserId = String(((await u.json()) as { id: string | number }).id);
   const g = await f.request('POST', '/scim/v2/Groups', { token: f.tokens.scim, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Ops' } });
-  scimGroupId = String(((await g.json()) as { id: string }).id);
+  scimGroupId = String(((await g.json()) as { id: string | number }).id);
 });
 
 afterAll(async () => {
