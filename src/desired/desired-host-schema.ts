@@ -63,7 +63,7 @@ export function desiredHostSchemaFor(targets: readonly TargetWireEntry[]) {
     groups: z.array(z.object({ name, gid: id, members: z.array(name) })),
     removed: z.array(z.object({ username: name, uid: id, home: path, purgedAt: z.string().max(64) })),
     purge: z.object({ archive: z.boolean(), archiveDir: path }).exactOptional(),
-  }) satisfies z.ZodType<DesiredHost, unknown>;
+  }) satisfies z.ZodType<DesiredHost>;
 }
 
 /**

@@ -48,7 +48,7 @@ export function targetOrder<T extends Ordered>(targets: readonly T[]): OrderResu
 }
 
 /** One problem per target on a cycle, naming the cycle: `a runs after b, b runs after a`. */
-function cycleProblems<T extends Ordered>(stuck: readonly T[]): OrderProblem[] {
+function cycleProblems(stuck: readonly Ordered[]): OrderProblem[] {
   const byName = new Map(stuck.map((t) => [t.name, t]));
   // Follow unplaced `after` links from the first stuck target until a name repeats: that loop is a cycle.
   const path: string[] = [];

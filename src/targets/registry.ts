@@ -12,7 +12,7 @@ import type { Target } from './target.js';
 import { unixTarget } from './unix/unix-target.js';
 
 /** A target whose config and observation types are its own business; the pipeline only passes them along. */
-export type AnyTarget = Target<unknown, unknown>;
+export type AnyTarget = Target;
 
 /**
  * The host targets, in the order the pipeline applies them: computed from
@@ -39,7 +39,7 @@ export function orderedTargets(targets: readonly AnyTarget[]): readonly AnyTarge
 
 /** Name → host settings schema (`hosts.<host>.targets.<name>`), for the roster.yaml(5) page. */
 export function targetSchemas(registry: readonly AnyTarget[] = targetRegistry): Readonly<Record<string, z.ZodType>> {
-  return Object.fromEntries(registry.map((t) => [t.name, t.hostSettings as z.ZodType]));
+  return Object.fromEntries(registry.map((t) => [t.name, t.hostSettings]));
 }
 
 /** Name → per-type settings schema (`types.<type>.targets.<name>`) of the targets that take them, for the roster.yaml(5) page. */

@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import * as z from 'zod';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const absolutePath = z.string().superRefine((p, ctx) => {
@@ -59,4 +58,4 @@ export const homesEntrySchema = z.object({
   mode: z.int().min(0).max(0o7777),
   owner: z.enum(['user', 'root']),
   skeleton: z.object({ copy: z.array(wireEntry), link: z.array(wireEntry) }),
-}) satisfies z.ZodType<HomesEntry, unknown>;
+}) satisfies z.ZodType<HomesEntry>;

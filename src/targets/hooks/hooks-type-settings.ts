@@ -28,4 +28,4 @@ export const hooksEntrySchema = z.object({
   onCreate: z.array(z.string().max(4096)).optional(),
   onEnsure: z.array(z.string().max(4096)).optional(),
   timeoutSeconds: z.number().positive(),
-}) satisfies z.ZodType<HooksEntry, unknown>;
+}) satisfies z.ZodType<HooksEntry>;

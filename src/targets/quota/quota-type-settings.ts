@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import * as z from 'zod';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { K: 1, M: 1024, G: 1024 ** 2, T: 1024 ** 3 };
@@ -60,7 +59,7 @@ export const quotaEntrySchema = z.object({
   home: limits.optional(),
   mail: limits.extend({ path: z.string().startsWith('/').max(4096) }).optional(),
   elsewhere: limits.optional(),
-}) satisfies z.ZodType<AccountQuotas, unknown>;
+}) satisfies z.ZodType<AccountQuotas>;
 
 /** An account type's quotas from its `targets` section (checked when roster.yaml was loaded; a type without one has none). */
 export function typeQuotas(typeTargets: Readonly<Record<string, unknown>>): AccountQuotas {
