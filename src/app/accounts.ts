@@ -7,7 +7,7 @@ import { gecosProblem } from '../domain/gecos.js';
 import { checkPassword } from '../domain/password-policy.js';
 import type { Person } from '../domain/person.js';
 import { usernameCandidates, validateUsername } from '../domain/usernames.js';
-import type { AccountReads, AccountWrites, AuditEntry, AuditWrites, Group, GroupQueries, GroupReads, GroupWrites, NewAccount, Queries, Reservation, ReservationReads } from '../store/store.js';
+import type { AccountReads, AccountWrites, AuditEntry, AuditWrites, Group, GroupQueries, GroupReads, GroupWrites, NewAccount, Queries, Reservation, ReservationReads, ReservationWrites } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { ensureGroup } from './groups.js';
@@ -60,13 +60,22 @@ export async function createAccount(ctx: AppContext, input: CreateAccountInput, 
   const type = requireType(ctx.config, input.type);
   // Hash outside the transaction: yescrypt takes tens of milliseconds and
   // must not hold the database's write lock.
-  const passwordHash = await passwordFieldFor(ctx, type, input);
-  return mutate(ctx, options, (tx) => createInTransaction(tx, ctx, type, input, passwordHash));
+  const hash = await passwordFieldFor(ctx, type, input);
+  // A batch of one: the same checks and writes as createAccounts.
+  return mutate(ctx, options, async (tx) => {
+    const [outcome] = await createBatch(tx, ctx, [{ input, type, hash }]);
+    if (outcome === undefined) throw new RosterError('internal', 'creating one account gave no result');
+    if (!outcome.ok) throw outcome.cause;
+    return outcome.account;
+  });
 }
 
 export type CreateResult = { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly input: CreateAccountInput; readonly code: string; readonly error: string };
 
 type PreparedCreate = { readonly input: CreateAccountInput; readonly type: AccountType; readonly hash: string | null };
+
+/** An item's result inside the store transaction: a refusal keeps its error, which createAccount throws as it is. */
+type Outcome = { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly input: CreateAccountInput; readonly cause: unknown };
 
 /**
  * Creates many accounts with the same rules as `createAccount`, committing
@@ -87,13 +96,13 @@ export async function createAccounts(
   const results: CreateResult[] = [];
   const batchSize = options.batchSize ?? 500;
   for (let i = 0; i < inputs.length; i += batchSize) {
-    const prepared: Array<PreparedCreate | CreateResult> = [];
+    const prepared: Array<PreparedCreate | Outcome> = [];
     for (const input of inputs.slice(i, i + batchSize)) {
       try {
         const type = requireType(ctx.config, input.type);
         prepared.push({ input, type, hash: await passwordFieldFor(ctx, type, input) });
       } catch (e) {
-        prepared.push(refusal(input, e));
+        prepared.push({ ok: false, input, cause: e });
       }
     }
     const batch = await mutate(ctx, options, async (tx) => {
@@ -104,7 +113,7 @@ export async function createAccounts(
         return createOneByOne(tx, ctx, prepared);
       }
     });
-    results.push(...batch);
+    results.push(...batch.map((o) => (o.ok ? o : refusal(o.input, o.cause))));
   }
   return results;
 }
@@ -121,17 +130,19 @@ function refusal(input: CreateAccountInput, e: unknown): CreateResult {
 /** Thrown inside the batch savepoint when only the item-by-item path gives `createAccount`'s exact result. */
 class OneByOne extends Error {}
 
-async function createOneByOne(tx: Queries, ctx: AppContext, prepared: ReadonlyArray<PreparedCreate | CreateResult>): Promise<CreateResult[]> {
-  const out: CreateResult[] = [];
+/** Each item as a batch of one, in its own savepoint: a write that fails undoes only that item. */
+async function createOneByOne(tx: Queries, ctx: AppContext, prepared: ReadonlyArray<PreparedCreate | Outcome>): Promise<Outcome[]> {
+  const out: Outcome[] = [];
   for (const item of prepared) {
     if ('ok' in item) {
       out.push(item);
       continue;
     }
     try {
-      out.push({ ok: true, account: await tx.savepoint(() => createInTransaction(tx, ctx, item.type, item.input, item.hash)) });
+      const [outcome] = await tx.savepoint(() => createBatch(tx, ctx, [item]));
+      out.push(outcome ?? { ok: false, input: item.input, cause: new RosterError('internal', 'creating one account gave no result') });
     } catch (e) {
-      out.push(refusal(item.input, e));
+      out.push({ ok: false, input: item.input, cause: e });
     }
   }
   return out;
@@ -140,7 +151,7 @@ async function createOneByOne(tx: Queries, ctx: AppContext, prepared: ReadonlyAr
 /** How many derived candidates per item are looked up in the batch's one name query; later ones are asked one by one. */
 const PREFETCHED_CANDIDATES = 6;
 
-/** What the batch's earlier items did to the store, as later items of `createInTransaction` would see it. */
+/** What the batch's earlier items did to the store, as its later items must see it. */
 interface Holder {
   readonly id: number;
   readonly username: string;
@@ -154,25 +165,25 @@ interface Accepted {
   readonly item: PreparedCreate;
   readonly fields: NewAccount;
   readonly tombstone: Account | undefined;
-  readonly privateGroup: boolean;
 }
 
 /**
- * `createInTransaction` for a whole batch: every check in the same order
- * with the same errors, answered from bulk reads plus what the batch's
- * earlier items claimed (usernames, reservations, live accounts, role
- * e-mails), then bulk writes.
+ * Creates a batch of accounts (createAccount is a batch of one): every check
+ * of RATS steps 2-6 in item order, answered from bulk reads plus what the
+ * batch's earlier items claimed (usernames, reservations, live accounts,
+ * role e-mails), then the writes of writeNewAccounts and one audit append.
+ * A refused item is an outcome, not a throw, and writes nothing.
  */
-async function createBatch(tx: Queries, ctx: AppContext, prepared: ReadonlyArray<PreparedCreate | CreateResult>): Promise<CreateResult[]> {
+async function createBatch(tx: Queries, ctx: AppContext, prepared: ReadonlyArray<PreparedCreate | Outcome>): Promise<Outcome[]> {
   const items = prepared.filter((p): p is PreparedCreate => !('ok' in p));
-  // Groups are made by the first account that needs them, between that
-  // item's insert and the next item's UID: only the one-by-one path
-  // reproduces the GIDs and audit order that gives. It happens once per group.
+  // A group still to be created is made by the first account that needs it,
+  // between that item's UID and the next item's: only item by item does a
+  // batch reproduce the GIDs and audit order that gives. It happens once per group.
   const groups = new Map<string, Group>();
   for (const name of new Set(items.flatMap(({ type }) => (type.primaryGroup === '{username}' ? type.groups : [type.primaryGroup, ...type.groups])))) {
     const group = await tx.getGroup(name);
-    if (group === undefined) throw new OneByOne(`group ${name} is still to be created`);
-    groups.set(name, group);
+    if (group !== undefined) groups.set(name, group);
+    else if (items.length > 1) throw new OneByOne(`group ${name} is still to be created`);
   }
   const now = ctx.clock.now().toISOString();
   const personIds = [...new Set(items.map(({ input }) => input.personId))];
@@ -217,7 +228,7 @@ async function createBatch(tx: Queries, ctx: AppContext, prepared: ReadonlyArray
     return found;
   };
 
-  const results: Array<CreateResult | undefined> = prepared.map((p) => ('ok' in p ? p : undefined));
+  const results: Array<Outcome | undefined> = prepared.map((p) => ('ok' in p ? p : undefined));
   const accepted: Accepted[] = [];
   const changedPeople = new Map<string, Person>();
   let nextId = Number.MAX_SAFE_INTEGER - prepared.length;
@@ -265,11 +276,10 @@ async function createBatch(tx: Queries, ctx: AppContext, prepared: ReadonlyArray
       if (tombstone !== undefined && (tombstone.purgedAt === null || tombstone.personId !== person.id)) {
         throw new RosterError('conflict', `username ${username} is already in use`);
       }
-      const named = type.primaryGroup === '{username}' ? undefined : groups.get(type.primaryGroup);
-      // UID and private GID are filled in after the batch's one allocation.
-      const fields = newAccountFields({ person, typeName: input.type, type, username, uid: 0, gid: named?.gid ?? 0, primaryGroup: named?.name ?? username, passwordHash: entry.hash, pending: input.pending === true, now });
+      // UID and primary group are filled in by writeNewAccounts.
+      const fields = newAccountFields({ person, typeName: input.type, type, username, uid: 0, gid: 0, primaryGroup: username, passwordHash: entry.hash, pending: input.pending === true, now });
       if (tombstone !== undefined && !('holds' in tombstone)) throw new RosterError('internal', `${username} was claimed twice in one batch`);
-      accepted.push({ index, item: entry, fields, tombstone, privateGroup: named === undefined });
+      accepted.push({ index, item: entry, fields, tombstone });
 
       // What the later items of the batch must see of this one.
       const claim: Holder = { id: tombstone?.id ?? nextId++, username, type: input.type, personId: person.id, purgedAt: null };
@@ -286,43 +296,16 @@ async function createBatch(tx: Queries, ctx: AppContext, prepared: ReadonlyArray
         changedPeople.set(person.id, updated);
       }
     } catch (e) {
-      results[index] = refusal(input, e);
+      results[index] = { ok: false, input, cause: e };
     }
   }
-  if (accepted.length === 0) return results.filter((r): r is CreateResult => r !== undefined);
+  if (accepted.length === 0) return results.filter((r): r is Outcome => r !== undefined);
 
-  const uids = await tx.allocateUids(accepted.map(({ fields }) => ({ username: fields.username, personId: fields.personId })), ctx.config.uids, now);
-  // useradd's user-private group takes GID = UID unless a group or another
-  // private group holds it (privateGroupGid). The accounts before an item
-  // whose GID moves (and revivals, which change a GID) are written first,
-  // in item order, as createAccount would have.
-  const gidsTaken = accepted.some((a) => a.privateGroup) ? await gidsTakenAmong(tx, uids) : new Set<number>();
-  const created = new Map<string, Account>();
-  let pending: NewAccount[] = [];
-  const flush = async (): Promise<void> => {
-    for (const account of await tx.insertAccounts(pending)) created.set(account.username, account);
-    pending = [];
-  };
-  for (const [k, a] of accepted.entries()) {
-    const uid = uids[k] ?? 0;
-    let gid = a.fields.gid;
-    if (a.privateGroup) {
-      if (gidsTaken.has(uid)) await flush();
-      gid = await privateGroupGid(tx, ctx, uid, gidsTaken);
-    }
-    const fields = { ...a.fields, uid, gid };
-    if (a.tombstone === undefined) {
-      pending.push(fields);
-      continue;
-    }
-    await flush();
-    created.set(fields.username, await reviveTombstone(tx, a.tombstone, fields));
-  }
-  await flush();
+  const created = await writeNewAccounts(tx, ctx, accepted.map(({ item, fields, tombstone }) => ({ fields, type: item.type, tombstone })), groups, now);
   await tx.putPeople([...changedPeople.values()]);
   const audits: AuditEntry[] = [];
-  for (const a of accepted) {
-    const account = created.get(a.fields.username);
+  for (const [k, a] of accepted.entries()) {
+    const account = created[k];
     if (account === undefined) throw new RosterError('internal', `account ${a.fields.username} missing after its insert`);
     results[a.index] = { ok: true, account };
     audits.push({
@@ -336,42 +319,75 @@ async function createBatch(tx: Queries, ctx: AppContext, prepared: ReadonlyArray
     });
   }
   await tx.appendAudits(audits);
-  return results.filter((r): r is CreateResult => r !== undefined);
+  return results.filter((r): r is Outcome => r !== undefined);
 }
 
-async function createInTransaction(tx: Queries, ctx: AppContext, type: AccountType, input: CreateAccountInput, passwordHash: string | null): Promise<Account> {
-  const person = await requirePerson(tx, input.personId);
-  const now = ctx.clock.now().toISOString();
-  if (input.skipEligibility !== true) {
-    const refusal = eligibilityRefusal(person, input.type, type);
-    if (refusal !== null) throw refusal;
+/** A new account for writeNewAccounts. */
+export interface AccountToWrite {
+  /** Its fields; UID, GID and primary group are set by writeNewAccounts. */
+  readonly fields: NewAccount;
+  readonly type: AccountType;
+  /** The purged account of the same person and username that comes back instead of a new row (RATS internals 1). */
+  readonly tombstone?: Account | undefined;
+}
+
+/**
+ * The one write path of new accounts (createAccount, createAccounts, roster
+ * sync), in item order: one UID allocation for all, the primary group
+ * (useradd's user-private group with GID = UID unless a group or another
+ * private group holds it, else the type's group, created when still
+ * missing), then multi-row inserts, then the types' supplementary groups
+ * still missing. `groups` holds the groups already read; groups made here
+ * join it. The rows before an item whose private GID moves, and before a
+ * revival (which changes a GID), are written first, as one account at a
+ * time would have. The caller checks the items first and writes the audit.
+ */
+export async function writeNewAccounts(tx: AccountWrites & ReservationWrites & GroupQueries & AuditWrites, ctx: AppContext, items: readonly AccountToWrite[], groups: Map<string, Group>, now: string): Promise<Account[]> {
+  if (items.length === 0) return [];
+  const uids = await tx.allocateUids(items.map(({ fields }) => ({ username: fields.username, personId: fields.personId })), ctx.config.uids, now);
+  const taken = items.some(({ type }) => type.primaryGroup === '{username}') ? await gidsTakenAmong(tx, uids) : new Set<number>();
+  const group = async (name: string): Promise<Group> => {
+    const known = groups.get(name) ?? (await ensureGroup(tx, ctx, name));
+    groups.set(name, known);
+    return known;
+  };
+  const written = new Map<string, Account>();
+  let pending: NewAccount[] = [];
+  const flush = async (): Promise<void> => {
+    const rows = pending;
+    pending = [];
+    // One row through insertAccount, whose conflict errors name the username or UID.
+    const [only] = rows;
+    const accounts = rows.length === 1 && only !== undefined ? [await tx.insertAccount(only)] : await tx.insertAccounts(rows);
+    for (const account of accounts) written.set(account.username, account);
+  };
+  for (const [k, item] of items.entries()) {
+    const uid = uids[k] ?? 0;
+    let primary: { readonly primaryGroup: string; readonly gid: number };
+    if (item.type.primaryGroup === '{username}') {
+      if (taken.has(uid)) await flush();
+      primary = { primaryGroup: item.fields.username, gid: await privateGroupGid(tx, ctx, uid, taken) };
+    } else {
+      const g = await group(item.type.primaryGroup);
+      primary = { primaryGroup: g.name, gid: g.gid };
+    }
+    const fields = { ...item.fields, uid, ...primary };
+    if (item.tombstone === undefined) {
+      pending.push(fields);
+      continue;
+    }
+    await flush();
+    written.set(fields.username, await reviveTombstone(tx, item.tombstone, fields));
   }
-  const mine = await tx.listAccounts({ personId: person.id, type: input.type, includePurged: true });
-  const live = mine.find((a) => a.purgedAt === null);
-  if (live !== undefined) {
-    throw new RosterError('conflict', `${person.id} already has a ${input.type} account: ${live.username}`);
-  }
-  const username = await chooseUsername(tx, ctx, person, input.username);
-  const tombstone = await tx.getAccount(username);
-  if (tombstone !== undefined && (tombstone.purgedAt === null || tombstone.personId !== person.id)) {
-    throw new RosterError('conflict', `username ${username} is already in use`);
-  }
-  const uid = await tx.allocateUid(username, person.id, ctx.config.uids, now);
-  const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, username, uid);
-  const fields = newAccountFields({ person, typeName: input.type, type, username, uid, gid, primaryGroup, passwordHash, pending: input.pending === true, now });
-  const account = tombstone !== undefined ? await reviveTombstone(tx, tombstone, fields) : await tx.insertAccount(fields);
-  // After the insert: a new group's GID must skip the user-private GID just
-  // chosen, which allocateGid only sees once the account row exists.
-  for (const g of type.groups) await ensureGroup(tx, ctx, g);
-  const emails = roleEmails(type, person, username);
-  if (emails !== null) await tx.putPerson({ ...person, emails, updatedAt: now });
-  await audit(tx, ctx, {
-    action: 'account.create',
-    target: `account:${username}`,
-    before: null,
-    after: { ...accountSummary(account), skipEligibility: input.skipEligibility === true },
+  await flush();
+  // After the inserts: a new group's GID must skip the user-private GIDs just
+  // chosen, which allocateGid only sees once the account rows exist.
+  for (const name of new Set(items.flatMap(({ type }) => type.groups))) await group(name);
+  return items.map(({ fields }) => {
+    const account = written.get(fields.username);
+    if (account === undefined) throw new RosterError('internal', `account ${fields.username} missing after its insert`);
+    return account;
   });
-  return account;
 }
 
 /** Null when `person` may have a `typeName` account, else the refusal listing every unmet requirement (RATS steps 2-5). */
@@ -442,31 +458,6 @@ export function reservedNameToReuse(reservations: readonly Reservation[], holder
   return undefined;
 }
 
-async function chooseUsername(tx: Queries, ctx: AppContext, person: Person, wanted: string | undefined): Promise<string> {
-  const reservations = await tx.reservationsOfPerson(person.id);
-  if (wanted === undefined) {
-    const holders = new Map<string, Account | undefined>();
-    for (const r of reservations) holders.set(r.username, await tx.getAccount(r.username));
-    const reserved = reservedNameToReuse(reservations, (name) => holders.get(name));
-    if (reserved !== undefined) return reserved;
-    const [first] = await freeCandidates(tx, person, ctx.config, 1);
-    if (first === undefined) throw new RosterError('conflict', `no free username could be derived for ${person.id}; pass --username`);
-    return first;
-  }
-  const problem = validateUsername(wanted, ctx.config.usernames);
-  if (problem !== null) {
-    throw new RosterError('bad_input', `username "${printable(wanted)}" ${problem}`, [{ where: 'username', message: problem }]);
-  }
-  const own = reservations.some((r) => r.username === wanted);
-  if (!own && (await tx.nameTaken(wanted))) throw new RosterError('conflict', `username ${wanted} is already taken or reserved`);
-  return wanted;
-}
-
-/**
- * The primary group: a user-private group with GID = UID when no group holds
- * that GID, as useradd does, or the type's named group. `gidInUse` lets a
- * batch answer from groups it has already loaded.
- */
 /**
  * The GID of a new user-private group: GID = UID, as useradd does, unless a
  * group or another account's private group holds it; then the next GID
@@ -492,21 +483,6 @@ export async function gidsTakenAmong(tx: GroupReads, uids: readonly number[]): P
     if (uid > max) max = uid;
   }
   return new Set(await tx.gidsTaken(min, max));
-}
-
-export async function primaryGroupFor(
-  tx: GroupQueries & AuditWrites,
-  ctx: AppContext,
-  type: AccountType,
-  username: string,
-  uid: number,
-  taken?: Set<number>,
-): Promise<{ primaryGroup: string; gid: number }> {
-  if (type.primaryGroup === '{username}') {
-    return { primaryGroup: username, gid: await privateGroupGid(tx, ctx, uid, taken ?? (await gidsTakenAmong(tx, [uid]))) };
-  }
-  const group = await ensureGroup(tx, ctx, type.primaryGroup);
-  return { primaryGroup: group.name, gid: group.gid };
 }
 
 function homeFor(template: string, username: string): string {

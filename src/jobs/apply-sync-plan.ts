@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/app-context.js';
 import { accountSummary } from '../app/account-view.js';
-import { gidsTakenAmong, newAccountFields, passwordFieldFor, primaryGroupFor, requireType, reviveTombstone, roleEmails } from '../app/accounts.js';
+import { newAccountFields, passwordFieldFor, requireType, roleEmails, writeNewAccounts } from '../app/accounts.js';
 import { ensureGroup } from '../app/groups.js';
 import { generateInitialPassword } from '../app/initial-password.js';
 import { mutate } from '../app/mutate.js';
@@ -10,7 +10,7 @@ import { purgeAccount } from '../app/purge.js';
 import { saveAccount } from '../app/save-account.js';
 import { RosterError } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
-import type { AuditEntry, NewAccount, Queries } from '../store/store.js';
+import type { AuditEntry, Group, Queries } from '../store/store.js';
 import type { PersonPlan, PlannedCreate } from './sync-plan.js';
 
 export interface ApplyFailure {
@@ -155,7 +155,8 @@ async function applyBatch(tx: Queries, ctx: AppContext, batch: readonly PersonPl
 
   const creates = batch.flatMap((p) => p.creates.map((c) => ({ p, c, type: requireType(ctx.config, c.type) })));
   const groupNames = new Set(creates.flatMap(({ type }) => [...type.groups, ...(type.primaryGroup === '{username}' ? [] : [type.primaryGroup])]));
-  for (const g of groupNames) await ensureGroup(tx, ctx, g);
+  const groups = new Map<string, Group>();
+  for (const g of groupNames) groups.set(g, await ensureGroup(tx, ctx, g));
   const person = (id: string): Person => {
     const found = finals.get(id);
     if (found === undefined) throw new RosterError('internal', `person ${id} missing from its batch`);
@@ -164,31 +165,17 @@ async function applyBatch(tx: Queries, ctx: AppContext, batch: readonly PersonPl
   const passwordHash = async (personId: string, c: PlannedCreate, type: ReturnType<typeof requireType>): Promise<string | null> =>
     hashes.get(key(personId, c)) ?? (await passwordFieldFor(ctx, type, { personId, type: c.type }));
 
-  // New accounts in bulk: one UID allocation, one multi-row insert.
-  const fresh = creates.filter(({ c }) => c.revive === undefined);
-  const uids = await tx.allocateUids(fresh.map(({ p, c }) => ({ username: c.username, personId: p.personId })), ctx.config.uids, at);
-  // GIDs the private groups of this batch must not take: those of groups and
-  // live accounts among the new UIDs, and each one chosen below.
-  const taken = await gidsTakenAmong(tx, uids);
-  const rows: NewAccount[] = [];
-  for (const [i, { p, c, type }] of fresh.entries()) {
-    const uid = uids[i] ?? 0;
-    const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, c.username, uid, taken);
-    rows.push(newAccountFields({ person: person(p.personId), typeName: c.type, type, username: c.username, uid, gid, primaryGroup, passwordHash: await passwordHash(p.personId, c, type), pending: false, now: at }));
+  // Through the one write path of new accounts: one UID allocation, multi-row
+  // inserts. New accounts first, then returning people's purged accounts,
+  // which come back under their name and UID.
+  const ordered = [...creates.filter(({ c }) => c.revive === undefined), ...creates.filter(({ c }) => c.revive !== undefined)];
+  const toWrite = [];
+  for (const { p, c, type } of ordered) {
+    // UID and primary group are set by writeNewAccounts.
+    const fields = newAccountFields({ person: person(p.personId), typeName: c.type, type, username: c.username, uid: 0, gid: 0, primaryGroup: c.username, passwordHash: await passwordHash(p.personId, c, type), pending: false, now: at });
+    toWrite.push({ fields, type, tombstone: c.revive });
   }
-  for (const account of await tx.insertAccounts(rows)) entry('account.create', `account:${account.username}`, null, accountSummary(account));
-
-  // A returning person's purged account comes back under its name and UID.
-  for (const { p, c, type } of creates.filter(({ c }) => c.revive !== undefined)) {
-    const tomb = c.revive;
-    if (tomb === undefined) continue;
-    const uid = await tx.allocateUid(c.username, p.personId, ctx.config.uids, at);
-    // The new accounts are written by now: the store knows every GID taken.
-    const { primaryGroup, gid } = await primaryGroupFor(tx, ctx, type, c.username, uid);
-    const fields = newAccountFields({ person: person(p.personId), typeName: c.type, type, username: c.username, uid, gid, primaryGroup, passwordHash: await passwordHash(p.personId, c, type), pending: false, now: at });
-    const account = await reviveTombstone(tx, tomb, fields);
-    entry('account.create', `account:${account.username}`, null, accountSummary(account));
-  }
+  for (const account of await writeNewAccounts(tx, ctx, toWrite, groups, at)) entry('account.create', `account:${account.username}`, null, accountSummary(account));
 
   for (const p of batch) {
     for (const r of p.reactivations) {

@@ -13,7 +13,10 @@ export interface Reservation {
   readonly createdAt: string;
 }
 
-export type IdRange = { readonly min: number; readonly max: number };
+export interface IdRange {
+  readonly min: number;
+  readonly max: number;
+}
 
 /** Usernames, UIDs and their reservations (RATS internals 1). */
 export interface ReservationReads {
