@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import * as z from 'zod';
 import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
+import { errorMessage } from '../domain/errors.js';
 import { readTextIfExists } from '../system/read-text-if-exists.js';
 import { writeFileAtomic } from '../system/write-file-atomic.js';
 
@@ -60,7 +61,7 @@ async function readChecked<T>(path: string, schema: z.ZodType<T>, what: string, 
   try {
     json = JSON.parse(text);
   } catch (e) {
-    warn(`${path}: not JSON (${e instanceof Error ? e.message : String(e)}); ignoring it`);
+    warn(`${path}: not JSON (${errorMessage(e)}); ignoring it`);
     return null;
   }
   const parsed = schema.safeParse(json);

@@ -1,4 +1,4 @@
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
 import { hostDeltaSchema, type HostDelta } from '../desired/host-delta.js';
 
@@ -53,7 +53,7 @@ export class ServerClient {
     try {
       json = await res.json();
     } catch (e) {
-      throw new RosterError('bad_input', `the server's desired state is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+      throw new RosterError('bad_input', `the server's desired state is not JSON: ${errorMessage(e)}`);
     }
     const isDelta = typeof json === 'object' && json !== null && 'base' in json;
     const parsed = isDelta ? hostDeltaSchema.safeParse(json) : hostAssignmentSchema.safeParse(json);
@@ -80,7 +80,7 @@ export class ServerClient {
       });
     } catch (e) {
       const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
-      throw new RosterError('unavailable', `cannot reach ${url.origin} (${e instanceof Error ? e.message : String(e)}${cause})`);
+      throw new RosterError('unavailable', `cannot reach ${url.origin} (${errorMessage(e)}${cause})`);
     }
   }
 

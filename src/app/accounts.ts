@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { RosterConfig } from '../config/config-schema.js';
 import type { Account } from '../domain/account.js';
 import { checkEligibility, describeRefusal } from '../domain/eligibility.js';
-import { RosterError, type ErrorIssue } from '../domain/errors.js';
+import { errorMessage, RosterError, type ErrorIssue } from '../domain/errors.js';
 import { gecosProblem } from '../domain/gecos.js';
 import { checkPassword } from '../domain/password-policy.js';
 import type { Person } from '../domain/person.js';
@@ -109,7 +109,7 @@ export async function createAccounts(
       try {
         return await tx.savepoint(() => createBatch(tx, ctx, prepared));
       } catch (e) {
-        if (!(e instanceof OneByOne)) ctx.log.warn(`a batch of ${prepared.length} accounts could not be created in bulk (${e instanceof Error ? e.message : String(e)}); created one by one`);
+        if (!(e instanceof OneByOne)) ctx.log.warn(`a batch of ${prepared.length} accounts could not be created in bulk (${errorMessage(e)}); created one by one`);
         return createOneByOne(tx, ctx, prepared);
       }
     });
@@ -123,7 +123,7 @@ function refusal(input: CreateAccountInput, e: unknown): CreateResult {
     ok: false,
     input: { ...input, password: undefined },
     code: e instanceof RosterError ? e.code : 'internal',
-    error: e instanceof Error ? e.message : String(e),
+    error: errorMessage(e),
   };
 }
 

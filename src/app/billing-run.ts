@@ -1,6 +1,6 @@
 import type { Account } from '../domain/account.js';
 import { balanceCents, billingDecision, runOutDate } from '../domain/billing.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import { freeze, unfreeze } from '../domain/lifecycle.js';
 import type { Person } from '../domain/person.js';
 import { calendarDate } from '../domain/zoned-time.js';
@@ -145,7 +145,7 @@ export async function runBilling(ctx: AppContext, options: MutationOptions = {})
         });
         if (r !== null) people.push(r);
       } catch (e) {
-        people.push({ personId: person.id, balanceCents: 0, monthlyDuesCents: 0, runOut: null, daysLeft: null, action: 'none', error: e instanceof Error ? e.message : String(e) });
+        people.push({ personId: person.id, balanceCents: 0, monthlyDuesCents: 0, runOut: null, daysLeft: null, action: 'none', error: errorMessage(e) });
       }
     }
   }

@@ -1,6 +1,6 @@
 import type { Account } from '../domain/account.js';
 import { checkBreaker } from '../domain/circuit-breaker.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import { markPurged } from '../domain/lifecycle.js';
 import type { AccountWrites, AuditWrites, OutboxWrites, PeopleQueries } from '../store/store.js';
 import type { AppContext } from './app-context.js';
@@ -77,7 +77,7 @@ export async function purge(ctx: AppContext, options: { readonly dryRun?: boolea
       });
       results.push({ ...c, ok: true });
     } catch (e) {
-      results.push({ ...c, ok: false, error: e instanceof Error ? e.message : String(e) });
+      results.push({ ...c, ok: false, error: errorMessage(e) });
     }
   }
   return { dryRun: false, candidates, results };

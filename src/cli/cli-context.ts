@@ -4,7 +4,7 @@ import type { AppContext } from '../app/app-context.js';
 import { findConfigPath } from '../config/find-config.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { systemClock, fixedClock, type Clock } from '../domain/clock.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import { openStore } from '../store/open-store.js';
 import { targetRegistry } from '../targets/registry.js';
 import { hashPassword } from '../system/libcrypt.js';
@@ -83,6 +83,6 @@ async function readHmacKey(path: string, env: NodeJS.ProcessEnv): Promise<Buffer
     if (e instanceof RosterError) throw e;
     // Without a key, commands that never see verification attributes still work.
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
-    throw new RosterError('bad_config', `cannot read the HMAC key ${path}: ${(e as Error).message}; \`roster init\` creates one, or set ROSTER_HMAC_KEY`);
+    throw new RosterError('bad_config', `cannot read the HMAC key ${path}: ${errorMessage(e)}; \`roster init\` creates one, or set ROSTER_HMAC_KEY`);
   }
 }

@@ -1,4 +1,4 @@
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import { databaseCheck } from './checks/database-check.js';
 import { hmacKeyCheck } from './checks/hmac-key-check.js';
 import { libcryptCheck } from './checks/libcrypt-check.js';
@@ -27,7 +27,7 @@ export interface DoctorRun extends GlobalCheckContext {
 function crashed(subject: CheckSubject, e: unknown): DoctorCheck {
   const err = e as NodeJS.ErrnoException;
   const fix = err.code === 'EACCES' || err.code === 'EPERM' ? 'run roster doctor as root' : 'correct what the message names and run roster doctor again';
-  return failed(subject, `could not check: ${err instanceof Error ? err.message : String(e)}`, fix);
+  return failed(subject, `could not check: ${errorMessage(e)}`, fix);
 }
 
 /**

@@ -8,7 +8,7 @@ import { queueNotices, retirementNotice, type Notice } from '../app/notices.js';
 import { personSummary } from '../app/people.js';
 import { purgeAccount } from '../app/purge.js';
 import { saveAccount } from '../app/save-account.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
 import type { AuditEntry, Group, Queries } from '../store/store.js';
 import type { PersonPlan, PlannedCreate } from './sync-plan.js';
@@ -84,10 +84,10 @@ export async function applySyncPlan(ctx: AppContext, plans: readonly PersonPlan[
           await mutate(ctx, {}, (tx) => applyBatch(tx, ctx, [p], secrets.hashes));
           committed.push(p);
         } catch (err) {
-          failures.push({ personId: p.personId, row: p.row, code: err instanceof RosterError ? err.code : 'internal', error: err instanceof Error ? err.message : String(err) });
+          failures.push({ personId: p.personId, row: p.row, code: err instanceof RosterError ? err.code : 'internal', error: errorMessage(err) });
         }
       }
-      if (committed.length === 0 && batch.length > 1) ctx.log.warn(`a batch of ${batch.length} failed as a whole (${e instanceof Error ? e.message : String(e)}); retried one by one`);
+      if (committed.length === 0 && batch.length > 1) ctx.log.warn(`a batch of ${batch.length} failed as a whole (${errorMessage(e)}); retried one by one`);
     }
     applied += committed.length;
     const clear = committed.flatMap((p) => p.creates.map((c) => secrets.clear.get(key(p.personId, c)))).filter((x): x is readonly [string, string] => x !== undefined);

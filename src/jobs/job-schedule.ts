@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 
 const crons = new Map<string, Cron>();
 
@@ -15,7 +15,7 @@ function cronFor(schedule: string, timeZone: string): Cron {
     try {
       cron = new Cron(schedule, { timezone: timeZone, paused: true, mode: '5-part' });
     } catch (e) {
-      throw new RosterError('bad_config', `schedule "${schedule}" is not a valid cron expression: ${(e as Error).message}`);
+      throw new RosterError('bad_config', `schedule "${schedule}" is not a valid cron expression: ${errorMessage(e)}`);
     }
     crons.set(key, cron);
   }

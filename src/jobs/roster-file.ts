@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { personInputIssues, printable, verificationDigest, type PersonInput } from '../app/person-input.js';
 import type { SourceConfig } from '../config/config-schema.js';
-import { RosterError, type ErrorIssue } from '../domain/errors.js';
+import { type ErrorIssue, errorMessage, RosterError } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
 
 /**
@@ -53,7 +53,7 @@ export async function readRosterFile(path: string, sourceName: string, source: S
   try {
     total = (await stat(path)).size;
   } catch (e) {
-    throw new RosterError('bad_input', `cannot read ${path}: ${(e as Error).message}`, [{ where: path, message: 'cannot read the file' }]);
+    throw new RosterError('bad_input', `cannot read ${path}: ${errorMessage(e)}`, [{ where: path, message: 'cannot read the file' }]);
   }
   const issues: ErrorIssue[] = [];
   const rows: RosterRow[] = [];

@@ -3,7 +3,7 @@ import type { AppContext } from '../app/app-context.js';
 import { audit, mutate } from '../app/mutate.js';
 import { printable } from '../app/person-input.js';
 import type { Account } from '../domain/account.js';
-import { RosterError, type ErrorIssue } from '../domain/errors.js';
+import { errorMessage, RosterError, type ErrorIssue } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
 import { usernameCandidates, type UsernamePolicy } from '../domain/usernames.js';
 import { keysetPages } from '../store/keyset-pages.js';
@@ -133,7 +133,7 @@ export async function syncRoster(base: AppContext, options: SyncOptions): Promis
         ...(passwordFile === undefined ? {} : { onPasswords: (entries: ReadonlyArray<readonly [string, string]>) => passwordFile.append(entries) }),
       });
     } catch (e) {
-      await finishJobRun(ctx, run, { result: 'failed', counts: countsOf(head.summary), message: e instanceof Error ? e.message : String(e) });
+      await finishJobRun(ctx, run, { result: 'failed', counts: countsOf(head.summary), message: errorMessage(e) });
       throw e;
     }
     await finishJobRun(ctx, run, {

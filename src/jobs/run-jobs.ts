@@ -3,7 +3,7 @@ import { runBilling } from '../app/billing-run.js';
 import { mutate } from '../app/mutate.js';
 import { queueNotices, wallTime } from '../app/notices.js';
 import { purge } from '../app/purge.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import type { JobRun, JobResult } from '../store/store.js';
 import { deliverOutbox, type DeliveryDeps, type DeliveryReport } from '../notify/deliver-outbox.js';
 import { claimJobRun, finishJobRun } from './job-runs.js';
@@ -149,7 +149,7 @@ export async function runJobs(base: AppContext, deps: DeliveryDeps, options: Run
       try {
         outcome = await runJob(ctx, job, deps, false);
       } catch (e) {
-        outcome = { result: 'failed', counts: {}, message: e instanceof Error ? e.message : String(e), details: [] };
+        outcome = { result: 'failed', counts: {}, message: errorMessage(e), details: [] };
       }
       const run = await finishJobRun(ctx, claimed, { result: outcome.result, counts: outcome.counts, message: outcome.message });
       return { run, outcome };
@@ -161,7 +161,7 @@ export async function runJobs(base: AppContext, deps: DeliveryDeps, options: Run
     const { run, outcome } = leased.value;
     if (job !== 'notify' || outcome.result !== 'ok') await queueDigest(ctx, run, outcome);
     const delivery = await deliverOutbox(ctx, deps).catch((e: unknown) => {
-      ctx.log.warn(`notifications: ${e instanceof Error ? e.message : String(e)}`);
+      ctx.log.warn(`notifications: ${errorMessage(e)}`);
       return null;
     });
     reports.push({ ...head, run, outcome, delivery, elsewhere: null });

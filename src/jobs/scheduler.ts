@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import { errorMessage } from '../domain/errors.js';
 import { nextSlot } from './job-schedule.js';
 
 /** The timer the scheduler sleeps on; injected so tests drive time themselves. */
@@ -93,7 +94,7 @@ export class JobScheduler {
   #enqueue(job: string): void {
     this.#queue = this.#queue.then(() =>
       this.#options.runDue(job).catch((e: unknown) => {
-        this.#options.log.warn(`job ${job}: ${e instanceof Error ? e.message : String(e)}`);
+        this.#options.log.warn(`job ${job}: ${errorMessage(e)}`);
       }),
     );
   }

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/app-context.js';
+import { errorMessage } from '../domain/errors.js';
 import type { OutboxMessage } from '../store/store.js';
 import type { Mailer } from './mailer.js';
 import { renderMessage, type TemplateSet } from './templates.js';
@@ -95,6 +96,6 @@ async function sendOne(ctx: AppContext, deps: DeliveryDeps, mailer: Mailer, m: O
     return { ok: true, subject };
   } catch (e) {
     // One line, bounded: server replies can be long and end up in reports.
-    return { ok: false, error: (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 500) };
+    return { ok: false, error: errorMessage(e).replace(/\s+/g, ' ').slice(0, 500) };
   }
 }

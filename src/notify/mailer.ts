@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { NotifyConfig } from '../config/config-schema.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 
 export interface OutgoingMail {
   readonly to: string;
@@ -45,7 +45,7 @@ export async function createMailer(config: NotifyConfig, configDir: string): Pro
     try {
       auth = { user: smtp.auth.user, pass: (await readFile(file, 'utf8')).replace(/\r?\n$/, '') };
     } catch (e) {
-      throw new RosterError('bad_config', `cannot read the SMTP password file ${file}: ${(e as Error).message}`);
+      throw new RosterError('bad_config', `cannot read the SMTP password file ${file}: ${errorMessage(e)}`);
     }
   }
   const transport = nodemailer.createTransport({

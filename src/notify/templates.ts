@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RosterConfig } from '../config/config-schema.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 
 /**
  * Plain-text templates, one per notice kind. A template is a `Subject:` line,
@@ -106,7 +106,7 @@ export async function loadTemplates(dir: string | undefined): Promise<TemplateSe
     try {
       out[kind] = await readFile(join(dir, `${kind}.txt`), 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new RosterError('bad_config', `cannot read template ${join(dir, `${kind}.txt`)}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new RosterError('bad_config', `cannot read template ${join(dir, `${kind}.txt`)}: ${errorMessage(e)}`);
     }
   }
   return out;

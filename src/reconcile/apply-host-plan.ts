@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/app-context.js';
 import { audit, mutate } from '../app/mutate.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import type { Change, ChangeResult, TargetContext } from '../targets/target.js';
 import { changeAccount } from './change-account.js';
 import { planScope, targetContext, type PreparedPlan } from './host-plan.js';
@@ -74,7 +74,7 @@ async function verified(tctx: TargetContext, step: PreparedPlan['steps'][number]
   try {
     failures = new Map((await target.verify(tctx, step.config, succeeded, desired)).map((f) => [f.change, f.error]));
   } catch (e) {
-    const message = `verify failed: ${e instanceof Error ? e.message : String(e)}`;
+    const message = `verify failed: ${errorMessage(e)}`;
     failures = new Map(succeeded.map((r) => [r.change, message]));
   }
   return results.map((r) => {
@@ -116,7 +116,7 @@ export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan,
         results = await step.target.apply(tctx, step.config, runnable, desired);
       } catch (e) {
         if (e instanceof RosterError && e.code === 'lock_timeout') lockTimeout = true;
-        const message = e instanceof Error ? e.message : String(e);
+        const message = errorMessage(e);
         results = runnable.map((change) => ({ change, ok: false, error: message }));
       }
       results = await verified(tctx, step, results, desired);

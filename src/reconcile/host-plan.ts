@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import type { DesiredHost } from '../desired/desired-host.js';
 import { projectAccounts, projectHost } from '../desired/project-host.js';
-import { RosterError, type ErrorIssue } from '../domain/errors.js';
+import { errorMessage, RosterError, type ErrorIssue } from '../domain/errors.js';
 import type { AnyTarget } from '../targets/registry.js';
 import { WholeHostNeeded, type Change, type TargetContext } from '../targets/target.js';
 
@@ -89,7 +89,7 @@ export async function planDesired(enabled: readonly EnabledTarget[], desired: De
     if (o.status === 'rejected') {
       const e: unknown = o.reason;
       if (e instanceof RosterError && e.code !== 'unavailable') throw e;
-      unavailable.push({ where: `target ${enabled[i]?.target.name ?? '?'}`, message: e instanceof Error ? e.message : String(e) });
+      unavailable.push({ where: `target ${enabled[i]?.target.name ?? '?'}`, message: errorMessage(e) });
     }
   });
   if (unavailable.length > 0) {

@@ -1,6 +1,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 
 /**
  * The root prefix (`--root`, like `useradd -R`): an absolute path to an
@@ -9,12 +9,15 @@ import { RosterError } from '../domain/errors.js';
  */
 export async function resolveRoot(root: string): Promise<string> {
   if (!posix.isAbsolute(root)) throw new RosterError('usage', `--root "${root}" must be an absolute path`, [{ where: '--root', message: 'not absolute' }]);
+  const notDirectory = (why: string): RosterError => new RosterError('usage', `--root ${root} is not a directory: ${why}`, [{ where: '--root', message: 'not a directory' }]);
   let real: string;
+  let directory: boolean;
   try {
     real = await realpath(root);
-    if (!(await stat(real)).isDirectory()) throw new Error('not a directory');
+    directory = (await stat(real)).isDirectory();
   } catch (e) {
-    throw new RosterError('usage', `--root ${root} is not a directory: ${(e as Error).message}`, [{ where: '--root', message: 'not a directory' }]);
+    throw notDirectory(errorMessage(e));
   }
+  if (!directory) throw notDirectory('not a directory');
   return real;
 }

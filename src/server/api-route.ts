@@ -82,7 +82,7 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
       const body = (def.body === undefined || def.body === 'csv' ? input.body : parseInput(def.body, input.body, 'body')) as B;
       const result = await handler({ ...input, params, query, body });
       if (result instanceof Response) return result;
-      // The response schema is a contract: a handler that breaks it is a bug, reported as a 500.
+      // The response schema is a contract: a handler that breaks it is a bug, reported as a 500 (a bare Error, logged, never a catalogued refusal).
       const checked = def.response.safeParse(result);
       if (!checked.success) throw new Error(`response of ${def.operationId} does not match its schema: ${z.prettifyError(checked.error)}`);
       return { status, value: checked.data };

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
 import { authenticateRequest } from './authenticate-request.js';
 import { READERS } from './permissions.js';
@@ -29,7 +30,7 @@ export async function readiness(store: Store, timeoutMs = READY_TIMEOUT_MS): Pro
     if (status.missing.length > 0) return { ready: false, reason: `the database schema lacks migration ${status.missing.join(', ')}; restart roster serve, which applies it` };
     return { ready: true };
   } catch (e) {
-    return { ready: false, reason: 'the database cannot be reached', detail: e instanceof Error ? e.message : String(e) };
+    return { ready: false, reason: 'the database cannot be reached', detail: errorMessage(e) };
   } finally {
     stop.abort();
   }

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import type { ApiRoute } from './api-route.js';
 import { authenticateRequest, hostAllowed } from './authenticate-request.js';
 import { problemFromError, problemOf, problemResponse } from './problem.js';
@@ -23,7 +23,7 @@ async function readBody(c: Context, r: ApiRoute): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new RosterError('usage', `the request body is not JSON: ${(e as Error).message}`, [{ where: 'body', message: 'not JSON' }]);
+    throw new RosterError('usage', `the request body is not JSON: ${errorMessage(e)}`, [{ where: 'body', message: 'not JSON' }]);
   }
 }
 
@@ -55,7 +55,8 @@ export function mountRestRoutes(app: Hono, routes: readonly ApiRoute[], deps: Se
         if (result instanceof Response) return result;
         return c.json(result.value as object, result.status as 200);
       } catch (e) {
-        if (!(e instanceof RosterError)) deps.log.warn(`${c.req.method} ${instance}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        // An exception, or a catalogued fault of Roster itself (`internal`), is logged for the operator; a refusal of the request is not.
+        if (!(e instanceof RosterError) || e.code === 'internal') deps.log.warn(`${c.req.method} ${instance}: ${errorMessage(e, { stack: true })}`);
         return problemResponse(problemFromError(e, instance));
       }
     });

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Logger } from '../app/app-context.js';
 import type { RosterConfig } from '../config/config-schema.js';
 import type { Clock } from '../domain/clock.js';
+import { errorMessage } from '../domain/errors.js';
 import { JOB_NAMES } from '../jobs/job-names.js';
 import type { JobResult, Store } from '../store/store.js';
 
@@ -92,7 +93,7 @@ export class ServerMetrics {
         try {
           await fill((labels, value) => this.set(labels, value));
         } catch (e) {
-          log.warn(`metrics: cannot read ${config.name}: ${e instanceof Error ? e.message : String(e)}`);
+          log.warn(`metrics: cannot read ${config.name}: ${errorMessage(e)}`);
         }
       },
     });

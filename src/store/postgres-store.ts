@@ -1,11 +1,11 @@
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import { describeDatabase } from './database-url.js';
 import type { RosterDatabase } from './database-schema.js';
 import { kyselyQueries } from './kysely-queries.js';
 import { migrateToLatest, schemaStatus } from './migrations/migrate-to-latest.js';
-import { isUnavailable, mapStoreError, messageOf, withStoreErrors } from './store-errors.js';
+import { isUnavailable, mapStoreError, withStoreErrors } from './store-errors.js';
 import type { Queries, Store } from './store.js';
 import { TransactionScope } from './transaction-scope.js';
 
@@ -58,7 +58,7 @@ export async function openPostgresStore(url: string, options: { readonly busyTim
   } catch (e) {
     await db.destroy().catch(() => undefined);
     if (e instanceof RosterError) throw e;
-    if (isUnavailable(e)) throw new RosterError('unavailable', `cannot reach PostgreSQL at ${describeDatabase(url)}: ${messageOf(e)}`);
+    if (isUnavailable(e)) throw new RosterError('unavailable', `cannot reach PostgreSQL at ${describeDatabase(url)}: ${errorMessage(e)}`);
     throw mapStoreError(e, `PostgreSQL ${describeDatabase(url)}`);
   }
   const read = withStoreErrors<Queries>(kyselyQueries(db, { dialect: 'postgres', writable: false }), 'store.read');
@@ -100,7 +100,7 @@ export async function openPostgresStore(url: string, options: { readonly busyTim
       try {
         return await schemaStatus(db, 'postgres');
       } catch (e) {
-        if (isUnavailable(e)) throw new RosterError('unavailable', `cannot reach PostgreSQL at ${describeDatabase(url)}: ${messageOf(e)}`);
+        if (isUnavailable(e)) throw new RosterError('unavailable', `cannot reach PostgreSQL at ${describeDatabase(url)}: ${errorMessage(e)}`);
         throw mapStoreError(e, 'schema status');
       }
     },

@@ -2,11 +2,10 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import type { RosterDatabase } from './database-schema.js';
 import { describeDatabase, parseDatabaseUrl } from './database-url.js';
 import { schemaStatus } from './migrations/migrate-to-latest.js';
-import { messageOf } from './store-errors.js';
 import type { SchemaStatus } from './store.js';
 
 /** What `roster doctor` finds at the database location, without creating or migrating anything (openStore does both). */
@@ -35,7 +34,7 @@ export async function readSchemaStatus(url: string, options: { readonly timeoutM
       file = new Database(location.path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'SQLITE_CANTOPEN' && !existsSync(location.path)) return { state: 'no-file', where };
-      return { state: 'unreachable', where, reason: messageOf(e) };
+      return { state: 'unreachable', where, reason: errorMessage(e) };
     }
     db = new Kysely<RosterDatabase>({ dialect: new SqliteDialect({ database: file }) });
   } else {
@@ -47,7 +46,7 @@ export async function readSchemaStatus(url: string, options: { readonly timeoutM
   try {
     return { state: 'reachable', where, ...(await schemaStatus(db, location.dialect)) };
   } catch (e) {
-    return { state: 'unreachable', where, reason: messageOf(e) };
+    return { state: 'unreachable', where, reason: errorMessage(e) };
   } finally {
     await db.destroy().catch(() => undefined);
   }

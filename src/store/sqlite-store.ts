@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { beginImmediate } from './begin-immediate.js';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import type { RosterDatabase } from './database-schema.js';
 import { kyselyQueries } from './kysely-queries.js';
 import { migrateToLatest, schemaStatus } from './migrations/migrate-to-latest.js';
-import { mapStoreError, messageOf, withStoreErrors } from './store-errors.js';
+import { mapStoreError, withStoreErrors } from './store-errors.js';
 import type { Queries, Store } from './store.js';
 import { TransactionScope } from './transaction-scope.js';
 
@@ -149,5 +149,5 @@ function openError(e: unknown, path: string): unknown {
   const mapped = mapStoreError(e, `cannot open SQLite database ${path}`);
   if (mapped instanceof RosterError) return mapped;
   // better-sqlite3 throws a plain TypeError for a missing directory.
-  return new RosterError('unavailable', `cannot open SQLite database ${path}: ${messageOf(e)}`);
+  return new RosterError('unavailable', `cannot open SQLite database ${path}: ${errorMessage(e)}`);
 }

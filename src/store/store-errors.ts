@@ -1,4 +1,4 @@
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 
 /** The driver's error code: better-sqlite3 `SQLITE_…`, pg SQLSTATE, or a Node errno such as `ECONNREFUSED`. */
 function codeOf(e: unknown): string | undefined {
@@ -7,16 +7,10 @@ function codeOf(e: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** A readable cause: Node's AggregateError for a refused connection has an empty message but a code. */
-export function messageOf(e: unknown): string {
-  if (e instanceof Error) return e.message !== '' ? e.message : (codeOf(e) ?? e.name);
-  return String(e);
-}
-
 /** Text naming the violated constraint: PostgreSQL reports its name, SQLite only the columns or index in its message. */
 function constraintText(e: unknown): string {
   const constraint = typeof e === 'object' && e !== null && 'constraint' in e ? (e as { readonly constraint: unknown }).constraint : undefined;
-  return `${typeof constraint === 'string' ? constraint : ''} ${messageOf(e)}`;
+  return `${typeof constraint === 'string' ? constraint : ''} ${errorMessage(e)}`;
 }
 
 /** The constraint text when `e` is a unique or primary-key violation, else undefined. */
@@ -47,7 +41,7 @@ export function isUnavailable(e: unknown): boolean {
     if (/^SQLITE_(CANTOPEN|NOTADB|CORRUPT|FULL|IOERR|PERM|READONLY)/.test(code)) return true;
   }
   // pg reports a dropped or timed-out connection without a code.
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(messageOf(e));
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(errorMessage(e));
 }
 
 /** True when the write lock could not be had in time: SQLite BUSY after busy_timeout, PostgreSQL lock_timeout or a deadlock. */
@@ -64,9 +58,9 @@ export function isLockTimeout(e: unknown): boolean {
 export function mapStoreError(e: unknown, where: string): unknown {
   if (e instanceof RosterError) return e;
   if (isLockTimeout(e)) {
-    return new RosterError('lock_timeout', `${where}: the database stayed locked by another writer (${messageOf(e)}); try again`);
+    return new RosterError('lock_timeout', `${where}: the database stayed locked by another writer (${errorMessage(e)}); try again`);
   }
-  if (isUnavailable(e)) return new RosterError('unavailable', `${where}: ${messageOf(e)}`);
+  if (isUnavailable(e)) return new RosterError('unavailable', `${where}: ${errorMessage(e)}`);
   return e;
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import koffi from 'koffi';
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 
 /**
  * Password hashing through the host's own libcrypt (Debian: libxcrypt), so
@@ -43,7 +43,8 @@ function libcrypt(): LibcryptBinding {
   try {
     lib = koffi.load(SONAME);
   } catch (e) {
-    throw new Error(`cannot load ${SONAME} (Debian package libcrypt1), needed to hash passwords: ${(e as Error).message}`, { cause: e });
+    // `internal` (exit 1, HTTP 500) as any fault of the installation: the host lacks what the package depends on (roster doctor checks it).
+    throw new RosterError('internal', `cannot load ${SONAME} (Debian package libcrypt1), needed to hash passwords: ${errorMessage(e)}`, [], { cause: e });
   }
   // The phrase goes in as bytes we encode ourselves (UTF-8 plus NUL) so we can
   // wipe that copy afterwards; koffi's string conversion would leave one we can't reach.
@@ -64,11 +65,12 @@ export function hashPassword(password: string, scheme: CryptScheme): string {
     const output = Buffer.alloc(GENSALT_OUTPUT_SIZE);
     const setting = libcrypt().gensalt(PREFIX[scheme], 0, rbytes, rbytes.length, output, output.length);
     rbytes.fill(0);
-    if (setting === null || setting.startsWith('*')) throw new Error(`libcrypt could not make a ${scheme} salt`);
+    // A libcrypt without this method (roster doctor checks both schemes): a fault of the installation, like a missing libcrypt.
+    if (setting === null || setting.startsWith('*')) throw new RosterError('internal', `libcrypt could not make a ${scheme} salt`);
     const hash = cryptWith(phrase, setting);
     // A hash that does not start with its own setting would mean libcrypt
     // chose another method than asked; never store that silently.
-    if (hash === null || !hash.startsWith(setting)) throw new Error(`libcrypt could not hash with ${scheme}`);
+    if (hash === null || !hash.startsWith(setting)) throw new RosterError('internal', `libcrypt could not hash with ${scheme}`);
     return hash;
   } finally {
     phrase.fill(0);

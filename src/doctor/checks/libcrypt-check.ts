@@ -1,3 +1,4 @@
+import { errorMessage } from '../../domain/errors.js';
 import { hashPassword, verifyPassword, type CryptScheme } from '../../system/libcrypt.js';
 import { failed, passed, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
 import type { GlobalCheck } from '../global-check.js';
@@ -29,7 +30,7 @@ export const libcryptCheck: GlobalCheck = async (ctx) => {
       const sample = 'roster doctor sample';
       if (!verifyPassword(sample, hashPassword(sample, scheme))) problem = `a ${scheme} hash it made does not verify`;
     } catch (e) {
-      problem = (e as Error).message;
+      problem = errorMessage(e);
     }
     const other = scheme === 'yescrypt' ? 'sha512crypt' : 'yescrypt';
     checks.push(

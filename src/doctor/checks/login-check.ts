@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { lstat } from 'node:fs/promises';
+import { errorMessage } from '../../domain/errors.js';
 import type { LoginConfig } from '../../targets/login/login-config.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
@@ -64,7 +65,7 @@ async function listFileCheck(subject: CheckSubject, root: string, host: string, 
   try {
     st = await lstat(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return failed(subject, `cannot read ${path}: ${(e as Error).message}`, `make ${path} readable by root`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return failed(subject, `cannot read ${path}: ${errorMessage(e)}`, `make ${path} readable by root`);
     return warned(subject, `${path} is not written yet, so PAM refuses nobody (onerr=succeed)`, `roster apply --host ${host}${root === '/' ? '' : ` --root ${root}`}`);
   }
   if (!st.isFile()) return failed(subject, `${path} is not a regular file, so pam_listfile ignores it`, `rm ${path} && roster apply --host ${host}${root === '/' ? '' : ` --root ${root}`}`);
@@ -87,7 +88,7 @@ export const loginCheck: TargetCheck<LoginConfig> = async (ctx, config) => {
       const service = await readPamService(ctx.root, name);
       if (service !== null) services.push(service);
     } catch (e) {
-      checks.push(failed(subject, `cannot read the PAM service ${name}: ${(e as Error).message}`, `run roster doctor as root (it reads ${rootedPath(ctx.root, `/etc/pam.d/${name}`)})`));
+      checks.push(failed(subject, `cannot read the PAM service ${name}: ${errorMessage(e)}`, `run roster doctor as root (it reads ${rootedPath(ctx.root, `/etc/pam.d/${name}`)})`));
     }
   }
   if (services.length === 0 && checks.length === 0) {

@@ -4,6 +4,7 @@ import SCIMMY from 'scimmy';
 import type { AppContext } from '../../app/app-context.js';
 import { createScimGroup, deleteScimGroup, readScimGroup, readScimGroups, replaceScimGroup, type ScimGroupRecord } from '../../app/scim-groups.js';
 import { createScimUser, deleteScimUser, readScimUser, readScimUsers, replaceScimUser, type ScimUserRecord } from '../../app/scim-users.js';
+import { errorMessage } from '../../domain/errors.js';
 import type { ScimReads } from '../../store/store.js';
 import { authenticateRequest } from '../authenticate-request.js';
 import { SCIM_CLIENTS } from '../permissions.js';
@@ -38,7 +39,7 @@ async function readJson(c: Context): Promise<unknown> {
     return JSON.parse(text) as unknown;
   } catch (e) {
     // Only where it broke: the parser's own wording is JavaScript's, not SCIM's.
-    const at = /position (\d+)/.exec(e instanceof Error ? e.message : '')?.[1];
+    const at = /position (\d+)/.exec(errorMessage(e))?.[1];
     throw new SCIMMY.Types.Error(400, 'invalidSyntax', `the request body is not valid JSON${at === undefined ? '' : ` (at character ${at})`}`);
   }
 }

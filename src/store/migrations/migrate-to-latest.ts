@@ -1,5 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { RosterError } from '../../domain/errors.js';
+import { errorMessage, RosterError } from '../../domain/errors.js';
 import type { RosterDatabase } from '../database-schema.js';
 import type { SchemaStatus } from '../store.js';
 import { initialSchema } from './initial-schema.js';
@@ -95,6 +95,6 @@ function check(result: { readonly error?: unknown; readonly results?: ReadonlyAr
   if (result.error instanceof RosterError) throw result.error;
   // Connection problems pass through unchanged so openStore can report them as `unavailable`.
   if (failed === undefined) throw result.error;
-  const reason = result.error instanceof Error ? result.error.message : String(result.error);
+  const reason = errorMessage(result.error);
   throw new RosterError('internal', `database migration ${failed} failed: ${reason}`);
 }

@@ -73,7 +73,7 @@ export function tryOfdLock(path: string): OfdAttempt {
       return { locked: true, lock: { release: () => closeSync(fd) } };
     }
     const errno = koffi.errno();
-    if (errno !== EAGAIN && errno !== EACCES) throw new Error(`fcntl(F_OFD_SETLK) on ${path} failed with errno ${errno}`);
+    if (errno !== EAGAIN && errno !== EACCES) throw new RosterError('unavailable', `fcntl(F_OFD_SETLK) on ${path} failed with errno ${errno}`);
     const probe = flockStruct(F_WRLCK);
     if (fn(fd, F_OFD_GETLK, 'void *', probe) !== 0 || probe.readInt16LE(0) === F_UNLCK) return { locked: false, holder: null };
     const pid = probe.readInt32LE(L_PID_OFFSET);

@@ -1,4 +1,5 @@
 import { closeSync, constants, fdatasyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { RosterError } from '../../domain/errors.js';
 
 /**
  * shadow-utils' per-file lock (lib/commonio.c, do_lock_file): write our PID
@@ -59,7 +60,7 @@ function tryLink(temp: string, lockPath: string): boolean {
   // check_link_count: on a file system that fakes link(2) the count stays 1.
   if (statSync(temp).nlink !== 2) {
     unlinkSync(lockPath);
-    throw new Error(`${lockPath}: link count is not 2 after link(2); cannot lock on this file system`);
+    throw new RosterError('unavailable', `${lockPath}: link count is not 2 after link(2); cannot lock on this file system`);
   }
   return true;
 }

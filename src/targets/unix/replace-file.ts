@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { RosterError } from '../../domain/errors.js';
 
 export interface FileOwnership {
   readonly mode: number;
@@ -26,7 +27,7 @@ export async function replaceFile(path: string, content: Buffer, options: { read
     if (e.code === 'ENOENT') return null;
     throw e;
   });
-  if (old !== null && !old.isFile()) throw new Error(`${path} is not a regular file; refusing to replace it`);
+  if (old !== null && !old.isFile()) throw new RosterError('conflict', `${path} is not a regular file; refusing to replace it`);
   const { fallback } = options;
   const owner = old !== null ? { mode: old.mode & 0o7777, uid: old.uid, gid: old.gid } : typeof fallback === 'function' ? fallback() : fallback;
   const temp = `${path}+`;

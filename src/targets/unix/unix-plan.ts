@@ -176,6 +176,7 @@ function sameGroupLines(files: UnixFiles, family: readonly string[], lines: Grou
 }
 
 function unreachable(name: string): never {
+  // A bare Error on purpose: the plan only looks up names it took from the same desired state, so this is a bug, not a refusal.
   throw new Error(`internal: ${name} vanished from the desired state`);
 }
 
