@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { RosterError } from '../../domain/errors.js';
 import { ensureDirectory, inspectPath, underRoot } from './path-safety.js';
 
 /** A skeleton source as read once per run (copied into many homes). */
@@ -48,7 +49,7 @@ export class SkeletonCache {
       throw e;
     }
     const root = realpathSync(this.root);
-    if (dir !== root && !dir.startsWith(`${root}/`)) throw new Error(`skeleton source ${from} escapes the root ${this.root} (its directory resolves to ${dir})`);
+    if (dir !== root && !dir.startsWith(`${root}/`)) throw new RosterError('conflict', `skeleton source ${from} escapes the root ${this.root} (its directory resolves to ${dir})`);
   }
 
   #read(path: string): SkeletonNode {
@@ -67,7 +68,7 @@ export class SkeletonCache {
       return { kind: 'directory', mode: st.mode & 0o1777, children };
     }
     if (st.isFile()) return { kind: 'file', mode: st.mode & 0o777, data: readFileSync(path) };
-    throw new Error(`skeleton source ${path} is neither a file, a directory nor a symlink`);
+    throw new RosterError('conflict', `skeleton source ${path} is neither a file, a directory nor a symlink`);
   }
 }
 
@@ -116,7 +117,7 @@ function makeParents(home: string, to: string, uid: number, gid: number): void {
       chownSync(path, uid, gid);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (!lstatSync(path).isDirectory()) throw new Error(`skeleton entry ${to}: ${part} is not a directory`);
+      if (!lstatSync(path).isDirectory()) throw new RosterError('conflict', `skeleton entry ${to}: ${part} is not a directory`);
     }
   }
 }
@@ -164,7 +165,7 @@ export function createHome(root: string, spec: NewHome, skeleton: SkeletonCache)
     chmodSync(temp, spec.mode);
     // rename(2) would replace an empty directory that appeared since the
     // plan; the check narrows that to a race with another root process.
-    if (inspectPath(root, spec.home).kind !== 'missing') throw new Error(`${spec.home} appeared while it was being created`);
+    if (inspectPath(root, spec.home).kind !== 'missing') throw new RosterError('conflict', `${spec.home} appeared while it was being created`);
     renameSync(temp, final);
   } catch (e) {
     // Still root's own 0700 staging directory (or owned by the new user, who

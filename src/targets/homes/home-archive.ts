@@ -4,6 +4,7 @@ import { constants, createReadStream, readdirSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
+import { RosterError } from '../../domain/errors.js';
 import { accountLines, type AccountLines } from './account-lines.js';
 import { homeManifest, manifestDifferences, type ManifestEntry } from './home-manifest.js';
 import { ensureDirectory, inspectPath, underRoot } from './path-safety.js';
@@ -103,9 +104,9 @@ async function archiveDirectory(root: string, archiveDir: string): Promise<strin
 
 function requireRealDirectory(root: string, home: string): void {
   const state = inspectPath(root, home);
-  if (state.kind === 'unsafe') throw new Error(`refusing ${home}: ${state.problem}`);
-  if (state.kind === 'symlink') throw new Error(`refusing ${home}: it is a symbolic link`);
-  if (state.kind !== 'directory') throw new Error(`${home} is not a directory`);
+  if (state.kind === 'unsafe') throw new RosterError('conflict', `refusing ${home}: ${state.problem}`);
+  if (state.kind === 'symlink') throw new RosterError('conflict', `refusing ${home}: it is a symbolic link`);
+  if (state.kind !== 'directory') throw new RosterError('conflict', `${home} is not a directory`);
 }
 
 export interface ArchiveInput {
@@ -172,9 +173,9 @@ export async function archiveHome(input: ArchiveInput): Promise<{ readonly manif
 export async function readArchive(root: string, archiveDir: string, name: string): Promise<HomeArchiveManifest> {
   const dir = underRoot(root, archiveDir);
   const manifest = JSON.parse(await readFile(posix.join(dir, `${name}.manifest.json`), 'utf8')) as HomeArchiveManifest;
-  if (manifest.format !== MANIFEST_FORMAT) throw new Error(`${name}.manifest.json is not a ${MANIFEST_FORMAT} manifest`);
+  if (manifest.format !== MANIFEST_FORMAT) throw new RosterError('bad_input', `${name}.manifest.json is not a ${MANIFEST_FORMAT} manifest`);
   const tar = await fileSha256(posix.join(dir, manifest.tar.file));
-  if (tar.sha256 !== manifest.tar.sha256) throw new Error(`${manifest.tar.file} does not match its manifest (sha256 ${tar.sha256}, expected ${manifest.tar.sha256})`);
+  if (tar.sha256 !== manifest.tar.sha256) throw new RosterError('bad_input', `${manifest.tar.file} does not match its manifest (sha256 ${tar.sha256}, expected ${manifest.tar.sha256})`);
   return manifest;
 }
 
@@ -201,7 +202,7 @@ export async function removeHome(root: string, home: string): Promise<void> {
 export async function restoreHome(root: string, archiveDir: string, name: string, home: string): Promise<{ readonly files: number }> {
   const manifest = await readArchive(root, archiveDir, name);
   const state = inspectPath(root, home);
-  if (state.kind !== 'missing') throw new Error(`cannot restore ${home}: it already exists or is unsafe (${state.kind})`);
+  if (state.kind !== 'missing') throw new RosterError('conflict', `cannot restore ${home}: it already exists or is unsafe (${state.kind})`);
   ensureDirectory(root, posix.dirname(home));
   const path = underRoot(root, home);
   // The extracted tree takes the home's owner and mode at once; the outer
@@ -214,8 +215,8 @@ export async function restoreHome(root: string, archiveDir: string, name: string
     const tarPath = posix.join(underRoot(root, archiveDir), manifest.tar.file);
     await run('tar', ['--extract', `--file=${tarPath}`, '--numeric-owner', '--same-owner', '--preserve-permissions', '--acls', '--xattrs', '--xattrs-include=*', `--directory=${inner}`], { maxBuffer: 16 * 1024 * 1024 });
     const differences = manifestDifferences(manifest.entries, await homeManifest(inner));
-    if (differences.length > 0) throw new Error(`the extracted home does not match its manifest: ${differences.slice(0, 5).join('; ')}`);
-    if ((await lstat(path).catch(() => null)) !== null) throw new Error(`${home} appeared while it was being restored`);
+    if (differences.length > 0) throw new RosterError('bad_input', `the extracted home does not match its manifest: ${differences.slice(0, 5).join('; ')}`);
+    if ((await lstat(path).catch(() => null)) !== null) throw new RosterError('conflict', `${home} appeared while it was being restored`);
     await rename(inner, path);
   } finally {
     await run('rm', ['-r', '-f', '--one-file-system', '--preserve-root=all', '--', outer]);

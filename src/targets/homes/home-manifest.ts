@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { RosterError } from '../../domain/errors.js';
 
 /** One entry of a home, as archived and as checked after a restore. */
 export interface ManifestEntry {
@@ -35,7 +36,7 @@ async function sha256Of(path: string, seen: Stats): Promise<string> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const st = await handle.stat();
-    if (st.ino !== seen.ino || st.dev !== seen.dev) throw new Error(`${path} changed while it was being read`);
+    if (st.ino !== seen.ino || st.dev !== seen.dev) throw new RosterError('conflict', `${path} changed while it was being read`);
     const hash = createHash('sha256');
     for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
     return hash.digest('hex');
@@ -52,7 +53,7 @@ async function sha256Of(path: string, seen: Stats): Promise<string> {
  */
 export async function homeManifest(dir: string): Promise<ManifestEntry[]> {
   const top = await lstat(dir);
-  if (!top.isDirectory()) throw new Error(`${dir} is not a directory`);
+  if (!top.isDirectory()) throw new RosterError('conflict', `${dir} is not a directory`);
   const entries: ManifestEntry[] = [];
   const visit = async (rel: string, st: Stats): Promise<void> => {
     const abs = rel === '.' ? dir : posix.join(dir, rel);

@@ -1,5 +1,6 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { posix } from 'node:path';
+import { RosterError } from '../../domain/errors.js';
 
 /**
  * Paths are handled as the host sees them (`/home/alice`) and touched under
@@ -99,7 +100,7 @@ export function ensureDirectory(root: string, hostPath: string): void {
       if (errnoOf(e) !== 'EEXIST') throw e;
     }
     const st = lstatSync(path);
-    if (st.isSymbolicLink()) throw new Error(`${prefix} is a symbolic link`);
-    if (!st.isDirectory()) throw new Error(`${prefix} is not a directory`);
+    if (st.isSymbolicLink()) throw new RosterError('conflict', `${prefix} is a symbolic link`);
+    if (!st.isDirectory()) throw new RosterError('conflict', `${prefix} is not a directory`);
   }
 }
