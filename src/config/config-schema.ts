@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import * as z from 'zod';
+import { errorMessage } from '../domain/errors.js';
 import { isUtc } from '../domain/zoned-time.js';
 import { cronProblem } from './cron-problem.js';
 import type { DeepReadonly } from './deep-freeze.js';
@@ -64,7 +65,7 @@ const regexSource = text.superRefine((source, ctx) => {
     // 'u' is the stricter syntax: whatever compiles with it also compiles without.
     new RegExp(source, 'u');
   } catch (e) {
-    const reason = (e as Error).message.split(': ').pop() ?? 'syntax error';
+    const reason = errorMessage(e).split(': ').pop() ?? 'syntax error';
     ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${reason}` });
   }
 });

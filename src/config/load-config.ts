@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type * as z from 'zod';
-import { RosterError, type ErrorIssue } from '../domain/errors.js';
+import { errorMessage, RosterError, type ErrorIssue } from '../domain/errors.js';
 import { configErrorMap } from './config-error-map.js';
 import { targetOrder, type Ordered } from '../domain/target-order.js';
 import { CORE_SERVICES, configSchema, type RosterConfig } from './config-schema.js';
@@ -87,7 +87,7 @@ export function parseConfig(text: string, fileName: string, options: ConfigOptio
     } catch (e) {
       // Only alias bombs get here ("Excessive alias count").
       readable = false;
-      problems.push({ offset: 0, path: null, message: (e as Error).message });
+      problems.push({ offset: 0, path: null, message: errorMessage(e) });
     }
     if (readable) {
       // An empty file is an empty map, so the report says which keys are required.

@@ -152,6 +152,7 @@ export interface TargetDeclaration<Config, Observed, TypeSettings, Entry> {
 /** A target from its declaration: what it leaves out it does not have (no services, no constraints, no resources). */
 export function defineTarget<Config, Observed, TypeSettings = undefined, Entry = TypeSettings>(d: TargetDeclaration<Config, Observed, TypeSettings, Entry>): Target<Config, Observed> {
   if ((d.typeSettings !== undefined || d.project !== undefined) && d.entry === undefined) {
+    // A mistake in a target's own code, found when the module loads: not an outcome for users.
     throw new Error(`target ${d.name}: typeSettings or project needs an entry schema (what the projection sends to agents)`);
   }
   const project = d.project;

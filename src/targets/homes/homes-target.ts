@@ -1,5 +1,6 @@
 import { constants, closeSync, fchmodSync, fchownSync, fstatSync, openSync } from 'node:fs';
 import type { DesiredAccount, DesiredHost, RemovedAccount } from '../../desired/desired-host.js';
+import { errorMessage, RosterError } from '../../domain/errors.js';
 import { defineTarget, targetEntry, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { createHome, SkeletonCache, type CreatedHome, type NewHome } from './create-home.js';
 import { archiveComplete, archiveHome, removeHome, restorableArchives, restoreHome, type ArchiveRef } from './home-archive.js';
@@ -136,12 +137,12 @@ export const homesTarget = defineTarget<HomesConfig, HomesObserved, HomesEntry>(
     for (const c of changes) {
       const data = c.data as HomesChangeData;
       try {
-        if (c.account !== undefined && failed.has(c.account)) throw new Error(`skipped: an earlier change for ${c.account} failed`);
+        if (c.account !== undefined && failed.has(c.account)) throw new RosterError('conflict', `skipped: an earlier change for ${c.account} failed`);
         const detail = await applyOne(ctx, data, skeleton, archive);
         results.push({ change: c, ok: true, detail, ...(data.kind === 'create' ? skeletonWarnings(detail as CreatedHome) : {}) });
       } catch (e) {
         if (c.account !== undefined) failed.add(c.account);
-        results.push({ change: c, ok: false, error: e instanceof Error ? e.message : String(e) });
+        results.push({ change: c, ok: false, error: errorMessage(e) });
       }
     }
     return results;
@@ -157,7 +158,7 @@ function skeletonWarnings(created: CreatedHome): { readonly warnings?: readonly 
 async function applyOne(ctx: TargetContext, data: HomesChangeData, skeleton: SkeletonCache, archive: { readonly enabled: boolean; readonly dir: string }): Promise<unknown> {
   switch (data.kind) {
     case 'refuse':
-      throw new Error(data.problem);
+      throw new RosterError('conflict', data.problem);
     case 'create':
       return createHome(ctx.root, data.spec, skeleton);
     case 'restore':
@@ -172,7 +173,7 @@ async function applyOne(ctx: TargetContext, data: HomesChangeData, skeleton: Ske
     case 'remove': {
       const r = data.removed;
       // Belt and braces: never delete a home whose archive is not complete.
-      if (archive.enabled && !(await archiveComplete(ctx.root, archive.dir, r.username, r.uid, r.purgedAt))) throw new Error(`the archive of ${r.home} is not complete; not removing it`);
+      if (archive.enabled && !(await archiveComplete(ctx.root, archive.dir, r.username, r.uid, r.purgedAt))) throw new RosterError('conflict', `the archive of ${r.home} is not complete; not removing it`);
       await removeHome(ctx.root, r.home);
       return { removed: r.home };
     }
@@ -186,10 +187,10 @@ async function applyOne(ctx: TargetContext, data: HomesChangeData, skeleton: Ske
  */
 function setOwnerAndMode(root: string, home: string, uid: number, gid: number, mode: number): void {
   const state = inspectPath(root, home);
-  if (state.kind !== 'directory') throw new Error(`refusing ${home}: ${state.kind === 'unsafe' ? state.problem : `it is ${state.kind === 'symlink' ? 'a symbolic link' : state.kind}`}`);
+  if (state.kind !== 'directory') throw new RosterError('conflict', `refusing ${home}: ${state.kind === 'unsafe' ? state.problem : `it is ${state.kind === 'symlink' ? 'a symbolic link' : state.kind}`}`);
   const fd = openSync(underRoot(root, home), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
-    if (!fstatSync(fd).isDirectory()) throw new Error(`${home} is not a directory`);
+    if (!fstatSync(fd).isDirectory()) throw new RosterError('conflict', `${home} is not a directory`);
     fchownSync(fd, uid, gid);
     fchmodSync(fd, mode);
   } finally {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DesiredAccount, DesiredHost } from '../../desired/desired-host.js';
+import { errorMessage } from '../../domain/errors.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { defineTarget, targetEntry, WholeHostNeeded, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { hooksConfigSchema, type HooksConfig } from './hooks-config.js';
@@ -177,7 +178,7 @@ export const hooksTarget = defineTarget<HooksConfig, HooksObserved, HooksEntry>(
           results.push({ change: c, ok: outcome.ok, ...(outcome.ok ? {} : { error: `${data.event === 'create' ? 'onCreate' : 'onEnsure'} hook ${why}` }), detail: outcome });
         } catch (e) {
           if (data.kind === 'run') failed.add(data.account.username);
-          results.push({ change: c, ok: false, error: e instanceof Error ? e.message : String(e) });
+          results.push({ change: c, ok: false, error: errorMessage(e) });
         }
       }
     } finally {

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { DesiredHost } from '../../desired/desired-host.js';
+import { errorMessage } from '../../domain/errors.js';
 import { readBytesIfExists } from '../../system/read-text-if-exists.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { writeFileAtomic } from '../../system/write-file-atomic.js';
@@ -62,7 +63,7 @@ export const limitsTarget = defineTarget<LimitsConfig, LimitsObserved>({
         else await writeFileAtomic(path, data.content, { mode: 0o644 });
         results.push({ change, ok: true });
       } catch (e) {
-        results.push({ change, ok: false, error: `${data.path}: ${(e as Error).message}` });
+        results.push({ change, ok: false, error: `${data.path}: ${errorMessage(e)}` });
       }
     }
     return results;

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DesiredHost } from '../../desired/desired-host.js';
+import { errorMessage } from '../../domain/errors.js';
 import { disabledFor } from '../disabled-for.js';
 import { defineTarget, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { processesConfigSchema, type ProcessesConfig } from './processes-config.js';
@@ -100,7 +101,7 @@ export const processesTarget = defineTarget<ProcessesConfig, ProcessesObserved>(
         signalled.set(change, { ...detail, signal: 'SIGTERM' });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ESRCH') results.set(change, { change, ok: true, detail });
-        else fail(change, `SIGTERM ${d.pid}: ${(e as Error).message}`);
+        else fail(change, `SIGTERM ${d.pid}: ${errorMessage(e)}`);
       }
     }
 
@@ -127,7 +128,7 @@ export const processesTarget = defineTarget<ProcessesConfig, ProcessesObserved>(
         process.kill(d.pid, 'SIGKILL');
         signalled.set(change, { ...(signalled.get(change) as KillDetail), signal: 'SIGKILL' });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') fail(change, `SIGKILL ${d.pid}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') fail(change, `SIGKILL ${d.pid}: ${errorMessage(e)}`);
       }
     }
     const stuck = new Set(await waitGone(survivors.filter((c) => !results.has(c)), AFTER_KILL_MS));

@@ -1,6 +1,6 @@
 import { lstatSync, statfsSync } from 'node:fs';
 import type { DesiredHost } from '../../desired/desired-host.js';
-import { RosterError } from '../../domain/errors.js';
+import { errorMessage, RosterError } from '../../domain/errors.js';
 import { commandProblem, runCommand, type CommandResult, type RunCommand } from '../../system/run-command.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { defineTarget, type Change, type ChangeResult, type Target, type TargetContext } from '../target.js';
@@ -247,7 +247,7 @@ export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaCon
           const r = await run(argv);
           results.push(r.code === 0 ? { change, ok: true, detail: { argv } } : { change, ok: false, error: commandProblem(argv, r) });
         } catch (e) {
-          results.push({ change, ok: false, error: (e as Error).message });
+          results.push({ change, ok: false, error: errorMessage(e) });
         }
       }
       return results;
