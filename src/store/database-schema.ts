@@ -24,6 +24,7 @@ export interface RosterDatabase {
   readonly host_reports: HostReportsTable;
   readonly job_runs: JobRunsTable;
   readonly outbox: OutboxTable;
+  readonly resources: ResourcesTable;
 }
 
 export interface PeopleTable {
@@ -229,4 +230,16 @@ export interface HostReportsTable {
   ok: number;
   /** JSON object. */
   report: string;
+}
+
+export interface ResourcesTable {
+  id: Generated<number>;
+  account_id: number;
+  kind: string;
+  name: string;
+  host: string;
+  /** JSON object. */
+  settings: string;
+  created_at: string;
+  updated_at: string;
 }

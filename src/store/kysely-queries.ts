@@ -11,6 +11,7 @@ import { outboxQueries } from './queries/outbox-queries.js';
 import { peopleQueries } from './queries/people-queries.js';
 import { queryScope, type StoreDialect } from './queries/query-scope.js';
 import { reservationQueries } from './queries/reservation-queries.js';
+import { resourceQueries } from './queries/resource-queries.js';
 import { savepoints } from './queries/savepoints.js';
 import { scimQueries } from './queries/scim-queries.js';
 import { tokenQueries } from './queries/token-queries.js';
@@ -51,5 +52,6 @@ export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly di
     ...scimQueries(s),
     ...massChangeQueries(s),
     ...hostReportQueries(s),
+    ...resourceQueries(s),
   };
 }

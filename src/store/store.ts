@@ -8,6 +8,7 @@ import type { MassChangeReads, MassChangeWrites } from './queries/mass-change-qu
 import type { OutboxReads, OutboxWrites } from './queries/outbox-queries.js';
 import type { PeopleReads, PeopleWrites } from './queries/people-queries.js';
 import type { ReservationReads, ReservationWrites } from './queries/reservation-queries.js';
+import type { ResourceReads, ResourceWrites } from './queries/resource-queries.js';
 import type { Savepoints } from './queries/savepoints.js';
 import type { ScimReads, ScimWrites } from './queries/scim-queries.js';
 import type { TokenReads, TokenWrites } from './queries/token-queries.js';
@@ -23,6 +24,7 @@ export type { MassChange, MassChangeQueries, MassChangeReads, MassChangeSummary,
 export type { NewOutboxMessage, OutboxMessage, OutboxPatch, OutboxQueries, OutboxReads, OutboxStatus, OutboxWrites } from './queries/outbox-queries.js';
 export type { PeopleQueries, PeopleReads, PeopleWrites } from './queries/people-queries.js';
 export type { IdRange, Reservation, ReservationQueries, ReservationReads, ReservationWrites } from './queries/reservation-queries.js';
+export type { NewResource, Resource, ResourceFilter, ResourceQueries, ResourceReads, ResourceWrites } from './queries/resource-queries.js';
 export type { Savepoints } from './queries/savepoints.js';
 export type { ScimGroup, ScimQueries, ScimReads, ScimUser, ScimWrites } from './queries/scim-queries.js';
 export type { ApiToken, NewApiToken, TokenQueries, TokenReads, TokenRole, TokenWrites } from './queries/token-queries.js';
@@ -81,7 +83,8 @@ export interface StoreReads
     TokenReads,
     ScimReads,
     MassChangeReads,
-    HostReportReads {}
+    HostReportReads,
+    ResourceReads {}
 
 /**
  * What a write transaction offers: every concept's reads and writes (a
@@ -102,4 +105,5 @@ export interface Queries
     TokenWrites,
     ScimWrites,
     MassChangeWrites,
-    HostReportWrites {}
+    HostReportWrites,
+    ResourceWrites {}

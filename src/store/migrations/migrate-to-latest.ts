@@ -4,6 +4,7 @@ import type { RosterDatabase } from '../database-schema.js';
 import type { SchemaStatus } from '../store.js';
 import { initialSchema } from './initial-schema.js';
 import { jobsAndOutbox } from './jobs-and-outbox.js';
+import { resourcesSchema } from './resources-schema.js';
 import { serverSchema } from './server-schema.js';
 
 type Dialect = 'sqlite' | 'postgres';
@@ -19,6 +20,7 @@ export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migr
     '0001-initial-schema': initialSchema(dialect),
     '0002-jobs-and-outbox': jobsAndOutbox(dialect),
     '0003-server': serverSchema(dialect),
+    '0004-resources': resourcesSchema(dialect),
   };
 }
 

@@ -209,6 +209,7 @@ export function accountQueries(s: QueryScope): AccountQueries {
         // Explicit rather than relying on ON DELETE CASCADE, which SQLite applies only with foreign_keys on.
         await s.db.deleteFrom('holds').where('account_id', 'in', purged).execute();
         await s.db.deleteFrom('scim_users').where('account_id', 'in', purged).execute();
+        await s.db.deleteFrom('resources').where('account_id', 'in', purged).execute();
         const result = await s.db.deleteFrom('accounts').where('id', 'in', purged).where('purged_at', 'is not', null).executeTakeFirst();
         deleted += Number(result.numDeletedRows);
       }
