@@ -105,8 +105,8 @@ export function resourceQueries(s: QueryScope): ResourceQueries {
 
 function toResource(r: Selectable<ResourcesTable>): Resource {
   return {
-    id: Number(r.id),
-    accountId: Number(r.account_id),
+    id: r.id,
+    accountId: r.account_id,
     kind: r.kind,
     name: r.name,
     host: r.host,
