@@ -1,0 +1,132 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAccount } from '../src/app/accounts.js';
+import type { AppContext } from '../src/app/app-context.js';
+import { addPerson } from '../src/app/people.js';
+import { purgeAccount } from '../src/app/purge.js';
+import { addResource, listResources, removeResource, showResource } from '../src/app/resources.js';
+import { parseConfig } from '../src/config/load-config.js';
+import { fixedClock } from '../src/domain/clock.js';
+import { RosterError } from '../src/domain/errors.js';
+import { storeFactories, type OpenedTestStore } from '../src/store/test-stores.js';
+import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
+import { stampsTarget } from './sample-target/stamps-target.js';
+
+/** The stamps target (a test folder's) declares the one resource kind, `stamp`; none of the real targets declares any. */
+const targets: readonly AnyTarget[] = orderedTargets([stampsTarget, ...targetRegistry]);
+
+const CONFIG = `
+timeZone: UTC
+uids: { min: 2100030000, max: 2100039999 }
+gids: { min: 2100030000, max: 2100039999 }
+hosts:
+  shell:
+    targets:
+      unix: {}
+      stamps: {}
+  web:
+    targets:
+      unix: {}
+types:
+  member:
+    hosts: { live: [shell, web] }
+`;
+
+async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; where: string[] }> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!(e instanceof RosterError)) throw new Error(`expected a RosterError, got ${String(e)}`);
+  return { code: e.code, message: e.message, where: e.issues.map((i) => i.where) };
+}
+
+for (const factory of storeFactories) {
+  describe(`owned resources on ${factory.name}`, () => {
+    let opened: OpenedTestStore;
+    let ctx: AppContext;
+
+    beforeEach(async () => {
+      opened = await factory.open();
+      ctx = {
+        store: opened.store,
+        config: parseConfig(CONFIG, 'roster.yaml', { targets }).config,
+        clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
+        actor: 'test',
+        hmacKey: Buffer.alloc(32, 1),
+        hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
+        log: { info: () => undefined, warn: () => undefined },
+      };
+      await addPerson(ctx, { id: 'P1', firstName: 'Ann', lastName: 'Example' });
+      await addPerson(ctx, { id: 'P2', firstName: 'Bo', lastName: 'Example' });
+      await createAccount(ctx, { personId: 'P1', type: 'member', username: 'ann' });
+      await createAccount(ctx, { personId: 'P2', type: 'member', username: 'bo' });
+    });
+    afterEach(async () => {
+      await opened.cleanup();
+    });
+
+    it('adds, lists, shows and removes resources, one audit record per change', async () => {
+      const auditBefore = (await ctx.store.read.auditHead()).seq;
+      const red = await addResource(ctx, targets, { user: 'ann', kind: 'stamp', name: 'red-one', host: 'shell', settings: { color: 'red' } });
+      expect(red).toEqual({ id: expect.any(Number), user: 'ann', kind: 'stamp', name: 'red-one', host: 'shell', settings: { color: 'red' }, createdAt: '2026-11-23T12:00:00.000Z', updatedAt: '2026-11-23T12:00:00.000Z' });
+      const blue = await addResource(ctx, targets, { user: 'bo', kind: 'stamp', name: 'blue-one', host: 'shell', settings: { color: 'blue' } });
+
+      expect(await listResources(ctx.store.read)).toEqual([red, blue]);
+      expect(await listResources(ctx.store.read, { user: 'bo' })).toEqual([blue]);
+      expect(await listResources(ctx.store.read, { kind: 'stamp', user: 'ann' })).toEqual([red]);
+      expect(await listResources(ctx.store.read, { kind: 'database' })).toEqual([]);
+      expect(await showResource(ctx.store.read, blue.id)).toEqual(blue);
+
+      // A dry run removes nothing and records nothing.
+      expect(await removeResource(ctx, red.id, { dryRun: true })).toEqual(red);
+      expect(await listResources(ctx.store.read)).toEqual([red, blue]);
+      expect(await removeResource(ctx, red.id)).toEqual(red);
+      expect(await listResources(ctx.store.read)).toEqual([blue]);
+
+      const records = await ctx.store.read.listAudit({ afterSeq: auditBefore });
+      expect(records.map((r) => [r.action, r.target, r.actor])).toEqual([
+        ['resource.add', 'resource:shell/stamp/red-one', 'test'],
+        ['resource.add', 'resource:shell/stamp/blue-one', 'test'],
+        ['resource.remove', 'resource:shell/stamp/red-one', 'test'],
+      ]);
+      expect(records[0]?.after).toEqual({ id: red.id, user: 'ann', kind: 'stamp', name: 'red-one', host: 'shell', settings: { color: 'red' } });
+      expect(records[2]?.before).toEqual(records[0]?.after);
+      expect(records[2]?.after).toBeNull();
+
+      expect(await refusal(showResource(ctx.store.read, red.id))).toEqual({ code: 'not_found', message: `id: no resource ${red.id}`, where: ['id'] });
+      expect(await refusal(removeResource(ctx, red.id))).toMatchObject({ code: 'not_found', where: ['id'] });
+      expect(await refusal(listResources(ctx.store.read, { user: 'nobody' }))).toEqual({ code: 'not_found', message: 'user: no account "nobody"', where: ['user'] });
+    });
+
+    it('refuses what its kind, host, owner or settings do not allow, naming the field, and writes nothing', async () => {
+      const good = { user: 'ann', kind: 'stamp', name: 'mine', host: 'shell', settings: { color: 'red' } };
+      const before = (await ctx.store.read.auditHead()).seq;
+      expect(await refusal(addResource(ctx, targets, { ...good, kind: 'database' }))).toEqual({ code: 'bad_input', message: 'kind: unknown resource kind "database" (kinds: stamp)', where: ['kind'] });
+      // The registered targets alone declare no kind at all.
+      expect(await refusal(addResource(ctx, targetRegistry, good))).toEqual({ code: 'bad_input', message: 'kind: unknown resource kind "stamp" (kinds: none)', where: ['kind'] });
+      expect(await refusal(addResource(ctx, targets, { ...good, host: 'nowhere' }))).toEqual({ code: 'bad_input', message: 'host: host "nowhere" is not declared under hosts in roster.yaml (declared: shell, web)', where: ['host'] });
+      expect(await refusal(addResource(ctx, targets, { ...good, host: 'web' }))).toEqual({
+        code: 'bad_input',
+        message: 'host: no target enabled on host web manages stamp resources (enabled: unix; stamp is managed by stamps)',
+        where: ['host'],
+      });
+      expect(await refusal(addResource(ctx, targets, { ...good, name: '-x' }))).toMatchObject({ code: 'bad_input', where: ['name'] });
+      expect(await refusal(addResource(ctx, targets, { ...good, settings: { color: 'green' } }))).toMatchObject({ code: 'bad_input', where: ['settings.color'] });
+      expect(await refusal(addResource(ctx, targets, { ...good, settings: { color: 'red', size: 3 } }))).toMatchObject({ code: 'bad_input', where: ['settings'] });
+      expect(await refusal(addResource(ctx, targets, { ...good, settings: {} }))).toMatchObject({ code: 'bad_input', where: ['settings.color'] });
+      expect(await refusal(addResource(ctx, targets, { ...good, user: 'nobody' }))).toEqual({ code: 'not_found', message: 'user: no account "nobody"', where: ['user'] });
+      await ctx.store.transaction(async (tx) => {
+        const bo = await tx.getAccount('bo');
+        if (bo !== undefined) await purgeAccount(tx, ctx, bo, 'test');
+      });
+      const afterPurge = (await ctx.store.read.auditHead()).seq;
+      expect(await refusal(addResource(ctx, targets, { ...good, user: 'bo' }))).toMatchObject({ code: 'conflict', message: 'user: bo was purged on 2026-11-23T12:00:00.000Z', where: ['user'] });
+      // A name of a kind is taken on a host by whoever holds it.
+      await addResource(ctx, targets, good);
+      expect(await refusal(addResource(ctx, targets, { ...good, settings: { color: 'blue' } }))).toEqual({ code: 'conflict', message: 'a stamp named mine already exists on host shell', where: [] });
+      expect((await listResources(ctx.store.read)).map((r) => r.name)).toEqual(['mine']);
+      expect((await ctx.store.read.listAudit({ afterSeq: before })).map((r) => r.action)).toEqual(['account.purge', 'resource.add']);
+      expect(afterPurge).toBe(before + 1);
+    });
+  });
+}
