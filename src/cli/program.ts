@@ -9,6 +9,7 @@ import { registerNotifyCommands } from './notify-commands.js';
 import { registerHostCommands } from './host-commands.js';
 import { registerPersonCommands } from './person-commands.js';
 import { registerReservationCommands } from './reservation-commands.js';
+import { registerResourceCommands } from './resource-commands.js';
 import { registerRestoreCommand } from './restore-command.js';
 import { registerSetupCommands } from './setup-commands.js';
 import { registerServeCommands } from './serve-commands.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerGroupCommands(program);
   registerPurgeCommand(program);
   registerReservationCommands(program);
+  registerResourceCommands(program);
   registerBillingCommands(program);
   registerAuditCommands(program);
   registerSyncCommands(program);
