@@ -28,6 +28,7 @@ let f: ServerFixture;
 let extra: Record<'revoked' | 'expired' | 'throwaway', { token: string; id: number }>;
 let scimUserId: string;
 let scimGroupId: string;
+let resourceId: number;
 
 function expectation(e: Endpoint, caller: Caller): 401 | 403 | 'allowed' {
   if (caller === 'none' || caller === 'bogus' || caller === 'revoked' || caller === 'expired') return 401;
@@ -61,12 +62,13 @@ async function snapshot(): Promise<string> {
     await q.listPeople(),
     await q.listGroups(),
     await q.getScimUsers([Number(scimUserId)]),
+    await q.listResources(),
   ]);
 }
 
 function fill(path: string): string {
   return path
-    .replace('{id}', path.startsWith('/tokens') ? String(extra.throwaway.id) : path.startsWith('/mass-changes') ? 'nope' : 'P1')
+    .replace('{id}', path.startsWith('/tokens') ? String(extra.throwaway.id) : path.startsWith('/mass-changes') ? 'nope' : path.startsWith('/resources') ? String(resourceId) : 'P1')
     .replace('{username}', 'alice')
     .replace('{name}', 'members')
     .replace('{source}', 'school')
@@ -105,7 +107,9 @@ beforeAll(async () => {
     throwaway: { token: throwaway.token, id: throwaway.record.id },
   };
   await addPerson(f.ctx, { id: 'P1', firstName: 'Alice', lastName: 'Liddell', roles: ['MEMBER'] });
-  await createAccount(f.ctx, { personId: 'P1', type: 'member', username: 'alice' });
+  const alice = await createAccount(f.ctx, { personId: 'P1', type: 'member', username: 'alice' });
+  // A resource for the resource endpoints to find (the registered targets declare no kind yet, so it cannot be added through them).
+  resourceId = (await f.store.transaction((tx) => tx.insertResource({ accountId: alice.id, kind: 'database', name: 'alice_main', host: 'shell', settings: {}, createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:00:00.000Z' }))).id;
   const u = await f.request('POST', '/scim/v2/Users', { token: f.tokens.scim, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'Dora@example.org' } });
   scimUserId = String(((await u.json()) as { id: string | number }).id);
   const g = await f.request('POST', '/scim/v2/Groups', { token: f.tokens.scim, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Ops' } });

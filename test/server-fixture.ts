@@ -11,6 +11,7 @@ import type { ServerDeps } from '../src/server/server-deps.js';
 import { openStore } from '../src/store/open-store.js';
 import type { TokenRole } from '../src/store/queries/token-queries.js';
 import type { Store } from '../src/store/store.js';
+import type { AnyTarget } from '../src/targets/registry.js';
 
 /** A roster.yaml for server tests: two hosts, a member type with dues, a SCIM type without extra groups. */
 export const SERVER_TEST_CONFIG = `
@@ -68,9 +69,9 @@ export interface ServerFixture {
 }
 
 /** A server on a fresh SQLite store, called in-process (Hono's app.request: no socket). */
-export async function serverFixture(options: { readonly yaml?: string } = {}): Promise<ServerFixture> {
+export async function serverFixture(options: { readonly yaml?: string; readonly targets?: readonly AnyTarget[] } = {}): Promise<ServerFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'roster-server-'));
-  const { config } = parseConfig(options.yaml ?? SERVER_TEST_CONFIG, join(dir, 'roster.yaml'));
+  const { config } = parseConfig(options.yaml ?? SERVER_TEST_CONFIG, join(dir, 'roster.yaml'), options.targets === undefined ? undefined : { targets: options.targets });
   const store = await openStore(join(dir, 'roster.db'));
   const clock = new TestClock('2026-03-01T12:00:00Z');
   const deps: ServerDeps = {
@@ -81,6 +82,7 @@ export async function serverFixture(options: { readonly yaml?: string } = {}): P
     // Real hashing is libcrypt's business (tested there); here any crypt-shaped field will do.
     hasher: { hash: (p: string) => `$test$${p.length}` },
     log: { info: () => undefined, warn: () => undefined },
+    ...(options.targets === undefined ? {} : { targets: options.targets }),
   };
   const ctx: AppContext = { ...deps, actor: 'test' };
   const make = async (role: TokenRole, host?: string): Promise<string> => (await createApiToken(ctx, { role, host })).token;

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+import { targetRegistry } from '../targets/registry.js';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { hostRoutes } from './host-routes.js';
@@ -7,6 +8,7 @@ import { observeRequests } from './observe-requests.js';
 import { openApiDocument } from './openapi.js';
 import { mountOpsRoutes, opsOpenApiPaths } from './ops-routes.js';
 import { peopleRoutes } from './people-routes.js';
+import { resourceRoutes } from './resource-routes.js';
 import { problemOf, problemResponse } from './problem.js';
 import { RateLimiter } from './rate-limiter.js';
 import { routingPath } from './routing-path.js';
@@ -40,7 +42,7 @@ export function createServer(deps: ServerDeps): RosterServer {
   const limiter = new RateLimiter(deps.config.server.rateLimit);
   const server = deps.config.server;
   const metrics = new ServerMetrics(deps);
-  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics)];
+  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics), ...resourceRoutes(deps.targets ?? targetRegistry)];
   const openapi = openApiDocument(routes, API_BASE, API_VERSION, opsOpenApiPaths(server.metrics.public));
 
   // Every answer carries X-Request-Id (the client's, if it sent a sane one), so

@@ -4,6 +4,7 @@ import type { RosterConfig } from '../config/config-schema.js';
 import type { Clock } from '../domain/clock.js';
 import type { ApiToken } from '../store/queries/token-queries.js';
 import type { Store } from '../store/store.js';
+import type { AnyTarget } from '../targets/registry.js';
 
 /** What `roster serve` is built from (DESIGN.md §9.1: entry points receive their dependencies). */
 export interface ServerDeps {
@@ -13,6 +14,8 @@ export interface ServerDeps {
   readonly hmacKey: Buffer;
   readonly hasher: PasswordHasher;
   readonly log: Logger;
+  /** The targets whose resource kinds the API accepts; the registered ones unless a test brings its own. */
+  readonly targets?: readonly AnyTarget[];
 }
 
 /** The token behind a request, once authenticated. */
