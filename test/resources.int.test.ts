@@ -5,6 +5,8 @@ import { addPerson } from '../src/app/people.js';
 import { purgeAccount } from '../src/app/purge.js';
 import { addResource, listResources, removeResource, showResource } from '../src/app/resources.js';
 import { parseConfig } from '../src/config/load-config.js';
+import { desiredHostSchemaFor } from '../src/desired/desired-host-schema.js';
+import { projectAccounts, projectHost } from '../src/desired/project-host.js';
 import { fixedClock } from '../src/domain/clock.js';
 import { RosterError } from '../src/domain/errors.js';
 import { storeFactories, type OpenedTestStore } from '../src/store/test-stores.js';
@@ -127,6 +129,42 @@ for (const factory of storeFactories) {
       expect((await listResources(ctx.store.read)).map((r) => r.name)).toEqual(['mine']);
       expect((await ctx.store.read.listAudit({ afterSeq: before })).map((r) => r.action)).toEqual(['account.purge', 'resource.add']);
       expect(afterPurge).toBe(before + 1);
+    });
+
+    it('are projected into the desired state of their host for the target that manages their kind, and go when their owner is purged', async () => {
+      const red = await addResource(ctx, targets, { user: 'ann', kind: 'stamp', name: 'red-one', host: 'shell', settings: { color: 'red' } });
+      const blue = await addResource(ctx, targets, { user: 'bo', kind: 'stamp', name: 'blue-one', host: 'shell', settings: { color: 'blue' } });
+      const now = ctx.clock.now();
+      const desired = await projectHost(ctx.store.read, ctx.config, 'shell', now, targets);
+      expect(desired.resources).toEqual({
+        stamps: [
+          { id: red.id, kind: 'stamp', name: 'red-one', owner: 'ann', settings: { color: 'red' } },
+          { id: blue.id, kind: 'stamp', name: 'blue-one', owner: 'bo', settings: { color: 'blue' } },
+        ],
+      });
+      // They cross the wire to an agent.
+      expect(desiredHostSchemaFor(targets).parse(JSON.parse(JSON.stringify(desired))).resources).toEqual(desired.resources);
+      // A host without them, or without a target that manages their kind, has the desired state it always had.
+      expect(await projectHost(ctx.store.read, ctx.config, 'web', now, targets)).not.toHaveProperty('resources');
+      expect(await projectHost(ctx.store.read, ctx.config, 'shell', now, targetRegistry)).not.toHaveProperty('resources');
+      // A state scoped to some accounts has their resources only.
+      const scoped = await projectAccounts(ctx.store.read, ctx.config, 'shell', now, ['bo'], targets);
+      expect('desired' in scoped ? scoped.desired.resources : scoped).toEqual({ stamps: [{ id: blue.id, kind: 'stamp', name: 'blue-one', owner: 'bo', settings: { color: 'blue' } }] });
+
+      const head = (await ctx.store.read.auditHead()).seq;
+      await ctx.store.transaction(async (tx) => {
+        const bo = await tx.getAccount('bo');
+        if (bo !== undefined) await purgeAccount(tx, ctx, bo, 'test');
+      });
+      expect((await projectHost(ctx.store.read, ctx.config, 'shell', now, targets)).resources).toEqual({ stamps: [{ id: red.id, kind: 'stamp', name: 'red-one', owner: 'ann', settings: { color: 'red' } }] });
+      expect(await listResources(ctx.store.read)).toEqual([red]);
+      const records = await ctx.store.read.listAudit({ afterSeq: head });
+      expect(records.map((r) => [r.action, r.target])).toEqual([
+        ['account.purge', 'account:bo'],
+        ['resource.remove', 'resource:shell/stamp/blue-one'],
+      ]);
+      expect(records[1]?.before).toEqual({ id: blue.id, user: 'bo', kind: 'stamp', name: 'blue-one', host: 'shell', settings: { color: 'blue' } });
+      expect(records[1]?.after).toEqual({ removed: true, why: 'owner bo purged' });
     });
   });
 }

@@ -2,11 +2,12 @@ import type { Account } from '../domain/account.js';
 import { checkBreaker } from '../domain/circuit-breaker.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { markPurged } from '../domain/lifecycle.js';
-import type { AccountWrites, AuditWrites, OutboxWrites, PeopleQueries } from '../store/store.js';
+import type { AccountWrites, AuditWrites, OutboxWrites, PeopleQueries, ResourceQueries } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { audit, mutate } from './mutate.js';
 import { purgedNotice, queueNotices } from './notices.js';
+import { removeResources, resourceView } from './resources.js';
 import { saveAccount } from './save-account.js';
 
 /**
@@ -14,9 +15,11 @@ import { saveAccount } from './save-account.js';
  * D): the account becomes a tombstone whose username and UID stay reserved,
  * and its address is removed from the person's roles where it is the
  * account's own. Host targets archive and remove files when they see the
- * tombstone.
+ * tombstone. The resources it owned go too, after it, one audit record
+ * each: they leave the desired state, and the targets that managed them
+ * archive and remove them as they decide.
  */
-export async function purgeAccount(tx: PeopleQueries & AccountWrites & OutboxWrites & AuditWrites, ctx: AppContext, account: Account, why: string): Promise<Account> {
+export async function purgeAccount(tx: PeopleQueries & AccountWrites & OutboxWrites & AuditWrites & ResourceQueries, ctx: AppContext, account: Account, why: string): Promise<Account> {
   const now = ctx.clock.now();
   const after = markPurged(account, now);
   await saveAccount(tx, account, after);
@@ -31,6 +34,8 @@ export async function purgeAccount(tx: PeopleQueries & AccountWrites & OutboxWri
     }
   }
   await audit(tx, ctx, { action: 'account.purge', target: `account:${account.username}`, before: accountSummary(account), after: { ...accountSummary(after), why } });
+  const owned = await tx.resourcesOfAccounts([account.id]);
+  if (owned.length > 0) await removeResources(tx, ctx, owned.map((r) => resourceView(r, account.username)), `owner ${account.username} purged`);
   return after;
 }
 

@@ -46,7 +46,8 @@ export interface ResourceFilter {
   readonly kind?: string | undefined;
 }
 
-function viewOf(r: Resource, username: string): ResourceView {
+/** A stored resource as the use cases show it, with its owner's username. */
+export function resourceView(r: Resource, username: string): ResourceView {
   return { id: r.id, user: username, kind: r.kind, name: r.name, host: r.host, settings: r.settings, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
@@ -116,7 +117,7 @@ export async function addResource(ctx: AppContext, targets: readonly AnyTarget[]
     const owner = await liveOwner(tx, input.user);
     const now = ctx.clock.now().toISOString();
     const created = await tx.insertResource({ accountId: owner.id, kind: input.kind, name: input.name, host: input.host, settings, createdAt: now, updatedAt: now });
-    const view = viewOf(created, owner.username);
+    const view = resourceView(created, owner.username);
     await audit(tx, ctx, { action: 'resource.add', target: auditTarget(created), before: null, after: summaryOf(view) });
     return view;
   });
@@ -132,14 +133,14 @@ export async function listResources(q: ResourceReads & AccountReads, filter: Res
   }
   const resources = await q.listResources({ ...(accountId === undefined ? {} : { accountId }), ...(filter.kind === undefined ? {} : { kind: filter.kind }) });
   const owners = new Map((await q.getAccountsByIds([...new Set(resources.map((r) => r.accountId))])).map((a) => [a.id, a.username]));
-  return resources.map((r) => viewOf(r, owners.get(r.accountId) ?? `#${r.accountId}`));
+  return resources.map((r) => resourceView(r, owners.get(r.accountId) ?? `#${r.accountId}`));
 }
 
 async function requireResource(q: ResourceReads & AccountReads, id: number): Promise<ResourceView> {
   const resource = Number.isSafeInteger(id) && id > 0 ? await q.getResource(id) : undefined;
   if (resource === undefined) throw refuse('not_found', 'id', `no resource ${String(id)}`);
   const owner = await q.getAccountById(resource.accountId);
-  return viewOf(resource, owner?.username ?? `#${resource.accountId}`);
+  return resourceView(resource, owner?.username ?? `#${resource.accountId}`);
 }
 
 /** `roster resource show`. */

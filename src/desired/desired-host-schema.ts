@@ -39,6 +39,9 @@ const core = {
   groups: z.array(name),
 };
 
+/** An owned resource; its settings were checked by its kind's schema when it was added, and its target reads them. */
+const resource = z.object({ id: z.int().min(1), kind: name, name, owner: name, settings: z.record(z.string(), z.unknown()) });
+
 /** What the wire schema needs of a target: the schema of its entry in `DesiredAccount.targets`, if it has one. */
 export interface TargetWireEntry {
   readonly name: string;
@@ -63,6 +66,7 @@ export function desiredHostSchemaFor(targets: readonly TargetWireEntry[]) {
     groups: z.array(z.object({ name, gid: id, members: z.array(name) })),
     removed: z.array(z.object({ username: name, uid: id, home: path, purgedAt: z.string().max(64) })),
     purge: z.object({ archive: z.boolean(), archiveDir: path }).exactOptional(),
+    resources: z.record(name, z.array(resource)).exactOptional(),
   }) satisfies z.ZodType<DesiredHost>;
 }
 

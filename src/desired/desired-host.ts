@@ -57,6 +57,17 @@ export interface RemovedAccount {
   readonly purgedAt: string;
 }
 
+/** A resource an account owns on this host (a database, a mailing list, a vhost), for the target that manages its kind. */
+export interface DesiredResource {
+  readonly id: number;
+  readonly kind: string;
+  readonly name: string;
+  /** The owning account's username (a live account; a purged owner's resources are no longer desired). */
+  readonly owner: string;
+  /** As the kind's settings schema accepted them. */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
 export interface DesiredHost {
   readonly host: string;
   /** ISO 8601 UTC of the projection. */
@@ -82,6 +93,14 @@ export interface DesiredHost {
    * that corrects drift.
    */
   readonly scope?: readonly string[];
+  /**
+   * Owned resources on this host, by the name of the enabled target that
+   * manages their kind, each list in id order; absent when there are none.
+   * A scoped state holds those of its accounts only. A resource that is no
+   * longer here (removed, or its owner purged) is the target's to archive
+   * and remove, as it decides.
+   */
+  readonly resources?: Readonly<Record<string, readonly DesiredResource[]>>;
   /** roster.yaml `purge`: whether and where homes are archived before removal (targets may override per host). */
   readonly purge?: { readonly archive: boolean; readonly archiveDir: string };
 }

@@ -3,8 +3,8 @@ import { effectiveHolds, type Account } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
 import { zonedDayCounter } from '../domain/zoned-day-counter.js';
 import { keysetPages } from '../store/keyset-pages.js';
-import type { AccountReads, Group, GroupReads } from '../store/store.js';
-import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from './desired-host.js';
+import type { AccountReads, Group, GroupReads, ResourceReads } from '../store/store.js';
+import type { DesiredAccount, DesiredGroup, DesiredHost, DesiredResource, RemovedAccount } from './desired-host.js';
 import { targetEntries, type TargetProjection } from './target-entries.js';
 
 const PAGE = 2000;
@@ -15,7 +15,7 @@ const PAGE = 2000;
  * disabled account), their groups, and the purged accounts whose entries
  * must go. Pure apart from reading the store.
  */
-export async function projectHost(q: AccountReads & GroupReads, config: RosterConfig, host: string, now: Date, targets: readonly TargetProjection[]): Promise<DesiredHost> {
+export async function projectHost(q: AccountReads & GroupReads & ResourceReads, config: RosterConfig, host: string, now: Date, targets: readonly TargetProjection[]): Promise<DesiredHost> {
   const entries = targetEntries(config, targets);
   const accounts: DesiredAccount[] = [];
   const removed: RemovedAccount[] = [];
@@ -34,7 +34,8 @@ export async function projectHost(q: AccountReads & GroupReads, config: RosterCo
     }
   }
   const groups = await hostGroups(accounts, named, (name) => q.getGroup(name));
-  return desiredHostOf(config, host, now, { accounts, groups, removed });
+  const resources = await hostResources(q, config, host, targets);
+  return desiredHostOf(config, host, now, { accounts, groups, removed, ...(resources === undefined ? {} : { resources }) });
 }
 
 /** Records the groups an account names: its supplementary groups (it is a member) and a shared primary group (it is not). */
@@ -64,8 +65,46 @@ async function hostGroups(accounts: readonly DesiredAccount[], named: ReadonlyMa
   return groups;
 }
 
-function desiredHostOf(config: RosterConfig, host: string, now: Date, parts: { accounts: DesiredAccount[]; groups: DesiredGroup[]; removed: RemovedAccount[]; scope?: readonly string[] }): DesiredHost {
-  const { accounts, groups, removed, scope } = parts;
+/** The enabled targets of the host that manage resource kinds: kind → target name (the first in `targets` order, as when the resource was added). */
+function resourceManagers(config: RosterConfig, host: string, targets: readonly TargetProjection[]): Map<string, string> {
+  const sections: Readonly<Record<string, unknown>> = config.hosts[host]?.targets ?? {};
+  const managers = new Map<string, string>();
+  for (const t of targets) {
+    if (t.resourceKinds === undefined || !Object.hasOwn(sections, t.name)) continue;
+    for (const kind of Object.keys(t.resourceKinds)) if (!managers.has(kind)) managers.set(kind, t.name);
+  }
+  return managers;
+}
+
+/**
+ * The host's owned resources by managing target, those of live owners only
+ * (`owners`: of these accounts only, id → username); undefined when there
+ * are none, so a host without resources has the desired state it always had.
+ * No query when no enabled target of the host manages a kind.
+ */
+async function hostResources(q: AccountReads & ResourceReads, config: RosterConfig, host: string, targets: readonly TargetProjection[], owners?: ReadonlyMap<number, string>): Promise<Record<string, DesiredResource[]> | undefined> {
+  const managers = resourceManagers(config, host, targets);
+  if (managers.size === 0) return undefined;
+  const stored = (await q.listResources({ host })).filter((r) => managers.has(r.kind) && (owners === undefined || owners.has(r.accountId)));
+  if (stored.length === 0) return undefined;
+  const names = owners ?? new Map((await q.getAccountsByIds([...new Set(stored.map((r) => r.accountId))])).filter((a) => a.purgedAt === null).map((a) => [a.id, a.username]));
+  const byTarget: Record<string, DesiredResource[]> = {};
+  for (const r of stored) {
+    const owner = names.get(r.accountId);
+    const target = managers.get(r.kind);
+    if (owner === undefined || target === undefined) continue;
+    (byTarget[target] ??= []).push({ id: r.id, kind: r.kind, name: r.name, owner, settings: r.settings });
+  }
+  return Object.keys(byTarget).length === 0 ? undefined : byTarget;
+}
+
+function desiredHostOf(
+  config: RosterConfig,
+  host: string,
+  now: Date,
+  parts: { accounts: DesiredAccount[]; groups: DesiredGroup[]; removed: RemovedAccount[]; scope?: readonly string[]; resources?: Readonly<Record<string, readonly DesiredResource[]>> },
+): DesiredHost {
+  const { accounts, groups, removed, scope, resources } = parts;
   accounts.sort((a, b) => (a.username < b.username ? -1 : 1));
   groups.sort((a, b) => (a.name < b.name ? -1 : 1));
   removed.sort((a, b) => (a.username < b.username ? -1 : 1));
@@ -79,6 +118,7 @@ function desiredHostOf(config: RosterConfig, host: string, now: Date, parts: { a
     removed,
     ...(scope === undefined ? {} : { scope }),
     purge: { archive: config.purge.archive, archiveDir: config.purge.archiveDir },
+    ...(resources === undefined ? {} : { resources }),
   };
 }
 
@@ -93,7 +133,7 @@ export type ScopedProjection = { readonly desired: DesiredHost } | { readonly wh
  * whole-host plan decides (the archive comes first, and the circuit breaker
  * counts against the whole host). An unknown username is `not_found`.
  */
-export async function projectAccounts(q: AccountReads & GroupReads, config: RosterConfig, host: string, now: Date, usernames: readonly string[], targets: readonly TargetProjection[]): Promise<ScopedProjection> {
+export async function projectAccounts(q: AccountReads & GroupReads & ResourceReads, config: RosterConfig, host: string, now: Date, usernames: readonly string[], targets: readonly TargetProjection[]): Promise<ScopedProjection> {
   const found = new Map((await q.accountsByUsernames(usernames)).map((a) => [a.username, a]));
   const missing = [...new Set(usernames)].filter((u) => !found.has(u));
   if (missing.length > 0) {
@@ -113,7 +153,8 @@ export async function projectAccounts(q: AccountReads & GroupReads, config: Rost
   // As in projectHost, a shared group is desired when an account names it and the store has it.
   const stored = new Map((await q.listGroups()).map((g) => [g.name, g]));
   const groups = await hostGroups(accounts, named, async (name) => stored.get(name));
-  return { desired: desiredHostOf(config, host, now, { accounts, groups, removed: [], scope: accounts.map((a) => a.username).sort() }) };
+  const resources = await hostResources(q, config, host, targets, new Map([...found.values()].map((a) => [a.id, a.username])));
+  return { desired: desiredHostOf(config, host, now, { accounts, groups, removed: [], scope: accounts.map((a) => a.username).sort(), ...(resources === undefined ? {} : { resources }) }) };
 }
 
 type AccountType = RosterConfig['types'][string];

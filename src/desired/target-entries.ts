@@ -10,6 +10,8 @@ export interface TargetProjection {
   readonly typeSettings?: z.ZodType;
   /** The account's entry from the parsed settings; without it, the settings themselves. */
   project?(account: Omit<DesiredAccount, 'targets'>, typeSettings: unknown): unknown;
+  /** The kinds of owned resources it manages, by name: their resources on the host are projected for it. */
+  readonly resourceKinds?: Readonly<Record<string, unknown>>;
 }
 
 /**
