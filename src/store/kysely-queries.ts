@@ -32,7 +32,7 @@ export type { StoreDialect } from './queries/query-scope.js';
  * made outside `transaction` would escape the serialisation that UID
  * allocation and the audit chain depend on.
  *
- * A new concept (owned resources next) is a module in `queries/` with its
+ * A new concept (as owned resources were) is a module in `queries/` with its
  * reads and writes interfaces and their implementation over a QueryScope,
  * added to `Queries` in store.ts and spread in here.
  */

@@ -88,8 +88,8 @@ export interface StoreReads
 
 /**
  * What a write transaction offers: every concept's reads and writes (a
- * concept added later, owned resources, joins here), plus savepoints. The
- * concepts live in `queries/`, one module each.
+ * concept added later joins here, as owned resources did), plus savepoints.
+ * The concepts live in `queries/`, one module each.
  */
 export interface Queries
   extends StoreReads,
