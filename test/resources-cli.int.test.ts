@@ -43,6 +43,12 @@ describe('roster resource add|list|show|remove', () => {
     const badSet = await sb.run(['resource', 'add', 'kim', '--kind', 'database', '--name', 'kim_main', '--host', 'shell', '--set', 'encoding']);
     expect(badSet.code).toBe(2);
     expect(badSet.stderr).toContain('--set "encoding" must be key=value');
+    const badJson = await sb.run(['resource', 'add', 'kim', '--kind', 'database', '--name', 'kim_main', '--host', 'shell', '--set', 'size:=big']);
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toContain('--set size:= needs a JSON value');
+    // A typed value gets as far as the kind check: the pair itself was read.
+    const typed = await sb.run(['resource', 'add', 'kim', '--kind', 'database', '--name', 'kim_main', '--host', 'shell', '--set', 'size:=10', '--set', 'quiet:=true']);
+    expect(typed.code).toBe(65);
     const missing = await sb.run(['resource', 'add', 'kim', '--kind', 'database', '--host', 'shell']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--name <name>' not specified");

@@ -13,15 +13,29 @@ function details(r: ResourceView): string {
   return [`resource ${r.id}: ${r.kind} ${r.name} on ${r.host}`, `owner: ${r.user}`, `created: ${r.createdAt}`, `updated: ${r.updatedAt}`, ...(settings.length === 0 ? ['settings: none'] : ['settings:', ...settings])].join('\n');
 }
 
-/** `--set key=value` pairs as settings; a key given twice is a usage error rather than a silent overwrite. */
-function settingsOf(pairs: readonly string[]): Record<string, string> {
-  const settings: Record<string, string> = {};
+/**
+ * `--set key=value` pairs as settings: the value as text, or with `key:=value`
+ * as JSON (a number, true/false, a list), as httpie writes typed fields. A
+ * key given twice is a usage error rather than a silent overwrite.
+ */
+function settingsOf(pairs: readonly string[]): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    const key = at <= 0 ? '' : pair.slice(0, at);
-    if (key === '') throw new RosterError('usage', `--set "${pair}" must be key=value`, [{ where: '--set', message: 'expected key=value' }]);
+    const json = at > 0 && pair[at - 1] === ':';
+    const key = at <= 0 ? '' : pair.slice(0, json ? at - 1 : at);
+    if (key === '') throw new RosterError('usage', `--set "${pair}" must be key=value or key:=JSON`, [{ where: '--set', message: 'expected key=value' }]);
     if (Object.hasOwn(settings, key)) throw new RosterError('usage', `--set ${key} is given twice`, [{ where: `--set ${key}`, message: 'given twice' }]);
-    settings[key] = pair.slice(at + 1);
+    const text = pair.slice(at + 1);
+    if (!json) {
+      settings[key] = text;
+      continue;
+    }
+    try {
+      settings[key] = JSON.parse(text) as unknown;
+    } catch {
+      throw new RosterError('usage', `--set ${key}:= needs a JSON value (a number, true, false, "text", [..]), got ${text}`, [{ where: `--set ${key}`, message: 'not JSON' }]);
+    }
   }
   return settings;
 }
@@ -40,7 +54,7 @@ export function registerResourceCommands(program: Command): void {
     .requiredOption('--kind <kind>', 'the kind of resource (roster config check --targets lists the kinds each target manages)')
     .requiredOption('--name <name>', 'its name on the host: letters, digits, . _ -, starting with a letter or digit')
     .requiredOption('--host <host>', 'the host, as declared under hosts in roster.yaml')
-    .option('--set <key=value>', 'one setting of the resource, as text (repeatable)', collect, [])
+    .option('--set <key=value>', 'one setting of the resource: key=value as text, key:=value as JSON (a number, true/false, a list); repeatable', collect, [])
     .action(async (user: string, o: { kind: string; name: string; host: string; set: string[] }, cmd: Command) => {
       const settings = settingsOf(o.set);
       await withContext(cmd, async (ctx, out) => {
