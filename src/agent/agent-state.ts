@@ -82,7 +82,7 @@ export async function loadAgentState(path: string, warn: (message: string) => vo
   const kept = await readChecked(path, assignmentFileSchema, 'an agent state', warn);
   if (kept === null) return null;
   const status = await readChecked(statusPath(path), statusFileSchema, 'an agent status', warn);
-  const state: AgentState = { ...kept, assignment: kept.assignment as HostAssignment, applied: status?.applied ?? null, pendingReports: status?.pendingReports ?? [] };
+  const state: AgentState = { ...kept, assignment: kept.assignment, applied: status?.applied ?? null, pendingReports: status?.pendingReports ?? [] };
   saved.set(state.assignment, path);
   return state;
 }

@@ -61,7 +61,7 @@ export class ServerClient {
       throw new RosterError('bad_input', "the server's desired state does not check; nothing applied from it", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
     }
     if (parsed.data.desired.host !== this.#options.host) throw new RosterError('bad_input', `the server sent the desired state of host "${parsed.data.desired.host}", not "${this.#options.host}"`);
-    return isDelta ? { changed: true, delta: parsed.data as HostDelta } : { changed: true, assignment: parsed.data as HostAssignment };
+    return isDelta ? { changed: true, delta: parsed.data as HostDelta } : { changed: true, assignment: parsed.data };
   }
 
   async report(body: Readonly<Record<string, unknown>>): Promise<void> {
@@ -95,7 +95,7 @@ export class ServerClient {
     } catch {
       // Not problem+json: the text itself.
     }
-    const where = `${res.url || this.#base.toString()}`;
+    const where = res.url || this.#base.toString();
     const message = `${where}: ${res.status} ${detail}`.trim();
     if (res.status === 401) throw new RosterError('unauthorized', `the server refused the agent token (${message})`);
     if (res.status === 403) throw new RosterError('forbidden', `the agent token may not act for host ${this.#options.host} (${message})`);

@@ -72,7 +72,7 @@ export async function createAccount(ctx: AppContext, input: CreateAccountInput, 
 
 export type CreateResult = { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly input: CreateAccountInput; readonly code: string; readonly error: string };
 
-type PreparedCreate = { readonly input: CreateAccountInput; readonly type: AccountType; readonly hash: string | null };
+interface PreparedCreate { readonly input: CreateAccountInput; readonly type: AccountType; readonly hash: string | null }
 
 /** An item's result inside the store transaction: a refusal keeps its error, which createAccount throws as it is. */
 type Outcome = { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly input: CreateAccountInput; readonly cause: unknown };

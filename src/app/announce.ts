@@ -22,7 +22,6 @@ export interface AnnounceResult {
   readonly unaddressed: readonly string[];
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 /**

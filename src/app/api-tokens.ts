@@ -15,7 +15,6 @@ import { printable } from './person-input.js';
 /** Recognisable in logs and secret scanners; the rest is base64url of 32 random bytes. */
 const PREFIX = 'roster_';
 const TOKEN_SHAPE = /^roster_[A-Za-z0-9_-]{43}$/;
-// eslint-disable-next-line no-control-regex
 const NOTE = /^[^\u0000-\u001f\u007f]{0,200}$/;
 
 export function hashToken(token: string): string {

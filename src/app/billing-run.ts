@@ -107,7 +107,7 @@ async function evaluatePerson(tx: AccountQueries & LedgerQueries & OutboxWrites 
   if (changed.length > 0) {
     const kind = action === 'freeze' ? 'frozen' : 'unfrozen';
     const facts = { usernames: changed.map((a) => a.username).join(', '), runOut: runOut ?? 'now', balance: formatCents(balance), dues: formatCents(dues), keep: ctx.config.freeze.keep.join(', ') };
-    await queueNotices(tx, ctx, [billingNotice(ctx, kind, person, changed, facts, `${now.toISOString()}`)]);
+    await queueNotices(tx, ctx, [billingNotice(ctx, kind, person, changed, facts, now.toISOString())]);
   }
   const out: PersonBilling = { personId: person.id, balanceCents: balance, monthlyDuesCents: dues, runOut, daysLeft: decision.daysLeft, action };
   return {

@@ -1,4 +1,3 @@
-import type { DesiredHost } from '../desired/desired-host.js';
 import { projectHost } from '../desired/project-host.js';
 import { targetRegistry } from '../targets/registry.js';
 import { RosterError } from '../domain/errors.js';
@@ -48,7 +47,7 @@ const revisionCache = new WeakMap<object, Map<string, HostCache>>();
 
 function hostCache(ctx: AppContext, host: string): HostCache {
   let perHost = revisionCache.get(ctx.store);
-  if (perHost === undefined) revisionCache.set(ctx.store, (perHost = new Map()));
+  if (perHost === undefined) revisionCache.set(ctx.store, (perHost = new Map<string, HostCache>()));
   let cache = perHost.get(host);
   if (cache === undefined) perHost.set(host, (cache = { history: [] }));
   return cache;

@@ -18,6 +18,7 @@ export async function mutate<T>(
   try {
     return await ctx.store.transaction(async (tx) => {
       const result = await fn(tx);
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- not an error: it carries the result out of the transaction to roll it back, and is caught just below
       if (options.dryRun === true) throw new DryRunRollback(result);
       return result;
     });

@@ -98,6 +98,5 @@ function uniq(items: readonly string[]): string[] {
 
 /** Shows a value in an error without letting control characters through. */
 export function printable(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

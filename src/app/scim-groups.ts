@@ -118,7 +118,6 @@ async function resolveMembers(q: AccountReads & ScimReads & PeopleReads, members
 }
 
 function checkDisplayName(displayName: string): void {
-  // eslint-disable-next-line no-control-regex
   if (displayName.trim() === '' || /[\u0000-\u001f\u007f]/.test(displayName) || displayName.length > 256) {
     throw new RosterError('bad_input', `displayName "${printable(displayName)}" must be 1 to 256 characters without control characters`, [{ where: 'displayName', message: 'invalid' }]);
   }

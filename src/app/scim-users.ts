@@ -141,7 +141,6 @@ export function unixNameFromUserName(userName: string, usernames: RosterConfig['
   return name !== '' && validateUsername(name, usernames) === null ? name : null;
 }
 
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f:,=]/g;
 
 /** A name as GECOS and the person record accept it: no control characters, `:`, `,` or `=`, at most 64 characters. */
@@ -170,7 +169,7 @@ function emailsOf(input: ScimUserInput): Record<string, string> {
     if (!isEmailAddress(e.value)) continue;
     const type = (e.type ?? 'other').toUpperCase();
     const role = /^[A-Z][A-Z0-9_]{0,31}$/.test(type) ? type : 'OTHER';
-    if (out[role] === undefined) out[role] = e.value;
+    out[role] ??= e.value;
   }
   return out;
 }
@@ -202,7 +201,6 @@ async function setActive(ctx: AppContext, tx: Queries, username: string, active:
 }
 
 function checkUserName(userName: string): void {
-  // eslint-disable-next-line no-control-regex
   if (userName.trim() === '' || /[\u0000-\u001f\u007f]/.test(userName) || userName.length > 256) {
     throw new RosterError('bad_input', `userName "${printable(userName)}" must be 1 to 256 characters without control characters`, [{ where: 'userName', message: 'invalid' }]);
   }

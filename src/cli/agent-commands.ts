@@ -98,7 +98,7 @@ export function registerAgentCommands(program: Command): void {
       const deps = { client, targets: targetRegistry, clock: systemClock, log };
 
       if (o.once === true) {
-        const before = await loadAgentState(settings.statePath, log.warn);
+        const before = await loadAgentState(settings.statePath, (message) => { log.warn(message); });
         const { result } = await agentCycle(settings, deps, before, { force: true });
         out.print(result, () => describe(o.host, result));
         if (result.serverError !== null) process.exitCode = result.serverError.exitCode;

@@ -60,6 +60,9 @@ export function chunkedWriter(stream: Writable): ChunkedWriter {
  * element by element (one line each), so the text is never built whole. The
  * value is what JSON.stringify would give for `value`.
  */
+/** JSON.stringify, typed as it behaves: undefined (not text) for undefined and functions, which its declared `string` hides. */
+const jsonText = (v: unknown, space?: number): string | undefined => JSON.stringify(v, null, space);
+
 export async function writeJsonObject(out: ChunkedWriter, value: Readonly<Record<string, unknown>>): Promise<void> {
   const entries = Object.entries(value).filter(([, v]) => v !== undefined);
   await out.line('{');
@@ -67,10 +70,10 @@ export async function writeJsonObject(out: ChunkedWriter, value: Readonly<Record
     const comma = i === entries.length - 1 ? '' : ',';
     if (Array.isArray(v) && v.length > 0) {
       await out.line(`  ${JSON.stringify(key)}: [`);
-      for (let k = 0; k < v.length; k++) await out.line(`    ${JSON.stringify(v[k]) ?? 'null'}${k === v.length - 1 ? '' : ','}`);
+      for (let k = 0; k < v.length; k++) await out.line(`    ${jsonText(v[k]) ?? 'null'}${k === v.length - 1 ? '' : ','}`);
       await out.line(`  ]${comma}`);
     } else {
-      await out.line(`  ${JSON.stringify(key)}: ${(JSON.stringify(v, null, 2) ?? 'null').replaceAll('\n', '\n  ')}${comma}`);
+      await out.line(`  ${JSON.stringify(key)}: ${(jsonText(v, 2) ?? 'null').replaceAll('\n', '\n  ')}${comma}`);
     }
   }
   await out.line('}');

@@ -11,7 +11,7 @@ import { buildProgram } from './program.js';
 async function main(argv: readonly string[]): Promise<void> {
   const json = argv.includes('--json');
   try {
-    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+    await buildProgram().parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are not errors; commander has already printed them.

@@ -12,10 +12,11 @@ const silent: Progress = { update: () => undefined, done: () => undefined };
  * nothing, so logs stay clean and stdout stays parseable.
  */
 export function progressBar(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (stream.isTTY !== true) return silent;
+  if (!stream.isTTY) return silent;
   let last = 0;
   let drawn = false;
-  const width = (): number => Math.max(10, Math.min(40, (stream.columns ?? 80) - label.length - 30));
+  // @types/node types columns as a number, but a stream can lose its terminal (columns undefined) while drawing.
+  const width = (): number => Math.max(10, Math.min(40, ((stream.columns as number | undefined) ?? 80) - label.length - 30));
   return {
     update(done, total, note = '') {
       const now = Date.now();

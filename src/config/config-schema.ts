@@ -19,7 +19,6 @@ const GROUP_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const ADDRESS = /^(?:[^<>\u0000-\u001f\u007f]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
 const ROLE = /^[A-Z][A-Z0-9_]{0,31}$/;
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 // One above the highest id is (uid_t)-1, which chown(2) reads as "unchanged".
 const MAX_ID = 4_294_967_294;
@@ -264,7 +263,7 @@ const source = z
 const address = z.string().regex(ADDRESS, { error: 'must be an e-mail address such as roster@example.org or "Roster <roster@example.org>"' });
 
 const httpUrl = z.string().superRefine((url, ctx) => {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = ['http:', 'https:'].includes(new URL(url).protocol) && !CONTROL.test(url);
   } catch {

@@ -24,9 +24,7 @@ export interface RosterFile {
   readonly bytes: number;
 }
 
-export interface ReadProgress {
-  (bytesRead: number, totalBytes: number, rows: number): void;
-}
+export type ReadProgress = (bytesRead: number, totalBytes: number, rows: number) => void;
 
 /** Where a person lacks a role the address of the e-mail column is kept under this one. */
 export const CONTACT_ROLE = 'CONTACT';
@@ -81,7 +79,8 @@ export async function readRosterFile(path: string, sourceName: string, source: S
       return;
     }
     const text: string[] = [];
-    let encodingOk = true;
+    // Widened: the row callback below may set it to false, which narrowing cannot see.
+    let encodingOk = true as boolean;
     fields.forEach((bytes, i) => {
       if (!isUtf8(bytes)) {
         encodingOk = false;

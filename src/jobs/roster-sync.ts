@@ -330,7 +330,7 @@ async function refuseForeignPeople(q: PeopleReads, source: string, rows: readonl
 export async function assignUsernames(q: ReservationReads, plans: readonly PersonPlan[], policy: UsernamePolicy, rows: readonly RosterRow[]): Promise<void> {
   const chosen = new Set<string>();
   for (const p of plans) for (const c of p.creates) if (c.username !== '') chosen.add(c.username.toLowerCase());
-  type Pending = { readonly p: PersonPlan; readonly c: PersonPlan['creates'][number]; readonly candidates: Iterator<string>; next: string | undefined };
+  interface Pending { readonly p: PersonPlan; readonly c: PersonPlan['creates'][number]; readonly candidates: Iterator<string>; next: string | undefined }
   let pending: Pending[] = plans.flatMap((p) =>
     p.creates.filter((c) => c.username === '').map((c) => ({ p, c, candidates: usernameCandidates(p.after.firstName, p.after.lastName, policy), next: undefined })),
   );

@@ -60,7 +60,7 @@ describe('the job scheduler with an injected clock (Europe/Berlin)', () => {
   afterEach(async () => opened.cleanup());
 
   const scheduler = (jobs: ReadonlyArray<{ name: string; schedule: string }>): JobScheduler =>
-    new JobScheduler({ jobs, timeZone: 'Europe/Berlin', clock: time.clock, timer: time.timer, log: { warn: (m) => { throw new Error(m); } }, runDue: async (job) => void (await runJobs(ctx, deps, { job: job as 'purge' | 'billing' })) });
+    new JobScheduler({ jobs, timeZone: 'Europe/Berlin', clock: time.clock, timer: time.timer, log: { warn: (m) => { throw new Error(m); } }, runDue: async (job) => { await runJobs(ctx, deps, { job: job as 'purge' | 'billing' }); } });
 
   it('runs the purge at 04:50 in the zone, not before, and once per slot', async () => {
     await addPerson(ctx, { id: 'P1', firstName: 'Ada', lastName: 'Leaving', roles: ['MEMBER'] });

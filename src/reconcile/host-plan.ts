@@ -55,7 +55,7 @@ export function targetContext(ctx: AppContext, request: HostRequest): TargetCont
 }
 
 /** A host's enabled targets, in apply order (the registry's), each with its settings parsed by its own schema. */
-export type EnabledTarget = { readonly target: AnyTarget; readonly config: unknown };
+export interface EnabledTarget { readonly target: AnyTarget; readonly config: unknown }
 
 export function enabledTargets(targets: readonly AnyTarget[], host: string, sections: Readonly<Record<string, unknown>>): EnabledTarget[] {
   const known = new Set(targets.map((t) => t.name));

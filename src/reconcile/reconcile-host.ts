@@ -15,7 +15,7 @@ export interface ApplyOptions {
   readonly lockTimeoutMs?: number;
 }
 
-export type ReconcileResult = { readonly plan: HostPlan; readonly report: ApplyReport };
+export interface ReconcileResult { readonly plan: HostPlan; readonly report: ApplyReport }
 
 /** What one converging run needs, whoever drives it (`roster apply` from the store, the agent from its server). */
 export interface ReconcileSteps {

@@ -132,7 +132,7 @@ export function runRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRout
           } catch (e) {
             if (!(e instanceof RosterError) || e.code !== 'mass_change') throw e;
             const plan = await syncRoster(ctx, { ...options, dryRun: true, allowMassChange: true });
-            return refuseMassChange(ctx, principal, e, new URL(request.url).pathname, { ...run, summary: { affected: plan.breaker.affected, total: plan.breaker.total, limit: plan.breaker.limit } }, metrics);
+            return await refuseMassChange(ctx, principal, e, new URL(request.url).pathname, { ...run, summary: { affected: plan.breaker.affected, total: plan.breaker.total, limit: plan.breaker.limit } }, metrics);
           }
         } finally {
           await rm(dir, { recursive: true, force: true });

@@ -204,7 +204,7 @@ describe.each(storeFactories)('several processes on one $name database', (factor
     if (factory.name === 'postgres') {
       const database = await createPostgresDatabase();
       url = database.url;
-      cleanup = database.drop;
+      cleanup = () => database.drop();
     } else {
       const dir = await mkdtemp(join(tmpdir(), 'roster-procs-'));
       url = join(dir, 'roster.db');

@@ -77,7 +77,6 @@ for (const factory of storeFactories) {
         await tx.putScimUser({ accountId: x.id, userName: 'Jane.Doe@Example.edu', externalId: 'ext-1', deletedAt: null, attributes: { displayName: 'Jane' }, createdAt: T0, updatedAt: T0 });
         return [x, y];
       });
-      if (a === undefined || b === undefined) throw new Error('accounts missing');
       expect(await store.read.accountIdsByScimUserName('jane.doe@example.EDU')).toEqual([a.id]);
       // A SCIM-named account no longer answers to its Unix username.
       expect(await store.read.accountIdsByScimUserName('janedoe')).toEqual([]);

@@ -76,6 +76,7 @@ export function withStoreErrors<T extends object>(target: T, where: string): T {
       return (...args: unknown[]): unknown => {
         try {
           const result: unknown = Reflect.apply(value, t, args);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- mapStoreError hands back what the driver rejected with when it knows no better error
           return result instanceof Promise ? result.catch((e: unknown) => Promise.reject(mapStoreError(e, `${where}.${String(property)}`))) : result;
         } catch (e) {
           throw mapStoreError(e, `${where}.${String(property)}`);

@@ -41,7 +41,7 @@ export function mergeUserList(existing: string | null, managed: ReadonlySet<stri
 }
 
 /** Usernames of every account Roster manages on the host, living or purged: only their lines are Roster's. */
-export function managedNames(desired: { readonly accounts: readonly { readonly username: string }[]; readonly removed: readonly { readonly username: string }[] }): ReadonlySet<string> {
+export function managedNames(desired: { readonly accounts: ReadonlyArray<{ readonly username: string }>; readonly removed: ReadonlyArray<{ readonly username: string }> }): ReadonlySet<string> {
   return new Set([...desired.accounts.map((a) => a.username), ...desired.removed.map((r) => r.username)]);
 }
 

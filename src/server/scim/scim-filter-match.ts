@@ -35,6 +35,15 @@ function present(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
 }
 
+/**
+ * A value compared as text: String() of it, as it always was. A string is
+ * itself; an object or array attribute becomes '[object Object]' or its
+ * elements joined by commas, which no filter value is meant to match.
+ */
+function filterText(value: unknown): string {
+  return String(value);
+}
+
 function compare(actual: unknown, op: string, expected: unknown, exact: boolean): boolean {
   if (op === 'pr') return present(actual);
   if (op === 'np') return !present(actual);
@@ -56,8 +65,8 @@ function compare(actual: unknown, op: string, expected: unknown, exact: boolean)
       default: return false;
     }
   }
-  const a = String(actual);
-  const e = expected === null ? '' : String(expected);
+  const a = filterText(actual);
+  const e = expected === null ? '' : filterText(expected);
   if (['gt', 'ge', 'lt', 'le'].includes(op) && ISO_DATE.test(a) && !Number.isNaN(Date.parse(e))) {
     const d = Date.parse(a) - Date.parse(e);
     return op === 'gt' ? d > 0 : op === 'ge' ? d >= 0 : op === 'lt' ? d < 0 : d <= 0;

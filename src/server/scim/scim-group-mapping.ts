@@ -27,6 +27,7 @@ export function groupInputFrom(group: Json): ScimGroupInput {
     .filter((m): m is Json => m !== undefined && (typeof m.value === 'string' || typeof m.value === 'number'))
     .map((m) => ({ value: String(m.value), display: typeof m.display === 'string' ? m.display : undefined }));
   return {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- scimmy has checked displayName is a string or absent (''); String() keeps whatever else came as it always read
     displayName: String(group.displayName ?? ''),
     externalId: typeof group.externalId === 'string' ? group.externalId : null,
     members,

@@ -139,7 +139,7 @@ function filterOf(query: Readonly<Record<string, string>>): ParsedFilter | undef
   if (text === undefined || text.trim() === '') return undefined;
   const quick = USERNAME_EQ.exec(text);
   if (quick?.[1] !== undefined) return [{ userName: ['eq', quick[1].replace(/\\(["\\])/g, '$1')] }];
-  return scimmy(() => new SCIMMY.Types.Filter(text)) as unknown as ParsedFilter;
+  return scimmy(() => new SCIMMY.Types.Filter(text));
 }
 
 /** An `eq` on userName, externalId or id in every alternative lets indexes name the candidates; otherwise every account is read. */
@@ -149,7 +149,7 @@ async function candidateIds(q: ScimReads, filter: ParsedFilter): Promise<number[
     let found = false;
     for (const [attr, condition] of Object.entries(alternative)) {
       if (!Array.isArray(condition) || String(condition[0]).toLowerCase() !== 'eq' || condition.length !== 2) continue;
-      const value = condition[1];
+      const value: unknown = condition[1];
       const key = attr.toLowerCase();
       if (key === 'username' && typeof value === 'string') for (const id of await q.accountIdsByScimUserName(value)) ids.add(id);
       else if (key === 'externalid' && typeof value === 'string') for (const id of await q.accountIdsByExternalId(value)) ids.add(id);
@@ -359,7 +359,8 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimite
       const base = baseOf(c);
       const resource = userResource(record, ctx.clock.now());
       const current = scimmy(() => new SCIMMY.Schemas.User(resource, 'out', `${base}/Users`));
-      const patched = await scimmyAsync(() => scimmy(() => new SCIMMY.Messages.PatchOp(body as PatchRequest)).apply(current));
+      // unknown: scimmy types apply() as always giving the resource, but it gives undefined when the patch changes nothing.
+      const patched: unknown = await scimmyAsync(() => scimmy(() => new SCIMMY.Messages.PatchOp(body as PatchRequest)).apply(current));
       if (patched !== undefined) keepHolds(resource, plain(patched));
       const after = patched === undefined ? record : await replaceScimUser(ctx, id, userInputFrom(userIn(plain(patched))));
       return patchAnswer(c, attributes, () => userOut(after, ctx, base, attributes));
@@ -418,7 +419,8 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimite
       const body = normalisePatch(await readJson(c), SCIMMY.Schemas.Group.definition);
       const base = baseOf(c);
       const current = scimmy(() => new SCIMMY.Schemas.Group(groupResource(record, base), 'out', `${base}/Groups`));
-      const patched = await scimmyAsync(() => scimmy(() => new SCIMMY.Messages.PatchOp(body as PatchRequest)).apply(current));
+      // unknown: scimmy types apply() as always giving the resource, but it gives undefined when the patch changes nothing.
+      const patched: unknown = await scimmyAsync(() => scimmy(() => new SCIMMY.Messages.PatchOp(body as PatchRequest)).apply(current));
       const after = patched === undefined ? record : await replaceScimGroup(ctx, id, groupInputFrom(groupIn(plain(patched))));
       return patchAnswer(c, attributes, () => groupOut(after, base, attributes));
     }),

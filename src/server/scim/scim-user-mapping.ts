@@ -77,6 +77,7 @@ export function userInputFrom(user: Json): ScimUserInput {
     .map((e) => ({ value: String(e.value), type: str(e.type), primary: e.primary === true }));
   const attributes = Object.fromEntries(Object.entries(user).filter(([k]) => !MODELLED.has(k.toLowerCase())));
   return {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- scimmy has checked userName is a string or absent (''); String() keeps whatever else came as it always read
     userName: String(user.userName ?? ''),
     externalId: str(user.externalId) ?? null,
     // Absent means active (RFC 7643 leaves it to the provider; IdPs that omit it mean an active user).

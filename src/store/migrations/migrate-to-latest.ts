@@ -96,6 +96,7 @@ function check(result: { readonly error?: unknown; readonly results?: ReadonlyAr
   const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
   if (result.error instanceof RosterError) throw result.error;
   // Connection problems pass through unchanged so openStore can report them as `unavailable`.
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- the driver's own error, rethrown as it came so openStore can classify it
   if (failed === undefined) throw result.error;
   const reason = errorMessage(result.error);
   throw new RosterError('internal', `database migration ${failed} failed: ${reason}`);

@@ -4,7 +4,7 @@ import { RosterError } from '../../domain/errors.js';
 import type { AccountsTable, HoldsTable, RosterDatabase } from '../database-schema.js';
 import { isForeignKeyViolation, uniqueViolation } from '../store-errors.js';
 import type { QueryScope } from './query-scope.js';
-import { IN_CHUNK, INSERT_CHUNK, pageSize, stringList, utc, utcOrNull } from './row-values.js';
+import { IN_CHUNK, INSERT_CHUNK, pageSize, stringList, toNumber, utc, utcOrNull } from './row-values.js';
 
 export interface AccountFilter {
   readonly type?: string;
@@ -204,7 +204,7 @@ export function accountQueries(s: QueryScope): AccountQueries {
       let deleted = 0;
       for (let i = 0; i < ids.length; i += IN_CHUNK) {
         const chunk = ids.slice(i, i + IN_CHUNK);
-        const purged = (await s.db.selectFrom('accounts').select('id').where('id', 'in', chunk).where('purged_at', 'is not', null).execute()).map((r) => Number(r.id));
+        const purged = (await s.db.selectFrom('accounts').select('id').where('id', 'in', chunk).where('purged_at', 'is not', null).execute()).map((r) => toNumber(r.id));
         if (purged.length === 0) continue;
         // Explicit rather than relying on ON DELETE CASCADE, which SQLite applies only with foreign_keys on.
         await s.db.deleteFrom('holds').where('account_id', 'in', purged).execute();
@@ -252,8 +252,8 @@ function toAccount(r: Selectable<AccountsTable>, holds: readonly Hold[]): Accoun
     personId: r.person_id,
     type: r.type,
     username: r.username,
-    uid: Number(r.uid),
-    gid: Number(r.gid),
+    uid: toNumber(r.uid),
+    gid: toNumber(r.gid),
     primaryGroup: r.primary_group,
     gecos: r.gecos,
     shell: r.shell,

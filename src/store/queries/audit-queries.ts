@@ -5,7 +5,7 @@ import { auditHash, normaliseSummary } from '../audit-chain.js';
 import type { AuditEntry, AuditRecord } from '../audit-record.js';
 import type { AuditTable } from '../database-schema.js';
 import type { QueryScope } from './query-scope.js';
-import { INSERT_CHUNK, pageSize, parseJsonOrText, utc } from './row-values.js';
+import { INSERT_CHUNK, pageSize, parseJsonOrText, toNumber, utc } from './row-values.js';
 
 /** The audit log: hash-chained, appended inside the same transaction as the change. */
 export interface AuditReads {
@@ -35,7 +35,7 @@ export function auditQueries(s: QueryScope): AuditQueries {
       .$if(s.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirstOrThrow();
     // The same chain appendAudit would build one call at a time.
-    let seq = Number(head.seq);
+    let seq = toNumber(head.seq);
     let prevHash = head.hash;
     const records: AuditRecord[] = entries.map((entry) => {
       seq += 1;
@@ -93,14 +93,14 @@ export function auditQueries(s: QueryScope): AuditQueries {
     },
     async auditHead() {
       const head = await s.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
-      return { seq: Number(head.seq), hash: head.hash };
+      return { seq: toNumber(head.seq), hash: head.hash };
     },
   };
 }
 
 function toAuditRecord(r: Selectable<AuditTable>): AuditRecord {
   return {
-    seq: Number(r.seq),
+    seq: toNumber(r.seq),
     at: r.at,
     actor: r.actor,
     action: r.action,

@@ -4,7 +4,7 @@ import type { GroupsTable } from '../database-schema.js';
 import { uniqueViolation } from '../store-errors.js';
 import { checkRange, firstFree, lockCounter, raiseCounter } from './number-allocation.js';
 import type { QueryScope } from './query-scope.js';
-import { stringList, utc } from './row-values.js';
+import { stringList, toNumber, utc } from './row-values.js';
 
 export interface Group {
   readonly name: string;
@@ -54,7 +54,7 @@ export function groupQueries(s: QueryScope): GroupQueries {
         .union((eb) => eb.selectFrom('accounts').select('gid').where('gid', '>=', min).where('gid', '<=', max).where('purged_at', 'is', null))
         .orderBy('gid')
         .execute();
-      return rows.map((r) => Number(r.gid));
+      return rows.map((r) => toNumber(r.gid));
     },
     async getGroupByGid(gid) {
       const row = await s.db.selectFrom('groups').selectAll().where('gid', '=', gid).executeTakeFirst();
@@ -101,5 +101,5 @@ export function groupQueries(s: QueryScope): GroupQueries {
 }
 
 function toGroup(r: Selectable<GroupsTable>): Group {
-  return { name: r.name, gid: Number(r.gid), description: r.description, members: stringList(r.members, `members of ${r.name}`), createdAt: r.created_at };
+  return { name: r.name, gid: toNumber(r.gid), description: r.description, members: stringList(r.members, `members of ${r.name}`), createdAt: r.created_at };
 }

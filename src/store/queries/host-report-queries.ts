@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { HostReportsTable } from '../database-schema.js';
 import type { QueryScope } from './query-scope.js';
-import { jsonObject } from './row-values.js';
+import { jsonObject, toNumber } from './row-values.js';
 
 export interface HostReport {
   readonly id: number;
@@ -47,11 +47,11 @@ export function hostReportQueries(s: QueryScope): HostReportQueries {
         .select(['r.host', 'r.received_at', 'r.ok'])
         .orderBy('r.host')
         .execute();
-      return rows.map((r) => ({ host: r.host, receivedAt: r.received_at, ok: Number(r.ok) === 1 }));
+      return rows.map((r) => ({ host: r.host, receivedAt: r.received_at, ok: toNumber(r.ok) === 1 }));
     },
   };
 }
 
 function toHostReport(r: Selectable<HostReportsTable>): HostReport {
-  return { id: Number(r.id), host: r.host, receivedAt: r.received_at, actor: r.actor, revision: r.revision, ok: Number(r.ok) === 1, report: jsonObject(r.report, 'host report') };
+  return { id: toNumber(r.id), host: r.host, receivedAt: r.received_at, actor: r.actor, revision: r.revision, ok: toNumber(r.ok) === 1, report: jsonObject(r.report, 'host report') };
 }

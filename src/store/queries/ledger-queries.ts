@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { RosterError } from '../../domain/errors.js';
 import type { LedgerTable } from '../database-schema.js';
 import type { QueryScope } from './query-scope.js';
-import { utc } from './row-values.js';
+import { toNumber, utc } from './row-values.js';
 
 export interface LedgerEntry {
   readonly id: number;
@@ -72,5 +72,5 @@ export function ledgerQueries(s: QueryScope): LedgerQueries {
 
 function toLedgerEntry(r: Selectable<LedgerTable>): LedgerEntry {
   if (r.kind !== 'charge' && r.kind !== 'payment') throw new RosterError('internal', `stored ledger kind ${r.kind} is unknown`);
-  return { id: r.id, personId: r.person_id, at: r.at, kind: r.kind, amountCents: Number(r.amount_cents), note: r.note };
+  return { id: r.id, personId: r.person_id, at: r.at, kind: r.kind, amountCents: toNumber(r.amount_cents), note: r.note };
 }

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { MassChangesTable } from '../database-schema.js';
 import type { QueryScope } from './query-scope.js';
-import { jsonObject } from './row-values.js';
+import { jsonObject, toNumber } from './row-values.js';
 
 export interface MassChangeSummary {
   readonly affected: number;
@@ -98,11 +98,11 @@ function toMassChange(r: Selectable<MassChangesTable>): MassChange {
     params: jsonObject(r.params, 'mass change params'),
     summary: { affected: Number(s.affected), total: Number(s.total), limit: Number(s.limit) },
     requestedBy: r.requested_by,
-    requestedToken: r.requested_token === null ? null : Number(r.requested_token),
+    requestedToken: r.requested_token === null ? null : toNumber(r.requested_token),
     requestedAt: r.requested_at,
     expiresAt: r.expires_at,
     approvedBy: r.approved_by,
-    approvedToken: r.approved_token === null ? null : Number(r.approved_token),
+    approvedToken: r.approved_token === null ? null : toNumber(r.approved_token),
     approvedAt: r.approved_at,
     result: r.result === null ? null : (JSON.parse(r.result) as unknown),
   };

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { RosterError } from '../../domain/errors.js';
 import type { QueryScope } from './query-scope.js';
+import { toNumber } from './row-values.js';
 
 /**
  * UID and GID allocation shared by reservations and groups: the high-water
@@ -30,7 +31,7 @@ export async function lockCounter(s: QueryScope, name: 'uid' | 'gid'): Promise<n
     .where('name', '=', name)
     .$if(s.dialect === 'postgres', (q) => q.forUpdate())
     .executeTakeFirstOrThrow();
-  return Number(row.value);
+  return toNumber(row.value);
 }
 
 export async function raiseCounter(s: QueryScope, name: 'uid' | 'gid', value: number): Promise<void> {
@@ -91,5 +92,5 @@ async function usedFrom(s: QueryScope, table: 'reservations' | 'accounts' | 'gro
     .orderBy(sql.ref(column))
     .limit(GAP_PAGE)
     .execute();
-  return rows.map((r) => Number(r.n));
+  return rows.map((r) => toNumber(r.n));
 }

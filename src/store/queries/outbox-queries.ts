@@ -3,7 +3,7 @@ import { canonicalJson } from '../../domain/canonical-json.js';
 import { RosterError } from '../../domain/errors.js';
 import type { OutboxTable } from '../database-schema.js';
 import type { QueryScope } from './query-scope.js';
-import { INSERT_CHUNK, pageSize, parseJsonOrText, utc, utcOrNull } from './row-values.js';
+import { INSERT_CHUNK, pageSize, parseJsonOrText, toNumber, utc, utcOrNull } from './row-values.js';
 
 /** queued (waiting or retrying), sent, failed (gave up), unaddressed (the person has no address). */
 export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'unaddressed';
@@ -135,7 +135,7 @@ function toOutboxMessage(r: Selectable<OutboxTable>): OutboxMessage {
     data: typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {},
     dedupeKey: r.dedupe_key,
     status: (OUTBOX_STATUSES as readonly string[]).includes(r.status) ? (r.status as OutboxStatus) : 'failed',
-    attempts: Number(r.attempts),
+    attempts: toNumber(r.attempts),
     lastError: r.last_error,
     queuedAt: r.queued_at,
     nextAttemptAt: r.next_attempt_at,

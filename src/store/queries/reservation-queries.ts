@@ -4,7 +4,7 @@ import type { ReservationsTable } from '../database-schema.js';
 import { uniqueViolation } from '../store-errors.js';
 import { checkRange, firstFree, freeNumbers, lockCounter, raiseCounter } from './number-allocation.js';
 import type { QueryScope } from './query-scope.js';
-import { IN_CHUNK, INSERT_CHUNK, utc } from './row-values.js';
+import { IN_CHUNK, INSERT_CHUNK, toNumber, utc } from './row-values.js';
 
 export interface Reservation {
   readonly username: string;
@@ -111,7 +111,7 @@ export function reservationQueries(s: QueryScope): ReservationQueries {
     },
     async idsInUse(kind, range) {
       checkRange(range, kind === 'uid' ? 'UID' : 'GID');
-      const counter = Number((await s.db.selectFrom('counters').select('value').where('name', '=', kind).executeTakeFirstOrThrow()).value);
+      const counter = toNumber((await s.db.selectFrom('counters').select('value').where('name', '=', kind).executeTakeFirstOrThrow()).value);
       // The same start and the same columns as allocateUids and allocateGid.
       const from = Math.max(counter, range.min - 1) + 1;
       if (from > range.max) return { from, used: [] };
@@ -125,7 +125,7 @@ export function reservationQueries(s: QueryScope): ReservationQueries {
         .union((eb) => eb.selectFrom('accounts').select(sql<number>`${column}`.as('n')).where(column, '>=', from).where(column, '<=', range.max))
         .orderBy('n')
         .execute();
-      return { from, used: rows.map((r) => Number(r.n)) };
+      return { from, used: rows.map((r) => toNumber(r.n)) };
     },
 
     async allocateUid(username, personId, range, now) {
@@ -185,7 +185,7 @@ export function reservationQueries(s: QueryScope): ReservationQueries {
         }
         if (own.person_id !== r.personId) throw new RosterError('conflict', `username ${r.username} is reserved for someone else`);
         if (own.username !== r.username) throw new RosterError('conflict', `username ${r.username} is reserved as ${own.username}`);
-        uids.push(Number(own.uid));
+        uids.push(toNumber(own.uid));
       });
       if (fresh.length === 0) return uids;
       const numbers = await freeNumbers(s, Math.max(counter, range.min - 1) + 1, range.max, fresh.length, ['reservations', 'uid'], ['accounts', 'uid']);
@@ -222,5 +222,5 @@ export function reservationQueries(s: QueryScope): ReservationQueries {
 }
 
 function toReservation(r: Selectable<ReservationsTable>): Reservation {
-  return { username: r.username, uid: Number(r.uid), personId: r.person_id, createdAt: r.created_at };
+  return { username: r.username, uid: toNumber(r.uid), personId: r.person_id, createdAt: r.created_at };
 }

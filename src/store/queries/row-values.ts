@@ -70,3 +70,14 @@ export function parseJsonOrText(text: string): unknown {
     return text;
   }
 }
+
+/**
+ * A stored integer as a JS number. database-schema.ts declares these columns
+ * `number`, but what a driver hands back depends on the column's type and the
+ * dialect: PostgreSQL gives bigint and numeric values (counts, sums, int8
+ * columns without the pool's parser) as strings, and a driver may give a
+ * bigint. Number() makes every one of them a number, as these reads need.
+ */
+export function toNumber(value: number | string | bigint): number {
+  return Number(value);
+}

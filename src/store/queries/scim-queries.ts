@@ -3,7 +3,7 @@ import { RosterError } from '../../domain/errors.js';
 import type { ScimGroupsTable, ScimUsersTable } from '../database-schema.js';
 import { uniqueViolation } from '../store-errors.js';
 import type { QueryScope } from './query-scope.js';
-import { IN_CHUNK, jsonObject } from './row-values.js';
+import { IN_CHUNK, jsonObject, toNumber } from './row-values.js';
 
 export interface ScimUser {
   readonly accountId: number;
@@ -87,7 +87,7 @@ export function scimQueries(s: QueryScope): ScimQueries {
     },
     async accountIdsByExternalId(externalId) {
       const rows = await s.db.selectFrom('scim_users').select('account_id').where('external_id', '=', externalId).orderBy('account_id').execute();
-      return rows.map((r) => Number(r.account_id));
+      return rows.map((r) => toNumber(r.account_id));
     },
     async putScimUser(user) {
       s.mustWrite('putScimUser');
@@ -127,7 +127,7 @@ export function scimQueries(s: QueryScope): ScimQueries {
         .where('scim_users.deleted_at', 'is', null);
       const rows = await visible.select('accounts.id').orderBy('accounts.id').limit(page.limit).offset(page.offset).execute();
       const count = await visible.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-      return { ids: rows.map((r) => Number(r.id)), total: Number(count.n) };
+      return { ids: rows.map((r) => toNumber(r.id)), total: Number(count.n) };
     },
     async getScimGroups(groupNames) {
       const out: ScimGroup[] = [];
@@ -148,7 +148,7 @@ export function scimQueries(s: QueryScope): ScimQueries {
             .selectFrom('groups')
             .select(sql<string>`groups.name`.as('name'))
             .where(sql<string>`lower(name)`, '=', lowered)
-            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('scim_groups').select(sql<number>`1`.as('one')).whereRef('scim_groups.group_name', '=', 'groups.name')))),
+            .where((w) => w.not(w.exists(w.selectFrom('scim_groups').select(sql<number>`1`.as('one')).whereRef('scim_groups.group_name', '=', 'groups.name')))),
         )
         .execute();
       return rows.map((r) => r.name);
@@ -181,7 +181,7 @@ export function scimQueries(s: QueryScope): ScimQueries {
 
 function toScimUser(r: Selectable<ScimUsersTable>): ScimUser {
   return {
-    accountId: Number(r.account_id),
+    accountId: toNumber(r.account_id),
     userName: r.user_name,
     externalId: r.external_id,
     deletedAt: r.deleted_at,

@@ -3,6 +3,7 @@ import { RosterError } from '../../domain/errors.js';
 import type { ApiTokensTable } from '../database-schema.js';
 import { uniqueViolation } from '../store-errors.js';
 import type { QueryScope } from './query-scope.js';
+import { toNumber } from './row-values.js';
 
 export const TOKEN_ROLES = ['admin', 'operator', 'auditor', 'scim', 'agent'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
@@ -87,7 +88,7 @@ function toRole(role: string): TokenRole {
 
 function toApiToken(r: Selectable<ApiTokensTable>): ApiToken {
   return {
-    id: Number(r.id),
+    id: toNumber(r.id),
     role: toRole(r.role),
     host: r.host,
     hash: r.hash,

@@ -51,7 +51,7 @@ describe('cron target', () => {
     const config = cronConfigSchema.parse({ mode: 'deny' });
     const admin = '# no cron for guests\nguest\n';
     await writeFile(join(root, 'etc/cron.deny'), admin);
-    const run = async (accounts: typeof active[]): Promise<void> => {
+    const run = async (accounts: Array<typeof active>): Promise<void> => {
       const desired = fixtureHost(accounts, { removed: [{ username: 'erin', uid: 10009, home: '/home/erin', purgedAt: '2026-01-01T00:00:00.000Z' }] });
       const plan = cronTarget.plan(desired, await cronTarget.observe(ctx(), config, desired), config);
       expect((await cronTarget.apply(ctx(), config, plan, desired)).every((r) => r.ok)).toBe(true);

@@ -173,7 +173,8 @@ export async function archiveHome(input: ArchiveInput): Promise<{ readonly manif
 export async function readArchive(root: string, archiveDir: string, name: string): Promise<HomeArchiveManifest> {
   const dir = underRoot(root, archiveDir);
   const manifest = JSON.parse(await readFile(posix.join(dir, `${name}.manifest.json`), 'utf8')) as HomeArchiveManifest;
-  if (manifest.format !== MANIFEST_FORMAT) throw new RosterError('bad_input', `${name}.manifest.json is not a ${MANIFEST_FORMAT} manifest`);
+  // The file may hold anything: its format is checked before the type above is trusted.
+  if ((manifest.format as string) !== MANIFEST_FORMAT) throw new RosterError('bad_input', `${name}.manifest.json is not a ${MANIFEST_FORMAT} manifest`);
   const tar = await fileSha256(posix.join(dir, manifest.tar.file));
   if (tar.sha256 !== manifest.tar.sha256) throw new RosterError('bad_input', `${manifest.tar.file} does not match its manifest (sha256 ${tar.sha256}, expected ${manifest.tar.sha256})`);
   return manifest;

@@ -176,7 +176,7 @@ describe('homes target: refusals', () => {
     const desired = fixtureHost([withSkel('ivy', 61009, { home: '/home/evil/ivy' }), withSkel('skel', 61010, { home: '/home/evil/skel' })]);
     const { changes, results } = await converge(desired);
     expect(changes.map((c) => c.action)).toEqual(['refuse', 'refuse']);
-    expect(results.every((r) => !r.ok && /\/home\/evil is a symbolic link/.test(r.error ?? ''))).toBe(true);
+    expect(results.every((r) => !r.ok && (r.error ?? '').includes('/home/evil is a symbolic link'))).toBe(true);
     expect(listing(join(root, 'etc'))).toEqual(before);
   });
 

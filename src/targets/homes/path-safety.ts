@@ -30,7 +30,7 @@ export function homeProblem(home: string, bases: readonly string[]): string | nu
 }
 
 /** What a parent directory turned out to be, cached for one pass (`null` = a real directory). */
-export type ParentCache = Map<string, 'missing' | string | null>;
+export type ParentCache = Map<string, string | null>;
 
 function errnoOf(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException).code;
@@ -41,13 +41,13 @@ function errnoOf(e: unknown): string | undefined {
  * lstat: `null` when all are real directories, 'missing' when one does not
  * exist yet (so neither does the path), else the problem.
  */
-export function parentsState(root: string, hostPath: string, cache?: ParentCache): 'missing' | string | null {
+export function parentsState(root: string, hostPath: string, cache?: ParentCache): string | null {
   const parts = hostPath.split('/').filter((p) => p !== '');
   let prefix = '';
   for (const part of parts.slice(0, -1)) {
     prefix += `/${part}`;
     const known = cache?.get(prefix);
-    let state: 'missing' | string | null;
+    let state: string | null;
     if (known !== undefined) state = known;
     else {
       state = null;

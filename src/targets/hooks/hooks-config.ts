@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import * as z from 'zod';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const stateFile = z.string().superRefine((p, ctx) => {

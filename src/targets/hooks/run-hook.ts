@@ -16,7 +16,7 @@ export interface HookOutcome {
 const KILL_GRACE_MS = 2000;
 
 class Capture {
-  #chunks: Buffer[] = [];
+  readonly #chunks: Buffer[] = [];
   #kept = 0;
   #dropped = 0;
 

@@ -12,7 +12,6 @@ export interface AccountLines {
 // anything else could split a line or be read as NIS compat (`+`, `-`).
 const NAME = /^[a-z_][a-z0-9_.-]{0,31}\$?$/;
 const MAX_ID = 4_294_967_294;
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f:]/;
 
 /**
@@ -33,11 +32,8 @@ export function accountLines(a: DesiredAccount): AccountLines {
 }
 
 // One pass for the common case; the field-by-field checks below only run to name the culprit.
-// eslint-disable-next-line no-control-regex
 const FREE_TEXT_OK = /^[^\u0000-\u001f\u007f:,=]{0,255}$/;
-// eslint-disable-next-line no-control-regex
 const PATH_OK = /^\/[^\u0000-\u001f\u007f:]*$/;
-// eslint-disable-next-line no-control-regex
 const PASSWORD_OK = /^[^\u0000-\u0020\u007f:]*$/;
 
 /** Why this account cannot be written safely, naming the field; null when it can. */

@@ -75,7 +75,7 @@ export function groupCreateWording(g: DesiredGroup, lines: GroupLines): ChangeWo
 }
 
 /** `current`: the group-file lines now holding the group and its continuation groups. */
-export function groupUpdateWording(g: DesiredGroup, current: readonly (string | undefined)[], lines: GroupLines): ChangeWording {
+export function groupUpdateWording(g: DesiredGroup, current: ReadonlyArray<string | undefined>, lines: GroupLines): ChangeWording {
   const have = new Set<string>();
   let gid: string | undefined;
   for (const line of current) {

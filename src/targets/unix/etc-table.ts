@@ -128,7 +128,8 @@ export class EtcTable {
     let at = -1;
     // A name never holds a colon or newline; one starting like a NIS or comment line names nothing.
     if (name !== '' && !name.includes(':') && !name.includes('\n') && entryName(`${name}:`) === name) {
-      at = lineStartsWith(this.#bytes, `${name}:`, 'latin1').next().value ?? -1;
+      // The generator's first value, or undefined once it is done (its return value).
+      at = (lineStartsWith(this.#bytes, `${name}:`, 'latin1').next().value as number | undefined) ?? -1;
     }
     this.#look.searched.set(name, at);
     return at;
@@ -184,12 +185,12 @@ export class EtcTable {
 
   /** An entry whose line number, needed for messages only, is counted when asked for. */
   #entry(at: number, name: string, text: string): EtcEntry {
-    const table = this;
+    const lineNumber = (): number => this.#lineNumber(at);
     return {
       name,
       text,
       get line(): number {
-        return table.#lineNumber(at);
+        return lineNumber();
       },
     };
   }

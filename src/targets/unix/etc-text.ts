@@ -12,7 +12,6 @@ export const ETC_WRITE_ORDER: readonly EtcName[] = ['group', 'gshadow', 'passwd'
 /** A Unicode line as the latin1 string of its UTF-8 bytes. */
 export function toEtcBytes(line: string): string {
   // Fast path: pure ASCII is the same in both.
-  // eslint-disable-next-line no-control-regex
   return /^[\u0000-\u007f]*$/.test(line) ? line : Buffer.from(line, 'utf8').toString('latin1');
 }
 

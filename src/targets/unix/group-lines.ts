@@ -41,7 +41,7 @@ export function groupLines(g: DesiredGroup, limit: number, ext: string): GroupLi
   const group: string[] = [];
   const gshadow: string[] = [];
   let members: string[] = [];
-  let length = 0;
+  let length: number;
   const flush = (): void => {
     const name = names.length === 0 ? g.name : continuationName(g.name, ext, names.length);
     names.push(name);

@@ -17,7 +17,8 @@ describe('the unix ownership file', () => {
     await writeOwnedState(root, { users, groups });
     const state = await readOwnedState(root);
     expect(state).toBeInstanceOf(OwnedStateFile);
-    const file = state as OwnedStateFile;
+    if (!(state instanceof OwnedStateFile)) throw new Error('not an OwnedStateFile');
+    const file = state;
     for (const n of ['ann', 'bob', 'members', 'an', 'nn', 'bo', 'members-x1', 'staff', '']) {
       expect([n, file.ownsUser(n)]).toEqual([n, users.includes(n)]);
       expect([n, file.ownsGroup(n)]).toEqual([n, groups.includes(n)]);

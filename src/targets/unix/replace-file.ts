@@ -23,8 +23,8 @@ export interface FileOwnership {
  * bytes, at no cost for 100,000-line files.
  */
 export async function replaceFile(path: string, content: Buffer, options: { readonly fallback: FileOwnership | (() => FileOwnership); readonly backup: boolean }): Promise<void> {
-  const old = await lstat(path).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
+  const old = await lstat(path).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   });
   if (old !== null && !old.isFile()) throw new RosterError('conflict', `${path} is not a regular file; refusing to replace it`);
@@ -43,8 +43,8 @@ export async function replaceFile(path: string, content: Buffer, options: { read
     await handle.close();
   }
   if (old !== null && options.backup) {
-    await unlink(`${path}-`).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
+    await unlink(`${path}-`).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     });
     await link(path, `${path}-`);
   }

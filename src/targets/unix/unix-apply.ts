@@ -82,7 +82,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
     const final = files.finalOwnership();
     if (!sameOwnedState(final, claimed ?? snapshot.owned)) {
       // The claimed superset is already on disk, so failing here loses nothing.
-      await writeOwnedState(ctx.root, final).catch((e: Error) => ctx.log.warn(`could not trim the unix ownership state: ${e.message}`));
+      await writeOwnedState(ctx.root, final).catch((e: unknown) => ctx.log.warn(`could not trim the unix ownership state: ${(e as Error).message}`));
     }
   }
   const results = changes.map((change, i): ChangeResult => {

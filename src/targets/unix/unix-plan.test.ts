@@ -8,7 +8,7 @@ import { planUnix } from './unix-plan.js';
 
 const config = unixConfigSchema.parse({});
 /** A snapshot given as lines, as the tests write them. */
-type LineSnapshot = UnixSnapshot & { readonly passwd: readonly string[]; readonly shadow: readonly string[]; readonly group: readonly string[]; readonly gshadow: readonly string[] };
+type LineSnapshot = Omit<UnixSnapshot, 'passwd' | 'shadow' | 'group' | 'gshadow'> & { readonly passwd: readonly string[]; readonly shadow: readonly string[]; readonly group: readonly string[]; readonly gshadow: readonly string[] };
 
 const base: LineSnapshot = {
   passwd: ['root:x:0:0:root:/root:/bin/bash', 'bob:x:1000:1000::/home/bob:/bin/sh'],
