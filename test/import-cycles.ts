@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
+import { readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { importsOf } from './module-imports.js';
 
 /** Every `.ts` file under `dir` that is part of the program (not a test, not a declaration). */
 function sourceFiles(dir: string): string[] {
@@ -8,31 +8,6 @@ function sourceFiles(dir: string): string[] {
     .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts'))
     .map((e) => join(e.parentPath, e.name))
     .sort();
-}
-
-/**
- * The relative modules a file imports: static imports and re-exports, type
- * ones included (a type-only cycle still ties two modules to each other),
- * and `import('…')` with a literal name (a lazy import is still a dependency).
- * Specifiers name the emitted `.js`; the graph is of the `.ts` sources.
- */
-function importsOf(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const specifiers: string[] = [];
-  const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
-      specifiers.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      const [arg] = node.arguments;
-      if (arg !== undefined && ts.isStringLiteralLike(arg)) specifiers.push(arg.text);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return specifiers
-    .filter((s) => s.startsWith('.'))
-    .map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')))
-    .filter((target) => existsSync(target));
 }
 
 /**

@@ -1,26 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
-
-/** The relative modules a file imports (static, type-only, re-exported or lazy), as `.ts` paths that exist. */
-function importsOf(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const specifiers: string[] = [];
-  const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
-      specifiers.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      const [arg] = node.arguments;
-      if (arg !== undefined && ts.isStringLiteralLike(arg)) specifiers.push(arg.text);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return specifiers
-    .filter((s) => s.startsWith('.'))
-    .map((s) => resolve(dirname(file), s.replace(/\.js$/, '.ts')))
-    .filter((target) => existsSync(target));
-}
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { importsOf } from './module-imports.js';
 
 /**
  * The modules under `root`/src that only tests use: every module that

@@ -42,7 +42,9 @@ export async function raiseCounter(s: QueryScope, name: 'uid' | 'gid', value: nu
 
 /**
  * Up to `count` numbers in [start, max], in order, used by none of the
- * given columns: firstFree for many, a page of used numbers per round trip.
+ * given columns. Walks the columns' indexes in order a page at a time, so a
+ * long run of used numbers (accounts whose GID is their UID) costs a few
+ * round trips, never a table scan.
  */
 export async function freeNumbers(s: QueryScope, start: number, max: number, count: number, ...columns: readonly NumberColumn[]): Promise<number[]> {
   const out: number[] = [];
@@ -53,6 +55,7 @@ export async function freeNumbers(s: QueryScope, start: number, max: number, cou
     for (const [table, column] of columns) {
       const values = await usedFrom(s, table, column, candidate, max);
       for (const v of values) used.add(v);
+      // Only numbers up to the smallest "last value seen" are known to be complete.
       if (values.length === GAP_PAGE) pageEnd = Math.min(pageEnd, values[values.length - 1] ?? max);
     }
     for (; candidate <= pageEnd && out.length < count; candidate++) if (!used.has(candidate)) out.push(candidate);
@@ -60,27 +63,9 @@ export async function freeNumbers(s: QueryScope, start: number, max: number, cou
   return out;
 }
 
-/**
- * The smallest number in [start, max] used by none of the given columns,
- * or undefined when there is none. Walks the columns' indexes in order a
- * page at a time, so a long run of used numbers (accounts whose GID is
- * their UID) costs a few round trips, never a table scan.
- */
+/** The smallest number in [start, max] used by none of the given columns, or undefined when there is none. */
 export async function firstFree(s: QueryScope, start: number, max: number, ...columns: readonly NumberColumn[]): Promise<number | undefined> {
-  let candidate = start;
-  for (;;) {
-    if (candidate > max) return undefined;
-    const used = new Set<number>();
-    let pageEnd = max;
-    for (const [table, column] of columns) {
-      const values = await usedFrom(s, table, column, candidate, max);
-      for (const v of values) used.add(v);
-      // Only numbers up to the smallest "last value seen" are known to be complete.
-      if (values.length === GAP_PAGE) pageEnd = Math.min(pageEnd, values[values.length - 1] ?? max);
-    }
-    while (candidate <= pageEnd && used.has(candidate)) candidate++;
-    if (candidate <= pageEnd) return candidate;
-  }
+  return (await freeNumbers(s, start, max, 1, ...columns))[0];
 }
 
 async function usedFrom(s: QueryScope, table: 'reservations' | 'accounts' | 'groups', column: 'uid' | 'gid', from: number, to: number): Promise<number[]> {
