@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleConfig } from '../config/example-config.js';
-import { parseConfig } from '../config/load-config.js';
-import { fixedClock } from '../domain/clock.js';
+import { exampleAppContext } from '../../test/example-app-context.js';
 import { storeFactories, type OpenedTestStore } from '../store/test-stores.js';
 import { RosterError } from '../domain/errors.js';
 import type { AppContext } from './app-context.js';
@@ -17,15 +15,7 @@ describe.each(storeFactories)('createAccounts in batches on $name', (factory) =>
   let ctx: AppContext;
   beforeAll(async () => {
     s = await factory.open();
-    ctx = {
-      store: s.store,
-      config: parseConfig(exampleConfig(), 'roster.yaml').config,
-      clock: fixedClock(new Date('2026-05-01T10:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 3),
-      hasher: { hash: () => '$y$not-used' },
-      log: { info: () => undefined, warn: () => undefined },
-    };
+    ctx = exampleAppContext(s.store, '2026-05-01T10:00:00Z');
     for (const [id, role] of [['A', 'MEMBER'], ['B', 'STAFF'], ['C', 'MEMBER'], ['D', 'MEMBER']] as const) {
       await addPerson(ctx, { id, firstName: 'Kim', lastName: `Batch${id}`, roles: [role] });
     }
@@ -70,15 +60,7 @@ describe.each(storeFactories)('createAccounts in bulk on $name', (factory) => {
     const s = await factory.open();
     opened.push(s);
     const warnings: string[] = [];
-    const ctx: AppContext = {
-      store: s.store,
-      config: parseConfig(exampleConfig(), 'roster.yaml').config,
-      clock: fixedClock(new Date('2026-05-01T10:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 3),
-      hasher: { hash: () => '$y$not-used' },
-      log: { info: () => undefined, warn: (message: string) => void warnings.push(message) },
-    };
+    const ctx = exampleAppContext(s.store, '2026-05-01T10:00:00Z', { log: { info: () => undefined, warn: (message: string) => void warnings.push(message) } });
     const people: ReadonlyArray<readonly [string, string, string, string]> = [
       ['A', 'Kim', 'Alpha', 'MEMBER'], ['B', 'Kim', 'Beta', 'MEMBER'], ['C', 'Lee', 'Same', 'MEMBER'], ['D', 'Lee', 'Same', 'MEMBER'],
       ['E', 'Pat', 'Staff', 'STAFF'], ['F', 'Ro', 'Turner', 'MEMBER'], ['G', 'Sam', 'Student', 'STUDENT'], ['H', 'Hal', 'Other', 'MEMBER'], ['I', 'Ann', 'Old', 'MEMBER'],

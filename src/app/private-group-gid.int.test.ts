@@ -2,10 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exampleConfig } from '../config/example-config.js';
-import { parseConfig } from '../config/load-config.js';
-import { fixedClock } from '../domain/clock.js';
 import { syncRoster } from '../jobs/roster-sync.js';
+import { exampleAppContext } from '../../test/example-app-context.js';
 import { storeFactories, type OpenedTestStore } from '../store/test-stores.js';
 import type { AppContext } from './app-context.js';
 import { createAccount, createAccounts } from './accounts.js';
@@ -28,15 +26,7 @@ describe.each(storeFactories)('user-private GIDs stay unique on $name', (factory
   beforeEach(async () => {
     s = await factory.open();
     dir = await mkdtemp(join(tmpdir(), 'roster-gid-'));
-    ctx = {
-      store: s.store,
-      config: parseConfig(exampleConfig(), 'roster.yaml').config,
-      clock: fixedClock(new Date('2026-05-01T10:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 3),
-      hasher: { hash: () => '$y$not-used' },
-      log: { info: () => undefined, warn: () => undefined },
-    };
+    ctx = exampleAppContext(s.store, '2026-05-01T10:00:00Z');
   });
   afterEach(async () => {
     await s.cleanup();

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exampleConfig } from '../config/example-config.js';
 import { parseConfig } from '../config/load-config.js';
-import { fixedClock } from '../domain/clock.js';
+import { exampleAppContext } from '../../test/example-app-context.js';
 import { storeFactories, type OpenedTestStore } from '../store/test-stores.js';
 import type { AppContext } from './app-context.js';
 import { createAccounts, requireAccount } from './accounts.js';
@@ -16,15 +16,7 @@ const NOW = '2026-05-01T10:00:00Z';
 describe.each(storeFactories)('reservations on $name', (factory) => {
   let s: OpenedTestStore;
   const config = parseConfig(exampleConfig(), 'roster.yaml').config;
-  const at = (iso: string): AppContext => ({
-    store: s.store,
-    config,
-    clock: fixedClock(new Date(iso)),
-    actor: 'cli:test',
-    hmacKey: Buffer.alloc(32, 3),
-    hasher: { hash: () => '$y$not-used' },
-    log: { info: () => undefined, warn: () => undefined },
-  });
+  const at = (iso: string): AppContext => exampleAppContext(s.store, iso, { actor: 'cli:test' });
   const purgeAt = async (username: string, iso: string): Promise<void> => {
     const ctx = at(iso);
     await mutate(ctx, {}, async (tx) => purgeAccount(tx, ctx, await requireAccount(tx, username), 'test'));
