@@ -1,32 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RosterError } from '../domain/errors.js';
-import type { NewAccount, Store } from './store.js';
-import { storeFactories, type OpenedTestStore } from './test-stores.js';
+import type { Store } from './store.js';
+import { storeFactories, testAccount, type OpenedTestStore } from './test-stores.js';
 
 const T0 = '2026-01-02T03:04:05.000Z';
 
-function account(personId: string, username: string, uid: number): NewAccount {
-  return {
-    personId,
-    type: 'member',
-    username,
-    uid,
-    gid: uid,
-    primaryGroup: username,
-    gecos: 'Jane Doe',
-    shell: '/bin/bash',
-    home: `/home/${username}`,
-    passwordHash: null,
-    principal: null,
-    groups: [],
-    expiresAt: null,
-    purgeAt: null,
-    purgedAt: null,
-    pending: false,
-    createdAt: T0,
-    updatedAt: T0,
-  };
-}
+const account = testAccount;
 
 for (const factory of storeFactories) {
   describe(`resource queries on ${factory.name}`, () => {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RosterError } from '../domain/errors.js';
 import type { Person } from '../domain/person.js';
-import type { NewAccount, Store } from './store.js';
-import { storeFactories, type OpenedTestStore } from './test-stores.js';
+import type { Store } from './store.js';
+import { storeFactories, testAccount, type OpenedTestStore } from './test-stores.js';
 
 const T0 = '2026-01-02T03:04:05.000Z';
 const T1 = '2026-02-03T04:05:06.000Z';
@@ -11,29 +11,7 @@ function person(id: string): Person {
   return { id, source: 'scim', firstName: 'Jane', lastName: 'Doe', roles: [], classes: [], campuses: [], majors: [], emails: {}, verification: {}, createdAt: T0, updatedAt: T0 };
 }
 
-function account(personId: string, username: string, uid: number, over: Partial<NewAccount> = {}): NewAccount {
-  return {
-    personId,
-    type: 'member',
-    username,
-    uid,
-    gid: uid,
-    primaryGroup: username,
-    gecos: 'Jane Doe',
-    shell: '/bin/bash',
-    home: `/home/${username}`,
-    passwordHash: null,
-    principal: null,
-    groups: [],
-    expiresAt: null,
-    purgeAt: null,
-    purgedAt: null,
-    pending: false,
-    createdAt: T0,
-    updatedAt: T0,
-    ...over,
-  };
-}
+const account = testAccount;
 
 for (const factory of storeFactories) {
   describe(`server queries on ${factory.name}`, () => {

@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { RosterDatabase } from './database-schema.js';
 import { openStore, type OpenStoreOptions } from './open-store.js';
-import type { Store } from './store.js';
+import type { NewAccount, Store } from './store.js';
 
 /**
  * Test support: fresh stores on both dialects, so every store test runs on
@@ -113,3 +113,29 @@ const postgresFactory: StoreFactory = {
 };
 
 export const storeFactories: readonly StoreFactory[] = [sqliteFactory, postgresFactory];
+
+/** A member account row for store tests (Jane Doe, a user-private group, nothing else set), made on 2026-01-02. */
+export function testAccount(personId: string, username: string, uid: number, over: Partial<NewAccount> = {}): NewAccount {
+  const at = '2026-01-02T03:04:05.000Z';
+  return {
+    personId,
+    type: 'member',
+    username,
+    uid,
+    gid: uid,
+    primaryGroup: username,
+    gecos: 'Jane Doe',
+    shell: '/bin/bash',
+    home: `/home/${username}`,
+    passwordHash: null,
+    principal: null,
+    groups: [],
+    expiresAt: null,
+    purgeAt: null,
+    purgedAt: null,
+    pending: false,
+    createdAt: at,
+    updatedAt: at,
+    ...over,
+  };
+}
