@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluatePamService, pamListfileLine } from '../src/doctor/checks/login-check.js';
+import { evaluatePamService, pamListfileLine } from '../src/targets/login/login-check.js';
 import { doctorTestRoot, type DoctorTestRoot } from '../src/doctor/doctor-test-root.js';
 import { readPamService } from '../src/doctor/read-pam-service.js';
 import { inMountNamespace, userLines } from './in-mount-namespace.js';

@@ -4,6 +4,7 @@ import type { AppContext } from '../src/app/app-context.js';
 import { addPerson } from '../src/app/people.js';
 import { purgeAccount } from '../src/app/purge.js';
 import { addResource, listResources, removeResource, showResource } from '../src/app/resources.js';
+import { restoreAccount } from '../src/app/restore-account.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { desiredHostSchemaFor } from '../src/desired/desired-host-schema.js';
 import { projectAccounts, projectHost } from '../src/desired/project-host.js';
@@ -131,7 +132,7 @@ for (const factory of storeFactories) {
       expect(afterPurge).toBe(before + 1);
     });
 
-    it('are projected into the desired state of their host for the target that manages their kind, and go when their owner is purged', async () => {
+    it('are projected into the desired state of their host for the target that manages their kind, leave the desired state when their owner is purged and come back when it is restored', async () => {
       const red = await addResource(ctx, targets, { user: 'ann', kind: 'stamp', name: 'red-one', host: 'shell', settings: { color: 'red' } });
       const blue = await addResource(ctx, targets, { user: 'bo', kind: 'stamp', name: 'blue-one', host: 'shell', settings: { color: 'blue' } });
       const now = ctx.clock.now();
@@ -157,14 +158,13 @@ for (const factory of storeFactories) {
         if (bo !== undefined) await purgeAccount(tx, ctx, bo, 'test');
       });
       expect((await projectHost(ctx.store.read, ctx.config, 'shell', now, targets)).resources).toEqual({ stamps: [{ id: red.id, kind: 'stamp', name: 'red-one', owner: 'ann', settings: { color: 'red' } }] });
-      expect(await listResources(ctx.store.read)).toEqual([red]);
+      // The store keeps them with the tombstone, for a restore.
+      expect(await listResources(ctx.store.read)).toEqual([red, blue]);
       const records = await ctx.store.read.listAudit({ afterSeq: head });
-      expect(records.map((r) => [r.action, r.target])).toEqual([
-        ['account.purge', 'account:bo'],
-        ['resource.remove', 'resource:shell/stamp/blue-one'],
-      ]);
-      expect(records[1]?.before).toEqual({ id: blue.id, user: 'bo', kind: 'stamp', name: 'blue-one', host: 'shell', settings: { color: 'blue' } });
-      expect(records[1]?.after).toEqual({ removed: true, why: 'owner bo purged' });
+      expect(records.map((r) => [r.action, r.target])).toEqual([['account.purge', 'account:bo']]);
+      expect(records[0]?.after).toMatchObject({ why: 'test', resources: ['shell/stamp/blue-one'] });
+      await restoreAccount(ctx, 'bo');
+      expect((await projectHost(ctx.store.read, ctx.config, 'shell', now, targets)).resources).toEqual(desired.resources);
     });
   });
 }

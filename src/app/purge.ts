@@ -2,12 +2,11 @@ import type { Account } from '../domain/account.js';
 import { checkBreaker } from '../domain/circuit-breaker.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { markPurged } from '../domain/lifecycle.js';
-import type { AccountWrites, AuditWrites, OutboxWrites, PeopleQueries, ResourceQueries } from '../store/store.js';
+import type { AccountWrites, AuditWrites, OutboxWrites, PeopleQueries, ResourceReads } from '../store/store.js';
 import type { AppContext } from './app-context.js';
 import { accountSummary } from './account-view.js';
 import { audit, mutate } from './mutate.js';
 import { purgedNotice, queueNotices } from './notices.js';
-import { removeResources, resourceView } from './resources.js';
 import { saveAccount } from './save-account.js';
 
 /**
@@ -15,11 +14,14 @@ import { saveAccount } from './save-account.js';
  * D): the account becomes a tombstone whose username and UID stay reserved,
  * and its address is removed from the person's roles where it is the
  * account's own. Host targets archive and remove files when they see the
- * tombstone. The resources it owned go too, after it, one audit record
- * each: they leave the desired state, and the targets that managed them
- * archive and remove them as they decide.
+ * tombstone. The resources it owned stay in the store with the tombstone
+ * (named in the audit record) but leave the desired state, so the targets
+ * that manage them archive and remove them on their hosts, as each decides;
+ * a restore of the account makes them desired again, and the targets bring
+ * them back from their archives. `roster reservations prune` deletes them
+ * with the tombstone.
  */
-export async function purgeAccount(tx: PeopleQueries & AccountWrites & OutboxWrites & AuditWrites & ResourceQueries, ctx: AppContext, account: Account, why: string): Promise<Account> {
+export async function purgeAccount(tx: PeopleQueries & AccountWrites & OutboxWrites & AuditWrites & ResourceReads, ctx: AppContext, account: Account, why: string): Promise<Account> {
   const now = ctx.clock.now();
   const after = markPurged(account, now);
   await saveAccount(tx, account, after);
@@ -33,9 +35,9 @@ export async function purgeAccount(tx: PeopleQueries & AccountWrites & OutboxWri
       await tx.putPerson({ ...person, emails, updatedAt: now.toISOString() });
     }
   }
-  await audit(tx, ctx, { action: 'account.purge', target: `account:${account.username}`, before: accountSummary(account), after: { ...accountSummary(after), why } });
   const owned = await tx.resourcesOfAccounts([account.id]);
-  if (owned.length > 0) await removeResources(tx, ctx, owned.map((r) => resourceView(r, account.username)), `owner ${account.username} purged`);
+  const resources = owned.map((r) => `${r.host}/${r.kind}/${r.name}`);
+  await audit(tx, ctx, { action: 'account.purge', target: `account:${account.username}`, before: accountSummary(account), after: { ...accountSummary(after), why, ...(resources.length === 0 ? {} : { resources }) } });
   return after;
 }
 

@@ -1,6 +1,6 @@
 import type { Account } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
-import type { AccountReads, AuditWrites, Resource, ResourceReads, ResourceWrites } from '../store/store.js';
+import type { AccountReads, Resource, ResourceReads } from '../store/store.js';
 import type { AnyTarget } from '../targets/registry.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { audit, mutate } from './mutate.js';
@@ -16,7 +16,7 @@ import { printable } from './person-input.js';
 /**
  * Letters, digits, `.`, `_` and `-`, starting with a letter or digit, at
  * most 253 (a host name's limit): fits database, list and vhost names alike.
- * A kind's target may refuse more when it plans.
+ * A kind may declare its own rule instead (a list's address).
  */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
@@ -87,8 +87,13 @@ function checkedSettings(ctx: AppContext, targets: readonly AnyTarget[], input: 
     const enabled = Object.keys(host.targets);
     throw refuse('bad_input', 'host', `no target enabled on host ${input.host} manages ${input.kind} resources (enabled: ${knownList(enabled)}; ${input.kind} is managed by ${knownList(declaring.map((t) => t.name))})`);
   }
-  if (!NAME.test(input.name)) throw refuse('bad_input', 'name', `"${printable(input.name)}" is not a resource name (letters, digits, . _ -, starting with a letter or digit, at most 253)`);
   const kind = managing.resourceKinds[input.kind];
+  if (kind?.name === undefined) {
+    if (!NAME.test(input.name)) throw refuse('bad_input', 'name', `"${printable(input.name)}" is not a resource name (letters, digits, . _ -, starting with a letter or digit, at most 253)`);
+  } else {
+    const named = kind.name.safeParse(input.name);
+    if (!named.success) throw refuse('bad_input', 'name', `"${printable(input.name)}" is not a ${input.kind} name: ${named.error.issues.map((i) => i.message).join('; ')}`);
+  }
   const parsed = kind?.settings.safeParse(input.settings ?? {});
   if (parsed !== undefined && !parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ where: ['settings', ...i.path.map(String)].join('.'), message: i.message }));
@@ -148,19 +153,16 @@ export async function showResource(q: ResourceReads & AccountReads, id: number):
   return requireResource(q, id);
 }
 
-/** Removes resources in the caller's transaction, one audit record each (`why` says what removed them). */
-export async function removeResources(tx: ResourceWrites & AuditWrites, ctx: AppContext, views: readonly ResourceView[], why?: string): Promise<void> {
-  await tx.deleteResources(views.map((v) => v.id));
-  for (const view of views) {
-    await audit(tx, ctx, { action: 'resource.remove', target: auditTarget(view), before: summaryOf(view), after: why === undefined ? null : { removed: true, why } });
-  }
-}
-
-/** `roster resource remove`: the resource row goes (its target stops managing it); one audit record. */
+/**
+ * `roster resource remove`: the resource row goes; one audit record. It
+ * leaves the desired state, so its target archives and removes it on the
+ * host at the next apply.
+ */
 export async function removeResource(ctx: AppContext, id: number, options: MutationOptions = {}): Promise<ResourceView> {
   return mutate(ctx, options, async (tx) => {
     const view = await requireResource(tx, id);
-    await removeResources(tx, ctx, [view]);
+    await tx.deleteResources([view.id]);
+    await audit(tx, ctx, { action: 'resource.remove', target: auditTarget(view), before: summaryOf(view), after: null });
     return view;
   });
 }

@@ -29,7 +29,7 @@ export function registerDoctorCommands(program: Command): void {
         databaseUrl: databaseFor(opts, process.env, loaded),
         system: liveSystem(),
         hosts: o.host === undefined ? Object.keys(loaded.config.hosts) : [o.host],
-        targetOrder: targetRegistry.map((t) => t.name),
+        targets: targetRegistry,
       });
       out.print(checks, () => formatDoctor(checks));
       if (summariseDoctor(checks).fail > 0) process.exitCode = outcomeExit.someFailed;

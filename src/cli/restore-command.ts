@@ -7,7 +7,8 @@ import { errorMessage, RosterError } from '../domain/errors.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { readArchive, restorableArchives, type HomeArchiveManifest } from '../targets/homes/home-archive.js';
 import { homesConfigSchema } from '../targets/homes/homes-config.js';
-import { archiveSettings, homesTarget } from '../targets/homes/homes-target.js';
+import { archiveSettings } from '../targets/archive-settings.js';
+import { homesTarget } from '../targets/homes/homes-target.js';
 import { withContext } from './command-runner.js';
 
 interface FoundArchive {

@@ -5,8 +5,7 @@ import { libcryptCheck } from './checks/libcrypt-check.js';
 import { timeZoneCheck } from './checks/time-zone-check.js';
 import { failed, type CheckSubject, type DoctorCheck } from './doctor-check.js';
 import type { GlobalCheck, GlobalCheckContext } from './global-check.js';
-import type { TargetDoctor } from './target-check.js';
-import { targetDoctors } from './target-doctors.js';
+import type { DoctorTarget } from './target-check.js';
 
 const GLOBAL: ReadonlyArray<readonly [string, GlobalCheck]> = [
   ['database', databaseCheck],
@@ -18,9 +17,8 @@ const GLOBAL: ReadonlyArray<readonly [string, GlobalCheck]> = [
 export interface DoctorRun extends GlobalCheckContext {
   /** Hosts of roster.yaml to check; each must exist. */
   readonly hosts: readonly string[];
-  /** Target name order (the registry's); targets outside it follow in roster.yaml order. */
-  readonly targetOrder?: readonly string[];
-  readonly doctors?: readonly TargetDoctor[];
+  /** The registered targets in apply order; each enabled one with a `doctor` is checked, in this order. */
+  readonly targets: readonly DoctorTarget[];
 }
 
 /** A check that threw (a file it may not read) is a failed finding, so one bad check never hides the others. */
@@ -51,25 +49,18 @@ export async function runDoctor(run: DoctorRun): Promise<DoctorCheck[]> {
       out.push(crashed({ check: name }, e));
     }
   }
-  const doctors = new Map((run.doctors ?? targetDoctors).map((d) => [d.target, d]));
-  const order = run.targetOrder ?? [];
   for (const host of run.hosts) {
-    const sections = config.hosts[host]?.targets ?? {};
-    const names = Object.keys(sections).sort((a, b) => rank(order, a) - rank(order, b));
-    for (const name of names) {
-      const doctor = doctors.get(name);
-      if (doctor === undefined) continue;
+    const sections: Readonly<Record<string, unknown>> = config.hosts[host]?.targets ?? {};
+    for (const target of run.targets) {
+      if (target.doctor === undefined || !Object.hasOwn(sections, target.name)) continue;
       try {
-        out.push(...(await doctor.run({ host, root: run.root, config, system: run.system }, sections[name])));
+        // roster.yaml was validated on load, so this parse only applies defaults; `homes:` with nothing after it is {}.
+        const settings = target.hostSettings.parse(sections[target.name] ?? {}) as never;
+        out.push(...(await target.doctor({ host, root: run.root, config, system: run.system }, settings)));
       } catch (e) {
-        out.push(crashed({ check: name, host, target: name }, e));
+        out.push(crashed({ check: target.name, host, target: target.name }, e));
       }
     }
   }
   return out;
-}
-
-function rank(order: readonly string[], name: string): number {
-  const i = order.indexOf(name);
-  return i < 0 ? order.length : i;
 }

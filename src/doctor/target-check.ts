@@ -14,19 +14,13 @@ export interface TargetCheckContext {
 
 /**
  * The requirements one enabled target has on the machine, given the target's
- * parsed settings. Each lives in its own file under checks/ and knows nothing
- * of the others, so it can move into its target's folder (or plugin)
- * unchanged.
+ * parsed settings: a target's `doctor`, in the target's own folder.
  */
 export type TargetCheck<Config> = (ctx: TargetCheckContext, config: Config) => Promise<readonly DoctorCheck[]>;
 
-/** A target's check bound to the schema that parses its roster.yaml section. */
-export interface TargetDoctor {
-  readonly target: string;
-  run(ctx: TargetCheckContext, section: unknown): Promise<readonly DoctorCheck[]>;
-}
-
-export function targetDoctor<Config>(target: string, schema: z.ZodType<Config>, check: TargetCheck<Config>): TargetDoctor {
-  // roster.yaml was validated on load, so this parse only applies defaults; `homes:` with nothing after it is {}.
-  return { target, run: (ctx, section) => check(ctx, schema.parse(section ?? {})) };
+/** What doctor needs of a target: its name, the schema of its host section and its check, if it has one. */
+export interface DoctorTarget {
+  readonly name: string;
+  readonly hostSettings: z.ZodType;
+  doctor?(ctx: TargetCheckContext, config: never): Promise<readonly DoctorCheck[]>;
 }

@@ -1,6 +1,8 @@
 import type * as z from 'zod';
 import type { Clock } from '../domain/clock.js';
 import type { DesiredAccount, DesiredHost } from '../desired/desired-host.js';
+import type { DoctorCheck } from '../doctor/doctor-check.js';
+import type { TargetCheckContext } from '../doctor/target-check.js';
 
 /**
  * Thrown by a target's `plan` when the desired state is scoped to some
@@ -71,6 +73,21 @@ export interface ChangeResult {
 export interface ResourceKind {
   readonly description: string;
   readonly settings: z.ZodType;
+  /**
+   * What a name of this kind must look like (a list is `announce@example.org`,
+   * a database `alice_blog`), checked when the resource is added; without it,
+   * letters, digits, `.`, `_` and `-`.
+   */
+  readonly name?: z.ZodType<string>;
+}
+
+/** What an account uses of a service on a host, in bytes (seed SoftwareArchitecturePlans 3.5: charge members for what daemons store for them). */
+export interface UsageItem {
+  /** The account's username. */
+  readonly account: string;
+  /** What was measured, in the target's words: `postgres-database:alice_blog`, `home:/home/alice`. */
+  readonly subject: string;
+  readonly bytes: number;
 }
 
 /** A change the target's `verify` found not to have taken effect: it becomes a failed change. */
@@ -127,6 +144,10 @@ export interface Target<Config = unknown, Observed = unknown> {
    * throws fails every change it was given.
    */
   verify?(ctx: TargetContext, config: Config, results: readonly ChangeResult[], desired: DesiredHost): Promise<readonly VerifyFailure[]>;
+  /** What each account of the desired state uses of the service on this host; read only. */
+  usage?(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<readonly UsageItem[]>;
+  /** `roster doctor`: what the target needs of the machine, given its settings on the host (tools, files, mounts). */
+  doctor?(ctx: TargetCheckContext, config: Config): Promise<readonly DoctorCheck[]>;
 }
 
 /**
@@ -147,6 +168,8 @@ export interface TargetDeclaration<Config, Observed, TypeSettings, Entry> {
   plan(desired: DesiredHost, observed: Observed, config: Config): readonly Change[];
   apply(ctx: TargetContext, config: Config, changes: readonly Change[], desired: DesiredHost): Promise<readonly ChangeResult[]>;
   verify?(ctx: TargetContext, config: Config, results: readonly ChangeResult[], desired: DesiredHost): Promise<readonly VerifyFailure[]>;
+  usage?(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<readonly UsageItem[]>;
+  doctor?(ctx: TargetCheckContext, config: Config): Promise<readonly DoctorCheck[]>;
 }
 
 /** A target from its declaration: what it leaves out it does not have (no services, no constraints, no resources). */

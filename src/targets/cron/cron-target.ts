@@ -4,6 +4,7 @@ import { rootedPath } from '../../system/rooted-path.js';
 import { disabledFor } from '../disabled-for.js';
 import { defineTarget, WholeHostNeeded, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { applyListFileChanges, listFileChange, managedNames } from '../user-list-file.js';
+import { cronCheck } from './cron-check.js';
 import { cronConfigSchema, type CronConfig } from './cron-config.js';
 
 export interface CronObserved {
@@ -33,6 +34,7 @@ export function cronListed(desired: DesiredHost, config: CronConfig): string[] {
 export const cronTarget = defineTarget<CronConfig, CronObserved>({
   name: NAME,
   hostSettings: cronConfigSchema,
+  doctor: cronCheck,
   // A freeze turns cron off unless freeze.keep lists it.
   services: [SERVICE],
 

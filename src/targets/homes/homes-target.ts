@@ -1,15 +1,16 @@
 import { constants, closeSync, fchmodSync, fchownSync, fstatSync, openSync } from 'node:fs';
 import type { DesiredAccount, DesiredHost, RemovedAccount } from '../../desired/desired-host.js';
 import { errorMessage, RosterError } from '../../domain/errors.js';
+import { archiveSettings } from '../archive-settings.js';
 import { defineTarget, targetEntry, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { createHome, SkeletonCache, type CreatedHome, type NewHome } from './create-home.js';
 import { archiveComplete, archiveHome, removeHome, restorableArchives, restoreHome, type ArchiveRef } from './home-archive.js';
+import { archiveSpaceCheck } from './archive-space-check.js';
 import { homesConfigSchema, type HomesConfig } from './homes-config.js';
 import { homesEntrySchema, homesTypeSettingsSchema, type HomesEntry } from './homes-type-settings.js';
 import { homeProblem, inspectPath, underRoot, type ParentCache, type PathState } from './path-safety.js';
 
 const NAME = 'homes';
-const DEFAULT_ARCHIVE_DIR = '/var/lib/roster/archive';
 
 export interface HomesObserved {
   /** State of each managed home, by username (accounts and purged accounts inside the bases). */
@@ -25,11 +26,6 @@ type HomesChangeData =
   | { readonly kind: 'update'; readonly home: string; readonly mode: number; readonly uid: number; readonly gid: number }
   | { readonly kind: 'archive'; readonly removed: RemovedAccount }
   | { readonly kind: 'remove'; readonly removed: RemovedAccount };
-
-/** Whether and where purged homes are archived: the host's homes section, else roster.yaml `purge`. */
-export function archiveSettings(config: HomesConfig, purge: DesiredHost['purge']): { readonly enabled: boolean; readonly dir: string } {
-  return { enabled: config.archive ?? purge?.archive ?? true, dir: config.archiveDir ?? purge?.archiveDir ?? DEFAULT_ARCHIVE_DIR };
-}
 
 /** The account's mode, owner and skeleton (its type's `targets.homes`). */
 const homeOf = targetEntry<HomesEntry>(NAME, () => homesTypeSettingsSchema.parse({}));
@@ -58,6 +54,7 @@ function change(account: string, action: string, summary: string, data: HomesCha
 export const homesTarget = defineTarget<HomesConfig, HomesObserved, HomesEntry>({
   name: NAME,
   hostSettings: homesConfigSchema,
+  doctor: archiveSpaceCheck,
   typeSettings: homesTypeSettingsSchema,
   movedTypeKeys: { homeMode: 'homes.mode', homeOwner: 'homes.owner', skeleton: 'homes.skeleton' },
   entry: homesEntrySchema,

@@ -4,6 +4,7 @@ import { rootedPath } from '../../system/rooted-path.js';
 import { disabledFor } from '../disabled-for.js';
 import { defineTarget, type Change, type ChangeResult, type TargetContext } from '../target.js';
 import { applyListFileChanges, listFileChange, managedNames } from '../user-list-file.js';
+import { loginCheck } from './login-check.js';
 import { loginConfigSchema, type LoginConfig } from './login-config.js';
 
 export interface LoginObserved {
@@ -25,6 +26,7 @@ const SERVICE = 'login';
 export const loginTarget = defineTarget<LoginConfig, LoginObserved>({
   name: NAME,
   hostSettings: loginConfigSchema,
+  doctor: loginCheck,
   // A freeze turns login off unless freeze.keep lists it.
   services: [SERVICE],
 

@@ -8,6 +8,8 @@ import { parseQgroupShow } from './btrfs-qgroup-show.js';
 import { desiredHomeLimits, desiredUserQuotas, quotaFilesystems, quotasOf } from './desired-quotas.js';
 import { quotaConfigSchema, type QuotaConfig } from './quota-config.js';
 import { quotaEntrySchema, quotaTypeSettingsSchema, type AccountQuotas } from './quota-type-settings.js';
+import { quotaCheck } from './quota-check.js';
+import { repquotaArgv } from './repquota-argv.js';
 import { parseRepquota, type QuotaEntry } from './repquota-report.js';
 
 export type HomeVolume =
@@ -55,11 +57,6 @@ const SUBVOLUME_ROOT_INO = 256;
 /** `setquota -u UID BSOFT BHARD ISOFT IHARD FILESYSTEM` (setquota(8)); a numeric UID needs no passwd lookup, which a root prefix would get wrong. */
 export function setquotaArgv(root: string, d: SetquotaData): string[] {
   return ['setquota', '-u', String(d.uid), String(d.soft), String(d.hard), String(d.inodeSoft), String(d.inodeHard), rootedPath(root, d.filesystem)];
-}
-
-/** `repquota -u -v -n -p FILESYSTEM`: every user with limits (-v), numeric (-n), grace as a number (-p) so each line has ten fields. */
-export function repquotaArgv(root: string, filesystem: string): string[] {
-  return ['repquota', '-u', '-v', '-n', '-p', rootedPath(root, filesystem)];
 }
 
 /** `btrfs qgroup limit BYTES|none HOME`: limits the referenced bytes of the home's subvolume. */
@@ -134,6 +131,7 @@ export function createQuotaTarget(run: RunCommand = runCommand): Target<QuotaCon
   return defineTarget<QuotaConfig, QuotaObserved, AccountQuotas>({
     name: NAME,
     hostSettings: quotaConfigSchema,
+    doctor: quotaCheck,
     typeSettings: quotaTypeSettingsSchema,
     movedTypeKeys: { quotas: 'quota' },
     entry: quotaEntrySchema,

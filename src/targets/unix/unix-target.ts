@@ -1,5 +1,6 @@
 import { defineTarget } from '../target.js';
 import { applyUnix } from './unix-apply.js';
+import { nameCacheCheck } from './name-cache-check.js';
 import { unixConfigSchema, type UnixConfig } from './unix-config.js';
 import type { UnixSnapshot } from './unix-files.js';
 import { planUnix, UNIX_TARGET } from './unix-plan.js';
@@ -14,6 +15,7 @@ import { readSnapshot } from './read-snapshot.js';
 export const unixTarget = defineTarget<UnixConfig, UnixSnapshot>({
   name: UNIX_TARGET,
   hostSettings: unixConfigSchema,
+  doctor: nameCacheCheck,
   // A purge archives the home with the account's passwd, shadow and group
   // lines read from the files before this removes them (a failed archive
   // then keeps them: the pipeline skips an account's later changes once one

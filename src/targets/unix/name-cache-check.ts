@@ -1,10 +1,10 @@
 import { lstat } from 'node:fs/promises';
 import { readTextIfExists } from '../../system/read-text-if-exists.js';
 import { rootedPath } from '../../system/rooted-path.js';
-import { NSCD, SSS_CACHE } from '../../targets/unix/cache-flush.js';
-import type { UnixConfig } from '../../targets/unix/unix-config.js';
-import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
-import type { TargetCheck } from '../target-check.js';
+import { NSCD, SSS_CACHE } from './cache-flush.js';
+import type { UnixConfig } from './unix-config.js';
+import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../../doctor/doctor-check.js';
+import type { TargetCheck } from '../../doctor/target-check.js';
 
 const SSSD = '/usr/sbin/sssd';
 const DATABASES = ['passwd', 'group'] as const;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { unixConfigSchema } from '../../targets/unix/unix-config.js';
-import { doctorTestRoot, type DoctorTestRoot } from '../doctor-test-root.js';
-import type { DoctorCheck } from '../doctor-check.js';
+import { unixConfigSchema } from './unix-config.js';
+import { doctorTestRoot, type DoctorTestRoot } from '../../doctor/doctor-test-root.js';
+import type { DoctorCheck } from '../../doctor/doctor-check.js';
 import { nameCacheCheck } from './name-cache-check.js';
 
 const YAML = `timeZone: UTC

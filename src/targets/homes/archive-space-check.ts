@@ -1,12 +1,12 @@
 import { lstat, statfs } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { rootedPath } from '../../system/rooted-path.js';
-import type { HomesConfig } from '../../targets/homes/homes-config.js';
-import { archiveSettings } from '../../targets/homes/homes-target.js';
-import { typeQuotas } from '../../targets/quota/quota-type-settings.js';
-import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
-import { existingRealPath } from '../mount-table.js';
-import type { TargetCheck } from '../target-check.js';
+import type { HomesConfig } from './homes-config.js';
+import { archiveSettings } from '../archive-settings.js';
+import { typeQuotas } from '../quota/quota-type-settings.js';
+import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../../doctor/doctor-check.js';
+import { existingRealPath } from '../../doctor/mount-table.js';
+import type { TargetCheck } from '../../doctor/target-check.js';
 
 /** Below this much free space a purge that archives a large home may fail; a warning, not a failure. */
 export const ARCHIVE_LOW_SPACE_BYTES = 1024 ** 3;

@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { homesConfigSchema } from '../../targets/homes/homes-config.js';
-import { doctorTestRoot, type DoctorTestRoot } from '../doctor-test-root.js';
+import { homesConfigSchema } from './homes-config.js';
+import { doctorTestRoot, type DoctorTestRoot } from '../../doctor/doctor-test-root.js';
 import { archiveSpaceCheck } from './archive-space-check.js';
 
 const exec = promisify(execFile);

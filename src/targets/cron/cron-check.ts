@@ -1,8 +1,8 @@
 import { lstat, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { CronConfig } from '../../targets/cron/cron-config.js';
-import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
-import type { TargetCheck } from '../target-check.js';
+import type { CronConfig } from './cron-config.js';
+import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../../doctor/doctor-check.js';
+import type { TargetCheck } from '../../doctor/target-check.js';
 
 /** What a cron program on the machine makes of cron.allow / cron.deny. */
 export interface CronProgram {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loginConfigSchema } from '../../targets/login/login-config.js';
-import { doctorTestRoot, type DoctorTestRoot } from '../doctor-test-root.js';
-import type { DoctorCheck } from '../doctor-check.js';
+import { loginConfigSchema } from './login-config.js';
+import { doctorTestRoot, type DoctorTestRoot } from '../../doctor/doctor-test-root.js';
+import type { DoctorCheck } from '../../doctor/doctor-check.js';
 import { loginCheck, pamListfileLine } from './login-check.js';
 
 const LIST = '/etc/security/roster-frozen.users';

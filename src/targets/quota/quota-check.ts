@@ -1,11 +1,11 @@
 import { commandProblem, type CommandResult } from '../../system/run-command.js';
 import { rootedPath } from '../../system/rooted-path.js';
-import type { QuotaConfig } from '../../targets/quota/quota-config.js';
-import { repquotaArgv } from '../../targets/quota/quota-target.js';
-import { typeQuotas } from '../../targets/quota/quota-type-settings.js';
-import { failed, passed, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
-import { existingRealPath, mountOf, parseMounts, type MountEntry } from '../mount-table.js';
-import type { TargetCheck, TargetCheckContext } from '../target-check.js';
+import type { QuotaConfig } from './quota-config.js';
+import { repquotaArgv } from './repquota-argv.js';
+import { typeQuotas } from './quota-type-settings.js';
+import { failed, passed, type CheckSubject, type DoctorCheck } from '../../doctor/doctor-check.js';
+import { existingRealPath, mountOf, parseMounts, type MountEntry } from '../../doctor/mount-table.js';
+import type { TargetCheck, TargetCheckContext } from '../../doctor/target-check.js';
 
 /** Mount options that switch on per-user kernel quotas (ext4, xfs; `usrjquota=` is the journalled form). */
 const USER_QUOTA_OPTIONS = /^(usrquota|uquota|quota|usrjquota=.*)$/;

@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quotaConfigSchema } from '../../targets/quota/quota-config.js';
-import { doctorTestRoot, type DoctorTestRoot } from '../doctor-test-root.js';
+import { quotaConfigSchema } from './quota-config.js';
+import { doctorTestRoot, type DoctorTestRoot } from '../../doctor/doctor-test-root.js';
 import { quotaCheck } from './quota-check.js';
 
 const exec = promisify(execFile);

@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { quotaConfigSchema } from '../../targets/quota/quota-config.js';
-import { doctorTestRoot, type DoctorTestRoot } from '../doctor-test-root.js';
-import type { DoctorCheck } from '../doctor-check.js';
+import { quotaConfigSchema } from './quota-config.js';
+import { doctorTestRoot, type DoctorTestRoot } from '../../doctor/doctor-test-root.js';
+import type { DoctorCheck } from '../../doctor/doctor-check.js';
 import { quotaCheck } from './quota-check.js';
 
 function yaml(quotas: string): string {

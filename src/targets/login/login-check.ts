@@ -1,12 +1,12 @@
 import { posix } from 'node:path';
 import { lstat } from 'node:fs/promises';
 import { errorMessage } from '../../domain/errors.js';
-import type { LoginConfig } from '../../targets/login/login-config.js';
+import type { LoginConfig } from './login-config.js';
 import { rootedPath } from '../../system/rooted-path.js';
-import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../doctor-check.js';
-import { controlRefuses, moduleName, ruleArgs, ruleSkipping, type PamRule } from '../pam-rules.js';
-import { readPamService, type PamService } from '../read-pam-service.js';
-import type { TargetCheck } from '../target-check.js';
+import { failed, passed, warned, type CheckSubject, type DoctorCheck } from '../../doctor/doctor-check.js';
+import { controlRefuses, moduleName, ruleArgs, ruleSkipping, type PamRule } from '../../doctor/pam-rules.js';
+import { readPamService, type PamService } from '../../doctor/read-pam-service.js';
+import type { TargetCheck } from '../../doctor/target-check.js';
 
 /** The services people log in with on a Debian host (docs/pam-login.md); those installed must refuse listed accounts. */
 export const LOGIN_PAM_SERVICES = ['sshd', 'login', 'su'] as const;

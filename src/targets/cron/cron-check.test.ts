@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cronConfigSchema } from '../../targets/cron/cron-config.js';
-import { doctorTestRoot, type DoctorTestRoot } from '../doctor-test-root.js';
-import type { DoctorCheck } from '../doctor-check.js';
+import { cronConfigSchema } from './cron-config.js';
+import { doctorTestRoot, type DoctorTestRoot } from '../../doctor/doctor-test-root.js';
+import type { DoctorCheck } from '../../doctor/doctor-check.js';
 import { cronCheck } from './cron-check.js';
 
 const YAML = `timeZone: UTC
