@@ -70,7 +70,7 @@ export function registerSetupCommands(program: Command): void {
         outputFor(opts).print(summary, () => line);
         return;
       }
-      const view = targetOrderView(targetRegistry);
+      const view = targetOrderView(targetRegistry, c.hosts);
       outputFor(opts).print({ ...summary, ...view }, () => [line, formatTargetOrder(view)].join('\n'));
     });
 }

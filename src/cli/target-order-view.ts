@@ -1,4 +1,4 @@
-import { CORE_SERVICES } from '../config/config-schema.js';
+import { knownServices, targetServices } from '../config/known-services.js';
 import type { AnyTarget } from '../targets/registry.js';
 
 /** `roster config check --targets`: the registered targets as the pipeline applies them. */
@@ -15,10 +15,11 @@ export interface TargetOrderView {
   readonly services: readonly string[];
 }
 
-export function targetOrderView(targets: readonly AnyTarget[]): TargetOrderView {
+/** `hosts`: roster.yaml's hosts, whose target settings may name services too (a user-list entry's `service`). */
+export function targetOrderView(targets: readonly AnyTarget[], hosts: Readonly<Record<string, unknown>> = {}): TargetOrderView {
   return {
-    targets: targets.map((t) => ({ name: t.name, after: t.after, services: t.services, typeSettings: t.typeSettings !== undefined, resourceKinds: Object.keys(t.resourceKinds) })),
-    services: [...new Set([...CORE_SERVICES, ...targets.flatMap((t) => t.services)])].sort(),
+    targets: targets.map((t) => ({ name: t.name, after: t.after, services: targetServices(t, hosts).services, typeSettings: t.typeSettings !== undefined, resourceKinds: Object.keys(t.resourceKinds) })),
+    services: knownServices(targets, hosts).services,
   };
 }
 

@@ -5,9 +5,10 @@ import type * as z from 'zod';
 import { errorMessage, RosterError, type ErrorIssue } from '../domain/errors.js';
 import { configErrorMap } from './config-error-map.js';
 import { targetOrder, type Ordered } from '../domain/target-order.js';
-import { CORE_SERVICES, configSchema, type RosterConfig } from './config-schema.js';
+import { configSchema, type RosterConfig } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
 import { knownKeys } from './known-keys.js';
+import { knownServices } from './known-services.js';
 import { offsetOfPath, pathAtOffset, type ConfigPath } from './yaml-position.js';
 
 export interface LoadedConfig {
@@ -39,6 +40,8 @@ export interface ConfigTarget extends Ordered {
   readonly movedTypeKeys?: Readonly<Record<string, string>>;
   /** Services `freeze.keep` may name because of this target. */
   readonly services: readonly string[];
+  /** Services a host's settings of this target name (parsed by `hostSettings`), which `freeze.keep` may name too. */
+  servicesOf?(settings: unknown): readonly string[];
 }
 
 /**
@@ -163,16 +166,18 @@ function targetProblems(doc: Document, raw: unknown, targets: readonly ConfigTar
   return problems;
 }
 
-/** `freeze.keep` names services that exist: Roster's own and those the targets stand for. */
+/** `freeze.keep` names services that exist: Roster's own, those the targets stand for and those the hosts' target settings name. */
 function keepProblems(doc: Document, root: Loose | undefined, targets: readonly ConfigTarget[]): Problem[] {
   const keep = record(root?.freeze)?.keep;
   if (!Array.isArray(keep)) return [];
-  const services = [...new Set([...CORE_SERVICES, ...targets.flatMap((t) => t.services)])];
+  const { services, partial } = knownServices(targets, record(root?.hosts) ?? {});
+  // A target section that names services but does not check is reported itself; its services are not known yet.
+  if (partial) return [];
   return keep.flatMap((service: unknown, i) => {
     if (typeof service !== 'string' || services.includes(service)) return [];
     const at: ConfigPath = ['freeze', 'keep', i];
     const hint = suggestion(service, services);
-    return [{ offset: offsetOfPath(doc, at), path: at, message: `unknown service "${service}"${hint} (services: ${services.sort().join(', ')})` }];
+    return [{ offset: offsetOfPath(doc, at), path: at, message: `unknown service "${service}"${hint} (services: ${services.join(', ')})` }];
   });
 }
 

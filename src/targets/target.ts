@@ -128,6 +128,12 @@ export interface Target<Config = unknown, Observed = unknown> {
   project?(account: ProjectedAccount, typeSettings: unknown): unknown;
   /** The services this target stands for, which `freeze.keep` may name (`login`, `cron` …). */
   readonly services: readonly string[];
+  /**
+   * Services a host's settings name beyond `services` (the user-list target's
+   * `lists[].service`): `freeze.keep` may name them too, once a host enables
+   * the target with such settings.
+   */
+  servicesOf?(config: Config): readonly string[];
   /** Targets that must be applied before this one. */
   readonly after: readonly string[];
   /** The kinds of owned resources this target manages, by name. */
@@ -162,6 +168,7 @@ export interface TargetDeclaration<Config, Observed, TypeSettings, Entry> {
   readonly entry?: z.ZodType<Entry>;
   readonly project?: (account: ProjectedAccount, typeSettings: TypeSettings) => Entry;
   readonly services?: readonly string[];
+  servicesOf?(config: Config): readonly string[];
   readonly after?: readonly string[];
   readonly resourceKinds?: Readonly<Record<string, ResourceKind>>;
   observe(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<Observed>;

@@ -4,9 +4,26 @@ import { listFileChange, mergeUserList } from './user-list-file.js';
 const managed = new Set(['alice', 'bob', 'carol']);
 
 describe('mergeUserList', () => {
-  it('keeps unmanaged lines byte for byte and in place, drops managed lines no longer wanted, appends new ones', () => {
+  it('keeps unmanaged lines byte for byte and in place, drops managed lines no longer wanted, puts new ones after the managed name before them', () => {
     const existing = '# local policy\nguest\n  bob  \nalice\n\nmallory\n';
-    expect(mergeUserList(existing, managed, ['carol', 'alice'])).toBe('# local policy\nguest\nalice\n\nmallory\ncarol\n');
+    expect(mergeUserList(existing, managed, ['carol', 'alice'])).toBe('# local policy\nguest\nalice\ncarol\n\nmallory\n');
+    // Without a managed name before them, before the first one after them; without any managed line, at the end.
+    expect(mergeUserList('guest\ncarol\nmallory\n', managed, ['carol', 'bob', 'alice'])).toBe('guest\nalice\nbob\ncarol\nmallory\n');
+    expect(mergeUserList('guest\n', managed, ['bob', 'alice'])).toBe('guest\nalice\nbob\n');
+  });
+
+  it('round-trips an allow list: a name taken out and put back leaves the file as it was, wherever the admin lines are', () => {
+    for (const admin of [['# ftp users', 'root'], [], ['local']]) {
+      for (const at of ['top', 'bottom'] as const) {
+        const lines = at === 'top' ? [...admin, 'alice', 'bob', 'carol'] : ['alice', 'bob', 'carol', ...admin];
+        const file = `${lines.join('\n')}\n`;
+        for (const out of ['alice', 'bob', 'carol']) {
+          const without = mergeUserList(file, managed, ['alice', 'bob', 'carol'].filter((n) => n !== out));
+          expect(without).toBe(`${lines.filter((l) => l !== out).join('\n')}\n`);
+          expect(mergeUserList(without, managed, ['alice', 'bob', 'carol'])).toBe(file);
+        }
+      }
+    }
   });
 
   it('returns the very same text when nothing changes, even without a final newline', () => {

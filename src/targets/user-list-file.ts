@@ -10,6 +10,13 @@ import type { Change, ChangeResult } from './target.js';
  * users, comments, blank lines — is kept byte for byte and in place
  * (DESIGN.md §4 "managed and unmanaged entries coexist").
  *
+ * A name that comes back goes where it was: right after the managed name
+ * that sorts before it (else right before the first one that sorts after
+ * it, else at the end). Roster writes its names in sorted order, so taking
+ * a name out (a freeze, in an allow list) and putting it back (the
+ * unfreeze) gives the very same bytes, wherever the admin's own lines are —
+ * unless the admin put a line between two of Roster's.
+ *
  * Returns the new text, identical to `existing` when nothing changes (so a
  * converged plan is empty), or null when the file is absent and stays so.
  */
@@ -21,23 +28,52 @@ export function mergeUserList(existing: string | null, managed: ReadonlySet<stri
   const finalNewline = existing.endsWith('\n');
   if (finalNewline || existing === '') lines.pop();
   const kept: string[] = [];
-  const present = new Set<string>();
+  /** Each managed name kept, with its index in `kept`. */
+  const present = new Map<string, number>();
   let dropped = false;
   for (const line of lines) {
     const name = line.trim();
     if (!managed.has(name)) {
       kept.push(line);
     } else if (want.has(name) && !present.has(name)) {
+      present.set(name, kept.length);
       kept.push(line);
-      present.add(name);
     } else {
       dropped = true;
     }
   }
-  const added = wanted.filter((n) => !present.has(n));
+  const added = [...new Set(wanted.filter((n) => !present.has(n)))].sort(byName);
   if (!dropped && added.length === 0) return existing;
-  const all = [...kept, ...added];
+  const all = added.length === 0 ? kept : withAdded(kept, present, added);
   return all.length === 0 ? '' : `${all.join('\n')}\n`;
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `kept` with the `added` names (sorted) placed as mergeUserList says; linear in the lines plus n log n in the names. */
+function withAdded(kept: readonly string[], present: ReadonlyMap<string, number>, added: readonly string[]): string[] {
+  if (present.size === 0) return [...kept, ...added];
+  const names = [...present.keys()].sort(byName);
+  const first = present.get(names[0] ?? '') ?? kept.length;
+  const before: string[] = [];
+  const after = new Map<number, string[]>();
+  let i = 0;
+  for (const name of added) {
+    // The last kept managed name below this one; `added` is sorted, so i only moves forward.
+    while (i < names.length && byName(names[i] ?? '', name) < 0) i++;
+    const anchor = i === 0 ? undefined : present.get(names[i - 1] ?? '');
+    const group = anchor === undefined ? before : after.get(anchor);
+    if (group !== undefined) group.push(name);
+    else if (anchor !== undefined) after.set(anchor, [name]);
+  }
+  const out: string[] = [];
+  kept.forEach((line, index) => {
+    if (index === first) out.push(...before);
+    out.push(line, ...(after.get(index) ?? []));
+  });
+  return out;
 }
 
 /** Usernames of every account Roster manages on the host, living or purged: only their lines are Roster's. */
