@@ -25,6 +25,7 @@ export interface RosterDatabase {
   readonly job_runs: JobRunsTable;
   readonly outbox: OutboxTable;
   readonly resources: ResourcesTable;
+  readonly usage_figures: UsageFiguresTable;
 }
 
 export interface PeopleTable {
@@ -242,4 +243,14 @@ export interface ResourcesTable {
   settings: string;
   created_at: string;
   updated_at: string;
+}
+
+export interface UsageFiguresTable {
+  id: Generated<number>;
+  account_id: number;
+  host: string;
+  target: string;
+  subject: string;
+  bytes: number;
+  measured_at: string;
 }

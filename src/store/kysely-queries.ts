@@ -15,6 +15,7 @@ import { resourceQueries } from './queries/resource-queries.js';
 import { savepoints } from './queries/savepoints.js';
 import { scimQueries } from './queries/scim-queries.js';
 import { tokenQueries } from './queries/token-queries.js';
+import { usageQueries } from './queries/usage-queries.js';
 import type { Queries } from './store.js';
 
 export type { StoreDialect } from './queries/query-scope.js';
@@ -53,5 +54,6 @@ export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly di
     ...massChangeQueries(s),
     ...hostReportQueries(s),
     ...resourceQueries(s),
+    ...usageQueries(s),
   };
 }

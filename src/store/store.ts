@@ -12,6 +12,7 @@ import type { ResourceReads, ResourceWrites } from './queries/resource-queries.j
 import type { Savepoints } from './queries/savepoints.js';
 import type { ScimReads, ScimWrites } from './queries/scim-queries.js';
 import type { TokenReads, TokenWrites } from './queries/token-queries.js';
+import type { UsageReads, UsageWrites } from './queries/usage-queries.js';
 
 export type { AuditEntry, AuditRecord } from './audit-record.js';
 export type { AccountFilter, AccountPatch, AccountQueries, AccountReads, AccountWrites, NewAccount } from './queries/account-queries.js';
@@ -28,6 +29,7 @@ export type { NewResource, Resource, ResourceFilter, ResourceQueries, ResourceRe
 export type { Savepoints } from './queries/savepoints.js';
 export type { ScimGroup, ScimQueries, ScimReads, ScimUser, ScimWrites } from './queries/scim-queries.js';
 export type { ApiToken, NewApiToken, TokenQueries, TokenReads, TokenRole, TokenWrites } from './queries/token-queries.js';
+export type { UsageFigure, UsageFilter, UsageQueries, UsageReads, UsageWrites } from './queries/usage-queries.js';
 
 /**
  * The store is the one source of truth (DESIGN.md §1). Every change happens
@@ -84,7 +86,8 @@ export interface StoreReads
     ScimReads,
     MassChangeReads,
     HostReportReads,
-    ResourceReads {}
+    ResourceReads,
+    UsageReads {}
 
 /**
  * What a write transaction offers: every concept's reads and writes (a
@@ -106,4 +109,5 @@ export interface Queries
     ScimWrites,
     MassChangeWrites,
     HostReportWrites,
-    ResourceWrites {}
+    ResourceWrites,
+    UsageWrites {}

@@ -6,6 +6,7 @@ import { initialSchema } from './initial-schema.js';
 import { jobsAndOutbox } from './jobs-and-outbox.js';
 import { resourcesSchema } from './resources-schema.js';
 import { serverSchema } from './server-schema.js';
+import { usageSchema } from './usage-schema.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -21,6 +22,7 @@ export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migr
     '0002-jobs-and-outbox': jobsAndOutbox(dialect),
     '0003-server': serverSchema(dialect),
     '0004-resources': resourcesSchema(dialect),
+    '0005-usage': usageSchema(dialect),
   };
 }
 

@@ -210,6 +210,7 @@ export function accountQueries(s: QueryScope): AccountQueries {
         await s.db.deleteFrom('holds').where('account_id', 'in', purged).execute();
         await s.db.deleteFrom('scim_users').where('account_id', 'in', purged).execute();
         await s.db.deleteFrom('resources').where('account_id', 'in', purged).execute();
+        await s.db.deleteFrom('usage_figures').where('account_id', 'in', purged).execute();
         const result = await s.db.deleteFrom('accounts').where('id', 'in', purged).where('purged_at', 'is not', null).executeTakeFirst();
         deleted += Number(result.numDeletedRows);
       }
