@@ -1,0 +1,244 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostfix, type PostfixServer } from '../../../test/daemons/postfix-server.js';
+import { makeRoot, removeRoot } from '../../../test/unix-root.js';
+import type { AppContext } from '../../app/app-context.js';
+import { createAccount } from '../../app/accounts.js';
+import { freezeAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
+import { addPerson } from '../../app/people.js';
+import { addResource, removeResource } from '../../app/resources.js';
+import { parseConfig } from '../../config/load-config.js';
+import { fixedClock } from '../../domain/clock.js';
+import { RosterError } from '../../domain/errors.js';
+import { planHost } from '../../reconcile/host-plan.js';
+import { reconcileHost } from '../../reconcile/reconcile-host.js';
+import { openStore } from '../../store/open-store.js';
+import { orderedTargets, targetRegistry, type AnyTarget } from '../registry.js';
+import { mailListsTarget } from './mail-lists-target.js';
+
+/** The registry, with this target in it whether or not it is registered yet. */
+const targets: readonly AnyTarget[] = targetRegistry.some((t) => t.name === 'mail-lists') ? targetRegistry : orderedTargets([mailListsTarget, ...targetRegistry]);
+
+const MAP = '/etc/postfix/roster-lists';
+
+function configText(smtp: string, extra = ''): string {
+  return `
+timeZone: UTC
+uids: { min: 2100040000, max: 2100049999 }
+gids: { min: 2100040000, max: 2100049999 }
+hosts:
+  mx:
+    targets:
+      mail-lists:
+        mta: postfix
+        map: ${MAP}
+        verify: { smtp: '${smtp}' }${extra}
+types:
+  member:
+    hosts: { live: [mx] }
+    targets:
+      mail-lists: { address: '{user}@example.net' }
+`;
+}
+
+interface Rcpt {
+  readonly code: number;
+  readonly text: string;
+}
+
+/**
+ * RCPT TO one address, judged by swaks (not by the target's own SMTP
+ * client): the reply lines after its `RCPT TO` line, joined.
+ */
+function rcpt(server: string, address: string): Promise<Rcpt> {
+  return new Promise((resolve, reject) => {
+    execFile('swaks', ['--server', server, '--from', 'poster@sender.example', '--to', address, '--quit-after', 'RCPT', '--timeout', '20'], { timeout: 30_000 }, (error, stdout, stderr) => {
+      const lines = `${stdout}${stderr}`.split('\n');
+      const at = lines.findIndex((l) => l.startsWith(' -> RCPT TO:'));
+      const reply: string[] = [];
+      for (const l of lines.slice(at + 1)) {
+        const m = /^<(?:-|\*\*) +([0-9]{3})([ -])(.*)$/.exec(l);
+        if (m === null) break;
+        reply.push(l);
+        if (m[2] === ' ') {
+          const text = reply.map((r) => r.replace(/^<(?:-|\*\*) +[0-9]{3}[ -]/, '').replace(/^[245]\.[0-9]+\.[0-9]+ /, '')).join(' ');
+          resolve({ code: Number(m[1]), text });
+          return;
+        }
+      }
+      reject(new Error(`swaks gave no RCPT reply (${error?.message ?? 'exit 0'}):\n${stdout}${stderr}`));
+    });
+  });
+}
+
+describe('mail-lists target against a real Postfix', () => {
+  let root: string;
+  let postfix: PostfixServer;
+  let ctx: AppContext;
+  let choirId: number;
+
+  const apply = async (c: AppContext = ctx, accounts?: readonly string[]) => (await reconcileHost(c, targets, { host: 'mx', root, ...(accounts === undefined ? {} : { accounts }) })).report;
+  const mine = <O extends { readonly target: string }>(outcomes: readonly O[]): O[] => outcomes.filter((o) => o.target === 'mail-lists');
+  const pending = async (): Promise<readonly string[]> => (await planHost(ctx, targets, { host: 'mx', root })).plan.targets.flatMap((t) => t.changes.map((c) => c.summary));
+  const mapText = () => readFile(join(root, MAP), 'utf8');
+
+  beforeAll(async () => {
+    root = await makeRoot();
+    // smtpd runs as postfix and reads the compiled map under the root prefix.
+    await chmod(root, 0o755);
+    await mkdir(join(root, 'etc/postfix'), { recursive: true, mode: 0o755 });
+    postfix = await startPostfix({ recipientAccess: `hash:${join(root, MAP)}`, domains: ['example.org', 'example.net'] });
+    ctx = {
+      store: await openStore(join(root, 'roster.db')),
+      config: parseConfig(configText(postfix.address), 'roster.yaml', { targets }).config,
+      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
+      actor: 'test',
+      hmacKey: Buffer.alloc(32, 1),
+      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
+      log: { info: () => undefined, warn: () => undefined },
+    };
+    await addPerson(ctx, { id: 'P1', firstName: 'Alice', lastName: 'Example' });
+    await addPerson(ctx, { id: 'P2', firstName: 'Bob', lastName: 'Example' });
+    await createAccount(ctx, { personId: 'P1', type: 'member', username: 'alice' });
+    await createAccount(ctx, { personId: 'P2', type: 'member', username: 'bob' });
+    await addResource(ctx, targets, { user: 'alice', kind: 'list', name: 'announce@example.org', host: 'mx' });
+    await addResource(ctx, targets, { user: 'alice', kind: 'list', name: 'garden@example.org', host: 'mx', settings: { contact: 'garden-help@example.net' } });
+    await addResource(ctx, targets, { user: 'bob', kind: 'list', name: 'news@example.org', host: 'mx' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await ctx.store.close();
+    await postfix.stop();
+    await removeRoot(root);
+  }, 30_000);
+
+  it('refuses a list name that is not a lower-case list address, naming the rule', async () => {
+    await expect(addResource(ctx, targets, { user: 'bob', kind: 'list', name: 'News@example.org', host: 'mx' })).rejects.toThrow(/must be written in lower case \(news@example.org\)/);
+    await expect(addResource(ctx, targets, { user: 'bob', kind: 'list', name: 'news', host: 'mx' })).rejects.toThrow(/must be a list address such as announce@example.org/);
+    await expect(addResource(ctx, targets, { user: 'bob', kind: 'list', name: 'x@example.org', host: 'mx', settings: { contact: 'not an address' } })).rejects.toBeInstanceOf(RosterError);
+  });
+
+  let before: string;
+
+  it('writes the map Roster owns (a header saying so, no list while nobody is frozen), compiles it, and a second plan has nothing left', async () => {
+    const report = await apply();
+    expect(mine(report.outcomes).map((o) => [o.status, o.summary])).toEqual([['ok', `${MAP}: rewrite it as Roster renders it`]]);
+    before = await mapText();
+    expect(before).toContain('Roster owns this whole file');
+    expect(before).toContain(`hash:${MAP} in smtpd_recipient_restrictions`);
+    expect(before.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([]);
+    expect((await stat(join(root, `${MAP}.db`))).isFile()).toBe(true);
+    expect(await pending()).toEqual([]);
+    expect(await rcpt(postfix.address, 'announce@example.org')).toMatchObject({ code: 250 });
+  });
+
+  it('a billing freeze refuses the owner’s lists and their -request addresses at RCPT TO with the text; the member’s mailbox and another member’s list stay open', async () => {
+    await freezeAccount(ctx, 'alice', { reason: 'billing' });
+    const report = await apply();
+    expect(mine(report.outcomes).map((o) => [o.status, o.summary, o.error])).toEqual([['ok', `${MAP}: refuse announce@example.org, garden@example.org`, undefined]]);
+
+    const refused = await rcpt(postfix.address, 'announce@example.org');
+    expect(refused.code).toBe(550);
+    expect(refused.text).toBe('<announce@example.org>: Recipient address rejected: this list is suspended; please write to its owner at alice@example.net');
+    for (const address of ['announce-request@example.org', 'announce-owner@example.org', 'announce-bounces+x=y@example.org', 'Announce@Example.org']) {
+      expect(await rcpt(postfix.address, address), address).toMatchObject({ code: 550, text: expect.stringContaining('please write to its owner at alice@example.net') });
+    }
+    // The list's own contact is named instead of the owner's address.
+    expect((await rcpt(postfix.address, 'garden@example.org')).text).toContain('please write to its owner at garden-help@example.net');
+    // Mail to the member keeps flowing, and so does another member's list.
+    expect(await rcpt(postfix.address, 'alice@example.net')).toMatchObject({ code: 250 });
+    expect(await rcpt(postfix.address, 'news@example.org')).toMatchObject({ code: 250 });
+
+    const text = await mapText();
+    expect(text.slice(before.length).split('\n')).toEqual([
+      '# owner alice',
+      'announce-bounces@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'announce-confirm@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'announce-join@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'announce-leave@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'announce-owner@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'announce-request@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'announce-subscribe@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'announce-unsubscribe@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'announce@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      ...['-bounces', '-confirm', '-join', '-leave', '-owner', '-request', '-subscribe', '-unsubscribe', ''].map((s) => `garden${s}@example.org\t550 5.7.1 this list is suspended; please write to its owner at garden-help@example.net`),
+      '',
+    ]);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('a freeze applied for one account (a scoped plan) writes what the whole host would', async () => {
+    await freezeAccount(ctx, 'bob', { reason: 'admin' });
+    const report = await apply(ctx, ['bob']);
+    expect(report.widened).toBeUndefined();
+    expect(mine(report.outcomes).map((o) => [o.status, o.summary])).toEqual([['ok', `${MAP}: refuse news@example.org`]]);
+    expect(await rcpt(postfix.address, 'news@example.org')).toMatchObject({ code: 550 });
+    expect(await pending()).toEqual([]);
+    await unfreezeAccount(ctx, 'bob', { reason: 'admin' });
+    expect(mine((await apply(ctx, ['bob'])).outcomes).map((o) => [o.status, o.summary])).toEqual([['ok', `${MAP}: reopen news@example.org`]]);
+    expect(await rcpt(postfix.address, 'news@example.org')).toMatchObject({ code: 250 });
+    expect(await pending()).toEqual([]);
+  });
+
+  it('a list that is no longer desired is reopened at once, even while its owner stays frozen', async () => {
+    const garden = (await addResource(ctx, targets, { user: 'alice', kind: 'list', name: 'shed@example.org', host: 'mx' })).id;
+    expect(mine((await apply()).outcomes).map((o) => o.summary)).toEqual([`${MAP}: refuse shed@example.org`]);
+    expect(await rcpt(postfix.address, 'shed@example.org')).toMatchObject({ code: 550 });
+    await removeResource(ctx, garden);
+    expect(mine((await apply()).outcomes).map((o) => [o.status, o.summary])).toEqual([['ok', `${MAP}: reopen shed@example.org`]]);
+    expect(await rcpt(postfix.address, 'shed@example.org')).toMatchObject({ code: 250 });
+  });
+
+  it('a change the MTA does not enforce (the map not in its restrictions) is a failed change, with what the probe got', async () => {
+    const unwired = { ...ctx, config: parseConfig(configText(postfix.unwiredAddress), 'roster.yaml', { targets }).config };
+    choirId = (await addResource(ctx, targets, { user: 'alice', kind: 'list', name: 'choir@example.org', host: 'mx' })).id;
+    const outcomes = mine((await apply(unwired)).outcomes);
+    expect(outcomes.map((o) => o.status)).toEqual(['failed']);
+    expect(outcomes[0]?.error).toBe(
+      `applied but not in effect: RCPT TO:<choir@example.org> on ${postfix.unwiredAddress} answered "250 Ok", not the refusal "this list is suspended; please write to its owner at alice@example.net"`,
+    );
+    // The map itself is in effect where it is wired.
+    expect(await rcpt(postfix.address, 'choir@example.org')).toMatchObject({ code: 550 });
+  });
+
+  it('a list whose refused addresses include a member’s own mailbox is left open, and the conflict names both', async () => {
+    const clash = (await addResource(ctx, targets, { user: 'alice', kind: 'list', name: 'bob@example.net', host: 'mx' })).id;
+    const outcomes = mine((await apply()).outcomes);
+    expect(outcomes.map((o) => [o.status, o.account, o.error])).toEqual([
+      ['failed', 'alice', 'list bob@example.net of alice is not refused: its address bob@example.net is the mailbox of account bob, whose mail must keep flowing'],
+    ]);
+    expect(await rcpt(postfix.address, 'bob@example.net')).toMatchObject({ code: 250 });
+    await removeResource(ctx, clash);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('unfreeze opens every list again and leaves the map byte for byte as before the freeze', async () => {
+    await removeResource(ctx, choirId);
+    await unfreezeAccount(ctx, 'alice', { reason: 'billing' });
+    const report = await apply();
+    expect(mine(report.outcomes).map((o) => [o.status, o.summary])).toEqual([['ok', `${MAP}: reopen announce@example.org, choir@example.org, garden@example.org`]]);
+    expect(await mapText()).toBe(before);
+    for (const address of ['announce@example.org', 'announce-request@example.org', 'garden@example.org', 'choir@example.org']) {
+      expect(await rcpt(postfix.address, address), address).toMatchObject({ code: 250 });
+    }
+    expect(await pending()).toEqual([]);
+  });
+
+  it('a compiled map older than its file (postmap never ran) is compiled again', async () => {
+    const db = join(root, `${MAP}.db`);
+    const past = new Date('2020-01-01T00:00:00Z');
+    await utimes(db, past, past);
+    expect(await pending()).toEqual([`postmap hash:${MAP} (the compiled map is missing or older than the file)`]);
+    expect(mine((await apply()).outcomes).map((o) => o.status)).toEqual(['ok']);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('an edit of the file is undone at the next apply: Roster owns it whole', async () => {
+    await writeFile(join(root, MAP), `${before}local@example.org\tREJECT\n`);
+    expect(await pending()).toEqual([`${MAP}: reopen local@example.org`]);
+    await apply();
+    expect(await mapText()).toBe(before);
+  });
+});
