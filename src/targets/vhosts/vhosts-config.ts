@@ -1,0 +1,93 @@
+import { posix } from 'node:path';
+import * as z from 'zod';
+import { encodedPage, MAX_PAGE_LENGTH } from './suspended-page.js';
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const directory = z.string().superRefine((p, ctx) => {
+  let message: string | null = null;
+  if (!posix.isAbsolute(p)) message = `must be an absolute path, got "${p}"`;
+  else if (CONTROL.test(p)) message = 'must not contain control characters or newlines';
+  else if (posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) message = `must be a normalised path (no //, . or .., no trailing /), e.g. ${posix.normalize(p).replace(/(.)\/$/, '$1')}`;
+  else if (p === '/') message = 'must not be / (Roster removes the files it wrote there)';
+  if (message !== null) ctx.addIssue({ code: 'custom', message });
+});
+
+function validPort(port: string): boolean {
+  const n = Number(port);
+  return Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+/** `80`, `*:80`, `127.0.0.1:8080`, `[::]:80`: what nginx's `listen` and Apache's `<VirtualHost>` both accept. */
+const LISTEN = /^(?:(\*|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):)?(\d{1,5})$/;
+
+const listenAddress = z.string().refine((l) => validPort(LISTEN.exec(l)?.[2] ?? ''), { error: 'must be PORT, *:PORT, an IPv4 address:PORT or [IPv6]:PORT' });
+
+/** Where verify sends its requests: an address the web server listens on, not a name (no DNS in a probe). */
+const PROBE = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|localhost):(\d{1,5})$/;
+
+const probeAddress = z.string().refine((a) => validPort(PROBE.exec(a)?.[2] ?? ''), { error: 'must be an IPv4 address:PORT, [IPv6]:PORT or localhost:PORT' });
+
+const argv = z.array(z.string().min(1)).min(1);
+
+/**
+ * A path of a file holding the page (one absolute path, no spaces), or the
+ * page itself. The page is served as HTML, so it is checked here once encoded
+ * (Apache takes at most 8000 bytes of ErrorDocument text).
+ */
+const page = z.string().min(1).superRefine((p, ctx) => {
+  if (isPagePath(p)) {
+    if (posix.normalize(p) !== p) ctx.addIssue({ code: 'custom', message: 'a page file must be a normalised absolute path (no //, . or ..)' });
+    return;
+  }
+  const length = encodedPage(p).length;
+  if (length > MAX_PAGE_LENGTH) ctx.addIssue({ code: 'custom', message: `is ${length} bytes once encoded for the web server; at most ${MAX_PAGE_LENGTH}` });
+});
+
+/** Whether `suspendedPage` names a file rather than being the page: an absolute path on one line, without spaces. */
+export function isPagePath(p: string): boolean {
+  return p.startsWith('/') && !/\s/.test(p);
+}
+
+/**
+ * roster.yaml `hosts.<host>.targets.vhosts` (issue 12 item 4): the members'
+ * web sites as HCoop's domain tool served them, one file per vhost in `dir`,
+ * which the web server's own configuration includes (nginx: `include
+ * DIR/*.conf;` inside `http`; Apache: `IncludeOptional DIR/*.conf`). Paths
+ * are as seen on the host; the pipeline puts them under the root prefix.
+ */
+export const vhostsConfigSchema = z
+  .strictObject({
+    server: z.enum(['nginx', 'apache']).describe('the web server whose syntax the vhost files are written in: nginx or apache'),
+    dir: directory.describe("the directory of vhost files the web server includes; Roster writes roster-vhost-NAME.conf files there and touches no other file"),
+    listen: z
+      .union([listenAddress, z.array(listenAddress).min(1)])
+      .default(['80'])
+      .transform((l) => (typeof l === 'string' ? [l] : l))
+      .describe('where the vhosts listen: PORT, *:PORT, ADDRESS:PORT or [IPv6]:PORT, one or a list (default 80)'),
+    suspendedPage: page
+      .optional()
+      .describe('what a vhost answers with status 503 while its owner is frozen: the HTML page itself, or the absolute path of a file holding it; default a short notice'),
+    test: argv.optional().describe('the command that checks the configuration before any reload, as an argument list (default nginx -t, or apache2ctl -t)'),
+    reload: argv.optional().describe('the command that makes the web server load the checked configuration (default nginx -s reload, or apache2ctl graceful)'),
+    verify: z
+      .strictObject({
+        http: probeAddress.describe('the address verify sends GET / to, with the Host header of each changed vhost: ADDRESS:PORT'),
+        timeoutSeconds: z.number().positive().max(300).default(10).describe('how long verify waits for the reloaded server to answer as expected (a reload takes effect a moment after it returns)'),
+      })
+      .optional()
+      .describe('after apply, ask the web server: a suspended vhost must answer 503 with the suspended page, a resumed one must not'),
+  })
+  .describe("members' web vhosts (nginx or Apache): served from a directory in the home or proxied to the member's own daemon; 503 with a suspended page while the owner is frozen");
+
+export type VhostsConfig = z.output<typeof vhostsConfigSchema>;
+
+/** The configured check, else the server's own. */
+export function testCommand(config: VhostsConfig): readonly string[] {
+  return config.test ?? (config.server === 'nginx' ? ['nginx', '-t'] : ['apache2ctl', '-t']);
+}
+
+/** The configured reload, else the server's own graceful one. */
+export function reloadCommand(config: VhostsConfig): readonly string[] {
+  return config.reload ?? (config.server === 'nginx' ? ['nginx', '-s', 'reload'] : ['apache2ctl', 'graceful']);
+}

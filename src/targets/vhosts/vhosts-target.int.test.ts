@@ -1,0 +1,364 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAccount } from '../../app/accounts.js';
+import type { AppContext } from '../../app/app-context.js';
+import { freezeAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
+import { mutate } from '../../app/mutate.js';
+import { addPerson } from '../../app/people.js';
+import { purgeAccount } from '../../app/purge.js';
+import { addResource, removeResource } from '../../app/resources.js';
+import { restoreAccount } from '../../app/restore-account.js';
+import { parseConfig } from '../../config/load-config.js';
+import { fixedClock } from '../../domain/clock.js';
+import { RosterError } from '../../domain/errors.js';
+import { planHost } from '../../reconcile/host-plan.js';
+import { reconcileHost } from '../../reconcile/reconcile-host.js';
+import { openStore } from '../../store/open-store.js';
+import { runCommand } from '../../system/run-command.js';
+import { orderedTargets, targetRegistry, type AnyTarget } from '../registry.js';
+import { startApache } from '../../../test/daemons/apache-server.js';
+import { startNginx } from '../../../test/daemons/nginx-server.js';
+import type { WebDaemon } from '../../../test/daemons/web-daemon.js';
+import { freePort } from '../../../test/daemons/web-daemon.js';
+import { probeVhost } from './probe-vhost.js';
+import { encodedPage } from './suspended-page.js';
+import { vhostsTarget } from './vhosts-target.js';
+
+/**
+ * The vhosts target against a real nginx and a real Apache (issue 12 item
+ * 4, DESIGN.md §8), each started once for its describe on a free loopback
+ * port with its configuration in a temp dir; the target's test and reload
+ * commands point at that instance. Members' homes live in a temp root
+ * prefix, which the web server reads as it would /home.
+ */
+const targets: readonly AnyTarget[] = orderedTargets([vhostsTarget, ...targetRegistry]);
+
+/** The include dir as roster.yaml names it; on disk it is under the root prefix. */
+const DIR = '/etc/web/vhosts';
+
+/** Characters each server's config would interpret, a line break and non-ASCII: the page must come back as written (encoded). */
+const PAGE = '<h1>Suspended</h1>\n<p>Dues are 100% overdue: "pay $12" at C:\\coop — café</p>';
+
+const BROKEN = { nginx: 'this_is_not_a_directive on;\n', apache: 'ThisIsNotADirective on\n' } as const;
+
+function configText(web: WebDaemon, overrides: { readonly reload?: readonly string[]; readonly timeoutSeconds?: number } = {}): string {
+  const section = {
+    server: web.server,
+    dir: DIR,
+    listen: [web.address],
+    suspendedPage: PAGE,
+    test: web.testArgv,
+    reload: overrides.reload ?? web.reloadArgv,
+    verify: { http: web.address, timeoutSeconds: overrides.timeoutSeconds ?? 10 },
+  };
+  // JSON is YAML: the section goes in as one flow mapping.
+  return `
+timeZone: UTC
+uids: { min: 2100040000, max: 2100049999 }
+gids: { min: 2100040000, max: 2100049999 }
+hosts:
+  web:
+    targets:
+      vhosts: ${JSON.stringify(section)}
+types:
+  member:
+    hosts: { live: [web] }
+`;
+}
+
+/** The member's own daemon, which proxy vhosts reach: it says which Host it saw and counts the requests. */
+interface MemberDaemon {
+  readonly port: number;
+  readonly hosts: string[];
+  close(): Promise<void>;
+}
+
+async function startMemberDaemon(): Promise<MemberDaemon> {
+  const hosts: string[] = [];
+  const server: Server = createServer((req, res) => {
+    hosts.push(req.headers.host ?? '');
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`daemon saw ${req.headers.host ?? '?'}\n`);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, hosts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const SERVERS = [
+  ['nginx', startNginx],
+  ['apache', startApache],
+] as const;
+
+for (const [server, start] of SERVERS) {
+  describe(`the vhosts target on a real ${server}`, () => {
+    let root: string;
+    let include: string;
+    let web: WebDaemon;
+    let daemon: MemberDaemon;
+    let ctx: AppContext;
+    let stores = 0;
+
+    const apply = async () => (await reconcileHost(ctx, targets, { host: 'web', root })).report.outcomes.filter((o) => o.target === 'vhosts');
+    const pending = async () => (await planHost(ctx, targets, { host: 'web', root })).plan.targets.flatMap((t) => t.changes);
+    const once = async (name: string): Promise<{ status: number; body: string }> => {
+      const answer = await probeVhost(web.address, name, 5000);
+      if ('error' in answer) throw new Error(`${name}: ${answer.error}`);
+      return { status: answer.status, body: answer.body };
+    };
+    /**
+     * What the server answers for `name` once its answers stop changing:
+     * for a moment after a graceful reload, workers of the configuration
+     * before may still take a connection (verify waited for the new one to
+     * answer, not for the old ones to go).
+     */
+    const get = async (name: string): Promise<{ status: number; body: string }> => {
+      const deadline = Date.now() + 10_000;
+      let last = await once(name);
+      for (let same = 1; same < 5 && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 40));
+        const next = await once(name);
+        same = JSON.stringify(next) === JSON.stringify(last) ? same + 1 : 1;
+        last = next;
+      }
+      return last;
+    };
+    /** The include dir's files and their bytes. */
+    const files = async (): Promise<Record<string, string>> => {
+      const names = (await readdir(include)).sort();
+      return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(include, n), 'utf8')] as const)));
+    };
+    const vhost = (user: string, name: string, settings: Record<string, unknown>) => addResource(ctx, targets, { user, kind: 'vhost', name, host: 'web', settings });
+
+    beforeAll(async () => {
+      root = await mkdtemp(join(tmpdir(), 'roster-vhosts-'));
+      // The web server's workers (www-data) read the members' homes under it.
+      await chmod(root, 0o755);
+      include = join(root, DIR);
+      web = await start({ includeDir: include });
+      daemon = await startMemberDaemon();
+    });
+
+    afterAll(async () => {
+      await web.stop();
+      await daemon.close();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    beforeEach(async () => {
+      // Each test starts from an empty include dir, loaded.
+      await rm(include, { recursive: true, force: true });
+      await mkdir(include, { recursive: true });
+      const reloaded = await runCommand(web.reloadArgv);
+      expect(reloaded.code, reloaded.stderr).toBe(0);
+      daemon.hosts.length = 0;
+      stores += 1;
+      ctx = {
+        store: await openStore(join(root, `roster-${stores}.db`)),
+        config: parseConfig(configText(web), 'roster.yaml', { targets }).config,
+        clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
+        actor: 'test',
+        hmacKey: Buffer.alloc(32, 1),
+        hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
+        log: { info: () => undefined, warn: () => undefined },
+      };
+      for (const [id, username] of [
+        ['P1', 'ann'],
+        ['P2', 'bo'],
+      ] as const) {
+        await addPerson(ctx, { id, firstName: username, lastName: 'Member' });
+        await createAccount(ctx, { personId: id, type: 'member', username });
+        await mkdir(join(root, 'home', username, 'public_html'), { recursive: true });
+        await writeFile(join(root, 'home', username, 'public_html', 'index.html'), `${username}'s pages\n`);
+      }
+    });
+
+    afterEach(async () => {
+      await ctx.store.close();
+    });
+
+    it("serves a member's site from a directory in the home and another's through a proxy to the member's own daemon; a second run has nothing to do", async () => {
+      await vhost('ann', 'www.ann.test', { root: 'public_html', aliases: ['ann.test'] });
+      await vhost('bo', 'app.bo.test', { proxy: `127.0.0.1:${daemon.port}` });
+      const outcomes = await apply();
+      expect(outcomes.map((o) => [o.action, o.status, o.summary, o.error])).toEqual([
+        ['create', 'ok', 'serve www.ann.test (ann) from /home/ann/public_html', undefined],
+        ['create', 'ok', `serve app.bo.test (bo) through 127.0.0.1:${daemon.port}`, undefined],
+      ]);
+      expect(await get('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
+      expect(await get('ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
+      expect(await get('app.bo.test')).toEqual({ status: 200, body: 'daemon saw app.bo.test\n' });
+      expect((await get('nobody.test')).status).toBe(404);
+      const written = await files();
+      expect(Object.keys(written)).toEqual(['roster-vhost-app.bo.test.conf', 'roster-vhost-www.ann.test.conf']);
+      for (const text of Object.values(written)) expect(text).toMatch(/^# Managed by Roster, edits are overwritten: \{"kind":"vhost","id":\d+,"owner":"(ann|bo)",/);
+      expect(await pending()).toEqual([]);
+      expect(await files()).toEqual(written);
+    });
+
+    it("a freeze answers 503 with the suspended page on every name of the member's vhosts, reaching neither home nor daemon, while another member's vhost answers 200; the unfreeze writes back the same bytes", async () => {
+      await vhost('ann', 'www.ann.test', { root: 'public_html', aliases: ['ann.test'] });
+      await vhost('ann', 'api.ann.test', { proxy: `127.0.0.1:${daemon.port}` });
+      await vhost('bo', 'www.bo.test', { root: 'public_html' });
+      expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
+      const before = await files();
+
+      await freezeAccount(ctx, 'ann', { reason: 'billing' });
+      const frozen = await apply();
+      expect(frozen.map((o) => [o.action, o.status, o.summary, o.error])).toEqual([
+        ['suspend', 'ok', 'suspend www.ann.test (ann): 503 with the suspended page', undefined],
+        ['suspend', 'ok', 'suspend api.ann.test (ann): 503 with the suspended page', undefined],
+      ]);
+      const page = { status: 503, body: encodedPage(PAGE) };
+      expect(await get('www.ann.test')).toEqual(page);
+      expect(await get('ann.test')).toEqual(page);
+      expect(await get('api.ann.test')).toEqual(page);
+      daemon.hosts.length = 0;
+      expect(await once('api.ann.test')).toEqual(page);
+      expect(daemon.hosts).toEqual([]);
+      expect(await get('www.bo.test')).toEqual({ status: 200, body: "bo's pages\n" });
+      const during = await files();
+      expect(during['roster-vhost-www.bo.test.conf']).toBe(before['roster-vhost-www.bo.test.conf']);
+      for (const name of ['roster-vhost-www.ann.test.conf', 'roster-vhost-api.ann.test.conf']) {
+        expect(during[name]).not.toContain('public_html');
+        expect(during[name]).not.toContain(String(daemon.port));
+      }
+      expect(await pending()).toEqual([]);
+
+      await unfreezeAccount(ctx, 'ann', { reason: 'billing' });
+      const thawed = await apply();
+      expect(thawed.map((o) => [o.action, o.status, o.summary])).toEqual([
+        ['resume', 'ok', 'resume www.ann.test (ann) from /home/ann/public_html'],
+        ['resume', 'ok', `resume api.ann.test (ann) through 127.0.0.1:${daemon.port}`],
+      ]);
+      expect(await files()).toEqual(before);
+      expect(await get('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
+      expect(await get('api.ann.test')).toEqual({ status: 200, body: 'daemon saw api.ann.test\n' });
+      expect(await pending()).toEqual([]);
+    });
+
+    it("a broken file planted in the dir fails the check: the running server keeps serving, the previous files are back and the changes fail with the check's output", async () => {
+      await vhost('ann', 'www.ann.test', { root: 'public_html' });
+      await vhost('ann', 'api.ann.test', { proxy: `127.0.0.1:${daemon.port}` });
+      expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
+      const before = await files();
+      await writeFile(join(include, 'zz-broken.conf'), BROKEN[server]);
+
+      await freezeAccount(ctx, 'ann', { reason: 'billing' });
+      const outcomes = await apply();
+      expect(outcomes.map((o) => [o.action, o.status])).toEqual([
+        ['suspend', 'failed'],
+        ['suspend', 'failed'],
+      ]);
+      for (const o of outcomes) {
+        expect(o.error).toContain(`${web.testArgv.join(' ')}: exit 1`);
+        expect(o.error).toContain(join(include, 'zz-broken.conf'));
+        expect(o.error).toContain(server === 'nginx' ? 'unknown directive "this_is_not_a_directive"' : "Invalid command 'ThisIsNotADirective'");
+        expect(o.error).toContain('nothing was reloaded and the previous files are back; the check fails without these changes too');
+      }
+      const { 'zz-broken.conf': planted, ...rest } = await files();
+      expect(planted).toBe(BROKEN[server]);
+      expect(rest).toEqual(before);
+      expect(await get('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
+
+      // Once the file is fixed, the same plan goes through.
+      await rm(join(include, 'zz-broken.conf'));
+      expect((await apply()).map((o) => [o.action, o.status])).toEqual([
+        ['suspend', 'ok'],
+        ['suspend', 'ok'],
+      ]);
+      expect((await get('www.ann.test')).status).toBe(503);
+    });
+
+    it("a file Roster did not write is never touched: a name it serves, or its taking a vhost's file name, is a failed change naming both; of two vhosts claiming a name the older keeps it", async () => {
+      const admin = server === 'nginx'
+        ? `server {\n    listen ${web.address};\n    server_name www.ann.test;\n    return 200 "the admin's own site";\n}\n`
+        : `<VirtualHost ${web.address}>\n    ServerName www.ann.test\n    Redirect 410 /\n</VirtualHost>\n`;
+      const squatter = `# an administrator's file under the name Roster would use\n`;
+      await writeFile(join(include, 'admin-site.conf'), admin);
+      await writeFile(join(include, 'roster-vhost-www.bo.test.conf'), squatter);
+      await runCommand(web.reloadArgv);
+      await vhost('ann', 'www.ann.test', { root: 'public_html' });
+      await vhost('bo', 'www.bo.test', { root: 'public_html' });
+      await vhost('ann', 'shop.ann.test', { root: 'public_html', aliases: ['shared.test'] });
+      await vhost('bo', 'shop.bo.test', { root: 'public_html', aliases: ['shared.test'] });
+      const outcomes = await apply();
+      expect(outcomes.map((o) => [o.subject, o.status, o.error])).toEqual([
+        ['vhost:www.ann.test', 'failed', `www.ann.test is already served by ${DIR}/admin-site.conf, which Roster did not write`],
+        ['vhost:www.bo.test', 'failed', `${DIR}/roster-vhost-www.bo.test.conf exists and was not written by Roster (left alone)`],
+        ['vhost:shop.ann.test', 'ok', undefined],
+        ['vhost:shop.bo.test', 'failed', 'shared.test is already served by vhost shop.ann.test of ann'],
+      ]);
+      const now = await files();
+      expect(now['admin-site.conf']).toBe(admin);
+      expect(now['roster-vhost-www.bo.test.conf']).toBe(squatter);
+      expect((await get('www.ann.test')).status).toBe(server === 'nginx' ? 200 : 410);
+      expect(await get('shared.test')).toEqual({ status: 200, body: "ann's pages\n" });
+    });
+
+    it("a removed vhost's file goes and a purged member's files go; restoring the member writes the same bytes again", async () => {
+      const blog = await vhost('bo', 'blog.bo.test', { root: 'public_html' });
+      await vhost('ann', 'www.ann.test', { root: 'public_html' });
+      await vhost('bo', 'www.bo.test', { root: 'public_html' });
+      expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
+      const before = await files();
+
+      await removeResource(ctx, blog.id);
+      expect((await apply()).map((o) => [o.action, o.status, o.summary])).toEqual([['remove', 'ok', 'remove blog.bo.test (bo): no longer desired']]);
+      expect((await get('blog.bo.test')).status).toBe(404);
+
+      await mutate(ctx, {}, async (tx) => {
+        const ann = await tx.getAccount('ann');
+        if (ann === undefined) throw new Error('no ann');
+        await purgeAccount(tx, ctx, ann, 'test');
+      });
+      expect((await apply()).map((o) => [o.action, o.status, o.account])).toEqual([['remove', 'ok', 'ann']]);
+      expect(Object.keys(await files())).toEqual(['roster-vhost-www.bo.test.conf']);
+      expect((await get('www.ann.test')).status).toBe(404);
+
+      await restoreAccount(ctx, 'ann');
+      expect((await apply()).map((o) => [o.action, o.status])).toEqual([['create', 'ok']]);
+      const { 'roster-vhost-blog.bo.test.conf': _gone, ...kept } = before;
+      expect(await files()).toEqual(kept);
+      expect(await get('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
+    });
+
+    it('a change the web server did not take up fails verification (a reload command that does nothing)', async () => {
+      await vhost('ann', 'www.ann.test', { root: 'public_html' });
+      expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
+      ctx = { ...ctx, config: parseConfig(configText(web, { reload: ['true'], timeoutSeconds: 1 }), 'roster.yaml', { targets }).config };
+      await freezeAccount(ctx, 'ann', { reason: 'billing' });
+      const outcomes = await apply();
+      expect(outcomes.map((o) => [o.action, o.status, o.error])).toEqual([
+        [
+          'suspend',
+          'failed',
+          expect.stringMatching(
+            new RegExp(`^applied but not in effect: Host: www\\.ann\\.test at ${web.address} answered 200 from another configuration than the file just written \\(X-Roster-Vhost: [0-9a-f]{16}\\); expected 503 with the suspended page \\(waited 1 s\\)$`),
+          ),
+        ],
+      ]);
+    });
+
+    it("refuses vhost names and settings that are not a member's site", async () => {
+      const refused = async (name: string, settings: Record<string, unknown>): Promise<string> => {
+        const e = await vhost('ann', name, settings).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        if (!(e instanceof RosterError)) throw new Error(`expected a refusal of ${name}`);
+        return e.message;
+      };
+      expect(await refused('WWW.ann.test', { root: 'public_html' })).toContain('must be a fully qualified host name in lower case');
+      expect(await refused('www.ann.test', { root: '../bo/public_html' })).toContain('no .., no leading /');
+      expect(await refused('www.ann.test', { root: '/etc' })).toContain('no .., no leading /');
+      expect(await refused('www.ann.test', { proxy: '10.0.0.1:8080' })).toContain("the member's own daemon on this machine");
+      expect(await refused('www.ann.test', { proxy: '127.0.0.1:25' })).toContain('PORT from 1024 to 65535');
+      expect(await refused('www.ann.test', { root: 'public_html', proxy: `127.0.0.1:${daemon.port}` })).toContain('set exactly one of root');
+      expect(await refused('www.ann.test', {})).toContain('set exactly one of root');
+    });
+  });
+}
