@@ -17,7 +17,7 @@ export const MAX_PAGE_LENGTH = 8000;
  * So the file holds one line of plain ASCII and the body needs no charset.
  * Apache reads a text without a space that starts with `/` or looks like a
  * URL (or is `default`) as a place to redirect to; such a page gets its first
- * character encoded too.
+ * character encoded too (never a `<`, so no tag is broken).
  */
 export function encodedPage(page: string): string {
   let out = '';
@@ -25,6 +25,7 @@ export function encodedPage(page: string): string {
     const code = ch.codePointAt(0) ?? 0;
     out += code < 0x20 || code > 0x7e || ch === '"' || ch === '$' || ch === '%' || ch === '\\' ? `&#${code};` : ch;
   }
-  if (!out.includes(' ') && out.length > 0 && !out.startsWith('&')) out = `&#${out.codePointAt(0) ?? 0};${out.slice(1)}`;
+  // Apache's own test (ap_is_url, and the keyword `default`), applied to a text without a space.
+  if (!out.includes(' ') && (out.startsWith('/') || /^[A-Za-z0-9+.-]+:/.test(out) || out.toLowerCase() === 'default')) out = `&#${out.charCodeAt(0)};${out.slice(1)}`;
   return out;
 }
