@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unpackExim, type EximSessions } from '../../../test/daemons/exim-session.js';
 import { startPostfix, type PostfixServer } from '../../../test/daemons/postfix-server.js';
 import { makeRoot, removeRoot } from '../../../test/unix-root.js';
 import type { AppContext } from '../../app/app-context.js';
@@ -241,4 +242,138 @@ describe('mail-lists target against a real Postfix', () => {
     await apply();
     expect(await mapText()).toBe(before);
   });
+});
+
+/** Replies of an SMTP dialogue as printed by `exim -bh`, one per command (multi-line replies joined, without codes). */
+function replies(out: string): Rcpt[] {
+  const all: Rcpt[] = [];
+  let text: string[] = [];
+  for (const l of out.split('\n')) {
+    const m = /^([0-9]{3})([ -])(.*)$/.exec(l.replace(/\r$/, ''));
+    if (m === null) continue;
+    text.push((m[3] ?? '').replace(/^[245]\.[0-9]+\.[0-9]+ /, ''));
+    if (m[2] === ' ') {
+      all.push({ code: Number(m[1]), text: text.join(' ') });
+      text = [];
+    }
+  }
+  return all;
+}
+
+describe('mail-lists target with Exim (an lsearch file, judged by exim -bh)', () => {
+  const EXIM_MAP = '/etc/exim4/roster-lists';
+  let root: string;
+  let exim: EximSessions;
+  let ctx: AppContext;
+  let eximConfig: string;
+
+  const apply = async () => (await reconcileHost(ctx, targets, { host: 'mx', root })).report.outcomes.filter((o) => o.target === 'mail-lists');
+  const RCPTS = ['announce@example.org', 'announce-request@example.org', 'announce+tag@example.org', 'alice@example.net', 'news@example.org'];
+  const session = async (): Promise<Rcpt[]> => {
+    const input = ['EHLO sender.example', 'MAIL FROM:<poster@sender.example>', ...RCPTS.map((r) => `RCPT TO:<${r}>`), 'QUIT', ''].join('\r\n');
+    const got = await exim.session(eximConfig, input);
+    const all = replies(got.replies);
+    // Greeting, EHLO, MAIL FROM, one per RCPT TO, QUIT.
+    if (all.length !== RCPTS.length + 4) throw new Error(`exim -bh (exit ${got.code}) gave ${all.length} replies:\n${got.replies}\n${got.log}`);
+    return all.slice(3, 3 + RCPTS.length);
+  };
+
+  beforeAll(async () => {
+    root = await makeRoot();
+    // Exim reads the lsearch file as its own user.
+    await chmod(root, 0o755);
+    exim = await unpackExim();
+    ctx = {
+      store: await openStore(join(root, 'roster.db')),
+      config: parseConfig(
+        `
+timeZone: UTC
+uids: { min: 2100040000, max: 2100049999 }
+gids: { min: 2100040000, max: 2100049999 }
+hosts:
+  mx:
+    targets:
+      mail-lists: { mta: exim, map: ${EXIM_MAP}, message: 'this list is suspended; please write to its owner at {owner} (list {list}, member {user})' }
+types:
+  member:
+    hosts: { live: [mx] }
+    targets:
+      mail-lists: { address: '{user}@example.net' }
+`,
+        'roster.yaml',
+        { targets },
+      ).config,
+      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
+      actor: 'test',
+      hmacKey: Buffer.alloc(32, 1),
+      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
+      log: { info: () => undefined, warn: () => undefined },
+    };
+    await addPerson(ctx, { id: 'P1', firstName: 'Alice', lastName: 'Example' });
+    await addPerson(ctx, { id: 'P2', firstName: 'Bob', lastName: 'Example' });
+    await createAccount(ctx, { personId: 'P1', type: 'member', username: 'alice' });
+    await createAccount(ctx, { personId: 'P2', type: 'member', username: 'bob' });
+    await addResource(ctx, targets, { user: 'alice', kind: 'list', name: 'announce@example.org', host: 'mx' });
+    await addResource(ctx, targets, { user: 'bob', kind: 'list', name: 'news@example.org', host: 'mx' });
+  }, 300_000);
+
+  afterAll(async () => {
+    await ctx.store.close();
+    await exim.remove();
+    await removeRoot(root);
+  });
+
+  it('the ACL the file header documents refuses RCPT TO a frozen list with the text, and lets the rest through; unfreeze gives back the same bytes', async () => {
+    expect((await apply()).map((o) => o.status)).toEqual(['ok']);
+    const before = await readFile(join(root, EXIM_MAP), 'utf8');
+    // The ACL is taken from the header, so what the admin is told to paste is what is tested.
+    const acl = before
+      .split('\n')
+      .filter((l) => /^# {3,}\S/.test(l))
+      .map((l) => `  ${l.slice(2)}`.replace(`lsearch{${EXIM_MAP}}`, `lsearch{${join(root, EXIM_MAP)}}`));
+    expect(acl).toHaveLength(3);
+    eximConfig = join(exim.dir, 'exim.conf');
+    await writeFile(
+      eximConfig,
+      [
+        'primary_hostname = mx.roster-test.invalid',
+        `spool_directory = ${exim.spoolDir}`,
+        `log_file_path = ${exim.logDir}/%slog`,
+        'domainlist local_domains = example.org : example.net',
+        'acl_smtp_rcpt = acl_rcpt',
+        'begin acl',
+        'acl_rcpt:',
+        ...acl,
+        '  accept domains = +local_domains',
+        '  deny message = relay not permitted',
+        'begin routers',
+        'blackhole:',
+        '  driver = redirect',
+        '  data = :blackhole:',
+        '',
+      ].join('\n'),
+    );
+    expect((await session()).map((r) => r.code)).toEqual([250, 250, 250, 250, 250]);
+
+    await freezeAccount(ctx, 'alice', { reason: 'billing' });
+    expect((await apply()).map((o) => [o.status, o.summary])).toEqual([['ok', `${EXIM_MAP}: refuse announce@example.org`]]);
+    const text = 'this list is suspended; please write to its owner at alice@example.net (list announce@example.org, member alice)';
+    expect((await readFile(join(root, EXIM_MAP), 'utf8')).slice(before.length).split('\n')).toEqual([
+      '# owner alice',
+      ...['-bounces', '-confirm', '-join', '-leave', '-owner', '-request', '-subscribe', '-unsubscribe', ''].map((s) => `announce${s}@example.org: 550 5.7.1 ${text}`),
+      '',
+    ]);
+    expect(await session()).toEqual([
+      { code: 550, text },
+      { code: 550, text },
+      { code: 550, text },
+      { code: 250, text: 'Accepted' },
+      { code: 250, text: 'Accepted' },
+    ]);
+
+    await unfreezeAccount(ctx, 'alice', { reason: 'billing' });
+    expect((await apply()).map((o) => [o.status, o.summary])).toEqual([['ok', `${EXIM_MAP}: reopen announce@example.org`]]);
+    expect(await readFile(join(root, EXIM_MAP), 'utf8')).toBe(before);
+    expect((await session()).map((r) => r.code)).toEqual([250, 250, 250, 250, 250]);
+  }, 60_000);
 });
