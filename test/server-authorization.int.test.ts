@@ -63,6 +63,7 @@ async function snapshot(): Promise<string> {
     await q.listGroups(),
     await q.getScimUsers([Number(scimUserId)]),
     await q.listResources(),
+    await q.listUsage(),
   ]);
 }
 

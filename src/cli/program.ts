@@ -15,6 +15,7 @@ import { registerSetupCommands } from './setup-commands.js';
 import { registerServeCommands } from './serve-commands.js';
 import { registerTokenCommands } from './token-commands.js';
 import { registerSyncCommands } from './sync-commands.js';
+import { registerUsageCommands } from './usage-commands.js';
 
 /** The `roster` command. Global options work before or after the command name. */
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerPurgeCommand(program);
   registerReservationCommands(program);
   registerResourceCommands(program);
+  registerUsageCommands(program);
   registerBillingCommands(program);
   registerAuditCommands(program);
   registerSyncCommands(program);

@@ -9,6 +9,7 @@ import { openApiDocument } from './openapi.js';
 import { mountOpsRoutes, opsOpenApiPaths } from './ops-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { resourceRoutes } from './resource-routes.js';
+import { usageRoutes } from './usage-routes.js';
 import { problemOf, problemResponse } from './problem.js';
 import { RateLimiter } from './rate-limiter.js';
 import { routingPath } from './routing-path.js';
@@ -42,7 +43,7 @@ export function createServer(deps: ServerDeps): RosterServer {
   const limiter = new RateLimiter(deps.config.server.rateLimit);
   const server = deps.config.server;
   const metrics = new ServerMetrics(deps);
-  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics), ...resourceRoutes(deps.targets ?? targetRegistry)];
+  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics), ...resourceRoutes(deps.targets ?? targetRegistry), ...usageRoutes()];
   const openapi = openApiDocument(routes, API_BASE, API_VERSION, opsOpenApiPaths(server.metrics.public));
 
   // Every answer carries X-Request-Id (the client's, if it sent a sane one), so

@@ -1,9 +1,9 @@
-import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import * as z from 'zod';
 import type { DesiredHost } from '../../src/desired/desired-host.js';
 import { rootedPath } from '../../src/system/rooted-path.js';
-import { defineTarget, targetEntry, type Change, type ChangeResult, type TargetContext, type VerifyFailure } from '../../src/targets/target.js';
+import { defineTarget, targetEntry, type Change, type ChangeResult, type TargetContext, type UsageItem, type VerifyFailure } from '../../src/targets/target.js';
 
 /**
  * A small target that lives only in this test folder, to show that a target
@@ -68,6 +68,16 @@ export const stampsTarget = defineTarget<z.output<typeof hostSettings>, Observed
       results.push({ change, ok: true });
     }
     return results;
+  },
+
+  /** What each account's stamp takes: its file's length (a test's stand-in for a database's size). */
+  async usage(ctx, config, desired): Promise<readonly UsageItem[]> {
+    const items: UsageItem[] = [];
+    for (const a of desired.accounts) {
+      const st = await stat(pathOf(ctx, config.dir, a.username)).catch(() => null);
+      if (st?.isFile() === true) items.push({ account: a.username, subject: `stamp:${posix.join(config.dir, a.username)}`, bytes: st.size });
+    }
+    return items;
   },
 
   /** Reads each stamp back: a write that went elsewhere is not in effect. */

@@ -8,6 +8,7 @@ import { archiveComplete, archiveHome, removeHome, restorableArchives, restoreHo
 import { archiveSpaceCheck } from './archive-space-check.js';
 import { homesConfigSchema, type HomesConfig } from './homes-config.js';
 import { homesEntrySchema, homesTypeSettingsSchema, type HomesEntry } from './homes-type-settings.js';
+import { homeUsage } from './home-usage.js';
 import { homeProblem, inspectPath, underRoot, type ParentCache, type PathState } from './path-safety.js';
 
 const NAME = 'homes';
@@ -55,6 +56,8 @@ export const homesTarget = defineTarget<HomesConfig, HomesObserved, HomesEntry>(
   name: NAME,
   hostSettings: homesConfigSchema,
   doctor: archiveSpaceCheck,
+  // What each home takes, for `roster usage` (and charging members for it).
+  usage: homeUsage,
   typeSettings: homesTypeSettingsSchema,
   movedTypeKeys: { homeMode: 'homes.mode', homeOwner: 'homes.owner', skeleton: 'homes.skeleton' },
   entry: homesEntrySchema,
