@@ -12,6 +12,7 @@ import { purgeAccount } from '../../app/purge.js';
 import { addResource, removeResource } from '../../app/resources.js';
 import { restoreAccount } from '../../app/restore-account.js';
 import { parseConfig } from '../../config/load-config.js';
+import { liveSystem } from '../../doctor/doctor-system.js';
 import { fixedClock } from '../../domain/clock.js';
 import { RosterError } from '../../domain/errors.js';
 import { planHost } from '../../reconcile/host-plan.js';
@@ -25,6 +26,8 @@ import type { WebDaemon } from '../../../test/daemons/web-daemon.js';
 import { freePort } from '../../../test/daemons/web-daemon.js';
 import { probeVhost } from './probe-vhost.js';
 import { encodedPage } from './suspended-page.js';
+import { vhostsCheck } from './vhosts-check.js';
+import { vhostsConfigSchema } from './vhosts-config.js';
 import { vhostsTarget } from './vhosts-target.js';
 
 /**
@@ -206,8 +209,9 @@ for (const [server, start] of SERVERS) {
       expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
       const before = await files();
 
+      // As `roster account freeze ann --apply` does: a plan of ann's accounts alone.
       await freezeAccount(ctx, 'ann', { reason: 'billing' });
-      const frozen = await apply();
+      const frozen = (await reconcileHost(ctx, targets, { host: 'web', root, accounts: ['ann'] })).report.outcomes.filter((o) => o.target === 'vhosts');
       expect(frozen.map((o) => [o.action, o.status, o.summary, o.error])).toEqual([
         ['suspend', 'ok', 'suspend www.ann.test (ann): 503 with the suspended page', undefined],
         ['suspend', 'ok', 'suspend api.ann.test (ann): 503 with the suspended page', undefined],
@@ -245,7 +249,10 @@ for (const [server, start] of SERVERS) {
       await vhost('ann', 'api.ann.test', { proxy: `127.0.0.1:${daemon.port}` });
       expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
       const before = await files();
+      const doctor = () => vhostsCheck({ host: 'web', root, config: ctx.config, system: liveSystem() }, vhostsConfigSchema.parse(ctx.config.hosts.web?.targets.vhosts));
+      expect((await doctor()).map((c) => c.status)).toEqual(['ok']);
       await writeFile(join(include, 'zz-broken.conf'), BROKEN[server]);
+      expect(await doctor()).toEqual([expect.objectContaining({ status: 'fail', message: expect.stringContaining(join(include, 'zz-broken.conf')) })]);
 
       await freezeAccount(ctx, 'ann', { reason: 'billing' });
       const outcomes = await apply();

@@ -12,6 +12,7 @@ import { readVhostDir, type VhostFile } from './read-vhost-dir.js';
 import { renderVhost, TAG_HEADER, type VhostSpec } from './render-vhost.js';
 import { DEFAULT_SUSPENDED_PAGE, encodedPage, MAX_PAGE_LENGTH } from './suspended-page.js';
 import { vhostKind, vhostSettingsSchema } from './vhost-kind.js';
+import { vhostsCheck } from './vhosts-check.js';
 import { vhostFileName } from './vhost-marker.js';
 import { isPagePath, reloadCommand, testCommand, vhostsConfigSchema, type VhostsConfig } from './vhosts-config.js';
 
@@ -77,6 +78,7 @@ function change(account: string, name: string, action: string, summary: string, 
 export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
   name: NAME,
   hostSettings: vhostsConfigSchema,
+  doctor: vhostsCheck,
   services: [SERVICE],
   // A restored home is back before its vhost serves it again.
   after: ['homes'],
