@@ -8,10 +8,13 @@ import { startMariadb, type MariadbServer } from '../../../test/daemons/mariadb-
 import { FREEZE_BILLING, fixtureAccount, fixtureHost, RETIRED } from '../../../test/desired-fixture.js';
 import { run } from '../../../test/unix-root.js';
 import type { DesiredAccount, DesiredHost, DesiredResource, RemovedAccount } from '../../desired/desired-host.js';
+import { parseConfig } from '../../config/load-config.js';
+import { liveSystem } from '../../doctor/doctor-system.js';
 import { fixedClock } from '../../domain/clock.js';
 import { RosterError } from '../../domain/errors.js';
 import { applyPrepared, type ApplyReport } from '../../reconcile/apply-host-plan.js';
 import { enabledTargets, planDesired } from '../../reconcile/host-plan.js';
+import { orderedTargets, targetRegistry } from '../registry.js';
 import type { ResourceArchiveManifest } from '../resource-archive.js';
 import { defineTarget, type Change, type TargetContext } from '../target.js';
 import { mariadbTarget } from './mariadb-target.js';
@@ -409,6 +412,19 @@ describe('the mariadb target on a real server', () => {
     ]);
     expect(await users()).toEqual(['ann@localhost']);
     expect(await plan(host([member('ann', 3001, 'password')]), { hostPatterns: ['localhost'] })).toEqual([]);
+  });
+
+  it('roster doctor finds the tools and the admin account allowed everything, and says when the server cannot be reached', async () => {
+    const targets = orderedTargets([mariadbTarget, ...targetRegistry]);
+    const rosterConfig = parseConfig(`timeZone: UTC\nhosts: { db: { targets: { mariadb: { url: "mariadb://roster@127.0.0.1:${server.port}/" } } } }\ntypes: { member: {} }\n`, 'roster.yaml', { targets }).config;
+    const check = async (over: Record<string, unknown>): Promise<Array<[string, string]>> =>
+      ((await mariadbTarget.doctor?.({ host: 'db', root, config: rosterConfig, system: liveSystem() }, mariadbTarget.hostSettings.parse(section(over)))) ?? []).map((c) => [c.status, c.message]);
+    expect(await check({})).toEqual([
+      ['ok', expect.stringMatching(/^mariadb-dump runs \(/)],
+      ['ok', expect.stringMatching(/^mariadb runs \(/)],
+      ['ok', `the admin account of mariadb://roster@127.0.0.1:${server.port}/ may manage users and databases`],
+    ]);
+    expect((await check({ url: 'mariadb://roster@127.0.0.1:1/' }))[2]).toEqual(['fail', expect.stringMatching(/^cannot reach mariadb:\/\/roster@127\.0\.0\.1:1\/: mariadb at 127\.0\.0\.1:1 as roster: /)]);
   });
 
   it('an unreachable server makes the host unavailable, and nothing is planned', async () => {
