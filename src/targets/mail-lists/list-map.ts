@@ -33,8 +33,8 @@ export function mapHeader(config: Pick<MailListsConfig, 'mta' | 'map' | 'table'>
     '# Written by Roster (mail-lists target). Roster owns this whole file and rewrites',
     '# it from the desired state on every change: edits here are lost. Put entries of',
     '# your own in a map of their own.',
-    '# Mail to these lists (and their suffixed addresses) is refused while their',
-    "# owner's lists service is disabled; one block per owner, sorted.",
+    '# Mail to these lists (and their suffixed addresses) is refused while the lists',
+    '# service of their owner is disabled; one block per owner, sorted.',
     ...how,
     '',
   ].join('\n');

@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackExim, type EximSessions } from '../../../test/daemons/exim-session.js';
+import { mailmanInstalled, startMailman, type MailmanCore } from '../../../test/daemons/mailman-core.js';
 import { startPostfix, type PostfixServer } from '../../../test/daemons/postfix-server.js';
 import { makeRoot, removeRoot } from '../../../test/unix-root.js';
 import type { AppContext } from '../../app/app-context.js';
@@ -11,12 +12,14 @@ import { freezeAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
 import { addPerson } from '../../app/people.js';
 import { addResource, removeResource } from '../../app/resources.js';
 import { parseConfig } from '../../config/load-config.js';
+import { projectHost } from '../../desired/project-host.js';
 import { fixedClock } from '../../domain/clock.js';
 import { RosterError } from '../../domain/errors.js';
 import { planHost } from '../../reconcile/host-plan.js';
 import { reconcileHost } from '../../reconcile/reconcile-host.js';
 import { openStore } from '../../store/open-store.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../registry.js';
+import { mailListsConfigSchema } from './mail-lists-config.js';
 import { mailListsTarget } from './mail-lists-target.js';
 
 /** The registry, with this target in it whether or not it is registered yet. */
@@ -376,4 +379,111 @@ types:
     expect(await readFile(join(root, EXIM_MAP), 'utf8')).toBe(before);
     expect((await session()).map((r) => r.code)).toEqual([250, 250, 250, 250, 250]);
   }, 60_000);
+});
+
+describe.skipIf(!mailmanInstalled)('mail-lists target with a real Mailman 3 core: lists found by their owners’ addresses', () => {
+  let root: string;
+  let mailman: MailmanCore;
+  let ctx: AppContext;
+  const MM_MAP = '/etc/postfix/roster-lists';
+  const ARCHIVES = '/var/lib/mailman3/archives/prototype';
+
+  const apply = async (accounts?: readonly string[]) => (await reconcileHost(ctx, targets, { host: 'mx', root, ...(accounts === undefined ? {} : { accounts }) })).report;
+  const listLines = async () => (await readFile(join(root, MM_MAP), 'utf8')).split('\n').filter((l) => l.startsWith('# owner') || /^[a-z]+@/.test(l));
+  const configFor = (url: string) =>
+    parseConfig(
+      `
+timeZone: UTC
+uids: { min: 2100040000, max: 2100049999 }
+gids: { min: 2100040000, max: 2100049999 }
+hosts:
+  mx:
+    targets:
+      mail-lists:
+        mta: postfix
+        map: ${MM_MAP}
+        suffixes: []
+        mailman: { url: '${url}', user: restadmin, passwordFile: /etc/mailman3/rest-password, archiveDir: ${ARCHIVES} }
+types:
+  member:
+    hosts: { live: [mx] }
+    targets:
+      mail-lists: { address: '{user}@example.net' }
+`,
+      'roster.yaml',
+      { targets },
+    ).config;
+
+  beforeAll(async () => {
+    root = await makeRoot();
+    mailman = await startMailman();
+    await mkdir(join(root, 'etc/mailman3'), { recursive: true });
+    await writeFile(join(root, 'etc/mailman3/rest-password'), `${mailman.password}\n`, { mode: 0o600 });
+    ctx = {
+      store: await openStore(join(root, 'roster.db')),
+      config: configFor(mailman.url),
+      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
+      actor: 'test',
+      hmacKey: Buffer.alloc(32, 1),
+      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
+      log: { info: () => undefined, warn: () => undefined },
+    };
+    for (const [id, user] of [['P1', 'alice'], ['P2', 'bob']] as const) {
+      await addPerson(ctx, { id, firstName: user, lastName: 'Example' });
+      await createAccount(ctx, { personId: id, type: 'member', username: user });
+    }
+    // Alice's own list, one she shares with Bob, and one of someone Roster does not know.
+    await mailman.createList('announce@example.org', ['alice@example.net']);
+    await mailman.createList('news@example.org', ['alice@example.net', 'bob@example.net']);
+    await mailman.createList('outside@example.org', ['carol@elsewhere.example']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await ctx.store.close();
+    await mailman.stop();
+    await removeRoot(root);
+  }, 30_000);
+
+  it('a freeze refuses the lists the owner alone owns; a list shared with an active member stays open until both are frozen', async () => {
+    await apply();
+    await freezeAccount(ctx, 'alice', { reason: 'billing' });
+    expect((await apply()).outcomes.filter((o) => o.target === 'mail-lists').map((o) => [o.status, o.summary])).toEqual([['ok', `${MM_MAP}: refuse announce@example.org`]]);
+    expect(await listLines()).toEqual(['# owner alice', 'announce@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net']);
+
+    await freezeAccount(ctx, 'bob', { reason: 'billing' });
+    // Whether news@ is refused depends on both owners: an apply for Bob alone plans the whole host.
+    const report = await apply(['bob']);
+    expect(report.widened).toContain('the Mailman list news@example.org has owners outside the accounts being applied');
+    expect(await listLines()).toEqual([
+      '# owner alice',
+      'announce@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+      'news@example.org\t550 5.7.1 this list is suspended; please write to its owner at alice@example.net',
+    ]);
+    await unfreezeAccount(ctx, 'bob', { reason: 'billing' });
+    await unfreezeAccount(ctx, 'alice', { reason: 'billing' });
+    await apply();
+    expect(await listLines()).toEqual([]);
+  });
+
+  it('usage: the archive of each list, counted for one owner', async () => {
+    await mkdir(join(root, ARCHIVES, 'announce@example.org/new'), { recursive: true });
+    await writeFile(join(root, ARCHIVES, 'announce@example.org/new/1.msg'), 'x'.repeat(1234));
+    await writeFile(join(root, ARCHIVES, 'announce@example.org/new/2.msg'), 'y'.repeat(766));
+    await mkdir(join(root, ARCHIVES, 'outside@example.org'), { recursive: true });
+    await writeFile(join(root, ARCHIVES, 'outside@example.org/big'), 'z'.repeat(5000));
+    const desired = await projectHost(ctx.store.read, ctx.config, 'mx', ctx.clock.now(), targets);
+    const settings = mailListsConfigSchema.parse(ctx.config.hosts.mx?.targets['mail-lists']);
+    const usage = await mailListsTarget.usage?.({ root, host: 'mx', clock: ctx.clock, log: ctx.log }, settings, desired);
+    expect(usage).toEqual([
+      { account: 'alice', subject: 'list:announce@example.org', bytes: 2000 },
+      { account: 'alice', subject: 'list:news@example.org', bytes: 0 },
+    ]);
+  });
+
+  it('a Mailman that does not answer makes the host unavailable, and nothing is changed', async () => {
+    const before = await readFile(join(root, MM_MAP), 'utf8');
+    const gone = { ...ctx, config: configFor('http://127.0.0.1:1/3.1') };
+    await expect(reconcileHost(gone, targets, { host: 'mx', root })).rejects.toMatchObject({ code: 'unavailable', issues: [{ where: 'target mail-lists', message: expect.stringContaining('Mailman: GET http://127.0.0.1:1/3.1/lists') }] });
+    expect(await readFile(join(root, MM_MAP), 'utf8')).toBe(before);
+  });
 });
