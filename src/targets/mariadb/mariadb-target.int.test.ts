@@ -226,17 +226,35 @@ describe('the mariadb target on a real server', () => {
     expect(await plan(host([ann]))).toEqual([]);
   });
 
-  it('logs in over the socket as the Unix user with unix_socket: refused with 4151 while frozen, let in after', async () => {
+  it('logs in over the socket as the Unix user with unix_socket: refused with 4151 while frozen, let in after; verify logs in the same way', async () => {
     // nobody (65534) is a Unix user of every Debian machine, so the server can name the socket's peer.
     await chmod(server.dir, 0o755);
-    const nobody = member('nobody', 65534, 'unix_socket');
-    await apply(host([nobody]));
+    const overSocket = { url: `mariadb://roster@localhost/?socket=${server.socket}` };
+    const nobody = member('nobody', 65534, 'unix_socket', { gid: 65534 });
+    const frozen = host([{ ...nobody, holds: [FREEZE_BILLING], disabled: true }]);
+    await apply(host([nobody]), overSocket);
     const asNobody = (): ReturnType<typeof run> => run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'mariadb', '--no-defaults', `--socket=${server.socket}`, '--user=nobody', '-e', 'SELECT CURRENT_USER()']);
     expect((await asNobody()).stdout).toContain('nobody@localhost');
-    await apply(host([{ ...nobody, holds: [FREEZE_BILLING], disabled: true }]));
+    expect(outcomes(await apply(frozen, overSocket)).map(([, status]) => status)).toEqual(['ok']);
     expect((await asNobody()).stderr).toContain('ERROR 4151');
-    await apply(host([nobody]));
+    expect(outcomes(await apply(host([nobody]), overSocket)).map(([, status]) => status)).toEqual(['ok']);
     expect((await asNobody()).code).toBe(0);
+
+    // The server changed behind Roster's back between apply and verify: verify's own login finds it out, both ways.
+    const behindTheBack = (sql: string): typeof mariadbTarget =>
+      defineTarget({
+        ...mariadbTarget,
+        apply: async (c, config, changes, desired) => {
+          const results = await mariadbTarget.apply(c, config, changes, desired);
+          await admin.query(sql);
+          return results;
+        },
+      });
+    const unlocked = await apply(frozen, overSocket, behindTheBack("ALTER USER 'nobody'@'localhost' ACCOUNT UNLOCK"));
+    expect(unlocked.outcomes[0]?.error).toBe("applied but not in effect: 'nobody'@'localhost' is not locked: the server lets it log in; a login over the socket as nobody was let in");
+    await admin.query("ALTER USER 'nobody'@'localhost' ACCOUNT LOCK");
+    const relocked = await apply(host([nobody]), overSocket, behindTheBack("ALTER USER 'nobody'@'localhost' ACCOUNT LOCK"));
+    expect(relocked.outcomes[0]?.error).toBe("applied but not in effect: 'nobody'@'localhost' is still locked: a login is refused with error 4151; a login over the socket as nobody is still refused with error 4151");
   });
 
   it('never touches unmanaged users and databases; a collision with one is a failed change naming both', async () => {

@@ -9,7 +9,8 @@ import { observeServer, TARGET, type MariadbObserved } from './mariadb-observed.
 import { planMariadb, SERVICE } from './mariadb-plan.js';
 import { mariadbEntrySchema, mariadbTypeSettingsSchema, type MariadbEntry } from './mariadb-type-settings.js';
 import { databaseUsage } from './mariadb-usage.js';
-import { verifyOnServer } from './mariadb-verify.js';
+import { socketLogin } from './mariadb-tools.js';
+import { verifyOnServer, type LoginProbe } from './mariadb-verify.js';
 
 /**
  * MariaDB (DESIGN.md §4, issue 12 item 2): each account living on the host
@@ -47,8 +48,19 @@ export const mariadbTarget = defineTarget<MariadbConfig, MariadbObserved, Mariad
     return applyMariadb(ctx, config, changes, desired);
   },
 
-  async verify(ctx: TargetContext, config: MariadbConfig, results: readonly ChangeResult[]): Promise<readonly VerifyFailure[]> {
-    return withAdmin(await adminLogin(ctx, config), (c) => verifyOnServer(c, results));
+  async verify(ctx: TargetContext, config: MariadbConfig, results: readonly ChangeResult[], desired: DesiredHost): Promise<readonly VerifyFailure[]> {
+    const login = await adminLogin(ctx, config);
+    const socket = login.socket;
+    // Over the socket Roster can log in as the member does (unix_socket); over TCP only the server's own account of the lock is there to read.
+    let loginAs: LoginProbe | undefined;
+    if (socket !== undefined) {
+      const accounts = new Map(desired.accounts.map((a) => [a.username, a]));
+      loginAs = async (user) => {
+        const a = accounts.get(user);
+        return a === undefined ? 'inconclusive' : socketLogin(socket, user, a.uid, a.gid);
+      };
+    }
+    return withAdmin(login, (c) => verifyOnServer(c, results, loginAs));
   },
 
   async usage(ctx: TargetContext, config: MariadbConfig, desired: DesiredHost): Promise<readonly UsageItem[]> {

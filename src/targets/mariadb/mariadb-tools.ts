@@ -56,3 +56,26 @@ export function loadDump(login: AdminLogin, name: string, path: string): Promise
   const args = [...connectionArgs(login), '--binary-mode', '--default-character-set=utf8mb4', `--database=${name}`];
   return runTool('mariadb', args, login, path);
 }
+
+/** What a login over the socket as the account's own Unix user met: let in, refused as locked (4151), or neither (no such Unix user here, no access to the socket). */
+export type SocketLogin = 'in' | 'locked' | 'inconclusive';
+
+/**
+ * Logs in as the member does with unix_socket: the `mariadb` client run as
+ * the account's UID over the server's socket, where the server names the
+ * peer by its UID. Only possible on the server's own machine, for an account
+ * it knows by that UID and as root; anything else is inconclusive, and the
+ * caller relies on the lock the server reports.
+ */
+export async function socketLogin(socket: string, user: string, uid: number, gid: number): Promise<SocketLogin> {
+  return new Promise((resolve) => {
+    const args = [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', 'mariadb', '--no-defaults', `--socket=${socket}`, '--protocol=SOCKET', `--user=${user}`, '--batch', '--skip-column-names', '--execute=SELECT 1'];
+    const child = spawn('setpriv', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' }, timeout: 10_000 });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2048);
+    });
+    child.once('error', () => resolve('inconclusive'));
+    child.once('close', (code) => resolve(code === 0 ? 'in' : /\bERROR 4151\b/.test(stderr) ? 'locked' : 'inconclusive'));
+  });
+}

@@ -2,6 +2,7 @@ import type { Connection } from 'mariadb';
 import type { ChangeResult, VerifyFailure } from '../target.js';
 import { sqlErrno } from './admin-session.js';
 import { dataOf, type MariadbChangeData } from './mariadb-change.js';
+import type { SocketLogin } from './mariadb-tools.js';
 import { accountName, grantDatabase } from './sql-quote.js';
 
 // What SHOW CREATE USER answers for a user that does not exist.
@@ -53,8 +54,14 @@ function lockProblem(user: string, host: string, state: boolean | null, want: bo
   return want ? `${name} is not locked: the server lets it log in` : `${name} is still locked: a login is refused with error 4151`;
 }
 
+/** A login as the member over the socket (the `localhost` user), where one can be made. */
+export type LoginProbe = (user: string) => Promise<SocketLogin>;
+
+/** The socket is how a client reaches the account's `localhost` user. */
+const SOCKET_HOST = 'localhost';
+
 /** What is wrong with the server after the change, or null when it is in effect. */
-async function probe(c: Connection, data: MariadbChangeData): Promise<string | null> {
+async function probe(c: Connection, data: MariadbChangeData, loginAs: LoginProbe | undefined): Promise<string | null> {
   const problems: string[] = [];
   switch (data.kind) {
     case 'lock': {
@@ -62,6 +69,7 @@ async function probe(c: Connection, data: MariadbChangeData): Promise<string | n
         const p = lockProblem(data.user, h.host, await serverLock(c, data.user, h.host), true);
         if (p !== null) problems.push(p);
       }
+      if (loginAs !== undefined && data.hosts.some((h) => h.host === SOCKET_HOST) && (await loginAs(data.user)) === 'in') problems.push(`a login over the socket as ${data.user} was let in`);
       const open = await remainingConnections(c, data.user);
       if (open.length > 0) problems.push(`${data.user} still has ${open.length} connection${open.length === 1 ? '' : 's'} (id ${open.join(', ')})`);
       break;
@@ -71,6 +79,7 @@ async function probe(c: Connection, data: MariadbChangeData): Promise<string | n
         const p = lockProblem(data.user, h.host, await serverLock(c, data.user, h.host), h.lockedBefore);
         if (p !== null) problems.push(p);
       }
+      if (loginAs !== undefined && data.hosts.some((h) => h.host === SOCKET_HOST && !h.lockedBefore) && (await loginAs(data.user)) === 'locked') problems.push(`a login over the socket as ${data.user} is still refused with error 4151`);
       break;
     case 'create-user': {
       const p = lockProblem(data.user, data.host, await serverLock(c, data.user, data.host), data.lock);
@@ -111,11 +120,16 @@ async function probe(c: Connection, data: MariadbChangeData): Promise<string | n
   return problems.length === 0 ? null : problems.join('; ');
 }
 
-/** Probes each applied change on the server (issue 12 item 6): a lock not in force or a connection left open is a failed change. */
-export async function verifyOnServer(c: Connection, results: readonly ChangeResult[]): Promise<VerifyFailure[]> {
+/**
+ * Probes each applied change on the server (issue 12 item 6): a lock not in
+ * force, a login let in or a connection left open is a failed change. With
+ * `loginAs`, a freeze and an unfreeze are also checked by logging in as the
+ * member over the socket.
+ */
+export async function verifyOnServer(c: Connection, results: readonly ChangeResult[], loginAs?: LoginProbe): Promise<VerifyFailure[]> {
   const failures: VerifyFailure[] = [];
   for (const { change } of results) {
-    const error = await probe(c, dataOf(change));
+    const error = await probe(c, dataOf(change), loginAs);
     if (error !== null) failures.push({ change, error });
   }
   return failures;
