@@ -8,6 +8,7 @@ import { runCommand, type RunCommand } from '../../system/run-command.js';
 import { writeFileAtomic } from '../../system/write-file-atomic.js';
 import { defineTarget, type Change, type ChangeResult, type Target, type TargetContext, type UsageItem, type VerifyFailure } from '../target.js';
 import { compiledUpToDate, compilePostfixMap } from './compile-postfix-map.js';
+import { mailListsCheck } from './mail-lists-check.js';
 import { listAddresses, mapEntries, mergeScopedListMap, renderListMap } from './list-map.js';
 import { listAddressSchema, listSettingsSchema, mailListsConfigSchema, mailListsEntrySchema, mailListsTypeSettingsSchema, parseHostPort, type MailListsConfig, type MailListsEntry } from './mail-lists-config.js';
 import { mailmanLists, type MailmanList } from './mailman-lists.js';
@@ -184,6 +185,7 @@ export function createMailListsTarget(run: RunCommand = runCommand): Target<Mail
   return defineTarget<MailListsConfig, MailListsObserved, z.output<typeof mailListsTypeSettingsSchema>, MailListsEntry>({
     name: TARGET,
     hostSettings: mailListsConfigSchema,
+    doctor: mailListsCheck,
     typeSettings: mailListsTypeSettingsSchema,
     entry: mailListsEntrySchema,
     project: (account, settings) => ({ address: settings.address?.replace('{user}', account.username) ?? null }),
