@@ -5,9 +5,22 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FREEZE_BILLING, RETIRED, fixtureAccount, fixtureHost } from '../../../test/desired-fixture.js';
 import { startPostgresCluster, type PostgresCluster } from '../../../test/daemons/postgres-cluster.js';
+import { createAccount } from '../../app/accounts.js';
+import type { AppContext } from '../../app/app-context.js';
+import { freezeAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
+import { addPerson } from '../../app/people.js';
+import { purgeAccount } from '../../app/purge.js';
+import { addResource } from '../../app/resources.js';
+import { restoreAccount } from '../../app/restore-account.js';
+import { parseConfig } from '../../config/load-config.js';
+import { liveSystem } from '../../doctor/doctor-system.js';
+import { RosterError } from '../../domain/errors.js';
+import { reconcileHost } from '../../reconcile/reconcile-host.js';
+import { openStore } from '../../store/open-store.js';
+import { orderedTargets, targetRegistry } from '../registry.js';
 import type { DesiredAccount, DesiredHost, DesiredResource, RemovedAccount } from '../../desired/desired-host.js';
 import { fixedClock } from '../../domain/clock.js';
 import { applyPrepared, type ChangeOutcome } from '../../reconcile/apply-host-plan.js';
@@ -56,13 +69,25 @@ afterAll(async () => {
   for (const undo of cleanups.reverse()) await undo();
 });
 
+/**
+ * Each test is its own host: markers name the host that manages an object,
+ * so a whole-host plan of one test leaves the others' databases alone (it
+ * would otherwise dump and drop them as no longer desired).
+ */
+let hostName = 'db';
+let testNo = 0;
+beforeEach(() => {
+  hostName = `db${++testNo}`;
+  ctx = { ...ctx, host: hostName };
+});
+
 let nextResource = 1;
 function database(owner: string, name: string, settings: Record<string, unknown> = {}): DesiredResource {
   return { id: nextResource++, kind: 'postgres-database', name, owner, settings };
 }
 
 function host(accounts: readonly DesiredAccount[], resources: readonly DesiredResource[] = [], options: { readonly removed?: readonly RemovedAccount[]; readonly freezeKeep?: readonly string[] } = {}): DesiredHost {
-  return { ...fixtureHost(accounts, options), host: 'db', ...(resources.length === 0 ? {} : { resources: { postgres: resources } }), purge: { archive: true, archiveDir: '/unused' } };
+  return { ...fixtureHost(accounts, options), host: hostName, ...(resources.length === 0 ? {} : { resources: { postgres: resources } }), purge: { archive: true, archiveDir: '/unused' } };
 }
 
 async function plan(desired: DesiredHost, c: PostgresConfig = config): Promise<readonly Change[]> {
@@ -124,10 +149,10 @@ describe('postgres target: roles and databases', () => {
     const alice = fixtureAccount('alice', 3001);
     const desired = host([alice], [database('alice', 'alice_blog', { encoding: 'UTF8', locale: 'C.UTF-8' })]);
     expect(brief(await converge(desired))).toEqual(['ok create postgres-role:alice', 'ok create postgres-database:alice_blog']);
-    expect(await role('alice')).toEqual({ canLogin: true, validUntil: null, comment: '{"roster":{"host":"db","owner":"alice","uid":3001,"login":"peer"}}' });
+    expect(await role('alice')).toEqual({ canLogin: true, validUntil: null, comment: `{"roster":{"host":"${hostName}","owner":"alice","uid":3001,"login":"peer"}}` });
     expect(await databaseOwner('alice_blog')).toBe('alice');
     const comment = await cluster.query<{ c: string }>("select shobj_description(oid, 'pg_database') as c from pg_database where datname = 'alice_blog'");
-    expect(marker(comment.rows[0]?.c)).toEqual({ host: 'db', owner: 'alice', uid: 3001, resource: desired.resources?.postgres?.[0]?.id });
+    expect(marker(comment.rows[0]?.c)).toEqual({ host: hostName, owner: 'alice', uid: 3001, resource: desired.resources?.postgres?.[0]?.id });
     // The member uses it as its own.
     const session = await connectAs('alice', 'alice_blog');
     await session.query('create table posts (id int primary key, title text)');
@@ -164,7 +189,7 @@ describe('postgres target: freeze and unfreeze', () => {
     const viaPsql = await psql('bob', 'select 1');
     expect(viaPsql.code).not.toBe(0);
     expect(viaPsql.out).toContain('role "bob" is not permitted to log in');
-    expect(marker((await role('bob'))?.comment)).toEqual({ host: 'db', owner: 'bob', uid: 3002, login: 'peer', frozen: { canLogin: true, validUntil: null } });
+    expect(marker((await role('bob'))?.comment)).toEqual({ host: hostName, owner: 'bob', uid: 3002, login: 'peer', frozen: { canLogin: true, validUntil: null } });
     expect(await plan(frozen)).toEqual([]);
 
     // freeze.keep naming databases spares them.
@@ -172,7 +197,7 @@ describe('postgres target: freeze and unfreeze', () => {
 
     const thawed = host([bob], [bobDb]);
     expect(brief(await converge(thawed))).toEqual(['ok unlock postgres-role:bob']);
-    expect(await role('bob')).toEqual({ canLogin: true, validUntil: null, comment: '{"roster":{"host":"db","owner":"bob","uid":3002,"login":"peer"}}' });
+    expect(await role('bob')).toEqual({ canLogin: true, validUntil: null, comment: `{"roster":{"host":"${hostName}","owner":"bob","uid":3002,"login":"peer"}}` });
     expect(await refusal('bob', 'bob_db')).toBe('connected');
     expect(await plan(thawed)).toEqual([]);
   });
@@ -253,7 +278,7 @@ describe('postgres target: what is not Roster\'s', () => {
     expect(await databaseOwner('dave_db')).toBeUndefined();
     // A marker of another host is not this host's either.
     await cluster.query(`comment on role dave is '{"roster":{"host":"elsewhere","owner":"dave","uid":3006,"login":"peer"}}'`);
-    expect((await plan(desired)).map((c) => c.summary)[0]).toBe('account dave (UID 3006) cannot have role dave: Roster manages it for host elsewhere, not db');
+    expect((await plan(desired)).map((c) => c.summary)[0]).toBe(`account dave (UID 3006) cannot have role dave: Roster manages it for host elsewhere, not ${hostName}`);
     await cluster.query('drop role dave');
     await cluster.query('drop database shared_db');
   });
@@ -288,7 +313,7 @@ describe('postgres target: purge and restore', () => {
     const stem = 'frank-3007-20261120T100000000Z';
     expect(readdirSync(dir).filter((n) => n.startsWith('frank-')).sort()).toEqual([`${stem}.postgres-database.frank_a.dump`, `${stem}.postgres-database.frank_b.dump`, `${stem}.postgres.manifest.json`]);
     const manifest = JSON.parse(readFileSync(join(dir, `${stem}.postgres.manifest.json`), 'utf8')) as ResourceArchiveManifest;
-    expect(manifest).toMatchObject({ format: 'roster-resource-archive/1', target: 'postgres', host: 'db', owner: 'frank', uid: 3007, stamp: '20261120T100000000Z' });
+    expect(manifest).toMatchObject({ format: 'roster-resource-archive/1', target: 'postgres', host: hostName, owner: 'frank', uid: 3007, stamp: '20261120T100000000Z' });
     for (const f of manifest.files) expect(f.sha256).toBe(sha(join(dir, f.file)));
     // A real custom-format dump that lists the table and its rows.
     const list = await new Promise<string>((resolve) => execFile(join(cluster.binDir, 'pg_restore'), ['--list', join(dir, `${stem}.postgres-database.frank_a.dump`)], (_e, out) => resolve(out)));
@@ -322,6 +347,25 @@ describe('postgres target: purge and restore', () => {
     const outcomes = await converge(host([gina], [db]));
     expect(brief(outcomes)).toEqual([expect.stringMatching(/^failed restore postgres-database:gina_db: gina-3010-20261123T120000000Z\.postgres-database\.gina_db\.dump does not match gina-3010-20261123T120000000Z\.postgres\.manifest\.json \(sha256 [0-9a-f]{64}/)]);
     expect(await databaseOwner('gina_db')).toBeUndefined();
+  });
+
+  it('a database a crashed restore left half done (its marker says so) is dropped and restored again', async () => {
+    const pat = fixtureAccount('pat', 3015);
+    const db = database('pat', 'pat_db');
+    await converge(host([pat], [db]));
+    const s = await connectAs('pat', 'pat_db');
+    await s.query("create table t as select 'whole' as v");
+    await s.end();
+    await converge(host([pat]));
+    // What a crash between CREATE DATABASE and the end of pg_restore leaves behind.
+    await cluster.query('create database pat_db owner pat');
+    await cluster.query(`comment on database pat_db is '{"roster":{"host":"${hostName}","owner":"pat","uid":3015,"resource":${db.id},"restoring":true}}'`);
+    const outcomes = await converge(host([pat], [db]));
+    expect(outcomes.map((o) => `${o.status} ${o.summary}`)).toEqual([`ok restore database pat_db owned by pat from pat-3015-20261123T120000000Z.postgres-database.pat_db.dump (replacing a restore that did not finish)`]);
+    const back = await connectAs('pat', 'pat_db');
+    expect((await back.query<{ v: string }>('select v from t')).rows).toEqual([{ v: 'whole' }]);
+    await back.end();
+    expect(await plan(host([pat], [db]))).toEqual([]);
   });
 
   it('with archiving off a database is dropped without a dump; a database owned by an unmanaged role keeps DROP ROLE from running and says why', async () => {
@@ -373,5 +417,107 @@ describe('postgres target: usage and scope', () => {
   it('a server it cannot reach makes the target unavailable, naming the url without its password', async () => {
     const bad = postgresConfigSchema.parse({ url: `postgres://roster:hunter2@127.0.0.1:1/postgres` });
     await expect(postgresTarget.observe(ctx, bad, host([]))).rejects.toThrow(/^cannot connect to PostgreSQL at postgres:\/\/roster:\*\*\*@127\.0\.0\.1:1\/postgres: /);
+  });
+});
+
+describe('postgres target: registered with the others, from roster.yaml to the server', () => {
+  const targets = orderedTargets([postgresTarget, ...targetRegistry]);
+  const yaml = (section: string, login = 'password'): string => `
+timeZone: UTC
+uids: { min: 2100040000, max: 2100049999 }
+gids: { min: 2100040000, max: 2100049999 }
+hosts:
+  db:
+    targets:
+      postgres: ${section}
+types:
+  member:
+    hosts: { live: [db] }
+    targets:
+      postgres: { login: ${login} }
+`;
+  const section = (): string => `{ url: "${cluster.url('roster')}", passwordFile: /etc/roster/postgres.password, archiveDir: ${ARCHIVE}, backendGrace: 1000 }`;
+
+  function problems(text: string): string[] {
+    try {
+      parseConfig(text, 'roster.yaml', { targets });
+    } catch (e) {
+      if (e instanceof RosterError && e.code === 'bad_config') return e.issues.map((i) => `${i.where}: ${i.message}`);
+      throw e;
+    }
+    return [];
+  }
+
+  it('checks its host and type sections in roster.yaml, and roster doctor finds the tools and what the role may do', async () => {
+    expect(problems(yaml(section()))).toEqual([]);
+    expect(problems(yaml('{ url: "mysql://x/y", passwrodFile: /etc/p, backendGrace: -1 }', 'ident'))).toEqual([
+      'roster.yaml:8:24: hosts.db.targets.postgres.url: the postgres url must look like postgres://user@host:port/database (without a #fragment)',
+      'roster.yaml:8:39: hosts.db.targets.postgres.passwrodFile: unknown key (did you mean passwordFile?)',
+      'roster.yaml:8:75: hosts.db.targets.postgres.backendGrace: must be at least 0',
+      'roster.yaml:13:26: types.member.targets.postgres.login: must be one of peer, password, got the string "ident"',
+    ]);
+    const rosterConfig = parseConfig(yaml(section()), 'roster.yaml', { targets }).config;
+    const doctor = async (c: PostgresConfig): Promise<Array<[string, string]>> =>
+      ((await postgresTarget.doctor?.({ host: 'db', root, config: rosterConfig, system: liveSystem() }, c)) ?? []).map((x) => [x.status, x.message]);
+    expect(await doctor(config)).toEqual([
+      ['ok', expect.stringMatching(/pg_dump runs \(pg_dump \(PostgreSQL\) \d+/)],
+      ['ok', expect.stringMatching(/pg_restore runs \(pg_restore \(PostgreSQL\) \d+/)],
+      ['ok', `roster on postgres://roster@127.0.0.1:${cluster.port}/postgres may create and drop roles and databases and end sessions`],
+    ]);
+    await cluster.query('create role weak login');
+    try {
+      expect((await doctor(postgresConfigSchema.parse({ url: cluster.url('weak') })))[2]).toEqual(['fail', `weak on postgres://weak@127.0.0.1:${cluster.port}/postgres may not create roles and databases (CREATEROLE no, CREATEDB no)`]);
+    } finally {
+      await cluster.query('drop role weak');
+    }
+    expect((await doctor(postgresConfigSchema.parse({ url: 'postgres://roster@127.0.0.1:1/postgres', binDir: '/nonexistent' }))).map((x) => x[0])).toEqual(['fail', 'fail', 'fail']);
+  });
+
+  it('an account and its database through the store: added, frozen, unfrozen, purged with a dump, restored with its data', async () => {
+    const app: AppContext = {
+      store: await openStore(join(root, 'roster.db')),
+      config: parseConfig(yaml(section()), 'roster.yaml', { targets }).config,
+      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
+      actor: 'test',
+      hmacKey: Buffer.alloc(32, 1),
+      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
+      log: { info: () => undefined, warn: () => undefined },
+    };
+    try {
+      const apply = async (): Promise<string[]> => brief((await reconcileHost(app, targets, { host: 'db', root })).report.outcomes);
+      await addPerson(app, { id: 'P9', firstName: 'Olga', lastName: 'Example' });
+      const account = await createAccount(app, { personId: 'P9', type: 'member', username: 'olga' });
+      const bad = await addResource(app, targets, { user: 'olga', kind: 'postgres-database', name: 'Olga-Blog', host: 'db' }).catch((e: unknown) => e);
+      expect(bad).toMatchObject({ code: 'bad_input', message: expect.stringContaining('"Olga-Blog" is not a postgres-database name: must be a lower-case PostgreSQL identifier') });
+      await addResource(app, targets, { user: 'olga', kind: 'postgres-database', name: 'olga_blog', host: 'db', settings: { encoding: 'UTF8' } });
+      expect(await apply()).toEqual(['ok create postgres-role:olga', 'ok create postgres-database:olga_blog']);
+      expect(marker((await role('olga'))?.comment)).toEqual({ host: 'db', owner: 'olga', uid: account.uid, login: 'password' });
+      const s = await connectAs('olga', 'olga_blog');
+      await s.query("create table t as select 'kept' as v");
+
+      await freezeAccount(app, 'olga', { reason: 'billing' });
+      expect(await apply()).toEqual(['ok lock postgres-role:olga']);
+      await expect(s.query('select 1')).rejects.toThrow();
+      expect(await refusal('olga', 'olga_blog')).toBe('role "olga" is not permitted to log in');
+      await unfreezeAccount(app, 'olga', { reason: 'billing' });
+      expect(await apply()).toEqual(['ok unlock postgres-role:olga']);
+      expect(await refusal('olga', 'olga_blog')).toBe('connected');
+      expect(await apply()).toEqual([]);
+
+      await app.store.transaction(async (tx) => {
+        const olga = await tx.getAccount('olga');
+        if (olga !== undefined) await purgeAccount(tx, app, olga, 'test');
+      });
+      expect(await apply()).toEqual(['ok archive postgres-database:olga_blog', 'ok delete postgres-database:olga_blog', 'ok delete postgres-role:olga']);
+      expect(await role('olga')).toBeUndefined();
+      await restoreAccount(app, 'olga');
+      expect(await apply()).toEqual(['ok create postgres-role:olga', 'ok restore postgres-database:olga_blog']);
+      const back = await connectAs('olga', 'olga_blog');
+      expect((await back.query<{ v: string }>('select v from t')).rows).toEqual([{ v: 'kept' }]);
+      await back.end();
+      expect(await apply()).toEqual([]);
+    } finally {
+      await app.store.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { defineTarget } from '../target.js';
 import { DATABASE_KIND, DATABASES_SERVICE, POSTGRES } from './postgres-change.js';
 import { postgresConfigSchema, type PostgresConfig } from './postgres-config.js';
 import { applyPostgres } from './postgres-apply.js';
+import { postgresCheck } from './postgres-check.js';
 import { postgresDatabaseKind } from './postgres-database-kind.js';
 import { observePostgres, type PostgresObserved } from './postgres-observe.js';
 import { planPostgres } from './postgres-plan.js';
@@ -24,6 +25,7 @@ import { verifyPostgres } from './postgres-verify.js';
 export const postgresTarget = defineTarget<PostgresConfig, PostgresObserved, PostgresEntry>({
   name: POSTGRES,
   hostSettings: postgresConfigSchema,
+  doctor: postgresCheck,
   typeSettings: postgresTypeSettingsSchema,
   entry: postgresEntrySchema,
   services: [DATABASES_SERVICE],
