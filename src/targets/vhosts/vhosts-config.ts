@@ -76,7 +76,7 @@ export const vhostsConfigSchema = z
         timeoutSeconds: z.number().positive().max(300).default(10).describe('how long verify waits for the reloaded server to answer as expected (a reload takes effect a moment after it returns)'),
       })
       .optional()
-      .describe('after apply, ask the web server: a suspended vhost must answer 503 with the suspended page, a resumed one must not'),
+      .describe('after apply, ask the web server: a suspended vhost must answer 503 with the suspended page, a resumed one must not; each file then sends an X-Roster-Vhost header naming it (on Apache this needs mod_headers)'),
   })
   .describe("members' web vhosts (nginx or Apache): served from a directory in the home or proxied to the member's own daemon; 503 with a suspended page while the owner is frozen");
 
