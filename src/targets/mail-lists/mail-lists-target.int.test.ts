@@ -239,6 +239,20 @@ describe('mail-lists target against a real Postfix', () => {
     expect(await pending()).toEqual([]);
   });
 
+  it('a freeze and an unfreeze within one second both reach smtpd (postmap in place would leave it on the old table)', async () => {
+    // Start at the top of a second: smtpd tells a changed table by its mtime in whole seconds, or by the file being unlinked.
+    while (Date.now() % 1000 > 50) await new Promise((r) => setTimeout(r, 5));
+    const second = Math.floor(Date.now() / 1000);
+    await freezeAccount(ctx, 'bob', { reason: 'admin' });
+    await apply(ctx, ['bob']);
+    expect(await rcpt(postfix.address, 'news@example.org')).toMatchObject({ code: 550 });
+    await unfreezeAccount(ctx, 'bob', { reason: 'admin' });
+    await apply(ctx, ['bob']);
+    const reopened = await rcpt(postfix.address, 'news@example.org');
+    expect(Math.floor((await stat(join(root, `${MAP}.db`))).mtimeMs / 1000)).toBe(second);
+    expect(reopened).toMatchObject({ code: 250 });
+  });
+
   it('an edit of the file is undone at the next apply: Roster owns it whole', async () => {
     await writeFile(join(root, MAP), `${before}local@example.org\tREJECT\n`);
     expect(await pending()).toEqual([`${MAP}: reopen local@example.org`]);
