@@ -205,7 +205,7 @@ async function benchAgentPoll(dir: string, url: string, token: string, adminToke
   // One account frozen through the API, then the agent's turn: with deltas (the default) it gets only
   // that account, rebuilds and checks the state, writes it and applies; the baseline is the same turn
   // fetching the whole state. Both include the server's new projection after the change.
-  const wholeState = { ...deps, client: { desired: (known: string | null) => client.desired(known), report: (body: Readonly<Record<string, unknown>>) => client.report(body) } };
+  const wholeState = { ...deps, client: { desired: (known: string | null) => client.desired(known), report: (body: Readonly<Record<string, unknown>>) => client.report(body), usage: client.usage.bind(client) } };
   const turnAfterChange = async (how: 'delta' | 'full'): Promise<number> => {
     const frozen = await fetch(`${url}/api/v1/accounts/u${pick()}x/freeze`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'admin' }) });
     if (frozen.status !== 200) throw new Error(`freeze through the API: ${frozen.status} ${await frozen.text()}`);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,27 @@ describe('roster agent: two hosts follow roster serve', () => {
     // An agent token reads its own host only.
     const shellToken = readFileSync(tokenFiles.shell, 'utf8').trim();
     expect((await api('GET', '/api/v1/hosts/web/desired', undefined, shellToken)).status).toBe(403);
+  }, 60_000);
+
+  it('measures usage after the apply and sends it: the server keeps each home per account; --no-usage measures nothing', async () => {
+    writeFileSync(join(roots.shell, 'home/alice/data'), Buffer.alloc(200_000, 1));
+    const r = await agent('shell');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/; usage: 1 figure\(s\) of 1 target\(s\) sent$/m);
+    const items = async (): Promise<Array<{ host: string; target: string; subject: string; bytes: number }>> => (await api('GET', '/api/v1/accounts/alice/usage')).body.items as Array<{ host: string; target: string; subject: string; bytes: number }>;
+    const first = await items();
+    expect(first.map((i) => [i.host, i.target, i.subject])).toEqual([['shell', 'homes', 'home:/home/alice']]);
+    expect(first[0]?.bytes).toBe(Number(execFileSync('du', ['-s', '-x', '-B1', join(roots.shell, 'home/alice')], { encoding: 'utf8' }).split('\t')[0]));
+    // web runs no target that measures usage: nothing to say.
+    expect((await agent('web')).stdout).not.toMatch(/usage:/);
+    writeFileSync(join(roots.shell, 'home/alice/more'), Buffer.alloc(500_000, 1));
+    const quiet = await agent('shell', ['--no-usage']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).not.toMatch(/usage:/);
+    expect(await items()).toEqual(first);
+    // Only the host's own agent (or an admin) reports its usage.
+    const shellToken = readFileSync(tokenFiles.shell, 'utf8').trim();
+    expect((await api('POST', '/api/v1/hosts/web/usage', { measuredAt: '2026-01-01T00:00:00Z', targets: [] }, shellToken)).status).toBe(403);
   }, 60_000);
 
   it('a freeze made through SCIM reaches both hosts; the running agent picks up API changes on its own', async () => {

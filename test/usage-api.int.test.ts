@@ -83,6 +83,36 @@ describe('/api/v1/accounts/{username}/usage', () => {
     expect((await f.request('GET', '/api/v1/accounts/alice/usage', { token: null })).status).toBe(401);
   });
 
+  it("takes a host's measurement from its agent: each target's figures replace its earlier ones; a target the host does not run is refused", async () => {
+    const body = {
+      measuredAt: '2026-03-01T11:00:00+01:00',
+      targets: [
+        { target: 'stamps', items: [{ account: 'alice', subject: 'stamp:/var/lib/stamps/alice', bytes: 77 }, { account: 'gone', subject: 'stamp:/var/lib/stamps/gone', bytes: 1 }] },
+        { target: 'homes', items: [{ account: 'alice', subject: 'home:/home/alice', bytes: 5 }] },
+      ],
+    };
+    const res = await f.request('POST', '/api/v1/hosts/shell/usage', { token: f.tokens.agent, body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      items: [
+        { host: 'shell', target: 'homes', ok: false, figures: 0, error: 'the homes target is not enabled on host shell' },
+        { host: 'shell', target: 'stamps', ok: true, figures: 1, unknownAccounts: ['gone'] },
+      ],
+    });
+    const items = ((await (await f.request('GET', '/api/v1/accounts/alice/usage')).json()) as { items: UsageOut[] }).items;
+    expect(items).toEqual([{ user: 'alice', host: 'shell', target: 'stamps', subject: 'stamp:/var/lib/stamps/alice', bytes: 77, measuredAt: '2026-03-01T10:00:00.000Z' }]);
+    const audit = (await f.store.read.listAudit()).filter((r) => r.action === 'usage.measure');
+    expect(audit.map((r) => [r.target, r.actor.startsWith('token:')])).toEqual([['host:shell', true]]);
+
+    // The other host's agent may not; figures that cannot be are a problem naming the field.
+    expect((await f.request('POST', '/api/v1/hosts/shell/usage', { token: f.tokens.agentWeb, body })).status).toBe(403);
+    const bad = await f.request('POST', '/api/v1/hosts/shell/usage', { token: f.tokens.agent, body: { ...body, targets: [{ target: 'stamps', items: [{ account: 'alice', subject: 'x', bytes: -1 }] }] } });
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as { issues: Array<{ where: string }> }).issues.map((i) => i.where)).toEqual(['body.targets.0.items.0.bytes']);
+    expect((await f.request('POST', '/api/v1/hosts/shell/usage', { token: f.tokens.agent, body: { ...body, measuredAt: 'yesterday' } })).status).toBe(422);
+    expect((await f.request('POST', '/api/v1/hosts/mail/usage', { body })).status).toBe(404);
+  });
+
   it('is described in the OpenAPI document', async () => {
     const doc = (await (await f.request('GET', '/api/v1/openapi.json', { token: null })).json()) as {
       paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;

@@ -2,6 +2,7 @@ import type { Clock } from '../domain/clock.js';
 import { asRosterError, RosterError } from '../domain/errors.js';
 import { truncatedDetail, type ChangeOutcome } from '../reconcile/apply-host-plan.js';
 import { enabledTargets, pendingChanges, planDesired } from '../reconcile/host-plan.js';
+import { measureHost } from '../reconcile/host-usage.js';
 import { summarise, type ReportSummary } from '../reconcile/plan-view.js';
 import { reconcile } from '../reconcile/reconcile-host.js';
 import type { AnyTarget } from '../targets/registry.js';
@@ -22,7 +23,7 @@ export interface AgentSettings {
 }
 
 export interface AgentDeps {
-  readonly client: Pick<ServerClient, 'desired' | 'report'>;
+  readonly client: Pick<ServerClient, 'desired' | 'report' | 'usage'>;
   readonly targets: readonly AnyTarget[];
   readonly clock: Clock;
   readonly log: TargetLog;
@@ -45,6 +46,18 @@ export interface CycleResult {
   readonly applyError: RosterError | null;
   /** Reports still waiting for the server. */
   readonly pendingReports: number;
+  /** What measuring usage did, when the turn measured it (see `measureUsage`). */
+  readonly usage: UsageResult | null;
+}
+
+export interface UsageResult {
+  /** Targets that measured, and their figures. */
+  readonly targets: number;
+  readonly figures: number;
+  /** Targets whose `usage` failed (logged; their earlier figures stay on the server). */
+  readonly failed: number;
+  /** The server took the figures. */
+  readonly sent: boolean;
 }
 
 /** Largest JSON size of one change's detail sent to the server (a hook's output, killed PIDs). */
@@ -86,7 +99,21 @@ function reportOutcome(o: ChangeOutcome): Readonly<Record<string, unknown>> {
  * Throws only when there is nothing to apply at all: no state on disk and
  * no answer from the server.
  */
-export async function agentCycle(settings: AgentSettings, deps: AgentDeps, before: AgentState | null, options: { readonly force: boolean }): Promise<{ readonly state: AgentState; readonly result: CycleResult }> {
+export async function agentCycle(
+  settings: AgentSettings,
+  deps: AgentDeps,
+  before: AgentState | null,
+  options: {
+    readonly force: boolean;
+    /**
+     * After a whole-host apply, also run the targets' `usage` and send the
+     * figures (seed SoftwareArchitecturePlans 3.5: charge members for what
+     * daemons store for them). Not kept on disk when the server is down:
+     * the next measurement replaces them anyway.
+     */
+    readonly measureUsage?: boolean;
+  },
+): Promise<{ readonly state: AgentState; readonly result: CycleResult }> {
   let state = before;
   let serverError: RosterError | null = null;
   let changed = false;
@@ -187,6 +214,9 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
       sent++;
     }
   }
+  const usage = options.measureUsage === true && applied !== null ? await measureAndSend(settings, deps, assignment, serverError === null) : null;
+  if (usage?.error !== undefined) serverError ??= usage.error;
+
   const waiting = queue.slice(sent).slice(-MAX_PENDING_REPORTS);
   if (waiting.length < queue.length - sent) deps.log.warn(`dropped ${queue.length - sent - waiting.length} old report(s) the server could not take`);
   // An unchanged host costs one request and no write: the state (the whole
@@ -197,6 +227,27 @@ export async function agentCycle(settings: AgentSettings, deps: AgentDeps, befor
   }
   return {
     state,
-    result: { reached: serverError === null, serverError, changed, transfer, revision: assignment.revision, applied, applyError, pendingReports: waiting.length },
+    result: { reached: serverError === null, serverError, changed, transfer, revision: assignment.revision, applied, applyError, pendingReports: waiting.length, usage: usage?.result ?? null },
   };
+}
+
+/** Runs the usage of the host's enabled targets on the desired state just applied and sends the figures when the server answers. */
+async function measureAndSend(settings: AgentSettings, deps: AgentDeps, assignment: HostAssignment, reachable: boolean): Promise<{ readonly result: UsageResult; readonly error?: RosterError } | null> {
+  const enabled = enabledTargets(deps.targets, settings.host, assignment.targets).filter((e) => e.target.usage !== undefined);
+  if (enabled.length === 0) return null;
+  const measuredAt = deps.clock.now().toISOString();
+  const tctx: TargetContext = { root: settings.root, host: settings.host, clock: deps.clock, log: deps.log };
+  const { measured, failed } = await measureHost(enabled, assignment.desired, tctx);
+  for (const f of failed) deps.log.warn(`usage of the ${f.target} target not measured: ${f.error}`);
+  const counts = { targets: measured.length, figures: measured.reduce((n, m) => n + m.items.length, 0), failed: failed.length };
+  if (measured.length === 0 || !reachable) return { result: { ...counts, sent: false } };
+  try {
+    await deps.client.usage({ measuredAt, targets: measured });
+    return { result: { ...counts, sent: true } };
+  } catch (e) {
+    const error = asRosterError(e);
+    deps.log.warn(`the server did not take the usage figures: ${error.message}`);
+    // A refusal of the figures themselves is not the server being down.
+    return error.code === 'bad_input' ? { result: { ...counts, sent: false } } : { result: { ...counts, sent: false }, error };
+  }
 }

@@ -10,6 +10,8 @@ export interface AgentTiming {
   readonly driftIntervalMs: number;
   /** Longest wait between attempts while the server is down (default 5 min). */
   readonly maxBackoffMs: number;
+  /** How often usage is measured and sent, after an apply (default a day); absent: never. */
+  readonly usageIntervalMs?: number;
 }
 
 /**
@@ -41,21 +43,27 @@ export interface AgentLoopOptions {
  * `roster agent` as a service: poll, apply, report, sleep — until the
  * signal aborts (SIGTERM), finishing the turn in progress first. The first
  * turn always applies (from disk when the server is down), so a host that
- * booted converges at once; later turns re-apply every `driftIntervalMs`.
+ * booted converges at once; later turns re-apply every `driftIntervalMs`,
+ * and measure usage after an apply every `usageIntervalMs`.
  */
 export async function runAgent(settings: AgentSettings, deps: AgentDeps, options: AgentLoopOptions): Promise<void> {
   let state: AgentState | null = await loadAgentState(settings.statePath, (m) => deps.log.warn(m));
   let failures = 0;
   let lastApply = Number.NEGATIVE_INFINITY;
+  let lastUsage = Number.NEGATIVE_INFINITY;
+  const usageEvery = options.timing.usageIntervalMs;
   while (!options.signal.aborted) {
     const now = Date.now();
     let result: CycleResult | null = null;
     let error: RosterError | null = null;
     try {
-      const turn = await agentCycle(settings, deps, state, { force: now - lastApply >= options.timing.driftIntervalMs });
+      const measureUsage = usageEvery !== undefined && now - lastUsage >= usageEvery;
+      const turn = await agentCycle(settings, deps, state, { force: now - lastApply >= options.timing.driftIntervalMs, measureUsage });
       state = turn.state;
       result = turn.result;
       if (result.applied !== null || result.applyError !== null) lastApply = now;
+      // Measured again at the next apply when the server did not take the figures.
+      if (result.usage?.sent === true || (result.usage !== null && result.usage.targets === 0)) lastUsage = now;
       failures = result.reached ? 0 : failures + 1;
       if (permanent(result.serverError)) error = result.serverError;
     } catch (e) {

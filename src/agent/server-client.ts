@@ -1,6 +1,7 @@
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
 import { hostDeltaSchema, type HostDelta } from '../desired/host-delta.js';
+import type { TargetUsage } from '../reconcile/host-usage.js';
 
 export interface ServerClientOptions {
   /** Base URL of `roster serve`, e.g. https://roster.example.org */
@@ -21,7 +22,7 @@ export type DesiredAnswer =
 /**
  * The agent's side of `/api/v1/hosts/{host}/…` (DESIGN.md §5): pull the
  * desired state by revision (an unchanged host gets a bodiless 304), push
- * reports. Every failure is a RosterError: `unavailable` when the server
+ * reports and measured usage. Every failure is a RosterError: `unavailable` when the server
  * cannot be reached or answers 5xx (worth retrying later), `unauthorized`,
  * `forbidden` or `not_found` when the token or host is wrong (not fixed by
  * retrying), `bad_input` when an answer does not check.
@@ -67,6 +68,12 @@ export class ServerClient {
   async report(body: Readonly<Record<string, unknown>>): Promise<void> {
     const res = await this.#request('reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     await this.#expect(res, 201);
+  }
+
+  /** What the host's targets measured (`usage`): the server stores each target's figures in place of its earlier ones. */
+  async usage(body: { readonly measuredAt: string; readonly targets: readonly TargetUsage[] }): Promise<void> {
+    const res = await this.#request('usage', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await this.#expect(res, 200);
   }
 
   async #request(path: string, init: RequestInit): Promise<Response> {

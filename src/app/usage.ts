@@ -1,6 +1,7 @@
 import { projectHost } from '../desired/project-host.js';
-import { errorMessage, RosterError } from '../domain/errors.js';
+import { RosterError } from '../domain/errors.js';
 import { enabledTargets, targetContext } from '../reconcile/host-plan.js';
+import { measureHost, type TargetUsage } from '../reconcile/host-usage.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import type { AccountReads, UsageReads } from '../store/store.js';
 import type { AnyTarget } from '../targets/registry.js';
@@ -25,12 +26,6 @@ export interface UsageView {
   readonly subject: string;
   readonly bytes: number;
   readonly measuredAt: string;
-}
-
-/** What one target measured on one host. */
-export interface TargetUsage {
-  readonly target: string;
-  readonly items: readonly UsageItem[];
 }
 
 /** What became of one target's measurement on a host. */
@@ -96,28 +91,6 @@ export async function recordUsage(ctx: AppContext, host: string, measuredAt: str
   return [...stored, ...outcomes].sort((a, b) => byText(a.target, b.target));
 }
 
-/**
- * What the targets enabled on a host that declare `usage` measure there,
- * each on its own: a target that fails is reported and the others go on.
- */
-export async function measureTargets(ctx: AppContext, targets: readonly AnyTarget[], host: string, root: string): Promise<{ readonly measured: TargetUsage[]; readonly failed: UsageOutcome[] }> {
-  const sections = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
-  const measuring = enabledTargets(targets, host, sections).filter((e) => e.target.usage !== undefined);
-  if (measuring.length === 0) return { measured: [], failed: [] };
-  const desired = await projectHost(ctx.store.read, ctx.config, host, ctx.clock.now(), targets);
-  const tctx = targetContext(ctx, { host, root });
-  const measured: TargetUsage[] = [];
-  const failed: UsageOutcome[] = [];
-  for (const { target, config } of measuring) {
-    try {
-      measured.push({ target: target.name, items: (await target.usage?.(tctx, config, desired)) ?? [] });
-    } catch (e) {
-      failed.push({ host, target: target.name, ok: false, figures: 0, error: errorMessage(e) });
-    }
-  }
-  return { measured, failed };
-}
-
 export interface MeasureRequest {
   /** One host; without it, every host declared in roster.yaml. */
   readonly host?: string | undefined;
@@ -138,10 +111,15 @@ export async function measureUsage(ctx: AppContext, targets: readonly AnyTarget[
   const root = await resolveRoot(request.root);
   const outcomes: UsageOutcome[] = [];
   for (const host of request.host === undefined ? known : [request.host]) {
+    const sections = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
+    const enabled = enabledTargets(targets, host, sections).filter((e) => e.target.usage !== undefined);
+    if (enabled.length === 0) continue;
     const measuredAt = ctx.clock.now().toISOString();
-    const { measured, failed } = await measureTargets(ctx, targets, host, root);
+    const desired = await projectHost(ctx.store.read, ctx.config, host, ctx.clock.now(), targets);
+    const { measured, failed } = await measureHost(enabled, desired, targetContext(ctx, { host, root }));
     const stored = measured.length === 0 ? [] : await recordUsage(ctx, host, measuredAt, measured, new Set(measured.map((m) => m.target)));
-    outcomes.push(...[...stored, ...failed].sort((a, b) => byText(a.target, b.target)));
+    const notMeasured = failed.map((f): UsageOutcome => ({ host, target: f.target, ok: false, figures: 0, error: f.error }));
+    outcomes.push(...[...stored, ...notMeasured].sort((a, b) => byText(a.target, b.target)));
   }
   return outcomes;
 }

@@ -28,6 +28,8 @@ interface AgentCliOptions {
   readonly maxBackoff: string;
   readonly lockTimeout: string;
   readonly allowMassChange?: boolean;
+  readonly usage: boolean;
+  readonly usageInterval: string;
 }
 
 const seconds = (text: string, flag: string): number => parseSeconds(text, flag, { positive: true });
@@ -50,7 +52,8 @@ async function agentToken(o: AgentCliOptions, env: NodeJS.ProcessEnv): Promise<s
 function describe(host: string, r: CycleResult): string {
   const where = r.reached ? (r.changed ? `new revision ${r.revision ?? '?'}` : `revision ${r.revision ?? '?'} unchanged`) : `server not reached (${r.serverError?.message ?? '?'}); using revision ${r.revision ?? '?'} kept on disk`;
   const did = r.applyError !== null ? `applied nothing: ${r.applyError.message}` : r.applied === null ? 'nothing to apply' : `${r.applied.applied} applied, ${r.applied.failed} failed, ${r.applied.skipped} skipped${r.applied.drift > 0 ? `, ${r.applied.drift} drifted` : ''}`;
-  return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}`;
+  const usage = r.usage === null ? '' : `; usage: ${r.usage.figures} figure(s) of ${r.usage.targets} target(s) ${r.usage.sent ? 'sent' : 'not sent'}${r.usage.failed > 0 ? `, ${r.usage.failed} target(s) failed to measure` : ''}`;
+  return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}${usage}`;
 }
 
 /** The turn's numbers as fields of its log line, for a log collector to count without parsing the message. */
@@ -84,9 +87,12 @@ export function registerAgentCommands(program: Command): void {
     .option('--max-backoff <seconds>', 'longest wait between attempts while the server is down', '300')
     .option('--lock-timeout <seconds>', 'how long to wait for another apply on the same root', '60')
     .option('--allow-mass-change', 'apply even if more accounts would be removed than the circuit breaker allows')
+    .option('--usage-interval <seconds>', "measure usage (each target's usage: homes, databases …) after an apply this often, and send it to the server (with --once: at that turn)", '86400')
+    .option('--no-usage', 'never measure usage')
     .action(async (o: AgentCliOptions, cmd: Command) => {
       const out = outputFor(globalsOf(cmd));
-      const timing = { intervalMs: seconds(o.interval, '--interval'), driftIntervalMs: seconds(o.driftInterval, '--drift-interval'), maxBackoffMs: seconds(o.maxBackoff, '--max-backoff') };
+      const usageIntervalMs = seconds(o.usageInterval, '--usage-interval');
+      const timing = { intervalMs: seconds(o.interval, '--interval'), driftIntervalMs: seconds(o.driftInterval, '--drift-interval'), maxBackoffMs: seconds(o.maxBackoff, '--max-backoff'), ...(o.usage ? { usageIntervalMs } : {}) };
       const lockTimeoutMs = seconds(o.lockTimeout, '--lock-timeout');
       const token = await agentToken(o, process.env);
       const client = new ServerClient({ server: o.server, token, host: o.host });
@@ -99,7 +105,7 @@ export function registerAgentCommands(program: Command): void {
 
       if (o.once === true) {
         const before = await loadAgentState(settings.statePath, (message) => { log.warn(message); });
-        const { result } = await agentCycle(settings, deps, before, { force: true });
+        const { result } = await agentCycle(settings, deps, before, { force: true, measureUsage: o.usage });
         out.print(result, () => describe(o.host, result));
         if (result.serverError !== null) process.exitCode = result.serverError.exitCode;
         else if (result.applyError !== null) process.exitCode = result.applyError.exitCode;

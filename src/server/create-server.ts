@@ -43,7 +43,7 @@ export function createServer(deps: ServerDeps): RosterServer {
   const limiter = new RateLimiter(deps.config.server.rateLimit);
   const server = deps.config.server;
   const metrics = new ServerMetrics(deps);
-  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics), ...resourceRoutes(deps.targets ?? targetRegistry), ...usageRoutes()];
+  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics), ...resourceRoutes(deps.targets ?? targetRegistry), ...usageRoutes(deps.targets ?? targetRegistry)];
   const openapi = openApiDocument(routes, API_BASE, API_VERSION, opsOpenApiPaths(server.metrics.public));
 
   // Every answer carries X-Request-Id (the client's, if it sent a sane one), so
