@@ -349,7 +349,7 @@ const server = z
     // Larger request bodies get 413 before they are read whole.
     maxBodyBytes: z.int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024).describe('larger request bodies get 413 before they are read whole'),
     // Roster files uploaded to POST /api/v1/sync/{source} (100,000 rows are a few MiB).
-    maxUploadBytes: z.int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024).describe('the largest roster file POST /api/v1/sync/{source} takes'),
+    maxUploadBytes: z.int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024).describe('the largest roster file POST /api/v1/sync/{source} takes, and the largest usage report an agent sends (POST /api/v1/hosts/{host}/usage)'),
     pageSize: z
       .strictObject({ default: z.int().min(1).max(10_000).default(100).describe('the page size when the client names none'), max: z.int().min(1).max(10_000).default(1000).describe('the largest page a client may ask for') })
       .superRefine((p, ctx) => {
