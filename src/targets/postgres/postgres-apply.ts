@@ -53,16 +53,19 @@ async function ourRole(client: pg.Client, role: string, expected: { readonly hos
   return { ...row, marker: m };
 }
 
-async function databaseMarker(client: pg.Client, database: string): Promise<{ readonly exists: boolean; readonly marker: DatabaseMarker | null }> {
-  const r = await client.query<{ comment: string | null }>("select shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1", [database]);
+async function databaseMarker(client: pg.Client, database: string): Promise<{ readonly exists: boolean; readonly owner: string | null; readonly marker: DatabaseMarker | null }> {
+  const r = await client.query<{ owner: string; comment: string | null }>("select pg_get_userbyid(datdba) as owner, shobj_description(oid, 'pg_database') as comment from pg_database where datname = $1", [database]);
   const row = r.rows[0];
-  return row === undefined ? { exists: false, marker: null } : { exists: true, marker: parseDatabaseMarker(row.comment) };
+  return row === undefined ? { exists: false, owner: null, marker: null } : { exists: true, owner: row.owner, marker: parseDatabaseMarker(row.comment) };
 }
 
+/** The database's marker, re-read at apply time, after checking it still names this host and account and that account's role still owns it. */
 async function ourDatabase(client: pg.Client, database: string, expected: { readonly host: string; readonly owner: string; readonly uid: number }): Promise<DatabaseMarker> {
-  const { exists, marker: m } = await databaseMarker(client, database);
+  const { exists, owner, marker: m } = await databaseMarker(client, database);
   if (!exists) throw new RosterError('conflict', `database ${database} no longer exists`);
-  if (m === null || m.host !== expected.host || m.owner !== expected.owner || m.uid !== expected.uid) throw new RosterError('conflict', `database ${database} is no longer marked as Roster's for ${expected.owner} (UID ${expected.uid}) on ${expected.host}; not touching it`);
+  if (m === null || m.host !== expected.host || m.owner !== expected.owner || m.uid !== expected.uid || owner !== expected.owner) {
+    throw new RosterError('conflict', `database ${database} is no longer Roster's for ${expected.owner} (UID ${expected.uid}) on ${expected.host} (owner ${owner ?? '?'}); not touching it`);
+  }
   return m;
 }
 
@@ -224,7 +227,6 @@ async function applyOne(env: ApplyEnv, data: PostgresChangeData): Promise<Applie
       return restore(env, data);
     case 'update-database': {
       await ourDatabase(client, data.database, data.marker);
-      await client.query(`alter database ${ident(data.database)} owner to ${ident(data.owner)}`);
       await client.query(`comment on database ${ident(data.database)} is ${literal(renderDatabaseMarker(data.marker))}`);
       return { detail: { database: data.database, owner: data.owner, resource: data.marker.resource } };
     }

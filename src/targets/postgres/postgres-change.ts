@@ -22,7 +22,7 @@ export type PostgresChangeData =
   | { readonly kind: 'create-database'; readonly database: string; readonly owner: string; readonly marker: DatabaseMarker; readonly settings: PostgresDatabaseSettings }
   /** From the newest archive, checked against its SHA-256 first; `replace` drops a database a crashed restore left half done. */
   | { readonly kind: 'restore-database'; readonly database: string; readonly owner: string; readonly marker: DatabaseMarker; readonly settings: PostgresDatabaseSettings; readonly archive: FoundArchive; readonly replace: boolean }
-  /** A managed database whose owner or marker drifted (a resource re-added under a new id). */
+  /** A managed database of the same owner under a new resource id (removed and added again): its marker follows. */
   | { readonly kind: 'update-database'; readonly database: string; readonly owner: string; readonly marker: DatabaseMarker }
   | { readonly kind: 'archive-database'; readonly database: string; readonly archiveOwner: ArchiveOwner }
   /** DROP DATABASE … WITH (FORCE), only after its archive is listed in the manifest when archiving is on. */

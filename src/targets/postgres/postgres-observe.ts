@@ -25,26 +25,22 @@ export interface ObservedDatabase {
 }
 
 export interface PostgresObserved {
-  /** The roles named after desired accounts, and every role carrying a marker. */
+  /** The roles named after the desired and the purged accounts. */
   readonly roles: ReadonlyMap<string, ObservedRole>;
   readonly databases: ReadonlyMap<string, ObservedDatabase>;
   /** The newest archive not yet restored of each desired database that is missing or half restored, by database name. */
   readonly archives: ReadonlyMap<string, FoundArchive>;
 }
 
-/** Markers are JSON objects with a `roster` key: a cheap filter the server applies before Roster parses them. */
-const MARKED = '{"roster":%';
-
 /** Reads the server's roles, databases and sessions in three queries, and the archive dir for desired databases that are missing. */
 export async function observePostgres(ctx: TargetContext, config: PostgresConfig, desired: DesiredHost): Promise<PostgresObserved> {
   const session = await openAdminSession(ctx.root, config);
   try {
-    const names = desired.accounts.map((a) => a.username);
+    // A role is only ever planned for by its account's name: a living account's, or a purged one's to drop.
+    const names = [...desired.accounts.map((a) => a.username), ...desired.removed.map((r) => r.username)];
     const roleRows = await session.client.query<{ name: string; can_login: boolean; valid_until: string | null; comment: string | null }>(
-      `select r.rolname as name, r.rolcanlogin as can_login, r.rolvaliduntil::text as valid_until, shobj_description(r.oid, 'pg_authid') as comment
-         from pg_roles r
-        where r.rolname = any($1::text[]) or shobj_description(r.oid, 'pg_authid') like $2`,
-      [names, MARKED],
+      "select r.rolname as name, r.rolcanlogin as can_login, r.rolvaliduntil::text as valid_until, shobj_description(r.oid, 'pg_authid') as comment from pg_roles r where r.rolname = any($1::text[])",
+      [names],
     );
     const sessions = await session.client.query<{ usename: string; pid: number }>('select usename, pid from pg_stat_activity where usename is not null and pid <> pg_backend_pid() order by pid');
     const backends = new Map<string, number[]>();
@@ -66,8 +62,8 @@ export async function observePostgres(ctx: TargetContext, config: PostgresConfig
       if (r.kind !== DATABASE_KIND || uid === undefined) continue;
       // Only a database that is not there as this resource's (missing, half restored, or another's to be dropped first) may come from an archive.
       const m = there?.marker;
-      if (m !== undefined && m !== null && m.host === desired.host && m.owner === r.owner && m.uid === uid && m.restoring !== true) continue;
-      if (there !== undefined && (m === null || m?.host !== desired.host)) continue;
+      if (there !== undefined && (m === null || m?.host !== desired.host || m.owner !== there.owner)) continue;
+      if (m !== undefined && m !== null && m.owner === r.owner && m.uid === uid && m.restoring !== true) continue;
       const found = await newestResourceArchive(ctx.root, dir, { target: POSTGRES, username: r.owner, uid, kind: DATABASE_KIND, name: r.name });
       if (found !== null) archives.set(r.name, found);
     }

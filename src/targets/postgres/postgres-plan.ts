@@ -30,6 +30,21 @@ function whose(marker: Owned | null, host: string): string {
   return `it is Roster's for account ${marker.owner} with UID ${marker.uid}`;
 }
 
+/**
+ * A database is Roster's (for someone) when its marker names this host and
+ * the role the marker names owns it. A database's owner may write its
+ * comment, so a marker on a database owned by anyone else proves nothing:
+ * such a database is never dropped nor handed over.
+ */
+function managedDatabase(db: ObservedDatabase, host: string): db is ObservedDatabase & { readonly marker: DatabaseMarker } {
+  return db.marker !== null && db.marker.host === host && db.marker.owner === db.owner;
+}
+
+function whoseDatabase(db: ObservedDatabase, host: string): string {
+  if (db.marker !== null && db.marker.host === host && db.marker.owner !== db.owner) return `its marker names ${db.marker.owner}, but ${db.owner} owns it, so it is not taken as Roster's`;
+  return whose(db.marker, host);
+}
+
 function change(account: string, action: string, subject: string, summary: string, data: PostgresChangeData, destructive = false): Change {
   return { target: POSTGRES, action, subject, account, summary, destructive, data };
 }
@@ -90,14 +105,14 @@ function planDatabase(desired: DesiredHost, observed: PostgresObserved, r: Desir
   const db: ObservedDatabase | undefined = observed.databases.get(r.name);
   const marker: DatabaseMarker = { host, owner: r.owner, uid: owner.uid, resource: r.id };
   const settings = databaseSettings(r.settings);
-  const dbIsOurs = db !== undefined && isOurs(db.marker, host, r.owner, owner.uid);
+  const dbIsOurs = db !== undefined && managedDatabase(db, host) && isOurs(db.marker, host, r.owner, owner.uid);
   if (!roleUsable && !dbIsOurs) return refuse(`database ${r.name} (resource #${r.id}) of ${r.owner} cannot be made: role ${r.owner} is not Roster's`);
   // A database of another owner that Roster manages is archived and dropped first (see planRemovals); this one is then made anew.
-  if (db !== undefined && !dbIsOurs && !(db.marker !== null && db.marker.host === host)) {
-    return refuse(`${r.owner}'s ${DATABASE_KIND} ${r.name} (resource #${r.id}) collides with database ${db.name} owned by ${db.owner}: ${whose(db.marker, host)}`);
+  if (db !== undefined && !managedDatabase(db, host)) {
+    return refuse(`${r.owner}'s ${DATABASE_KIND} ${r.name} (resource #${r.id}) collides with database ${db.name} owned by ${db.owner}: ${whoseDatabase(db, host)}`);
   }
   const archive = observed.archives.get(r.name);
-  if (db === undefined || !dbIsOurs || db.marker?.restoring === true) {
+  if (db === undefined || !dbIsOurs || db.marker.restoring === true) {
     const replace = dbIsOurs;
     if (archive !== undefined) {
       return change(r.owner, 'restore', subject, `restore database ${r.name} owned by ${r.owner} from ${archive.file.file}${replace ? ' (replacing a restore that did not finish)' : ''}`, { kind: 'restore-database', database: r.name, owner: r.owner, marker, settings, archive, replace });
@@ -105,9 +120,9 @@ function planDatabase(desired: DesiredHost, observed: PostgresObserved, r: Desir
     if (replace) return refuse(`database ${r.name} was left half restored and its archive is gone; drop it by hand to start it empty`);
     return change(r.owner, 'create', subject, `create database ${r.name} owned by ${r.owner}${describeSettings(settings)}`, { kind: 'create-database', database: r.name, owner: r.owner, marker, settings });
   }
-  if (db.owner !== r.owner || db.marker?.resource !== r.id) {
-    const what = db.owner !== r.owner ? `owner ${r.owner} (is ${db.owner})` : `resource #${r.id} (was #${db.marker?.resource ?? '?'})`;
-    return change(r.owner, 'update', subject, `set database ${r.name} to ${what}`, { kind: 'update-database', database: r.name, owner: r.owner, marker });
+  // The same owner's database under a new resource id (removed and added again before an apply): the data stays, the marker follows.
+  if (db.marker.resource !== r.id) {
+    return change(r.owner, 'update', subject, `mark database ${r.name} as resource #${r.id} (was #${db.marker.resource})`, { kind: 'update-database', database: r.name, owner: r.owner, marker });
   }
   return null;
 }
@@ -119,8 +134,8 @@ function planRemovals(desired: DesiredHost, observed: PostgresObserved, config: 
   const removed = new Map(desired.removed.map((r) => [r.username, r]));
   const changes: Change[] = [];
   for (const db of observed.databases.values()) {
+    if (!managedDatabase(db, host) || !inScope(db.marker.owner)) continue;
     const m = db.marker;
-    if (m === null || m.host !== host || !inScope(m.owner)) continue;
     const w = wanted.get(db.name);
     if (w !== undefined && w.owner === m.owner && accounts.get(m.owner)?.uid === m.uid) continue;
     const purged = removed.get(m.owner);

@@ -284,6 +284,24 @@ describe('postgres target: what is not Roster\'s', () => {
   });
 });
 
+describe("postgres target: a marker is not proof on what its owner may comment", () => {
+  it('a database whose marker names someone its owner is not is neither dropped nor handed over', async () => {
+    const quinn = fixtureAccount('quinn', 3016);
+    await converge(host([quinn]));
+    // quinn owns the database, so quinn may write its comment: here, a marker of purged rob.
+    await cluster.query('create database quinn_fake owner quinn');
+    await cluster.query(`comment on database quinn_fake is '{"roster":{"host":"${hostName}","owner":"rob","uid":3017,"resource":999}}'`);
+    const rob: RemovedAccount = { username: 'rob', uid: 3017, home: '/home/rob', purgedAt: '2026-11-22T00:00:00.000Z' };
+    expect(await plan(host([quinn], [], { removed: [rob] }))).toEqual([]);
+    const wanted = database('quinn', 'quinn_fake');
+    expect(brief(await converge(host([quinn], [wanted], { removed: [rob] })))).toEqual([
+      `failed refuse postgres-database:quinn_fake: quinn's postgres-database quinn_fake (resource #${wanted.id}) collides with database quinn_fake owned by quinn: its marker names rob, but quinn owns it, so it is not taken as Roster's`,
+    ]);
+    expect(await databaseOwner('quinn_fake')).toBe('quinn');
+    await cluster.query('drop database quinn_fake');
+  });
+});
+
 describe('postgres target: purge and restore', () => {
   const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
