@@ -1,31 +1,14 @@
 import type { Command } from 'commander';
-import { listUsage, measureUsage, type UsageOutcome, type UsageView } from '../app/usage.js';
+import { listUsage, measureUsage, type UsageOutcome } from '../app/usage.js';
 import { outcomeExit, RosterError } from '../domain/errors.js';
 import { targetRegistry } from '../targets/registry.js';
-import { byteSize } from './byte-size.js';
 import { withContext } from './command-runner.js';
+import { formatUsage } from './format-usage.js';
 
 interface UsageOptions {
   readonly measure?: boolean;
   readonly host?: string;
   readonly root: string;
-}
-
-/** One figure a line; each account's figures end with its total when it has more than one. */
-function usageText(views: readonly UsageView[]): string {
-  if (views.length === 0) return 'no usage measured (roster usage --measure --host HOST measures it)';
-  const width = (pick: (v: UsageView) => string): number => Math.max(...views.map((v) => pick(v).length));
-  const [user, host, target, subject] = [width((v) => v.user), width((v) => v.host), width((v) => v.target), width((v) => v.subject)];
-  const lines: string[] = [];
-  let first = 0;
-  views.forEach((v, i) => {
-    lines.push(`${v.user.padEnd(user)}  ${v.host.padEnd(host)}  ${v.target.padEnd(target)}  ${v.subject.padEnd(subject)}  ${byteSize(v.bytes).padStart(10)}  ${v.measuredAt}`);
-    // The views come by user, so an account's figures are views[first..i].
-    if (views[i + 1]?.user === v.user) return;
-    if (i > first) lines.push(`${v.user.padEnd(user)}  ${'total'.padEnd(host + target + subject + 4)}  ${byteSize(views.slice(first, i + 1).reduce((n, w) => n + w.bytes, 0)).padStart(10)}`);
-    first = i + 1;
-  });
-  return lines.join('\n');
 }
 
 function outcomeLine(o: UsageOutcome): string {
@@ -52,7 +35,7 @@ export function registerUsageCommands(program: Command): void {
           return;
         }
         const views = await listUsage(ctx.store.read, { user, host: o.host });
-        out.print(views, () => usageText(views));
+        out.print(views, () => formatUsage(views));
       });
     });
 }
