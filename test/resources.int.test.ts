@@ -14,7 +14,7 @@ import { storeFactories, type OpenedTestStore } from '../src/store/test-stores.j
 import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import { stampsTarget } from './sample-target/stamps-target.js';
 
-/** The stamps target (a test folder's) declares the one resource kind, `stamp`; none of the real targets declares any. */
+/** The stamps target (a test folder's) declares the resource kind `stamp`, which no real target declares. */
 const targets: readonly AnyTarget[] = orderedTargets([stampsTarget, ...targetRegistry]);
 
 const CONFIG = `
@@ -104,9 +104,10 @@ for (const factory of storeFactories) {
     it('refuses what its kind, host, owner or settings do not allow, naming the field, and writes nothing', async () => {
       const good = { user: 'ann', kind: 'stamp', name: 'mine', host: 'shell', settings: { color: 'red' } };
       const before = (await ctx.store.read.auditHead()).seq;
-      expect(await refusal(addResource(ctx, targets, { ...good, kind: 'database' }))).toEqual({ code: 'bad_input', message: 'kind: unknown resource kind "database" (kinds: stamp)', where: ['kind'] });
-      // The registered targets alone declare no kind at all.
-      expect(await refusal(addResource(ctx, targetRegistry, good))).toEqual({ code: 'bad_input', message: 'kind: unknown resource kind "stamp" (kinds: none)', where: ['kind'] });
+      const kinds = (list: readonly AnyTarget[]): string => list.flatMap((t) => Object.keys(t.resourceKinds)).sort().join(', ');
+      expect(await refusal(addResource(ctx, targets, { ...good, kind: 'database' }))).toEqual({ code: 'bad_input', message: `kind: unknown resource kind "database" (kinds: ${kinds(targets)})`, where: ['kind'] });
+      // The registered targets alone do not know the test's kind.
+      expect(await refusal(addResource(ctx, targetRegistry, good))).toEqual({ code: 'bad_input', message: `kind: unknown resource kind "stamp" (kinds: ${kinds(targetRegistry)})`, where: ['kind'] });
       expect(await refusal(addResource(ctx, targets, { ...good, host: 'nowhere' }))).toEqual({ code: 'bad_input', message: 'host: host "nowhere" is not declared under hosts in roster.yaml (declared: shell, web)', where: ['host'] });
       expect(await refusal(addResource(ctx, targets, { ...good, host: 'web' }))).toEqual({
         code: 'bad_input',

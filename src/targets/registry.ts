@@ -6,10 +6,14 @@ import { homesTarget } from './homes/homes-target.js';
 import { hooksTarget } from './hooks/hooks-target.js';
 import { limitsTarget } from './limits/limits-target.js';
 import { loginTarget } from './login/login-target.js';
+import { mailListsTarget } from './mail-lists/mail-lists-target.js';
+import { mariadbTarget } from './mariadb/mariadb-target.js';
 import { processesTarget } from './processes/processes-target.js';
 import { quotaTarget } from './quota/quota-target.js';
 import type { Target } from './target.js';
 import { unixTarget } from './unix/unix-target.js';
+import { userListTarget } from './user-list/user-list-target.js';
+import { vhostsTarget } from './vhosts/vhosts-target.js';
 
 /** A target whose config and observation types are its own business; the pipeline only passes them along. */
 export type AnyTarget = Target;
@@ -29,6 +33,10 @@ export const targetRegistry: readonly AnyTarget[] = orderedTargets([
   unixTarget,
   quotaTarget,
   limitsTarget,
+  userListTarget,
+  mariadbTarget,
+  mailListsTarget,
+  vhostsTarget,
   hooksTarget,
 ]);
 
