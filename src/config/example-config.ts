@@ -142,6 +142,23 @@ hosts:
     targets:
       limits:
         perHost: { nproc: 100 }
+  # A host for the members' services: add it to a type's hosts.live to use
+  # it. Each target talks to its own service; a hold reaches the service a
+  # target stands for (databases, lists, web, or a user list's own) unless
+  # freeze.keep names it. Databases, lists and web sites are owned resources:
+  # roster resource add alice --kind postgres-database --name alice_blog --host services
+  # (kinds mariadb-database, list and vhost alike).
+  #BEGIN services
+  # services:
+  #   description: databases, mailing lists and web sites
+  #   targets:
+  #     postgres: { url: 'postgres://roster@/postgres?host=/var/run/postgresql' }
+  #     mariadb: { url: 'mariadb://roster@localhost/?socket=/run/mysqld/mysqld.sock', hostPatterns: [localhost] }
+  #     mail-lists: { mta: postfix, map: /etc/postfix/roster-lists, verify: { smtp: '127.0.0.1:25' } }
+  #     vhosts: { server: nginx, dir: /etc/nginx/roster-vhosts, verify: { http: '127.0.0.1:80' } }
+  #     user-list:
+  #       lists: [{ path: /etc/vsftpd.user_list, mode: deny, service: ftp }]
+  #END services
 
 # Roster sources: people imported with \`roster sync FILE.csv --source NAME\`.
 # Someone missing from a later import is retired with the grace periods below;

@@ -20,11 +20,17 @@ export interface OrderProblem {
  * of the `after` constraints (Kahn's algorithm). When several targets may
  * come next, the one listed first goes, so the order is deterministic and a
  * list consistent with the constraints is kept as it is. A constraint that
- * names no target, or targets that wait for each other, leave no order.
+ * names no target, a name registered twice, or targets that wait for each
+ * other, leave no order.
  */
 export function targetOrder<T extends Ordered>(targets: readonly T[]): OrderResult<T> {
   const index = new Map(targets.map((t, i) => [t.name, i]));
   const problems: OrderProblem[] = [];
+  const seen = new Set<string>();
+  for (const t of targets) {
+    if (seen.has(t.name)) problems.push({ target: t.name, message: 'is registered twice (each target name once)' });
+    seen.add(t.name);
+  }
   for (const t of targets) {
     for (const name of t.after ?? []) {
       if (!index.has(name)) problems.push({ target: t.name, message: `after names "${name}", which is not a registered target (registered: ${targets.map((x) => x.name).join(', ')})` });

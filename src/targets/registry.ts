@@ -8,6 +8,7 @@ import { limitsTarget } from './limits/limits-target.js';
 import { loginTarget } from './login/login-target.js';
 import { mailListsTarget } from './mail-lists/mail-lists-target.js';
 import { mariadbTarget } from './mariadb/mariadb-target.js';
+import { postgresTarget } from './postgres/postgres-target.js';
 import { processesTarget } from './processes/processes-target.js';
 import { quotaTarget } from './quota/quota-target.js';
 import type { Target } from './target.js';
@@ -30,6 +31,8 @@ export const targetRegistry: readonly AnyTarget[] = orderedTargets([
   cronTarget,
   processesTarget,
   homesTarget,
+  // Before unix, as homes: a purge's dumps come first, and a failed dump stops the rest of that account's purge.
+  postgresTarget,
   unixTarget,
   quotaTarget,
   limitsTarget,

@@ -151,6 +151,7 @@ describe('a target defined outside src/targets', () => {
     expect(() => orderedTargets([a, b])).toThrow(/the targets cannot be ordered: a: after makes an ordering cycle: a runs after b, b runs after a/);
     const lost = defineTarget({ ...base, name: 'c', after: ['nowhere'] });
     expect(() => orderedTargets([lost])).toThrow(/c: after names "nowhere", which is not a registered target/);
+    expect(() => orderedTargets([stampsTarget, ...targetRegistry, stampsTarget])).toThrow(/the targets cannot be ordered: stamps: is registered twice/);
   });
 
   it('declares the resource kinds it manages, each with a settings schema', () => {
