@@ -3,12 +3,11 @@ import { FREEZE_BILLING, fixtureAccount, fixtureHost } from '../../../test/desir
 import { parseConfig } from '../../config/load-config.js';
 import type { DesiredAccount, DesiredHost, DesiredResource } from '../../desired/desired-host.js';
 import { RosterError } from '../../domain/errors.js';
-import { orderedTargets, targetRegistry } from '../registry.js';
+import { targetRegistry } from '../registry.js';
 import { mariadbConfigSchema } from './mariadb-config.js';
 import { mariadbDatabaseKind } from './mariadb-database-kind.js';
 import type { MariadbObserved, ServerUser } from './mariadb-observed.js';
 import { planMariadb } from './mariadb-plan.js';
-import { mariadbTarget } from './mariadb-target.js';
 import { mariadbTypeSettingsSchema } from './mariadb-type-settings.js';
 import type { RosterMeta } from './roster-meta.js';
 import { serverAddress } from './server-address.js';
@@ -56,7 +55,7 @@ describe('mariadb settings', () => {
   });
 
   it('is configured in roster.yaml: its host and type sections, and freeze.keep may keep databases', () => {
-    const targets = orderedTargets([mariadbTarget, ...targetRegistry]);
+    const targets = targetRegistry;
     const text = (db: string, type: string): string => `
 timeZone: UTC
 freeze: { keep: [mail, portal, databases] }

@@ -14,7 +14,7 @@ import { fixedClock } from '../../domain/clock.js';
 import { RosterError } from '../../domain/errors.js';
 import { applyPrepared, type ApplyReport } from '../../reconcile/apply-host-plan.js';
 import { enabledTargets, planDesired } from '../../reconcile/host-plan.js';
-import { orderedTargets, targetRegistry } from '../registry.js';
+import { targetRegistry } from '../registry.js';
 import type { ResourceArchiveManifest } from '../resource-archive.js';
 import { defineTarget, type Change, type TargetContext } from '../target.js';
 import { mariadbTarget } from './mariadb-target.js';
@@ -433,7 +433,7 @@ describe('the mariadb target on a real server', () => {
   });
 
   it('roster doctor finds the tools and the admin account allowed everything, and says when the server cannot be reached', async () => {
-    const targets = orderedTargets([mariadbTarget, ...targetRegistry]);
+    const targets = targetRegistry;
     const rosterConfig = parseConfig(`timeZone: UTC\nhosts: { db: { targets: { mariadb: { url: "mariadb://roster@127.0.0.1:${server.port}/" } } } }\ntypes: { member: {} }\n`, 'roster.yaml', { targets }).config;
     const check = async (over: Record<string, unknown>): Promise<Array<[string, string]>> =>
       ((await mariadbTarget.doctor?.({ host: 'db', root, config: rosterConfig, system: liveSystem() }, mariadbTarget.hostSettings.parse(section(over)))) ?? []).map((c) => [c.status, c.message]);

@@ -20,7 +20,7 @@ import { liveSystem } from '../../doctor/doctor-system.js';
 import { RosterError } from '../../domain/errors.js';
 import { reconcileHost } from '../../reconcile/reconcile-host.js';
 import { openStore } from '../../store/open-store.js';
-import { orderedTargets, targetRegistry } from '../registry.js';
+import { targetRegistry } from '../registry.js';
 import type { DesiredAccount, DesiredHost, DesiredResource, RemovedAccount } from '../../desired/desired-host.js';
 import { fixedClock } from '../../domain/clock.js';
 import { applyPrepared, type ChangeOutcome } from '../../reconcile/apply-host-plan.js';
@@ -439,7 +439,7 @@ describe('postgres target: usage and scope', () => {
 });
 
 describe('postgres target: registered with the others, from roster.yaml to the server', () => {
-  const targets = orderedTargets([postgresTarget, ...targetRegistry]);
+  const targets = targetRegistry;
   const yaml = (section: string, login = 'password'): string => `
 timeZone: UTC
 uids: { min: 2100040000, max: 2100049999 }

@@ -19,7 +19,7 @@ import { planHost } from '../../reconcile/host-plan.js';
 import { reconcileHost } from '../../reconcile/reconcile-host.js';
 import { openStore } from '../../store/open-store.js';
 import { runCommand } from '../../system/run-command.js';
-import { orderedTargets, targetRegistry, type AnyTarget } from '../registry.js';
+import { targetRegistry, type AnyTarget } from '../registry.js';
 import { startApache } from '../../../test/daemons/apache-server.js';
 import { startNginx } from '../../../test/daemons/nginx-server.js';
 import type { WebDaemon } from '../../../test/daemons/web-daemon.js';
@@ -28,7 +28,6 @@ import { probeVhost } from './probe-vhost.js';
 import { encodedPage } from './suspended-page.js';
 import { vhostsCheck } from './vhosts-check.js';
 import { vhostsConfigSchema } from './vhosts-config.js';
-import { vhostsTarget } from './vhosts-target.js';
 
 /**
  * The vhosts target against a real nginx and a real Apache (issue 12 item
@@ -37,7 +36,7 @@ import { vhostsTarget } from './vhosts-target.js';
  * commands point at that instance. Members' homes live in a temp root
  * prefix, which the web server reads as it would /home.
  */
-const targets: readonly AnyTarget[] = orderedTargets([vhostsTarget, ...targetRegistry]);
+const targets: readonly AnyTarget[] = targetRegistry;
 
 /** The include dir as roster.yaml names it; on disk it is under the root prefix. */
 const DIR = '/etc/web/vhosts';
