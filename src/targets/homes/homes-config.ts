@@ -1,22 +1,12 @@
-import { posix } from 'node:path';
 import * as z from 'zod';
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-const directory = z.string().superRefine((p, ctx) => {
-  let message: string | null = null;
-  if (!posix.isAbsolute(p)) message = `must be an absolute path, got "${p}"`;
-  else if (CONTROL.test(p)) message = 'must not contain control characters or newlines';
-  else if (posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) message = `must be a normalised path (no //, . or .., no trailing /), e.g. ${posix.normalize(p).replace(/(.)\/$/, '$1')}`;
-  if (message !== null) ctx.addIssue({ code: 'custom', message });
-});
+import { normalisedPath } from '../normalised-path.js';
 
 /**
  * A home base such as /home. `/` itself is refused: a base is the set of
  * directories Roster may create, archive and delete, and all of the system
  * must never be that (DESIGN.md §7: paths inside the home base only).
  */
-const base = directory.refine((p) => p !== '/', { error: 'must not be / (a base is where Roster may create and delete homes)' });
+const base = normalisedPath.refine((p) => p !== '/', { error: 'must not be / (a base is where Roster may create and delete homes)' });
 
 /**
  * roster.yaml `hosts.<host>.targets.homes` (DESIGN.md §4): where homes may
@@ -33,7 +23,7 @@ export const homesConfigSchema = z.strictObject({
   /** Archive purged homes before removing them; default roster.yaml `purge.archive`. */
   archive: z.boolean().optional().describe('archive purged homes before removing them; default purge.archive'),
   /** Where archives go (mode 0700, root); default roster.yaml `purge.archiveDir`. */
-  archiveDir: directory.optional().describe('where archives go (mode 0700, root); default purge.archiveDir'),
+  archiveDir: normalisedPath.optional().describe('where archives go (mode 0700, root); default purge.archiveDir'),
 })
   .describe('home directories: created with skeleton files, mode and owner; archived and removed on purge');
 

@@ -1,16 +1,6 @@
-import { posix } from 'node:path';
 import * as z from 'zod';
+import { normalisedPath } from '../normalised-path.js';
 import { urlProblem } from './postgres-url.js';
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-const directory = z.string().superRefine((p, ctx) => {
-  let message: string | null = null;
-  if (!posix.isAbsolute(p)) message = `must be an absolute path, got "${p}"`;
-  else if (CONTROL.test(p)) message = 'must not contain control characters or newlines';
-  else if (posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) message = `must be a normalised path (no //, . or .., no trailing /), e.g. ${posix.normalize(p).replace(/(.)\/$/, '$1')}`;
-  if (message !== null) ctx.addIssue({ code: 'custom', message });
-});
 
 const url = z.string().superRefine((u, ctx) => {
   const problem = urlProblem(u);
@@ -30,11 +20,11 @@ export const postgresConfigSchema = z
     /** libpq URL; `?host=/var/run/postgresql` for the unix socket. */
     url: url.describe("the connection URL of a role that may create and drop roles and databases (CREATEROLE CREATEDB, or a superuser), e.g. postgres://roster@127.0.0.1:5432/postgres, or postgres://roster@/postgres?host=/var/run/postgresql for the socket"),
     /** Kept out of roster.yaml: the first line of a root-only file. */
-    passwordFile: directory.optional().describe("a file whose first line is the password of the url's role; default the url's own password, if any"),
+    passwordFile: normalisedPath.optional().describe("a file whose first line is the password of the url's role; default the url's own password, if any"),
     /** pg_dump must be at least the server's major version. */
-    binDir: directory.optional().describe('the directory of pg_dump and pg_restore; default the newest /usr/lib/postgresql/<major>/bin, else the PATH'),
+    binDir: normalisedPath.optional().describe('the directory of pg_dump and pg_restore; default the newest /usr/lib/postgresql/<major>/bin, else the PATH'),
     archive: z.boolean().optional().describe("dump a database (pg_dump, custom format) into the archive before dropping it; default purge.archive"),
-    archiveDir: directory.optional().describe('where dumps and their manifests go (mode 0700, root); default purge.archiveDir'),
+    archiveDir: normalisedPath.optional().describe('where dumps and their manifests go (mode 0700, root); default purge.archiveDir'),
     /** A backend in an uninterruptible wait can take a moment to go. */
     backendGrace: z.int().min(0).max(60_000).default(5_000).describe("how long, in milliseconds, verify waits for a frozen role's ended sessions to go before it reports them"),
   })

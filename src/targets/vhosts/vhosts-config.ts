@@ -1,17 +1,10 @@
 import { posix } from 'node:path';
 import * as z from 'zod';
+import { normalisedPath } from '../normalised-path.js';
 import { encodedPage, MAX_PAGE_LENGTH } from './suspended-page.js';
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-const directory = z.string().superRefine((p, ctx) => {
-  let message: string | null = null;
-  if (!posix.isAbsolute(p)) message = `must be an absolute path, got "${p}"`;
-  else if (CONTROL.test(p)) message = 'must not contain control characters or newlines';
-  else if (posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) message = `must be a normalised path (no //, . or .., no trailing /), e.g. ${posix.normalize(p).replace(/(.)\/$/, '$1')}`;
-  else if (p === '/') message = 'must not be / (Roster removes the files it wrote there)';
-  if (message !== null) ctx.addIssue({ code: 'custom', message });
-});
+/** `/` is refused: Roster removes the files it wrote in this directory. */
+const directory = normalisedPath.refine((p) => p !== '/', { error: 'must not be / (Roster removes the files it wrote there)' });
 
 function validPort(port: string): boolean {
   const n = Number(port);
