@@ -1,7 +1,8 @@
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startWebDaemon, type WebDaemon } from './web-daemon.js';
+import { freePort } from './free-port.js';
+import { startWebDaemon, type WebDaemon } from './web-daemon.js';
 
 export interface ApacheOptions {
   /** The directory whose `*.conf` files the configuration includes (the vhosts target's `dir`, under the test's root prefix). */

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './web-daemon.js';
+import { freePort } from './free-port.js';
+import { stopChild } from './stop-child.js';
 
 /** Debian's mailman3 package puts its runner here. */
 const RUNNER = '/usr/lib/mailman3/bin/runner';
@@ -67,7 +68,6 @@ export async function startMailman(): Promise<MailmanCore> {
   const child: ChildProcess = spawn(RUNNER, ['-C', config, '-r', 'rest'], { cwd: dir, stdio: ['ignore', logFile.fd, logFile.fd], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8' } });
   await logFile.close();
   const log = (): string => readFileSync(logPath, 'utf8');
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pid = child.pid;
   if (pid === undefined) throw new Error(`mailman runner did not start:\n${log()}`);
   const url = `http://127.0.0.1:${port}/3.1`;
@@ -113,10 +113,7 @@ export async function startMailman(): Promise<MailmanCore> {
       for (const owner of owners) await expectCreated(call('POST', '/members', { list_id: listId, subscriber: owner, role: 'owner' }), `owner ${owner} of ${address}`);
     },
     async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
+      await stopChild(child, 'SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -7,11 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mariadb';
 import { run } from '../unix-root.js';
+import { freePort } from './free-port.js';
+import { stopChild } from './stop-child.js';
 
 export interface MariadbServer {
   /** The temp dir holding the data dir, the socket and the error log. */
@@ -23,19 +24,6 @@ export interface MariadbServer {
   root(): Promise<Connection>;
   /** Stops the server by its PID, waits for it to exit and removes the temp dir. */
   stop(): Promise<void>;
-}
-
-/** A TCP port nobody listens on right now, from the kernel. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // Small log and buffer pool: a test server holds a few kilobytes, and two
@@ -91,11 +79,8 @@ export async function startMariadb(): Promise<MariadbServer> {
     pid,
     root: () => createConnection({ socketPath: socket, user: 'root' }),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        // SIGTERM is mariadbd's clean shutdown; it is sent to the PID started above, never by name.
-        process.kill(pid, 'SIGTERM');
-        await exited;
-      }
+      // SIGTERM is mariadbd's clean shutdown.
+      await stopChild(child, 'SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'nod
 import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './web-daemon.js';
+import { freePort } from './free-port.js';
 
 export interface PostfixOptions {
   /** The `type:path` of the access map smtpd checks recipients against (the mail-lists target's map under the test's root prefix). */

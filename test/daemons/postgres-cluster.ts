@@ -1,10 +1,11 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
+import { stopChild } from './stop-child.js';
 
 /**
  * A throwaway PostgreSQL cluster for a test file (DESIGN.md §8): `initdb`
@@ -13,6 +14,9 @@ import pg from 'pg';
  * the PID this module started. It never touches the machine's own cluster
  * (5432) nor anything in /etc.
  */
+
+/** The postmaster's fast shutdown: it ends the sessions and stops at once. */
+const FAST_SHUTDOWN = 'SIGINT';
 
 export interface PostgresCluster {
   readonly host: '127.0.0.1';
@@ -41,18 +45,6 @@ export function postgresBinDir(): string {
   const newest = majors.sort((a, b) => Number(b) - Number(a))[0];
   if (newest === undefined) throw new Error(`no PostgreSQL server under ${base} (apt-get install postgresql)`);
   return join(base, newest, 'bin');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function postgresUser(): { uid: number; gid: number } {
@@ -135,25 +127,13 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
         }
       },
       async stop() {
-        await stopChild(started, pid);
+        await stopChild(started, FAST_SHUTDOWN);
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (e) {
-    if (child?.pid !== undefined) await stopChild(child, child.pid);
+    if (child !== undefined) await stopChild(child, FAST_SHUTDOWN);
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
-}
-
-/** Fast shutdown (SIGINT) of the postmaster this module started, by its PID; SIGKILL if it is still there after 20 s. */
-async function stopChild(child: ChildProcess, pid: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(pid, 'SIGINT');
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
-  }, 20_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { stopChild } from './stop-child.js';
 
 /**
  * A web server (nginx or Apache) a test file started in the foreground as
@@ -25,18 +26,6 @@ export interface WebDaemon {
   errorLog(): Promise<string>;
   /** Stops it and removes its temp dir. */
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -73,7 +62,6 @@ export async function startWebDaemon(start: DaemonStart): Promise<WebDaemon> {
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   const pid = child.pid;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const errorLog = (): Promise<string> => readFile(start.errorLogPath, 'utf8').catch(() => '');
   if (pid === undefined) throw new Error(`${program} did not start: ${output}`);
   const deadline = Date.now() + 20_000;
@@ -96,13 +84,8 @@ export async function startWebDaemon(start: DaemonStart): Promise<WebDaemon> {
     reloadArgv: start.reloadArgv,
     errorLog,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        // Only the PID this module started; its workers follow their master.
-        process.kill(pid, start.stopSignal);
-        const late = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(late);
-      }
+      // Its workers follow their master.
+      await stopChild(child, start.stopSignal, 10_000);
       await rm(start.dir, { recursive: true, force: true });
     },
   };

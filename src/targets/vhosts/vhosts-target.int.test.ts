@@ -23,7 +23,7 @@ import { targetRegistry, type AnyTarget } from '../registry.js';
 import { startApache } from '../../../test/daemons/apache-server.js';
 import { startNginx } from '../../../test/daemons/nginx-server.js';
 import type { WebDaemon } from '../../../test/daemons/web-daemon.js';
-import { freePort } from '../../../test/daemons/web-daemon.js';
+import { freePort } from '../../../test/daemons/free-port.js';
 import { probeVhost } from './probe-vhost.js';
 import { encodedPage } from './suspended-page.js';
 import { vhostsCheck } from './vhosts-check.js';
