@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WholeHostNeeded } from './target.js';
 import { listFileChange, mergeUserList } from './user-list-file.js';
 
 const managed = new Set(['alice', 'bob', 'carol']);
@@ -59,6 +60,18 @@ describe('listFileChange', () => {
     expect(c?.action).toBe('update');
     expect(c?.summary).toBe('/etc/cron.deny (denied crontab): add bob; remove alice');
     expect(c?.data).toEqual({ path: '/etc/cron.deny', content: 'guest\nbob\n', added: ['bob'], removed: ['alice'] });
+  });
+
+  it('plans the whole host when a name returns to an allow list planned for some accounts only: its place depends on the lines of the others', () => {
+    // Scoped to alice: bob and carol are not known to be managed, so alice's place among them is not known either.
+    const scoped = (text: string, allow: boolean): unknown => listFileChange('t', '/etc/acl', text, new Set(['alice']), ['alice'], { what: 'allowed', scopedAllowList: allow });
+    expect(() => scoped('bob\ncarol\n', true)).toThrow(WholeHostNeeded);
+    // The whole host puts her back where she was.
+    expect(mergeUserList('bob\ncarol\n', new Set(['alice', 'bob', 'carol']), ['alice', 'bob', 'carol'])).toBe('alice\nbob\ncarol\n');
+    // Nothing returns, or the file holds nothing else, or a deny list: the scoped plan stands.
+    expect(scoped('alice\nbob\n', true)).toBeNull();
+    expect(scoped('', true)).toMatchObject({ summary: '/etc/acl (allowed): add alice' });
+    expect(scoped('bob\ncarol\n', false)).toMatchObject({ summary: '/etc/acl (allowed): add alice' });
   });
 
   it('creates an empty file when asked to make sure it exists', () => {

@@ -1,7 +1,7 @@
 import { errorMessage } from '../domain/errors.js';
 import { rootedPath } from '../system/rooted-path.js';
 import { writeFileAtomic } from '../system/write-file-atomic.js';
-import type { Change, ChangeResult } from './target.js';
+import { WholeHostNeeded, type Change, type ChangeResult } from './target.js';
 
 /**
  * A one-name-per-line list (cron.allow, cron.deny, a pam_listfile file) that
@@ -100,9 +100,23 @@ export function listFileChange(
   observed: string | null,
   managed: ReadonlySet<string>,
   wanted: readonly string[],
-  options: { readonly ensureExists?: boolean; readonly what: string },
+  options: {
+    readonly ensureExists?: boolean;
+    readonly what: string;
+    /**
+     * Set for an allow list planned for some accounts only (DesiredHost.scope):
+     * `managed` then holds just those, so a name coming back (an unfreeze)
+     * cannot be put where it was among the other accounts' lines, and the
+     * whole host is planned instead. A deny list needs no such care: the name
+     * a freeze adds is the one its unfreeze takes out.
+     */
+    readonly scopedAllowList?: boolean;
+  },
 ): Change | null {
   let content = mergeUserList(observed, managed, wanted);
+  if (options.scopedAllowList === true && content !== null && observed !== null && returning(observed, managed, wanted)) {
+    throw new WholeHostNeeded(target, `a name returns to ${path}, and where it goes depends on the other accounts' lines`);
+  }
   if (content === null && options.ensureExists === true) content = '';
   if (content === null || content === observed) return null;
   const before = new Set(listedNames(observed, managed));
@@ -119,6 +133,13 @@ export function listFileChange(
     destructive: false,
     data,
   };
+}
+
+/** Whether a wanted name is missing from a file that holds lines other than the managed names (so its place among them matters). */
+function returning(observed: string, managed: ReadonlySet<string>, wanted: readonly string[]): boolean {
+  const lines = observed.split('\n').map((l) => l.trim());
+  const present = new Set(lines);
+  return wanted.some((n) => !present.has(n)) && lines.some((l) => l !== '' && !managed.has(l));
 }
 
 function listedNames(text: string | null, managed: ReadonlySet<string>): string[] {

@@ -49,6 +49,7 @@ export const cronTarget = defineTarget<CronConfig, CronObserved>({
       // Without cron.allow everyone may use crontab, frozen accounts included.
       ensureExists: config.mode === 'allow',
       what: config.mode === 'deny' ? 'denied crontab' : 'allowed crontab',
+      scopedAllowList: desired.scope !== undefined && config.mode === 'allow',
     });
     return change === null ? [] : [change];
   },

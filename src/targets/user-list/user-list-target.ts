@@ -54,7 +54,11 @@ export const userListTarget = defineTarget<UserListConfig, UserListObserved>({
       if (desired.scope !== undefined && list.mode === 'allow' && content === null) throw new WholeHostNeeded(NAME, `${list.path} is not written yet`);
       // Both modes keep the file in place: an absent deny list would fall back to the tool's own default,
       // which for some (vsftpd with userlist_deny=NO) is "nobody", for others "everybody".
-      const change = listFileChange(NAME, list.path, content, managed, listedAccounts(desired, list), { ensureExists: true, what: `${list.service} ${list.mode === 'deny' ? 'denied' : 'allowed'}` });
+      const change = listFileChange(NAME, list.path, content, managed, listedAccounts(desired, list), {
+        ensureExists: true,
+        what: `${list.service} ${list.mode === 'deny' ? 'denied' : 'allowed'}`,
+        scopedAllowList: desired.scope !== undefined && list.mode === 'allow',
+      });
       if (change !== null) changes.push(change);
     });
     return changes;
