@@ -32,6 +32,17 @@ describe('writeFileAtomic', () => {
     expect(await readFile(path, 'utf8')).toBe('new\n');
   });
 
+  it('gives the file the ownership it is told, whatever was there, and writes bytes as they are', async () => {
+    const path = join(dir, 'site.conf');
+    await writeFile(path, 'edited\n');
+    await chmod(path, 0o644);
+    const before = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]);
+    await writeFileAtomic(path, before, { mode: 0o600, ownership: { mode: 0o640, uid: 61903, gid: 61904 } });
+    const st = await lstat(path);
+    expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o640, 61903, 61904]);
+    expect(await readFile(path)).toEqual(before);
+  });
+
   it('replaces a symlink instead of writing through it', async () => {
     const victim = join(dir, 'victim');
     await writeFile(victim, 'keep\n');

@@ -79,9 +79,12 @@ describe('applyCheckedEdits', () => {
 
   it('puts the files back when the reload fails, so the next run plans them again', async () => {
     await writeFile(join(conf, 'a.conf'), 'a before\n');
+    await chmod(join(conf, 'a.conf'), 0o640);
     const outcomes = await applyCheckedEdits([{ path: join(conf, 'a.conf'), expected: 'a before\n', content: null }], { ...commands, reload: ['sh', '-c', 'echo no master >&2; exit 3'] });
     expect(outcomes).toEqual([{ ok: false, error: 'the check passed but the reload failed: sh -c echo no master >&2; exit 3: exit 3: no master; the previous files are back' }]);
     expect(await files()).toEqual({ 'a.conf': 'a before\n' });
+    // Removed, then put back: the mode is the one it had, not a new file's.
+    expect((await stat(join(conf, 'a.conf'))).mode & 0o777).toBe(0o640);
   });
 
   it('leaves alone a file that changed since the plan read it', async () => {

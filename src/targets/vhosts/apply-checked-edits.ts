@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, readFile, rm } from 'node:fs/promises';
 import { RosterError, errorMessage } from '../../domain/errors.js';
 import { runCommand, type CommandResult, type RunCommand } from '../../system/run-command.js';
-import { writeFileAtomic } from '../../system/write-file-atomic.js';
+import { writeFileAtomic, type FileOwnership } from '../../system/write-file-atomic.js';
 
 /** One file of the include dir to write or remove. */
 export interface FileEdit {
@@ -26,7 +24,7 @@ export interface CheckCommands {
 }
 
 /** The file as it was before an edit, to put back byte for byte with its mode and owner; null: there was none. */
-type Previous = { readonly content: Buffer; readonly mode: number; readonly uid: number; readonly gid: number } | null;
+type Previous = (FileOwnership & { readonly content: Buffer }) | null;
 
 interface Written {
   readonly index: number;
@@ -145,23 +143,6 @@ async function writeEdit(edit: FileEdit): Promise<Previous> {
 
 /** Puts a file back as it was (bytes, mode, owner), or removes it if there was none; through a temp file and a rename, as every write here. */
 async function restoreFile(path: string, previous: Previous): Promise<void> {
-  if (previous === null) {
-    await rm(path, { force: true });
-    return;
-  }
-  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-  const temp = join(dirname(path), `.${basename(path)}.roster-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(previous.content);
-    await handle.chown(previous.uid, previous.gid);
-    await handle.chmod(previous.mode);
-    await handle.sync();
-  } catch (e) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw e;
-  }
-  await handle.close();
-  await rename(temp, path);
+  if (previous === null) await rm(path, { force: true });
+  else await writeFileAtomic(path, previous.content, { ownership: previous });
 }
