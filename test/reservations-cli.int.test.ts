@@ -13,33 +13,26 @@ describe('roster reservations list|prune', () => {
   let sb: RosterSandbox;
   afterEach(async () => sb.cleanup());
 
-  const ok = async (args: readonly string[], stdin?: string): Promise<string> => {
-    const r = await sb.run(args, stdin === undefined ? {} : { stdin });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    return r.stdout;
-  };
-
   it('lists, prunes after the retention (dry run first), audits, and the name comes back under a new UID', async () => {
     sb = await rosterSandbox();
     for (const [id, name] of [['P1', 'kgone'], ['P2', 'kstay']] as const) {
-      await ok(['person', 'add', '--id', id, '--first', 'Kim', '--last', id, '--role', 'MEMBER', '--now', '2025-01-01T10:00:00Z']);
-      await ok(['account', 'create', id, '--type', 'member', '--username', name, '--password-stdin', '--now', '2025-01-01T10:00:00Z'], 'Correct-Horse-7-Battery');
+      await sb.ok(['person', 'add', '--id', id, '--first', 'Kim', '--last', id, '--role', 'MEMBER', '--now', '2025-01-01T10:00:00Z']);
+      await sb.ok(['account', 'create', id, '--type', 'member', '--username', name, '--password-stdin', '--now', '2025-01-01T10:00:00Z'], 'Correct-Horse-7-Battery');
     }
     // Deletion grace 0: purged now, a tombstone keeps the name and UID.
-    await ok(['account', 'retire', 'kgone', '--delete-after', '0', '--now', '2025-02-01T10:00:00Z']);
+    await sb.ok(['account', 'retire', 'kgone', '--delete-after', '0', '--now', '2025-02-01T10:00:00Z']);
     const list = async (now: string): Promise<State[]> => ((await sb.json<{ reservations: State[] }>(['reservations', 'list', '--now', now])).reservations);
 
     const before = await list('2025-06-01T00:00:00Z');
     expect(before.map((s) => [s.username, s.status])).toEqual([['kgone', 'retained'], ['kstay', 'in-use']]);
-    expect(await ok(['reservations', 'list', '--now', '2025-06-01T00:00:00Z'])).toMatch(/^kgone +\d+ {2}P1 +retained until 2026-02-01 \(no live account since 2025-02-01\)\nkstay +\d+ {2}P2 +in use\n$/);
-    expect(await ok(['reservations', 'list', '--status', 'in-use', '--now', '2025-06-01T00:00:00Z'])).toMatch(/^kstay .* in use\n$/);
+    expect(await sb.ok(['reservations', 'list', '--now', '2025-06-01T00:00:00Z'])).toMatch(/^kgone +\d+ {2}P1 +retained until 2026-02-01 \(no live account since 2025-02-01\)\nkstay +\d+ {2}P2 +in use\n$/);
+    expect(await sb.ok(['reservations', 'list', '--status', 'in-use', '--now', '2025-06-01T00:00:00Z'])).toMatch(/^kstay .* in use\n$/);
     const bad = await sb.run(['reservations', 'list', '--status', 'gone']);
     expect(bad.code).toBe(65);
     expect(bad.stderr).toContain('--status "gone" is not one of in-use, retained, releasable');
 
     // Within the retention nothing goes.
-    expect(await ok(['reservations', 'prune', '--now', '2026-01-31T10:00:00Z'])).toBe("released 0 reservations; kept 1 in use and 1 within 365 days of their person's last purge\n");
+    expect(await sb.ok(['reservations', 'prune', '--now', '2026-01-31T10:00:00Z'])).toBe("released 0 reservations; kept 1 in use and 1 within 365 days of their person's last purge\n");
 
     const db = join(sb.dir, 'roster.db');
     const snapshot = databaseSnapshot(db);
@@ -56,7 +49,7 @@ describe('roster reservations list|prune', () => {
     expect(audit.map((a) => a.action)).toEqual(['account.create', 'account.purge', 'reservation.release']);
 
     // Someone else may choose the name now; the UID is not handed out again.
-    await ok(['person', 'add', '--id', 'P3', '--first', 'Kim', '--last', 'New', '--role', 'MEMBER']);
+    await sb.ok(['person', 'add', '--id', 'P3', '--first', 'Kim', '--last', 'New', '--role', 'MEMBER']);
     const created = await sb.json<{ username: string; uid: number }>(['account', 'create', 'P3', '--type', 'member', '--username', 'kgone', '--password-stdin'], { stdin: 'Correct-Horse-7-Battery' });
     expect(created.username).toBe('kgone');
     expect(created.uid).toBeGreaterThan(Math.max(...before.map((s) => s.uid)));

@@ -23,17 +23,10 @@ describe('roster resource add|list|show|remove', () => {
   let sb: RosterSandbox;
   afterEach(async () => sb.cleanup());
 
-  const ok = async (args: readonly string[], stdin?: string): Promise<string> => {
-    const r = await sb.run(args, stdin === undefined ? {} : { stdin });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    return r.stdout;
-  };
-
   it('refuses a kind no target manages and writes nothing; lists, shows and removes (dry run first), audited', async () => {
     sb = await rosterSandbox();
-    await ok(['person', 'add', '--id', 'P1', '--first', 'Kim', '--last', 'Lee', '--role', 'MEMBER']);
-    await ok(['account', 'create', 'P1', '--type', 'member', '--username', 'kim', '--password-stdin'], 'Correct-Horse-7-Battery');
+    await sb.ok(['person', 'add', '--id', 'P1', '--first', 'Kim', '--last', 'Lee', '--role', 'MEMBER']);
+    await sb.ok(['account', 'create', 'P1', '--type', 'member', '--username', 'kim', '--password-stdin'], 'Correct-Horse-7-Battery');
     const dbFile = join(sb.dir, 'roster.db');
     const snapshot = databaseSnapshot(dbFile);
 
@@ -54,7 +47,7 @@ describe('roster resource add|list|show|remove', () => {
     expect(missing.stderr).toContain("required option '--name <name>' not specified");
     expect(databaseSnapshot(dbFile)).toBe(snapshot);
 
-    expect(await ok(['resource', 'list'])).toBe('no resources\n');
+    expect(await sb.ok(['resource', 'list'])).toBe('no resources\n');
     expect(await sb.json(['resource', 'list'])).toEqual([]);
 
     // Resources as a target that declares their kinds would have them added.
@@ -73,13 +66,13 @@ describe('roster resource add|list|show|remove', () => {
       ['kim', 'list', 'kim-news', 'shell', {}],
     ]);
     const [main, news] = all;
-    expect(await ok(['resource', 'list', '--kind', 'list', '--user', 'kim'])).toMatch(/^ +\d+ {2}kim +list +shell +kim-news\n$/);
+    expect(await sb.ok(['resource', 'list', '--kind', 'list', '--user', 'kim'])).toMatch(/^ +\d+ {2}kim +list +shell +kim-news\n$/);
     expect(await sb.json(['resource', 'list', '--kind', 'web'])).toEqual([]);
     const nobody = await sb.run(['resource', 'list', '--user', 'nobody']);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain('user: no account "nobody"');
 
-    expect(await ok(['resource', 'show', String(main?.id)])).toBe(`resource ${main?.id}: database kim_main on shell\nowner: kim\ncreated: 2026-01-02T03:04:05.000Z\nupdated: 2026-01-02T03:04:05.000Z\nsettings:\n  encoding: UTF8\n`);
+    expect(await sb.ok(['resource', 'show', String(main?.id)])).toBe(`resource ${main?.id}: database kim_main on shell\nowner: kim\ncreated: 2026-01-02T03:04:05.000Z\nupdated: 2026-01-02T03:04:05.000Z\nsettings:\n  encoding: UTF8\n`);
     expect(await sb.json(['resource', 'show', String(news?.id)])).toEqual(news);
     const notNumber = await sb.run(['resource', 'show', 'x']);
     expect(notNumber.code).toBe(2);
@@ -93,7 +86,7 @@ describe('roster resource add|list|show|remove', () => {
     expect(dry.code).toBe(2);
     expect(dry.stdout).toBe(`would remove resource ${main?.id}: database kim_main on shell, owned by kim\n`);
     expect(databaseSnapshot(dbFile)).toBe(before);
-    expect(await ok(['resource', 'remove', String(main?.id)])).toBe(`removed resource ${main?.id}: database kim_main on shell, owned by kim\n`);
+    expect(await sb.ok(['resource', 'remove', String(main?.id)])).toBe(`removed resource ${main?.id}: database kim_main on shell, owned by kim\n`);
     expect((await sb.json<Row[]>(['resource', 'list'])).map((r) => r.name)).toEqual(['kim-news']);
     const audit = await sb.json<Array<{ action: string; target: string }>>(['audit']);
     expect(audit.filter((r) => r.action.startsWith('resource.')).map((r) => [r.action, r.target])).toEqual([['resource.remove', 'resource:shell/database/kim_main']]);

@@ -16,6 +16,8 @@ export interface RosterSandbox {
   readonly env: NodeJS.ProcessEnv;
   run(args: readonly string[], options?: { readonly stdin?: string; readonly env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   json<T = unknown>(args: readonly string[], options?: { readonly stdin?: string }): Promise<T>;
+  /** Runs a command that must succeed saying nothing on stderr; its stdout. */
+  ok(args: readonly string[], stdin?: string): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -39,6 +41,11 @@ export async function rosterSandbox(options: { readonly tz?: string; readonly in
       const r = await run([...args, '--json'], o);
       if (r.code !== 0) throw new Error(`roster ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
       return JSON.parse(r.stdout) as T;
+    },
+    async ok(args: readonly string[], stdin?: string): Promise<string> {
+      const r = await run(args, stdin === undefined ? {} : { stdin });
+      if (r.code !== 0 || r.stderr !== '') throw new Error(`roster ${args.join(' ')} exited ${r.code}, saying on stderr: ${r.stderr}`);
+      return r.stdout;
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

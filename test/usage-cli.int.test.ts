@@ -26,18 +26,11 @@ describe('roster usage', () => {
   let sb: RosterSandbox;
   afterEach(async () => sb.cleanup());
 
-  const ok = async (args: readonly string[], stdin?: string): Promise<string> => {
-    const r = await sb.run(args, stdin === undefined ? {} : { stdin });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    return r.stdout;
-  };
-
   it('measures the homes of a host under --root, shows them per account (text and JSON), and measures again', async () => {
     sb = await rosterSandbox();
     for (const [id, user] of [['P1', 'kim'], ['P2', 'lee']] as const) {
-      await ok(['person', 'add', '--id', id, '--first', 'Kim', '--last', 'Lee', '--role', 'MEMBER']);
-      await ok(['account', 'create', id, '--type', 'member', '--username', user, '--password-stdin'], 'Correct-Horse-7-Battery');
+      await sb.ok(['person', 'add', '--id', id, '--first', 'Kim', '--last', 'Lee', '--role', 'MEMBER']);
+      await sb.ok(['account', 'create', id, '--type', 'member', '--username', user, '--password-stdin'], 'Correct-Horse-7-Battery');
     }
     const root = join(sb.dir, 'root');
     await mkdir(join(root, 'home/kim/mail'), { recursive: true });
@@ -46,8 +39,8 @@ describe('roster usage', () => {
     await link(join(root, 'home/kim/mail/inbox'), join(root, 'home/kim/inbox-again'));
     await writeFile(join(root, 'home/lee/.profile'), 'umask 027\n');
 
-    expect(await ok(['usage'])).toBe('no usage measured (roster usage --measure --host HOST measures it)\n');
-    const measured = await ok(['usage', '--measure', '--host', 'shell', '--root', root, '--now', '2026-05-01T10:00:00Z']);
+    expect(await sb.ok(['usage'])).toBe('no usage measured (roster usage --measure --host HOST measures it)\n');
+    const measured = await sb.ok(['usage', '--measure', '--host', 'shell', '--root', root, '--now', '2026-05-01T10:00:00Z']);
     expect(measured).toBe('shell homes: 2 figures stored\n');
 
     const kim = du(join(root, 'home/kim'));
@@ -56,7 +49,7 @@ describe('roster usage', () => {
     // Three MiB counted once, whatever the link.
     expect(kim).toBeGreaterThanOrEqual(3 * 1024 * 1024);
     expect(kim).toBeLessThan(4 * 1024 * 1024);
-    expect(await ok(['usage', 'kim'])).toMatch(/^kim {2}shell {2}homes {2}home:\/home\/kim {2}\s+3\.\d MiB {2}2026-05-01T10:00:00\.000Z\n$/);
+    expect(await sb.ok(['usage', 'kim'])).toMatch(/^kim {2}shell {2}homes {2}home:\/home\/kim {2}\s+3\.\d MiB {2}2026-05-01T10:00:00\.000Z\n$/);
     expect((await sb.json<UsageRow[]>(['usage'])).map((r) => [r.user, r.subject])).toEqual([
       ['kim', 'home:/home/kim'],
       ['lee', 'home:/home/lee'],
