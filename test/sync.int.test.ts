@@ -64,8 +64,8 @@ describe('roster sync from CSV (seed 002): import, change, leave, return, two so
     const edited = config
       .replace('    # breaker: { count: 50, percent: 5 }\n', '    breaker: { count: 2, percent: 5 }\n')
       .replace(
-        'sources:\n',
-        "sources:\n  college:\n    columns: { id: sid, firstName: given, lastName: family, roles: role, campus: campus }\n    types: { STUDENT: [student], GUEST: [guest] }\n    grace: { deactivation: 0, deletion: 30 }\n",
+        '\nsources:\n',
+        "\nsources:\n  college:\n    columns: { id: sid, firstName: given, lastName: family, roles: role, campus: campus }\n    types: { STUDENT: [student], GUEST: [guest] }\n    grace: { deactivation: 0, deletion: 30 }\n",
       )
       .replace(
         'types:\n  # A hosting co-op',

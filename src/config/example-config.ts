@@ -145,8 +145,8 @@ hosts:
   # A host for the members' services: add it to a type's hosts.live to use
   # it. Each target talks to its own service; a hold reaches the service a
   # target stands for (databases, lists, web, or a user list's own) unless
-  # freeze.keep names it. Databases, lists and web sites are owned resources:
-  # roster resource add alice --kind postgres-database --name alice_blog --host services
+  # freeze.keep names it. Databases, lists and web sites are owned resources,
+  # added with roster resource add alice --kind postgres-database --name alice_blog --host services
   # (kinds mariadb-database, list and vhost alike).
   #BEGIN services
   # services:
