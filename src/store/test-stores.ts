@@ -139,3 +139,22 @@ export function testAccount(personId: string, username: string, uid: number, ove
     ...over,
   };
 }
+
+/**
+ * For each `[username, uid]`, a person `P1`, `P2`… (Jane Doe, source `test`)
+ * and a member account of theirs (`testAccount`), all made on 2026-01-02 in
+ * one transaction; the accounts' ids, in order.
+ */
+export async function insertTestMembers<const M extends ReadonlyArray<readonly [username: string, uid: number]>>(store: Store, members: M): Promise<{ -readonly [K in keyof M]: number }> {
+  const at = '2026-01-02T03:04:05.000Z';
+  const ids = await store.transaction(async (tx) => {
+    const made: number[] = [];
+    for (const [i, [username, uid]] of members.entries()) {
+      const id = `P${i + 1}`;
+      await tx.putPerson({ id, source: 'test', firstName: 'Jane', lastName: 'Doe', roles: [], classes: [], campuses: [], majors: [], emails: {}, verification: {}, createdAt: at, updatedAt: at });
+      made.push((await tx.insertAccount(testAccount(id, username, uid))).id);
+    }
+    return made;
+  });
+  return ids as { -readonly [K in keyof M]: number };
+}

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './store.js';
-import { storeFactories, testAccount, type OpenedTestStore } from './test-stores.js';
+import { insertTestMembers, storeFactories, type OpenedTestStore } from './test-stores.js';
 
 const T0 = '2026-01-02T03:04:05.000Z';
 const T1 = '2026-01-03T03:04:05.000Z';
@@ -15,12 +15,7 @@ for (const factory of storeFactories) {
     beforeEach(async () => {
       opened = await factory.open();
       store = opened.store;
-      [ann, bo] = await store.transaction(async (tx) => {
-        for (const id of ['P1', 'P2']) {
-          await tx.putPerson({ id, source: 'test', firstName: 'Jane', lastName: 'Doe', roles: [], classes: [], campuses: [], majors: [], emails: {}, verification: {}, createdAt: T0, updatedAt: T0 });
-        }
-        return [(await tx.insertAccount(testAccount('P1', 'ann', 2100000001))).id, (await tx.insertAccount(testAccount('P2', 'bo', 2100000002))).id];
-      });
+      [ann, bo] = await insertTestMembers(store, [['ann', 2100000001], ['bo', 2100000002]]);
     });
     afterEach(async () => {
       await opened.cleanup();
