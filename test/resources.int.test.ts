@@ -8,11 +8,11 @@ import { restoreAccount } from '../src/app/restore-account.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { desiredHostSchemaFor } from '../src/desired/desired-host-schema.js';
 import { projectAccounts, projectHost } from '../src/desired/project-host.js';
-import { fixedClock } from '../src/domain/clock.js';
 import { RosterError } from '../src/domain/errors.js';
 import { storeFactories, type OpenedTestStore } from '../src/store/test-stores.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import { stampsTarget } from './sample-target/stamps-target.js';
+import { exampleAppContext } from './example-app-context.js';
 
 /** The stamps target (a test folder's) declares the resource kind `stamp`, which no real target declares. */
 const targets: readonly AnyTarget[] = orderedTargets([stampsTarget, ...targetRegistry]);
@@ -50,15 +50,7 @@ for (const factory of storeFactories) {
 
     beforeEach(async () => {
       opened = await factory.open();
-      ctx = {
-        store: opened.store,
-        config: parseConfig(CONFIG, 'roster.yaml', { targets }).config,
-        clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
-        actor: 'test',
-        hmacKey: Buffer.alloc(32, 1),
-        hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-        log: { info: () => undefined, warn: () => undefined },
-      };
+      ctx = exampleAppContext(opened.store, '2026-11-23T12:00:00Z', { config: parseConfig(CONFIG, 'roster.yaml', { targets }).config });
       await addPerson(ctx, { id: 'P1', firstName: 'Ann', lastName: 'Example' });
       await addPerson(ctx, { id: 'P2', firstName: 'Bo', lastName: 'Example' });
       await createAccount(ctx, { personId: 'P1', type: 'member', username: 'ann' });

@@ -12,6 +12,7 @@ import { RosterError } from '../src/domain/errors.js';
 import { storeFactories, type OpenedTestStore } from '../src/store/test-stores.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import { defineTarget, type UsageItem } from '../src/targets/target.js';
+import { exampleAppContext } from './example-app-context.js';
 import { TestClock } from './server-fixture.js';
 
 /** A target whose usage is whatever the test sets (or a failure), to see what the use case makes of it. */
@@ -61,15 +62,7 @@ for (const factory of storeFactories) {
       opened = await factory.open();
       root = await mkdtemp(join(tmpdir(), 'roster-usage-'));
       clock = new TestClock('2026-11-23T12:00:00Z');
-      ctx = {
-        store: opened.store,
-        config: parseConfig(CONFIG, 'roster.yaml', { targets }).config,
-        clock,
-        actor: 'test',
-        hmacKey: Buffer.alloc(32, 1),
-        hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-        log: { info: () => undefined, warn: () => undefined },
-      };
+      ctx = exampleAppContext(opened.store, clock, { config: parseConfig(CONFIG, 'roster.yaml', { targets }).config });
       await addPerson(ctx, { id: 'P1', firstName: 'Ann', lastName: 'Example' });
       await addPerson(ctx, { id: 'P2', firstName: 'Bo', lastName: 'Example' });
       await createAccount(ctx, { personId: 'P1', type: 'member', username: 'ann' });

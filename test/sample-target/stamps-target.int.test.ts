@@ -8,7 +8,6 @@ import { CORE_SERVICES } from '../../src/config/config-schema.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { desiredHostSchemaFor } from '../../src/desired/desired-host-schema.js';
 import { projectHost } from '../../src/desired/project-host.js';
-import { fixedClock } from '../../src/domain/clock.js';
 import { RosterError } from '../../src/domain/errors.js';
 import { planHost } from '../../src/reconcile/host-plan.js';
 import { reconcileHost } from '../../src/reconcile/reconcile-host.js';
@@ -16,6 +15,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../../src/targets/registry.js';
 import { defineTarget } from '../../src/targets/target.js';
 import { makeRoot, removeRoot } from '../unix-root.js';
+import { exampleAppContext } from '../example-app-context.js';
 import { stampsTarget } from './stamps-target.js';
 
 /**
@@ -61,15 +61,7 @@ describe('a target defined outside src/targets', () => {
 
   beforeEach(async () => {
     root = await makeRoot();
-    ctx = {
-      store: await openStore(join(root, 'roster.db')),
-      config: parseConfig(CONFIG, 'roster.yaml', { targets }).config,
-      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 1),
-      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-      log: { info: () => undefined, warn: () => undefined },
-    };
+    ctx = exampleAppContext(await openStore(join(root, 'roster.db')), '2026-11-23T12:00:00Z', { config: parseConfig(CONFIG, 'roster.yaml', { targets }).config });
     await addPerson(ctx, { id: 'P1', firstName: 'Ann', lastName: 'Example' });
     await addPerson(ctx, { id: 'P2', firstName: 'Bo', lastName: 'Guest' });
     await createAccount(ctx, { personId: 'P1', type: 'member', username: 'ann' });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackExim, type EximSessions } from '../../../test/daemons/exim-session.js';
 import { mailmanInstalled, startMailman, type MailmanCore } from '../../../test/daemons/mailman-core.js';
 import { startPostfix, type PostfixServer } from '../../../test/daemons/postfix-server.js';
+import { exampleAppContext } from '../../../test/example-app-context.js';
 import { makeRoot, removeRoot } from '../../../test/unix-root.js';
 import type { AppContext } from '../../app/app-context.js';
 import { createAccount } from '../../app/accounts.js';
@@ -13,7 +14,6 @@ import { addPerson } from '../../app/people.js';
 import { addResource, removeResource } from '../../app/resources.js';
 import { parseConfig } from '../../config/load-config.js';
 import { projectHost } from '../../desired/project-host.js';
-import { fixedClock } from '../../domain/clock.js';
 import { RosterError } from '../../domain/errors.js';
 import { planHost } from '../../reconcile/host-plan.js';
 import { reconcileHost } from '../../reconcile/reconcile-host.js';
@@ -94,15 +94,7 @@ describe('mail-lists target against a real Postfix', () => {
     await chmod(root, 0o755);
     await mkdir(join(root, 'etc/postfix'), { recursive: true, mode: 0o755 });
     postfix = await startPostfix({ recipientAccess: `hash:${join(root, MAP)}`, domains: ['example.org', 'example.net'] });
-    ctx = {
-      store: await openStore(join(root, 'roster.db')),
-      config: parseConfig(configText(postfix.address), 'roster.yaml', { targets }).config,
-      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 1),
-      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-      log: { info: () => undefined, warn: () => undefined },
-    };
+    ctx = exampleAppContext(await openStore(join(root, 'roster.db')), '2026-11-23T12:00:00Z', { config: parseConfig(configText(postfix.address), 'roster.yaml', { targets }).config });
     await addPerson(ctx, { id: 'P1', firstName: 'Alice', lastName: 'Example' });
     await addPerson(ctx, { id: 'P2', firstName: 'Bob', lastName: 'Example' });
     await createAccount(ctx, { personId: 'P1', type: 'member', username: 'alice' });
@@ -300,10 +292,8 @@ describe('mail-lists target with Exim (an lsearch file, judged by exim -bh)', ()
     // Exim reads the lsearch file as its own user.
     await chmod(root, 0o755);
     exim = await unpackExim();
-    ctx = {
-      store: await openStore(join(root, 'roster.db')),
-      config: parseConfig(
-        `
+    const config = parseConfig(
+      `
 timeZone: UTC
 uids: { min: 2100040000, max: 2100049999 }
 gids: { min: 2100040000, max: 2100049999 }
@@ -317,15 +307,10 @@ types:
     targets:
       mail-lists: { address: '{user}@example.net' }
 `,
-        'roster.yaml',
-        { targets },
-      ).config,
-      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 1),
-      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-      log: { info: () => undefined, warn: () => undefined },
-    };
+      'roster.yaml',
+      { targets },
+    ).config;
+    ctx = exampleAppContext(await openStore(join(root, 'roster.db')), '2026-11-23T12:00:00Z', { config });
     await addPerson(ctx, { id: 'P1', firstName: 'Alice', lastName: 'Example' });
     await addPerson(ctx, { id: 'P2', firstName: 'Bob', lastName: 'Example' });
     await createAccount(ctx, { personId: 'P1', type: 'member', username: 'alice' });
@@ -433,15 +418,7 @@ types:
     mailman = await startMailman();
     await mkdir(join(root, 'etc/mailman3'), { recursive: true });
     await writeFile(join(root, 'etc/mailman3/rest-password'), `${mailman.password}\n`, { mode: 0o600 });
-    ctx = {
-      store: await openStore(join(root, 'roster.db')),
-      config: configFor(mailman.url),
-      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 1),
-      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-      log: { info: () => undefined, warn: () => undefined },
-    };
+    ctx = exampleAppContext(await openStore(join(root, 'roster.db')), '2026-11-23T12:00:00Z', { config: configFor(mailman.url) });
     for (const [id, user] of [['P1', 'alice'], ['P2', 'bob']] as const) {
       await addPerson(ctx, { id, firstName: user, lastName: 'Example' });
       await createAccount(ctx, { personId: id, type: 'member', username: user });

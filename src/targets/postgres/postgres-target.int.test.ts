@@ -8,8 +8,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FREEZE_BILLING, RETIRED, fixtureAccount, fixtureHost } from '../../../test/desired-fixture.js';
 import { startPostgresCluster, type PostgresCluster } from '../../../test/daemons/postgres-cluster.js';
+import { exampleAppContext } from '../../../test/example-app-context.js';
 import { createAccount } from '../../app/accounts.js';
-import type { AppContext } from '../../app/app-context.js';
 import { freezeAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
 import { addPerson } from '../../app/people.js';
 import { purgeAccount } from '../../app/purge.js';
@@ -492,15 +492,7 @@ types:
   });
 
   it('an account and its database through the store: added, frozen, unfrozen, purged with a dump, restored with its data', async () => {
-    const app: AppContext = {
-      store: await openStore(join(root, 'roster.db')),
-      config: parseConfig(yaml(section()), 'roster.yaml', { targets }).config,
-      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 1),
-      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-      log: { info: () => undefined, warn: () => undefined },
-    };
+    const app = exampleAppContext(await openStore(join(root, 'roster.db')), '2026-11-23T12:00:00Z', { config: parseConfig(yaml(section()), 'roster.yaml', { targets }).config });
     try {
       const apply = async (): Promise<string[]> => brief((await reconcileHost(app, targets, { host: 'db', root })).report.outcomes);
       await addPerson(app, { id: 'P9', firstName: 'Olga', lastName: 'Example' });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixtureAccount, fixtureHost, FREEZE_BILLING, RETIRED } from '../../../test/desired-fixture.js';
+import { exampleAppContext } from '../../../test/example-app-context.js';
 import { createAccount } from '../../app/accounts.js';
 import type { AppContext } from '../../app/app-context.js';
 import { freezeAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
@@ -180,15 +181,7 @@ describe('user-list target through a freeze and an unfreeze', () => {
     root = join(dir, 'root');
     await mkdir(join(root, 'etc'), { recursive: true });
     await writeFile(join(root, 'etc/vsftpd.user_list'), VSFTPD_USER_LIST);
-    ctx = {
-      store: await openStore(join(dir, 'roster.db')),
-      config: parseConfig(CONFIG, 'roster.yaml', { targets }).config,
-      clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
-      actor: 'test',
-      hmacKey: Buffer.alloc(32, 1),
-      hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-      log: { info: () => undefined, warn: () => undefined },
-    };
+    ctx = exampleAppContext(await openStore(join(dir, 'roster.db')), '2026-11-23T12:00:00Z', { config: parseConfig(CONFIG, 'roster.yaml', { targets }).config });
     await addPerson(ctx, { id: 'P1', firstName: 'Ann', lastName: 'Example' });
     await addPerson(ctx, { id: 'P2', firstName: 'Bo', lastName: 'Example' });
     await createAccount(ctx, { personId: 'P1', type: 'member', username: 'ann' });

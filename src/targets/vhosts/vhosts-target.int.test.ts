@@ -13,7 +13,6 @@ import { addResource, removeResource } from '../../app/resources.js';
 import { restoreAccount } from '../../app/restore-account.js';
 import { parseConfig } from '../../config/load-config.js';
 import { liveSystem } from '../../doctor/doctor-system.js';
-import { fixedClock } from '../../domain/clock.js';
 import { RosterError } from '../../domain/errors.js';
 import { planHost } from '../../reconcile/host-plan.js';
 import { reconcileHost } from '../../reconcile/reconcile-host.js';
@@ -24,6 +23,7 @@ import { startApache } from '../../../test/daemons/apache-server.js';
 import { startNginx } from '../../../test/daemons/nginx-server.js';
 import type { WebDaemon } from '../../../test/daemons/web-daemon.js';
 import { freePort } from '../../../test/daemons/free-port.js';
+import { exampleAppContext } from '../../../test/example-app-context.js';
 import { probeVhost } from './probe-vhost.js';
 import { encodedPage } from './suspended-page.js';
 import { vhostsCheck } from './vhosts-check.js';
@@ -158,15 +158,7 @@ for (const [server, start] of SERVERS) {
       expect(reloaded.code, reloaded.stderr).toBe(0);
       daemon.hosts.length = 0;
       stores += 1;
-      ctx = {
-        store: await openStore(join(root, `roster-${stores}.db`)),
-        config: parseConfig(configText(web), 'roster.yaml', { targets }).config,
-        clock: fixedClock(new Date('2026-11-23T12:00:00Z')),
-        actor: 'test',
-        hmacKey: Buffer.alloc(32, 1),
-        hasher: { hash: (p: string) => `$6$salt$${Buffer.from(p).toString('hex')}` },
-        log: { info: () => undefined, warn: () => undefined },
-      };
+      ctx = exampleAppContext(await openStore(join(root, `roster-${stores}.db`)), '2026-11-23T12:00:00Z', { config: parseConfig(configText(web), 'roster.yaml', { targets }).config });
       for (const [id, username] of [
         ['P1', 'ann'],
         ['P2', 'bo'],
