@@ -8,14 +8,14 @@ import { CORE_SERVICES } from '../../src/config/config-schema.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { desiredHostSchemaFor } from '../../src/desired/desired-host-schema.js';
 import { projectHost } from '../../src/desired/project-host.js';
-import { RosterError } from '../../src/domain/errors.js';
 import { planHost } from '../../src/reconcile/host-plan.js';
 import { reconcileHost } from '../../src/reconcile/reconcile-host.js';
 import { openStore } from '../../src/store/open-store.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../../src/targets/registry.js';
 import { defineTarget } from '../../src/targets/target.js';
-import { makeRoot, removeRoot } from '../unix-root.js';
+import { configProblems } from '../config-problems.js';
 import { exampleAppContext } from '../example-app-context.js';
+import { makeRoot, removeRoot } from '../unix-root.js';
 import { stampsTarget } from './stamps-target.js';
 
 /**
@@ -45,15 +45,7 @@ types:
     hosts: { live: [shell] }
 `;
 
-function problems(text: string, with_: readonly AnyTarget[] = targets): string[] {
-  try {
-    parseConfig(text, 'roster.yaml', { targets: with_ });
-  } catch (e) {
-    if (e instanceof RosterError && e.code === 'bad_config') return e.issues.map((i) => `${i.where}: ${i.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string, with_: readonly AnyTarget[] = targets): string[] => configProblems(text, with_);
 
 describe('a target defined outside src/targets', () => {
   let root: string;

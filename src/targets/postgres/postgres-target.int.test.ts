@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configProblems } from '../../../test/config-problems.js';
 import { FREEZE_BILLING, RETIRED, fixtureAccount, fixtureHost } from '../../../test/desired-fixture.js';
 import { startPostgresCluster, type PostgresCluster } from '../../../test/daemons/postgres-cluster.js';
 import { exampleAppContext } from '../../../test/example-app-context.js';
@@ -17,7 +18,6 @@ import { addResource } from '../../app/resources.js';
 import { restoreAccount } from '../../app/restore-account.js';
 import { parseConfig } from '../../config/load-config.js';
 import { liveSystem } from '../../doctor/doctor-system.js';
-import { RosterError } from '../../domain/errors.js';
 import { reconcileHost } from '../../reconcile/reconcile-host.js';
 import { openStore } from '../../store/open-store.js';
 import { targetRegistry } from '../registry.js';
@@ -456,15 +456,7 @@ types:
 `;
   const section = (): string => `{ url: "${cluster.url('roster')}", passwordFile: /etc/roster/postgres.password, archiveDir: ${ARCHIVE}, backendGrace: 1000 }`;
 
-  function problems(text: string): string[] {
-    try {
-      parseConfig(text, 'roster.yaml', { targets });
-    } catch (e) {
-      if (e instanceof RosterError && e.code === 'bad_config') return e.issues.map((i) => `${i.where}: ${i.message}`);
-      throw e;
-    }
-    return [];
-  }
+  const problems = (text: string): string[] => configProblems(text, targets);
 
   it('checks its host and type sections in roster.yaml, and roster doctor finds the tools and what the role may do', async () => {
     expect(problems(yaml(section()))).toEqual([]);

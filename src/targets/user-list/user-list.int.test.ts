@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { configProblems } from '../../../test/config-problems.js';
 import { fixtureAccount, fixtureHost, FREEZE_BILLING, RETIRED } from '../../../test/desired-fixture.js';
 import { exampleAppContext } from '../../../test/example-app-context.js';
 import { createAccount } from '../../app/accounts.js';
@@ -10,7 +11,6 @@ import { freezeAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
 import { addPerson } from '../../app/people.js';
 import { parseConfig } from '../../config/load-config.js';
 import { fixedClock } from '../../domain/clock.js';
-import { RosterError } from '../../domain/errors.js';
 import { planHost } from '../../reconcile/host-plan.js';
 import { reconcileHost } from '../../reconcile/reconcile-host.js';
 import { openStore } from '../../store/open-store.js';
@@ -51,15 +51,7 @@ types:
     hosts: { live: [shell], login: [shell] }
 `;
 
-function problems(text: string, with_: readonly AnyTarget[] = targets): string[] {
-  try {
-    parseConfig(text, 'roster.yaml', { targets: with_ });
-  } catch (e) {
-    if (e instanceof RosterError && e.code === 'bad_config') return e.issues.map((i) => `${i.where}: ${i.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string, with_: readonly AnyTarget[] = targets): string[] => configProblems(text, with_);
 
 describe('user-list target: configuration', () => {
   it("accepts the lists, and freeze.keep may name a list's service (and only with a list naming it)", () => {
