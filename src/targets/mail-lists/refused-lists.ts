@@ -37,6 +37,16 @@ export function addressOf(a: DesiredAccount): string | null {
   return entryOf(a).address?.toLowerCase() ?? null;
 }
 
+/** The username of each account's own address (lower case); of the first account, where two give the same. */
+function usernamesByAddress(desired: DesiredHost): Map<string, string> {
+  const byAddress = new Map<string, string>();
+  for (const a of desired.accounts) {
+    const address = addressOf(a);
+    if (address !== null && !byAddress.has(address)) byAddress.set(address, a.username);
+  }
+  return byAddress;
+}
+
 /**
  * Which lists the map refuses, by owner (seed MemberFreezing 1.5): those
  * whose every owner on this host has the `lists` service disabled. A list
@@ -58,11 +68,7 @@ export function addressOf(a: DesiredAccount): string | null {
  */
 export function refusedLists(desired: DesiredHost, config: MailListsConfig, mailman: readonly MailmanList[] | null): RefusalPlan {
   const accounts = new Map(desired.accounts.map((a) => [a.username, a]));
-  const byAddress = new Map<string, string>();
-  for (const a of desired.accounts) {
-    const address = addressOf(a);
-    if (address !== null && !byAddress.has(address)) byAddress.set(address, a.username);
-  }
+  const byAddress = usernamesByAddress(desired);
   const lists = new Map<string, Owned>();
   const own = (address: string): Owned => {
     let o = lists.get(address);
@@ -123,11 +129,7 @@ export function renderMessage(template: string, values: { readonly list: string;
 
 /** The lists each account owns on this host (resources, and Mailman lists by the account's address), each counted once: for usage. */
 export function ownedLists(desired: DesiredHost, mailman: readonly MailmanList[]): Map<string, string> {
-  const byAddress = new Map<string, string>();
-  for (const a of desired.accounts) {
-    const address = addressOf(a);
-    if (address !== null && !byAddress.has(address)) byAddress.set(address, a.username);
-  }
+  const byAddress = usernamesByAddress(desired);
   const owner = new Map<string, string>();
   for (const r of desired.resources?.[TARGET] ?? []) if (r.kind === LIST_KIND) owner.set(r.name.toLowerCase(), r.owner);
   for (const list of mailman) {
