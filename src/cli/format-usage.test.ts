@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteSize } from './byte-size.js';
+import { byteSize } from '../domain/byte-size.js';
 import { formatUsage } from './format-usage.js';
 
 describe('formatUsage', () => {

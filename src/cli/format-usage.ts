@@ -1,5 +1,5 @@
 import type { UsageView } from '../app/usage.js';
-import { byteSize } from './byte-size.js';
+import { byteSize } from '../domain/byte-size.js';
 
 /** One figure a line; each account's figures end with its total when it has more than one. */
 export function formatUsage(views: readonly UsageView[]): string {

@@ -1,5 +1,6 @@
 import { lstat, statfs } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { byteSize } from '../../domain/byte-size.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import type { HomesConfig } from './homes-config.js';
 import { archiveSettings } from '../archive-settings.js';
@@ -10,17 +11,6 @@ import type { TargetCheck } from '../../doctor/target-check.js';
 
 /** Below this much free space a purge that archives a large home may fail; a warning, not a failure. */
 export const ARCHIVE_LOW_SPACE_BYTES = 1024 ** 3;
-
-function size(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let n = bytes;
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  return `${u === 0 ? n : n.toFixed(1)} ${units[u] ?? 'B'}`;
-}
 
 /**
  * Free disk for the archives a purge writes before it removes a home. A
@@ -49,11 +39,11 @@ export const archiveSpaceCheck: TargetCheck<HomesConfig> = async (ctx, config) =
   const where = existing === dir ? dir : `${existing}, where ${dir} will be made`;
   const fix = `free space on the filesystem of ${existing}, or set hosts.${ctx.host}.targets.homes.archiveDir to a directory on a larger one`;
   if (largest > 0 && free < largest) {
-    checks.push(failed(subject, `${size(free)} free for archives at ${where}, less than one home may hold (home quota ${size(largest)})`, fix));
+    checks.push(failed(subject, `${byteSize(free)} free for archives at ${where}, less than one home may hold (home quota ${byteSize(largest)})`, fix));
   } else if (free < ARCHIVE_LOW_SPACE_BYTES) {
-    checks.push(warned(subject, `only ${size(free)} free for archives at ${where}; a purge stops when a home's archive does not fit`, fix));
+    checks.push(warned(subject, `only ${byteSize(free)} free for archives at ${where}; a purge stops when a home's archive does not fit`, fix));
   } else {
-    checks.push(passed(subject, `${size(free)} free for archives at ${posix.normalize(where)}`));
+    checks.push(passed(subject, `${byteSize(free)} free for archives at ${posix.normalize(where)}`));
   }
   return checks;
 };
