@@ -185,6 +185,13 @@ ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
 WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.`,
+  'LGPL-2.1-or-later': `This library is free software; you can redistribute it and/or modify it
+under the terms of the GNU Lesser General Public License as published by
+the Free Software Foundation; either version 2.1 of the License, or (at
+your option) any later version.
+
+On Debian systems, the complete text of the GNU Lesser General Public
+License version 2.1 can be found in "/usr/share/common-licenses/LGPL-2.1".`,
   'Apache-2.0': `Licensed under the Apache License, Version 2.0.
 
 On Debian systems, the complete text of the Apache License, Version 2.0
