@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createConnection, type Connection } from 'mariadb';
+import type { Connection } from 'mariadb';
 import { errorMessage, RosterError } from '../../domain/errors.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import type { TargetContext } from '../target.js';
@@ -34,6 +34,8 @@ export async function adminLogin(ctx: Pick<TargetContext, 'root'>, config: Pick<
  * `unavailable`, so the host is reported as such and nothing is planned.
  */
 export async function openAdmin(login: AdminLogin): Promise<Connection> {
+  // Loaded on first use: the connector is a large part of the bundle, and every roster command would otherwise pay for it at start.
+  const { createConnection } = await import('mariadb');
   try {
     return await createConnection({
       user: login.user,
