@@ -27,11 +27,13 @@
  * undoes each. Roster also checks each effect on the daemon (verify); the
  * hand-run commands do not, so the ratio is reported, not a target. After
  * every freeze and unfreeze, both ways are checked from outside (logins,
- * sessions, RCPT TO, the vhost's answer), untimed. Last, one freeze and
- * unfreeze in-process with each target's observe/plan/apply/verify timed,
- * to show where the time goes.
+ * sessions, RCPT TO, the vhost's answer), untimed. Last, freezes and
+ * unfreezes in-process with each target's observe/plan/apply/verify timed,
+ * and the projection of one account, to show where the time goes.
  *
  * BENCH_SERVICE_ROUNDS (5) freezes and unfreezes are timed each way.
+ * BENCH_SERVICE_MODE=in-process runs the same use cases in this process
+ * instead of the command (no build needed; no process start in the figure).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
