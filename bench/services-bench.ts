@@ -770,8 +770,9 @@ export async function benchServices(dir: string, report: Report, reported: Repor
         (handProblems.length === 0 ? '  checked from outside after each: both ways froze and thawed all four services\n' : `  by hand fell short: ${handProblems.join(' | ')}\n`),
     );
     const scale = `one member among ${s.members.toLocaleString('en')} (${s.resources.toLocaleString('en')} resources on 4 servers)`;
-    report(`services: roster account freeze --apply, ${scale}, whole command (median of ${s.rounds})`, rf, 1);
-    report(`services: roster account unfreeze --apply, ${scale}, whole command (median of ${s.rounds})`, ru, 1);
+    const what = mode === 'cli' ? 'whole command' : 'its use cases in-process';
+    report(`services: roster account freeze --apply, ${scale}, ${what} (median of ${s.rounds})`, rf, 1);
+    report(`services: roster account unfreeze --apply, ${scale}, ${what} (median of ${s.rounds})`, ru, 1);
     reported('services: freeze, roster / the same by hand (psql, mariadb, postmap, nginx -t + reload)', `${(rf / hf).toFixed(2)}× (${ms(rf)} vs ${ms(hf)})`);
     reported('services: unfreeze, roster / the same by hand', `${(ru / hu).toFixed(2)}× (${ms(ru)} vs ${ms(hu)})`);
 
