@@ -28,6 +28,7 @@ import { startNginx } from './daemons/nginx-server.js';
 import { startPostfix, type PostfixServer } from './daemons/postfix-server.js';
 import { startPostgresCluster, type PostgresCluster } from './daemons/postgres-cluster.js';
 import type { WebDaemon } from './daemons/web-daemon.js';
+import { swaksRcpt, type Rcpt } from './daemons/swaks-rcpt.js';
 
 /**
  * Issue 12's round trip through every service target at once (DESIGN.md
@@ -309,30 +310,9 @@ async function mariaDatabases(): Promise<string[]> {
   return (await mariaRows<{ n: string }>("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '%\\_db' ORDER BY n")).map((r) => r.n);
 }
 
-interface Rcpt {
-  readonly code: number;
-  readonly text: string;
-}
-
-/** RCPT TO one address, judged by swaks: the reply lines after its `RCPT TO` line, joined without the codes. */
+/** RCPT TO one address, judged by swaks. */
 function rcpt(address: string): Promise<Rcpt> {
-  return new Promise((resolve, reject) => {
-    execFile('swaks', ['--server', postfix.address, '--from', 'poster@sender.example', '--to', address, '--quit-after', 'RCPT', '--timeout', '20'], { timeout: 30_000 }, (error, stdout, stderr) => {
-      const lines = `${stdout}${stderr}`.split('\n');
-      const at = lines.findIndex((l) => l.startsWith(' -> RCPT TO:'));
-      const reply: string[] = [];
-      for (const l of lines.slice(at + 1)) {
-        const m = /^<(?:-|\*\*) +([0-9]{3})([ -])(.*)$/.exec(l);
-        if (m === null) break;
-        reply.push(l);
-        if (m[2] === ' ') {
-          resolve({ code: Number(m[1]), text: reply.map((r) => r.replace(/^<(?:-|\*\*) +[0-9]{3}[ -]/, '').replace(/^[245]\.[0-9]+\.[0-9]+ /, '')).join(' ') });
-          return;
-        }
-      }
-      reject(new Error(`swaks gave no RCPT reply (${error?.message ?? 'exit 0'}):\n${stdout}${stderr}`));
-    });
-  });
+  return swaksRcpt(postfix.address, address);
 }
 
 function httpOnce(name: string): Promise<{ status: number; body: string }> {

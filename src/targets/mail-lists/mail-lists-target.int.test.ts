@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import { openStore } from '../../store/open-store.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../registry.js';
 import { mailListsConfigSchema } from './mail-lists-config.js';
 import { mailListsTarget } from './mail-lists-target.js';
+import { swaksRcpt, type Rcpt } from '../../../test/daemons/swaks-rcpt.js';
 
 /** The registry, with this target in it whether or not it is registered yet. */
 const targets: readonly AnyTarget[] = targetRegistry.some((t) => t.name === 'mail-lists') ? targetRegistry : orderedTargets([mailListsTarget, ...targetRegistry]);
@@ -47,35 +47,8 @@ types:
 `;
 }
 
-interface Rcpt {
-  readonly code: number;
-  readonly text: string;
-}
-
-/**
- * RCPT TO one address, judged by swaks (not by the target's own SMTP
- * client): the reply lines after its `RCPT TO` line, joined.
- */
-function rcpt(server: string, address: string): Promise<Rcpt> {
-  return new Promise((resolve, reject) => {
-    execFile('swaks', ['--server', server, '--from', 'poster@sender.example', '--to', address, '--quit-after', 'RCPT', '--timeout', '20'], { timeout: 30_000 }, (error, stdout, stderr) => {
-      const lines = `${stdout}${stderr}`.split('\n');
-      const at = lines.findIndex((l) => l.startsWith(' -> RCPT TO:'));
-      const reply: string[] = [];
-      for (const l of lines.slice(at + 1)) {
-        const m = /^<(?:-|\*\*) +([0-9]{3})([ -])(.*)$/.exec(l);
-        if (m === null) break;
-        reply.push(l);
-        if (m[2] === ' ') {
-          const text = reply.map((r) => r.replace(/^<(?:-|\*\*) +[0-9]{3}[ -]/, '').replace(/^[245]\.[0-9]+\.[0-9]+ /, '')).join(' ');
-          resolve({ code: Number(m[1]), text });
-          return;
-        }
-      }
-      reject(new Error(`swaks gave no RCPT reply (${error?.message ?? 'exit 0'}):\n${stdout}${stderr}`));
-    });
-  });
-}
+/** RCPT TO one address, judged by swaks. */
+const rcpt = swaksRcpt;
 
 describe('mail-lists target against a real Postfix', () => {
   let root: string;
