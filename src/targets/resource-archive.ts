@@ -11,9 +11,9 @@ import { rootedPath } from '../system/rooted-path.js';
  * purge archives before removing). Each file is
  * `<username>-<uid>-<stamp>.<kind>.<name>.<ext>` in the archive dir, and the
  * target's manifest `<username>-<uid>-<stamp>.<target>.manifest.json` lists
- * it with its SHA-256 and size. The stem is the homes archive's (see
- * src/targets/homes/home-archive.ts `archiveStem`), so the home and the
- * databases of one purge sort together and share its stamp.
+ * it with its SHA-256 and size. The homes archive uses the same stem
+ * (`archiveStem`), so the home and the databases of one purge sort together
+ * and share its stamp.
  *
  * Atomic as homes is: a file is written as `.partial`, fsynced and renamed,
  * and only then is the manifest (itself written as `.partial` and renamed)
@@ -59,7 +59,7 @@ export interface ArchiveOwner {
   readonly at: string;
 }
 
-/** `<username>-<uid>-<stamp>`, the stem homes uses for the same purge (`2026-11-23T12:00:00.000Z` → `20261123T120000000Z`). */
+/** `<username>-<uid>-<stamp>`, the stem of every archive of one purge, homes' and the dumps' alike (`2026-11-23T12:00:00.000Z` → `20261123T120000000Z`). */
 export function archiveStem(username: string, uid: number, at: string): string {
   return `${username}-${uid}-${at.replace(/[-:.]/g, '')}`;
 }

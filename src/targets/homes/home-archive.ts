@@ -5,6 +5,7 @@ import { chmod, lstat, mkdir, open, readFile, rename, stat } from 'node:fs/promi
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
 import { RosterError } from '../../domain/errors.js';
+import { archiveStem } from '../resource-archive.js';
 import { accountLines, type AccountLines } from './account-lines.js';
 import { homeManifest, manifestDifferences, type ManifestEntry } from './home-manifest.js';
 import { ensureDirectory, inspectPath, underRoot } from './path-safety.js';
@@ -49,10 +50,6 @@ export interface ArchiveRef {
 }
 
 const NAME = /^(.+)-(\d+)-(\d{8}T\d{6,9}Z)\.manifest\.json$/;
-
-export function archiveStem(username: string, uid: number, purgedAt: string): string {
-  return `${username}-${uid}-${purgedAt.replace(/[-:.]/g, '')}`;
-}
 
 /** Complete archives not yet restored, newest per (username, uid); key `username:uid`. */
 export function restorableArchives(root: string, archiveDir: string): Map<string, ArchiveRef> {
