@@ -20,8 +20,7 @@ import type { Clock } from '../src/domain/clock.js';
 import type { ApplyReport, ChangeOutcome } from '../src/reconcile/apply-host-plan.js';
 import { planHost } from '../src/reconcile/host-plan.js';
 import { openStore } from '../src/store/open-store.js';
-import { postgresTarget } from '../src/targets/postgres/postgres-target.js';
-import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
+import { targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import type { ResourceArchiveManifest } from '../src/targets/resource-archive.js';
 import { startMariadb, type MariadbServer } from './daemons/mariadb-server.js';
 import { startNginx } from './daemons/nginx-server.js';
@@ -41,8 +40,7 @@ import { swaksRcpt, type Rcpt } from './daemons/swaks-rcpt.js';
  * the targets' own probes.
  */
 
-/** The registry, with postgres in it whether or not it is registered yet. */
-const targets: readonly AnyTarget[] = targetRegistry.some((t) => t.name === 'postgres') ? targetRegistry : orderedTargets([postgresTarget, ...targetRegistry]);
+const targets: readonly AnyTarget[] = targetRegistry;
 
 const HOST = 'svc';
 const SERVICE_TARGETS = ['postgres', 'mariadb', 'mail-lists', 'vhosts', 'user-list'];

@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRoot, removeRoot } from '../../../test/unix-root.js';
 import { parseConfig } from '../../config/load-config.js';
 import { liveSystem } from '../../doctor/doctor-system.js';
-import { orderedTargets, targetRegistry, type AnyTarget } from '../registry.js';
+import { targetRegistry, type AnyTarget } from '../registry.js';
 import { mailListsCheck } from './mail-lists-check.js';
 import { mailListsConfigSchema } from './mail-lists-config.js';
-import { mailListsTarget } from './mail-lists-target.js';
 
-const targets: readonly AnyTarget[] = targetRegistry.some((t) => t.name === 'mail-lists') ? targetRegistry : orderedTargets([mailListsTarget, ...targetRegistry]);
+const targets: readonly AnyTarget[] = targetRegistry;
 
 /** roster doctor asks the real postconf about a main.cf under the root prefix. */
 describe('roster doctor: is the map in Postfix’s RCPT TO restrictions', () => {

@@ -17,13 +17,12 @@ import { RosterError } from '../../domain/errors.js';
 import { planHost } from '../../reconcile/host-plan.js';
 import { reconcileHost } from '../../reconcile/reconcile-host.js';
 import { openStore } from '../../store/open-store.js';
-import { orderedTargets, targetRegistry, type AnyTarget } from '../registry.js';
+import { targetRegistry, type AnyTarget } from '../registry.js';
 import { mailListsConfigSchema } from './mail-lists-config.js';
 import { mailListsTarget } from './mail-lists-target.js';
 import { swaksRcpt, type Rcpt } from '../../../test/daemons/swaks-rcpt.js';
 
-/** The registry, with this target in it whether or not it is registered yet. */
-const targets: readonly AnyTarget[] = targetRegistry.some((t) => t.name === 'mail-lists') ? targetRegistry : orderedTargets([mailListsTarget, ...targetRegistry]);
+const targets: readonly AnyTarget[] = targetRegistry;
 
 const MAP = '/etc/postfix/roster-lists';
 
