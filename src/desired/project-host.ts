@@ -87,7 +87,7 @@ async function hostResources(q: AccountReads & ResourceReads, config: RosterConf
   if (managers.size === 0) return undefined;
   // A scoped state reads its accounts' resources only, not the host's (30,000 rows for one freeze otherwise).
   const candidates = owners === undefined ? await q.listResources({ host }) : (await q.resourcesOfAccounts([...owners.keys()])).filter((r) => r.host === host);
-  const stored = candidates.filter((r) => managers.has(r.kind) && (owners === undefined || owners.has(r.accountId)));
+  const stored = candidates.filter((r) => managers.has(r.kind));
   if (stored.length === 0) return undefined;
   const names = owners ?? new Map((await q.getAccountsByIds([...new Set(stored.map((r) => r.accountId))])).filter((a) => a.purgedAt === null).map((a) => [a.id, a.username]));
   const byTarget: Record<string, DesiredResource[]> = {};
