@@ -47,7 +47,7 @@ function account(i: number): DesiredAccount {
   const username = `u${i}x`;
   return {
     username, uid: UID0 + i, gid: UID0 + i, primaryGroup: username, gecos: username, home: `/home/${username}`, shell: '/bin/bash', type: 'member', personId: `P${i}`,
-    passwordField: '!', holds: [], disabled: false, expiryDay: null, lastChangeDay: 20_000, canLogin: true, groups: [],
+    passwordField: '!', principal: null, holds: [], disabled: false, expiryDay: null, lastChangeDay: 20_000, canLogin: true, groups: [],
     targets: { homes: { mode: 0o750, owner: 'user', skeleton: { copy: SKEL.map((f) => ({ from: `/etc/skel/${f}`, to: f })), link: [] } } },
   };
 }

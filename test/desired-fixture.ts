@@ -15,6 +15,7 @@ export function fixtureAccount(username: string, uid: number, overrides: Partial
     type: 'member',
     personId: `P-${username}`,
     passwordField: '!',
+    principal: null,
     holds,
     disabled: holds.length > 0,
     expiryDay: null,

@@ -31,6 +31,8 @@ const core = {
   type: name,
   personId: z.string().max(256),
   passwordField: z.string().max(1024),
+  // Absent from a server that predates it: no principal.
+  principal: z.string().max(1024).nullable().default(null),
   holds: z.array(hold),
   disabled: z.boolean(),
   expiryDay: day.nullable(),

@@ -21,6 +21,8 @@ export interface DesiredAccount {
    * prepend `!` themselves (so unfreeze restores exactly this value).
    */
   readonly passwordField: string;
+  /** The Kerberos principal from the type's template (`auth: kerberos`), else null; the kerberos target manages it. */
+  readonly principal: string | null;
   /** Holds in force now; empty means active. */
   readonly holds: readonly Hold[];
   /** True when any hold is in force (a freeze or `retired`). */

@@ -17,6 +17,7 @@ export function fixtureAccount(username: string, uid: number, over: Partial<Desi
     type: 'member',
     personId: `P-${username}`,
     passwordField: '!',
+    principal: null,
     holds: [],
     disabled: false,
     expiryDay: null,
