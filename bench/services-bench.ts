@@ -19,7 +19,10 @@
  * and the matching unfreeze, each the whole command as a process
  * (dist/roster.mjs, so `npm run build` first), target ≤ 1 s each; the member
  * has a database on each server, a list and a vhost, and an open session on
- * each database server when it is frozen. Beside them, in the same run and on
+ * each database server when it is frozen. The vhosts target reloads nginx
+ * with its graceful signal through the PID file (`reload: { pidFile }`), as
+ * a host with this many vhosts would set it: `nginx -s reload` parses all
+ * 10,000 files only to find that PID. Beside them, in the same run and on
  * another member of the same shape, the same by hand: psql (ALTER ROLE …
  * NOLOGIN, pg_terminate_backend), mariadb (ALTER USER … ACCOUNT LOCK, KILL
  * of its connections), the list's lines added to the map and postmap, the
@@ -37,7 +40,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mariadb';
@@ -73,6 +76,8 @@ const HOST = 'services';
 const UID0 = 2_200_000_000;
 const MAP = '/etc/postfix/roster-lists';
 const VHOST_DIR = '/etc/nginx/roster-vhosts';
+/** Where roster.yaml says nginx keeps its PID: the vhosts target signals the master there (reload: { pidFile }). */
+const NGINX_PID = '/run/nginx.pid';
 /** The password a benchmarked member sets for MariaDB (Roster never sets one), to hold a session open over TCP. */
 const MEMBER_PASSWORD = 'bench-pw';
 const HMAC_KEY = 'b'.repeat(64);
@@ -247,7 +252,7 @@ hosts:
       postgres: ${section({ url: d.postgres.url(), backendGrace: 1000 })}
       mariadb: ${section({ url: `mariadb://root@localhost/?socket=${d.mariadb.socket}` })}
       mail-lists: ${section({ mta: 'postfix', map: MAP, verify: { smtp: d.postfix.address } })}
-      vhosts: ${section({ server: 'nginx', dir: VHOST_DIR, listen: [d.nginx.address], test: d.nginx.testArgv, reload: d.nginx.reloadArgv, verify: { http: d.nginx.address } })}
+      vhosts: ${section({ server: 'nginx', dir: VHOST_DIR, listen: [d.nginx.address], test: d.nginx.testArgv, reload: { pidFile: NGINX_PID }, verify: { http: d.nginx.address } })}
 types:
   member:
     hosts: { live: [${HOST}] }
@@ -332,6 +337,9 @@ async function startDaemons(root: string, stops: Array<() => Promise<unknown>>):
   await withoutInFlowDelay(postfix);
   const nginx = await startNginx({ includeDir: join(root, VHOST_DIR) });
   stops.push(() => nginx.stop());
+  // The PID file as roster.yaml names it, under the root prefix: a link to where this nginx writes it.
+  await mkdir(join(root, 'run'), { recursive: true });
+  await symlink(nginx.pidFile, join(root, NGINX_PID));
   return { postgres, mariadb, postfix, nginx };
 }
 

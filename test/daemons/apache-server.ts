@@ -11,6 +11,8 @@ export interface ApacheOptions {
 
 const MODULES = '/usr/lib/apache2/modules';
 
+
+const PID_FILE = 'apache2.pid';
 /** What the rendered vhosts use: the event MPM, Require, Redirect, DirectoryIndex, types, the tag header verify reads, and the proxy to members' daemons. */
 const LOADED = [
   ['mpm_event_module', 'mod_mpm_event.so'],
@@ -45,7 +47,7 @@ export async function startApache(options: ApacheOptions): Promise<WebDaemon> {
     [
       `ServerRoot ${dir}`,
       `DefaultRuntimeDir ${dir}`,
-      `PidFile ${join(dir, 'apache2.pid')}`,
+      `PidFile ${join(dir, PID_FILE)}`,
       `ErrorLog ${errorLog}`,
       'LogLevel notice',
       `Listen 127.0.0.1:${port}`,
@@ -76,6 +78,7 @@ export async function startApache(options: ApacheOptions): Promise<WebDaemon> {
     startArgv: [...base, '-DFOREGROUND'],
     testArgv: [...base, '-t'],
     reloadArgv: [...base, '-k', 'graceful'],
+    pidFile: join(dir, PID_FILE),
     stopSignal: 'SIGTERM',
   });
 }

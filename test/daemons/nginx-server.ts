@@ -25,13 +25,14 @@ export async function startNginx(options: NginxOptions): Promise<WebDaemon> {
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
   const errorLog = join(dir, 'logs', 'error.log');
+  const pidFile = join(dir, 'nginx.pid');
   await writeFile(
     conf,
     [
       'daemon off;',
       'worker_processes 1;',
       'user www-data;',
-      `pid ${join(dir, 'nginx.pid')};`,
+      `pid ${pidFile};`,
       `error_log ${errorLog} notice;`,
       'events { worker_connections 128; }',
       'http {',
@@ -54,6 +55,7 @@ export async function startNginx(options: NginxOptions): Promise<WebDaemon> {
     startArgv: base,
     testArgv: [...base, '-t'],
     reloadArgv: [...base, '-s', 'reload'],
+    pidFile,
     stopSignal: 'SIGTERM',
   });
 }

@@ -22,6 +22,8 @@ export interface WebDaemon {
   readonly testArgv: readonly string[];
   /** Makes this instance load its configuration again (the target's `reload`). */
   readonly reloadArgv: readonly string[];
+  /** Where the master writes its PID (the target's `reload: { pidFile }`). */
+  readonly pidFile: string;
   /** What it wrote to its error log so far. */
   errorLog(): Promise<string>;
   /** Stops it and removes its temp dir. */
@@ -49,6 +51,7 @@ export interface DaemonStart {
   readonly startArgv: readonly string[];
   readonly testArgv: readonly string[];
   readonly reloadArgv: readonly string[];
+  readonly pidFile: string;
   /** The signal that stops it at once (both stop on SIGTERM). */
   readonly stopSignal: NodeJS.Signals;
 }
@@ -82,6 +85,7 @@ export async function startWebDaemon(start: DaemonStart): Promise<WebDaemon> {
     pid,
     testArgv: start.testArgv,
     reloadArgv: start.reloadArgv,
+    pidFile: start.pidFile,
     errorLog,
     async stop() {
       // Its workers follow their master.

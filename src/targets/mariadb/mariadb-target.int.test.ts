@@ -420,6 +420,15 @@ describe('the mariadb target on a real server', () => {
     await apply(host([ann, bo], [database(1, 'ann', 'ann_blog'), database(2, 'bo', 'bo_wiki')]));
     const scoped: DesiredHost = { ...host([{ ...ann, holds: [FREEZE_BILLING], disabled: true }], [database(1, 'ann', 'ann_blog')]), scope: ['ann'] };
     expect((await plan(scoped)).map((c) => c.summary)).toEqual(["lock 'ann'@'10.0.%', 'ann'@'localhost' and end ann's connections (databases disabled)"]);
+    // It reads ann's rows only: one member's freeze costs the same among 10,000 users.
+    const seen = await mariadbTarget.observe(ctx, mariadbTarget.hostSettings.parse(section()), scoped);
+    expect(seen.users.map((u) => `${u.user}@${u.host}`).sort()).toEqual(['ann@10.0.%', 'ann@localhost']);
+    expect([...seen.databases]).toEqual(['ann_blog']);
+    expect(seen.meta.users.map((u) => u.user)).toEqual(['ann', 'ann']);
+    expect(seen.meta.databases.map((d) => d.name)).toEqual(['ann_blog']);
+    // A database ann wants that is recorded as bo's is still seen as bo's.
+    const taking: DesiredHost = { ...host([ann], [database(1, 'ann', 'ann_blog'), database(3, 'ann', 'bo_wiki')]), scope: ['ann'] };
+    expect((await plan(taking)).map((c) => c.summary)).toEqual(['cannot make database bo_wiki for ann: it is bo\'s']);
   });
 
   it('changes a user’s authentication when its type’s setting changes, and a host pattern no longer configured drops its users', async () => {

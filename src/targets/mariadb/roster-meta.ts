@@ -1,7 +1,7 @@
 import type { Connection } from 'mariadb';
 import { sqlErrno } from './admin-session.js';
 import { META_DATABASE } from './mariadb-database-kind.js';
-import { quoteIdentifier } from './sql-quote.js';
+import { inList, quoteIdentifier } from './sql-quote.js';
 
 /**
  * What Roster manages on a MariaDB server, kept on the server itself in the
@@ -41,14 +41,32 @@ export const META_DATABASES = `${DB}.\`databases\``;
 // 1049: unknown database; 1146: no such table. Before Roster's first apply there is nothing recorded.
 const ABSENT = new Set([1049, 1146]);
 
-/** The records, empty when `roster_meta` does not exist yet (observe never creates it: a plan writes nothing). */
-export async function readMeta(c: Connection): Promise<RosterMeta> {
+/** The records of some owners only: theirs, and those of the databases named (a name recorded for another owner is a collision the plan must see). */
+export interface MetaScope {
+  readonly owners: readonly string[];
+  readonly databases: readonly string[];
+}
+
+/**
+ * The records, empty when `roster_meta` does not exist yet (observe never
+ * creates it: a plan writes nothing); with `scope`, only those it names.
+ */
+export async function readMeta(c: Connection, scope?: MetaScope): Promise<RosterMeta> {
+  const users = scope === undefined ? null : inList('user', scope.owners);
+  const owners = scope === undefined ? null : inList('owner', scope.owners);
+  const names = scope === undefined ? null : inList('name', scope.databases);
   try {
-    const users = await c.query<Array<{ user: string; host: string; frozen: number; locked_before: number | null }>>(`SELECT user, host, frozen, locked_before FROM ${META_USERS}`);
-    const databases = await c.query<Array<{ name: string; owner: string; resource_id: number }>>(`SELECT name, owner, resource_id FROM ${META_DATABASES}`);
+    const userRows = await c.query<Array<{ user: string; host: string; frozen: number; locked_before: number | null }>>(
+      `SELECT user, host, frozen, locked_before FROM ${META_USERS}${users === null ? '' : ` WHERE ${users.sql}`}`,
+      users?.values ?? [],
+    );
+    const databaseRows = await c.query<Array<{ name: string; owner: string; resource_id: number }>>(
+      `SELECT name, owner, resource_id FROM ${META_DATABASES}${owners === null || names === null ? '' : ` WHERE ${owners.sql} OR ${names.sql}`}`,
+      owners === null || names === null ? [] : [...owners.values, ...names.values],
+    );
     return {
-      users: users.map((u) => ({ user: u.user, host: u.host, frozen: u.frozen !== 0, lockedBefore: u.locked_before === null ? null : u.locked_before !== 0 })),
-      databases: databases.map((d) => ({ name: d.name, owner: d.owner, resourceId: d.resource_id })),
+      users: userRows.map((u) => ({ user: u.user, host: u.host, frozen: u.frozen !== 0, lockedBefore: u.locked_before === null ? null : u.locked_before !== 0 })),
+      databases: databaseRows.map((d) => ({ name: d.name, owner: d.owner, resourceId: d.resource_id })),
     };
   } catch (e) {
     if (ABSENT.has(sqlErrno(e) ?? 0)) return { users: [], databases: [] };

@@ -23,3 +23,13 @@ export function grantDatabase(name: string): string {
 export function accountName(user: string, host: string): string {
   return `'${user.replaceAll("'", "\\'")}'@'${host.replaceAll("'", "\\'")}'`;
 }
+
+/**
+ * `column IN (?, ?, …)` with one placeholder per value, for a scoped read.
+ * An empty list is `column IN ('')`, which no user or database name matches.
+ */
+export function inList(column: string, values: Iterable<string>): { readonly sql: string; readonly values: readonly string[] } {
+  const list = [...values];
+  const bound = list.length === 0 ? [''] : list;
+  return { sql: `${column} IN (${bound.map(() => '?').join(', ')})`, values: bound };
+}

@@ -3,6 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyCheckedEdits, type CheckCommands } from './apply-checked-edits.js';
+import { configuredReload } from './reload-server.js';
+import { vhostsConfigSchema, type VhostsConfig } from './vhosts-config.js';
+
+/** Settings whose reload is `argv`. */
+function reloadConfig(argv: readonly string[]): VhostsConfig {
+  return vhostsConfigSchema.parse({ server: 'nginx', dir: '/etc/nginx/roster-vhosts', reload: argv });
+}
 
 /**
  * The write → check → reload-or-restore cycle with real files and real
@@ -20,7 +27,7 @@ describe('applyCheckedEdits', () => {
     await mkdir(conf);
     commands = {
       test: ['sh', '-c', `if grep -l BAD ${conf}/*.conf; then echo "broken config" >&2; exit 1; fi`],
-      reload: ['sh', '-c', `echo reloaded >> ${join(dir, 'reloads')}`],
+      reload: configuredReload(reloadConfig(['sh', '-c', `echo reloaded >> ${join(dir, 'reloads')}`]), '/'),
     };
   });
 
@@ -80,7 +87,7 @@ describe('applyCheckedEdits', () => {
   it('puts the files back when the reload fails, so the next run plans them again', async () => {
     await writeFile(join(conf, 'a.conf'), 'a before\n');
     await chmod(join(conf, 'a.conf'), 0o640);
-    const outcomes = await applyCheckedEdits([{ path: join(conf, 'a.conf'), expected: 'a before\n', content: null }], { ...commands, reload: ['sh', '-c', 'echo no master >&2; exit 3'] });
+    const outcomes = await applyCheckedEdits([{ path: join(conf, 'a.conf'), expected: 'a before\n', content: null }], { ...commands, reload: configuredReload(reloadConfig(['sh', '-c', 'echo no master >&2; exit 3']), '/') });
     expect(outcomes).toEqual([{ ok: false, error: 'the check passed but the reload failed: sh -c echo no master >&2; exit 3: exit 3: no master; the previous files are back' }]);
     expect(await files()).toEqual({ 'a.conf': 'a before\n' });
     // Removed, then put back: the mode is the one it had, not a new file's.

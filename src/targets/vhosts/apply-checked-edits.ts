@@ -18,9 +18,12 @@ export interface EditOutcome {
   readonly error?: string;
 }
 
+/** Makes the web server load the checked files: null once done, else what went wrong. */
+export type Reload = () => Promise<string | null>;
+
 export interface CheckCommands {
   readonly test: readonly string[];
-  readonly reload: readonly string[];
+  readonly reload: Reload;
 }
 
 /** The file as it was before an edit, to put back byte for byte with its mode and owner; null: there was none. */
@@ -103,13 +106,13 @@ export async function applyCheckedEdits(edits: readonly FileEdit[], commands: Ch
   return outcomes;
 
   async function reload(ws: readonly Written[]): Promise<void> {
-    const result = await run(commands.reload);
-    if (result.code === 0) {
+    const problem = await commands.reload();
+    if (problem === null) {
       for (const w of ws) outcomes[w.index] = { ok: true };
       return;
     }
     const back = await restoreAll(ws);
-    for (const w of ws) fail(w, `the check passed but the reload failed: ${commandOutput(commands.reload, result)}; the previous files are back${back}`);
+    for (const w of ws) fail(w, `the check passed but the reload failed: ${problem}; the previous files are back${back}`);
   }
 
   /** Puts files back in reverse order; '' when all went back, else what did not (the server still runs what it loaded last). */

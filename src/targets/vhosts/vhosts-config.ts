@@ -62,7 +62,12 @@ export const vhostsConfigSchema = z
       .optional()
       .describe('what a vhost answers with status 503 while its owner is frozen: the HTML page itself, or the absolute path of a file holding it; default a short notice'),
     test: argv.optional().describe('the command that checks the configuration before any reload, as an argument list (default nginx -t, or apache2ctl -t)'),
-    reload: argv.optional().describe('the command that makes the web server load the checked configuration (default nginx -s reload, or apache2ctl graceful)'),
+    reload: z
+      .union([argv, z.strictObject({ pidFile: normalisedPath.describe("the server's PID file, e.g. /run/nginx.pid or /run/apache2/apache2.pid") })])
+      .optional()
+      .describe(
+        "how the web server loads the checked configuration: a command as an argument list (default nginx -s reload, or apache2ctl graceful), or { pidFile } to send the master its graceful signal directly (HUP to nginx, USR1 to Apache), which spares nginx -s reload parsing the whole configuration only to find the PID",
+      ),
     verify: z
       .strictObject({
         http: probeAddress.describe('the address verify sends GET / to, with the Host header of each changed vhost: ADDRESS:PORT'),
@@ -78,9 +83,4 @@ export type VhostsConfig = z.output<typeof vhostsConfigSchema>;
 /** The configured check, else the server's own. */
 export function testCommand(config: VhostsConfig): readonly string[] {
   return config.test ?? (config.server === 'nginx' ? ['nginx', '-t'] : ['apache2ctl', '-t']);
-}
-
-/** The configured reload, else the server's own graceful one. */
-export function reloadCommand(config: VhostsConfig): readonly string[] {
-  return config.reload ?? (config.server === 'nginx' ? ['nginx', '-s', 'reload'] : ['apache2ctl', 'graceful']);
 }

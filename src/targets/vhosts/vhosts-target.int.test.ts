@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,7 @@ const PAGE = '<h1>Suspended</h1>\n<p>Dues are 100% overdue: "pay $12" at C:\\coo
 
 const BROKEN = { nginx: 'this_is_not_a_directive on;\n', apache: 'ThisIsNotADirective on\n' } as const;
 
-function configText(web: WebDaemon, overrides: { readonly reload?: readonly string[]; readonly timeoutSeconds?: number } = {}): string {
+function configText(web: WebDaemon, overrides: { readonly reload?: readonly string[] | { readonly pidFile: string }; readonly timeoutSeconds?: number } = {}): string {
   const section = {
     server: web.server,
     dir: DIR,
@@ -339,6 +339,34 @@ for (const [server, start] of SERVERS) {
           ),
         ],
       ]);
+    });
+
+    it("reloads by the master's own signal with reload: { pidFile }, and never signals a process that is not the master", async () => {
+      // The PID file as roster.yaml names it, under the root prefix: a link to where this instance writes it.
+      await mkdir(join(root, 'run'), { recursive: true });
+      await symlink(web.pidFile, join(root, 'run', 'web.pid'));
+      await writeFile(join(root, 'run', 'other.pid'), `${String(process.pid)}\n`);
+      try {
+        await vhost('ann', 'www.ann.test', { root: 'public_html' });
+        ctx = { ...ctx, config: parseConfig(configText(web, { reload: { pidFile: '/run/web.pid' } }), 'roster.yaml', { targets }).config };
+        expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
+        await freezeAccount(ctx, 'ann', { reason: 'billing' });
+        // Verified: the server answers from the file just written, so the signal reached the master.
+        expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['suspend', 'ok', undefined]]);
+        expect(await get('www.ann.test')).toMatchObject({ status: 503 });
+
+        const suspended = await files();
+        ctx = { ...ctx, config: parseConfig(configText(web, { reload: { pidFile: '/run/other.pid' } }), 'roster.yaml', { targets }).config };
+        await unfreezeAccount(ctx, 'ann', { reason: 'billing' });
+        const master = server === 'nginx' ? 'nginx' : 'apache';
+        expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([
+          ['resume', 'failed', `the check passed but the reload failed: process ${String(process.pid)} named in ${join(root, 'run', 'other.pid')} is node, not the ${master} master; not signalled; the previous files are back`],
+        ]);
+        expect(await files()).toEqual(suspended);
+        expect(await get('www.ann.test')).toMatchObject({ status: 503 });
+      } finally {
+        await rm(join(root, 'run'), { recursive: true, force: true });
+      }
     });
 
     it("refuses vhost names and settings that are not a member's site", async () => {

@@ -14,7 +14,8 @@ import { DEFAULT_SUSPENDED_PAGE, encodedPage, MAX_PAGE_LENGTH } from './suspende
 import { vhostKind, vhostSettingsSchema } from './vhost-kind.js';
 import { vhostsCheck } from './vhosts-check.js';
 import { vhostFileName } from './vhost-marker.js';
-import { isPagePath, reloadCommand, testCommand, vhostsConfigSchema, type VhostsConfig } from './vhosts-config.js';
+import { isPagePath, testCommand, vhostsConfigSchema, type VhostsConfig } from './vhosts-config.js';
+import { configuredReload } from './reload-server.js';
 
 const NAME = 'vhosts';
 /** The service a freeze turns off unless `freeze.keep` lists it. */
@@ -56,7 +57,8 @@ type VhostChangeData =
 /** Characters a rendered path may not hold: quoting in either server's syntax, nginx variables, line breaks. */
 const UNSAFE_PATH = /[\u0000-\u001f\u007f"\\$]/;
 
-const POLL_MS = 100;
+/** Between probes of a reload not yet in effect: a loopback request costs well under a millisecond. */
+const POLL_MS = 20;
 
 function change(account: string, name: string, action: string, summary: string, data: VhostChangeData, destructive = false): Change {
   return { target: NAME, action, subject: `${KIND}:${name}`, account, summary, destructive, data };
@@ -183,7 +185,7 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
         await mkdir(rootedPath(ctx.root, config.dir), { recursive: true, mode: 0o755 });
         outcomes = await applyCheckedEdits(
           editing.map((e) => e.edit),
-          { test: testCommand(config), reload: reloadCommand(config) },
+          { test: testCommand(config), reload: configuredReload(config, ctx.root) },
         );
       } catch (e) {
         outcomes = editing.map(() => ({ ok: false, error: errorMessage(e) }));
