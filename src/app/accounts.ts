@@ -58,15 +58,47 @@ export interface CreateAccountInput {
 
 export async function createAccount(ctx: AppContext, input: CreateAccountInput, options: MutationOptions = {}): Promise<Account> {
   const type = requireType(ctx.config, input.type);
+  // A Kerberos password is checked against the type's policy here and goes to the KDC below, never into the store.
+  const kerberosPassword = type.auth === 'kerberos' ? input.password : undefined;
+  if (kerberosPassword !== undefined) checkedPassword(type, kerberosPassword, { username: input.username });
   // Hash outside the transaction: yescrypt takes tens of milliseconds and
   // must not hold the database's write lock.
-  const hash = await passwordFieldFor(ctx, type, input);
+  const hash = await passwordFieldFor(ctx, type, kerberosPassword === undefined ? input : { ...input, password: undefined });
   // A batch of one: the same checks and writes as createAccounts.
   return mutate(ctx, options, async (tx) => {
     const [outcome] = await createBatch(tx, ctx, [{ input, type, hash }]);
     if (outcome === undefined) throw new RosterError('internal', 'creating one account gave no result');
     if (!outcome.ok) throw outcome.cause;
+    if (kerberosPassword !== undefined && options.dryRun !== true) await principalPassword(tx, ctx, type, outcome.account, kerberosPassword, 'create');
     return outcome.account;
+  });
+}
+
+/**
+ * Sets a Kerberos account's password on the KDC of its hosts (issue 13
+ * item 2), inside the account's own store transaction, after its rows are
+ * written and before the commit: a KDC that refuses or cannot be reached
+ * throws, which rolls the transaction back, so the command fails and
+ * nothing is created or audited. The one leftover possible is the other way
+ * round (kadmin succeeded, then the commit failed): the principal then
+ * exists with the password just given, and the retry keeps it (RATS step 7).
+ * The store's write lock is held for the kadmin call, bounded by the
+ * target's timeoutSeconds. The audit record says only that a password was
+ * set (or kept), never what it is.
+ */
+async function principalPassword(tx: AuditWrites, ctx: AppContext, type: AccountType, account: Account, password: string, mode: 'create' | 'change'): Promise<void> {
+  if (account.principal === null) throw new RosterError('bad_config', `${account.type} accounts use kerberos authentication but their type has no principal template`);
+  if (ctx.principals === undefined) throw new RosterError('unavailable', `this ${ctx.actor} context cannot reach a KDC, so the password of ${account.principal} cannot be set; nothing was changed`);
+  const request = { hosts: type.hosts.live, principal: account.principal, owner: { username: account.username, uid: account.uid }, password };
+  const outcomes = mode === 'create' ? await ctx.principals.create(request) : await ctx.principals.change(request);
+  for (const o of outcomes) {
+    if (o.outcome === 'kept') ctx.log.warn(`principal ${o.principal} already exists on the KDC of host ${o.host}: it keeps its password (the one given was not set there)`);
+  }
+  await audit(tx, ctx, {
+    action: mode === 'create' ? 'account.principal-create' : 'account.passwd',
+    target: `account:${account.username}`,
+    before: null,
+    after: { principal: account.principal, passwordChanged: outcomes.some((o) => o.outcome !== 'kept'), kdcs: outcomes.map((o) => ({ host: o.host, principal: o.principal, outcome: o.outcome })) },
   });
 }
 
@@ -505,6 +537,12 @@ export async function passwordFieldFor(ctx: AppContext, type: AccountType, input
 }
 
 export function hashChecked(ctx: AppContext, type: AccountType, password: string, names: { readonly username?: string | undefined; readonly firstName?: string; readonly lastName?: string }): string {
+  checkedPassword(type, password, names);
+  return ctx.hasher.hash(password, type.password.scheme);
+}
+
+/** The type's password policy (RATS step 7), for crypt hashes and Kerberos principals alike: a refusal lists every rule the password breaks. */
+export function checkedPassword(type: AccountType, password: string, names: { readonly username?: string | undefined; readonly firstName?: string; readonly lastName?: string }): void {
   const context: { username?: string; firstName?: string; lastName?: string } = {};
   if (names.username !== undefined) context.username = names.username;
   if (names.firstName !== undefined) context.firstName = names.firstName;
@@ -513,7 +551,6 @@ export function hashChecked(ctx: AppContext, type: AccountType, password: string
   if (problems.length > 0) {
     throw new RosterError('weak_password', `password rejected: ${problems.join('; ')}`, problems.map((message) => ({ where: 'password', message })));
   }
-  return ctx.hasher.hash(password, type.password.scheme);
 }
 
 /** RATS step 17: the person's e-mails with the role's address set, when the type has one and the person has none for that role; else null. */
@@ -567,6 +604,14 @@ export async function modifyAccount(ctx: AppContext, username: string, input: Mo
 export async function setPassword(ctx: AppContext, username: string, password: string, options: MutationOptions = {}): Promise<void> {
   const existing = await requireLiveAccount(ctx.store.read, username);
   const type = requireType(ctx.config, existing.type);
+  if (type.auth === 'kerberos') {
+    const person = await requirePerson(ctx.store.read, existing.personId);
+    checkedPassword(type, password, { username, firstName: person.firstName, lastName: person.lastName });
+    if (options.dryRun === true) return;
+    // cpw on the KDC inside the audit's transaction: a refused change audits nothing.
+    await mutate(ctx, options, async (tx) => principalPassword(tx, ctx, type, await requireLiveAccount(tx, username), password, 'change'));
+    return;
+  }
   if (type.auth !== 'crypt') throw new RosterError('usage', `${existing.type} accounts use ${typeof type.auth === 'object' ? 'a literal password field' : type.auth} authentication; no password is set here`);
   const person = await requirePerson(ctx.store.read, existing.personId);
   const hash = hashChecked(ctx, type, password, { username, firstName: person.firstName, lastName: person.lastName });

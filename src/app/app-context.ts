@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { RosterConfig } from '../config/config-schema.js';
 import type { Queries, Store } from '../store/store.js';
+import type { PrincipalPasswords } from './principal-passwords.js';
 
 /** Hashes passwords with the host's crypt(3); the domain never sees the implementation. */
 export interface PasswordHasher {
@@ -29,6 +30,8 @@ export interface AppContext {
   readonly hmacKey: Buffer;
   readonly hasher: PasswordHasher;
   readonly log: Logger;
+  /** Sets Kerberos passwords on the KDC (kerberos-auth types); absent where no command or request sets one. */
+  readonly principals?: PrincipalPasswords;
 }
 
 export interface MutationOptions {

@@ -41,7 +41,7 @@ export interface ScimUserInput {
   readonly familyName?: string | undefined;
   readonly displayName?: string | undefined;
   readonly emails: readonly ScimEmail[];
-  /** Set as the account's password on creation, for `crypt` types. */
+  /** Set as the account's password on creation, for `crypt` types (hashed) and `kerberos` ones (on the KDC, never stored). */
   readonly password?: string | undefined;
   /** Roster extension, creation only: the Unix username wanted. */
   readonly username?: string | undefined;
@@ -231,7 +231,7 @@ export async function createScimUser(ctx: AppContext, input: ScimUserInput): Pro
     const account = await createAccount(
       ctx,
       // The IdP decides who gets an account: SCIM is an admin path, so eligibility is skipped (and audited as such).
-      { personId: person.id, type: typeName, username: wanted, password: type.auth === 'crypt' ? input.password : undefined, skipEligibility: true },
+      { personId: person.id, type: typeName, username: wanted, password: type.auth === 'crypt' || type.auth === 'kerberos' ? input.password : undefined, skipEligibility: true },
       { tx },
     );
     const scim: ScimUser = { accountId: account.id, userName: input.userName, externalId: input.externalId, deletedAt: null, attributes: input.attributes, createdAt: now, updatedAt: now };
@@ -256,7 +256,7 @@ async function comeBack(ctx: AppContext, tx: Queries, account: Account, scim: Sc
     await reactivateAccount(ctx, account.username, { tx });
   } else {
     const type = requireType(ctx.config, typeName);
-    await createAccount(ctx, { personId: account.personId, type: typeName, username: account.username, password: type.auth === 'crypt' ? input.password : undefined, skipEligibility: true }, { tx });
+    await createAccount(ctx, { personId: account.personId, type: typeName, username: account.username, password: type.auth === 'crypt' || type.auth === 'kerberos' ? input.password : undefined, skipEligibility: true }, { tx });
   }
   await setActive(ctx, tx, account.username, input.active);
   const after: ScimUser = { ...scim, userName: input.userName, externalId: input.externalId, deletedAt: null, attributes: input.attributes, updatedAt: now };

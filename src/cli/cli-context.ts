@@ -6,6 +6,7 @@ import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { systemClock, fixedClock, type Clock } from '../domain/clock.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { openStore } from '../store/open-store.js';
+import { kerberosPasswords } from '../targets/kerberos/kerberos-passwords.js';
 import { targetRegistry } from '../targets/registry.js';
 import { hashPassword } from '../system/libcrypt.js';
 import { parseNow } from './parse-now.js';
@@ -65,6 +66,8 @@ export async function openSession(opts: GlobalOptions, env: NodeJS.ProcessEnv): 
     actor: actorName(env),
     hmacKey,
     hasher: { hash: hashPassword },
+    // Kerberos passwords go from this process straight to the hosts' kadmin.
+    principals: kerberosPasswords(loaded.config),
     log: {
       info: (m) => process.stderr.write(`${m}\n`),
       warn: (m) => process.stderr.write(`warning: ${m}\n`),

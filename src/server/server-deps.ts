@@ -1,4 +1,5 @@
 import type { AppContext, Logger, PasswordHasher } from '../app/app-context.js';
+import type { PrincipalPasswords } from '../app/principal-passwords.js';
 import { tokenActor } from '../app/api-tokens.js';
 import type { RosterConfig } from '../config/config-schema.js';
 import type { Clock } from '../domain/clock.js';
@@ -14,6 +15,8 @@ export interface ServerDeps {
   readonly hmacKey: Buffer;
   readonly hasher: PasswordHasher;
   readonly log: Logger;
+  /** Sets Kerberos passwords (SCIM and portal creations) from the server's own process; absent, such requests fail. */
+  readonly principals?: PrincipalPasswords;
   /** The targets whose resource kinds the API accepts; the registered ones unless a test brings its own. */
   readonly targets?: readonly AnyTarget[];
 }
@@ -27,7 +30,7 @@ export interface Principal {
 
 /** The use cases' context for one request: the shared dependencies, acting as the request's token. */
 export function requestContext(deps: ServerDeps, principal: Principal): AppContext {
-  return { store: deps.store, config: deps.config, clock: deps.clock, hmacKey: deps.hmacKey, hasher: deps.hasher, log: deps.log, actor: principal.actor };
+  return { store: deps.store, config: deps.config, clock: deps.clock, hmacKey: deps.hmacKey, hasher: deps.hasher, log: deps.log, actor: principal.actor, ...(deps.principals === undefined ? {} : { principals: deps.principals }) };
 }
 
 export function principalOf(token: ApiToken): Principal {
