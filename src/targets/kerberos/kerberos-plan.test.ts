@@ -58,6 +58,11 @@ describe('kerberos plan', () => {
     const steps = planKerberos({ ...fixtureHost([amy({ expiryDay: day })]), timeZone: 'Europe/Berlin' }, observed(principal('amy@EX.ORG', marked('amy', 1001))), config);
     expect(steps.map((c) => c.summary)).toEqual(['principal amy@EX.ORG: record its expiry (never), expire it at 2026-01-14 23:00:00 UTC']);
     expect(dayStart(day, 'UTC')).toBe(Date.UTC(2026, 0, 15) / 1000);
+    // Once retired, tickets are disallowed instead, and the expiry Roster set is given back.
+    const expired = principal('amy@EX.ORG', marked('amy', 1001, { 'roster.saved-expire': '0' }), { expiration: dayStart(day, 'UTC') });
+    expect(planKerberos(fixtureHost([amy({ expiryDay: day, holds: [RETIRED] })]), observed(expired), config).map((c) => c.summary)).toEqual([
+      'principal amy@EX.ORG: record its attributes (tickets allowed), disallow tickets (-allow_tix), give back its expiry (never), drop the record of its expiry',
+    ]);
   });
 
   it('a purged account\'s principal is recorded, then deleted; a scoped state plans its accounts alone', () => {

@@ -20,7 +20,11 @@ function change(account: string, action: string, principal: string, summary: str
  */
 export function wantOf(desired: Pick<DesiredHost, 'freezeKeep' | 'timeZone'>, a: DesiredAccount, config: Pick<KerberosConfig, 'keepWith'>): PrincipalWant {
   const disabled = disabledFor(a, KERBEROS_SERVICE, desired.freezeKeep) && config.keepWith.every((s) => disabledFor(a, s, desired.freezeKeep));
-  return { disabled, expire: a.expiryDay === null ? null : dayStart(a.expiryDay, desired.timeZone) };
+  // The expiry carries a scheduled retirement to the KDC, which enforces it
+  // even if Roster does not run that day. Once the account is disabled,
+  // DISALLOW_ALL_TIX is the lock (kinit: "credentials have been revoked")
+  // and the expiry is given back, so there is one lock to lift, not two.
+  return { disabled, expire: a.expiryDay === null || disabled ? null : dayStart(a.expiryDay, desired.timeZone) };
 }
 
 function wantWords(want: PrincipalWant): string {
