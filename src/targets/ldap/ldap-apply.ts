@@ -8,6 +8,7 @@ import type { Change, ChangeResult, TargetContext } from '../target.js';
 import { isAssertionFailure, markerAssertion } from './ldap-assertion.js';
 import { ENTRY_KIND, LDAP, type LdapChangeData } from './ldap-change.js';
 import type { LdapConfig } from './ldap-config.js';
+import { sameDn } from './ldap-dn.js';
 import { groupDn } from './ldap-entry.js';
 import { addValuesLdif, entryLdif } from './ldap-ldif.js';
 import { parseGroupMarker } from './ldap-marker.js';
@@ -47,12 +48,12 @@ async function accountLdif(env: ApplyEnv, data: Extract<LdapChangeData, { kind: 
   });
   for (const g of groups.searchEntries.map(toObserved)) {
     const m = parseGroupMarker(valuesOf(g, 'description'));
-    if (g.dn.toLowerCase() === upgDn.toLowerCase() && m?.host === env.host && m.group === data.username) {
+    if (sameDn(g.dn, upgDn) && m?.host === env.host && m.group === data.username) {
       parts.push(entryLdif(g));
       continue;
     }
     if (valuesOf(g, 'memberUid').includes(data.username)) parts.push(addValuesLdif(g.dn, 'memberUid', [data.username]));
-    if (valuesOf(g, 'member').some((v) => v.toLowerCase() === data.dn.toLowerCase())) parts.push(addValuesLdif(g.dn, 'member', [data.dn]));
+    if (valuesOf(g, 'member').some((v) => sameDn(v, data.dn))) parts.push(addValuesLdif(g.dn, 'member', [data.dn]));
   }
   return `# ${data.username} (UID ${data.archiveOwner.uid}) on ${env.host}, archived by Roster before its purge\n${parts.join('\n')}`;
 }

@@ -22,9 +22,10 @@ export interface LdapClientSettings {
  * the PAM stacks decide whether a login honours them. Reads nsswitch.conf
  * to see which client the host asks, then that client's config and the PAM
  * services under the root prefix, and says for each lock whether a locked
- * account is refused and, if not, the line to add.
+ * account is refused and, if not, the line to add. It reads files only (no
+ * tool runs, no connection), so it needs no more of the context than these.
  */
-export async function ldapClientChecks(ctx: TargetCheckContext, config: LdapClientSettings): Promise<DoctorCheck[]> {
+export async function ldapClientChecks(ctx: Pick<TargetCheckContext, 'host' | 'root'>, config: LdapClientSettings): Promise<DoctorCheck[]> {
   const subject: CheckSubject = { check: 'ldap clients', host: ctx.host, target: 'ldap' };
   const locks: ClientLocks = { ppolicy: config.ppolicy === true, authorizedServices: config.authorizedService === undefined ? null : Object.keys(config.authorizedService), usersDn: config.usersDn ?? null };
   const nsswitchFile = posix.join(ctx.root, '/etc/nsswitch.conf');

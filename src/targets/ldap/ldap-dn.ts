@@ -29,17 +29,85 @@ export function childDn(attribute: string, value: string, parent: string): strin
   return `${attribute}=${escapeRdnValue(value)},${parent}`;
 }
 
-/**
- * Two DNs are the same entry when they match after lower-casing and dropping
- * the spaces around separators (slapd returns a DN as it was written; Roster
- * writes them one way, so this is enough for the DNs it compares).
- */
-export function sameDn(a: string, b: string): boolean {
-  return normaliseDn(a) === normaliseDn(b);
+/** One attribute type and value of an RDN, the value unescaped. */
+export interface Ava {
+  readonly type: string;
+  readonly value: string;
 }
 
+/**
+ * Parses a DN in RFC 4514 string form into its RDNs (each a list of
+ * attribute-value pairs joined by `+`), unescaping `\c` and `\XX` (UTF-8
+ * bytes) in values and dropping the unescaped spaces around separators.
+ * Servers answer a DN in their own escaping (slapd writes `\3D` or `=`
+ * where Roster wrote `\=`), so DNs are compared by value, not by text.
+ */
+export function parseDn(dn: string): Ava[][] {
+  const rdns: Ava[][] = [];
+  let rdn: Ava[] = [];
+  let i = 0;
+  const n = dn.length;
+  while (i < n) {
+    while (i < n && dn[i] === ' ') i++;
+    let type = '';
+    while (i < n && dn[i] !== '=') type += dn.charAt(i++);
+    i++;
+    while (i < n && dn[i] === ' ') i++;
+    const bytes: number[] = [];
+    let value = '';
+    let trailing = 0;
+    const flush = (): void => {
+      if (bytes.length > 0) value += Buffer.from(bytes).toString('utf8');
+      bytes.length = 0;
+    };
+    while (i < n && dn[i] !== ',' && dn[i] !== '+') {
+      const c = dn[i] as string;
+      if (c === '\\') {
+        const hex = dn.slice(i + 1, i + 3);
+        if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+          bytes.push(parseInt(hex, 16));
+          i += 3;
+        } else {
+          flush();
+          value += dn[i + 1] ?? '';
+          i += 2;
+        }
+        trailing = 0;
+      } else {
+        flush();
+        value += c;
+        trailing = c === ' ' ? trailing + 1 : 0;
+        i++;
+      }
+    }
+    flush();
+    rdn.push({ type: type.trim(), value: trailing > 0 ? value.slice(0, -trailing) : value });
+    const sep = dn[i];
+    i++;
+    if (sep !== '+') {
+      rdns.push(rdn);
+      rdn = [];
+    }
+  }
+  if (rdn.length > 0) rdns.push(rdn);
+  return rdns;
+}
+
+/** A DN in one canonical text: types and values lower-cased (uid, cn, ou and dc compare case-insensitively), AVAs of an RDN sorted, values escaped Roster's way. */
 export function normaliseDn(dn: string): string {
-  return dn.replace(/\s*(?<!\\)([,=+])\s*/g, '$1').toLowerCase();
+  return parseDn(dn)
+    .map((rdn) =>
+      rdn
+        .map((a) => `${a.type.toLowerCase()}=${escapeRdnValue(a.value.toLowerCase())}`)
+        .sort()
+        .join('+'),
+    )
+    .join(',');
+}
+
+/** Whether two DNs name the same entry. */
+export function sameDn(a: string, b: string): boolean {
+  return normaliseDn(a) === normaliseDn(b);
 }
 
 /** Whether `dn` is directly or indirectly under `base`. */

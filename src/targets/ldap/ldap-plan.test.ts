@@ -172,3 +172,15 @@ describe('escapeRdnValue (RFC 4514)', () => {
     expect(escapeRdnValue('Zoë*(x)')).toBe('Zoë*(x)');
   });
 });
+
+describe('DNs compare by value', () => {
+  it('parses the escapes slapd answers with and Roster writes as the same entry', async () => {
+    const { sameDn, parseDn } = await import('./ldap-dn.js');
+    expect(sameDn('cn=a*)(uid\\=*,ou=groups,dc=example,dc=org', 'cn=a*)(uid=*,ou=groups,dc=example,dc=org')).toBe(true);
+    expect(sameDn('cn=x\\2Cou\\3Devil\\2Bcn\\3Dy,OU=Groups, dc=example,dc=org', 'cn=x\\,ou\\=evil\\+cn\\=y,ou=groups,dc=example,dc=org')).toBe(true);
+    expect(sameDn('cn=Zo\\C3\\AB,dc=org', 'cn=zoë,dc=org')).toBe(true);
+    expect(sameDn('cn=x\\,ou=evil,dc=org', 'cn=x,ou=evil,dc=org')).toBe(false);
+    expect(parseDn('cn=\\ #lead\\\\trail\\ ,dc=org')).toEqual([[{ type: 'cn', value: ' #lead\\trail ' }], [{ type: 'dc', value: 'org' }]]);
+    expect(parseDn('uid=a+cn=b,dc=org')).toEqual([[{ type: 'uid', value: 'a' }, { type: 'cn', value: 'b' }], [{ type: 'dc', value: 'org' }]]);
+  });
+});

@@ -1,0 +1,260 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FREEZE_BILLING, RETIRED, fixtureAccount, fixtureHost } from '../../../test/desired-fixture.js';
+import { startSlapd, type SlapdServer } from '../../../test/daemons/slapd-server.js';
+import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from '../../desired/desired-host.js';
+import { fixedClock } from '../../domain/clock.js';
+import { applyPrepared, type ChangeOutcome } from '../../reconcile/apply-host-plan.js';
+import { planDesired } from '../../reconcile/host-plan.js';
+import type { ResourceArchiveManifest } from '../resource-archive.js';
+import type { Change, TargetContext } from '../target.js';
+import { ldapConfigSchema, type LdapConfig } from './ldap-config.js';
+import { ldapTarget } from './ldap-target.js';
+
+/**
+ * The ldap target against a real slapd (DESIGN.md §8): one server for this
+ * file (mdb in a temp dir, ppolicy on, the stats log on) on a free loopback
+ * port, written through its root DN, whose password comes from a file.
+ * Every test is its own host (markers name the host, so one test's
+ * whole-host plan leaves the others' entries alone) with its own names and
+ * UIDs. Binds as the users are judged by ldapwhoami.
+ */
+
+const ARCHIVE = '/var/lib/roster/archive';
+const PASSWORD = 'c0rrect horse';
+const HASH = execFileSync('openssl', ['passwd', '-6', PASSWORD], { encoding: 'utf8' }).trim();
+
+let slapd: SlapdServer;
+let root: string;
+/** What afterAll undoes: only what beforeAll got as far as making. */
+const cleanups: Array<() => Promise<unknown>> = [];
+let ctx: TargetContext;
+let config: LdapConfig;
+
+beforeAll(async () => {
+  slapd = await startSlapd({ ppolicy: true, stats: true });
+  cleanups.push(() => slapd.stop());
+  root = await mkdtemp(join(tmpdir(), 'roster-ldap-'));
+  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  await mkdir(join(root, 'etc/roster'), { recursive: true });
+  await writeFile(join(root, 'etc/roster/ldap.password'), `${slapd.rootPassword}\n`, { mode: 0o600 });
+  ctx = { root, host: 'dir', clock: fixedClock(new Date('2026-11-23T12:00:00Z')), log: { info: () => undefined, warn: () => undefined } };
+  config = ldapConfigSchema.parse({
+    url: slapd.url,
+    bindDn: slapd.rootDn,
+    bindPasswordFile: '/etc/roster/ldap.password',
+    usersDn: slapd.peopleDn,
+    groupsDn: slapd.groupsDn,
+    ppolicy: true,
+    authorizedService: { sshd: 'login', imap: 'mail' },
+    archiveDir: ARCHIVE,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const undo of cleanups.reverse()) await undo();
+});
+
+let hostName = 'dir';
+let testNo = 0;
+beforeEach(() => {
+  hostName = `dir${++testNo}`;
+  ctx = { ...ctx, host: hostName };
+});
+
+/** The user-private group of each account, plus the shared groups given. */
+function host(accounts: readonly DesiredAccount[], options: { readonly removed?: readonly RemovedAccount[]; readonly freezeKeep?: readonly string[]; readonly groups?: readonly DesiredGroup[]; readonly scope?: readonly string[] } = {}): DesiredHost {
+  const upg = accounts.map((a) => ({ name: a.username, gid: a.gid, members: [] }));
+  return {
+    ...fixtureHost(accounts, options),
+    host: hostName,
+    groups: [...upg, ...(options.groups ?? [])],
+    purge: { archive: true, archiveDir: '/unused' },
+    ...(options.scope === undefined ? {} : { scope: options.scope }),
+  };
+}
+
+async function plan(desired: DesiredHost, c: LdapConfig = config): Promise<readonly Change[]> {
+  return ldapTarget.plan(desired, await ldapTarget.observe(ctx, c, desired), c);
+}
+
+/** Observe, plan, apply and verify through the pipeline, as `roster apply` does. */
+async function converge(desired: DesiredHost, c: LdapConfig = config): Promise<readonly ChangeOutcome[]> {
+  const prepared = await planDesired([{ target: ldapTarget, config: c }], desired, ctx);
+  return (await applyPrepared(ctx, prepared)).outcomes;
+}
+
+const brief = (outcomes: readonly ChangeOutcome[]): string[] => outcomes.map((o) => `${o.status} ${o.action} ${o.subject}${o.error === undefined ? '' : `: ${o.error}`}`);
+
+const dnOf = (username: string): string => `uid=${username},${slapd.peopleDn}`;
+
+/** The entry's user attributes and pwdAccountLockedTime, as ldapsearch prints them, or '' when it is not there. */
+async function entry(dn: string): Promise<string> {
+  try {
+    return await slapd.ldapsearch(dn, '(objectClass=*)', ['*', 'pwdAccountLockedTime']);
+  } catch (e) {
+    if (String(e).includes('No such object (32)')) return '';
+    throw e;
+  }
+}
+
+/** ldapwhoami as the user: 'ok' or ldapwhoami's refusal. */
+function whoami(username: string, password = PASSWORD): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('ldapwhoami', ['-x', '-H', slapd.url, '-D', dnOf(username), '-w', password], (error, _stdout, stderr) => resolve(error === null ? 'ok' : stderr.trim()));
+  });
+}
+
+function values(ldif: string, attribute: string): string[] {
+  return ldif
+    .split('\n')
+    .filter((l) => l.toLowerCase().startsWith(`${attribute.toLowerCase()}: `))
+    .map((l) => l.slice(attribute.length + 2))
+    .sort();
+}
+
+describe('ldap target', () => {
+  it('creates the entry and groups, binds as the user, and a second run plans nothing', async () => {
+    const alice = fixtureAccount('alice', 3001, { passwordField: HASH, gecos: 'Alice Liddell,Room 7', groups: ['readers'] });
+    const desired = host([alice], { groups: [{ name: 'readers', gid: 4001, members: ['alice'] }] });
+    expect(brief(await converge(desired))).toEqual(['ok create ldap-user:alice', 'ok create ldap-group:alice', 'ok create ldap-group:readers']);
+    const e = await entry(dnOf('alice'));
+    expect(values(e, 'objectClass')).toEqual(['authorizedServiceObject', 'inetOrgPerson', 'posixAccount', 'shadowAccount', 'top']);
+    expect(values(e, 'cn')).toEqual(['Alice Liddell']);
+    expect(values(e, 'sn')).toEqual(['Liddell']);
+    expect(values(e, 'givenName')).toEqual(['Alice']);
+    expect(values(e, 'uidNumber')).toEqual(['3001']);
+    expect(values(e, 'authorizedService')).toEqual(['imap', 'sshd']);
+    expect(values(e, 'description')).toEqual([`roster {"host":"${hostName}","owner":"alice","uid":3001}`]);
+    expect(values(await entry(`cn=readers,${slapd.groupsDn}`), 'memberUid')).toEqual(['alice']);
+    expect(await whoami('alice')).toBe('ok');
+    expect(await whoami('alice', 'wrong')).toMatch(/Invalid credentials/);
+    expect(await plan(desired)).toEqual([]);
+  });
+
+  it('a full freeze locks every way in (ppolicy refuses the bind), and the unfreeze gives back the entry attribute for attribute', async () => {
+    const bob = fixtureAccount('bob', 3002, { passwordField: HASH });
+    await converge(host([bob]));
+    const before = await entry(dnOf('bob'));
+    expect(await whoami('bob')).toBe('ok');
+    const frozen = fixtureAccount('bob', 3002, { passwordField: HASH, holds: [FREEZE_BILLING] });
+    expect(brief(await converge(host([frozen], { freezeKeep: [] })))).toEqual(['ok lock ldap-user:bob']);
+    const locked = await entry(dnOf('bob'));
+    expect(values(locked, 'shadowExpire')).toEqual(['1']);
+    expect(values(locked, 'pwdAccountLockedTime')).toEqual(['000001010000Z']);
+    expect(values(locked, 'authorizedService')).toEqual([]);
+    expect(await whoami('bob')).toMatch(/Invalid credentials/);
+    expect(brief(await converge(host([bob])))).toEqual(['ok unlock ldap-user:bob']);
+    expect(await entry(dnOf('bob'))).toBe(before);
+    expect(await whoami('bob')).toBe('ok');
+  });
+
+  it('a billing freeze that keeps mail removes sshd only: imap stays and the password still binds', async () => {
+    const carol = fixtureAccount('carol', 3003, { passwordField: HASH });
+    await converge(host([carol]));
+    const before = await entry(dnOf('carol'));
+    expect(values(before, 'authorizedService')).toEqual(['imap', 'sshd']);
+    const frozen = fixtureAccount('carol', 3003, { passwordField: HASH, holds: [FREEZE_BILLING] });
+    expect(brief(await converge(host([frozen], { freezeKeep: ['mail', 'portal'] })))).toEqual(['ok lock ldap-user:carol']);
+    const during = await entry(dnOf('carol'));
+    expect(values(during, 'authorizedService')).toEqual(['imap']);
+    expect(values(during, 'shadowExpire')).toEqual([]);
+    expect(values(during, 'pwdAccountLockedTime')).toEqual([]);
+    expect(await whoami('carol')).toBe('ok');
+    await converge(host([carol]));
+    expect(await entry(dnOf('carol'))).toBe(before);
+  });
+
+  it('a scheduled retirement writes shadowExpire for the deactivation day; a retirement locks', async () => {
+    const dave = fixtureAccount('dave', 3004, { passwordField: HASH, expiryDay: 20_800 });
+    await converge(host([dave]));
+    expect(values(await entry(dnOf('dave')), 'shadowExpire')).toEqual(['20800']);
+    const retired = fixtureAccount('dave', 3004, { passwordField: HASH, holds: [RETIRED] });
+    await converge(host([retired]));
+    expect(values(await entry(dnOf('dave')), 'shadowExpire')).toEqual(['1']);
+    expect(await whoami('dave')).toMatch(/Invalid credentials/);
+  });
+
+  it('an entry that is not Roster\'s is a failed change naming both, and is left as it was', async () => {
+    await slapd.ldif(`dn: ${dnOf('mallory')}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: mallory\ncn: Mallory\nsn: M\nuidNumber: 9005\ngidNumber: 9005\nhomeDirectory: /home/mallory\n`);
+    await slapd.ldif(`dn: uid=other,${slapd.peopleDn}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: other\ncn: Other\nsn: O\nuidNumber: 3006\ngidNumber: 3006\nhomeDirectory: /home/other\n`);
+    const beforeMallory = await entry(dnOf('mallory'));
+    const beforeOther = await entry(`uid=other,${slapd.peopleDn}`);
+    const mallory = fixtureAccount('mallory', 3005, { passwordField: HASH });
+    const erin = fixtureAccount('erin', 3006, { passwordField: HASH });
+    const outcomes = await converge(host([erin, mallory]));
+    const refusals = outcomes.filter((o) => o.subject.startsWith('ldap-user:'));
+    expect(refusals.map((o) => o.status)).toEqual(['failed', 'failed']);
+    expect(refusals[0]?.error).toContain(`account erin (UID 3006) at ${dnOf('erin')} collides with uid=other,${slapd.peopleDn} (uid other, uidNumber 3006, gidNumber 3006), not managed by Roster`);
+    expect(refusals[1]?.error).toContain(`account mallory (UID 3005) cannot have ${dnOf('mallory')} (uid mallory, uidNumber 9005, gidNumber 9005), not managed by Roster`);
+    expect(await entry(dnOf('mallory'))).toBe(beforeMallory);
+    expect(await entry(`uid=other,${slapd.peopleDn}`)).toBe(beforeOther);
+    expect(await entry(dnOf('erin'))).toBe('');
+  });
+
+  it('escapes DNs and filters: hostile group names and GECOS are written and found again exactly', async () => {
+    const names = ['a*)(uid=*', 'x,ou=evil+cn=y', ' #lead\\trail ', 'q"<>;='];
+    const frank = fixtureAccount('frank', 3007, { passwordField: HASH, gecos: '*)(|(uid=*', groups: names });
+    const groups = names.map((name, i) => ({ name, gid: 4100 + i, members: ['frank'] }));
+    const outcomes = await converge(host([frank], { groups }));
+    expect(brief(outcomes).filter((o) => !o.startsWith('ok'))).toEqual([]);
+    expect(values(await entry(dnOf('frank')), 'cn')).toEqual(['*)(|(uid=*']);
+    const listed = await slapd.ldapsearch(slapd.groupsDn, '(memberUid=frank)', ['cn']);
+    expect(values(listed, 'cn').length + (listed.match(/^cn:: /gm)?.length ?? 0)).toBe(4);
+    expect(await slapd.ldapsearch(slapd.groupsDn, '(cn=x)', ['cn'])).toBe('');
+    expect(await plan(host([frank], { groups }))).toEqual([]);
+  });
+
+  it('purge writes the entry, its group and its memberships as LDIF to the archive (SHA-256 in the manifest), then deletes them', async () => {
+    const gina = fixtureAccount('gina', 3008, { passwordField: HASH, groups: ['crew'] });
+    const hank = fixtureAccount('hank', 3009, { passwordField: HASH, groups: ['crew'] });
+    await converge(host([gina, hank], { groups: [{ name: 'crew', gid: 4200, members: ['gina', 'hank'] }] }));
+    const removed: RemovedAccount = { username: 'gina', uid: 3008, home: '/home/gina', purgedAt: '2026-11-23T12:00:00.000Z' };
+    const desired = { ...host([hank], { removed: [removed], groups: [{ name: 'crew', gid: 4200, members: ['hank'] }] }), purge: { archive: true, archiveDir: ARCHIVE } };
+    expect(brief(await converge(desired))).toEqual(['ok archive ldap-user:gina', 'ok delete ldap-user:gina', 'ok update ldap-group:crew', 'ok delete ldap-group:gina']);
+    expect(await entry(dnOf('gina'))).toBe('');
+    expect(await entry(`cn=gina,${slapd.groupsDn}`)).toBe('');
+    expect(values(await entry(`cn=crew,${slapd.groupsDn}`), 'memberUid')).toEqual(['hank']);
+    const dir = join(root, ARCHIVE);
+    const manifestName = readdirSync(dir).find((f) => f.startsWith('gina-3008-') && f.endsWith('.ldap.manifest.json')) as string;
+    const manifest = JSON.parse(readFileSync(join(dir, manifestName), 'utf8')) as ResourceArchiveManifest;
+    const file = manifest.files[0];
+    expect(file?.kind).toBe('ldap-entry');
+    const ldif = readFileSync(join(dir, file?.file as string));
+    expect(createHash('sha256').update(ldif).digest('hex')).toBe(file?.sha256);
+    const text = ldif.toString('utf8');
+    expect(text).toContain(`dn: ${dnOf('gina')}`);
+    expect(text).toContain(`dn: cn=gina,${slapd.groupsDn}`);
+    expect(text).toContain(`dn: cn=crew,${slapd.groupsDn}\nchangetype: modify\nadd: memberUid\nmemberUid: gina`);
+    // The archive is what ldapadd takes back.
+    await slapd.ldif(text.split('\n\n')[0]?.replace(/^#.*\n/, '') as string);
+    expect(values(await entry(dnOf('gina')), 'uidNumber')).toEqual(['3008']);
+  });
+
+  it('a scoped freeze among 2,000 entries is one modify and no search of all entries', async () => {
+    const many = Array.from({ length: 2000 }, (_, i) => fixtureAccount(`m${String(i).padStart(4, '0')}`, 10_000 + i, { passwordField: HASH }));
+    const load = Date.now();
+    const first = await converge(host(many));
+    const loadMs = Date.now() - load;
+    expect(first.filter((o) => o.status !== 'ok')).toEqual([]);
+    const target = many[1234] as DesiredAccount;
+    const frozen = { ...target, holds: [FREEZE_BILLING], disabled: true };
+    const mark = (await slapd.log()).length;
+    const started = performance.now();
+    const outcomes = await converge(host([frozen], { scope: [frozen.username], freezeKeep: [] }));
+    const freezeMs = performance.now() - started;
+    expect(brief(outcomes)).toEqual([`ok lock ldap-user:${frozen.username}`]);
+    await new Promise((r) => setTimeout(r, 200));
+    const log = (await slapd.log()).slice(mark);
+    const mods = log.split('\n').filter((l) => l.includes(' MOD dn='));
+    expect(mods).toHaveLength(1);
+    expect(mods[0]).toContain(`uid=${frozen.username},`);
+    expect(log.toLowerCase()).not.toContain('objectclass=posixaccount');
+    console.log(`ldap: initial load of 2,000 entries ${loadMs} ms; one scoped freeze ${freezeMs.toFixed(0)} ms`);
+  }, 300_000);
+});
