@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREEZE_BILLING, RETIRED, fixtureAccount, fixtureHost } from '../../../test/desired-fixture.js';
 import { startSlapd, type SlapdServer } from '../../../test/daemons/slapd-server.js';
-import { startNslcdNamespace, type NslcdNamespace } from '../../../test/nslcd-namespace.js';
+import { startDirectoryClient, type DirectoryClient } from '../../../test/directory-client.js';
 import type { DesiredAccount, DesiredHost } from '../../desired/desired-host.js';
 import { fixedClock } from '../../domain/clock.js';
 import { applyPrepared } from '../../reconcile/apply-host-plan.js';
@@ -57,7 +57,7 @@ const cleanups: Array<() => Promise<unknown>> = [];
 let slapd: SlapdServer;
 let dir: string;
 let clientRoot: string;
-let nslcd: NslcdNamespace;
+let nslcd: DirectoryClient;
 let ctx: TargetContext;
 let shellConfig: LdapConfig;
 let mailConfig: LdapConfig;
@@ -81,7 +81,7 @@ beforeAll(async () => {
   // Anonymous reads (the test slapd's ACL lets anyone read all but userPassword); no uid line, so nslcd stays root inside the namespace.
   await writeFile(join(clientRoot, 'etc/nslcd.conf'), `uri ${slapd.url}/\nbase ${slapd.baseDn}\n${NSLCD_AUTHZ_LINE}\n`, { mode: 0o600 });
   for (const [name, text] of Object.entries(PAM_D)) await writeFile(join(clientRoot, 'etc/pam.d', name), text);
-  nslcd = await startNslcdNamespace({ root: clientRoot, scratch: dir });
+  nslcd = await startDirectoryClient({ daemon: 'nslcd', root: clientRoot, scratch: dir });
   cleanups.push(() => nslcd.stop());
 }, 60_000);
 
