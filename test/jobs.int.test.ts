@@ -23,11 +23,11 @@ describe('roster jobs run / jobs list (cron or systemd timer)', () => {
 
   it('runs what is due, records each run, and does nothing twice in one slot unless forced', async () => {
     const dry = await run(['--dry-run', '--now', '2026-06-01T05:00:00']);
-    expect(dry.map((r) => [r.job, r.due])).toEqual([['purge', true], ['billing', true], ['notify', true]]);
+    expect(dry.map((r) => [r.job, r.due])).toEqual([['purge', true], ['billing', true], ['apply', true], ['notify', true]]);
     expect((await sb.json<{ runs: unknown[] }>(['jobs', 'list'])).runs).toEqual([]);
 
     const first = await run(['--now', '2026-06-01T05:00:00']);
-    expect(first.map((r) => [r.job, r.run?.result])).toEqual([['purge', 'ok'], ['billing', 'ok'], ['notify', 'ok']]);
+    expect(first.map((r) => [r.job, r.run?.result])).toEqual([['purge', 'ok'], ['billing', 'ok'], ['apply', 'ok'], ['notify', 'ok']]);
     // 04:50 Berlin (summer time) is 02:50 UTC; billing's latest 06:00 slot was yesterday.
     expect(first[0]?.run?.slot).toBe('2026-06-01T02:50:00.000Z');
     expect(first[1]?.run?.slot).toBe('2026-05-31T04:00:00.000Z');
@@ -58,7 +58,7 @@ describe('roster jobs run / jobs list (cron or systemd timer)', () => {
     const list = await sb.json<{ jobs: Array<{ job: string; nextRun: string }>; runs: Array<{ job: string; result: string; message: string | null }> }>(['jobs', 'list', '--job', 'purge', '--now', '2026-06-06T05:00:00']);
     expect(list.runs.slice(0, 2).map((r) => r.result)).toEqual(['ok', 'interrupted']);
     expect(list.runs[1]?.message).toMatch(/stopped before the run finished/);
-    expect(list.jobs.map((j) => j.job)).toEqual(['purge', 'billing', 'notify']);
+    expect(list.jobs.map((j) => j.job)).toEqual(['purge', 'billing', 'apply', 'notify']);
     expect(list.jobs[0]?.nextRun).toBe('2026-06-07T02:50:00.000Z');
   });
 
@@ -74,7 +74,7 @@ describe('roster jobs run / jobs list (cron or systemd timer)', () => {
   it('refuses an unknown job', async () => {
     const r = await sb.run(['jobs', 'run', 'backup']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/no job "backup" \(jobs: purge, billing, notify\)/);
+    expect(r.stderr).toMatch(/no job "backup" \(jobs: purge, billing, apply, notify\)/);
   });
 
   it('ships a systemd service and timer that run `roster jobs run`', async () => {

@@ -105,7 +105,7 @@ describe('roster serve: /metrics, /healthz, /readyz and its logs', () => {
     tokenFile = join(sb.dir, 'shell.token');
     writeFileSync(tokenFile, await cli(['token', 'create', '--role', 'agent', '--host', 'shell']), { mode: 0o600 });
     for (const role of ['admin', 'auditor', 'scim'] as const) tokens[role] = (await cli(['token', 'create', '--role', role])).trim();
-    // With the scheduler: the slots it finds missed (purge, billing, notify) run at start.
+    // With the scheduler: the slots it finds missed (purge, billing, apply, notify) run at start.
     server = await startServe(sb);
     const deadline = Date.now() + 30_000;
     while (!server.stderr().includes('job notify')) {
@@ -169,7 +169,7 @@ describe('roster serve: /metrics, /healthz, /readyz and its logs', () => {
     expect(valueOf(m, 'roster_http_request_duration_seconds_sum', latency)).toBeGreaterThan(0);
 
     // The jobs serve's scheduler ran, and each job's last run as the store has it.
-    for (const job of ['purge', 'billing', 'notify']) {
+    for (const job of ['purge', 'billing', 'apply', 'notify']) {
       expect(valueOf(m, 'roster_job_runs_total', { job, result: 'ok' }), job).toBe(1);
       const run = jobs.runs.find((r) => r.job === job);
       expect(run?.startedBy).toBe('serve');

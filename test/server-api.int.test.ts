@@ -185,6 +185,16 @@ describe('REST API', () => {
     expect(audit.body.items[0]).toMatchObject({ action: 'host.report', result: 'failed', after: { applied: 1, failed: 1 } });
   });
 
+  it("refuses a host's desired state to its agent when the server applies that host itself; an admin still reads it", async () => {
+    await f.cleanup();
+    f = await serverFixture({ yaml: SERVER_TEST_CONFIG.replace('  web: {}', '  web: { appliedBy: server }') });
+    const refused = await call('GET', '/hosts/web/desired', { token: f.tokens.agentWeb });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toBe('host web is applied by roster serve itself (hosts.web.appliedBy: server); stop its agent, or set appliedBy: agent');
+    expect((await call('GET', '/hosts/web/desired', { token: f.tokens.admin })).status).toBe(200);
+    expect((await call('GET', '/hosts/shell/desired', { token: f.tokens.agent })).status).toBe(200);
+  });
+
   it('creates, lists and revokes tokens; a revoked token is refused at once', async () => {
     const created = await call('POST', '/tokens', { body: { role: 'agent', host: 'web', expires: '30m', note: 'web agent' } });
     expect(created.status).toBe(201);

@@ -36,8 +36,8 @@ export function registerJobsCommands(program: Command): void {
     .action(async (job: string | undefined, o: { force?: boolean }, cmd: Command) => {
       if (job !== undefined && !isJobName(job)) throw new RosterError('usage', `no job "${job}" (jobs: ${JOB_NAMES.join(', ')})`, [{ where: 'JOB', message: `one of ${JOB_NAMES.join(', ')}` }]);
       await withDelivery(cmd, async (ctx, out, opts, deps) => {
-        const { runJobs } = await import('../jobs/run-jobs.js');
-        const reports = await runJobs(ctx, deps, { ...(job === undefined ? {} : { job }), force: o.force === true, dryRun: opts.dryRun === true, startedBy: ctx.actor });
+        const [{ runJobs }, { targetRegistry }] = await Promise.all([import('../jobs/run-jobs.js'), import('../targets/registry.js')]);
+        const reports = await runJobs(ctx, { ...deps, targets: targetRegistry }, { ...(job === undefined ? {} : { job }), force: o.force === true, dryRun: opts.dryRun === true, startedBy: ctx.actor });
         out.print(reports, () => reports.map((r) => reportLine(r, ctx.config.timeZone)).join('\n'));
         if (reports.some((r) => r.run !== null && r.run.result !== 'ok')) process.exitCode = outcomeExit.someFailed;
         if (opts.dryRun === true) out.pending(reports.some((r) => r.due));
@@ -48,7 +48,7 @@ export function registerJobsCommands(program: Command): void {
     .command('list')
     .description('the jobs, their schedules and next runs, and the most recent runs (start, end, result, counts)')
     .option('--limit <n>', 'how many recent runs to show', '20')
-    .option('--job <name>', 'only runs of this job (purge, billing, notify, sync:<source>)')
+    .option('--job <name>', 'only runs of this job (purge, billing, apply, notify, sync:<source>)')
     .action(async (o: { limit: string; job?: string }, cmd: Command) => {
       if (!/^\d+$/.test(o.limit)) throw new RosterError('usage', `--limit "${o.limit}" is not a number`, [{ where: '--limit', message: 'expected an integer' }]);
       await withDelivery(cmd, async (ctx, out) => {

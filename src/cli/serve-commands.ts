@@ -24,7 +24,7 @@ export function registerServeCommands(program: Command): void {
     .command('serve')
     .description('run the HTTP server: REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and SCIM 2.0 under /scim/v2')
     .option('--listen <host:port>', 'address to listen on (default: server.listen in roster.yaml, 127.0.0.1:8080); port 0 picks a free one')
-    .option('--no-jobs', 'do not run the scheduled jobs (purge, billing, notify) in this process')
+    .option('--no-jobs', 'do not run the scheduled jobs (purge, billing, apply, notify) in this process')
     .action(async (o: { listen?: string; jobs: boolean }, cmd: Command) => {
       const opts = globalsOf(cmd);
       // JSON lines for the journal or a collector, readable lines on a terminal; stdout stays for where to look.
@@ -34,11 +34,12 @@ export function registerServeCommands(program: Command): void {
       const ctx = { ...session.ctx, log };
       const { actor: _cli, ...deps } = ctx;
       // The server and the scheduler load only here: other commands never pay for them.
-      const [{ createServer }, { startServer }, { isJobName, JOB_NAMES, runJobs, scheduleOf }, { JobScheduler }] = await Promise.all([
+      const [{ createServer }, { startServer }, { isJobName, JOB_NAMES, runJobs, scheduleOf }, { JobScheduler }, { targetRegistry }] = await Promise.all([
         import('../server/create-server.js'),
         import('../server/start-server.js'),
         import('../jobs/run-jobs.js'),
         import('../jobs/scheduler.js'),
+        import('../targets/registry.js'),
       ]);
       try {
         const { app, metrics } = createServer(deps);
@@ -47,7 +48,7 @@ export function registerServeCommands(program: Command): void {
         // The jobs run on their schedules in the configured zone; the store's
         // record of runs decides what is due, so a slot already run by
         // `roster jobs run` from cron is not repeated here.
-        const jobDeps = o.jobs ? await deliveryDeps(loaded) : undefined;
+        const jobDeps = o.jobs ? { ...(await deliveryDeps(loaded)), targets: targetRegistry } : undefined;
         const scheduler = jobDeps === undefined ? undefined : new JobScheduler({
           jobs: JOB_NAMES.map((name) => ({ name, schedule: scheduleOf(ctx, name) })),
           timeZone: ctx.config.timeZone,

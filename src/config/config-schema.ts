@@ -306,6 +306,12 @@ const notify = z
 
 const host = z.strictObject({
   description: z.string().optional().describe('what the host is for'),
+  appliedBy: z
+    .enum(['agent', 'server'])
+    .default('agent')
+    .describe(
+      "who applies the host's targets: agent (roster agent on the host pulls its desired state and applies it there) or server (roster serve applies them itself on the apply job's schedule, for services it reaches over the network: a remote LDAP server, a KDC's kadmind)",
+    ),
   // Each target validates its own section (DESIGN.md §9.8).
   targets: z.record(text, z.unknown()).default(() => ({})).describe('the targets enabled on this host, each with its own settings (see TARGETS below)'),
 });
@@ -419,6 +425,10 @@ export const configSchema = z
       })
       .prefault({})
       .describe('purging accounts whose purge date has come'),
+    apply: z
+      .strictObject({ schedule: cron.default('* * * * *').describe('when roster serve (or roster jobs run apply) applies the hosts with appliedBy: server (cron syntax)') })
+      .prefault({})
+      .describe('the apply job: hosts whose targets the server applies itself'),
     // How long a purged account's username stays reserved for its person
     // once no roster source has them (`roster reservations prune`).
     reservations: z

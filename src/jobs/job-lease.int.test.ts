@@ -7,6 +7,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { storeFactories, type OpenedTestStore } from '../store/test-stores.js';
 import { runJobs } from './run-jobs.js';
+import { targetRegistry } from '../targets/registry.js';
 
 /**
  * Several servers on one database (DESIGN.md §5): each is its own store
@@ -16,7 +17,7 @@ import { runJobs } from './run-jobs.js';
 describe.each(storeFactories)('job leases across stores ($name)', (factory) => {
   let opened: OpenedTestStore;
   let others: Store[];
-  const deps = { mailer: null, templates: BUILT_IN_TEMPLATES };
+  const deps = { mailer: null, templates: BUILT_IN_TEMPLATES, targets: targetRegistry };
   const config = parseConfig(`timeZone: Europe/Berlin\n${exampleConfig()}`, '/srv/roster/roster.yaml').config;
   const context = (store: Store, now: Date): AppContext => ({ store, config, clock: { now: () => now }, actor: 'test', hmacKey: Buffer.alloc(32, 1), hasher: { hash: () => '$y$x' }, log: { info: () => undefined, warn: () => undefined } });
 

@@ -1,10 +1,12 @@
 import type { AppContext } from '../app/app-context.js';
+import { applyServerHosts, serverAppliedHosts, type ServerHostApply } from '../app/apply-server-hosts.js';
 import { runBilling } from '../app/billing-run.js';
 import { mutate } from '../app/mutate.js';
 import { queueNotices, wallTime } from '../app/notices.js';
 import { purge } from '../app/purge.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import type { JobRun, JobResult } from '../store/store.js';
+import type { AnyTarget } from '../targets/registry.js';
 import { deliverOutbox, type DeliveryDeps, type DeliveryReport } from '../notify/deliver-outbox.js';
 import { claimJobRun, finishJobRun } from './job-runs.js';
 import { latestSlot, nextSlot } from './job-schedule.js';
@@ -12,6 +14,11 @@ import { latestSlot, nextSlot } from './job-schedule.js';
 import { JOB_NAMES, type JobName } from './job-names.js';
 
 export { isJobName, JOB_NAMES, type JobName } from './job-names.js';
+
+/** What the jobs need beyond the context: mail delivery, and the targets the apply job applies. */
+export interface JobDeps extends DeliveryDeps {
+  readonly targets: readonly AnyTarget[];
+}
 
 export interface JobOutcome {
   readonly result: Exclude<JobResult, 'running' | 'interrupted'>;
@@ -28,12 +35,14 @@ export function scheduleOf(ctx: AppContext, job: JobName): string {
       return ctx.config.purge.schedule;
     case 'billing':
       return ctx.config.billing.schedule;
+    case 'apply':
+      return ctx.config.apply.schedule;
     case 'notify':
       return ctx.config.notify.schedule;
   }
 }
 
-async function runJob(ctx: AppContext, job: JobName, deps: DeliveryDeps, dryRun: boolean): Promise<JobOutcome> {
+async function runJob(ctx: AppContext, job: JobName, deps: JobDeps, dryRun: boolean): Promise<JobOutcome> {
   switch (job) {
     case 'purge': {
       try {
@@ -60,6 +69,19 @@ async function runJob(ctx: AppContext, job: JobName, deps: DeliveryDeps, dryRun:
         counts: { people: r.people.length, warned: count('warn'), frozen: count('freeze'), lifted: count('lift'), duesPosted: r.people.filter((p) => p.duesPosted !== undefined).length, failed: failed.length },
         message: failed.length === 0 ? null : `${failed.length} member(s) could not be evaluated`,
         details: r.people.filter((p) => p.action !== 'none' || p.error !== undefined).map((p) => `${p.personId}: ${p.error === undefined ? p.action : `FAILED ${p.error}`}${p.warnKind === undefined ? '' : ` (${p.warnKind})`}; runs out ${p.runOut ?? 'never'}`),
+      };
+    }
+    case 'apply': {
+      const hosts = serverAppliedHosts(ctx);
+      if (dryRun) return { result: 'ok', counts: { hosts: hosts.length }, message: null, details: hosts.map((h) => `would apply ${h}`) };
+      const r = await applyServerHosts(ctx, deps.targets);
+      const sum = (f: (h: ServerHostApply) => number): number => r.reduce((n, h) => n + f(h), 0);
+      const broken = r.filter((h) => h.error !== undefined || h.failed > 0 || h.skipped > 0).length;
+      return {
+        result: broken === 0 ? 'ok' : 'partial',
+        counts: { hosts: r.length, applied: sum((h) => h.applied), failed: sum((h) => h.failed), skipped: sum((h) => h.skipped) },
+        message: broken === 0 ? null : `${broken} host(s) not fully applied`,
+        details: r.flatMap((h) => (h.applied === 0 ? h.failures : [`${h.host}: ${h.applied} change(s) applied`, ...h.failures])),
       };
     }
     case 'notify': {
@@ -119,7 +141,7 @@ export interface RunJobsOptions {
  * digest is queued and the outbox is flushed, so the job's own notices go
  * out with it.
  */
-export async function runJobs(base: AppContext, deps: DeliveryDeps, options: RunJobsOptions = {}): Promise<JobReport[]> {
+export async function runJobs(base: AppContext, deps: JobDeps, options: RunJobsOptions = {}): Promise<JobReport[]> {
   const reports: JobReport[] = [];
   for (const job of options.job === undefined ? JOB_NAMES : [options.job]) {
     const ctx: AppContext = { ...base, actor: `job:${job}` };
@@ -159,7 +181,8 @@ export async function runJobs(base: AppContext, deps: DeliveryDeps, options: Run
       continue;
     }
     const { run, outcome } = leased.value;
-    if (job !== 'notify' || outcome.result !== 'ok') await queueDigest(ctx, run, outcome);
+    // The notify and apply jobs run often: their digest is for when something happened.
+    if (!(job === 'notify' || job === 'apply') || outcome.result !== 'ok' || outcome.details.length > 0) await queueDigest(ctx, run, outcome);
     const delivery = await deliverOutbox(ctx, deps).catch((e: unknown) => {
       ctx.log.warn(`notifications: ${errorMessage(e)}`);
       return null;

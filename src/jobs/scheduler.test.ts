@@ -9,6 +9,7 @@ import { storeFactories, type OpenedTestStore } from '../store/test-stores.js';
 import { BUILT_IN_TEMPLATES } from '../notify/templates.js';
 import { runJobs } from './run-jobs.js';
 import { JobScheduler, type SchedulerTimer } from './scheduler.js';
+import { targetRegistry } from '../targets/registry.js';
 
 /** A clock the test moves, and a timer that only remembers when it should fire. */
 function fakeTime(start: string) {
@@ -48,7 +49,7 @@ describe('the job scheduler with an injected clock (Europe/Berlin)', () => {
   let opened: OpenedTestStore;
   let ctx: AppContext;
   let time: ReturnType<typeof fakeTime>;
-  const deps = { mailer: null, templates: BUILT_IN_TEMPLATES };
+  const deps = { mailer: null, templates: BUILT_IN_TEMPLATES, targets: targetRegistry };
 
   beforeEach(async () => {
     if (sqlite === undefined) throw new Error('no SQLite store factory');

@@ -1,3 +1,4 @@
+import { RosterError } from '../domain/errors.js';
 import * as z from 'zod';
 import { desiredDelta, desiredRevision, recordHostReport, requireHost, type DesiredRevision } from '../app/host-reports.js';
 import { hostDeltaSchema } from '../desired/host-delta.js';
@@ -93,7 +94,11 @@ export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRou
       }),
       response: z.union([desiredSchema, hostDeltaSchema]),
       notes: { 304: 'not modified: the agent already has this revision' },
-      async handler({ ctx, params, query, request }) {
+      async handler({ ctx, principal, params, query, request }) {
+        // Two appliers of one host would fight: the server applies this one itself (the apply job).
+        if (principal.token.role === 'agent' && ctx.config.hosts[params.host]?.appliedBy === 'server') {
+          throw new RosterError('conflict', `host ${params.host} is applied by roster serve itself (hosts.${params.host}.appliedBy: server); stop its agent, or set appliedBy: agent`);
+        }
         const current = await desiredRevision(ctx, params.host);
         const etag = `"${current.revision}"`;
         const known = [...(request.headers.get('if-none-match')?.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"|"$/g, '')) ?? []), ...(query.since === undefined ? [] : [query.since])];

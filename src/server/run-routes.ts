@@ -184,7 +184,7 @@ export function runRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRout
       method: 'get',
       path: '/jobs',
       operationId: 'listJobRuns',
-      summary: 'Runs of the scheduled jobs (purge, billing, notify, roster sync), newest first',
+      summary: 'Runs of the scheduled jobs (purge, billing, apply, notify, roster sync), newest first',
       tag: 'runs',
       roles: READERS,
       query: z.strictObject({ job: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(server.pageSize.max).default(server.pageSize.default) }),
