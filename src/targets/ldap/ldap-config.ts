@@ -4,7 +4,7 @@ import { normalisedPath } from '../normalised-path.js';
 const url = z.string().regex(/^ldaps?:\/\/[^/\s]+\/?$/, { error: 'must be an ldap:// or ldaps:// URL with a host (and port), e.g. ldap://127.0.0.1:389' });
 
 /** A DN as the configuration writes it: not empty, one line; slapd judges the rest at bind time. */
-const dn = z.string().min(3).regex(/^[A-Za-z][\w-]*=[^\n\r]+$/, { error: 'must be a DN such as ou=people,dc=example,dc=org' });
+const dn = z.string().regex(/^[A-Za-z][\w-]*=[^\n\r]+$/, { error: 'must be a DN such as ou=people,dc=example,dc=org' });
 
 /** An authorizedService value (`sshd`, `imap`, `pop3`): the PAM service name the clients compare. */
 const pamService = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.*-]{0,63}$/, { error: 'must be a PAM service name such as sshd or imap' });

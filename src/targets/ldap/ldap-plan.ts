@@ -4,10 +4,34 @@ import type { Change } from '../target.js';
 import { LDAP, LOCKED_FOREVER, type LdapChangeData, type Modification } from './ldap-change.js';
 import type { LdapConfig } from './ldap-config.js';
 import { diffValues, missingClasses, valueKey } from './ldap-diff.js';
-import { sameDn } from './ldap-dn.js';
+import { normaliseDn, sameDn } from './ldap-dn.js';
 import { NAMES_GROUP_ATTRIBUTES, NO_MEMBER, POSIX_GROUP_ATTRIBUTES, renderGroup, renderUser, USER_ATTRIBUTES, userDn } from './ldap-entry.js';
 import { parseAccountMarker, parseGroupMarker, type AccountMarker } from './ldap-marker.js';
 import { valuesOf, type LdapObserved, type ObservedEntry } from './ldap-observed.js';
+
+/** Observed entries by name (uid or cn, case-insensitively), number (uidNumber or gidNumber) and DN: a whole host of 100,000 entries is matched in one pass, not one scan per account. */
+interface EntryIndex {
+  byName(name: string): readonly ObservedEntry[];
+  byNumber(n: string): readonly ObservedEntry[];
+  byDn(dn: string): readonly ObservedEntry[];
+}
+
+function indexEntries(entries: readonly ObservedEntry[], nameAttribute: string, numberAttribute: string): EntryIndex {
+  const names = new Map<string, ObservedEntry[]>();
+  const numbers = new Map<string, ObservedEntry[]>();
+  const dns = new Map<string, ObservedEntry[]>();
+  const put = (map: Map<string, ObservedEntry[]>, key: string, e: ObservedEntry): void => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [e]);
+    else list.push(e);
+  };
+  for (const e of entries) {
+    for (const v of valuesOf(e, nameAttribute)) put(names, v.toLowerCase(), e);
+    for (const v of valuesOf(e, numberAttribute)) put(numbers, v, e);
+    put(dns, normaliseDn(e.dn), e);
+  }
+  return { byName: (n) => names.get(n.toLowerCase()) ?? [], byNumber: (n) => numbers.get(n) ?? [], byDn: (dn) => dns.get(normaliseDn(dn)) ?? [] };
+}
 
 const MULTI = new Set(['objectclass', 'authorizedservice', 'memberuid', 'member', 'description']);
 
@@ -42,12 +66,12 @@ function describeModifications(mods: readonly Modification[]): string {
 }
 
 /** One living account: add its entry, bring Roster's attributes to what they should be, or refuse an entry in the way. */
-function planUser(desired: DesiredHost, config: LdapConfig, a: DesiredAccount, observed: LdapObserved, leaving: ReadonlySet<ObservedEntry>): Change | null {
+function planUser(desired: DesiredHost, config: LdapConfig, a: DesiredAccount, index: EntryIndex, leaving: ReadonlySet<ObservedEntry>): Change | null {
   const host = desired.host;
   const entry = renderUser(a, desired, config);
   const subject = userSubject(a.username);
   const uidNumber = String(a.uid);
-  const candidates = observed.users.filter((e) => !leaving.has(e) && (valuesOf(e, 'uid').includes(a.username) || valuesOf(e, 'uidNumber').includes(uidNumber) || sameDn(e.dn, entry.dn)));
+  const candidates = [...new Set([...index.byName(a.username), ...index.byNumber(uidNumber), ...index.byDn(entry.dn)])].filter((e) => !leaving.has(e));
   const atDn = candidates.find((e) => sameDn(e.dn, entry.dn));
   const others = candidates.filter((e) => e !== atDn);
   const refuse = (problem: string): Change => change(a.username, 'refuse', subject, problem, { kind: 'refuse', problem });
@@ -93,13 +117,13 @@ function memberModifications(config: LdapConfig, wanted: readonly string[], obse
   return [...(del.length === 0 ? [] : [{ operation: 'delete' as const, type, values: del }]), ...(add.length === 0 ? [] : [{ operation: 'add' as const, type, values: add }])];
 }
 
-function planGroup(desired: DesiredHost, config: LdapConfig, g: DesiredGroup, observed: LdapObserved, scope: ReadonlySet<string> | null): Change | null {
+function planGroup(desired: DesiredHost, config: LdapConfig, g: DesiredGroup, index: EntryIndex, scope: ReadonlySet<string> | null): Change | null {
   const host = desired.host;
   const entry = renderGroup(g, host, config);
   const subject = groupSubject(g.name);
   const posix = config.groups === 'posixGroup';
   const gidNumber = String(g.gid);
-  const candidates = observed.groups.filter((e) => sameDn(e.dn, entry.dn) || valuesOf(e, 'cn').some((c) => c.toLowerCase() === g.name.toLowerCase()) || (posix && valuesOf(e, 'gidNumber').includes(gidNumber)));
+  const candidates = [...new Set([...index.byDn(entry.dn), ...index.byName(g.name), ...(posix ? index.byNumber(gidNumber) : [])])];
   const atDn = candidates.find((e) => sameDn(e.dn, entry.dn));
   const others = candidates.filter((e) => e !== atDn);
   const refuse = (problem: string): Change => change(undefined, 'refuse', subject, problem, { kind: 'refuse', problem });
@@ -173,14 +197,16 @@ function planGroupRemovals(desired: DesiredHost, observed: LdapObserved): Change
 export function planLdap(desired: DesiredHost, observed: LdapObserved, config: LdapConfig): readonly Change[] {
   const scope = desired.scope === undefined ? null : new Set(desired.scope);
   const removals = planUserRemovals(desired, config, observed, scope !== null);
+  const userIndex = indexEntries(observed.users, 'uid', 'uidNumber');
+  const groupIndex = indexEntries(observed.groups, 'cn', 'gidNumber');
   const users: Change[] = [];
   for (const a of desired.accounts) {
-    const c = planUser(desired, config, a, observed, removals.leaving);
+    const c = planUser(desired, config, a, userIndex, removals.leaving);
     if (c !== null) users.push(c);
   }
   const groups: Change[] = [];
   for (const g of desired.groups) {
-    const c = planGroup(desired, config, g, observed, scope);
+    const c = planGroup(desired, config, g, groupIndex, scope);
     if (c !== null) groups.push(c);
   }
   return [...removals.changes, ...users, ...groups, ...(scope === null ? planGroupRemovals(desired, observed) : [])];

@@ -5,12 +5,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configProblems } from '../../../test/config-problems.js';
 import { FREEZE_BILLING, RETIRED, fixtureAccount, fixtureHost } from '../../../test/desired-fixture.js';
 import { startSlapd, type SlapdServer } from '../../../test/daemons/slapd-server.js';
 import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from '../../desired/desired-host.js';
+import { parseConfig } from '../../config/load-config.js';
+import { liveSystem } from '../../doctor/doctor-system.js';
 import { fixedClock } from '../../domain/clock.js';
 import { applyPrepared, type ChangeOutcome } from '../../reconcile/apply-host-plan.js';
 import { planDesired } from '../../reconcile/host-plan.js';
+import { targetRegistry } from '../registry.js';
 import type { ResourceArchiveManifest } from '../resource-archive.js';
 import type { Change, TargetContext } from '../target.js';
 import { ldapConfigSchema, type LdapConfig } from './ldap-config.js';
@@ -236,12 +240,54 @@ describe('ldap target', () => {
     expect(values(await entry(dnOf('gina')), 'uidNumber')).toEqual(['3008']);
   });
 
+  it('groupOfNames groups: member DNs, the empty DN while a group has no member', async () => {
+    const names = { ...config, groups: 'groupOfNames' as const };
+    const ivy = fixtureAccount('ivy', 3010, { passwordField: HASH, groups: ['band'] });
+    const empty = { name: 'quiet', gid: 4300, members: [] };
+    const desired = host([ivy], { groups: [{ name: 'band', gid: 4301, members: ['ivy'] }, empty] });
+    const outcomes = await converge(desired, names);
+    expect(brief(outcomes).filter((o) => !o.startsWith('ok'))).toEqual([]);
+    expect(values(await entry(`cn=band,${slapd.groupsDn}`), 'member')).toEqual([dnOf('ivy')]);
+    const quiet = await entry(`cn=quiet,${slapd.groupsDn}`);
+    expect(values(quiet, 'objectClass')).toEqual(['groupOfNames', 'top']);
+    expect(quiet).toMatch(/^member: ?$/m);
+    expect(await plan(desired, names)).toEqual([]);
+    const joined = fixtureAccount('ivy', 3010, { passwordField: HASH, groups: ['band', 'quiet'] });
+    await converge(host([joined], { groups: [{ name: 'band', gid: 4301, members: ['ivy'] }, { ...empty, members: ['ivy'] }] }), names);
+    expect(values(await entry(`cn=quiet,${slapd.groupsDn}`), 'member')).toEqual([dnOf('ivy')]);
+  });
+
+  it('an entry whose marker changed between plan and apply is refused by the server (the assertion), not modified', async () => {
+    const jack = fixtureAccount('jack', 3011, { passwordField: HASH });
+    await converge(host([jack]));
+    const frozen = fixtureAccount('jack', 3011, { passwordField: HASH, holds: [RETIRED] });
+    const changes = await plan(host([frozen]));
+    await slapd.ldapmodify(`dn: ${dnOf('jack')}\nchangetype: modify\nreplace: description\ndescription: taken over by hand\n`);
+    const before = await entry(dnOf('jack'));
+    const [result] = await ldapTarget.apply(ctx, config, changes, host([frozen]));
+    expect(result?.ok).toBe(false);
+    expect(result?.error).toBe(`${dnOf('jack')} is no longer Roster's (its marker changed since the plan); not touching it`);
+    expect(await entry(dnOf('jack'))).toBe(before);
+  });
+
+  it('a password file it cannot read, or a refused bind, makes the target unavailable, naming the file or the DN', async () => {
+    const missing = { ...config, bindPasswordFile: '/etc/roster/nope' };
+    await expect(ldapTarget.observe(ctx, missing, host([]))).rejects.toThrow('cannot read the ldap bindPasswordFile /etc/roster/nope: ENOENT');
+    await writeFile(join(root, 'etc/roster/wrong.password'), 'wrong\n', { mode: 0o600 });
+    const wrong = { ...config, bindPasswordFile: '/etc/roster/wrong.password' };
+    await expect(ldapTarget.observe(ctx, wrong, host([]))).rejects.toThrow(`cannot bind to ${slapd.url} as ${slapd.rootDn}: `);
+    const results = await ldapTarget.apply(ctx, wrong, await plan(host([fixtureAccount('kim', 3012)])), host([]));
+    expect(results.map((r) => r.ok)).toEqual([false, false]);
+  });
+
   it('a scoped freeze among 2,000 entries is one modify and no search of all entries', async () => {
     const many = Array.from({ length: 2000 }, (_, i) => fixtureAccount(`m${String(i).padStart(4, '0')}`, 10_000 + i, { passwordField: HASH }));
     const load = Date.now();
     const first = await converge(host(many));
     const loadMs = Date.now() - load;
     expect(first.filter((o) => o.status !== 'ok')).toEqual([]);
+    // The whole-host read pages through the 2,000 entries and finds nothing to do.
+    expect(await plan(host(many))).toEqual([]);
     const target = many[1234] as DesiredAccount;
     const frozen = { ...target, holds: [FREEZE_BILLING], disabled: true };
     const mark = (await slapd.log()).length;
@@ -257,4 +303,45 @@ describe('ldap target', () => {
     expect(log.toLowerCase()).not.toContain('objectclass=posixaccount');
     console.log(`ldap: initial load of 2,000 entries ${loadMs} ms; one scoped freeze ${freezeMs.toFixed(0)} ms`);
   }, 300_000);
+});
+
+describe('ldap target: in roster.yaml and roster doctor', () => {
+  const targets = [...targetRegistry.filter((t) => t.name !== ldapTarget.name), ldapTarget];
+  const yaml = (section: string): string => `
+timeZone: UTC
+uids: { min: 2100040000, max: 2100049999 }
+gids: { min: 2100040000, max: 2100049999 }
+freeze: { keep: [mail] }
+hosts:
+  dir:
+    targets:
+      ldap: ${section}
+types:
+  member:
+    hosts: { live: [dir] }
+`;
+  const section = (): string => `{ url: "${slapd.url}", bindDn: "${slapd.rootDn}", bindPasswordFile: /etc/roster/ldap.password, usersDn: "${slapd.peopleDn}", groupsDn: "${slapd.groupsDn}", ppolicy: true, authorizedService: { sshd: login, imap: mail } }`;
+
+  it('checks its host section field by field, and roster doctor binds and reads both bases', async () => {
+    expect(configProblems(yaml(section()), targets)).toEqual([]);
+    expect(configProblems(yaml('{ url: "http://x", bindDn: "", bindPasswordFile: etc/p, usersDn: ou=people, groupsDn: "cn=g,dc=x", groups: posix, startTls: true }'), targets)).toEqual([
+      expect.stringMatching(/hosts\.dir\.targets\.ldap\.url: must be an ldap:\/\/ or ldaps:\/\/ URL/),
+      expect.stringMatching(/hosts\.dir\.targets\.ldap\.bindDn: /),
+      expect.stringMatching(/hosts\.dir\.targets\.ldap\.bindPasswordFile: must be an absolute path/),
+      expect.stringMatching(/hosts\.dir\.targets\.ldap\.groups: must be one of posixGroup, groupOfNames/),
+      expect.stringMatching(/hosts\.dir\.targets\.ldap\.startTls: unknown key \(did you mean startTLS\?\)/),
+    ]);
+    const rosterConfig = parseConfig(yaml(section()), 'roster.yaml', { targets }).config;
+    const doctor = async (c: LdapConfig): Promise<Array<[string, string]>> => ((await ldapTarget.doctor?.({ host: 'dir', root, config: rosterConfig, system: liveSystem() }, c)) ?? []).map((x) => [x.status, x.message]);
+    expect(await doctor(config)).toEqual([
+      ['ok', `${slapd.rootDn} binds to ${slapd.url}`],
+      ['ok', `usersDn ${slapd.peopleDn} can be read`],
+      ['ok', `groupsDn ${slapd.groupsDn} can be read`],
+    ]);
+    expect(await doctor({ ...config, groupsDn: `ou=nowhere,${slapd.baseDn}` })).toEqual([
+      ['ok', `${slapd.rootDn} binds to ${slapd.url}`],
+      ['ok', `usersDn ${slapd.peopleDn} can be read`],
+      ['fail', expect.stringContaining(`groupsDn ou=nowhere,${slapd.baseDn} cannot be read as ${slapd.rootDn}: `)],
+    ]);
+  });
 });
