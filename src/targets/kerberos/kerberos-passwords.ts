@@ -119,7 +119,10 @@ export function kerberosPasswords(config: RosterConfig, root = '/'): PrincipalPa
             outcomes.push({ host: kdc.host, principal: kdc.name, outcome: 'created' });
           }
         } catch (e) {
-          throw failure(kdc, e, 'cpw');
+          // A password changed on one KDC cannot be taken back: the error says where it already is.
+          const done = outcomes.length === 0 ? '' : `; already changed on the KDC of ${outcomes.map((o) => `host ${o.host}`).join(', ')}`;
+          const f = failure(kdc, e, 'cpw');
+          throw new RosterError(f.code, `${f.message}${done}`, [], { cause: e });
         }
       }
       return outcomes;
