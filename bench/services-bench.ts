@@ -76,6 +76,12 @@ const HOST = 'services';
 const UID0 = 2_200_000_000;
 const MAP = '/etc/postfix/roster-lists';
 const VHOST_DIR = '/etc/nginx/roster-vhosts';
+/**
+ * How long verify waits for a reload to take effect: nginx parses all 10,000
+ * files after the signal, seconds on a loaded machine, where the default 10 s
+ * would fail a change that is only slow.
+ */
+const VERIFY_SECONDS = 60;
 /** Where roster.yaml says nginx keeps its PID: the vhosts target signals the master there (reload: { pidFile }). */
 const NGINX_PID = '/run/nginx.pid';
 /** The password a benchmarked member sets for MariaDB (Roster never sets one), to hold a session open over TCP. */
@@ -252,7 +258,7 @@ hosts:
       postgres: ${section({ url: d.postgres.url(), backendGrace: 1000 })}
       mariadb: ${section({ url: `mariadb://root@localhost/?socket=${d.mariadb.socket}` })}
       mail-lists: ${section({ mta: 'postfix', map: MAP, verify: { smtp: d.postfix.address } })}
-      vhosts: ${section({ server: 'nginx', dir: VHOST_DIR, listen: [d.nginx.address], test: d.nginx.testArgv, reload: { pidFile: NGINX_PID }, verify: { http: d.nginx.address } })}
+      vhosts: ${section({ server: 'nginx', dir: VHOST_DIR, listen: [d.nginx.address], test: d.nginx.testArgv, reload: { pidFile: NGINX_PID }, verify: { http: d.nginx.address, timeoutSeconds: VERIFY_SECONDS } })}
 types:
   member:
     hosts: { live: [${HOST}] }

@@ -354,6 +354,13 @@ for (const [server, start] of SERVERS) {
         // Verified: the server answers from the file just written, so the signal reached the master.
         expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['suspend', 'ok', undefined]]);
         expect(await get('www.ann.test')).toMatchObject({ status: 503 });
+        // Signal after signal: each reload is taken up.
+        for (let round = 0; round < 3; round++) {
+          await unfreezeAccount(ctx, 'ann', { reason: 'billing' });
+          expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['resume', 'ok', undefined]]);
+          await freezeAccount(ctx, 'ann', { reason: 'billing' });
+          expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['suspend', 'ok', undefined]]);
+        }
 
         const suspended = await files();
         ctx = { ...ctx, config: parseConfig(configText(web, { reload: { pidFile: '/run/other.pid' } }), 'roster.yaml', { targets }).config };
