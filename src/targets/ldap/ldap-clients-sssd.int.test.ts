@@ -79,8 +79,9 @@ async function sssd(name: string, access: string): Promise<{ readonly root: stri
   await mkdir(join(root, 'etc/sssd'), { recursive: true });
   await writeFile(join(root, 'etc/nsswitch.conf'), 'passwd: files sss\ngroup: files sss\nshadow: files\n');
   // ldap:// on loopback: SSSD refuses password binds without TLS unless told (the option is hidden, hence its name).
-  // entry_cache_timeout = 0: with a cached entry SSSD judged the account by it, so a freeze applied a second
-  // earlier still let sshd in (a deployment sees the same delay, up to its entry_cache_timeout).
+  // entry_cache_timeout = 0: SSSD judges a PAM request by the entry it fetched for an earlier one less than
+  // pam_id_timeout (5 s) ago, so a freeze applied a moment before still let sshd in; with the defaults a
+  // deployment sees a freeze take effect within those 5 s (tried by hand), and the test need not sleep.
   await writeFile(
     join(root, 'etc/sssd/sssd.conf'),
     `[sssd]\nservices = nss, pam\ndomains = LDAP\n\n[nss]\nmemcache_timeout = 0\n\n[domain/LDAP]\nid_provider = ldap\nauth_provider = ldap\nldap_uri = ${slapd.url}/\nldap_search_base = ${slapd.baseDn}\nldap_auth_disable_tls_never_use_in_production = true\nentry_cache_timeout = 0\ncache_credentials = false\n${access}`,
