@@ -7,6 +7,7 @@ import { hooksTarget } from './hooks/hooks-target.js';
 import { limitsTarget } from './limits/limits-target.js';
 import { loginTarget } from './login/login-target.js';
 import { mailListsTarget } from './mail-lists/mail-lists-target.js';
+import { kerberosTarget } from './kerberos/kerberos-target.js';
 import { mariadbTarget } from './mariadb/mariadb-target.js';
 import { postgresTarget } from './postgres/postgres-target.js';
 import { processesTarget } from './processes/processes-target.js';
@@ -33,6 +34,8 @@ export const targetRegistry: readonly AnyTarget[] = orderedTargets([
   homesTarget,
   // Before unix, as homes: a purge's dumps come first, and a failed dump stops the rest of that account's purge.
   postgresTarget,
+  // Before unix, as postgres: a purged principal is recorded in the archive first, and a failed record stops that account's later removals.
+  kerberosTarget,
   unixTarget,
   quotaTarget,
   limitsTarget,

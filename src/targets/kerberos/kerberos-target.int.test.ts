@@ -30,7 +30,7 @@ import { kerberosTarget } from './kerberos-target.js';
  * the KDC itself says whether the password works.
  */
 
-const targets = targetRegistry.some((t) => t.name === 'kerberos') ? targetRegistry : [...targetRegistry, kerberosTarget];
+const targets = targetRegistry;
 const PASSWORD = 'Corr3ct-Horse-Battery';
 const REVOKED = /credentials have been revoked/;
 
