@@ -27,7 +27,8 @@ function describe(v: AccountView): string {
     `home:      ${v.home}`,
     `shell:     ${v.shell}`,
     `groups:    ${[v.primaryGroup, ...v.groups].join(', ')}`,
-    `password:  ${v.passwordSet ? 'set' : 'not set'}`,
+    // A Kerberos account's password is the KDC's; Roster never holds it.
+    v.principal === null ? `password:  ${v.passwordSet ? 'set' : 'not set'}` : `password:  in Kerberos (principal ${v.principal})`,
   ].join('\n');
 }
 
