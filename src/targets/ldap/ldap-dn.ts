@@ -9,8 +9,12 @@
 /** Characters that must be escaped anywhere in an RDN value (RFC 4514 §2.4), plus `=` which some parsers mistake for a separator. */
 const SPECIAL = new Set([',', '+', '"', '\\', '<', '>', ';', '=']);
 
+/** A value with nothing to escape (the common case, tested first). */
+const PLAIN = /^(?![# ])[^,+"\\<>;=\u0000-\u001f\u007f]*(?<! )$/;
+
 /** An attribute value escaped for use in an RDN: `\,` for the specials, `\#` / `\ ` at the start, `\ ` at the end, `\00` for NUL and other control bytes as hex. */
 export function escapeRdnValue(value: string): string {
+  if (PLAIN.test(value)) return value;
   let out = '';
   const chars = [...value];
   chars.forEach((c, i) => {
@@ -95,6 +99,16 @@ export function parseDn(dn: string): Ava[][] {
 
 /** A DN in one canonical text: types and values lower-cased (uid, cn, ou and dc compare case-insensitively), AVAs of an RDN sorted, values escaped Roster's way. */
 export function normaliseDn(dn: string): string {
+  // The common case (no escapes, no multi-valued RDN) without the parser: a whole host reads 100,000 DNs.
+  if (!dn.includes('\\') && !dn.includes('+')) {
+    return dn
+      .split(',')
+      .map((rdn) => {
+        const eq = rdn.indexOf('=');
+        return `${rdn.slice(0, eq).trim().toLowerCase()}=${escapeRdnValue(rdn.slice(eq + 1).trim().toLowerCase())}`;
+      })
+      .join(',');
+  }
   return parseDn(dn)
     .map((rdn) =>
       rdn

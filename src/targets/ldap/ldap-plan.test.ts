@@ -184,3 +184,11 @@ describe('DNs compare by value', () => {
     expect(parseDn('uid=a+cn=b,dc=org')).toEqual([[{ type: 'uid', value: 'a' }, { type: 'cn', value: 'b' }], [{ type: 'dc', value: 'org' }]]);
   });
 });
+
+describe('escapeRdnValue fast path', () => {
+  it('still escapes a trailing space and a leading # in otherwise plain values', () => {
+    expect(escapeRdnValue('plain value')).toBe('plain value');
+    expect(escapeRdnValue('trailing ')).toBe('trailing\\ ');
+    expect(escapeRdnValue('#hash')).toBe('\\#hash');
+  });
+});
