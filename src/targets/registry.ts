@@ -8,6 +8,7 @@ import { limitsTarget } from './limits/limits-target.js';
 import { loginTarget } from './login/login-target.js';
 import { mailListsTarget } from './mail-lists/mail-lists-target.js';
 import { kerberosTarget } from './kerberos/kerberos-target.js';
+import { ldapTarget } from './ldap/ldap-target.js';
 import { mariadbTarget } from './mariadb/mariadb-target.js';
 import { postgresTarget } from './postgres/postgres-target.js';
 import { processesTarget } from './processes/processes-target.js';
@@ -36,6 +37,8 @@ export const targetRegistry: readonly AnyTarget[] = orderedTargets([
   postgresTarget,
   // Before unix, as postgres: a purged principal is recorded in the archive first, and a failed record stops that account's later removals.
   kerberosTarget,
+  // Before unix too: a purged entry's LDIF goes to the archive before the account's other removals.
+  ldapTarget,
   unixTarget,
   quotaTarget,
   limitsTarget,

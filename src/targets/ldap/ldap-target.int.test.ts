@@ -337,11 +337,14 @@ types:
       ['ok', `${slapd.rootDn} binds to ${slapd.url}`],
       ['ok', `usersDn ${slapd.peopleDn} can be read`],
       ['ok', `groupsDn ${slapd.groupsDn} can be read`],
+      // Then the clients: this root has no nsswitch.conf (ldap-client-check.test.ts has the rest).
+      ['warn', expect.stringMatching(/^neither nslcd nor SSSD is set up here /)],
     ]);
     expect(await doctor({ ...config, groupsDn: `ou=nowhere,${slapd.baseDn}` })).toEqual([
       ['ok', `${slapd.rootDn} binds to ${slapd.url}`],
       ['ok', `usersDn ${slapd.peopleDn} can be read`],
       ['fail', expect.stringContaining(`groupsDn ou=nowhere,${slapd.baseDn} cannot be read as ${slapd.rootDn}: `)],
+      ['warn', expect.stringMatching(/^neither nslcd nor SSSD is set up here /)],
     ]);
   });
 });
