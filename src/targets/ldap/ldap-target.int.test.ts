@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configProblems } from '../../../test/config-problems.js';
+import { exampleAppContext } from '../../../test/example-app-context.js';
+import { createAccount } from '../../app/accounts.js';
+import { freezeAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
+import { addPerson } from '../../app/people.js';
+import { purgeAccount } from '../../app/purge.js';
 import { FREEZE_BILLING, RETIRED, fixtureAccount, fixtureHost } from '../../../test/desired-fixture.js';
 import { startSlapd, type SlapdServer } from '../../../test/daemons/slapd-server.js';
 import type { DesiredAccount, DesiredGroup, DesiredHost, RemovedAccount } from '../../desired/desired-host.js';
@@ -14,6 +19,8 @@ import { liveSystem } from '../../doctor/doctor-system.js';
 import { fixedClock } from '../../domain/clock.js';
 import { applyPrepared, type ChangeOutcome } from '../../reconcile/apply-host-plan.js';
 import { planDesired } from '../../reconcile/host-plan.js';
+import { reconcileHost } from '../../reconcile/reconcile-host.js';
+import { openStore } from '../../store/open-store.js';
 import { targetRegistry } from '../registry.js';
 import type { ResourceArchiveManifest } from '../resource-archive.js';
 import type { Change, TargetContext } from '../target.js';
@@ -346,5 +353,34 @@ types:
       ['fail', expect.stringContaining(`groupsDn ou=nowhere,${slapd.baseDn} cannot be read as ${slapd.rootDn}: `)],
       ['warn', expect.stringMatching(/^neither nslcd nor SSSD is set up here /)],
     ]);
+  });
+
+  it('an account through the store: added, billing-frozen (sshd gone, imap kept), unfrozen, scoped, purged into the archive', async () => {
+    const app = exampleAppContext(await openStore(join(root, 'roster.db')), '2026-11-23T12:00:00Z', { config: parseConfig(yaml(section()), 'roster.yaml', { targets }).config });
+    try {
+      const apply = async (accounts?: readonly string[]): Promise<string[]> => brief((await reconcileHost(app, [ldapTarget], { host: 'dir', root, ...(accounts === undefined ? {} : { accounts }) })).report.outcomes);
+      await addPerson(app, { id: 'P9', firstName: 'Olga', lastName: 'Example' });
+      const account = await createAccount(app, { personId: 'P9', type: 'member', username: 'olga' });
+      expect(await apply()).toEqual(['ok create ldap-user:olga', 'ok create ldap-group:olga']);
+      const active = await entry(dnOf('olga'));
+      expect(values(active, 'uidNumber')).toEqual([String(account.uid)]);
+      expect(values(active, 'authorizedService')).toEqual(['imap', 'sshd']);
+      await freezeAccount(app, 'olga', { reason: 'billing' });
+      expect(await apply(['olga'])).toEqual(['ok lock ldap-user:olga']);
+      expect(values(await entry(dnOf('olga')), 'authorizedService')).toEqual(['imap']);
+      await unfreezeAccount(app, 'olga', { reason: 'billing' });
+      expect(await apply(['olga'])).toEqual(['ok unlock ldap-user:olga']);
+      expect(await entry(dnOf('olga'))).toBe(active);
+      expect(await apply()).toEqual([]);
+      await app.store.transaction(async (tx) => {
+        const olga = await tx.getAccount('olga');
+        if (olga !== undefined) await purgeAccount(tx, app, olga, 'test');
+      });
+      expect(await apply()).toEqual(['ok archive ldap-user:olga', 'ok delete ldap-user:olga', 'ok delete ldap-group:olga']);
+      expect(await entry(dnOf('olga'))).toBe('');
+      expect(readdirSync(join(root, 'var/lib/roster/archive')).filter((f) => f.startsWith(`olga-${account.uid}-`))).toHaveLength(2);
+    } finally {
+      await app.store.close();
+    }
   });
 });
