@@ -17,6 +17,7 @@ import { fixedClock } from '../src/domain/clock.js';
 import { openStore } from '../src/store/open-store.js';
 import { verifyAudit } from '../src/store/verify-audit.js';
 import { benchHomes } from './homes-bench.js';
+import { benchLdap } from './ldap-bench.js';
 import { benchServer } from './server-bench.js';
 import { benchServices } from './services-bench.js';
 import { benchSync } from './sync-bench.js';
@@ -153,6 +154,7 @@ const parts: Readonly<Record<string, () => Promise<void>>> = {
   unix: () => benchUnix(dir, report),
   server: () => benchServer(dir, report),
   services: () => benchServices(dir, report, reported),
+  ldap: () => benchLdap(dir, report, reported),
 };
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
 const unknown = only.filter((p) => !Object.hasOwn(parts, p));
