@@ -189,6 +189,11 @@ describe('ldap target', () => {
     await converge(host([retired]));
     expect(values(await entry(dnOf('dave')), 'shadowExpire')).toEqual(['1']);
     expect(await whoami('dave')).toMatch(/Invalid credentials/);
+    // An account created while a hold disables it is added locked.
+    const late = fixtureAccount('dora', 3013, { passwordField: HASH, holds: [RETIRED] });
+    expect(brief(await converge(host([retired, late])))).toEqual(['ok create ldap-user:dora', 'ok create ldap-group:dora']);
+    expect(values(await entry(dnOf('dora')), 'pwdAccountLockedTime')).toEqual(['000001010000Z']);
+    expect(await whoami('dora')).toMatch(/Invalid credentials/);
   });
 
   it('an entry that is not Roster\'s is a failed change naming both, and is left as it was', async () => {
