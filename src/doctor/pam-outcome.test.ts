@@ -11,8 +11,8 @@ function by(codes: Readonly<Record<string, string>>): (rule: PamRule) => string 
   return (rule) => codes[moduleName(rule).replace(/\.so$/, '')] ?? 'success';
 }
 
-// Debian 12's common-account once libpam-ldapd is installed (pam-auth-update).
-const DEBIAN_LDAPD = stack(`account [success=2 new_authtok_reqd=done default=ignore] pam_unix.so
+// A common-account with pam_ldap's account line of the Primary kind (PADL's libpam-ldap profile): pam_unix's success jumps over it.
+const PRIMARY_LDAP = stack(`account [success=2 new_authtok_reqd=done default=ignore] pam_unix.so
 account [success=1 default=ignore] pam_ldap.so minimum_uid=1000
 account requisite pam_deny.so
 account required pam_permit.so
@@ -20,14 +20,14 @@ account required pam_permit.so
 
 describe('pamOutcome (libpam dispatch of one stack)', () => {
   it('grants through a jump over pam_deny and refuses when every jump fails', () => {
-    expect(pamOutcome(DEBIAN_LDAPD, by({ pam_deny: 'auth_err' })).granted).toBe(true);
-    const refused = pamOutcome(DEBIAN_LDAPD, by({ pam_deny: 'auth_err', pam_unix: 'acct_expired', pam_ldap: 'acct_expired' }));
+    expect(pamOutcome(PRIMARY_LDAP, by({ pam_deny: 'auth_err' })).granted).toBe(true);
+    const refused = pamOutcome(PRIMARY_LDAP, by({ pam_deny: 'auth_err', pam_unix: 'acct_expired', pam_ldap: 'acct_expired' }));
     expect(refused).toMatchObject({ granted: false, code: 'auth_err' });
     expect(refused.decidedBy?.module).toBe('pam_deny.so');
   });
 
   it('never asks pam_ldap when pam_unix succeeds first: its refusal does not count', () => {
-    const r = pamOutcome(DEBIAN_LDAPD, by({ pam_deny: 'auth_err', pam_ldap: 'perm_denied' }));
+    const r = pamOutcome(PRIMARY_LDAP, by({ pam_deny: 'auth_err', pam_ldap: 'perm_denied' }));
     expect(r.granted).toBe(true);
     expect(r.decidedBy?.module).toBe('pam_permit.so');
   });
@@ -64,11 +64,16 @@ describe('pamOutcome (libpam dispatch of one stack)', () => {
     expect(pamOutcome(s, by({ pam_ldap: 'perm_denied' })).granted).toBe(true);
   });
 
-  it('grants the stack a pam_ldap line before pam_unix makes refuse an LDAP account pam_unix would pass', () => {
-    const fixed = stack(`account [success=ok new_authtok_reqd=ok ignore=ignore user_unknown=ignore authinfo_unavail=ignore default=bad] pam_ldap.so minimum_uid=1000\n${DEBIAN_LDAPD.map((r) => `${r.type} ${r.control} ${r.module} ${r.args.join(' ')}`).join('\n')}\n`);
-    expect(pamOutcome(fixed, by({ pam_deny: 'auth_err', pam_ldap: 'perm_denied' }))).toMatchObject({ granted: false, code: 'perm_denied' });
-    // A local account: nslcd does not know it, pam_unix lets it in.
-    expect(pamOutcome(fixed, by({ pam_deny: 'auth_err', pam_ldap: 'user_unknown' })).granted).toBe(true);
-    expect(pamOutcome(fixed, by({ pam_deny: 'auth_err' })).granted).toBe(true);
+  it('refuses, on Debian 12\'s libpam-ldapd stack (pam_ldap last, Additional), an account pam_unix passes and nslcd refuses', () => {
+    const debian = stack(`account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so
+account requisite pam_deny.so
+account required pam_permit.so
+account [success=ok new_authtok_reqd=done ignore=ignore user_unknown=ignore authinfo_unavail=ignore default=bad] pam_ldap.so minimum_uid=1000
+`);
+    expect(pamOutcome(debian, by({ pam_deny: 'auth_err', pam_ldap: 'perm_denied' }))).toMatchObject({ granted: false, code: 'perm_denied' });
+    // A local account: nslcd does not know it; nslcd down: pam_unix decides.
+    expect(pamOutcome(debian, by({ pam_deny: 'auth_err', pam_ldap: 'user_unknown' })).granted).toBe(true);
+    expect(pamOutcome(debian, by({ pam_deny: 'auth_err', pam_ldap: 'authinfo_unavail' })).granted).toBe(true);
+    expect(pamOutcome(debian, by({ pam_deny: 'auth_err' })).granted).toBe(true);
   });
 });

@@ -5,21 +5,28 @@ import { ldapClientChecks, type LdapClientSettings } from './ldap-client-check.j
 import { NSLCD_ACCOUNT_LINE, NSLCD_AUTHZ_LINE } from './nslcd-client-check.js';
 import { SSSD_ACCOUNT_LINE } from './sssd-client-check.js';
 
-// Debian 12's stacks as pam-auth-update writes them with libpam-ldapd installed.
-const LDAPD_ACCOUNT = `account\t[success=2 new_authtok_reqd=done default=ignore]\tpam_unix.so
-account\t[success=1 default=ignore]\tpam_ldap.so minimum_uid=1000
+// Debian 12's stacks as pam-auth-update writes them with libpam-ldapd (its profile's account line is of the Additional kind, last) ...
+const LDAPD_ACCOUNT = `account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so
 account\trequisite\t\t\tpam_deny.so
 account\trequired\t\t\tpam_permit.so
+${NSLCD_ACCOUNT_LINE.replace(/^account /, 'account\t')}
 `;
 const LDAPD_AUTH = `auth\t[success=2 default=ignore]\tpam_unix.so nullok
 auth\t[success=1 default=ignore]\tpam_ldap.so minimum_uid=1000 use_first_pass
 auth\trequisite\t\t\tpam_deny.so
 auth\trequired\t\t\tpam_permit.so
 `;
-// ... and with libpam-sss.
+// ... a pam_ldap account line of the Primary kind, as PADL's libpam-ldap profile wrote it: pam_unix's success jumps over it ...
+const PRIMARY_ACCOUNT = `account\t[success=2 new_authtok_reqd=done default=ignore]\tpam_unix.so
+account\t[success=1 default=ignore]\tpam_ldap.so minimum_uid=1000
+account\trequisite\t\t\tpam_deny.so
+account\trequired\t\t\tpam_permit.so
+`;
+// ... and Debian 12's with libpam-sss.
 const SSS_ACCOUNT = `account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so
 account\trequisite\t\t\tpam_deny.so
 account\trequired\t\t\tpam_permit.so
+account\tsufficient\t\t\tpam_localuser.so
 ${SSSD_ACCOUNT_LINE}
 `;
 const SSHD = '@include common-auth\naccount required pam_nologin.so\n@include common-account\n@include common-session\n';
@@ -57,37 +64,37 @@ describe('ldap client checks (nslcd, SSSD and PAM honour the ldap target locks)'
   });
 
   describe('nslcd', () => {
-    it('fails shadowExpire on Debian\'s stack when shadow does not ask ldap: pam_unix passes and jumps over pam_ldap', async () => {
-      const files = { '/etc/nsswitch.conf': NSSWITCH('files'), '/etc/nslcd.conf': NSLCD, '/etc/pam.d/sshd': SSHD, '/etc/pam.d/common-account': LDAPD_ACCOUNT };
+    it('fails shadowExpire on a Primary-kind pam_ldap stack when shadow does not ask ldap: pam_unix passes and jumps over pam_ldap', async () => {
+      const files = { '/etc/nsswitch.conf': NSSWITCH('files'), '/etc/nslcd.conf': NSLCD, '/etc/pam.d/sshd': SSHD, '/etc/pam.d/common-account': PRIMARY_ACCOUNT };
       const checks = await run(files);
       expect(checks).toHaveLength(1);
       expect(checks[0]?.status).toBe('fail');
       expect(checks[0]?.message).toBe(
         `${at('/etc/pam.d/sshd')} lets a directory account with shadowExpire: 1 in: "account [success=2 new_authtok_reqd=done default=ignore] pam_unix.so" in ${at('/etc/pam.d/common-account')} accepts the account and can jump over pam_ldap.so, so its refusal never counts`,
       );
-      expect(checks[0]?.fix).toBe(`set "shadow: files ldap" in ${at('/etc/nsswitch.conf')} (pam_unix then reads shadowExpire from nslcd), or add before the pam_unix.so account line: ${NSLCD_ACCOUNT_LINE}`);
+      expect(checks[0]?.fix).toBe(`set "shadow: files ldap" in ${at('/etc/nsswitch.conf')} (pam_unix then reads shadowExpire from nslcd), or add as the last account line of ${at('/etc/pam.d/sshd')} (or of the common-account it includes), as pam-auth-update does for libpam-ldapd: ${NSLCD_ACCOUNT_LINE}`);
     });
 
     it('passes shadowExpire with shadow: files ldap (pam_unix sees the expiry), for each installed login service', async () => {
-      const files = { '/etc/nsswitch.conf': NSSWITCH('files ldap'), '/etc/nslcd.conf': NSLCD, '/etc/pam.d/sshd': SSHD, '/etc/pam.d/login': SSHD, '/etc/pam.d/common-account': LDAPD_ACCOUNT };
+      const files = { '/etc/nsswitch.conf': NSSWITCH('files ldap'), '/etc/nslcd.conf': NSLCD, '/etc/pam.d/sshd': SSHD, '/etc/pam.d/login': SSHD, '/etc/pam.d/common-account': PRIMARY_ACCOUNT };
       expect(brief(await run(files))).toEqual([
         `ok ${at('/etc/pam.d/sshd')} refuses a directory account with shadowExpire: 1 (auth_err from "account requisite pam_deny.so" in ${at('/etc/pam.d/common-account')})`,
         `ok ${at('/etc/pam.d/login')} refuses a directory account with shadowExpire: 1 (auth_err from "account requisite pam_deny.so" in ${at('/etc/pam.d/common-account')})`,
       ]);
     });
 
-    it('passes shadowExpire without shadow: ldap when pam_ldap answers first in the account stack', async () => {
-      const files = { '/etc/nsswitch.conf': NSSWITCH('files'), '/etc/nslcd.conf': NSLCD, '/etc/pam.d/common-account': `${NSLCD_ACCOUNT_LINE}\n${LDAPD_ACCOUNT}` };
+    it('passes shadowExpire without shadow: ldap on Debian 12\'s stack: its last line asks nslcd', async () => {
+      const files = { '/etc/nsswitch.conf': NSSWITCH('files'), '/etc/nslcd.conf': NSLCD, '/etc/pam.d/common-account': LDAPD_ACCOUNT };
       const [check] = await run(files);
       expect(check?.status).toBe('ok');
-      expect(check?.message).toContain('(acct_expired from "account [success=ok new_authtok_reqd=ok');
+      expect(check?.message).toBe(`${at('/etc/pam.d/common-account')} refuses a directory account with shadowExpire: 1 (acct_expired from "${NSLCD_ACCOUNT_LINE}" in ${at('/etc/pam.d/common-account')})`);
     });
 
-    it('fails authorizedService without pam_authz_search, and on Debian\'s stack even with it; the account line fixes the stack', async () => {
-      const base = { '/etc/nsswitch.conf': NSSWITCH('files ldap'), '/etc/pam.d/sshd': SSHD, '/etc/pam.d/common-account': LDAPD_ACCOUNT, '/etc/pam.d/common-auth': LDAPD_AUTH };
+    it('fails authorizedService without pam_authz_search, and on a Primary-kind stack even with it; Debian 12\'s stack enforces it', async () => {
+      const base = { '/etc/nsswitch.conf': NSSWITCH('files ldap'), '/etc/pam.d/sshd': SSHD, '/etc/pam.d/common-account': PRIMARY_ACCOUNT, '/etc/pam.d/common-auth': LDAPD_AUTH };
       const settings = { ...BASE, authorizedService: { sshd: 'login', imap: 'mail' } };
       const without = (await run({ ...base, '/etc/nslcd.conf': NSLCD }, settings)).filter((c) => c.status !== 'ok');
-      expect(without.map((c) => c.fix)).toEqual([`add to /etc/nslcd.conf: ${NSLCD_AUTHZ_LINE}`, `add this line before the pam_unix.so line of ${at('/etc/pam.d/sshd')}'s account stack: ${NSLCD_ACCOUNT_LINE}`]);
+      expect(without.map((c) => c.fix)).toEqual([`add to /etc/nslcd.conf: ${NSLCD_AUTHZ_LINE}`, `add as the last account line of ${at('/etc/pam.d/sshd')} (or of the common-account it includes), as pam-auth-update does for libpam-ldapd: ${NSLCD_ACCOUNT_LINE}`]);
       expect(without[0]?.message).toBe(`${at('/etc/nslcd.conf')} has no pam_authz_search testing authorizedService=$service, so nslcd lets a directory account into every service`);
       expect(without[1]?.message).toContain(`${at('/etc/pam.d/sshd')} lets a directory account with authorizedService without this service in: "account [success=2`);
 
@@ -95,9 +102,9 @@ describe('ldap client checks (nslcd, SSSD and PAM honour the ldap target locks)'
       expect(brief(withSearch.filter((c) => c.status !== 'ok'))).toHaveLength(1);
       expect(withSearch.find((c) => c.message.includes('checks authorizedService'))?.status).toBe('ok');
 
-      const fixed = await run({ ...base, '/etc/nslcd.conf': `${NSLCD}${NSLCD_AUTHZ_LINE}\n`, '/etc/pam.d/common-account': `${NSLCD_ACCOUNT_LINE}\n${LDAPD_ACCOUNT}` }, settings);
-      expect(fixed.map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);
-      expect(fixed[2]?.message).toBe(`${t.root}/etc/pam.d/sshd refuses a directory account with authorizedService without this service (perm_denied from "account [success=ok new_authtok_reqd=ok ignore=ignore user_unknown=ignore authinfo_unavail=ignore default=bad] pam_ldap.so minimum_uid=1000" in ${at('/etc/pam.d/common-account')})`);
+      const debian = await run({ ...base, '/etc/nslcd.conf': `${NSLCD}${NSLCD_AUTHZ_LINE}\n`, '/etc/pam.d/common-account': LDAPD_ACCOUNT }, settings);
+      expect(debian.map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);
+      expect(debian[2]?.message).toBe(`${at('/etc/pam.d/sshd')} refuses a directory account with authorizedService without this service (perm_denied from "${NSLCD_ACCOUNT_LINE}" in ${at('/etc/pam.d/common-account')})`);
     });
 
     it('checks the ppolicy lock in the auth stack: pam_ldap binds as the user; a shared hash lets pam_unix decide (a warning)', async () => {
@@ -161,7 +168,7 @@ describe('ldap client checks (nslcd, SSSD and PAM honour the ldap target locks)'
 
     it('fails a PAM stack without pam_sss in the account stack', async () => {
       const order = 'access_provider = ldap\nldap_access_order = expire\nldap_account_expire_policy = shadow\n';
-      const checks = await run({ ...pam, '/etc/sssd/sssd.conf': SSSD(order), '/etc/pam.d/common-account': LDAPD_ACCOUNT.replace(/.*pam_ldap.*\n/, '').replace('success=2', 'success=1') });
+      const checks = await run({ ...pam, '/etc/sssd/sssd.conf': SSSD(order), '/etc/pam.d/common-account': SSS_ACCOUNT.replace(/.*pam_sss.*\n/, '') });
       const last = checks.at(-1);
       expect(last?.status).toBe('fail');
       expect(last?.message).toContain('its account stack has no pam_sss.so line');

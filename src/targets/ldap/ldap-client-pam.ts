@@ -13,8 +13,9 @@ import { readPamService, type PamService } from '../../doctor/read-pam-service.j
  */
 export type Situation = Readonly<Record<string, PamCode>>;
 
-// pam_deny refuses everything; pam_rootok answers for the caller, and a person logging in is not root.
-const FIXED: Situation = { pam_deny: 'auth_err', pam_permit: 'success', pam_rootok: 'auth_err' };
+// pam_deny refuses everything; pam_rootok answers for the caller, and a person logging in is not root;
+// pam_localuser finds only /etc/passwd's accounts (Debian's sss profile puts it `sufficient` before pam_sss).
+const FIXED: Situation = { pam_deny: 'auth_err', pam_permit: 'success', pam_rootok: 'auth_err', pam_localuser: 'perm_denied' };
 
 function returns(situation: Situation): (rule: PamRule) => PamCode {
   return (rule) => {

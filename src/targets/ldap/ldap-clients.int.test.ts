@@ -22,11 +22,13 @@ import { NSLCD_ACCOUNT_LINE, NSLCD_AUTHZ_LINE } from './nslcd-client-check.js';
  * through the real pipeline, and nslcd (libnss-ldapd, libpam-ldapd) in a
  * private mount namespace reading them, judged by getent and pamtester
  * inside that namespace. The client root holds Debian 12's own PAM stacks
- * as pam-auth-update writes them with libpam-ldapd; `sshd` and `imap` add
- * the account line the doctor recommends, `ftp` is left as Debian has it,
- * and `roster-unix` checks the account with pam_unix alone. The doctor's
- * client check then reads the very same files, and its verdicts are held
- * against what PAM did.
+ * as pam-auth-update writes them with libpam-ldapd (pam_ldap's account line
+ * last, of the Additional kind), which `sshd` and `imap` include; `ftp` has
+ * its pam_ldap account line of the Primary kind (PADL's libpam-ldap profile,
+ * and many hand-written stacks), which pam_unix's success jumps over; and
+ * `roster-unix` checks the account with pam_unix alone. The doctor's client
+ * check then reads the very same files, and its verdicts are held against
+ * what PAM did.
  */
 
 const PASSWORD = 'c0rrect horse';
@@ -37,18 +39,22 @@ auth\t[success=1 default=ignore]\tpam_ldap.so minimum_uid=1000 use_first_pass
 auth\trequisite\t\t\tpam_deny.so
 auth\trequired\t\t\tpam_permit.so
 `;
-const COMMON_ACCOUNT = `account\t[success=2 new_authtok_reqd=done default=ignore]\tpam_unix.so
+const COMMON_ACCOUNT = `account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so
+account\trequisite\t\t\tpam_deny.so
+account\trequired\t\t\tpam_permit.so
+${NSLCD_ACCOUNT_LINE.replace(/^account /, 'account\t')}
+`;
+const PRIMARY_ACCOUNT = `account\t[success=2 new_authtok_reqd=done default=ignore]\tpam_unix.so
 account\t[success=1 default=ignore]\tpam_ldap.so minimum_uid=1000
 account\trequisite\t\t\tpam_deny.so
 account\trequired\t\t\tpam_permit.so
 `;
-const WITH_AUTHZ = `@include common-auth\n${NSLCD_ACCOUNT_LINE}\n@include common-account\n`;
 const PAM_D: Readonly<Record<string, string>> = {
   'common-auth': COMMON_AUTH,
   'common-account': COMMON_ACCOUNT,
-  sshd: WITH_AUTHZ,
-  imap: WITH_AUTHZ,
-  ftp: '@include common-auth\n@include common-account\n',
+  sshd: '@include common-auth\n@include common-account\n',
+  imap: '@include common-auth\n@include common-account\n',
+  ftp: `@include common-auth\n${PRIMARY_ACCOUNT}`,
   'roster-unix': 'auth required pam_ldap.so\naccount required pam_unix.so\n',
 };
 
@@ -139,7 +145,7 @@ describe('nslcd and PAM honour what the ldap target writes', () => {
     expect(await services('alice', ['roster-unix', 'sshd'], 'authenticate', 'acct_mgmt')).toEqual(['roster-unix ok', 'sshd ok']);
   });
 
-  it('authorizedService: a billing freeze refuses sshd and keeps imap; a retirement refuses both; Debian\'s own stack (ftp) lets the frozen account in', async () => {
+  it('authorizedService: a billing freeze refuses sshd and keeps imap; a retirement refuses both; a Primary-kind pam_ldap line (ftp) lets the frozen account in', async () => {
     const all = ['sshd', 'imap', 'ftp'];
     await converge(host('mail', [bob]), mailConfig);
     expect(await services('bob', all, 'authenticate', 'acct_mgmt')).toEqual(['sshd ok', 'imap ok', 'ftp ok']);
@@ -163,7 +169,7 @@ describe('nslcd and PAM honour what the ldap target writes', () => {
     const verdict = (service: string): string | undefined => checks.find((c) => c.message.startsWith(`${clientRoot}/etc/pam.d/${service} `) && c.message.includes('authorizedService'))?.status;
     expect(observed).toEqual(['sshd refused', 'ftp ok']);
     expect([verdict('sshd'), verdict('imap'), verdict('ftp')]).toEqual(['ok', 'ok', 'fail']);
-    expect(checks.find((c) => c.status === 'fail')?.fix).toBe(`add this line before the pam_unix.so line of ${clientRoot}/etc/pam.d/ftp's account stack: ${NSLCD_ACCOUNT_LINE}`);
+    expect(checks.find((c) => c.status === 'fail')?.fix).toBe(`add as the last account line of ${clientRoot}/etc/pam.d/ftp (or of the common-account it includes), as pam-auth-update does for libpam-ldapd: ${NSLCD_ACCOUNT_LINE}`);
     // Every other lock holds on every service (shadowExpire, the ppolicy bind, nslcd's pam_authz_search).
     expect(checks.filter((c) => c.status !== 'ok')).toHaveLength(1);
     await converge(host('mail', [bob]), mailConfig);

@@ -13,14 +13,23 @@ import { checksAuthorizedService, parseNslcdConf, type NslcdConf } from './nslcd
 export const NSLCD_AUTHZ_LINE = 'pam_authz_search (&(objectClass=posixAccount)(uid=$username)(|(authorizedService=$service)(!(authorizedService=*))))';
 
 /**
- * The account line that makes nslcd judge every directory account (its
- * shadow checks and pam_authz_search) before Debian's
- * `[success=2 …] pam_unix.so`, which otherwise lets an account pam_unix
- * accepts jump over pam_ldap. Local accounts are unknown to nslcd
- * (user_unknown: ignored), and nslcd being down leaves pam_unix to decide.
- * Proven with pamtester in ldap-clients.int.test.ts.
+ * The account line of Debian 12's libpam-ldapd profile
+ * (/usr/share/pam-configs/ldap, Account-Type: Additional), which
+ * pam-auth-update puts last in common-account: every account that got
+ * through the stack so far is then asked of nslcd (its shadow checks and
+ * pam_authz_search); one nslcd does not know (a local one) is ignored, and
+ * nslcd being down leaves the decision to the rest. A pam_ldap account line
+ * of the Primary kind (`[success=1 default=ignore]` after a
+ * `[success=2 …] pam_unix.so`, as PADL's libpam-ldap profile and many
+ * hand-written stacks have it) is jumped over for every account pam_unix
+ * accepts. Both proven with pamtester in ldap-clients.int.test.ts.
  */
-export const NSLCD_ACCOUNT_LINE = 'account [success=ok new_authtok_reqd=ok ignore=ignore user_unknown=ignore authinfo_unavail=ignore default=bad] pam_ldap.so minimum_uid=1000';
+export const NSLCD_ACCOUNT_LINE = 'account [success=ok new_authtok_reqd=done ignore=ignore user_unknown=ignore authinfo_unavail=ignore default=bad] pam_ldap.so minimum_uid=1000';
+
+/** Where the account line goes, as a fix names it. */
+function addAccountLine(file: string): string {
+  return `add as the last account line of ${file} (or of the common-account it includes), as pam-auth-update does for libpam-ldapd: ${NSLCD_ACCOUNT_LINE}`;
+}
 
 /**
  * Whether pam_unix sees the directory's shadow fields: nsswitch asks nslcd
@@ -65,8 +74,8 @@ export async function nslcdClientChecks(subject: CheckSubject, root: string, loc
   for (const service of accounts) {
     checks.push(lockCheck(subject, root, 'pam_ldap.so', 'shadowExpire: 1', judgeStack(service, 'account', active, { ...active, pam_unix: unix, pam_ldap: 'acct_expired' }), () =>
       shadowSources.includes('ldap')
-        ? `add this line before the pam_unix.so line of ${at(service.file)}'s account stack: ${NSLCD_ACCOUNT_LINE}`
-        : `set "shadow: files ldap" in ${at('/etc/nsswitch.conf')} (pam_unix then reads shadowExpire from nslcd), or add before the pam_unix.so account line: ${NSLCD_ACCOUNT_LINE}`,
+        ? addAccountLine(at(service.file))
+        : `set "shadow: files ldap" in ${at('/etc/nsswitch.conf')} (pam_unix then reads shadowExpire from nslcd), or ${addAccountLine(at(service.file))}`,
     ));
   }
 
@@ -94,7 +103,7 @@ export async function nslcdClientChecks(subject: CheckSubject, root: string, loc
     const services = await pamServices(root, locks.authorizedServices, 'common-account');
     for (const service of services) {
       checks.push(lockCheck(subject, root, 'pam_ldap.so', 'authorizedService without this service', judgeStack(service, 'account', active, { ...active, pam_ldap: 'perm_denied' }), () =>
-        `add this line before the pam_unix.so line of ${at(service.file)}'s account stack: ${NSLCD_ACCOUNT_LINE}`,
+        addAccountLine(at(service.file)),
       ));
     }
   }
