@@ -1,14 +1,29 @@
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { errorMessage, RosterError } from '../../domain/errors.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import type { PostgresConfig } from './postgres-config.js';
 import { postgresUrl, redactedUrl } from './postgres-url.js';
 
+/**
+ * pg is loaded when the target first connects, not when roster starts:
+ * loading it touches Node's fetch globals (pg checks for Cloudflare's
+ * runtime), which load undici, tens of milliseconds of every command,
+ * PostgreSQL or not. The quoting below is pg's own (escapeIdentifier,
+ * escapeLiteral, ported from libpq), written here so planning needs no pg.
+ */
+async function loadPg(): Promise<typeof pg> {
+  return (await import('pg')).default;
+}
+
 /** Quotes an identifier (a role or database name) as PostgreSQL's quote_ident/format('%I') does: every name Roster writes into SQL goes through it. */
-export const ident = (name: string): string => pg.escapeIdentifier(name);
-/** Quotes a string literal (a COMMENT, a VALID UNTIL, an encoding). */
-export const literal = (text: string): string => pg.escapeLiteral(text);
+export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** Quotes a string literal (a COMMENT, a VALID UNTIL, an encoding): quotes and backslashes doubled, and an E'' string when there is a backslash. */
+export function literal(text: string): string {
+  const escaped = text.replace(/'/g, "''").replace(/\\/g, '\\\\');
+  return text.includes('\\') ? ` E'${escaped}'` : `'${escaped}'`;
+}
 
 /**
  * The password of the configured role: the first line of `passwordFile`
@@ -32,8 +47,9 @@ export async function adminUrl(root: string, config: PostgresConfig): Promise<st
 }
 
 /** A client for `url`; sessions run in UTC so VALID UNTIL reads and writes the same text. */
-export function newClient(url: string): pg.Client {
-  const client = new pg.Client({ connectionString: url, application_name: 'roster', options: '-c TimeZone=UTC', connectionTimeoutMillis: 10_000 });
+export async function newClient(url: string): Promise<pg.Client> {
+  const { Client } = await loadPg();
+  const client = new Client({ connectionString: url, application_name: 'roster', options: '-c TimeZone=UTC', connectionTimeoutMillis: 10_000 });
   // A session ended by the server (a terminated backend, a restart) emits
   // 'error' outside any query; the query in flight, if any, fails on its own.
   client.on('error', () => undefined);
@@ -52,7 +68,7 @@ export interface AdminSession {
 
 /** Connects as the configured role; a server that cannot be reached makes the target unavailable (nothing is planned in part). */
 export async function openAdminSession(root: string, config: PostgresConfig): Promise<AdminSession> {
-  const client = newClient(await adminUrl(root, config));
+  const client = await newClient(await adminUrl(root, config));
   try {
     await client.connect();
     const info = await client.query<{ user: string; superuser: boolean; version: string }>(

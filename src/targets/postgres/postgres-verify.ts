@@ -26,7 +26,7 @@ type Probe =
  * decides alone.
  */
 async function probeLogin(url: string, role: string): Promise<Probe> {
-  const client = newClient(postgresUrl(url, { user: role, password: null }));
+  const client = await newClient(postgresUrl(url, { user: role, password: null }));
   try {
     await client.connect();
     return { kind: 'connected' };
