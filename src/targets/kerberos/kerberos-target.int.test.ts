@@ -6,6 +6,7 @@ import { exampleAppContext } from '../../../test/example-app-context.js';
 import { createAccount, setPassword } from '../../app/accounts.js';
 import type { AppContext } from '../../app/app-context.js';
 import { freezeAccount, reactivateAccount, retireAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
+import { createScimUser } from '../../app/scim-users.js';
 import { addPerson } from '../../app/people.js';
 import { parseConfig } from '../../config/load-config.js';
 import { liveSystem } from '../../doctor/doctor-system.js';
@@ -108,6 +109,18 @@ describe('kerberos target against a real KDC', () => {
     expect(await shown('alice')).toBe(before);
     expect(Object.keys(await kdc.strings('alice')).sort()).toEqual(['roster.managed', 'roster.owner', 'roster.uid']);
     expect(await apply()).toEqual([]);
+  });
+
+  it('a SCIM POST with a password makes the principal with it (an IdP provisioning a kerberos type); a weak one is refused and nothing is made', async () => {
+    const input = { userName: 'Heidi.Example@example.edu', externalId: 'idp-heidi', active: true, givenName: 'Heidi', familyName: 'Example', emails: [], attributes: {} };
+    await expect(createScimUser(app, { ...input, password: 'short' })).rejects.toMatchObject({ code: 'weak_password' });
+    expect(await kdc.terse('heidiexample')).toBeNull();
+    const { record } = await createScimUser(app, { ...input, password: PASSWORD });
+    expect(record.account.username).toBe('heidiexample');
+    expect((await kdc.kinit('heidiexample', PASSWORD)).code).toBe(0);
+    const audit = await app.store.read.listAudit({ target: 'account:heidiexample' });
+    expect(audit.map((r) => r.action)).toContain('account.principal-create');
+    expect(JSON.stringify(audit)).not.toContain(PASSWORD);
   });
 
   it('a principal that had DISALLOW_ALL_TIX before Roster keeps it after the hold is lifted', async () => {
