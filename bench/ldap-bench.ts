@@ -28,10 +28,13 @@
  *   medians against the target ≤ 300 ms. After each, ldapsearch checks the
  *   entry from outside (untimed): locked while frozen, and after the
  *   unfreeze exactly the entry it was before the freeze.
- * Last, the same freezes and unfreezes in-process, with the projection, the
- *   target's observe, plan, apply and verify timed and the LDAP operations
- *   of each counted (the scoped observe should be a search, the apply one
- *   modify), to show where the command's time goes.
+ * Beside them, the floor of any command (`node -e ''`, and `roster account
+ * show U`: start, roster.yaml, the store). Last, the same freezes and
+ * unfreezes in-process, with the projection, the target's observe, plan,
+ * apply and verify timed and the LDAP operations of each counted (the
+ * scoped observe is one search under usersDn for the account and one under
+ * groupsDn for its groups, the apply one modify, the verify one base read),
+ * to show where the command's time goes.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
