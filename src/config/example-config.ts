@@ -159,6 +159,27 @@ hosts:
   #     user-list:
   #       lists: [{ path: /etc/vsftpd.user_list, mode: deny, service: ftp }]
   #END services
+  # The directory and the KDC, applied by roster serve itself over the
+  # network (appliedBy: server; no agent runs for them): account entries in
+  # LDAP, and the principals of types with auth: kerberos. A billing freeze
+  # takes SSH away (authorizedService sshd) and keeps IMAP and the
+  # principal, which mail and the portal need.
+  #BEGIN directory
+  # directory:
+  #   description: the LDAP directory and the Kerberos KDC
+  #   appliedBy: server
+  #   targets:
+  #     ldap:
+  #       url: ldap://ldap.example.org
+  #       startTLS: true
+  #       bindDn: cn=roster,ou=services,dc=example,dc=org
+  #       bindPasswordFile: /etc/roster/ldap.password
+  #       usersDn: ou=people,dc=example,dc=org
+  #       groupsDn: ou=groups,dc=example,dc=org
+  #       ppolicy: true
+  #       authorizedService: { sshd: login, imap: mail, pop3: mail }
+  #     kerberos: { realm: EXAMPLE.ORG, kadmin: { server: kdc.example.org, principal: roster/admin, keytab: /etc/roster/kadmin.keytab } }
+  #END directory
 
 # Roster sources: people imported with \`roster sync FILE.csv --source NAME\`.
 # Someone missing from a later import is retired with the grace periods below;

@@ -42,14 +42,17 @@ describe('target registry', () => {
     }
   });
 
-  it("the example's commented services host passes its targets' schemas once uncommented", () => {
+  it.each([
+    ['services', ['postgres', 'mariadb', 'mail-lists', 'vhosts', 'user-list']],
+    ['directory', ['ldap', 'kerberos']],
+  ])("the example's commented %s host passes its targets' schemas once uncommented", (host, targets) => {
     const text = exampleConfig();
-    const block = /#BEGIN services\n([\s\S]*?)\n\s*#END services/.exec(text)?.[1];
+    const block = new RegExp(`#BEGIN ${host}\\n([\\s\\S]*?)\\n\\s*#END ${host}`).exec(text)?.[1];
     expect(block).toBeDefined();
     const uncommented = (block ?? '').split('\n').map((line) => line.replace(/^(\s*)# /, '$1')).join('\n');
     const { config } = parseConfig(text.replace(block ?? '', uncommented), '/srv/roster/roster.yaml', { targets: targetRegistry });
-    const services = Object.keys(config.hosts.services?.targets ?? {});
-    expect(services).toEqual(['postgres', 'mariadb', 'mail-lists', 'vhosts', 'user-list']);
-    for (const name of services) expect(targetRegistry.map((t) => t.name)).toContain(name);
+    const enabled = Object.keys(config.hosts[host]?.targets ?? {});
+    expect(enabled).toEqual(targets);
+    for (const name of enabled) expect(targetRegistry.map((t) => t.name)).toContain(name);
   });
 });
