@@ -10,7 +10,18 @@ import type { AppContext } from './app-context.js';
  * mail server that is down never blocks or undoes a change: delivery is
  * retried and recorded on its own.
  */
-export type NoticeKind = 'billing-warning' | 'frozen' | 'unfrozen' | 'retirement' | 'purged' | 'admin-digest' | 'announcement';
+export type NoticeKind =
+  | 'billing-warning'
+  | 'frozen'
+  | 'unfrozen'
+  | 'retirement'
+  | 'purged'
+  | 'admin-digest'
+  | 'announcement'
+  // A member's e-mail change in the portal (issue 14): the link to the new address, and the old address told twice.
+  | 'email-confirm'
+  | 'email-change-asked'
+  | 'email-changed';
 
 export interface Notice {
   readonly kind: NoticeKind;

@@ -79,7 +79,8 @@ billing:
 # retried on the schedule below. With transport none they wait in the queue
 # (\`roster notify list\`). Templates in templatesDir replace the built-in ones
 # by file name (billing-warning.txt, frozen.txt, unfrozen.txt, retirement.txt,
-# purged.txt, admin-digest.txt, announcement.txt).
+# purged.txt, admin-digest.txt, announcement.txt, and the portal's e-mail
+# change: email-confirm.txt, email-change-asked.txt, email-changed.txt).
 notify:
   transport: none            # none, smtp or sendmail
   # smtp: { host: mail.example.org, port: 587, secure: false, auth: { user: roster, passwordFile: smtp.password } }

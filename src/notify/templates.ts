@@ -94,6 +94,44 @@ Counts:   {{counts}}
 
 {{body}}
 `,
+  'email-confirm': `Subject: Confirm your new e-mail address
+
+Hello {{name}},
+
+you asked to use this address ({{newAddress}}) for your account mail. To
+confirm it, open this link and press the button on the page:
+
+{{link}}
+
+The link works once, until {{expires}}. If you did not ask for this, ignore
+this message: nothing changes without the link.
+`,
+  'email-change-asked': `Subject: A change of your e-mail address was asked for
+
+Hello {{name}},
+
+someone signed in to your account asked to send your account mail to a new
+address ({{newAddress}}) instead of this one. Nothing changes unless the link
+sent to that address is opened before {{expires}}.
+
+If this was you, there is nothing to do. If it was not, sign in now, change
+your password and sign out everywhere, so the change cannot be confirmed
+from your account's sessions, and tell the administrators:
+
+{{portalUrl}}
+`,
+  'email-changed': `Subject: Your e-mail address was changed
+
+Hello {{name}},
+
+your account mail now goes to {{newAddress}} instead of this address
+(changed on {{changed}}, confirmed through the link sent to the new address).
+
+If you did not do this, tell the administrators at once: someone may be
+using your account.
+
+{{portalUrl}}
+`,
 };
 
 export type TemplateSet = Readonly<Record<string, string>>;

@@ -12,7 +12,7 @@ const OUTBOX_STATUSES: readonly OutboxStatus[] = ['queued', 'sent', 'failed', 'u
 
 export interface OutboxMessage {
   readonly id: number;
-  /** Template name: billing-warning, frozen, unfrozen, retirement, purged, admin-digest, announcement. */
+  /** Template name: billing-warning, frozen, unfrozen, retirement, purged, admin-digest, announcement, email-confirm, email-change-asked, email-changed. */
   readonly kind: string;
   readonly recipient: string | null;
   /** What the template is filled with; never secrets. */
