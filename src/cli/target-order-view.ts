@@ -10,6 +10,8 @@ export interface TargetOrderView {
     /** Whether account types may set `types.<type>.targets.<name>`. */
     readonly typeSettings: boolean;
     readonly resourceKinds: readonly string[];
+    /** Applied at the same time as its concurrent neighbours (Target.concurrent). */
+    readonly concurrent: boolean;
   }>;
   /** What `freeze.keep` may name: Roster's own services and the targets'. */
   readonly services: readonly string[];
@@ -18,7 +20,7 @@ export interface TargetOrderView {
 /** `hosts`: roster.yaml's hosts, whose target settings may name services too (a user-list entry's `service`). */
 export function targetOrderView(targets: readonly AnyTarget[], hosts: Readonly<Record<string, unknown>> = {}): TargetOrderView {
   return {
-    targets: targets.map((t) => ({ name: t.name, after: t.after, services: targetServices(t, hosts).services, typeSettings: t.typeSettings !== undefined, resourceKinds: Object.keys(t.resourceKinds) })),
+    targets: targets.map((t) => ({ name: t.name, after: t.after, services: targetServices(t, hosts).services, typeSettings: t.typeSettings !== undefined, resourceKinds: Object.keys(t.resourceKinds), concurrent: t.concurrent === true })),
     services: knownServices(targets, hosts).services,
   };
 }
@@ -31,6 +33,7 @@ export function formatTargetOrder(view: TargetOrderView): string {
       t.services.length > 0 ? `services ${t.services.join(', ')}` : '',
       t.typeSettings ? `types.<type>.targets.${t.name}` : '',
       t.resourceKinds.length > 0 ? `resources ${t.resourceKinds.join(', ')}` : '',
+      t.concurrent ? 'concurrent' : '',
     ].filter((p) => p !== '');
     return `  ${String(i + 1).padStart(2)}. ${parts.length > 0 ? `${t.name.padEnd(width)}  ${parts.join('; ')}` : t.name}`;
   });

@@ -83,25 +83,52 @@ async function verified(tctx: TargetContext, step: PreparedPlan['steps'][number]
   });
 }
 
+type Step = PreparedPlan['steps'][number];
+
+/** One step's changes split into those that run and those skipped for an account that already failed. */
+interface Started {
+  readonly step: Step;
+  readonly runnable: readonly Change[];
+  readonly skipped: ReadonlyMap<Change, ChangeOutcome>;
+}
+
 /**
- * Applies a prepared plan target by target, in apply order. Expected
- * failures are values (DESIGN.md §9.4): a target's results are per change,
- * and a target that throws fails its own changes, not the run. Once any
- * change of an account fails, that account's changes in later targets are
- * skipped — a failed archive must not be followed by the removal of the
- * passwd lines, nor a failed passwd entry by its onCreate hook — while every
- * other account goes on.
+ * The steps in apply order, cut into runs that are applied one after the
+ * other: a run is one step, or several neighbouring steps whose targets are
+ * all `concurrent` (each touches only its own service, so none waits for
+ * another: a vhost's reload and a database lock go on at the same time).
+ */
+export function applyRuns(steps: readonly Step[]): Step[][] {
+  const runs: Step[][] = [];
+  for (const step of steps) {
+    const last = runs.at(-1);
+    if (last !== undefined && step.target.concurrent === true && last.every((s) => s.target.concurrent === true)) last.push(step);
+    else runs.push([step]);
+  }
+  return runs;
+}
+
+/**
+ * Applies a prepared plan in apply order. Expected failures are values
+ * (DESIGN.md §9.4): a target's results are per change, and a target that
+ * throws fails its own changes, not the run. Once any change of an account
+ * fails, that account's changes in later targets are skipped — a failed
+ * archive must not be followed by the removal of the passwd lines, nor a
+ * failed passwd entry by its onCreate hook — while every other account goes
+ * on. Neighbouring concurrent targets (applyRuns) are applied at the same
+ * time and so do not skip each other's changes; the targets after them do.
  *
- * `afterTarget` receives each target's outcomes of the changes it ran, as
- * soon as its apply returns (the store audits them; the agent reports them).
+ * `afterTarget` receives each target's outcomes of the changes it ran, in
+ * apply order, as soon as its run is done (the store audits them; the agent
+ * reports them).
  */
 export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan, afterTarget?: (outcomes: readonly ChangeOutcome[]) => Promise<void>): Promise<ApplyReport> {
   const { plan, desired } = prepared;
   const failedAccounts = new Map<string, string>();
   const outcomes: ChangeOutcome[] = [];
   let lockTimeout = false;
-  for (const step of prepared.steps) {
-    if (step.changes.length === 0) continue;
+
+  const start = (step: Step): Started => {
     const runnable: Change[] = [];
     const skipped = new Map<Change, ChangeOutcome>();
     for (const c of step.changes) {
@@ -110,17 +137,23 @@ export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan,
       if (earlier !== undefined) skipped.set(c, outcome(c, 'skipped', `skipped: an earlier change for ${account ?? ''} failed (${earlier})`));
       else runnable.push(c);
     }
-    let results: readonly ChangeResult[] = [];
-    if (runnable.length > 0) {
-      try {
-        results = await step.target.apply(tctx, step.config, runnable, desired);
-      } catch (e) {
-        if (e instanceof RosterError && e.code === 'lock_timeout') lockTimeout = true;
-        const message = errorMessage(e);
-        results = runnable.map((change) => ({ change, ok: false, error: message }));
-      }
-      results = await verified(tctx, step, results, desired);
+    return { step, runnable, skipped };
+  };
+
+  const run = async ({ step, runnable }: Started): Promise<readonly ChangeResult[]> => {
+    if (runnable.length === 0) return [];
+    let results: readonly ChangeResult[];
+    try {
+      results = await step.target.apply(tctx, step.config, runnable, desired);
+    } catch (e) {
+      if (e instanceof RosterError && e.code === 'lock_timeout') lockTimeout = true;
+      const message = errorMessage(e);
+      results = runnable.map((change) => ({ change, ok: false, error: message }));
     }
+    return verified(tctx, step, results, desired);
+  };
+
+  const finish = async ({ step, runnable, skipped }: Started, results: readonly ChangeResult[]): Promise<void> => {
     const byChange = new Map(results.map((r) => [r.change, r]));
     const mine: ChangeOutcome[] = [];
     for (const c of runnable) {
@@ -135,6 +168,13 @@ export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan,
     // spread arguments overflow the stack.)
     for (const c of step.changes) outcomes.push(skipped.get(c) ?? (applied.get(c) as ChangeOutcome));
     if (mine.length > 0) await afterTarget?.(mine);
+  };
+
+  for (const steps of applyRuns(prepared.steps.filter((s) => s.changes.length > 0))) {
+    // Every step of a run is started (its skips decided) before any of them applies.
+    const started = steps.map(start);
+    const results = await Promise.all(started.map(run));
+    for (const [i, s] of started.entries()) await finish(s, results[i] ?? []);
   }
   return { host: plan.host, root: plan.root, at: plan.at, outcomes, lockTimeout, ...planScope(plan) };
 }

@@ -136,6 +136,14 @@ export interface Target<Config = unknown, Observed = unknown> {
   servicesOf?(config: Config): readonly string[];
   /** Targets that must be applied before this one. */
   readonly after: readonly string[];
+  /**
+   * The target touches only its own service (a database server, a web
+   * server, a directory), never what another target manages: it is applied
+   * at the same time as its concurrent neighbours in the apply order, whose
+   * failures therefore do not skip its changes (those of later targets are
+   * skipped as ever).
+   */
+  readonly concurrent?: boolean;
   /** The kinds of owned resources this target manages, by name. */
   readonly resourceKinds: Readonly<Record<string, ResourceKind>>;
   observe(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<Observed>;
@@ -170,6 +178,7 @@ export interface TargetDeclaration<Config, Observed, TypeSettings, Entry> {
   readonly services?: readonly string[];
   servicesOf?(config: Config): readonly string[];
   readonly after?: readonly string[];
+  readonly concurrent?: boolean;
   readonly resourceKinds?: Readonly<Record<string, ResourceKind>>;
   observe(ctx: TargetContext, config: Config, desired: DesiredHost): Promise<Observed>;
   plan(desired: DesiredHost, observed: Observed, config: Config): readonly Change[];

@@ -24,6 +24,8 @@ export const kerberosTarget = defineTarget<KerberosConfig, KerberosObserved>({
   name: KERBEROS,
   hostSettings: kerberosConfigSchema,
   doctor: kerberosCheck,
+  // Touches only its own service: applied at the same time as the other service targets next to it.
+  concurrent: true,
   services: [KERBEROS_SERVICE],
   observe: observeKerberos,
   plan: planKerberos,

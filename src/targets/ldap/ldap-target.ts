@@ -25,6 +25,8 @@ export const ldapTarget = defineTarget<LdapConfig, LdapObserved>({
   name: LDAP,
   hostSettings: ldapConfigSchema,
   doctor: ldapCheck,
+  // Touches only its own service: applied at the same time as the other service targets next to it.
+  concurrent: true,
   services: [DIRECTORY_SERVICE],
   servicesOf: (config) => [...new Set(Object.values(config.authorizedService ?? {}))],
   observe: observeLdap,

@@ -189,6 +189,8 @@ export function createMailListsTarget(run: RunCommand = runCommand): Target<Mail
     typeSettings: mailListsTypeSettingsSchema,
     entry: mailListsEntrySchema,
     project: (account, settings) => ({ address: settings.address?.replace('{user}', account.username) ?? null }),
+    // Touches only its own service: applied at the same time as the other service targets next to it.
+    concurrent: true,
     services: [SERVICE],
     resourceKinds: {
       [LIST_KIND]: { description: 'a mailing list the account owns, refused at the MTA while its lists service is disabled', settings: listSettingsSchema, name: listAddressSchema },

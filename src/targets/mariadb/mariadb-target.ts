@@ -30,6 +30,8 @@ export const mariadbTarget = defineTarget<MariadbConfig, MariadbObserved, Mariad
   hostSettings: mariadbConfigSchema,
   typeSettings: mariadbTypeSettingsSchema,
   entry: mariadbEntrySchema,
+  // Touches only its own service: applied at the same time as the other service targets next to it.
+  concurrent: true,
   services: [SERVICE],
   // A socket login (unix_socket) needs the Unix account of the same name.
   after: ['unix'],

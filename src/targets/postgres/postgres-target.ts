@@ -28,6 +28,8 @@ export const postgresTarget = defineTarget<PostgresConfig, PostgresObserved, Pos
   doctor: postgresCheck,
   typeSettings: postgresTypeSettingsSchema,
   entry: postgresEntrySchema,
+  // Touches only its own service: applied at the same time as the other service targets next to it.
+  concurrent: true,
   services: [DATABASES_SERVICE],
   resourceKinds: { [DATABASE_KIND]: postgresDatabaseKind },
   observe: observePostgres,

@@ -35,6 +35,8 @@ function managedLines(text: string, managed: ReadonlySet<string>): string[] {
  */
 export const userListTarget = defineTarget<UserListConfig, UserListObserved>({
   name: NAME,
+  // Touches only the tools' own list files: applied at the same time as the service targets next to it.
+  concurrent: true,
   hostSettings: userListConfigSchema,
   // Each list's service, as configured: freeze.keep may name it.
   servicesOf: (config) => [...new Set(config.lists.map((l) => l.service))],

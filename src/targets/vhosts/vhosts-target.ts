@@ -81,6 +81,8 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
   name: NAME,
   hostSettings: vhostsConfigSchema,
   doctor: vhostsCheck,
+  // Touches only its own service: applied at the same time as the other service targets next to it.
+  concurrent: true,
   services: [SERVICE],
   // A restored home is back before its vhost serves it again.
   after: ['homes'],
