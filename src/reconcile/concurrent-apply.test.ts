@@ -31,7 +31,7 @@ function target(journal: Journal, name: string, options: { readonly concurrent?:
       journal.events.push(`${name} end`);
       return changes.map((change): ChangeResult => ((options.fails ?? []).includes(change.account ?? '') ? { change, ok: false, error: `${name} refused` } : { change, ok: true }));
     },
-  }) as AnyTarget;
+  });
 }
 
 const tctx: TargetContext = { root: '/', host: 'shell', clock: fixedClock(new Date('2026-11-23T12:00:00Z')), log: { info: () => undefined, warn: () => undefined } };
