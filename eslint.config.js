@@ -70,7 +70,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
     ignores: ['**/*.test.ts', ...buildExcludes],
     rules: {
       'no-restricted-imports': ['error', { paths: builtinPaths, patterns: [{ group: testHelpers, message: 'a test helper, left out of the build (tsconfig.build.json): only tests may import it' }] }],

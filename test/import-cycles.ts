@@ -2,10 +2,10 @@ import { readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { importsOf } from './module-imports.js';
 
-/** Every `.ts` file under `dir` that is part of the program (not a test, not a declaration). */
+/** Every `.ts` and `.tsx` file under `dir` that is part of the program (not a test, not a declaration). */
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts'))
+    .filter((e) => e.isFile() && (e.name.endsWith('.ts') || e.name.endsWith('.tsx')) && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts'))
     .map((e) => join(e.parentPath, e.name))
     .sort();
 }

@@ -13,7 +13,7 @@ export function testOnlyModules(root: string): string[] {
     .map((d) => join(root, d))
     .filter((d) => existsSync(d))
     .flatMap((d) => readdirSync(d, { withFileTypes: true, recursive: true }))
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .filter((e) => e.isFile() && (e.name.endsWith('.ts') || e.name.endsWith('.tsx')) && !e.name.endsWith('.d.ts'))
     .map((e) => join(e.parentPath, e.name));
   const importers = new Map<string, Set<string>>();
   for (const f of files) for (const target of importsOf(f)) importers.set(target, (importers.get(target) ?? new Set()).add(f));

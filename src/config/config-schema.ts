@@ -378,6 +378,34 @@ const server = z
       .describe('the Prometheus metrics at GET /metrics'),
   })
   .prefault({});
+/** The member portal under /portal (issue 14): sessions, throttling, links. */
+const portal = z
+  .strictObject({
+    siteName: text.default('Roster').describe("the site's name, shown in every portal page's header and title"),
+    // Links in mail (e-mail confirmations) are absolute: the portal's address as members reach it.
+    publicUrl: httpUrl.optional().describe('the address members reach the portal at (e.g. https://accounts.example.org), for links in mail'),
+    // {personId} and {amount} (e.g. 25.00) are filled in; left out, the member page shows no pay link.
+    payLink: httpUrl.optional().describe("the member page's pay link; {personId} and {amount} are filled in, e.g. https://pay.example.org/?member={personId}&amount={amount}"),
+    session: z
+      .strictObject({
+        idleMinutes: z.int().min(1).max(24 * 60).default(30).describe('a session unused this long ends'),
+        absoluteHours: z.int().min(1).max(24 * 30).default(12).describe('a session ends this long after sign-in, used or not'),
+      })
+      .prefault({})
+      .describe('portal sign-in sessions, kept in the store'),
+    throttle: z
+      .strictObject({
+        attempts: z.int().min(1).max(1000).default(5).describe('failed attempts per key (client address, username, person) within the window before a wait'),
+        windowMinutes: z.int().min(1).max(24 * 60).default(15).describe('the window failed attempts are counted in, and the longest wait'),
+      })
+      .prefault({})
+      .describe('how sign-in and sign-up identification attempts are limited'),
+    // Long enough for a slow reader, short enough that an old link found in a mailbox no longer works.
+    emailConfirmHours: z.int().min(1).max(24 * 14).default(24).describe('an e-mail change must be confirmed (the link sent to the new address) within this many hours'),
+    // Behind a reverse proxy that terminates TLS: believe its X-Forwarded-Proto and X-Forwarded-For.
+    trustProxy: z.boolean().default(false).describe('believe X-Forwarded-Proto and X-Forwarded-For (roster serve behind a reverse proxy that sets them)'),
+  })
+  .prefault({});
 const sourceName = typeName.refine((name) => !BUILT_IN_SOURCES.includes(name), { error: `must not be ${BUILT_IN_SOURCES.join(' or ')}, which Roster uses itself` });
 const hostName = z.string().regex(HOST_NAME, { error: 'must be a host name: lower case letters, digits and -, starting with a letter' });
 
@@ -461,6 +489,7 @@ export const configSchema = z
     notify: notify.prefault({}).describe('member and admin e-mail'),
     scim: scim.prefault({}).describe('SCIM provisioning from an identity provider'),
     server: server.describe('roster serve'),
+    portal: portal.describe('the member portal (/portal on roster serve)'),
     groups: z.array(explicitGroup).default(() => []).describe('groups declared up front (account types may name others, made as needed)'),
     hosts: z.record(hostName, host).default(() => ({})).describe('the managed hosts by name'),
     sources: z.record(sourceName, source).default(() => ({})).describe('roster sources (CSV files imported by roster sync) by name'),
@@ -478,6 +507,7 @@ export type SourceConfig = RosterConfig['sources'][string];
 export type HostConfig = RosterConfig['hosts'][string];
 export type NotifyConfig = RosterConfig['notify'];
 export type ServerConfig = RosterConfig['server'];
+export type PortalConfig = RosterConfig['portal'];
 
 type Loose = Readonly<Record<string, unknown>>;
 

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+import { mountPortal } from '../portal/portal-app.js';
 import { targetRegistry } from '../targets/registry.js';
 import { accountRoutes } from './account-routes.js';
 import type { ApiRoute } from './api-route.js';
@@ -57,6 +58,8 @@ export function createServer(deps: ServerDeps): RosterServer {
   mountRestRoutes(app, routes, deps, limiter);
   mountScimRoutes(app, deps, limiter);
   mountOpsRoutes(app, deps, limiter, metrics);
+  // The member portal (issue 14): server-rendered pages under /portal, with their own sessions.
+  mountPortal(app, deps);
   app.notFound((c) => (c.req.path.startsWith(`${SCIM_BASE}/`) ? scimErrorResponse(404, `no SCIM endpoint ${c.req.path}`) : problemResponse(problemOf('not_found', `no endpoint ${c.req.method} ${c.req.path}`, c.req.path))));
   app.onError((e, c) => {
     const id = c.get('requestId');

@@ -26,6 +26,10 @@ export interface RosterDatabase {
   readonly outbox: OutboxTable;
   readonly resources: ResourcesTable;
   readonly usage_figures: UsageFiguresTable;
+  readonly portal_sessions: PortalSessionsTable;
+  readonly portal_attempts: PortalAttemptsTable;
+  readonly portal_email_changes: PortalEmailChangesTable;
+  readonly portal_signups: PortalSignupsTable;
 }
 
 export interface PeopleTable {
@@ -253,4 +257,43 @@ export interface UsageFiguresTable {
   subject: string;
   bytes: number;
   measured_at: string;
+}
+
+export interface PortalSessionsTable {
+  id_hash: string;
+  person_id: string;
+  account_id: number;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  address: string | null;
+  user_agent: string | null;
+}
+
+export interface PortalAttemptsTable {
+  id: Generated<number>;
+  key: string;
+  at: string;
+}
+
+export interface PortalEmailChangesTable {
+  id: Generated<number>;
+  token_hash: string;
+  person_id: string;
+  new_address: string;
+  old_address: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** P2: a portal sign-up in progress (RATS steps 1-7). */
+export interface PortalSignupsTable {
+  id_hash: string;
+  person_id: string | null;
+  type: string | null;
+  username: string | null;
+  account_id: number | null;
+  created_at: string;
+  expires_at: string;
 }

@@ -9,6 +9,7 @@ import { ledgerQueries } from './queries/ledger-queries.js';
 import { massChangeQueries } from './queries/mass-change-queries.js';
 import { outboxQueries } from './queries/outbox-queries.js';
 import { peopleQueries } from './queries/people-queries.js';
+import { portalQueries } from './queries/portal-queries.js';
 import { queryScope, type StoreDialect } from './queries/query-scope.js';
 import { reservationQueries } from './queries/reservation-queries.js';
 import { resourceQueries } from './queries/resource-queries.js';
@@ -55,5 +56,6 @@ export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly di
     ...hostReportQueries(s),
     ...resourceQueries(s),
     ...usageQueries(s),
+    ...portalQueries(s),
   };
 }

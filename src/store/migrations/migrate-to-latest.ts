@@ -4,6 +4,7 @@ import type { RosterDatabase } from '../database-schema.js';
 import type { SchemaStatus } from '../store.js';
 import { initialSchema } from './initial-schema.js';
 import { jobsAndOutbox } from './jobs-and-outbox.js';
+import { portalSchema } from './portal-schema.js';
 import { resourcesSchema } from './resources-schema.js';
 import { serverSchema } from './server-schema.js';
 import { usageSchema } from './usage-schema.js';
@@ -23,6 +24,7 @@ export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migr
     '0003-server': serverSchema(dialect),
     '0004-resources': resourcesSchema(dialect),
     '0005-usage': usageSchema(dialect),
+    '0006-portal': portalSchema(dialect),
   };
 }
 

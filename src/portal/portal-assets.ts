@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import type { Hono } from 'hono';
+import { PORTAL_CSS } from './portal-css.js';
+import type { PortalEnv } from './portal-env.js';
+import { PORTAL_SCRIPT } from './portal-script.js';
+
+interface Asset {
+  readonly type: string;
+  readonly body: string;
+  /** A digest of the body, in the URL: a changed file gets a new URL, so it may be cached for a year. */
+  readonly version: string;
+}
+
+function asset(type: string, body: string): Asset {
+  return { type, body, version: createHash('sha256').update(body).digest('hex').slice(0, 12) };
+}
+
+const ASSETS: Readonly<Record<string, Asset>> = {
+  'portal.css': asset('text/css; charset=utf-8', PORTAL_CSS),
+  'portal.js': asset('text/javascript; charset=utf-8', PORTAL_SCRIPT),
+};
+
+/** The URL of an asset, with its version (pages link this). */
+export function assetPath(name: string): string {
+  const a = ASSETS[name];
+  return a === undefined ? `/portal/assets/${name}` : `/portal/assets/${name}?v=${a.version}`;
+}
+
+/** GET /portal/assets/NAME: the stylesheet and the script, cached for a year (the URL changes with the content). */
+export function mountAssets(portal: Hono<PortalEnv>): void {
+  portal.get('/assets/:name', (c) => {
+    const a = ASSETS[c.req.param('name')];
+    if (a === undefined) return c.notFound();
+    return c.body(a.body, 200, { 'Content-Type': a.type, 'Cache-Control': 'public, max-age=31536000, immutable', ETag: `"${a.version}"` });
+  });
+}
