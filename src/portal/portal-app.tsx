@@ -10,6 +10,7 @@ import type { PortalContext, PortalEnv } from './portal-env.js';
 import { csrfSecrets, portalSession } from './portal-session.js';
 import { portalStrings as s } from './portal-strings.js';
 import { securityHeaders } from './security-headers.js';
+import { mountSignup } from './signup-page.js';
 
 /** The largest form the portal reads. */
 const MAX_FORM_BYTES = 64 * 1024;
@@ -63,6 +64,7 @@ export function mountPortal(app: Hono, deps: ServerDeps): void {
 
   mountLogin(portal);
   mountMemberPage(portal);
+  mountSignup(portal);
 
   portal.all('*', (c) =>
     c.html(
