@@ -64,6 +64,9 @@ export function portalSchema(dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('portal_email_changes_person').on('portal_email_changes').columns(['person_id']).execute();
 
+      // The member page lists the messages sent to the member's addresses (newest first).
+      await db.schema.createIndex('outbox_recipient').on('outbox').columns(['recipient', 'id']).execute();
+
       // P2 (sign-up, RATS steps 1-7): one row per sign-up in progress, found
       // by the SHA-256 of its cookie's secret. It holds what the steps have
       // settled so far: the person once identified, the type, the username;

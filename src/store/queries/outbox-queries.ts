@@ -3,7 +3,7 @@ import { canonicalJson } from '../../domain/canonical-json.js';
 import { RosterError } from '../../domain/errors.js';
 import type { OutboxTable } from '../database-schema.js';
 import type { QueryScope } from './query-scope.js';
-import { INSERT_CHUNK, pageSize, parseJsonOrText, toNumber, utc, utcOrNull } from './row-values.js';
+import { IN_CHUNK, INSERT_CHUNK, pageSize, parseJsonOrText, toNumber, utc, utcOrNull } from './row-values.js';
 
 /** queued (waiting or retrying), sent, failed (gave up), unaddressed (the person has no address). */
 export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'unaddressed';
@@ -43,8 +43,8 @@ export type OutboxPatch = Partial<Pick<OutboxMessage, 'status' | 'attempts' | 'l
 export interface OutboxReads {
   /** Queued messages whose next attempt is due at `now`, oldest first; only those with id > afterId when given. */
   dueMessages(now: string, limit: number, afterId?: number): Promise<OutboxMessage[]>;
-  /** Newest first. */
-  listMessages(filter?: { readonly status?: OutboxStatus; readonly kind?: string; readonly limit?: number }): Promise<OutboxMessage[]>;
+  /** Newest first; `recipients`: only messages to one of these addresses (the portal's "messages we sent you"). */
+  listMessages(filter?: { readonly status?: OutboxStatus; readonly kind?: string; readonly recipients?: readonly string[]; readonly limit?: number }): Promise<OutboxMessage[]>;
   countMessages(): Promise<Readonly<Record<OutboxStatus, number>>>;
 }
 
@@ -114,6 +114,10 @@ export function outboxQueries(s: QueryScope): OutboxQueries {
       let q = s.db.selectFrom('outbox').selectAll().orderBy('id', 'desc');
       if (filter.status !== undefined) q = q.where('status', '=', filter.status);
       if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+      if (filter.recipients !== undefined) {
+        if (filter.recipients.length === 0) return [];
+        q = q.where('recipient', 'in', filter.recipients.slice(0, IN_CHUNK));
+      }
       if (filter.limit !== undefined) q = q.limit(pageSize(filter.limit));
       return (await q.execute()).map(toOutboxMessage);
     },
