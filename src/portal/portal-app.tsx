@@ -6,6 +6,8 @@ import { Layout } from './layout.js';
 import { mountLogin } from './login-page.js';
 import { mountMemberPage } from './member-page.js';
 import { mountAssets } from './portal-assets.js';
+import { mountEmailPage } from './email-page.js';
+import { mountPasswordPage } from './password-page.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
 import { csrfSecrets, portalSession } from './portal-session.js';
 import { portalStrings as s } from './portal-strings.js';
@@ -64,6 +66,8 @@ export function mountPortal(app: Hono, deps: ServerDeps): void {
 
   mountLogin(portal);
   mountMemberPage(portal);
+  mountPasswordPage(portal);
+  mountEmailPage(portal);
   mountSignup(portal);
 
   portal.all('*', (c) =>

@@ -1,0 +1,181 @@
+import type { Hono } from 'hono';
+import { changeOwnPassword } from '../app/member-password.js';
+import type { Account } from '../domain/account.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
+import { verifyPassword } from '../system/libcrypt.js';
+import { CsrfField, Layout, Message } from './layout.js';
+import { signInRedirect } from './login-page.js';
+import { startSession } from './portal-session.js';
+import type { PortalContext, PortalEnv } from './portal-env.js';
+import { portalStrings as s } from './portal-strings.js';
+import { clearFailures, recordFailure, throttleState } from './throttle.js';
+
+type Field = 'current' | 'password' | 'confirm';
+
+interface PasswordForm {
+  readonly errors: Partial<Record<Field, string>>;
+  /** The policy's reasons for refusing the new password, each in words. */
+  readonly problems: readonly string[];
+  /** An error about the whole form (a wait, a failure of the KDC). */
+  readonly error?: string;
+}
+
+function invalid(form: PasswordForm, f: Field, describedBy?: string) {
+  const bad = form.errors[f] !== undefined || (f === 'password' && form.problems.length > 0);
+  const ids = [describedBy, bad ? `${f}-error` : undefined].filter((x) => x !== undefined).join(' ');
+  return { ...(bad ? { 'aria-invalid': 'true' } : {}), ...(ids === '' ? {} : { 'aria-describedby': ids }) };
+}
+
+function FieldError(props: { readonly form: PasswordForm; readonly f: Field }) {
+  const { form, f } = props;
+  const text = f === 'password' && form.problems.length > 0 ? `${s.passwordRefused} ${form.problems.join('; ')}.` : form.errors[f];
+  return text === undefined ? null : (
+    <p class="field-error" id={`${f}-error`}>
+      {text}
+    </p>
+  );
+}
+
+function PasswordPage(props: { readonly c: PortalContext; readonly account: Account; readonly form: PasswordForm }) {
+  const { c, account, form } = props;
+  const type = c.var.deps.config.types[account.type];
+  const policy = type?.password;
+  const any = form.error !== undefined || form.problems.length > 0 || Object.keys(form.errors).length > 0;
+  return (
+    <Layout title={s.passwordChangeTitle} c={c}>
+      {any ? (
+        <Message kind="error">
+          <span>{form.error ?? s.passwordChangeFix}</span>
+        </Message>
+      ) : null}
+      <p>{s.passwordChangeIntro(account.username)}</p>
+      <form class="stacked" method="post" action="/portal/password">
+        <CsrfField c={c} />
+        <input type="hidden" name="account" value={account.username} />
+        <label for="current">{s.currentPassword}</label>
+        <input type="password" id="current" name="current" autocomplete="current-password" required {...invalid(form, 'current')} />
+        <FieldError form={form} f="current" />
+        {policy === undefined ? null : (
+          <>
+            <h2 id="policy">{s.passwordPolicyHeading}</h2>
+            <ul id="policy-rules">
+              <li>{s.passwordRuleLength(policy.minLength)}</li>
+              <li>{s.passwordRuleClasses(policy.minClasses)}</li>
+              <li>{s.passwordRuleCommon}</li>
+              <li>{s.passwordRuleNames}</li>
+            </ul>
+          </>
+        )}
+        <label for="password">{s.newPassword}</label>
+        <input type="password" id="password" name="password" autocomplete="new-password" required {...invalid(form, 'password', 'policy-rules')} />
+        <FieldError form={form} f="password" />
+        <label for="confirm">{s.confirmPassword}</label>
+        <input type="password" id="confirm" name="confirm" autocomplete="new-password" required {...invalid(form, 'confirm')} />
+        <FieldError form={form} f="confirm" />
+        <div>
+          <button type="submit">{s.passwordChangeButton}</button>
+        </div>
+      </form>
+      <p>
+        <a href="/portal">{s.backToPortal}</a>
+      </p>
+    </Layout>
+  );
+}
+
+function DonePage(props: { readonly c: PortalContext; readonly account: Account }) {
+  return (
+    <Layout title={s.passwordChangedTitle} c={props.c}>
+      <Message kind="info">{s.passwordChanged(props.account.username)}</Message>
+      <p>{s.passwordChangedHosts}</p>
+      <p>{s.passwordChangedSessions}</p>
+      <p>
+        <a href="/portal">{s.backToPortal}</a>
+      </p>
+    </Layout>
+  );
+}
+
+function field(body: Record<string, unknown>, name: string): string {
+  const v = body[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * The account whose password the page changes: the one named (one of the
+ * member's own, not purged), else the one the member signed in with.
+ */
+async function chosenAccount(c: PortalContext, name: string | undefined): Promise<Account | undefined> {
+  const signedIn = c.var.signedIn;
+  if (signedIn === null) return undefined;
+  if (name === undefined || name === '' || name === signedIn.account.username) return signedIn.account;
+  const account = await c.var.deps.store.read.getAccount(name);
+  return account !== undefined && account.personId === signedIn.session.personId && account.purgedAt === null ? account : undefined;
+}
+
+/**
+ * GET and POST /portal/password (issue 14 item 4): the current password,
+ * the new one twice, the policy shown before typing and every reason on a
+ * refusal. Wrong current passwords count against the member's person (the
+ * sign-in throttle's limits), so a session left open is no password oracle.
+ */
+export function mountPasswordPage(portal: Hono<PortalEnv>): void {
+  portal.get('/password', async (c) => {
+    if (c.var.signedIn === null) return signInRedirect(c);
+    const account = await chosenAccount(c, c.req.query('account'));
+    if (account === undefined) return c.html(<PasswordUnknown c={c} />, 404);
+    if (c.req.query('changed') !== undefined) return c.html(<DonePage c={c} account={account} />);
+    return c.html(<PasswordPage c={c} account={account} form={{ errors: {}, problems: [] }} />);
+  });
+
+  portal.post('/password', async (c) => {
+    const signedIn = c.var.signedIn;
+    if (signedIn === null) return signInRedirect(c);
+    const deps = c.var.deps;
+    const body = await c.req.parseBody();
+    const account = await chosenAccount(c, field(body, 'account'));
+    if (account === undefined) return c.html(<PasswordUnknown c={c} />, 404);
+    const current = field(body, 'current');
+    const next = field(body, 'password');
+    const confirm = field(body, 'confirm');
+    const errors: Partial<Record<Field, string>> = {};
+    if (current === '') errors.current = s.currentPasswordMissing;
+    if (next === '') errors.password = s.passwordRequired;
+    else if (confirm !== next) errors.confirm = s.passwordMismatch;
+    if (Object.keys(errors).length > 0) return c.html(<PasswordPage c={c} account={account} form={{ errors, problems: [] }} />, 400);
+
+    const key = `password:person:${signedIn.session.personId}`;
+    const throttle = await throttleState(deps, [key]);
+    if (throttle.blocked) return c.html(<PasswordPage c={c} account={account} form={{ errors: {}, problems: [], error: s.passwordThrottled(s.waitMinutes(throttle.waitMinutes)) }} />, 429);
+    try {
+      await changeOwnPassword({ ...deps, actor: `portal:${signedIn.session.personId}` }, { personId: signedIn.session.personId, username: account.username, current, next }, verifyPassword);
+    } catch (e) {
+      if (!(e instanceof RosterError)) throw e;
+      if (e.code === 'unauthorized') {
+        await recordFailure(deps, [key]);
+        return c.html(<PasswordPage c={c} account={account} form={{ errors: { current: s.currentPasswordWrong }, problems: [] }} />, 400);
+      }
+      if (e.code === 'weak_password') return c.html(<PasswordPage c={c} account={account} form={{ errors: {}, problems: e.issues.map((i) => i.message) }} />, 400);
+      if (e.code === 'bad_input') return c.html(<PasswordPage c={c} account={account} form={{ errors: { password: e.message }, problems: [] }} />, 400);
+      return c.html(<PasswordPage c={c} account={account} form={{ errors: {}, problems: [], error: s.passwordChangeFailed(errorMessage(e)) }} />, e.status >= 500 ? 503 : 400);
+    }
+    await clearFailures(deps, key);
+    // Whoever else holds a session of this person (a shared computer, a stolen cookie) is signed out; this browser gets a new session.
+    await deps.store.transaction((tx) => tx.deletePersonPortalSessions(signedIn.session.personId));
+    await startSession(c, signedIn.account);
+    deps.log.info(`portal: ${account.username} changed its password`, { person: signedIn.session.personId });
+    // Post/redirect/get: the page after is rendered with the new session's CSRF token, and a reload sends nothing again.
+    return c.redirect(`/portal/password?account=${encodeURIComponent(account.username)}&changed=1`, 303);
+  });
+}
+
+function PasswordUnknown(props: { readonly c: PortalContext }) {
+  return (
+    <Layout title={s.passwordChangeTitle} c={props.c}>
+      <Message kind="error">{s.passwordNoSuchAccount}</Message>
+      <p>
+        <a href="/portal">{s.backToPortal}</a>
+      </p>
+    </Layout>
+  );
+}
