@@ -18,6 +18,7 @@ import { openStore } from '../src/store/open-store.js';
 import { verifyAudit } from '../src/store/verify-audit.js';
 import { benchHomes } from './homes-bench.js';
 import { benchLdap } from './ldap-bench.js';
+import { benchPortal } from './portal-bench.js';
 import { benchServer } from './server-bench.js';
 import { benchServices } from './services-bench.js';
 import { benchSync } from './sync-bench.js';
@@ -155,6 +156,7 @@ const parts: Readonly<Record<string, () => Promise<void>>> = {
   server: () => benchServer(dir, report),
   services: () => benchServices(dir, report, reported),
   ldap: () => benchLdap(dir, report, reported),
+  portal: () => benchPortal(dir, report, reported),
 };
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
 const unknown = only.filter((p) => !Object.hasOwn(parts, p));
