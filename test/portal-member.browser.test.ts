@@ -153,7 +153,7 @@ describe('the member page in Chromium', () => {
     expect(await page.getByRole('status').innerText()).toContain('You have signed out everywhere (1 session ended).');
   });
 
-  it('shows a wrong password the same as an unknown username, with the field marked', async () => {
+  it('shows a wrong password the same as an unknown username, keeping the typed username', async () => {
     await signIn(page, portal.url, 'alice', 'wrong-password');
     const alert = await page.getByRole('alert').innerText();
     expect(alert).toBe('The username or password is not right.');

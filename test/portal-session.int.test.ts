@@ -234,6 +234,14 @@ describe('portal sessions, CSRF and headers', () => {
     expect(await f.store.read.listPortalSessions('P1')).toEqual([]);
     expect((await send(c, 'GET', '/portal')).headers.get('location')).toBe('/portal/login?ended=1');
   });
+
+  it('forgets sessions that timed out without anyone coming back, at the next sign-in', async () => {
+    await signIn(new Jar());
+    f.clock.advanceDays(31 / 1440);
+    expect(await f.store.read.listPortalSessions('P1')).toHaveLength(1);
+    await signIn(new Jar());
+    expect(await f.store.read.listPortalSessions('P1')).toHaveLength(1);
+  });
 });
 
 describe('portal behind a trusted proxy', () => {

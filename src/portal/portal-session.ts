@@ -126,6 +126,8 @@ export async function startSession(c: PortalContext, account: Account): Promise<
   const { session } = deps.config.portal;
   await deps.store.transaction(async (tx) => {
     if (old !== undefined && old !== '') await tx.deletePortalSession(hashSecret(old));
+    // Sessions nobody ended (the browser closed) are forgotten here, at the next sign-in of anyone.
+    await tx.deleteExpiredPortalSessions(now.toISOString(), new Date(now.getTime() - session.idleMinutes * 60_000).toISOString());
     await tx.insertPortalSession({
       idHash: hashSecret(secret),
       personId: account.personId,

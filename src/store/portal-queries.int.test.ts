@@ -82,5 +82,15 @@ for (const factory of storeFactories) {
       expect(await store.transaction((tx) => tx.usePortalEmailChange(change.id, at(6)))).toBe(false);
       expect((await store.read.getPortalEmailChange('h1'))?.usedAt).toBe(at(5));
     });
+
+    it('lists the outbox messages sent to given addresses, newest first (the member page\'s "messages we sent you")', async () => {
+      const message = (recipient: string | null, kind: string) => ({ kind, recipient, data: {}, dedupeKey: null, queuedAt: at(0) });
+      await store.transaction((tx) => tx.enqueueMessages([message('ann@example.org', 'frozen'), message('bo@example.org', 'frozen'), message(null, 'frozen'), message('ann@school.example', 'unfrozen')]));
+      const ann = await store.read.listMessages({ recipients: ['ann@example.org', 'ann@school.example'] });
+      expect(ann.map((m) => [m.recipient, m.kind])).toEqual([['ann@school.example', 'unfrozen'], ['ann@example.org', 'frozen']]);
+      expect(await store.read.listMessages({ recipients: ['ann@example.org', 'ann@school.example'], limit: 1 })).toHaveLength(1);
+      expect(await store.read.listMessages({ recipients: [] })).toEqual([]);
+      expect(await store.read.listMessages()).toHaveLength(4);
+    });
   });
 }
