@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleAppContext } from '../../test/example-app-context.js';
+import { exampleConfig } from '../config/example-config.js';
+import { parseConfig } from '../config/load-config.js';
 import { RosterError } from '../domain/errors.js';
 import { hashPassword, verifyPassword } from '../system/libcrypt.js';
 import { storeFactories, type OpenedTestStore } from '../store/test-stores.js';
@@ -7,6 +9,22 @@ import type { AppContext } from './app-context.js';
 import { createAccount, requireAccount } from './accounts.js';
 import { changeOwnPassword } from './member-password.js';
 import { addPerson } from './people.js';
+
+// The example roster.yaml with a Kerberos type and a locked one added at the end of its types.
+const config = parseConfig(
+  `${exampleConfig()}
+  realm:
+    eligibility: { roles: { some: [MEMBER] } }
+    auth: kerberos
+    principal: '{username}@EXAMPLE.ORG'
+    hosts: { live: [shell], login: [shell] }
+  service:
+    eligibility: { roles: { some: [MEMBER] } }
+    auth: locked
+    hosts: { live: [shell] }
+`,
+  'roster.yaml',
+).config;
 
 const FIRST = 'Tidal-Lantern-42';
 const SECOND = 'Quiet-Harbor-77';
@@ -23,7 +41,7 @@ describe.each(storeFactories)('changeOwnPassword on $name', (factory) => {
   beforeAll(async () => {
     s = await factory.open();
     // The real libcrypt: the hash written is what pam_unix verifies.
-    ctx = exampleAppContext(s.store, '2026-05-01T10:00:00Z', { hasher: { hash: hashPassword } });
+    ctx = exampleAppContext(s.store, '2026-05-01T10:00:00Z', { hasher: { hash: hashPassword }, config });
     await addPerson(ctx, { id: 'M1', firstName: 'Mara', lastName: 'Owens', roles: ['MEMBER'] });
     await addPerson(ctx, { id: 'M2', firstName: 'Olu', lastName: 'Other', roles: ['MEMBER'] });
     await createAccount(ctx, { personId: 'M1', type: 'member', username: 'mara', password: FIRST });
@@ -71,5 +89,16 @@ describe.each(storeFactories)('changeOwnPassword on $name', (factory) => {
     expect(other.code).toBe('not_found');
     expect((await requireAccount(s.store.read, 'mara')).passwordHash).toBe(hash);
     expect(verifyPassword(FIRST, (await requireAccount(s.store.read, 'olu')).passwordHash ?? '')).toBe(true);
+  });
+
+  it('a Kerberos account is refused naming kpasswd (the KDC port cannot check the current password); a locked one has no password to change', async () => {
+    await createAccount(ctx, { personId: 'M1', type: 'realm', username: 'marak' });
+    await createAccount(ctx, { personId: 'M1', type: 'service', username: 'maras' });
+    const head = (await s.store.read.auditHead()).seq;
+    const kerberos = await refusal(changeOwnPassword(ctx, { personId: 'M1', username: 'marak', current: FIRST, next: 'Brand-New-Pass-9' }, verifyPassword));
+    expect([kerberos.code, kerberos.message]).toEqual(['usage', expect.stringMatching(/marak@EXAMPLE\.ORG.*kpasswd/)]);
+    const locked = await refusal(changeOwnPassword(ctx, { personId: 'M1', username: 'maras', current: FIRST, next: 'Brand-New-Pass-9' }, verifyPassword));
+    expect([locked.code, locked.message]).toEqual(['usage', expect.stringMatching(/no password of its own/)]);
+    expect((await s.store.read.auditHead()).seq).toBe(head);
   });
 });
