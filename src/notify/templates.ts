@@ -114,9 +114,9 @@ someone signed in to your account asked to send your account mail to a new
 address ({{newAddress}}) instead of this one. Nothing changes unless the link
 sent to that address is opened before {{expires}}.
 
-If this was you, there is nothing to do. If it was not, sign in now, change
-your password and sign out everywhere, so the change cannot be confirmed
-from your account's sessions, and tell the administrators:
+If this was you, there is nothing to do. If it was not, someone may be
+using your account: sign in, change your password (that signs everyone else
+out) and tell the administrators, who can put your address back:
 
 {{portalUrl}}
 `,
