@@ -39,7 +39,8 @@ describe('password change in the browser', () => {
   it('refuses a wrong current password and a weak new one with the reasons; then changes it: the new one signs in, the old one does not', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, portal.url, 'mara', FIRST);
-    await page.goto(`${portal.url}/portal/password`);
+    // Reached from the member page by its link.
+    await Promise.all([page.waitForURL(`${portal.url}/portal/password`), page.getByRole('link', { name: 'Change your password' }).click()]);
     // The policy is on the page before anything is typed.
     await expect(page.getByRole('list').filter({ hasText: 'at least 10 characters' }).count()).resolves.toBe(1);
     await expectNoAxeViolations(page, 'the password page');
@@ -119,7 +120,7 @@ describe('e-mail change in the browser', () => {
   it('asks, mails the link, and confirming through it changes the address; the link works once; the old address is told', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, portal.url, 'mara', SECOND);
-    await page.goto(`${portal.url}/portal/email`);
+    await Promise.all([page.waitForURL(`${portal.url}/portal/email`), page.getByRole('link', { name: 'Change your e-mail address' }).click()]);
     await expect(page.getByText('We write to you at mara@home.example.').count()).resolves.toBe(1);
     await expectNoAxeViolations(page, 'the e-mail page');
     await screenshot(page, 'email-form');

@@ -207,6 +207,17 @@ function MemberPage(props: { readonly c: PortalContext; readonly view: MemberVie
       {view.billing === null ? null : <Billing billing={view.billing} tz={tz} />}
       <Notices view={view} tz={tz} />
       <Usage view={view} tz={tz} />
+      <section aria-labelledby="settings">
+        <h2 id="settings">{s.settingsHeading}</h2>
+        <ul>
+          <li>
+            <a href="/portal/password">{s.settingsPassword}</a>
+          </li>
+          <li>
+            <a href="/portal/email">{s.settingsEmail}</a>
+          </li>
+        </ul>
+      </section>
       <section aria-labelledby="sessions">
         <h2 id="sessions">{s.sessionsHeading}</h2>
         <p>{s.sessionsIntro}</p>

@@ -114,6 +114,9 @@ export const portalStrings = {
     retirement: 'Your account is being retired',
     purged: 'Your account was deleted',
     announcement: 'An announcement',
+    'email-confirm': 'Confirm your new e-mail address',
+    'email-change-asked': 'A change of your e-mail address was asked for',
+    'email-changed': 'Your e-mail address was changed',
   } as Readonly<Record<string, string>>,
   usageHeading: 'What you use',
   usageHost: 'Host',
@@ -197,6 +200,9 @@ export const portalStrings = {
   doneSignIn: 'Sign in to see your account',
 
   // ---- Password and e-mail change (P3; issue 14 item 4) ----
+  settingsHeading: 'Password and e-mail',
+  settingsPassword: 'Change your password',
+  settingsEmail: 'Change your e-mail address',
   passwordChangeTitle: 'Change your password',
   passwordChangeIntro: (username: string) => `The new password is for the account ${username}, everywhere it is used. Give your current password first.`,
   passwordChangeFix: 'The password was not changed. Please correct the fields marked below.',
