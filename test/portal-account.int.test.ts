@@ -1,9 +1,15 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createAccount, requireAccount } from '../src/app/accounts.js';
+import { applyHost } from '../src/app/apply-host.js';
 import { addPerson, requirePerson } from '../src/app/people.js';
 import { verifyPassword } from '../src/system/libcrypt.js';
-import { expectNoAxeViolations, launchBrowser, newPage, screenshot, servePortal, signIn, type ServedPortal } from './portal-browser.js';
+import { targetRegistry } from '../src/targets/registry.js';
+import { expectNoAxeViolations, launchBrowser, newPage, PORTAL_TEST_CONFIG, screenshot, servePortal, signIn, type ServedPortal } from './portal-browser.js';
+import { makeRoot, removeRoot, run } from './unix-root.js';
 
 /**
  * The member portal's password and e-mail change (issue 14 item 4) in real
@@ -14,12 +20,24 @@ import { expectNoAxeViolations, launchBrowser, newPage, screenshot, servePortal,
 const FIRST = 'Tidal-Lantern-42';
 const SECOND = 'Quiet-Harbor-77';
 
+// The harness's roster.yaml with the unix target on the shell host, so the change can be applied and tried with PAM.
+const YAML = PORTAL_TEST_CONFIG.replace('  shell: {}', '  shell: { targets: { unix: {} } }');
+
+/** pam_unix over the applied root's passwd and shadow (bind-mounted in a private mount namespace): one line per password tried. */
+const PAM = `set -eu
+root=$1 pamd=$2 user=$3
+for f in passwd shadow group; do mount --bind "$root/etc/$f" "/etc/$f"; done
+mount --bind "$pamd" /etc/pam.d
+while IFS= read -r password; do
+  if printf '%s\\n' "$password" | pamtester roster-passwd-test "$user" authenticate >/dev/null 2>&1; then echo accepted; else echo refused; fi
+done`;
+
 let browser: Browser;
 let portal: ServedPortal;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  portal = await servePortal();
+  portal = await servePortal({ yaml: YAML, targets: targetRegistry });
   await addPerson(portal.ctx, { id: 'P1', firstName: 'Mara', lastName: 'Owens', roles: ['MEMBER'], emails: { MEMBER: 'mara@home.example' } });
   await createAccount(portal.ctx, { personId: 'P1', type: 'member', username: 'mara', password: FIRST });
 });
@@ -93,6 +111,22 @@ describe('password change in the browser', () => {
     await signIn(other.page, portal.url, 'mara', SECOND);
     expect(new URL(other.page.url()).pathname).toBe('/portal');
     await other.context.close();
+  });
+
+  it('reaches the host like any change: after roster apply, pam_unix accepts the new password and refuses the old', async () => {
+    const root = await makeRoot();
+    const pamd = await mkdtemp(join(tmpdir(), 'roster-pamd-'));
+    try {
+      await writeFile(join(pamd, 'roster-passwd-test'), 'auth required pam_unix.so\n');
+      const applied = await applyHost(portal.ctx, targetRegistry, { host: 'shell', root });
+      expect(applied.shortfall).toBeNull();
+      const pam = await run('unshare', ['-m', '--propagation', 'private', 'bash', '-c', PAM, 'pam', root, pamd, 'mara'], { input: `${SECOND}\n${FIRST}\n`, timeout: 30_000 });
+      expect(pam.stderr).toBe('');
+      expect(pam.stdout.trim().split('\n')).toEqual(['accepted', 'refused']);
+    } finally {
+      await removeRoot(root);
+      await rm(pamd, { recursive: true, force: true });
+    }
   });
 
   it('is refused without the CSRF token, changing nothing', async () => {
