@@ -130,6 +130,8 @@ describe('the member page in Chromium', () => {
   it('refuses a form posted without its CSRF token (403) and sends an expired session to sign in', async () => {
     await signIn(page, portal.url, 'alice', PASSWORD);
     expect(page.url()).toBe(`${portal.url}/portal`);
+    const sessions = await page.getByRole('table', { name: 'Your sessions' }).innerText();
+    expect(sessions).toMatch(/2026-03-01 12:00 \(UTC\)\s+now \(this browser\)\s+127\.0\.0\.1/);
     // The browser's own cookies, but no token: as a form on another site would post.
     const refused = await page.context().request.post(`${portal.url}/portal/logout`, { form: { other: 'x' }, maxRedirects: 0 });
     expect(refused.status()).toBe(403);

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { formatCents } from '../app/billing-run.js';
+import { wallTime } from '../app/notices.js';
 import { byteSize } from '../domain/byte-size.js';
 import { calendarDate } from '../domain/zoned-time.js';
 import { CsrfField, Layout } from './layout.js';
@@ -220,6 +221,24 @@ function MemberPage(props: { readonly c: PortalContext; readonly view: MemberVie
       </section>
       <section aria-labelledby="sessions">
         <h2 id="sessions">{s.sessionsHeading}</h2>
+        <table aria-labelledby="sessions">
+          <thead>
+            <tr>
+              <th scope="col">{s.sessionSignedIn}</th>
+              <th scope="col">{s.sessionLastSeen}</th>
+              <th scope="col">{s.sessionFrom}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.sessions.map((x) => (
+              <tr>
+                <td>{wallTime(x.createdAt, tz)}</td>
+                <td>{x.idHash === c.var.signedIn?.session.idHash ? s.sessionThis : wallTime(x.lastSeenAt, tz)}</td>
+                <td>{x.address ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
         <p>{s.sessionsIntro}</p>
         <form method="post" action="/portal/logout-everywhere">
           <CsrfField c={c} />

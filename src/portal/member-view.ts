@@ -6,7 +6,7 @@ import { addDaysToDate, calendarDate } from '../domain/zoned-time.js';
 import { CORE_SERVICES, type RosterConfig } from '../config/config-schema.js';
 import { targetServices } from '../config/known-services.js';
 import type { ServerDeps } from '../server/server-deps.js';
-import type { LedgerEntry, OutboxMessage, UsageFigure } from '../store/store.js';
+import type { LedgerEntry, OutboxMessage, PortalSession, UsageFigure } from '../store/store.js';
 import { targetRegistry, type AnyTarget } from '../targets/registry.js';
 import { portalStrings as s } from './portal-strings.js';
 
@@ -23,6 +23,8 @@ export interface MemberView {
   readonly billing: BillingView | null;
   readonly notices: readonly OutboxMessage[];
   readonly usage: ReadonlyArray<UsageFigure & { readonly username: string }>;
+  /** The person's portal sessions, newest first. */
+  readonly sessions: readonly PortalSession[];
 }
 
 export interface HoldView {
@@ -238,5 +240,6 @@ export async function memberView(deps: ServerDeps, personId: string): Promise<Me
     billing,
     notices,
     usage,
+    sessions: await q.listPortalSessions(personId),
   };
 }

@@ -125,6 +125,10 @@ export const portalStrings = {
   usageMeasured: 'Measured',
   sessionsHeading: 'Your sessions',
   sessionsIntro: 'If you signed in on a computer you no longer use, sign out everywhere.',
+  sessionSignedIn: 'Signed in',
+  sessionLastSeen: 'Last used',
+  sessionFrom: 'From address',
+  sessionThis: 'now (this browser)',
 
   // ---- Sign-up (P2; RATS steps 1-7) ----
   signupTitle: 'Create an account',
