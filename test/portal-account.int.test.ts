@@ -129,6 +129,28 @@ describe('password change in the browser', () => {
     }
   });
 
+  it('limits wrong current passwords per person, showing the wait, even with the right one after', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, portal.url, 'mara', SECOND);
+    await page.goto(`${portal.url}/portal/password`);
+    const attempts = portal.config.portal.throttle.attempts;
+    for (let i = 0; i < attempts; i++) {
+      await page.getByLabel('Current password').fill(`Wrong-Guess-${i}x`);
+      await page.getByLabel('New password', { exact: true }).fill('Another-Pass-Word-8');
+      await page.getByLabel('New password again').fill('Another-Pass-Word-8');
+      expect(await submit(page, 'Change the password')).toBe(400);
+    }
+    await page.getByLabel('Current password').fill(SECOND);
+    await page.getByLabel('New password', { exact: true }).fill('Another-Pass-Word-8');
+    await page.getByLabel('New password again').fill('Another-Pass-Word-8');
+    expect(await submit(page, 'Change the password')).toBe(429);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Please wait 15 minutes/);
+    await expectNoAxeViolations(page, 'the password page while throttled');
+    await screenshot(page, 'password-throttled');
+    expect(verifyPassword(SECOND, (await requireAccount(portal.store.read, 'mara')).passwordHash ?? '')).toBe(true);
+    await context.close();
+  });
+
   it('is refused without the CSRF token, changing nothing', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, portal.url, 'mara', SECOND);
