@@ -112,11 +112,14 @@ describe('the member page in Chromium', () => {
     await createAccount(portal.ctx, { personId: 'P1', type: 'staff', username: 'aliddell' });
     await retireAccount(portal.ctx, 'aliddell', { deactivateAfter: 10, deleteAfter: 90 });
     await freezeAccount(portal.ctx, 'alice', { reason: 'security', note: 'your password was in a phishing report' });
+    const alice = (await portal.store.read.getAccount('alice'))?.id ?? 0;
+    await portal.store.transaction((tx) => tx.replaceUsage('shell', 'homes', '2026-02-28T23:00:00Z', [{ accountId: alice, subject: 'home:/home/alice', bytes: 3 * 1024 ** 3 }]));
     await signIn(page, portal.url, 'alice', PASSWORD);
-    const alice = await page.getByRole('region', { name: 'Account alice' }).innerText();
-    expect(alice).toContain('Frozen for security reasons');
-    expect(alice).toContain('Why: your password was in a phishing report');
-    expect(alice).toContain('An administrator will lift it; write to admins@example.org.');
+    const held = await page.getByRole('region', { name: 'Account alice' }).innerText();
+    expect(held).toContain('Frozen for security reasons');
+    expect(held).toContain('Why: your password was in a phishing report');
+    expect(held).toContain('An administrator will lift it; write to admins@example.org.');
+    expect(await page.getByRole('table', { name: 'What you use' }).innerText()).toMatch(/shell\s+home:\/home\/alice\s+3\.0 GiB\s+2026-02-28/);
     const staff = await page.getByRole('region', { name: 'Account aliddell' }).innerText();
     // Not in force yet: the account is still active, and nothing is stopped.
     expect(staff).toMatch(/State\s+active/);
