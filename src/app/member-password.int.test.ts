@@ -91,7 +91,7 @@ describe.each(storeFactories)('changeOwnPassword on $name', (factory) => {
     expect(verifyPassword(FIRST, (await requireAccount(s.store.read, 'olu')).passwordHash ?? '')).toBe(true);
   });
 
-  it('a Kerberos account is refused naming kpasswd (the KDC port cannot check the current password); a locked one has no password to change', async () => {
+  it('a Kerberos account is refused naming kpasswd where the server reaches no KDC to check the current password; a locked one has no password to change', async () => {
     await createAccount(ctx, { personId: 'M1', type: 'realm', username: 'marak' });
     await createAccount(ctx, { personId: 'M1', type: 'service', username: 'maras' });
     const head = (await s.store.read.auditHead()).seq;

@@ -40,8 +40,16 @@ export async function changeOwnPassword(ctx: AppContext, change: OwnPasswordChan
     throw new RosterError('weak_password', 'password rejected: the new password is the same as the current one', [{ where: 'password', message: 'is the same as the current one' }]);
   }
   if (type.auth === 'kerberos') {
-    // The KDC port sets passwords but cannot check one (no kinit as the member): refusing is honest, changing without the current one is not.
-    throw new RosterError('usage', `the password of ${account.username} is kept by Kerberos (${account.principal ?? 'its principal'}), and this portal cannot check the current one there: change it with kpasswd`);
+    // The current password is asked of the KDC (kinit); without a KDC to ask, changing without it would not be honest.
+    const principals = ctx.principals;
+    if (principals === undefined || account.principal === null) {
+      throw new RosterError('usage', `the password of ${account.username} is kept by Kerberos (${account.principal ?? 'its principal'}), and this server reaches no KDC to check the current one: change it with kpasswd`);
+    }
+    if (!(await principals.check({ hosts: type.hosts.live, principal: account.principal, password: change.current }))) {
+      throw new RosterError('unauthorized', 'the current password is not right', [{ where: 'current', message: 'is not right' }]);
+    }
+    await setPassword({ ...ctx, actor: `portal:${change.personId}` }, account.username, change.next);
+    return;
   }
   if (type.auth !== 'crypt') {
     throw new RosterError('usage', `${account.username} has no password of its own to change (its type uses ${typeof type.auth === 'object' ? 'a fixed password field' : type.auth} authentication)`);

@@ -17,6 +17,13 @@ export interface PrincipalPasswords {
   create(request: PrincipalPasswordRequest): Promise<readonly PrincipalOutcome[]>;
   /** `roster account passwd`: the principal's password changed (cpw) on each such KDC; a principal still missing is created with it. */
   change(request: PrincipalPasswordRequest): Promise<readonly PrincipalOutcome[]>;
+  /**
+   * Whether the password is the principal's now, asked of the KDC (kinit):
+   * a member signing in to the portal, or confirming the current password
+   * before a change. False when the KDC refuses; throws when it cannot be
+   * asked.
+   */
+  check(request: Omit<PrincipalPasswordRequest, 'owner'>): Promise<boolean>;
 }
 
 export interface PrincipalPasswordRequest {

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { Account } from '../domain/account.js';
+import { errorMessage } from '../domain/errors.js';
 import { hashPassword, verifyPassword } from '../system/libcrypt.js';
 import { CsrfField, Layout, Message } from './layout.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
@@ -63,13 +64,25 @@ function field(body: Record<string, unknown>, name: string): string {
 
 /**
  * Checks a username and password. The same answer whether the username
- * exists or not (a decoy hash is checked for an unknown one); a Kerberos
- * account (no stored hash) cannot sign in yet.
+ * exists or not (a decoy hash is checked for an unknown one). A Kerberos
+ * account (a principal, no stored hash) is checked by its KDC (kinit),
+ * where roster serve reaches one (the kerberos target on one of its hosts).
  */
 async function checkCredentials(c: PortalContext, username: string, password: string): Promise<{ readonly ok: true; readonly account: Account } | { readonly ok: false; readonly kerberos: boolean }> {
-  const account = await c.var.deps.store.read.getAccount(username);
+  const deps = c.var.deps;
+  const account = await deps.store.read.getAccount(username);
   const hash = account?.passwordHash ?? null;
-  if (account !== undefined && hash === null && account.principal !== null) return { ok: false, kerberos: true };
+  if (account !== undefined && hash === null && account.principal !== null) {
+    const principals = deps.principals;
+    if (principals === undefined) return { ok: false, kerberos: true };
+    const hosts = deps.config.types[account.type]?.hosts.live ?? [];
+    try {
+      return (await principals.check({ hosts, principal: account.principal, password })) ? { ok: true, account } : { ok: false, kerberos: false };
+    } catch (e) {
+      deps.log.warn(`portal: cannot check ${account.principal} with its KDC: ${errorMessage(e)}`);
+      return { ok: false, kerberos: true };
+    }
+  }
   const usable = account !== undefined && hash !== null && hash.startsWith('$');
   const matches = verifyPassword(password, usable ? hash : decoy());
   return usable && matches ? { ok: true, account } : { ok: false, kerberos: false };

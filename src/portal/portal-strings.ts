@@ -32,7 +32,7 @@ export const portalStrings = {
   loginFailed: 'The username or password is not right.',
   loginMissing: (field: string) => `Enter your ${field}.`,
   loginThrottled: (wait: string) => `Too many failed attempts. Please wait ${wait} before trying again.`,
-  loginKerberos: 'Signing in with your Kerberos password is not available yet. Please ask an administrator for help.',
+  loginKerberos: 'Your password is kept by Kerberos, and the portal cannot ask the Kerberos server right now. Please try again later, or ask an administrator for help.',
   loginNotAllowed: 'This account can no longer sign in to the portal.',
   waitMinutes: (minutes: number) => (minutes <= 1 ? '1 minute' : `${minutes} minutes`),
   signupPrompt: 'No account yet?',

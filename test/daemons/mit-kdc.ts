@@ -57,6 +57,8 @@ function runTool(file: string, args: readonly string[], env: NodeJS.ProcessEnv, 
       const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null;
       resolve({ code, stdout, stderr });
     });
+    // A tool that exits before reading its input (kinit of an unknown principal) closes the pipe: its exit says what happened.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }

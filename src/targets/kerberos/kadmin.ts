@@ -38,7 +38,7 @@ export function kadminName(config: KerberosConfig): string {
  * admin's tickets are never written to disk nor mixed with root's own;
  * times in UTC, so every date kadmin prints or parses means one instant.
  */
-function kadminEnv(root: string, config: KerberosConfig): NodeJS.ProcessEnv {
+export function kadminEnv(root: string, config: KerberosConfig): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', TZ: 'UTC', KRB5CCNAME: 'MEMORY:roster-kadmin' };
   if (config.krb5Config !== undefined) env.KRB5_CONFIG = rootedPath(root, config.krb5Config);
   if (config.kdcProfile !== undefined) env.KRB5_KDC_PROFILE = rootedPath(root, config.kdcProfile);

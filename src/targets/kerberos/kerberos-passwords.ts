@@ -4,6 +4,7 @@ import { errorMessage, RosterError } from '../../domain/errors.js';
 import { KERBEROS } from './kerberos-change.js';
 import { kerberosConfigSchema, type KerberosConfig } from './kerberos-config.js';
 import { kadminQuery } from './kadmin.js';
+import { kinitAccepts } from './kinit-check.js';
 import { readPrincipals } from './kerberos-observe.js';
 import { markSteps, principalIn } from './kerberos-principal.js';
 
@@ -104,6 +105,10 @@ export function kerberosPasswords(config: RosterConfig, root = '/'): PrincipalPa
         throw e;
       }
       return outcomes;
+    },
+    async check(request) {
+      const [kdc] = kdcsOf(request.hosts, request.principal);
+      return kdc === undefined ? false : kinitAccepts(root, kdc.config, kdc.name, request.password);
     },
     async change(request) {
       const kdcs = kdcsOf(request.hosts, request.principal);

@@ -6,6 +6,7 @@ import { exampleAppContext } from '../../../test/example-app-context.js';
 import { createAccount, setPassword } from '../../app/accounts.js';
 import type { AppContext } from '../../app/app-context.js';
 import { freezeAccount, reactivateAccount, retireAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
+import { changeOwnPassword } from '../../app/member-password.js';
 import { createScimUser } from '../../app/scim-users.js';
 import { addPerson } from '../../app/people.js';
 import { parseConfig } from '../../config/load-config.js';
@@ -121,6 +122,23 @@ describe('kerberos target against a real KDC', () => {
     const audit = await app.store.read.listAudit({ target: 'account:heidiexample' });
     expect(audit.map((r) => r.action)).toContain('account.principal-create');
     expect(JSON.stringify(audit)).not.toContain(PASSWORD);
+  });
+
+  it("the portal asks the KDC: the principal's password checks (kinit), a wrong one does not, and a member changes it by giving the current one", async () => {
+    await addPerson(app, { id: 'P7', firstName: 'Ivan', lastName: 'Example' });
+    await createAccount(app, { personId: 'P7', type: 'member', username: 'ivan', password: PASSWORD });
+    const principals = app.principals;
+    if (principals === undefined) throw new Error('the test context has the kadmin port');
+    const check = (password: string): Promise<boolean> => principals.check({ hosts: ['kdc'], principal: 'ivan@TEST.ROSTER', password });
+    expect(await check(PASSWORD)).toBe(true);
+    expect(await check('Wrong-Passw0rd-here')).toBe(false);
+    expect(await principals.check({ hosts: ['kdc'], principal: 'nobody@TEST.ROSTER', password: PASSWORD })).toBe(false);
+    const next = 'N3w-Kerberos-Secret';
+    const change = { personId: 'P7', username: 'ivan', current: 'Wrong-Passw0rd-here', next };
+    await expect(changeOwnPassword(app, change, () => false)).rejects.toMatchObject({ code: 'unauthorized' });
+    await changeOwnPassword(app, { ...change, current: PASSWORD }, () => false);
+    expect((await kdc.kinit('ivan', next)).code).toBe(0);
+    expect(await check(PASSWORD)).toBe(false);
   });
 
   it('a principal that had DISALLOW_ALL_TIX before Roster keeps it after the hold is lifted', async () => {
