@@ -49,7 +49,7 @@ describe('several roster serve processes on one PostgreSQL', () => {
       return list.runs.filter((r) => r.finishedAt !== null).map((r) => r.job).sort();
     };
     const deadline = Date.now() + 30_000;
-    while ((await finished()).join() !== 'billing,notify,purge') {
+    while ((await finished()).join() !== 'apply,billing,notify,purge') {
       if (Date.now() > deadline) throw new Error(`jobs did not run: ${started.map((s) => s.stderr()).join('\n')}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -60,7 +60,7 @@ describe('several roster serve processes on one PostgreSQL', () => {
     expect(purgeRuns.runs).toEqual([expect.objectContaining({ result: 'ok', slot: '2026-06-01T02:50:00.000Z', counts: { candidates: 1, purged: 1, failed: 0 } })]);
     const logs = started.map((s) => s.stderr()).join('\n');
     expect(logs.match(/job purge ok/g)).toHaveLength(1);
-    expect(await finished()).toEqual(['billing', 'notify', 'purge']);
+    expect(await finished()).toEqual(['apply', 'billing', 'notify', 'purge']);
     const audit = JSON.parse(await cli(['audit', '--json'])) as Array<{ action: string; target: string }>;
     expect(audit.filter((r) => r.action === 'account.purge')).toHaveLength(1);
 
