@@ -8,6 +8,7 @@ import { audit, mutate } from './mutate.js';
 import { memberAddress, queueNotices, wallTime, type Notice } from './notices.js';
 import { requirePerson } from './people.js';
 import { isEmailAddress, printable } from './person-input.js';
+import { portalActor } from './portal-actor.js';
 
 /** The role an address is kept under when a person had none (as `roster sync` files an address without roles). */
 const CONTACT_ROLE = 'CONTACT';
@@ -63,7 +64,7 @@ export async function requestEmailChange(ctx: AppContext, personId: string, newA
   }
   const base = ctx.config.portal.publicUrl;
   if (base === undefined) throw new RosterError('bad_config', 'portal.publicUrl is not set in roster.yaml: the confirmation link needs the address members reach the portal at');
-  return mutate({ ...ctx, actor: `portal:${personId}` }, {}, async (tx) => {
+  return mutate({ ...ctx, actor: portalActor(personId) }, {}, async (tx) => {
     const person = await requirePerson(tx, personId);
     const accounts = await tx.accountsOfPeople([personId]);
     const oldAddress = contactAddress(ctx, person, accounts);
@@ -84,7 +85,7 @@ export async function requestEmailChange(ctx: AppContext, personId: string, newA
     if (oldAddress !== null) notices.push({ kind: 'email-change-asked', to: oldAddress, data: { name, newAddress: address, expires }, dedupeKey: `email-change-asked:${change.id}` });
     await queueNotices(tx, ctx, notices);
     // What was asked, never the token: the audit log is read by more people than the mailbox.
-    await audit(tx, { ...ctx, actor: `portal:${personId}` }, { action: 'person.email-request', target: `person:${personId}`, before: { address: oldAddress }, after: { address, expiresAt } });
+    await audit(tx, { ...ctx, actor: portalActor(personId) }, { action: 'person.email-request', target: `person:${personId}`, before: { address: oldAddress }, after: { address, expiresAt } });
     return { expiresAt, oldAddress };
   });
 }
@@ -106,7 +107,7 @@ export async function confirmEmailChange(ctx: AppContext, token: string): Promis
   const hash = emailTokenHash(token);
   return mutate(ctx, {}, async (tx) => {
     const change = usableChange(ctx, await tx.getPortalEmailChange(hash));
-    const actx = { ...ctx, actor: `portal:${change.personId}` };
+    const actx = { ...ctx, actor: portalActor(change.personId) };
     const now = ctx.clock.now().toISOString();
     if (!(await tx.usePortalEmailChange(change.id, now))) throw usedError();
     const person = await requirePerson(tx, change.personId);

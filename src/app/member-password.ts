@@ -2,6 +2,7 @@ import type { Account } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
 import type { AppContext } from './app-context.js';
 import { requireLiveAccount, requireType, setPassword } from './accounts.js';
+import { portalActor } from './portal-actor.js';
 
 /**
  * Checks a password against a stored crypt(3) hash (libcrypt's verifyPassword
@@ -48,7 +49,7 @@ export async function changeOwnPassword(ctx: AppContext, change: OwnPasswordChan
     if (!(await principals.check({ hosts: type.hosts.live, principal: account.principal, password: change.current }))) {
       throw new RosterError('unauthorized', 'the current password is not right', [{ where: 'current', message: 'is not right' }]);
     }
-    await setPassword({ ...ctx, actor: `portal:${change.personId}` }, account.username, change.next);
+    await setPassword({ ...ctx, actor: portalActor(change.personId) }, account.username, change.next);
     return;
   }
   if (type.auth !== 'crypt') {
@@ -57,7 +58,7 @@ export async function changeOwnPassword(ctx: AppContext, change: OwnPasswordChan
   if (!currentMatches(account, change.current, verify)) {
     throw new RosterError('unauthorized', 'the current password is not right', [{ where: 'current', message: 'is not right' }]);
   }
-  await setPassword({ ...ctx, actor: `portal:${change.personId}` }, account.username, change.next);
+  await setPassword({ ...ctx, actor: portalActor(change.personId) }, account.username, change.next);
 }
 
 function currentMatches(account: Account, current: string, verify: PasswordVerifier): boolean {

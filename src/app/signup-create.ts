@@ -14,6 +14,7 @@ import type { AppContext } from './app-context.js';
 import { requirePerson } from './people.js';
 import { signupOffers, typeNeedsPassword } from './signup-offer.js';
 import { checkSignupUsername } from './signup-username.js';
+import { portalActor } from './portal-actor.js';
 
 export interface SignupCreateInput {
   readonly type: string;
@@ -35,11 +36,6 @@ export interface SignupCreated {
   readonly hosts: readonly SignupHost[];
   /** The address the account's type gives (username@emailDomain for its role), or the one the person already had for that role. */
   readonly email: string | undefined;
-}
-
-/** The audit actor of what a member does in the portal. */
-export function portalActor(personId: string): string {
-  return `portal:${personId}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { CsrfField, Layout, Message } from './layout.js';
 import { signInRedirect } from './login-page.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
 import { portalStrings as s } from './portal-strings.js';
+import { portalActor } from '../app/portal-actor.js';
 
 function field(body: Record<string, unknown>, name: string): string {
   const v = body[name];
@@ -89,7 +90,7 @@ export function mountEmailPage(portal: Hono<PortalEnv>): void {
     const deps = c.var.deps;
     const personId = signedIn.session.personId;
     const value = field(await c.req.parseBody(), 'email').trim();
-    const ctx = { ...deps, actor: `portal:${personId}` };
+    const ctx = { ...deps, actor: portalActor(personId) };
     const again = async (error: string, status: 400 | 503) => {
       const person = await deps.store.read.getPerson(personId);
       const current = person === undefined ? null : contactAddress(ctx, person, await deps.store.read.accountsOfPeople([personId]));

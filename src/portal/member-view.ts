@@ -9,6 +9,7 @@ import type { ServerDeps } from '../server/server-deps.js';
 import type { LedgerEntry, OutboxMessage, PortalSession, UsageFigure } from '../store/store.js';
 import { targetRegistry, type AnyTarget } from '../targets/registry.js';
 import { portalStrings as s } from './portal-strings.js';
+import { portalActor } from '../app/portal-actor.js';
 
 /**
  * What the member page shows (issue 14 item 3), gathered from the store and
@@ -102,7 +103,7 @@ function endOfMonth(date: string): string {
 }
 
 function actorWords(actor: string, personId: string): string {
-  if (actor === `portal:${personId}`) return s.actorYou;
+  if (actor === portalActor(personId)) return s.actorYou;
   if (actor.startsWith('job:billing')) return s.actorBillingJob;
   if (actor.startsWith('job:')) return s.actorJob(actor.slice(4));
   if (actor.startsWith('sync:')) return s.actorSync(actor.slice(5));

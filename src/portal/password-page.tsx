@@ -9,6 +9,7 @@ import { startSession } from './portal-session.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
 import { portalStrings as s } from './portal-strings.js';
 import { clearFailures, recordFailure, throttleState } from './throttle.js';
+import { portalActor } from '../app/portal-actor.js';
 
 type Field = 'current' | 'password' | 'confirm';
 
@@ -148,7 +149,7 @@ export function mountPasswordPage(portal: Hono<PortalEnv>): void {
     const throttle = await throttleState(deps, [key]);
     if (throttle.blocked) return c.html(<PasswordPage c={c} account={account} form={{ errors: {}, problems: [], error: s.passwordThrottled(s.waitMinutes(throttle.waitMinutes)) }} />, 429);
     try {
-      await changeOwnPassword({ ...deps, actor: `portal:${signedIn.session.personId}` }, { personId: signedIn.session.personId, username: account.username, current, next }, verifyPassword);
+      await changeOwnPassword({ ...deps, actor: portalActor(signedIn.session.personId) }, { personId: signedIn.session.personId, username: account.username, current, next }, verifyPassword);
     } catch (e) {
       if (!(e instanceof RosterError)) throw e;
       if (e.code === 'unauthorized') {

@@ -30,8 +30,3 @@ export interface PortalEnv {
 }
 
 export type PortalContext = Context<PortalEnv>;
-
-/** The audit actor of a member's own actions (issue 14): `portal:<personId>`. */
-export function portalActor(personId: string): string {
-  return `portal:${personId}`;
-}
