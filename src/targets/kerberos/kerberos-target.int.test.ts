@@ -7,6 +7,7 @@ import { createAccount, setPassword } from '../../app/accounts.js';
 import type { AppContext } from '../../app/app-context.js';
 import { freezeAccount, reactivateAccount, retireAccount, unfreezeAccount } from '../../app/lifecycle-actions.js';
 import { changeOwnPassword } from '../../app/member-password.js';
+import { createServer } from '../../server/create-server.js';
 import { createScimUser } from '../../app/scim-users.js';
 import { addPerson } from '../../app/people.js';
 import { parseConfig } from '../../config/load-config.js';
@@ -139,6 +140,23 @@ describe('kerberos target against a real KDC', () => {
     await changeOwnPassword(app, { ...change, current: PASSWORD }, () => false);
     expect((await kdc.kinit('ivan', next)).code).toBe(0);
     expect(await check(PASSWORD)).toBe(false);
+  });
+
+  it('a Kerberos member signs in to the portal with the password the KDC knows, and not with another', async () => {
+    await addPerson(app, { id: 'P8', firstName: 'Judy', lastName: 'Example' });
+    await createAccount(app, { personId: 'P8', type: 'member', username: 'judy', password: PASSWORD });
+    const { app: web } = createServer({ store: app.store, config: app.config, clock: app.clock, hmacKey: app.hmacKey, hasher: app.hasher, log: app.log, ...(app.principals === undefined ? {} : { principals: app.principals }) });
+    const signIn = async (password: string): Promise<Response> => {
+      const form = await web.request('http://127.0.0.1/portal/login');
+      const cookies = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+      const body = new URLSearchParams({ csrf, username: 'judy', password }).toString();
+      return web.request('http://127.0.0.1/portal/login', { method: 'POST', headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
+    };
+    const wrong = await signIn('Not-The-Passw0rd');
+    expect(wrong.status).toBe(401);
+    const right = await signIn(PASSWORD);
+    expect([right.status, right.headers.get('location')]).toEqual([303, '/portal']);
   });
 
   it('a principal that had DISALLOW_ALL_TIX before Roster keeps it after the hold is lifted', async () => {
