@@ -36,7 +36,6 @@
  * groupsDn for its groups, the apply one modify, the verify one base read),
  * to show where the command's time goes.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,6 +53,7 @@ import { systemClock } from '../src/domain/clock.js';
 import { openStore } from '../src/store/open-store.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import type { Reported, Report } from './services-bench.js';
+import { failures, ms, mustRun, runProgram, seconds, type ApplyJson } from './bench-process.js';
 import { median } from './unix-bench.js';
 
 const HOST = 'dir';
@@ -73,53 +73,6 @@ function envNumber(name: string, fallback: number): number {
 }
 
 const username = (i: number): string => `l${i}x`;
-
-function seconds(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function ms(s: number): string {
-  return `${(s * 1000).toFixed(0)} ms`;
-}
-
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a program to its end; never throws (the caller judges the exit code). */
-function runProgram(file: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(file, args, { ...options, maxBuffer: 1024 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr: error !== null && stderr === '' ? error.message : stderr });
-    });
-  });
-}
-
-async function mustRun(file: string, args: readonly string[]): Promise<string> {
-  const r = await runProgram(file, args);
-  if (r.code !== 0) throw new Error(`${file} ${args.join(' ')}: exit ${r.code}: ${r.stderr.slice(-1000)}`);
-  return r.stdout;
-}
-
-/** What `--json` of an apply says (roster apply, and `apply` of the account commands). */
-interface ApplyJson {
-  readonly applied: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly widened?: string;
-  readonly outcomes: ReadonlyArray<{ readonly target: string; readonly action: string; readonly summary: string; readonly status: string; readonly error?: string }>;
-}
-
-function failures(a: ApplyJson): string {
-  return a.outcomes
-    .filter((o) => o.status !== 'ok')
-    .slice(0, 5)
-    .map((o) => `${o.status} ${o.target} ${o.summary}: ${o.error ?? ''}`)
-    .join('; ');
-}
 
 function configText(slapd: SlapdServer): string {
   const ldap = {

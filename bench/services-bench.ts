@@ -38,7 +38,6 @@
  * BENCH_SERVICE_MODE=in-process runs the same use cases in this process
  * instead of the command (no build needed; no process start in the figure).
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,6 +65,7 @@ import { probeRecipients } from '../src/targets/mail-lists/probe-recipients.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import { probeVhost } from '../src/targets/vhosts/probe-vhost.js';
 import { vhostFileName } from '../src/targets/vhosts/vhost-marker.js';
+import { failures, ms, mustRun, runProgram, seconds, type ApplyJson } from './bench-process.js';
 import { median } from './unix-bench.js';
 
 export type Report = (what: string, seconds: number, targetSeconds: number, unit?: 's' | 'ms') => void;
@@ -128,55 +128,8 @@ const listName = (u: string): string => `${u}-news@example.org`;
 const ownerAddress = (u: string): string => `${u}@example.net`;
 const pgDatabase = (u: string): string => `${u}_pg`;
 
-function seconds(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function ms(s: number): string {
-  return `${(s * 1000).toFixed(0)} ms`;
-}
-
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a program to its end; never throws (the caller judges the exit code). */
-function runProgram(file: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(file, args, { ...options, maxBuffer: 512 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr: error !== null && stderr === '' ? error.message : stderr });
-    });
-  });
-}
-
-async function mustRun(file: string, args: readonly string[]): Promise<string> {
-  const r = await runProgram(file, args);
-  if (r.code !== 0) throw new Error(`${file} ${args.join(' ')}: exit ${r.code}: ${r.stderr.slice(-1000)}`);
-  return r.stdout;
-}
-
-/** What `--json` of an apply says (roster apply, and `apply` of the account commands). */
-interface ApplyJson {
-  readonly applied: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly widened?: string;
-  readonly outcomes: ReadonlyArray<{ readonly target: string; readonly action: string; readonly summary: string; readonly status: string; readonly error?: string }>;
-}
-
 function applyJson(result: HostApplyResult): ApplyJson {
   return { ...result.summary, ...(result.report.widened === undefined ? {} : { widened: result.report.widened }), outcomes: result.report.outcomes };
-}
-
-function failures(a: ApplyJson): string {
-  return a.outcomes
-    .filter((o) => o.status !== 'ok')
-    .slice(0, 5)
-    .map((o) => `${o.status} ${o.target} ${o.summary}: ${o.error ?? ''}`)
-    .join('; ');
 }
 
 /** How the bench drives Roster: the command as a process, or the same use cases in this process. */

@@ -1,0 +1,53 @@
+/**
+ * What the benches that run roster and other tools as processes share: the
+ * clock, running a program, and reading `roster … --json` apply reports.
+ */
+import { execFile } from 'node:child_process';
+
+export function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export function ms(s: number): string {
+  return `${(s * 1000).toFixed(0)} ms`;
+}
+
+export interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a program to its end; never throws (the caller judges the exit code). Output up to 1 GiB (an LDIF of 200,000 entries). */
+export function runProgram(file: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(file, args, { ...options, maxBuffer: 1024 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      resolve({ code, stdout, stderr: error !== null && stderr === '' ? error.message : stderr });
+    });
+  });
+}
+
+export async function mustRun(file: string, args: readonly string[]): Promise<string> {
+  const r = await runProgram(file, args);
+  if (r.code !== 0) throw new Error(`${file} ${args.join(' ')}: exit ${r.code}: ${r.stderr.slice(-1000)}`);
+  return r.stdout;
+}
+
+/** What `--json` of an apply says (roster apply, and `apply` of the account commands). */
+export interface ApplyJson {
+  readonly applied: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly widened?: string;
+  readonly outcomes: ReadonlyArray<{ readonly target: string; readonly action: string; readonly summary: string; readonly status: string; readonly error?: string }>;
+}
+
+/** The first changes that did not go through, for an error message. */
+export function failures(a: ApplyJson): string {
+  return a.outcomes
+    .filter((o) => o.status !== 'ok')
+    .slice(0, 5)
+    .map((o) => `${o.status} ${o.target} ${o.summary}: ${o.error ?? ''}`)
+    .join('; ');
+}
