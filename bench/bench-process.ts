@@ -51,3 +51,33 @@ export function failures(a: ApplyJson): string {
     .map((o) => `${o.status} ${o.target} ${o.summary}: ${o.error ?? ''}`)
     .join('; ');
 }
+
+/** What a bench started (daemons, temp dirs, stores), undone last first by `done`, also when the bench is interrupted. */
+export interface Teardown {
+  readonly stops: Array<() => Promise<unknown>>;
+  /** Stops everything in `stops`, last first, and forgets the signal handlers. */
+  done(): Promise<void>;
+}
+
+/** A teardown for the bench `name`: ^C or a timeout's SIGTERM stops what it started, by their PIDs, before the process exits. */
+export function teardownOnSignal(name: string): Teardown {
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((e: unknown) => process.stderr.write(`${name} bench: stopping: ${String(e)}\n`));
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    stops,
+    async done() {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      await stopAll();
+    },
+  };
+}

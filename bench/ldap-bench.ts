@@ -53,7 +53,7 @@ import { systemClock } from '../src/domain/clock.js';
 import { openStore } from '../src/store/open-store.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import type { Reported, Report } from './services-bench.js';
-import { failures, ms, mustRun, runProgram, seconds, type ApplyJson } from './bench-process.js';
+import { failures, ms, mustRun, runProgram, seconds, teardownOnSignal, type ApplyJson } from './bench-process.js';
 import { median } from './unix-bench.js';
 
 const HOST = 'dir';
@@ -291,18 +291,8 @@ async function breakdown(ctx: AppContext, root: string, users: readonly string[]
 export async function benchLdap(dir: string, report: Report, reported: Reported): Promise<void> {
   const accounts = envNumber('BENCH_LDAP_ACCOUNTS', 100_000);
   const rounds = envNumber('BENCH_LDAP_ROUNDS', 5);
-  const stops: Array<() => Promise<unknown>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.splice(0).reverse()) {
-      await stop().catch((e: unknown) => process.stderr.write(`ldap bench: stopping: ${String(e)}\n`));
-    }
-  };
-  // Interrupted (^C, a timeout's SIGTERM): the slapds started here go first, by their PIDs.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const teardown = teardownOnSignal('ldap');
+  const stops = teardown.stops;
   try {
     if (!targetRegistry.some((t) => t.name === 'ldap')) throw new Error('ldap bench: the ldap target is not registered');
     if (!existsSync(join(import.meta.dirname, '../dist/roster.mjs'))) throw new Error('ldap bench: dist/roster.mjs is missing: npm run build first');
@@ -433,8 +423,6 @@ export async function benchLdap(dir: string, report: Report, reported: Reported)
     stops.push(() => store.close());
     await breakdown({ ...fillCtx, store }, root, users.slice(0, Math.min(users.length, 3)));
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await stopAll();
+    await teardown.done();
   }
 }

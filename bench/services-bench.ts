@@ -65,7 +65,7 @@ import { probeRecipients } from '../src/targets/mail-lists/probe-recipients.js';
 import { orderedTargets, targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import { probeVhost } from '../src/targets/vhosts/probe-vhost.js';
 import { vhostFileName } from '../src/targets/vhosts/vhost-marker.js';
-import { failures, ms, mustRun, runProgram, seconds, type ApplyJson } from './bench-process.js';
+import { failures, ms, mustRun, runProgram, seconds, teardownOnSignal, type ApplyJson } from './bench-process.js';
 import { median } from './unix-bench.js';
 
 export type Report = (what: string, seconds: number, targetSeconds: number, unit?: 's' | 'ms') => void;
@@ -583,18 +583,8 @@ function benchmarked(span: number, n: number): Array<{ readonly roster: string; 
 
 export async function benchServices(dir: string, report: Report, reported: Reported): Promise<void> {
   const s = sizesFromEnv();
-  const stops: Array<() => Promise<unknown>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.splice(0).reverse()) {
-      await stop().catch((e: unknown) => process.stderr.write(`services bench: stopping: ${String(e)}\n`));
-    }
-  };
-  // Interrupted (^C, a timeout's SIGTERM): the daemons started here go first, by their PIDs.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const teardown = teardownOnSignal('services');
+  const stops = teardown.stops;
   try {
     const registered = new Set(targetRegistry.map((t) => t.name));
     const missing = SERVICE_TARGETS.filter((n) => !registered.has(n));
@@ -749,8 +739,6 @@ export async function benchServices(dir: string, report: Report, reported: Repor
     if (mode === 'cli') stops.push(() => inProcess.close());
     await breakdown({ ...ctx, store: inProcess }, targetRegistry, root, pairs.map((p) => p.roster).slice(0, 3), apart);
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await stopAll();
+    await teardown.done();
   }
 }
