@@ -30,6 +30,13 @@ export interface RosterDatabase {
   readonly portal_attempts: PortalAttemptsTable;
   readonly portal_email_changes: PortalEmailChangesTable;
   readonly portal_signups: PortalSignupsTable;
+  readonly status_events: StatusEventsTable;
+  readonly status_updates: StatusUpdatesTable;
+  readonly status_overrides: StatusOverridesTable;
+  readonly status_days: StatusDaysTable;
+  readonly status_contacts: StatusContactsTable;
+  readonly status_subscribers: StatusSubscribersTable;
+  readonly changelog: ChangelogTable;
 }
 
 export interface PeopleTable {
@@ -296,4 +303,83 @@ export interface PortalSignupsTable {
   account_id: number | null;
   created_at: string;
   expires_at: string;
+}
+
+/** One intervention on a host (seed GlobeNet: time, who, what). */
+export interface ChangelogTable {
+  id: Generated<number>;
+  host: string;
+  at: string;
+  author: string;
+  text: string;
+  /** 0 or 1. */
+  public: number;
+  /** `cli`, `api`, `apply` or `host-file`. */
+  source: string;
+  ref: string | null;
+  created_at: string;
+}
+
+/** The status page: an incident or a scheduled maintenance. */
+export interface StatusEventsTable {
+  id: Generated<number>;
+  /** `incident` or `maintenance`. */
+  kind: string;
+  title: string;
+  /** `minor`, `major`, `critical`, or `maintenance`. */
+  impact: string;
+  state: string;
+  /** JSON array of component ids. */
+  components: string;
+  scheduled_start: string | null;
+  scheduled_end: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+/** One entry of an incident's or a maintenance's timeline. */
+export interface StatusUpdatesTable {
+  id: Generated<number>;
+  event_id: number;
+  at: string;
+  state: string;
+  message: string;
+  author: string;
+}
+
+export interface StatusOverridesTable {
+  id: Generated<number>;
+  component: string;
+  state: string;
+  note: string;
+  set_at: string;
+  set_by: string;
+  cleared_at: string | null;
+  cleared_by: string | null;
+}
+
+/** The worst automatic state of a component on a calendar day: 0 operational … 4 major outage. */
+export interface StatusDaysTable {
+  component: string;
+  day: string;
+  level: number;
+}
+
+export interface StatusContactsTable {
+  host: string;
+  last_seen_at: string;
+}
+
+export interface StatusSubscribersTable {
+  id: Generated<number>;
+  address: string;
+  secret: string;
+  created_at: string;
+  /** SHA-256 of the confirmation link's token, hex. */
+  confirm_hash: string | null;
+  confirm_expires_at: string | null;
+  confirmed_at: string | null;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { RosterDatabase } from './database-schema.js';
 import { accountQueries } from './queries/account-queries.js';
 import { auditQueries } from './queries/audit-queries.js';
+import { changelogQueries } from './queries/changelog-queries.js';
 import { groupQueries } from './queries/group-queries.js';
 import { hostReportQueries } from './queries/host-report-queries.js';
 import { jobQueries } from './queries/job-queries.js';
@@ -15,6 +16,7 @@ import { reservationQueries } from './queries/reservation-queries.js';
 import { resourceQueries } from './queries/resource-queries.js';
 import { savepoints } from './queries/savepoints.js';
 import { scimQueries } from './queries/scim-queries.js';
+import { statusQueries } from './queries/status-queries.js';
 import { tokenQueries } from './queries/token-queries.js';
 import { usageQueries } from './queries/usage-queries.js';
 import type { Queries } from './store.js';
@@ -57,5 +59,7 @@ export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly di
     ...resourceQueries(s),
     ...usageQueries(s),
     ...portalQueries(s),
+    ...statusQueries(s),
+    ...changelogQueries(s),
   };
 }

@@ -1,4 +1,5 @@
 import type { AuditReads, AuditWrites } from './queries/audit-queries.js';
+import type { ChangelogReads, ChangelogWrites } from './queries/changelog-queries.js';
 import type { AccountReads, AccountWrites } from './queries/account-queries.js';
 import type { GroupReads, GroupWrites } from './queries/group-queries.js';
 import type { HostReportReads, HostReportWrites } from './queries/host-report-queries.js';
@@ -12,12 +13,14 @@ import type { ReservationReads, ReservationWrites } from './queries/reservation-
 import type { ResourceReads, ResourceWrites } from './queries/resource-queries.js';
 import type { Savepoints } from './queries/savepoints.js';
 import type { ScimReads, ScimWrites } from './queries/scim-queries.js';
+import type { StatusReads, StatusWrites } from './queries/status-queries.js';
 import type { TokenReads, TokenWrites } from './queries/token-queries.js';
 import type { UsageReads, UsageWrites } from './queries/usage-queries.js';
 
 export type { AuditEntry, AuditRecord } from './audit-record.js';
 export type { AccountFilter, AccountPatch, AccountQueries, AccountReads, AccountWrites, NewAccount } from './queries/account-queries.js';
 export type { AuditQueries, AuditReads, AuditWrites } from './queries/audit-queries.js';
+export type { ChangelogEntry, ChangelogFilter, ChangelogQueries, ChangelogReads, ChangelogSource, ChangelogWrites, NewChangelogEntry } from './queries/changelog-queries.js';
 export type { Group, GroupQueries, GroupReads, GroupWrites } from './queries/group-queries.js';
 export type { HostReport, HostReportQueries, HostReportReads, HostReportWrites } from './queries/host-report-queries.js';
 export type { JobQueries, JobReads, JobResult, JobRun, JobRunEnd, JobWrites, NewJobRun } from './queries/job-queries.js';
@@ -30,6 +33,7 @@ export type { IdRange, Reservation, ReservationQueries, ReservationReads, Reserv
 export type { NewResource, Resource, ResourceFilter, ResourceQueries, ResourceReads, ResourceWrites } from './queries/resource-queries.js';
 export type { Savepoints } from './queries/savepoints.js';
 export type { ScimGroup, ScimQueries, ScimReads, ScimUser, ScimWrites } from './queries/scim-queries.js';
+export type { NewStatusEvent, NewStatusOverride, NewStatusUpdate, StatusContact, StatusDay, StatusEvent, StatusEventFilter, StatusEventPatch, StatusOverride, StatusQueries, StatusReads, StatusSubscriber, StatusUpdate, StatusWrites } from './queries/status-queries.js';
 export type { ApiToken, NewApiToken, TokenQueries, TokenReads, TokenRole, TokenWrites } from './queries/token-queries.js';
 export type { UsageFigure, UsageFilter, UsageQueries, UsageReads, UsageWrites } from './queries/usage-queries.js';
 
@@ -90,7 +94,9 @@ export interface StoreReads
     HostReportReads,
     ResourceReads,
     UsageReads,
-    PortalReads {}
+    PortalReads,
+    StatusReads,
+    ChangelogReads {}
 
 /**
  * What a write transaction offers: every concept's reads and writes (a
@@ -114,4 +120,6 @@ export interface Queries
     HostReportWrites,
     ResourceWrites,
     UsageWrites,
-    PortalWrites {}
+    PortalWrites,
+    StatusWrites,
+    ChangelogWrites {}

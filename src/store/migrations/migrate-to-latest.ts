@@ -2,11 +2,13 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import { errorMessage, RosterError } from '../../domain/errors.js';
 import type { RosterDatabase } from '../database-schema.js';
 import type { SchemaStatus } from '../store.js';
+import { changelogSchema } from './changelog-schema.js';
 import { initialSchema } from './initial-schema.js';
 import { jobsAndOutbox } from './jobs-and-outbox.js';
 import { portalSchema } from './portal-schema.js';
 import { resourcesSchema } from './resources-schema.js';
 import { serverSchema } from './server-schema.js';
+import { statusSchema } from './status-schema.js';
 import { usageSchema } from './usage-schema.js';
 
 type Dialect = 'sqlite' | 'postgres';
@@ -25,6 +27,8 @@ export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migr
     '0004-resources': resourcesSchema(dialect),
     '0005-usage': usageSchema(dialect),
     '0006-portal': portalSchema(dialect),
+    '0007-changelog': changelogSchema(dialect),
+    '0009-status': statusSchema(dialect),
   };
 }
 
