@@ -30,7 +30,7 @@ for (const factory of storeFactories) {
         await tx.addChangelogEntry(entry('shell', '2026-04-02T08:00:00.000Z', 'applied revision 1a2b3c: 1 change — unix: freeze bob', { author: 'roster', source: 'apply', ref: 'report:7' })),
       ]);
       expect(added[0]).toEqual({ id: added[0]?.id, host: 'shell', at: '2026-04-02T08:00:00.000Z', author: 'alice', text: 'Upgraded nginx to 1.26\nand reloaded it.', public: false, source: 'cli', ref: null });
-      const ids = added.map((e) => e.id);
+      const ids = added.map((e) => e.id) as [number, number, number, number];
       expect(new Set(ids).size).toBe(4);
 
       // Same `at` on one host: the entry stored first comes first.
