@@ -1,8 +1,10 @@
+import { readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import * as z from 'zod';
 import { errorMessage } from '../domain/errors.js';
 import { isUtc } from '../domain/zoned-time.js';
 import { cronProblem } from './cron-problem.js';
+import { watchSettingsSchema } from './watch-settings.js';
 import type { DeepReadonly } from './deep-freeze.js';
 
 /**
@@ -40,11 +42,30 @@ export const CORE_SERVICES: readonly string[] = ['portal', 'mail'];
 /** Person sources Roster itself uses (domain/person.ts); a CSV source must not shadow them. */
 const BUILT_IN_SOURCES = ['manual', 'scim'];
 
-/** The host's zone: `$TZ` when it names UTC (many servers), else what ICU says the host uses. */
+/**
+ * The host's zone: UTC when `$TZ` or the `/etc/localtime` link names it (many
+ * servers), else what ICU says the host uses. Loading ICU costs a command
+ * 15 to 25 ms, so it is asked only when the answer is not UTC.
+ */
 function hostTimeZone(): string {
   const tz = process.env.TZ;
-  if (tz !== undefined && isUtc(tz)) return tz;
+  if (tz !== undefined) {
+    if (isUtc(tz)) return tz;
+  } else {
+    const zone = localtimeZone();
+    if (zone !== null && isUtc(zone)) return zone;
+  }
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** The zone `/etc/localtime` links to (`/usr/share/zoneinfo/Etc/UTC` names Etc/UTC), or null when it is not such a link. */
+function localtimeZone(): string | null {
+  try {
+    const match = /\/zoneinfo\/(.+)$/.exec(readlinkSync('/etc/localtime'));
+    return match?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 const text = z.string().min(1);
@@ -314,6 +335,8 @@ const host = z.strictObject({
     ),
   // Each target validates its own section (DESIGN.md §9.8).
   targets: z.record(text, z.unknown()).default(() => ({})).describe('the targets enabled on this host, each with its own settings (see TARGETS below)'),
+  // Present (even `watch: {}`): the host's agent, and roster apply, take watch turns (seed GlobeNet).
+  watch: watchSettingsSchema.optional(),
 });
 
 const idRange = (what: string) =>
@@ -406,6 +429,51 @@ const portal = z
     trustProxy: z.boolean().default(false).describe('believe X-Forwarded-Proto and X-Forwarded-For (roster serve behind a reverse proxy that sets them)'),
   })
   .prefault({});
+/**
+ * The public status page under /status (seed GlobeNet: "a status page so
+ * users hear about interventions"). Nothing internal is shown unless a
+ * setting here says so: components are named by their ids (`shell`,
+ * `shell/login`) or the names given here.
+ */
+const statusComponent = z.strictObject({
+  name: z.string().min(1).max(100).optional().describe('the name the page shows instead of the id'),
+  description: z.string().max(500).optional().describe('one line under the name'),
+  hidden: z.boolean().default(false).describe('leave this component off the page (and the feed)'),
+});
+const status = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('serve the public status page at /status (no sign-in)'),
+    title: z.string().min(1).max(200).default('Service status').describe("the page's title"),
+    description: z.string().max(2000).optional().describe('a paragraph under the title (who runs this, where to ask)'),
+    // Links in mail and in the feed are absolute; portal.publicUrl is used when this is left out.
+    publicUrl: httpUrl.optional().describe('the address people reach roster serve at, for the links in mail and in the feed (default: portal.publicUrl)'),
+    agentIntervalSeconds: z.int().min(1).max(86_400).default(60).describe("how often the hosts' agents call the server (roster agent --interval)"),
+    staleIntervals: z.int().min(1).max(1000).default(5).describe("a host whose agent has not called for this many intervals shows degraded"),
+    historyDays: z.int().min(1).max(366).default(90).describe('days of history the page shows'),
+    cacheSeconds: z.int().min(0).max(3600).default(30).describe('how long a rendered page is served again (and browsers may keep it)'),
+    components: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*(?:\/[A-Za-z0-9_.-]+)?$/, { error: 'must be a host (shell) or a host and a service (shell/login)' }), statusComponent)
+      .default(() => ({}))
+      .describe('names, descriptions and hiding, by component id: a host (shell) or a service of a host (shell/login)'),
+    expose: z
+      .strictObject({
+        services: z.boolean().default(true).describe("list each host's services (login, web, databases …) under it"),
+        changelog: z.boolean().default(true).describe('show the changelog entries marked public'),
+        hostDescriptions: z.boolean().default(false).describe("show hosts.<host>.description under each host (it may say more than members should read)"),
+      })
+      .prefault({})
+      .describe('what the page shows beyond states, incidents and maintenance'),
+    subscriptions: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('offer e-mail subscriptions (confirmed by a link) to incidents and maintenance'),
+        confirmHours: z.int().min(1).max(24 * 14).default(48).describe('a sign-up must be confirmed (the link in the mail) within this many hours'),
+        attempts: z.int().min(1).max(1000).default(5).describe('sign-ups per client address, and per e-mail address, within the window'),
+        windowMinutes: z.int().min(1).max(24 * 60).default(60).describe('the window sign-ups are counted in'),
+      })
+      .prefault({})
+      .describe('e-mail subscriptions'),
+  })
+  .prefault({});
 const sourceName = typeName.refine((name) => !BUILT_IN_SOURCES.includes(name), { error: `must not be ${BUILT_IN_SOURCES.join(' or ')}, which Roster uses itself` });
 const hostName = z.string().regex(HOST_NAME, { error: 'must be a host name: lower case letters, digits and -, starting with a letter' });
 
@@ -490,6 +558,7 @@ export const configSchema = z
     scim: scim.prefault({}).describe('SCIM provisioning from an identity provider'),
     server: server.describe('roster serve'),
     portal: portal.describe('the member portal (/portal on roster serve)'),
+    status: status.describe('the public status page (/status on roster serve)'),
     groups: z.array(explicitGroup).default(() => []).describe('groups declared up front (account types may name others, made as needed)'),
     hosts: z.record(hostName, host).default(() => ({})).describe('the managed hosts by name'),
     sources: z.record(sourceName, source).default(() => ({})).describe('roster sources (CSV files imported by roster sync) by name'),
@@ -508,6 +577,7 @@ export type HostConfig = RosterConfig['hosts'][string];
 export type NotifyConfig = RosterConfig['notify'];
 export type ServerConfig = RosterConfig['server'];
 export type PortalConfig = RosterConfig['portal'];
+export type StatusConfig = RosterConfig['status'];
 
 type Loose = Readonly<Record<string, unknown>>;
 
@@ -542,6 +612,11 @@ function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
         }
       });
     }
+  }
+
+  for (const id of Object.keys(asRecord(asRecord(root.status).components))) {
+    const host = id.split('/')[0] ?? id;
+    if (!Object.hasOwn(hosts, host)) ctx.addIssue({ code: 'custom', path: ['status', 'components', id], message: `host "${host}" is not declared under hosts (${known(hosts)})` });
   }
 
   const scimType = asRecord(root.scim).accountType;

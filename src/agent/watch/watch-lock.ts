@@ -1,0 +1,66 @@
+import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The PID in the lock file, or null when there is none (or it is unreadable). */
+export function lockOwner(path: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Takes `path` (O_EXCL, holding `owner`'s PID, as the apply lock does),
+ * breaking it when its PID is gone. Waits up to `timeoutMs`; false when it
+ * is still held then. A lock already held by `owner` counts as taken (the
+ * apt hooks take it for the apt process at Pre-Invoke and find it theirs at
+ * Post-Invoke).
+ */
+export async function takeLock(path: string, owner: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeSync(fd, `${owner}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const held = lockOwner(path);
+    if (held === owner) return true;
+    if (held !== null && !alive(held)) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Another process broke it first.
+      }
+      continue;
+    }
+    if (Date.now() >= deadline) return false;
+    await sleep(Math.min(25 * 2 ** Math.min(attempt, 4), Math.max(1, deadline - Date.now())));
+  }
+}
+
+export function releaseLock(path: string, owner: number): void {
+  if (lockOwner(path) !== owner) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
