@@ -5,6 +5,7 @@
 #
 #   /usr/bin/roster -> /usr/lib/roster/roster.mjs   the launcher, run by Debian's node
 #   /usr/lib/roster/roster.cjs                      the bundle
+#   /usr/lib/roster/vendor/                         libraries some commands load on first use
 #   /usr/lib/roster/node_modules/                   the native addons and the files they load
 #   /usr/share/man/man{1,5}/                        the generated manual pages
 #   /usr/lib/systemd/system/                        serve, agent, jobs (+ timer) units
@@ -26,7 +27,7 @@ outdir=$(realpath "${1:-.}")
 
 fail() { echo "package-deb: $*" >&2; exit 1; }
 
-for f in dist/roster.mjs dist/roster.cjs dist/man/man1/roster.1 dist/man/man5/roster.yaml.5; do
+for f in dist/roster.mjs dist/roster.cjs dist/bundled-packages.txt dist/man/man1/roster.1 dist/man/man5/roster.yaml.5; do
   [[ -f $f ]] || fail "$f is missing: run \`npm run build\` first"
 done
 for tool in dpkg-deb dpkg-shlibdeps strip gzip; do
@@ -55,6 +56,9 @@ install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$lib" "$doc" \
 { echo '#!/usr/bin/node'; tail -n +2 dist/roster.mjs; } >"$lib/roster.mjs"
 chmod 0755 "$lib/roster.mjs"
 install -m 0644 dist/roster.cjs "$lib/roster.cjs"
+# Libraries some commands load on first use (see scripts/bundle.mjs).
+install -d -m 0755 "$lib/vendor"
+install -m 0644 dist/vendor/*.cjs "$lib/vendor/"
 ln -s ../lib/roster/roster.mjs "$root/usr/bin/roster"
 
 # --- native addons: exactly the files they load ------------------------------
@@ -134,11 +138,11 @@ EOF
 gzip -9n <"$stage/changelog" >"$doc/changelog.gz"
 chmod 0644 "$doc/changelog.gz"
 
-# DEP-5: Roster itself, then every package in the bundle (esbuild names each
-# bundled file's path in a comment) and in node_modules, with the licence
+# DEP-5: Roster itself, then every package in the bundles (scripts/bundle.mjs
+# lists them from esbuild's metafiles) and in node_modules, with the licence
 # texts once per licence.
 year=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y)
-bundled=$(grep -oE '^// node_modules/(@[^/ ]+/)?[^/ ]+/' dist/roster.cjs | sed -E 's#^// (.*)/$#\1#' | sort -u)
+bundled=$(sort -u dist/bundled-packages.txt)
 node - "$year" $bundled "${!packages[@]}" >"$doc/copyright" <<'EOF'
 const fs = require('node:fs');
 const [year, ...dirs] = process.argv.slice(2);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,6 +39,7 @@ beforeAll(async () => {
   cache = join(dir, 'dist/roster.cjs.cache');
   copyFileSync(ROSTER_MAIN, bin);
   copyFileSync(join(dirname(ROSTER_MAIN), 'roster.cjs'), join(dir, 'dist/roster.cjs'));
+  cpSync(join(dirname(ROSTER_MAIN), 'vendor'), join(dir, 'dist/vendor'), { recursive: true });
   // Native addons resolve from node_modules next to dist/, as in the checkout.
   symlinkSync(resolve(dirname(ROSTER_MAIN), '../node_modules'), join(dir, 'node_modules'));
 });
