@@ -13,7 +13,6 @@ import { targetRegistry } from '../targets/registry.js';
 import { globalsOf, outputFor } from './command-runner.js';
 import { logFormat } from './log-format.js';
 import { parseSeconds } from './parse-seconds.js';
-import { serviceLogger } from './service-logger.js';
 
 interface AgentCliOptions {
   readonly server: string;
@@ -100,6 +99,8 @@ export function registerAgentCommands(program: Command): void {
       const stateDir = o.stateDir === undefined ? posix.join(root, 'var/lib/roster') : posix.resolve(o.stateDir);
       const settings: AgentSettings = { server: o.server, host: o.host, root, statePath: agentStatePath(stateDir, o.host), allowMassChange: o.allowMassChange === true, lockTimeoutMs };
       // Structured (JSON lines) for the journal, readable on a terminal; the --once summary stays on stdout.
+      // pino loads only for the long-running commands.
+      const { serviceLogger } = await import('./service-logger.js');
       const log = serviceLogger({ name: 'roster-agent', format: logFormat(process.stderr, process.env) });
       const deps = { client, targets: targetRegistry, clock: systemClock, log };
 

@@ -4,7 +4,6 @@ import { databaseFor, openSession } from './cli-context.js';
 import { globalsOf } from './command-runner.js';
 import { logFormat } from './log-format.js';
 import { deliveryDeps } from './notify-delivery.js';
-import { serviceLogger } from './service-logger.js';
 
 /** Waits for SIGINT or SIGTERM. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -28,6 +27,8 @@ export function registerServeCommands(program: Command): void {
     .action(async (o: { listen?: string; jobs: boolean }, cmd: Command) => {
       const opts = globalsOf(cmd);
       // JSON lines for the journal or a collector, readable lines on a terminal; stdout stays for where to look.
+      // pino loads only for the long-running commands.
+      const { serviceLogger } = await import('./service-logger.js');
       const log = serviceLogger({ name: 'roster-serve', format: logFormat(process.stderr, process.env) });
       const session = await openSession(opts, process.env);
       const { loaded } = session;
