@@ -37,6 +37,7 @@ export interface RosterDatabase {
   readonly status_contacts: StatusContactsTable;
   readonly status_subscribers: StatusSubscribersTable;
   readonly changelog: ChangelogTable;
+  readonly watch_reports: WatchReportsTable;
 }
 
 export interface PeopleTable {
@@ -382,4 +383,19 @@ export interface StatusSubscribersTable {
   confirm_hash: string | null;
   confirm_expires_at: string | null;
   confirmed_at: string | null;
+}
+
+/** 0008: change reports of `roster watch`, one per host and report id. */
+export interface WatchReportsTable {
+  id: Generated<number>;
+  host: string;
+  report_id: string;
+  made_at: string;
+  received_at: string;
+  actor: string;
+  files: number;
+  unexplained: number;
+  packages: number;
+  /** JSON object. */
+  report: string;
 }

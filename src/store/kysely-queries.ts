@@ -19,6 +19,7 @@ import { scimQueries } from './queries/scim-queries.js';
 import { statusQueries } from './queries/status-queries.js';
 import { tokenQueries } from './queries/token-queries.js';
 import { usageQueries } from './queries/usage-queries.js';
+import { watchReportQueries } from './queries/watch-report-queries.js';
 import type { Queries } from './store.js';
 
 export type { StoreDialect } from './queries/query-scope.js';
@@ -61,5 +62,6 @@ export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly di
     ...portalQueries(s),
     ...statusQueries(s),
     ...changelogQueries(s),
+    ...watchReportQueries(s),
   };
 }

@@ -16,6 +16,7 @@ import type { ScimReads, ScimWrites } from './queries/scim-queries.js';
 import type { StatusReads, StatusWrites } from './queries/status-queries.js';
 import type { TokenReads, TokenWrites } from './queries/token-queries.js';
 import type { UsageReads, UsageWrites } from './queries/usage-queries.js';
+import type { WatchReportReads, WatchReportWrites } from './queries/watch-report-queries.js';
 
 export type { AuditEntry, AuditRecord } from './audit-record.js';
 export type { AccountFilter, AccountPatch, AccountQueries, AccountReads, AccountWrites, NewAccount } from './queries/account-queries.js';
@@ -36,6 +37,7 @@ export type { ScimGroup, ScimQueries, ScimReads, ScimUser, ScimWrites } from './
 export type { NewStatusEvent, NewStatusOverride, NewStatusUpdate, StatusContact, StatusDay, StatusEvent, StatusEventFilter, StatusEventPatch, StatusOverride, StatusQueries, StatusReads, StatusSubscriber, StatusUpdate, StatusWrites } from './queries/status-queries.js';
 export type { ApiToken, NewApiToken, TokenQueries, TokenReads, TokenRole, TokenWrites } from './queries/token-queries.js';
 export type { UsageFigure, UsageFilter, UsageQueries, UsageReads, UsageWrites } from './queries/usage-queries.js';
+export type { NewWatchReport, StoredWatchReport, WatchReportFilter, WatchReportQueries, WatchReportReads, WatchReportWrites } from './queries/watch-report-queries.js';
 
 /**
  * The store is the one source of truth (DESIGN.md §1). Every change happens
@@ -96,7 +98,8 @@ export interface StoreReads
     UsageReads,
     PortalReads,
     StatusReads,
-    ChangelogReads {}
+    ChangelogReads,
+    WatchReportReads {}
 
 /**
  * What a write transaction offers: every concept's reads and writes (a
@@ -122,4 +125,5 @@ export interface Queries
     UsageWrites,
     PortalWrites,
     StatusWrites,
-    ChangelogWrites {}
+    ChangelogWrites,
+    WatchReportWrites {}

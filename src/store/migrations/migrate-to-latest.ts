@@ -10,6 +10,7 @@ import { resourcesSchema } from './resources-schema.js';
 import { serverSchema } from './server-schema.js';
 import { statusSchema } from './status-schema.js';
 import { usageSchema } from './usage-schema.js';
+import { watchSchema } from './watch-schema.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -28,6 +29,7 @@ export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migr
     '0005-usage': usageSchema(dialect),
     '0006-portal': portalSchema(dialect),
     '0007-changelog': changelogSchema(dialect),
+    '0008-watch': watchSchema(dialect),
     '0009-status': statusSchema(dialect),
   };
 }
