@@ -21,7 +21,12 @@ export type NoticeKind =
   // A member's e-mail change in the portal (issue 14): the link to the new address, and the old address told twice.
   | 'email-confirm'
   | 'email-change-asked'
-  | 'email-changed';
+  | 'email-changed'
+  // The status page's subscribers: the sign-up's confirmation link, and each incident or maintenance update.
+  | 'status-confirm'
+  | 'status-update'
+  // A host's change report of roster watch, to the admin address.
+  | 'watch-report';
 
 export interface Notice {
   readonly kind: NoticeKind;

@@ -132,6 +132,39 @@ using your account.
 
 {{portalUrl}}
 `,
+  'status-confirm': `Subject: Confirm your subscription to {{site}}
+
+Hello,
+
+someone, we hope you, asked for e-mail about incidents and maintenance
+from {{site}} at this address. To confirm, open this link and press the
+button on the page:
+
+{{link}}
+
+The link works until {{expires}}. If you did not ask for this, ignore this
+message: without the link nothing happens, and nothing more is sent here.
+
+{{statusUrl}}
+`,
+  'status-update': `Subject: {{subject}}
+
+{{kind}}: {{title}}
+Status:   {{state}}
+Affects:  {{components}}
+{{window}}Posted:   {{when}}
+
+{{message}}
+
+Follow it on the status page: {{link}}
+
+You get this because this address subscribed to {{site}}.
+Unsubscribe with one click: {{unsubscribe}}
+`,
+  'watch-report': `Subject: [roster] {{host}}: {{summary}}
+
+{{details}}
+`,
 };
 
 export type TemplateSet = Readonly<Record<string, string>>;
