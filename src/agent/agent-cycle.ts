@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock.js';
-import { asRosterError, RosterError } from '../domain/errors.js';
+import { asRosterError, errorMessage, RosterError } from '../domain/errors.js';
 import { truncatedDetail, type ChangeOutcome } from '../reconcile/apply-host-plan.js';
 import { enabledTargets, pendingChanges, planDesired } from '../reconcile/host-plan.js';
 import { measureHost } from '../reconcile/host-usage.js';
@@ -10,6 +10,7 @@ import type { TargetContext, TargetLog } from '../targets/target.js';
 import type { HostAssignment } from '../desired/desired-host-schema.js';
 import { applyDelta } from '../desired/host-delta.js';
 import { MAX_PENDING_REPORTS, saveAgentState, type AgentState, type PendingReport } from './agent-state.js';
+import { syncHostChangelog, type ChangelogSyncClient, type ChangelogSyncResult } from './host-changelog.js';
 import type { ServerClient } from './server-client.js';
 
 export interface AgentSettings {
@@ -20,10 +21,13 @@ export interface AgentSettings {
   readonly statePath: string;
   readonly allowMassChange: boolean;
   readonly lockTimeoutMs: number;
+  /** Keep the host's `/root/changelog` in step with the server (default true). */
+  readonly changelog?: boolean;
 }
 
 export interface AgentDeps {
-  readonly client: Pick<ServerClient, 'desired' | 'report' | 'usage'>;
+  /** With `changelog` and `addChangelog`, the agent keeps the host's `/root/changelog` in step. */
+  readonly client: Pick<ServerClient, 'desired' | 'report' | 'usage'> & Partial<ChangelogSyncClient>;
   readonly targets: readonly AnyTarget[];
   readonly clock: Clock;
   readonly log: TargetLog;
@@ -48,6 +52,8 @@ export interface CycleResult {
   readonly pendingReports: number;
   /** What measuring usage did, when the turn measured it (see `measureUsage`). */
   readonly usage: UsageResult | null;
+  /** What keeping `/root/changelog` in step did, when the agent keeps it. */
+  readonly changelog: ChangelogSyncResult | null;
 }
 
 export interface UsageResult {
@@ -118,8 +124,10 @@ export async function agentCycle(
   let serverError: RosterError | null = null;
   let changed = false;
   let transfer: CycleResult['transfer'] = 'none';
+  let changelogHead: number | undefined;
   try {
     let answer = await deps.client.desired(state?.assignment.revision ?? null, { delta: true });
+    changelogHead = answer.changelogHead;
     let assignment: HostAssignment | null = null;
     if (answer.changed && 'delta' in answer) {
       // Rebuilt from what changed and checked against the revision; anything off and the whole state is fetched.
@@ -179,7 +187,7 @@ export async function agentCycle(
           at,
           root: settings.root,
           outcomes: listed.map(reportOutcome),
-          totals: { ok: summary.applied + summary.recurring, failed: summary.failed, skipped: summary.skipped },
+          totals: { ok: summary.applied + summary.recurring, failed: summary.failed, skipped: summary.skipped, recurring: summary.recurring },
           targetTotals: targetTotals(done.outcomes),
           lockTimeout: done.lockTimeout,
           drift: drift.slice(0, MAX_REPORTED_OUTCOMES),
@@ -214,6 +222,7 @@ export async function agentCycle(
       sent++;
     }
   }
+  const changelog = await keepChangelog(settings, deps, serverError === null, changelogHead);
   const usage = options.measureUsage === true && applied !== null ? await measureAndSend(settings, deps, assignment, serverError === null) : null;
   if (usage?.error !== undefined) serverError ??= usage.error;
 
@@ -227,8 +236,27 @@ export async function agentCycle(
   }
   return {
     state,
-    result: { reached: serverError === null, serverError, changed, transfer, revision: assignment.revision, applied, applyError, pendingReports: waiting.length, usage: usage?.result ?? null },
+    result: { reached: serverError === null, serverError, changed, transfer, revision: assignment.revision, applied, applyError, pendingReports: waiting.length, usage: usage?.result ?? null, changelog },
   };
+}
+
+/**
+ * Keeps `/root/changelog` in step (src/agent/host-changelog.ts): after the
+ * reports, so the entry of an apply just reported is fetched in the same
+ * turn. Its failures are logged and never stop the turn.
+ */
+async function keepChangelog(settings: AgentSettings, deps: AgentDeps, reachable: boolean, serverHead: number | undefined): Promise<ChangelogSyncResult | null> {
+  const { changelog, addChangelog } = deps.client;
+  if (settings.changelog === false || changelog === undefined || addChangelog === undefined) return null;
+  const client: ChangelogSyncClient = { changelog: (afterId) => changelog.call(deps.client, afterId), addChangelog: (entry) => addChangelog.call(deps.client, entry) };
+  try {
+    const result = await syncHostChangelog({ root: settings.root, host: settings.host, client: reachable ? client : null, serverHead, log: deps.log });
+    if (result.error !== null) deps.log.warn(`the changelog is not in step with the server yet: ${result.error.message}`);
+    return result;
+  } catch (e) {
+    deps.log.warn(`the host's changelog file was not kept: ${errorMessage(e)}`);
+    return null;
+  }
 }
 
 /** Runs the usage of the host's enabled targets on the desired state just applied and sends the figures when the server answers. */

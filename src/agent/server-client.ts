@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
 import { hostDeltaSchema, type HostDelta } from '../desired/host-delta.js';
@@ -13,11 +14,29 @@ export interface ServerClientOptions {
   readonly fetch?: typeof fetch;
 }
 
-export type DesiredAnswer =
+export type DesiredAnswer = (
   | { readonly changed: false; readonly revision: string }
   | { readonly changed: true; readonly assignment: HostAssignment }
   /** Only what changed since the revision the agent named (`?delta=1`). */
-  | { readonly changed: true; readonly delta: HostDelta };
+  | { readonly changed: true; readonly delta: HostDelta }
+) & {
+  /** The id of the host's newest changelog entry, when the server says (`X-Roster-Changelog-Head`): the agent fetches entries only when it moved. */
+  readonly changelogHead?: number;
+};
+
+/** The server's answer header naming the host's newest changelog entry. */
+export const CHANGELOG_HEAD_HEADER = 'x-roster-changelog-head';
+
+/** One entry of the host's changelog as the server sends it. */
+export const hostChangelogRecordSchema = z.object({
+  id: z.int().min(1),
+  at: z.string(),
+  author: z.string(),
+  text: z.string(),
+  source: z.string(),
+  public: z.boolean(),
+});
+export type HostChangelogRecord = z.infer<typeof hostChangelogRecordSchema>;
 
 /**
  * The agent's side of `/api/v1/hosts/{host}/…` (DESIGN.md §5): pull the
@@ -48,7 +67,9 @@ export class ServerClient {
     const headers: Record<string, string> = {};
     if (knownRevision !== null) headers['if-none-match'] = `"${knownRevision}"`;
     const res = await this.#request(knownRevision !== null && options.delta === true ? 'desired?delta=1' : 'desired', { method: 'GET', headers });
-    if (res.status === 304 && knownRevision !== null) return { changed: false, revision: knownRevision };
+    const headText = res.headers.get(CHANGELOG_HEAD_HEADER);
+    const changelogHead = headText !== null && /^\d{1,15}$/.test(headText) ? { changelogHead: Number(headText) } : {};
+    if (res.status === 304 && knownRevision !== null) return { changed: false, revision: knownRevision, ...changelogHead };
     await this.#expect(res, 200);
     let json: unknown;
     try {
@@ -62,7 +83,34 @@ export class ServerClient {
       throw new RosterError('bad_input', "the server's desired state does not check; nothing applied from it", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
     }
     if (parsed.data.desired.host !== this.#options.host) throw new RosterError('bad_input', `the server sent the desired state of host "${parsed.data.desired.host}", not "${this.#options.host}"`);
-    return isDelta ? { changed: true, delta: parsed.data as HostDelta } : { changed: true, assignment: parsed.data };
+    return isDelta ? { changed: true, delta: parsed.data as HostDelta, ...changelogHead } : { changed: true, assignment: parsed.data, ...changelogHead };
+  }
+
+  /** The host's changelog entries stored after entry `afterId` (0: all), oldest first. */
+  async changelog(afterId: number): Promise<HostChangelogRecord[]> {
+    const res = await this.#request(`changelog?after=${afterId}`, { method: 'GET' });
+    await this.#expect(res, 200);
+    const parsed = z.object({ items: z.array(hostChangelogRecordSchema) }).safeParse(await this.#json(res, 'changelog'));
+    if (!parsed.success) throw new RosterError('bad_input', "the server's changelog does not check", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
+    return parsed.data.items;
+  }
+
+  /** An entry written by hand into the host's /root/changelog: the server keeps it once, however often it is sent. */
+  async addChangelog(entry: { readonly at: string; readonly author: string; readonly text: string }): Promise<HostChangelogRecord> {
+    const res = await this.#request('changelog', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: 'host-file', ...entry }) });
+    // 201: stored now; 200: stored when it was sent before.
+    if (res.status !== 200) await this.#expect(res, 201);
+    const parsed = hostChangelogRecordSchema.safeParse(await this.#json(res, 'changelog entry'));
+    if (!parsed.success) throw new RosterError('bad_input', "the server's answer to a changelog entry does not check");
+    return parsed.data;
+  }
+
+  async #json(res: Response, what: string): Promise<unknown> {
+    try {
+      return await res.json();
+    } catch (e) {
+      throw new RosterError('bad_input', `the server's ${what} is not JSON: ${errorMessage(e)}`);
+    }
   }
 
   async report(body: Readonly<Record<string, unknown>>): Promise<void> {

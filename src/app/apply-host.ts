@@ -5,6 +5,8 @@ import { reconcileHost } from '../reconcile/reconcile-host.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import type { AnyTarget } from '../targets/registry.js';
 import type { AppContext } from './app-context.js';
+import { recordApplyEntry } from './changelog.js';
+import { mutate } from './mutate.js';
 
 /** One host to bring to its desired state (only some accounts of it, with `accounts`). */
 export interface HostApplyRequest {
@@ -31,7 +33,8 @@ export interface HostApplyResult {
  * Applies one host from the store under its root: the reconcile pipeline
  * (plan, circuit breaker, apply, audit), whose refusals (a mass change, an
  * unknown host, a bad root) are thrown; what became of each change is the
- * result, for the caller to print and turn into an exit status.
+ * result, for the caller to print and turn into an exit status. An apply
+ * that changed something adds its entry to the host's changelog.
  */
 export async function applyHost(ctx: AppContext, targets: readonly AnyTarget[], request: HostApplyRequest): Promise<HostApplyResult> {
   const root = await resolveRoot(request.root);
@@ -43,6 +46,11 @@ export async function applyHost(ctx: AppContext, targets: readonly AnyTarget[], 
     { allowMassChange: request.allowMassChange === true, ...(request.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: request.lockTimeoutMs }) },
   );
   const summary = summarise(report);
+  // Roster's own intervention, in the host's changelog (seed GlobeNet) like anyone's.
+  if (summary.applied > 0) {
+    const changes = report.outcomes.filter((o) => o.status === 'ok' && !o.recurring).map((o) => ({ target: o.target, summary: o.summary }));
+    await mutate(ctx, {}, (tx) => recordApplyEntry(tx, ctx, { host: request.host, revision: null, root, applied: summary.applied, changes, ref: null }));
+  }
   const shortfall = report.lockTimeout ? 'lock_timeout' : summary.failed > 0 || summary.skipped > 0 ? 'incomplete' : null;
   return { report, summary, shortfall };
 }

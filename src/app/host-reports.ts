@@ -4,6 +4,7 @@ import { RosterError } from '../domain/errors.js';
 import { deltaFrom, digestsOf, type Assignment, type HostDelta, type RevisionDigests } from '../desired/host-delta.js';
 import type { HostReport } from '../store/queries/host-report-queries.js';
 import type { AppContext } from './app-context.js';
+import { recordApplyEntry, type AppliedChange, type ApplySummary } from './changelog.js';
 import { audit, mutate } from './mutate.js';
 import { printable } from './person-input.js';
 
@@ -100,13 +101,46 @@ export interface HostReportInput {
   readonly report: Readonly<Record<string, unknown>>;
   /** Counts for the audit record (applied, failed, …). */
   readonly counts: Readonly<Record<string, number>>;
+  /** What the apply changed (recurring changes left out), for its changelog entry; none when absent or 0. */
+  readonly applied?: Pick<ApplySummary, 'root' | 'applied' | 'changes'>;
 }
 
+/** The outcomes of a report as an agent sends them (src/agent/agent-cycle.ts): some listed, all counted in `totals`. */
+export interface ReportedOutcomes {
+  readonly outcomes: ReadonlyArray<{ readonly target: string; readonly summary?: string | undefined; readonly status: string; readonly recurring?: unknown }>;
+  readonly totals?: { readonly ok: number; readonly recurring?: number | undefined } | undefined;
+}
+
+/**
+ * The changes a report says were applied, recurring ones (onEnsure hooks,
+ * which run at every apply) left out: counted from the totals where the
+ * agent lists only some outcomes, named from those it lists.
+ */
+export function appliedChanges(report: ReportedOutcomes): { readonly applied: number; readonly changes: readonly AppliedChange[] } {
+  const done = report.outcomes.filter((o) => o.status === 'ok');
+  const listedRecurring = done.filter((o) => o.recurring === true).length;
+  const changes = done.filter((o) => o.recurring !== true).map((o) => ({ target: o.target, summary: o.summary ?? '' }));
+  const applied = report.totals === undefined ? changes.length : Math.max(changes.length, report.totals.ok - (report.totals.recurring ?? listedRecurring));
+  return { applied, changes };
+}
+
+/**
+ * Stores an agent's report, and for an apply that changed something, its
+ * changelog entry (seed GlobeNet: Roster's own interventions are logged
+ * like anyone's), in the same transaction.
+ */
 export async function recordHostReport(ctx: AppContext, host: string, input: HostReportInput): Promise<HostReport> {
   requireHost(ctx, host);
   return mutate(ctx, {}, async (tx) => {
     const r = await tx.insertHostReport({ host, receivedAt: ctx.clock.now().toISOString(), actor: ctx.actor, revision: input.revision, ok: input.ok, report: input.report });
-    await audit(tx, ctx, { action: 'host.report', target: `host:${host}`, before: null, after: { report: r.id, revision: input.revision, ok: input.ok, ...input.counts }, result: input.ok ? 'ok' : 'failed' });
+    const entry = input.applied === undefined ? null : await recordApplyEntry(tx, ctx, { host, revision: input.revision, ...input.applied, ref: `report:${r.id}` });
+    await audit(tx, ctx, {
+      action: 'host.report',
+      target: `host:${host}`,
+      before: null,
+      after: { report: r.id, revision: input.revision, ok: input.ok, ...input.counts, ...(entry === null ? {} : { changelog: entry.id }) },
+      result: input.ok ? 'ok' : 'failed',
+    });
     return r;
   });
 }

@@ -29,6 +29,7 @@ interface AgentCliOptions {
   readonly allowMassChange?: boolean;
   readonly usage: boolean;
   readonly usageInterval: string;
+  readonly changelog: boolean;
 }
 
 const seconds = (text: string, flag: string): number => parseSeconds(text, flag, { positive: true });
@@ -52,7 +53,21 @@ function describe(host: string, r: CycleResult): string {
   const where = r.reached ? (r.changed ? `new revision ${r.revision ?? '?'}` : `revision ${r.revision ?? '?'} unchanged`) : `server not reached (${r.serverError?.message ?? '?'}); using revision ${r.revision ?? '?'} kept on disk`;
   const did = r.applyError !== null ? `applied nothing: ${r.applyError.message}` : r.applied === null ? 'nothing to apply' : `${r.applied.applied} applied, ${r.applied.failed} failed, ${r.applied.skipped} skipped${r.applied.drift > 0 ? `, ${r.applied.drift} drifted` : ''}`;
   const usage = r.usage === null ? '' : `; usage: ${r.usage.figures} figure(s) of ${r.usage.targets} target(s) ${r.usage.sent ? 'sent' : 'not sent'}${r.usage.failed > 0 ? `, ${r.usage.failed} target(s) failed to measure` : ''}`;
-  return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}${usage}`;
+  return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}${usage}${changelogNote(r)}`;
+}
+
+/** What keeping /root/changelog did, when it did something worth saying. */
+function changelogNote(r: CycleResult): string {
+  const c = r.changelog;
+  if (c === null) return '';
+  const parts = [
+    ...(c.fetched > 0 ? [`${c.fetched} entr${c.fetched === 1 ? 'y' : 'ies'} from the server`] : []),
+    ...(c.sent > 0 ? [`${c.sent} hand-written entr${c.sent === 1 ? 'y' : 'ies'} sent`] : []),
+    ...(c.waiting > 0 ? [`${c.waiting} waiting for the server`] : []),
+    ...(c.rejected > 0 ? [`${c.rejected} refused by the server`] : []),
+    ...(c.malformed > 0 ? [`${c.malformed} block(s) that are not entries kept as they are`] : []),
+  ];
+  return parts.length === 0 ? '' : `; changelog: ${parts.join(', ')}`;
 }
 
 /** The turn's numbers as fields of its log line, for a log collector to count without parsing the message. */
@@ -88,6 +103,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--allow-mass-change', 'apply even if more accounts would be removed than the circuit breaker allows')
     .option('--usage-interval <seconds>', "measure usage (each target's usage: homes, databases …) after an apply this often, and send it to the server (with --once: at that turn)", '86400')
     .option('--no-usage', 'never measure usage')
+    .option('--no-changelog', "leave ROOT/root/changelog alone (by default the agent keeps it in step with the host's changelog on the server, and sends entries appended to it by hand)")
     .action(async (o: AgentCliOptions, cmd: Command) => {
       const out = outputFor(globalsOf(cmd));
       const usageIntervalMs = seconds(o.usageInterval, '--usage-interval');
@@ -97,7 +113,7 @@ export function registerAgentCommands(program: Command): void {
       const client = new ServerClient({ server: o.server, token, host: o.host });
       const root = await resolveRoot(o.root);
       const stateDir = o.stateDir === undefined ? posix.join(root, 'var/lib/roster') : posix.resolve(o.stateDir);
-      const settings: AgentSettings = { server: o.server, host: o.host, root, statePath: agentStatePath(stateDir, o.host), allowMassChange: o.allowMassChange === true, lockTimeoutMs };
+      const settings: AgentSettings = { server: o.server, host: o.host, root, statePath: agentStatePath(stateDir, o.host), allowMassChange: o.allowMassChange === true, lockTimeoutMs, changelog: o.changelog };
       // Structured (JSON lines) for the journal, readable on a terminal; the --once summary stays on stdout.
       // pino loads only for the long-running commands.
       const { serviceLogger } = await import('./service-logger.js');

@@ -20,16 +20,23 @@ export interface GlobalOptions {
   readonly detailedExitcode?: boolean;
 }
 
+/**
+ * The invoking person, as the audit and the changelog name them: under sudo
+ * the user who ran sudo (SUDO_USER, as etckeeper records it), else the login
+ * user.
+ */
 export function actorName(env: NodeJS.ProcessEnv): string {
-  const who = env.SUDO_USER ?? safeUser();
-  return `cli:${who}`;
+  const sudo = env.SUDO_USER?.trim();
+  return `cli:${sudo !== undefined && sudo !== '' ? sudo : safeUser(env)}`;
 }
 
-function safeUser(): string {
+function safeUser(env: NodeJS.ProcessEnv): string {
   try {
     return userInfo().username;
   } catch {
-    return String(process.getuid?.() ?? 'unknown');
+    // No passwd entry for this uid (a container): the login name the environment gives, else the uid.
+    const login = env.LOGNAME?.trim();
+    return login !== undefined && login !== '' ? login : String(process.getuid?.() ?? 'unknown');
   }
 }
 

@@ -248,7 +248,7 @@ export const hostReportBody = z.object({
     .max(200_000)
     .default([]),
   totals: z
-    .object({ ok: z.int().min(0), failed: z.int().min(0), skipped: z.int().min(0) })
+    .object({ ok: z.int().min(0), failed: z.int().min(0), skipped: z.int().min(0), recurring: z.int().min(0).optional().meta({ description: 'of the ok ones, those that run at every apply by design (onEnsure hooks)' }) })
     .optional()
     .meta({ description: 'counts of all outcomes when `outcomes` lists only some (an agent lists at most a few hundred, failures first)' }),
   targetTotals: z

@@ -1,9 +1,12 @@
-import { RosterError } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import * as z from 'zod';
-import { desiredDelta, desiredRevision, recordHostReport, requireHost, type DesiredRevision } from '../app/host-reports.js';
+import { appliedChanges, desiredDelta, desiredRevision, recordHostReport, requireHost, type DesiredRevision } from '../app/host-reports.js';
+import { CHANGELOG_HEAD_HEADER } from '../agent/server-client.js';
 import { hostDeltaSchema } from '../desired/host-delta.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import type { HostReport } from '../store/queries/host-report-queries.js';
+import { noteAgentContact, noteHostReport } from '../app/status-observations.js';
+import { targetRegistry } from '../targets/registry.js';
 import { route, type ApiRoute } from './api-route.js';
 import { desiredSchema, hostReportBody, hostReportSchema, hostSchema } from './api-schemas.js';
 import { HOST_READERS, HOST_REPORTERS, READERS } from './permissions.js';
@@ -99,11 +102,15 @@ export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRou
         if (principal.token.role === 'agent' && ctx.config.hosts[params.host]?.appliedBy === 'server') {
           throw new RosterError('conflict', `host ${params.host} is applied by roster serve itself (hosts.${params.host}.appliedBy: server); stop its agent, or set appliedBy: agent`);
         }
+        // The status page hears from the host's agent (a host whose agent stops calling shows degraded).
+        if (principal.token.role === 'agent') await noteAgentContact(ctx, params.host).catch((e: unknown) => ctx.log.warn(`status page: the call of ${params.host}'s agent was not noted: ${errorMessage(e)}`));
         const current = await desiredRevision(ctx, params.host);
         const etag = `"${current.revision}"`;
+        // The host's newest changelog entry rides on every answer, so an agent fetches entries only when there are new ones.
+        const head = { [CHANGELOG_HEAD_HEADER]: String(await ctx.store.read.changelogHead(params.host)) };
         const known = [...(request.headers.get('if-none-match')?.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"|"$/g, '')) ?? []), ...(query.since === undefined ? [] : [query.since])];
-        if (known.includes(current.revision)) return new Response(null, { status: 304, headers: { etag } });
-        const headers = { 'content-type': 'application/json', etag };
+        if (known.includes(current.revision)) return new Response(null, { status: 304, headers: { etag, ...head } });
+        const headers = { 'content-type': 'application/json', etag, ...head };
         if (query.delta === '1') {
           for (const base of known) {
             const delta = desiredDelta(ctx, params.host, current, base);
@@ -129,7 +136,10 @@ export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRou
         const count = (status: 'ok' | 'failed' | 'skipped'): number => body.totals?.[status] ?? body.outcomes.filter((o) => o.status === status).length;
         const failed = count('failed');
         const counts = { applied: count('ok'), failed, skipped: count('skipped'), drift: body.driftTotal ?? body.drift?.length ?? 0 };
-        const r = await recordHostReport(ctx, params.host, { revision: body.revision, ok: failed === 0 && !body.lockTimeout && body.error === undefined, report: body, counts });
+        const applied = { root: body.root ?? null, ...appliedChanges(body) };
+        const r = await recordHostReport(ctx, params.host, { revision: body.revision, ok: failed === 0 && !body.lockTimeout && body.error === undefined, report: body, counts, applied });
+        // What failed shows on the status page's history; the report is stored whatever happens here.
+        await noteHostReport(ctx, params.host, r, targetRegistry).catch((e: unknown) => ctx.log.warn(`status page: the report of ${params.host} was not noted: ${errorMessage(e)}`));
         metrics.agentReported(params.host, { result: body.error !== undefined || body.lockTimeout ? 'error' : failed > 0 ? 'failed' : 'ok', targets: targetOutcomes(body), errorCode: body.error?.code ?? null });
         return reportView(r);
       },

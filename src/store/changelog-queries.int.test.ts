@@ -40,6 +40,16 @@ for (const factory of storeFactories) {
       expect((await store.read.listChangelog({ publicOnly: true })).map((e) => e.host)).toEqual(['shell', 'web']);
       expect((await store.read.listChangelog({ host: 'shell', afterId: ids[0] })).map((e) => e.id)).toEqual([ids[2], ids[3]]);
       expect((await store.read.listChangelog({ limit: 1 })).map((e) => e.id)).toEqual([ids[2]]);
+      // Keyset pages in time order: after an entry, the later ones and those stored later at the same time.
+      const [, b, c, d] = await store.read.listChangelog();
+      const key = (e: typeof b): { at: string; id: number } => ({ at: e?.at ?? '', id: e?.id ?? 0 });
+      expect((await store.read.listChangelog({ after: key(b), limit: 1 })).map((e) => e.id)).toEqual([ids[0]]);
+      expect((await store.read.listChangelog({ after: key(b) })).map((e) => e.id)).toEqual([ids[0], ids[3]]);
+      expect((await store.read.listChangelog({ after: key(c) })).map((e) => e.id)).toEqual([ids[3]]);
+      expect(await store.read.listChangelog({ after: key(d) })).toEqual([]);
+      // Pages in the order entries were stored, whatever their time: how an agent catches up.
+      expect((await store.read.listChangelog({ host: 'shell', order: 'stored', limit: 2 })).map((e) => e.id)).toEqual([ids[0], ids[2]]);
+      expect((await store.read.listChangelog({ host: 'shell', order: 'stored', afterId: ids[2], limit: 2 })).map((e) => e.id)).toEqual([ids[3]]);
       expect(await store.read.listChangelog({ host: 'mail' })).toEqual([]);
     });
 

@@ -37,13 +37,17 @@ export interface ChangelogFilter {
   readonly publicOnly?: boolean;
   /** Only entries stored after this one (ids grow as entries are stored, whatever their `at`): how an agent catches up. */
   readonly afterId?: number;
-  /** At most this many; the oldest first, so a page ends where the next `afterId` starts only when nothing is backdated. */
+  /** Keyset pages in time order: only entries after this one (later, or at the same time and stored later). */
+  readonly after?: { readonly at: string; readonly id: number };
+  /** At most this many. */
   readonly limit?: number;
+  /** `time` (the default): by `at`, then id; `stored`: by id alone, so that pages of `afterId` and `limit` follow one another. */
+  readonly order?: 'time' | 'stored';
 }
 
 /** The changelog of interventions, per host. */
 export interface ChangelogReads {
-  /** By `at`, then id (the order entries were stored in). */
+  /** By `at`, then id (the order entries were stored in); by id alone with `order: 'stored'`. */
   listChangelog(filter?: ChangelogFilter): Promise<ChangelogEntry[]>;
   /** An entry that carries `ref`, on the host and from the source: how a re-sent entry is recognised. */
   findChangelogByRef(host: string, source: ChangelogSource, ref: string): Promise<ChangelogEntry | undefined>;
@@ -61,12 +65,17 @@ export type ChangelogQueries = ChangelogReads & ChangelogWrites;
 export function changelogQueries(s: QueryScope): ChangelogQueries {
   return {
     async listChangelog(filter = {}) {
-      let q = s.db.selectFrom('changelog').select(['id', 'host', 'at', 'author', 'text', 'public', 'source', 'ref']).orderBy('at').orderBy('id');
+      let q = s.db.selectFrom('changelog').select(['id', 'host', 'at', 'author', 'text', 'public', 'source', 'ref']);
+      q = filter.order === 'stored' ? q.orderBy('id') : q.orderBy('at').orderBy('id');
       if (filter.host !== undefined) q = q.where('host', '=', filter.host);
       if (filter.since !== undefined) q = q.where('at', '>=', utc(filter.since, 'changelog since'));
       if (filter.until !== undefined) q = q.where('at', '<', utc(filter.until, 'changelog until'));
       if (filter.publicOnly === true) q = q.where('public', '=', 1);
       if (filter.afterId !== undefined) q = q.where('id', '>', filter.afterId);
+      if (filter.after !== undefined) {
+        const { at, id } = { at: utc(filter.after.at, 'changelog page key'), id: filter.after.id };
+        q = q.where((eb) => eb.or([eb('at', '>', at), eb.and([eb('at', '=', at), eb('id', '>', id)])]));
+      }
       if (filter.limit !== undefined) q = q.limit(pageSize(filter.limit));
       return (await q.execute()).map(toEntry);
     },
