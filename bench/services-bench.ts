@@ -19,10 +19,13 @@
  * and the matching unfreeze, each the whole command as a process
  * (dist/roster.mjs, so `npm run build` first), target ≤ 1 s each; the member
  * has a database on each server, a list and a vhost, and an open session on
- * each database server when it is frozen. The vhosts target reloads nginx
- * with its graceful signal through the PID file (`reload: { pidFile }`), as
- * a host with this many vhosts would set it: `nginx -s reload` parses all
- * 10,000 files only to find that PID. Beside them, in the same run and on
+ * each database server when it is frozen. The vhosts target suspends and
+ * resumes a vhost by its suspension flag alone (a file the vhost's own
+ * configuration checks), so neither command tests or reloads nginx; file
+ * changes (the first apply) reload it with its graceful signal through the
+ * PID file (`reload: { pidFile }`), as a host with this many vhosts would
+ * set it: `nginx -s reload` parses all 10,000 files only to find that PID.
+ * Beside them, in the same run and on
  * another member of the same shape, the same by hand: psql (ALTER ROLE …
  * NOLOGIN, pg_terminate_backend), mariadb (ALTER USER … ACCOUNT LOCK, KILL
  * of its connections), the list's lines added to the map and postmap, the

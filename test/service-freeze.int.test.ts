@@ -22,6 +22,7 @@ import { planHost } from '../src/reconcile/host-plan.js';
 import { openStore } from '../src/store/open-store.js';
 import { targetRegistry, type AnyTarget } from '../src/targets/registry.js';
 import type { ResourceArchiveManifest } from '../src/targets/resource-archive.js';
+import { DEFAULT_FLAG_DIR } from '../src/targets/vhosts/vhosts-config.js';
 import { startMariadb, type MariadbServer } from './daemons/mariadb-server.js';
 import { startNginx } from './daemons/nginx-server.js';
 import { startPostfix, type PostfixServer } from './daemons/postfix-server.js';
@@ -223,6 +224,11 @@ async function configFiles(): Promise<Record<string, string>> {
   };
   await walk(join(root, 'etc'));
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The vhosts' suspension flags (the default flagDir, under the root prefix): a freeze and an unfreeze touch these, not the vhost files. */
+async function suspensionFlags(): Promise<string[]> {
+  return (await readdir(join(root, DEFAULT_FLAG_DIR)).catch(() => [])).sort();
 }
 
 async function pgConnect(user: string, database: string): Promise<pg.Client> {
@@ -458,9 +464,11 @@ describe('a billing freeze across PostgreSQL, MariaDB, Postfix, nginx and a user
     expect(await rcpt('alice-news@example.org')).toEqual({ code: 550, text: refusalText('alice-news@example.org', 'alice') });
     expect(await rcpt('alice-news-request@example.org')).toEqual({ code: 550, text: refusalText('alice-news-request@example.org', 'alice').replace('list alice-news-request@', 'list alice-news@') });
     expect(await rcpt('alice@example.net')).toMatchObject({ code: 250 });
-    // nginx: 503 with the page for her, 200 for bob.
+    // nginx: 503 with the page for her, 200 for bob; by her vhost's flag, her vhost file as it was.
     expect(await http('www.alice.test')).toEqual({ status: 503, body: PAGE });
     expect(await http('www.bob.test')).toEqual({ status: 200, body: "bob's pages\n" });
+    expect(await suspensionFlags()).toEqual(['www.alice.test']);
+    expect((await configFiles())[`${VHOSTS}/roster-vhost-www.alice.test.conf`]).toBe(filesBeforeFreeze[`${VHOSTS}/roster-vhost-www.alice.test.conf`]);
     // The tools' user lists: in the ftp deny list, out of the domtool allow list; the admin's lines kept.
     expect(await readFile(join(root, FTP_USERS), 'utf8')).toBe(`${FTP_USERS_SHIPPED}alice\n`);
     expect(await readFile(join(root, DOMTOOL_ACL), 'utf8')).toBe('bob\ncarol\n');
@@ -510,6 +518,7 @@ describe('a billing freeze across PostgreSQL, MariaDB, Postfix, nginx and a user
     ]);
 
     expect(await services()).toEqual(working);
+    expect(await suspensionFlags()).toEqual([]);
     expect(await Promise.all(['alice', 'bob', 'carol'].map(async (r) => [r, await pgRole(r)]))).toEqual(rolesBefore);
     expect(await pgRole('carol')).toMatchObject({ canLogin: false });
     expect(await pgRefusal('carol', 'postgres')).toBe('role "carol" is not permitted to log in');
@@ -547,6 +556,7 @@ describe('a retirement, then the purge and a restore of alice, on the same daemo
     expect(await mariaErrno('alice', 'alice-pw', 'alice_db')).toBe(4151);
     expect((await rcpt('alice-news@example.org')).code).toBe(550);
     expect(await http('www.alice.test')).toEqual({ status: 503, body: PAGE });
+    expect(await suspensionFlags()).toEqual(['www.alice.test']);
     expect(await readFile(join(root, FTP_USERS), 'utf8')).toBe(`${FTP_USERS_SHIPPED}alice\n`);
   });
 
@@ -589,6 +599,8 @@ describe('a retirement, then the purge and a restore of alice, on the same daemo
     expect(await mariaDatabases()).toEqual(['bob_db']);
     expect((await mariaUsers()).map((u) => u.u)).toEqual(['bob@localhost', 'carol@localhost']);
     expect(await readdir(join(root, VHOSTS))).toEqual(['roster-vhost-www.bob.test.conf']);
+    // Her vhost's flag went after its file.
+    expect(await suspensionFlags()).toEqual([]);
     expect((await http('www.alice.test')).status).toBe(404);
     // Nothing refuses the list any more: the map names no list.
     expect((await readFile(join(root, MAP), 'utf8')).split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([]);

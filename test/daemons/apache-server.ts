@@ -13,7 +13,7 @@ const MODULES = '/usr/lib/apache2/modules';
 
 
 const PID_FILE = 'apache2.pid';
-/** What the rendered vhosts use: the event MPM, Require, Redirect, DirectoryIndex, types, the tag header verify reads, and the proxy to members' daemons. */
+/** What the rendered vhosts use: the event MPM, Require, Redirect, DirectoryIndex, types, the tag header verify reads, the proxy to members' daemons, and mod_rewrite, which checks the suspension flag. */
 const LOADED = [
   ['mpm_event_module', 'mod_mpm_event.so'],
   ['authz_core_module', 'mod_authz_core.so'],
@@ -23,6 +23,7 @@ const LOADED = [
   ['headers_module', 'mod_headers.so'],
   ['proxy_module', 'mod_proxy.so'],
   ['proxy_http_module', 'mod_proxy_http.so'],
+  ['rewrite_module', 'mod_rewrite.so'],
 ] as const;
 
 /**

@@ -2,14 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RosterError, errorMessage } from '../../domain/errors.js';
 import { serverNames } from './server-names.js';
-import { parseMarker, type VhostMarker } from './vhost-marker.js';
+import { parseMarker, type ReadMarker } from './vhost-marker.js';
 
 /** A file of the include dir as observed. */
 export interface VhostFile {
   readonly file: string;
   readonly text: string;
   /** Set only for a file Roster wrote; every other file is the administrator's and never touched. */
-  readonly marker: VhostMarker | null;
+  readonly marker: ReadMarker | null;
   /** The exact host names it serves. */
   readonly names: readonly string[];
 }

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { markerLine, type VhostMarker } from './vhost-marker.js';
 
-/** What one vhost file says, from the desired state alone: the same state renders the same bytes (so an unfreeze gives back the files of before the freeze). */
+/**
+ * What one vhost file says, from the desired state alone: the same state
+ * renders the same bytes. Whether the owner is frozen is not part of it (the
+ * suspension flag is), so a freeze and its unfreeze leave the file as it is.
+ */
 export interface VhostSpec extends VhostMarker {
   /** The resource's name first, then its aliases, without repeats. */
   readonly names: readonly string[];
@@ -14,6 +18,8 @@ export interface RenderOptions {
   readonly listen: readonly string[];
   /** The suspended page, already encoded for a config string (encodedPage). */
   readonly page: string;
+  /** The directory of suspension flags as the web server sees it; the vhost's flag is the file named after it there. */
+  readonly flagDir: string;
   /** Whether every answer carries the file's tag (`X-Roster-Vhost`), by which verify knows the server loaded this very file. */
   readonly tagged: boolean;
 }
@@ -27,12 +33,28 @@ export interface RenderedVhost {
   readonly tag: string | null;
 }
 
+/** The vhost's suspension flag as the web server sees it. */
+export function flagPath(flagDir: string, name: string): string {
+  return `${flagDir}/${name}`;
+}
+
+/** The comment above the flag check, for whoever reads the file. */
+function flagComment(flag: string): string {
+  return `    # Suspended while ${flag} exists: 503 with the page, neither the site nor the daemon reached.`;
+}
+
 /**
- * The vhost file. While suspended it answers every request with 503 and the
- * page, and names neither the member's directory nor the daemon, so neither
- * is reached. Static roots follow only symbolic links whose owner owns the
- * target too (a member's link to another member's files is refused), as the
- * shared web servers of hosting co-ops do.
+ * The vhost file. It checks the vhost's suspension flag on every request
+ * (a stat of one file): while the flag exists every request is answered 503
+ * with the page before the site's directory or the member's daemon is
+ * reached, so suspending and resuming are the creation and removal of the
+ * flag, with no configuration change, no test and no reload (what hosting
+ * panels do for maintenance flags). The page is the server's own answer to
+ * that 503 only: a 503 of the member's daemon passes through as the daemon
+ * sent it (nginx intercepts proxied errors only with proxy_intercept_errors,
+ * Apache only with ProxyErrorOverride). Static roots follow only symbolic
+ * links whose owner owns the target too (a member's link to another
+ * member's files is refused), as the shared web servers of hosting co-ops do.
  */
 export function renderVhost(spec: VhostSpec, options: RenderOptions): RenderedVhost {
   const text = (tag: string | null): string => {
@@ -48,9 +70,20 @@ export function renderVhost(spec: VhostSpec, options: RenderOptions): RenderedVh
 function nginxLines(spec: VhostSpec, options: RenderOptions, tag: string | null): string[] {
   const lines = ['server {', ...options.listen.map((l) => `    listen ${l};`), `    server_name ${spec.names.join(' ')};`];
   if (tag !== null) lines.push(`    add_header ${TAG_HEADER} "${tag}" always;`);
-  if (spec.state === 'suspended') {
-    lines.push('    default_type text/html;', `    return 503 "${options.page}";`);
-  } else if ('root' in spec.serve) {
+  const flag = flagPath(options.flagDir, spec.name);
+  // `return` inside a server-level `if` is one of the uses of `if` that are safe; the named location gives the 503 its page and type.
+  lines.push(
+    flagComment(flag),
+    '    error_page 503 @roster_suspended;',
+    `    if (-f "${flag}") {`,
+    '        return 503;',
+    '    }',
+    '    location @roster_suspended {',
+    '        default_type text/html;',
+    `        return 503 "${options.page}";`,
+    '    }',
+  );
+  if ('root' in spec.serve) {
     lines.push(`    root "${spec.serve.root}";`, '    index index.html index.htm;', '    disable_symlinks if_not_owner;');
   } else {
     lines.push(
@@ -77,10 +110,10 @@ function apacheLines(spec: VhostSpec, options: RenderOptions, tag: string | null
   if (aliases.length > 0) lines.push(`    ServerAlias ${aliases.join(' ')}`);
   // mod_headers; "always" puts it on the 503 too.
   if (tag !== null) lines.push(`    Header always set ${TAG_HEADER} "${tag}"`);
-  if (spec.state === 'suspended') {
-    // mod_alias answers every path with 503; the quoted text is the body.
-    lines.push('    Redirect 503 /', `    ErrorDocument 503 "${options.page}"`);
-  } else if ('root' in spec.serve) {
+  // mod_rewrite in the server context runs before the proxy and the file mapping; a status outside 3xx drops the substitution and stops there. The quoted ErrorDocument text is the body.
+  const flag = flagPath(options.flagDir, spec.name);
+  lines.push(flagComment(flag), '    RewriteEngine On', `    RewriteCond "${flag}" -f`, '    RewriteRule ^ - [R=503,L]', `    ErrorDocument 503 "${options.page}"`);
+  if ('root' in spec.serve) {
     const root = spec.serve.root;
     lines.push(
       `    DocumentRoot "${root}"`,

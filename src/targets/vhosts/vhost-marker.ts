@@ -1,11 +1,19 @@
 import * as z from 'zod';
 
-/** What the first line of a file Roster wrote says about it: which resource it renders, for whom, in which state. */
+/** What the first line of a file Roster wrote says about it: which resource it renders, and for whom. */
 export interface VhostMarker {
   readonly id: number;
   readonly owner: string;
   readonly name: string;
-  readonly state: 'active' | 'suspended';
+}
+
+/**
+ * A marker as read: files of an earlier format also said whether they were
+ * the suspended vhost (a 503 in place of the site, replaced by the
+ * suspension flag since); such a file is rewritten once.
+ */
+export interface ReadMarker extends VhostMarker {
+  readonly state?: 'active' | 'suspended';
 }
 
 const PREFIX = '# Managed by Roster, edits are overwritten: ';
@@ -15,7 +23,7 @@ const markerSchema = z.strictObject({
   id: z.int().positive(),
   owner: z.string().min(1),
   name: z.string().min(1),
-  state: z.enum(['active', 'suspended']),
+  state: z.enum(['active', 'suspended']).optional(),
 });
 
 /** The file of a vhost in the include dir: `.conf` because Debian's configurations include `*.conf`, and a prefix no administrator would pick by accident. */
@@ -25,7 +33,7 @@ export function vhostFileName(name: string): string {
 
 /** The header line marking a file as Roster's: a comment in both servers' syntax, with a JSON marker naming the owner and the resource. */
 export function markerLine(m: VhostMarker): string {
-  return `${PREFIX}${JSON.stringify({ kind: 'vhost', id: m.id, owner: m.owner, name: m.name, state: m.state })}`;
+  return `${PREFIX}${JSON.stringify({ kind: 'vhost', id: m.id, owner: m.owner, name: m.name })}`;
 }
 
 /**
@@ -33,7 +41,7 @@ export function markerLine(m: VhostMarker): string {
  * with the marker on its first line AND under the name the marker implies,
  * so a copy of a managed file under another name stays the administrator's.
  */
-export function parseMarker(fileName: string, text: string): VhostMarker | null {
+export function parseMarker(fileName: string, text: string): ReadMarker | null {
   const end = text.indexOf('\n');
   const first = end === -1 ? text : text.slice(0, end);
   if (!first.startsWith(PREFIX)) return null;
@@ -46,5 +54,5 @@ export function parseMarker(fileName: string, text: string): VhostMarker | null 
   const parsed = markerSchema.safeParse(json);
   if (!parsed.success || vhostFileName(parsed.data.name) !== fileName) return null;
   const { id, owner, name, state } = parsed.data;
-  return { id, owner, name, state };
+  return state === undefined ? { id, owner, name } : { id, owner, name, state };
 }

@@ -6,6 +6,29 @@ import { encodedPage, MAX_PAGE_LENGTH } from './suspended-page.js';
 /** `/` is refused: Roster removes the files it wrote in this directory. */
 const directory = normalisedPath.refine((p) => p !== '/', { error: 'must not be / (Roster removes the files it wrote there)' });
 
+/**
+ * Where the suspension flags live when roster.yaml names no other place:
+ * beside Roster's own state directory, not in it, since the web server's
+ * workers must be able to search down to the flags.
+ */
+export const DEFAULT_FLAG_DIR = '/var/lib/roster-vhosts/suspended';
+
+/** Roster's own state (the apply lock, archives), which every apply keeps 0700: root's alone. */
+const PRIVATE_STATE_DIR = '/var/lib/roster';
+
+/**
+ * Characters a flag path may not hold: it is written into every vhost file,
+ * in nginx's `if (-f "...")` (which expands `$variables`) and Apache's
+ * `RewriteCond "..."` (which expands `%{...}`, `$N` and `%N`).
+ */
+const FLAG_DIR_UNSAFE = /["\\$%\s]/;
+
+const flagDirectory = directory
+  .refine((p) => !FLAG_DIR_UNSAFE.test(p), { error: 'must not contain spaces, ", \\, $ or % (the path is written into every vhost file, where the servers would expand them)' })
+  .refine((p) => p !== PRIVATE_STATE_DIR && !p.startsWith(`${PRIVATE_STATE_DIR}/`), {
+    error: `must not be inside ${PRIVATE_STATE_DIR}, which Roster keeps 0700: the web server's workers could not see the flags there`,
+  });
+
 function validPort(port: string): boolean {
   const n = Number(port);
   return Number.isInteger(n) && n >= 1 && n <= 65535;
@@ -46,13 +69,19 @@ export function isPagePath(p: string): boolean {
  * roster.yaml `hosts.<host>.targets.vhosts` (issue 12 item 4): the members'
  * web sites as HCoop's domain tool served them, one file per vhost in `dir`,
  * which the web server's own configuration includes (nginx: `include
- * DIR/*.conf;` inside `http`; Apache: `IncludeOptional DIR/*.conf`). Paths
- * are as seen on the host; the pipeline puts them under the root prefix.
+ * DIR/*.conf;` inside `http`; Apache: `IncludeOptional DIR/*.conf`, with
+ * mod_rewrite, which checks the suspension flag). Paths are as seen on the
+ * host; the pipeline puts them under the root prefix.
  */
 export const vhostsConfigSchema = z
   .strictObject({
     server: z.enum(['nginx', 'apache']).describe('the web server whose syntax the vhost files are written in: nginx or apache'),
     dir: directory.describe("the directory of vhost files the web server includes; Roster writes roster-vhost-NAME.conf files there and touches no other file"),
+    flagDir: flagDirectory
+      .default(DEFAULT_FLAG_DIR)
+      .describe(
+        `the directory of suspension flags (default ${DEFAULT_FLAG_DIR}): while the file named after a vhost exists there, the vhost answers 503 with the suspended page. Roster creates it 0755; the web server's workers must be able to search every directory down to it`,
+      ),
     listen: z
       .union([listenAddress, z.array(listenAddress).min(1)])
       .default(['80'])
@@ -76,6 +105,8 @@ export const vhostsConfigSchema = z
       .optional()
       .describe('after apply, ask the web server: a suspended vhost must answer 503 with the suspended page, a resumed one must not; each file then sends an X-Roster-Vhost header naming it (on Apache this needs mod_headers)'),
   })
+  // A flag is named after its vhost, not roster-vhost-NAME.conf: in the include dir it would be read as the administrator's file.
+  .refine((c) => c.flagDir !== c.dir, { error: 'flagDir must not be the vhost directory dir', path: ['flagDir'] })
   .describe("members' web vhosts (nginx or Apache): served from a directory in the home or proxied to the member's own daemon; 503 with a suspended page while the owner is frozen");
 
 export type VhostsConfig = z.output<typeof vhostsConfigSchema>;

@@ -27,14 +27,15 @@ import { exampleAppContext } from '../../../test/example-app-context.js';
 import { probeVhost } from './probe-vhost.js';
 import { encodedPage } from './suspended-page.js';
 import { vhostsCheck } from './vhosts-check.js';
-import { vhostsConfigSchema } from './vhosts-config.js';
+import { DEFAULT_FLAG_DIR, vhostsConfigSchema } from './vhosts-config.js';
 
 /**
  * The vhosts target against a real nginx and a real Apache (issue 12 item
  * 4, DESIGN.md §8), each started once for its describe on a free loopback
  * port with its configuration in a temp dir; the target's test and reload
- * commands point at that instance. Members' homes live in a temp root
- * prefix, which the web server reads as it would /home.
+ * commands point at that instance. Members' homes and the suspension flags
+ * (the default flagDir) live in a temp root prefix, which the web server
+ * reads as it would /home and /var/lib; its workers run as www-data.
  */
 const targets: readonly AnyTarget[] = targetRegistry;
 
@@ -71,7 +72,7 @@ types:
 `;
 }
 
-/** The member's own daemon, which proxy vhosts reach: it says which Host it saw and counts the requests. */
+/** The member's own daemon, which proxy vhosts reach: it says which Host it saw and counts the requests; for a `busy.` name it answers 503 itself. */
 interface MemberDaemon {
   readonly port: number;
   readonly hosts: string[];
@@ -81,9 +82,15 @@ interface MemberDaemon {
 async function startMemberDaemon(): Promise<MemberDaemon> {
   const hosts: string[] = [];
   const server: Server = createServer((req, res) => {
-    hosts.push(req.headers.host ?? '');
+    const host = req.headers.host ?? '';
+    hosts.push(host);
+    if (host.startsWith('busy.')) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '120' });
+      res.end('the daemon is busy\n');
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(`daemon saw ${req.headers.host ?? '?'}\n`);
+    res.end(`daemon saw ${host}\n`);
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -99,6 +106,7 @@ for (const [server, start] of SERVERS) {
   describe(`the vhosts target on a real ${server}`, () => {
     let root: string;
     let include: string;
+    let flagDir: string;
     let web: WebDaemon;
     let daemon: MemberDaemon;
     let ctx: AppContext;
@@ -128,6 +136,10 @@ for (const [server, start] of SERVERS) {
       }
       return last;
     };
+    /** The suspension flags there are. */
+    const flags = async (): Promise<string[]> => (await readdir(flagDir).catch(() => [])).sort();
+    /** How many times the server has loaded its configuration again, by its own log. */
+    const reloads = async (): Promise<number> => (await web.errorLog()).split('\n').filter((l) => /reconfiguring|Doing graceful restart/.test(l)).length;
     /** The include dir's files and their bytes. */
     const files = async (): Promise<Record<string, string>> => {
       const names = (await readdir(include)).sort();
@@ -140,6 +152,7 @@ for (const [server, start] of SERVERS) {
       // The web server's workers (www-data) read the members' homes under it.
       await chmod(root, 0o755);
       include = join(root, DIR);
+      flagDir = join(root, DEFAULT_FLAG_DIR);
       web = await start({ includeDir: include });
       daemon = await startMemberDaemon();
     });
@@ -153,6 +166,7 @@ for (const [server, start] of SERVERS) {
     beforeEach(async () => {
       // Each test starts from an empty include dir, loaded.
       await rm(include, { recursive: true, force: true });
+      await rm(flagDir, { recursive: true, force: true });
       await mkdir(include, { recursive: true });
       const reloaded = await runCommand(web.reloadArgv);
       expect(reloaded.code, reloaded.stderr).toBe(0);
@@ -177,28 +191,35 @@ for (const [server, start] of SERVERS) {
     it("serves a member's site from a directory in the home and another's through a proxy to the member's own daemon; a second run has nothing to do", async () => {
       await vhost('ann', 'www.ann.test', { root: 'public_html', aliases: ['ann.test'] });
       await vhost('bo', 'app.bo.test', { proxy: `127.0.0.1:${daemon.port}` });
+      await vhost('bo', 'busy.bo.test', { proxy: `127.0.0.1:${daemon.port}` });
       const outcomes = await apply();
       expect(outcomes.map((o) => [o.action, o.status, o.summary, o.error])).toEqual([
         ['create', 'ok', 'serve www.ann.test (ann) from /home/ann/public_html', undefined],
         ['create', 'ok', `serve app.bo.test (bo) through 127.0.0.1:${daemon.port}`, undefined],
+        ['create', 'ok', `serve busy.bo.test (bo) through 127.0.0.1:${daemon.port}`, undefined],
       ]);
       expect(await get('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
       expect(await get('ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
       expect(await get('app.bo.test')).toEqual({ status: 200, body: 'daemon saw app.bo.test\n' });
+      // The member's own 503 passes through as the daemon sent it: the suspended page answers the flag only.
+      expect(await get('busy.bo.test')).toEqual({ status: 503, body: 'the daemon is busy\n' });
       expect((await get('nobody.test')).status).toBe(404);
       const written = await files();
-      expect(Object.keys(written)).toEqual(['roster-vhost-app.bo.test.conf', 'roster-vhost-www.ann.test.conf']);
+      expect(Object.keys(written)).toEqual(['roster-vhost-app.bo.test.conf', 'roster-vhost-busy.bo.test.conf', 'roster-vhost-www.ann.test.conf']);
+      expect(await flags()).toEqual([]);
       for (const text of Object.values(written)) expect(text).toMatch(/^# Managed by Roster, edits are overwritten: \{"kind":"vhost","id":\d+,"owner":"(ann|bo)",/);
       expect(await pending()).toEqual([]);
       expect(await files()).toEqual(written);
     });
 
-    it("a freeze answers 503 with the suspended page on every name of the member's vhosts, reaching neither home nor daemon, while another member's vhost answers 200; the unfreeze writes back the same bytes", async () => {
+    it("a freeze answers 503 with the suspended page on every name of the member's vhosts by their flags alone (no check, no reload), reaching neither home nor daemon, while another member's vhost answers 200; the unfreeze removes the flags, every file byte for byte as before", async () => {
       await vhost('ann', 'www.ann.test', { root: 'public_html', aliases: ['ann.test'] });
       await vhost('ann', 'api.ann.test', { proxy: `127.0.0.1:${daemon.port}` });
       await vhost('bo', 'www.bo.test', { root: 'public_html' });
       expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
       const before = await files();
+      const loaded = await reloads();
+      expect(loaded).toBeGreaterThan(0);
 
       // As `roster account freeze ann --apply` does: a plan of ann's accounts alone.
       await freezeAccount(ctx, 'ann', { reason: 'billing' });
@@ -207,20 +228,15 @@ for (const [server, start] of SERVERS) {
         ['suspend', 'ok', 'suspend www.ann.test (ann): 503 with the suspended page', undefined],
         ['suspend', 'ok', 'suspend api.ann.test (ann): 503 with the suspended page', undefined],
       ]);
+      expect(await flags()).toEqual(['api.ann.test', 'www.ann.test']);
+      expect(await files()).toEqual(before);
       const page = { status: 503, body: encodedPage(PAGE) };
-      expect(await get('www.ann.test')).toEqual(page);
-      expect(await get('ann.test')).toEqual(page);
-      expect(await get('api.ann.test')).toEqual(page);
+      expect(await once('www.ann.test')).toEqual(page);
+      expect(await once('ann.test')).toEqual(page);
       daemon.hosts.length = 0;
       expect(await once('api.ann.test')).toEqual(page);
       expect(daemon.hosts).toEqual([]);
-      expect(await get('www.bo.test')).toEqual({ status: 200, body: "bo's pages\n" });
-      const during = await files();
-      expect(during['roster-vhost-www.bo.test.conf']).toBe(before['roster-vhost-www.bo.test.conf']);
-      for (const name of ['roster-vhost-www.ann.test.conf', 'roster-vhost-api.ann.test.conf']) {
-        expect(during[name]).not.toContain('public_html');
-        expect(during[name]).not.toContain(String(daemon.port));
-      }
+      expect(await once('www.bo.test')).toEqual({ status: 200, body: "bo's pages\n" });
       expect(await pending()).toEqual([]);
 
       await unfreezeAccount(ctx, 'ann', { reason: 'billing' });
@@ -229,27 +245,61 @@ for (const [server, start] of SERVERS) {
         ['resume', 'ok', 'resume www.ann.test (ann) from /home/ann/public_html'],
         ['resume', 'ok', `resume api.ann.test (ann) through 127.0.0.1:${daemon.port}`],
       ]);
+      expect(await flags()).toEqual([]);
       expect(await files()).toEqual(before);
-      expect(await get('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
-      expect(await get('api.ann.test')).toEqual({ status: 200, body: 'daemon saw api.ann.test\n' });
+      expect(await once('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
+      expect(await once('api.ann.test')).toEqual({ status: 200, body: 'daemon saw api.ann.test\n' });
       expect(await pending()).toEqual([]);
+      // Neither way loaded the configuration again.
+      expect(await reloads()).toBe(loaded);
     });
 
-    it("a broken file planted in the dir fails the check: the running server keeps serving, the previous files are back and the changes fail with the check's output", async () => {
+    it('a file of the earlier format (the 503 in place of the site, no flag check) is rewritten once, its flag made before it is loaded: the site answers the page throughout, then the unfreeze is the flag alone', async () => {
+      const site = await vhost('ann', 'www.ann.test', { root: 'public_html' });
+      await freezeAccount(ctx, 'ann', { reason: 'billing' });
+      const marker = `# Managed by Roster, edits are overwritten: {"kind":"vhost","id":${String(site.id)},"owner":"ann","name":"www.ann.test","state":"suspended"}`;
+      const legacy =
+        server === 'nginx'
+          ? [marker, 'server {', `    listen ${web.address};`, '    server_name www.ann.test;', '    default_type text/html;', `    return 503 "${encodedPage(PAGE)}";`, '}', ''].join('\n')
+          : [marker, `<VirtualHost ${web.address}>`, '    ServerName www.ann.test', '    Redirect 503 /', `    ErrorDocument 503 "${encodedPage(PAGE)}"`, '</VirtualHost>', ''].join('\n');
+      await writeFile(join(include, 'roster-vhost-www.ann.test.conf'), legacy);
+      expect((await runCommand(web.reloadArgv)).code).toBe(0);
+      const page = { status: 503, body: encodedPage(PAGE) };
+      expect(await get('www.ann.test')).toEqual(page);
+
+      expect((await apply()).map((o) => [o.action, o.status, o.summary, o.error])).toEqual([['update', 'ok', 'rewrite www.ann.test (ann): 503 with the suspended page', undefined]]);
+      expect(await flags()).toEqual(['www.ann.test']);
+      expect((await files())['roster-vhost-www.ann.test.conf']).toContain(`${flagDir}/www.ann.test`);
+      expect(await get('www.ann.test')).toEqual(page);
+      expect(await pending()).toEqual([]);
+      const rewritten = await files();
+
+      await unfreezeAccount(ctx, 'ann', { reason: 'billing' });
+      expect((await apply()).map((o) => [o.action, o.status])).toEqual([['resume', 'ok']]);
+      expect(await files()).toEqual(rewritten);
+      expect(await once('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
+    });
+
+    it("a broken file planted in the dir fails the check of a file change: the running server keeps serving, the previous files are back and the changes fail with the check's output; a freeze, which changes no file, still takes effect", async () => {
       await vhost('ann', 'www.ann.test', { root: 'public_html' });
       await vhost('ann', 'api.ann.test', { proxy: `127.0.0.1:${daemon.port}` });
       expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
       const before = await files();
       const doctor = () => vhostsCheck({ host: 'web', root, config: ctx.config, system: liveSystem() }, vhostsConfigSchema.parse(ctx.config.hosts.web?.targets.vhosts));
-      expect((await doctor()).map((c) => c.status)).toEqual(['ok']);
+      expect((await doctor()).map((c) => [c.check, c.status])).toEqual([
+        ['web server config', 'ok'],
+        ['vhost suspension flags', 'ok'],
+      ]);
       await writeFile(join(include, 'zz-broken.conf'), BROKEN[server]);
-      expect(await doctor()).toEqual([expect.objectContaining({ status: 'fail', message: expect.stringContaining(join(include, 'zz-broken.conf')) })]);
+      expect((await doctor())[0]).toEqual(expect.objectContaining({ status: 'fail', message: expect.stringContaining(join(include, 'zz-broken.conf')) }));
 
-      await freezeAccount(ctx, 'ann', { reason: 'billing' });
+      // Two new vhosts: files to check, which the check refuses with the planted file in place.
+      await vhost('bo', 'www.bo.test', { root: 'public_html' });
+      await vhost('bo', 'shop.bo.test', { root: 'public_html' });
       const outcomes = await apply();
       expect(outcomes.map((o) => [o.action, o.status])).toEqual([
-        ['suspend', 'failed'],
-        ['suspend', 'failed'],
+        ['create', 'failed'],
+        ['create', 'failed'],
       ]);
       for (const o of outcomes) {
         expect(o.error).toContain(`${web.testArgv.join(' ')}: exit 1`);
@@ -261,14 +311,25 @@ for (const [server, start] of SERVERS) {
       expect(planted).toBe(BROKEN[server]);
       expect(rest).toEqual(before);
       expect(await get('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
+      expect((await get('www.bo.test')).status).toBe(404);
+
+      // A freeze needs no check: ann's sites are suspended all the same.
+      await freezeAccount(ctx, 'ann', { reason: 'billing' });
+      const frozen = (await reconcileHost(ctx, targets, { host: 'web', root, accounts: ['ann'] })).report.outcomes.filter((o) => o.target === 'vhosts');
+      expect(frozen.map((o) => [o.action, o.status])).toEqual([
+        ['suspend', 'ok'],
+        ['suspend', 'ok'],
+      ]);
+      expect((await once('www.ann.test')).status).toBe(503);
 
       // Once the file is fixed, the same plan goes through.
       await rm(join(include, 'zz-broken.conf'));
       expect((await apply()).map((o) => [o.action, o.status])).toEqual([
-        ['suspend', 'ok'],
-        ['suspend', 'ok'],
+        ['create', 'ok'],
+        ['create', 'ok'],
       ]);
-      expect((await get('www.ann.test')).status).toBe(503);
+      expect(await get('www.bo.test')).toEqual({ status: 200, body: "bo's pages\n" });
+      expect((await once('www.ann.test')).status).toBe(503);
     });
 
     it("a file Roster did not write is never touched: a name it serves, or its taking a vhost's file name, is a failed change naming both; of two vhosts claiming a name the older keeps it", async () => {
@@ -324,21 +385,31 @@ for (const [server, start] of SERVERS) {
       expect(await get('www.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
     });
 
-    it('a change the web server did not take up fails verification (a reload command that does nothing)', async () => {
+    it("a change the web server did not take up fails verification: a new vhost when the reload does nothing, a flag its workers cannot see", async () => {
       await vhost('ann', 'www.ann.test', { root: 'public_html' });
       expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
       ctx = { ...ctx, config: parseConfig(configText(web, { reload: ['true'], timeoutSeconds: 1 }), 'roster.yaml', { targets }).config };
-      await freezeAccount(ctx, 'ann', { reason: 'billing' });
-      const outcomes = await apply();
-      expect(outcomes.map((o) => [o.action, o.status, o.error])).toEqual([
+      await vhost('bo', 'www.bo.test', { root: 'public_html' });
+      expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([
         [
-          'suspend',
+          'create',
           'failed',
           expect.stringMatching(
-            new RegExp(`^applied but not in effect: Host: www\\.ann\\.test at ${web.address} answered 200 from another configuration than the file just written \\(X-Roster-Vhost: [0-9a-f]{16}\\); expected 503 with the suspended page \\(waited 1 s\\)$`),
+            new RegExp(`^applied but not in effect: Host: www\\.bo\\.test at ${web.address} answered 404 from another configuration than the file just written \\(X-Roster-Vhost: none\\); expected its site, not the suspended page \\(waited 1 s\\)$`),
           ),
         ],
       ]);
+
+      // A flag directory the workers (www-data) may not search: their -f finds nothing, and the site is still served.
+      await mkdir(flagDir, { recursive: true, mode: 0o755 });
+      await chmod(flagDir, 0o700);
+      await freezeAccount(ctx, 'ann', { reason: 'billing' });
+      expect((await reconcileHost(ctx, targets, { host: 'web', root, accounts: ['ann'] })).report.outcomes.map((o) => [o.action, o.status, o.error])).toEqual([
+        ['suspend', 'failed', `applied but not in effect: Host: www.ann.test at ${web.address} answered 200; expected 503 with the suspended page (waited 1 s)`],
+      ]);
+      expect(await flags()).toEqual(['www.ann.test']);
+      await chmod(flagDir, 0o755);
+      expect((await once('www.ann.test')).status).toBe(503);
     });
 
     it("reloads by the master's own signal with reload: { pidFile }, and never signals a process that is not the master", async () => {
@@ -349,28 +420,24 @@ for (const [server, start] of SERVERS) {
       try {
         await vhost('ann', 'www.ann.test', { root: 'public_html' });
         ctx = { ...ctx, config: parseConfig(configText(web, { reload: { pidFile: '/run/web.pid' } }), 'roster.yaml', { targets }).config };
-        expect((await apply()).filter((o) => o.status !== 'ok')).toEqual([]);
-        await freezeAccount(ctx, 'ann', { reason: 'billing' });
         // Verified: the server answers from the file just written, so the signal reached the master.
-        expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['suspend', 'ok', undefined]]);
-        expect(await get('www.ann.test')).toMatchObject({ status: 503 });
+        expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['create', 'ok', undefined]]);
         // Signal after signal: each reload is taken up.
         for (let round = 0; round < 3; round++) {
-          await unfreezeAccount(ctx, 'ann', { reason: 'billing' });
-          expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['resume', 'ok', undefined]]);
-          await freezeAccount(ctx, 'ann', { reason: 'billing' });
-          expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['suspend', 'ok', undefined]]);
+          await vhost('ann', `r${String(round)}.ann.test`, { root: 'public_html' });
+          expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([['create', 'ok', undefined]]);
         }
+        expect(await get('r2.ann.test')).toEqual({ status: 200, body: "ann's pages\n" });
 
-        const suspended = await files();
+        const served = await files();
         ctx = { ...ctx, config: parseConfig(configText(web, { reload: { pidFile: '/run/other.pid' } }), 'roster.yaml', { targets }).config };
-        await unfreezeAccount(ctx, 'ann', { reason: 'billing' });
+        await vhost('ann', 'late.ann.test', { root: 'public_html' });
         const master = server === 'nginx' ? 'nginx' : 'apache';
         expect((await apply()).map((o) => [o.action, o.status, o.error])).toEqual([
-          ['resume', 'failed', `the check passed but the reload failed: process ${String(process.pid)} named in ${join(root, 'run', 'other.pid')} is node, not the ${master} master; not signalled; the previous files are back`],
+          ['create', 'failed', `the check passed but the reload failed: process ${String(process.pid)} named in ${join(root, 'run', 'other.pid')} is node, not the ${master} master; not signalled; the previous files are back`],
         ]);
-        expect(await files()).toEqual(suspended);
-        expect(await get('www.ann.test')).toMatchObject({ status: 503 });
+        expect(await files()).toEqual(served);
+        expect((await get('late.ann.test')).status).toBe(404);
       } finally {
         await rm(join(root, 'run'), { recursive: true, force: true });
       }

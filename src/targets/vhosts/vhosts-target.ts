@@ -11,6 +11,7 @@ import { probeVhost } from './probe-vhost.js';
 import { readVhostDir, type VhostFile } from './read-vhost-dir.js';
 import { renderVhost, TAG_HEADER, type VhostSpec } from './render-vhost.js';
 import { DEFAULT_SUSPENDED_PAGE, encodedPage, MAX_PAGE_LENGTH } from './suspended-page.js';
+import { createFlag, ensureFlagDir, readFlagDir, removeFlag, syncDirectory, type SuspensionFlag } from './suspension-flags.js';
 import { vhostKind, vhostSettingsSchema } from './vhost-kind.js';
 import { vhostsCheck } from './vhosts-check.js';
 import { vhostFileName } from './vhost-marker.js';
@@ -27,6 +28,8 @@ export interface VhostsObserved {
   readonly root: string;
   /** The include dir's files, by file name. */
   readonly files: ReadonlyMap<string, VhostFile>;
+  /** The files of the flag dir, by name (a vhost's). */
+  readonly flags: ReadonlyMap<string, SuspensionFlag>;
   /** The suspended page, encoded for the config files (encodedPage). */
   readonly page: string;
 }
@@ -38,30 +41,45 @@ interface Editing {
   readonly edit: FileEdit;
 }
 
+/** A vhost file to write, as seen on the host. */
+interface FileWrite {
+  readonly path: string;
+  readonly expected: string | null;
+  readonly content: string;
+}
+
 type VhostChangeData =
   | { readonly kind: 'refuse'; readonly problem: string }
   | {
-      readonly kind: 'write';
-      /** As seen on the host. */
-      readonly path: string;
-      readonly expected: string | null;
-      readonly content: string;
+      readonly kind: 'vhost';
+      /** The resource's name, which is also its flag's. */
+      readonly name: string;
       readonly names: readonly string[];
       readonly state: State;
       readonly page: string;
       /** What the file's answers carry in X-Roster-Vhost (with verify), so verify knows this file is the one loaded. */
       readonly tag: string | null;
+      /** The file to write, or null when it is as rendered (a suspend or resume is then the flag alone: no test, no reload). */
+      readonly file: FileWrite | null;
+      /** Whether the flag is created (before the file is written) or removed (after), or left. */
+      readonly flag: 'create' | 'remove' | null;
     }
-  | { readonly kind: 'remove'; readonly path: string; readonly expected: string };
+  /** A vhost no longer desired: its file, then its flag if Roster's is there. */
+  | { readonly kind: 'remove'; readonly name: string; readonly path: string; readonly expected: string; readonly flag: boolean }
+  /** A flag of Roster's that no vhost has. */
+  | { readonly kind: 'unflag'; readonly name: string };
 
 /** Characters a rendered path may not hold: quoting in either server's syntax, nginx variables, line breaks. */
 const UNSAFE_PATH = /[\u0000-\u001f\u007f"\\$]/;
 
+/** In the flag check also Apache's RewriteCond expansions (`%{...}`, `%N`) and blanks (as the flagDir setting). */
+const UNSAFE_FLAG_PATH = /[\u0000-\u001f\u007f"\\$%\s]/;
+
 /** Between probes of a reload not yet in effect: a loopback request costs well under a millisecond. */
 const POLL_MS = 20;
 
-function change(account: string, name: string, action: string, summary: string, data: VhostChangeData, destructive = false): Change {
-  return { target: NAME, action, subject: `${KIND}:${name}`, account, summary, destructive, data };
+function change(account: string | null, name: string, action: string, summary: string, data: VhostChangeData, destructive = false): Change {
+  return { target: NAME, action, subject: `${KIND}:${name}`, ...(account === null ? {} : { account }), summary, destructive, data };
 }
 
 /**
@@ -71,11 +89,15 @@ function change(account: string, name: string, action: string, summary: string, 
  * vhost resource in the include dir. While the owner's `web` service is off
  * (a freeze that does not keep it, a retirement), the same names answer 503
  * with the suspended page and neither the home nor the daemon is reached.
- * Files are rendered from the desired state, so an unfreeze writes back the
- * very bytes of before the freeze. Every change is checked with the server's
- * own test before a reload, and a failed check puts the previous files back.
- * Files Roster did not write are never touched; a name one of them already
- * serves is a failed change naming both.
+ * Each file checks a flag, a file named after the vhost in `flagDir`, and a
+ * suspension is that flag: a freeze creates it and an unfreeze removes it,
+ * leaving the rendered files as they are, with no test and no reload (as
+ * hosting panels do for maintenance flags). Files are rendered from the
+ * desired state; a file change (a new vhost, new settings, a file of an
+ * earlier format) is checked with the server's own test before a reload,
+ * and a failed check puts the previous files back. Files and flags Roster
+ * did not write are never touched; a name one of them already serves, or
+ * a flag of someone else's, is a failed change naming both.
  */
 export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
   name: NAME,
@@ -89,7 +111,12 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
   resourceKinds: { [KIND]: vhostKind },
 
   async observe(ctx: TargetContext, config: VhostsConfig): Promise<VhostsObserved> {
-    return { root: ctx.root, files: readVhostDir(rootedPath(ctx.root, config.dir), config.server), page: await suspendedPage(ctx.root, config) };
+    return {
+      root: ctx.root,
+      files: readVhostDir(rootedPath(ctx.root, config.dir), config.server),
+      flags: readFlagDir(rootedPath(ctx.root, config.flagDir)),
+      page: await suspendedPage(ctx.root, config),
+    };
   },
 
   plan(desired: DesiredHost, observed: VhostsObserved, config: VhostsConfig): readonly Change[] {
@@ -98,6 +125,8 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
     const scope = desired.scope === undefined ? null : new Set(desired.scope);
     const inScope = (owner: string): boolean => scope === null || scope.has(owner);
     const where = (file: string): string => posix.join(config.dir, file);
+    const flagDir = rootedPath(observed.root, config.flagDir);
+    const managedFlag = (name: string): boolean => observed.flags.get(name)?.managed === true;
     // Who serves each name already: files Roster did not write, and (in a plan of some accounts only) the vhosts of the others, which stay as they are.
     const claims = new Map<string, string>();
     const claim = (names: readonly string[], by: string): void => {
@@ -108,11 +137,14 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
       else if (!inScope(f.marker.owner)) claim(f.names, `vhost ${f.marker.name} of ${f.marker.owner}`);
     }
     const wanted = new Set<string>();
+    /** Names whose flags this plan leaves to its vhosts' changes: every desired vhost's (refused ones keep theirs), and each removed one's. */
+    const flagged = new Set<string>();
     // In id order: of two resources claiming one name, the older keeps it.
     for (const r of [...(desired.resources?.[NAME] ?? [])].sort((a, b) => a.id - b.id)) {
       if (r.kind !== KIND) continue;
       const file = vhostFileName(r.name);
       wanted.add(file);
+      flagged.add(r.name);
       const planned = planVhost(r, observed.files.get(file), where(file));
       if (typeof planned === 'string') {
         changes.push(change(r.owner, r.name, 'refuse', `cannot serve ${r.name} for ${r.owner}: ${planned}`, { kind: 'refuse', problem: planned }));
@@ -123,17 +155,28 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
     for (const f of observed.files.values()) {
       if (f.marker === null || wanted.has(f.file) || !inScope(f.marker.owner)) continue;
       const m = f.marker;
-      changes.push(change(m.owner, m.name, 'remove', `remove ${m.name} (${m.owner}): no longer desired`, { kind: 'remove', path: where(f.file), expected: f.text }, true));
+      flagged.add(m.name);
+      changes.push(change(m.owner, m.name, 'remove', `remove ${m.name} (${m.owner}): no longer desired`, { kind: 'remove', name: m.name, path: where(f.file), expected: f.text, flag: managedFlag(m.name) }, true));
+    }
+    // A flag of no vhost is removed by a plan of the whole host only: in a plan of some accounts it may be another account's.
+    if (scope === null) {
+      for (const f of observed.flags.values()) {
+        if (!f.managed || flagged.has(f.name)) continue;
+        changes.push(change(null, f.name, 'remove', `remove the suspension flag of ${f.name}: no vhost of that name`, { kind: 'unflag', name: f.name }));
+      }
     }
     return changes;
 
-    /** The change for one vhost, null when its file is as desired, or why it cannot be served. */
+    /** The change for one vhost, null when its file and flag are as desired, or why it cannot be served. */
     function planVhost(r: DesiredResource, existing: VhostFile | undefined, path: string): Change | string | null {
       const settings = vhostSettingsSchema.safeParse(r.settings);
       if (!settings.success) return `its settings are refused: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       const account = accounts.get(r.owner);
       if (account === undefined) return `its owner ${r.owner} does not live on this host`;
       if (existing !== undefined && existing.marker === null) return `${path} exists and was not written by Roster (left alone)`;
+      const flag = observed.flags.get(r.name);
+      if (flag !== undefined && !flag.managed) return `${posix.join(config.flagDir, r.name)} exists and was not written by Roster (left alone; while it exists the server answers 503 for ${r.name})`;
+      if (UNSAFE_FLAG_PATH.test(flagDir)) return `its suspension flag directory ${flagDir} holds a character a web server config cannot quote (blanks, ", \\, $, % or a control character)`;
       const names = [...new Set([r.name, ...settings.data.aliases])];
       const taken = names.find((n) => claims.has(n));
       if (taken !== undefined) return `${taken} is already served by ${claims.get(taken) ?? '?'}`;
@@ -158,28 +201,75 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
       }
       const state: State = disabledFor(account, SERVICE, desired.freezeKeep) ? 'suspended' : 'active';
       const { content, tag } = renderVhost(
-        { id: r.id, owner: r.owner, name: r.name, state, names, serve },
-        { server: config.server, listen: config.listen, page: observed.page, tagged: config.verify !== undefined },
+        { id: r.id, owner: r.owner, name: r.name, names, serve },
+        { server: config.server, listen: config.listen, page: observed.page, flagDir, tagged: config.verify !== undefined },
       );
-      if (existing?.text === content) return null;
-      const data: VhostChangeData = { kind: 'write', path, expected: existing?.text ?? null, content, names, state, page: observed.page, tag };
-      const was = existing?.marker?.state;
+      const file: FileWrite | null = existing?.text === content ? null : { path, expected: existing?.text ?? null, content };
+      const flagChange = state === 'suspended' ? (flag === undefined ? 'create' : null) : flag === undefined ? null : 'remove';
+      if (file === null && flagChange === null) return null;
+      const data: VhostChangeData = { kind: 'vhost', name: r.name, names, state, page: observed.page, tag, file, flag: flagChange };
+      // What the server answers now: a file of the earlier format said in its marker whether it was the suspended vhost; a file of this format answers as its flag says.
+      const was: State | null = existing === undefined ? null : (existing.marker?.state ?? (flag === undefined ? 'active' : 'suspended'));
       const who = `${r.name} (${r.owner})`;
-      if (state === 'suspended') {
-        return change(r.owner, r.name, was === 'active' ? 'suspend' : existing === undefined ? 'create' : 'update', `${was === 'active' ? 'suspend' : existing === undefined ? 'add' : 'rewrite'} ${who}: 503 with the suspended page`, data);
-      }
-      if (was === 'suspended') return change(r.owner, r.name, 'resume', `resume ${who} ${from}`, data);
-      return change(r.owner, r.name, existing === undefined ? 'create' : 'update', `${existing === undefined ? 'serve' : 'rewrite'} ${who} ${from}`, data);
+      const answer = state === 'suspended' ? ': 503 with the suspended page' : ` ${from}`;
+      const rewritten = file === null ? '' : '; its file rewritten';
+      if (was === null) return change(r.owner, r.name, 'create', `${state === 'suspended' ? 'add' : 'serve'} ${who}${answer}`, data);
+      if (was !== state) return change(r.owner, r.name, state === 'suspended' ? 'suspend' : 'resume', `${state === 'suspended' ? 'suspend' : 'resume'} ${who}${answer}${rewritten}`, data);
+      return change(r.owner, r.name, 'update', `rewrite ${who}${answer}`, data);
     }
   },
 
+  /**
+   * Flags to create first, so that a suspended vhost's new file is never
+   * loaded without its flag; then the files, written, checked and reloaded
+   * together (applyCheckedEdits); then the flags to remove, once the files
+   * that serve the sites again (or no longer name them) are in place. A
+   * change whose file failed keeps its flag: the site stays suspended
+   * rather than half resumed.
+   */
   async apply(ctx: TargetContext, config: VhostsConfig, changes: readonly Change[]): Promise<readonly ChangeResult[]> {
-    const results = new Map<Change, ChangeResult>();
-    const editing: Editing[] = [];
+    const flagDir = rootedPath(ctx.root, config.flagDir);
+    const failures = new Map<Change, string>();
+    // The first failure of a change is its reason.
+    const fail = (c: Change, error: string): void => {
+      if (!failures.has(c)) failures.set(c, error);
+    };
+    const live = (c: Change): boolean => !failures.has(c);
+    const data = (c: Change): VhostChangeData => c.data as VhostChangeData;
+    /** The vhost whose flag a change touches. */
+    const flagOf = (c: Change): string => {
+      const d = data(c);
+      return d.kind === 'refuse' ? '' : d.name;
+    };
     for (const c of changes) {
-      const data = c.data as VhostChangeData;
-      if (data.kind === 'refuse') results.set(c, { change: c, ok: false, error: data.problem });
-      else editing.push({ change: c, edit: { path: rootedPath(ctx.root, data.path), expected: data.expected, content: data.kind === 'write' ? data.content : null } });
+      const d = data(c);
+      if (d.kind === 'refuse') fail(c, d.problem);
+    }
+
+    const creating = changes.filter((c) => {
+      const d = data(c);
+      return live(c) && d.kind === 'vhost' && d.flag === 'create';
+    });
+    if (creating.length > 0) {
+      try {
+        await ensureFlagDir(flagDir);
+      } catch (e) {
+        for (const c of creating) fail(c, `cannot make the suspension flag directory ${config.flagDir}: ${errorMessage(e)}`);
+      }
+      for (const c of creating.filter(live)) {
+        try {
+          await createFlag(flagDir, flagOf(c));
+        } catch (e) {
+          fail(c, `cannot create the suspension flag: ${errorMessage(e)}`);
+        }
+      }
+    }
+
+    const editing: Editing[] = [];
+    for (const c of changes.filter(live)) {
+      const d = data(c);
+      if (d.kind === 'vhost' && d.file !== null) editing.push({ change: c, edit: { path: rootedPath(ctx.root, d.file.path), expected: d.file.expected, content: d.file.content } });
+      else if (d.kind === 'remove') editing.push({ change: c, edit: { path: rootedPath(ctx.root, d.path), expected: d.expected, content: null } });
     }
     if (editing.length > 0) {
       let outcomes;
@@ -194,20 +284,44 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
       }
       editing.forEach((e, i) => {
         const o = outcomes[i] ?? { ok: false, error: 'not applied' };
-        results.set(e.change, o.ok ? { change: e.change, ok: true } : { change: e.change, ok: false, error: o.error ?? 'failed' });
+        if (!o.ok) fail(e.change, o.error ?? 'failed');
       });
     }
-    return changes.map((c) => results.get(c) ?? { change: c, ok: false, error: 'not applied' });
+
+    const removing = changes.filter((c) => {
+      const d = data(c);
+      return live(c) && ((d.kind === 'vhost' && d.flag === 'remove') || (d.kind === 'remove' && d.flag) || d.kind === 'unflag');
+    });
+    if (removing.length > 0) {
+      for (const c of removing) {
+        try {
+          await removeFlag(flagDir, flagOf(c));
+        } catch (e) {
+          fail(c, `cannot remove the suspension flag: ${errorMessage(e)}`);
+        }
+      }
+      try {
+        await syncDirectory(flagDir);
+      } catch (e) {
+        // Removed, but not durably: a crash now could bring a flag back, which the next run would plan away again.
+        ctx.log.warn(`vhosts: cannot sync ${flagDir} after removing flags: ${errorMessage(e)}`);
+      }
+    }
+    return changes.map((c) => {
+      const error = failures.get(c);
+      return error === undefined ? { change: c, ok: true } : { change: c, ok: false, error };
+    });
   },
 
   /**
-   * Asks the web server for each name of each vhost written (with
-   * `verify.http`): the answer must come from the file just written (its
-   * tag header), and be 503 with the page while suspended, anything else
-   * while active. A reload takes effect a moment after its command returns
-   * (the master reads the files, then old workers finish their requests), so
-   * each probe is retried until the timeout; the tag keeps an answer of the
-   * old configuration (a 404 for a new vhost) from passing for the new one.
+   * Asks the web server for each name of each vhost changed (with
+   * `verify.http`): the answer must come from the file as rendered (its tag
+   * header), and be 503 with the page while suspended, anything else while
+   * active. A flag takes effect at the next request; a reload a moment after
+   * its command returns (the master reads the files, then old workers finish
+   * their requests), so each probe is retried until the timeout; the tag
+   * keeps an answer of the old configuration (a 404 for a new vhost, a file
+   * of the earlier format) from passing for the new one.
    */
   async verify(_ctx: TargetContext, config: VhostsConfig, results: readonly ChangeResult[]): Promise<readonly VerifyFailure[]> {
     const probe = config.verify;
@@ -217,7 +331,7 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
     const failures: VerifyFailure[] = [];
     for (const { change: c } of results) {
       const data = c.data as VhostChangeData;
-      if (data.kind !== 'write') continue;
+      if (data.kind !== 'vhost') continue;
       for (const name of data.names) {
         const problem = await awaitAnswer(probe.http, name, data, deadline, probe.timeoutSeconds);
         if (problem !== null) {
