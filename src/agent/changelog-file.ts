@@ -1,3 +1,5 @@
+import { normaliseChangelogText } from '../domain/changelog-text.js';
+
 /**
  * The host's `/root/changelog` as people read and write it (seed GlobeNet:
  * time, who, what; one dated entry per intervention, newest last):
@@ -150,9 +152,8 @@ export function parseChangelogFile(content: string): ParsedChangelogFile {
     const m = DATE_LINE.exec(line);
     if (m !== null) {
       const end = bodyEnd(i + 1);
-      // As the server keeps a text (trailing blanks dropped), so an entry read back is the entry written.
-      const body = lines.slice(i + 1, end).map((l) => unindent(l).replace(/[ \t]+$/, ''));
-      const text = body.join('\n').replace(/^\n+|\n+$/g, '');
+      // As the server keeps a text, so an entry read back is the entry written.
+      const text = normaliseChangelogText(lines.slice(i + 1, end).map(unindent).join('\n'));
       const at = minuteOf(m);
       const author = (m[6] ?? '').trim();
       if (at === null) kept.push({ line: i + 1, lines: lines.slice(i, end), problem: `${line.slice(0, 16)} is not a date and time` });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { normaliseChangelogText } from '../domain/changelog-text.js';
 import { RosterError, type ErrorIssue } from '../domain/errors.js';
 import type { ChangelogEntry, ChangelogReads, ChangelogSource, Queries } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
@@ -36,18 +37,12 @@ export function requireChangelogHost(ctx: Pick<AppContext, 'config'>, host: stri
 }
 
 /**
- * The text as stored: line ends made `\n`, trailing blanks of each line and
- * blank lines around the text dropped (so it reads and round-trips the same
- * in `/root/changelog`), then checked: 1 to 4000 characters, no control
+ * The text as stored (normaliseChangelogText: so it reads and round-trips
+ * the same in `/root/changelog`), checked: 1 to 4000 characters, no control
  * character but the line feed.
  */
 export function changelogText(text: string, where = 'text'): string {
-  const clean = text
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map((line) => line.replace(/[ \t]+$/, ''))
-    .join('\n')
-    .replace(/^\n+|\n+$/g, '');
+  const clean = normaliseChangelogText(text);
   const issue = (message: string): RosterError => new RosterError('bad_input', `${where}: ${message}`, [{ where, message }]);
   if (clean.trim() === '') throw issue('say what was done (the text is empty)');
   if (clean.length > MAX_CHANGELOG_TEXT) throw issue(`at most ${MAX_CHANGELOG_TEXT} characters, not ${clean.length}`);
