@@ -65,7 +65,7 @@ export const STATE_WORDS: Readonly<Record<ComponentState, string>> = {
   major_outage: 'Major outage',
 };
 
-export const EVENT_STATE_WORDS: Readonly<Record<StatusEventState, string>> = {
+export const EVENT_STATE_WORDS: Readonly<Record<string, string>> = {
   investigating: 'Investigating',
   identified: 'Identified',
   monitoring: 'Monitoring',

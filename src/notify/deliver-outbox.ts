@@ -92,10 +92,22 @@ async function sendOne(ctx: AppContext, deps: DeliveryDeps, mailer: Mailer, m: O
   try {
     if (m.recipient === null) return { ok: false, error: 'no recipient' };
     const { subject, text } = renderMessage(deps.templates, m.kind, m.data, ctx.config);
-    await mailer.send({ to: m.recipient, subject, text });
+    const headers = listHeaders(m.data);
+    await mailer.send({ to: m.recipient, subject, text, ...(headers === undefined ? {} : { headers }) });
     return { ok: true, subject };
   } catch (e) {
     // One line, bounded: server replies can be long and end up in reports.
     return { ok: false, error: errorMessage(e).replace(/\s+/g, ' ').slice(0, 500) };
   }
+}
+
+/**
+ * A message that carries a one-click unsubscribe link in `listUnsubscribe`
+ * (the status page's subscribers) says so in its header too (RFC 2369,
+ * RFC 8058), so mail programs offer the button and may POST to it.
+ */
+function listHeaders(data: Readonly<Record<string, unknown>>): Readonly<Record<string, string>> | undefined {
+  const url = data.listUnsubscribe;
+  if (typeof url !== 'string' || !/^https?:\/\/[^\s<>]+$/.test(url)) return undefined;
+  return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }

@@ -8,6 +8,8 @@ export interface OutgoingMail {
   readonly to: string;
   readonly subject: string;
   readonly text: string;
+  /** Extra header fields (List-Unsubscribe, RFC 8058), already checked: one line each. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What delivery needs from a mail transport (consumer-owned, DESIGN.md §9.2). */
@@ -32,7 +34,7 @@ export async function createMailer(config: NotifyConfig, configDir: string): Pro
     return {
       describe: `sendmail ${config.sendmail.path}`,
       async send(mail) {
-        await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+        await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, ...(mail.headers === undefined ? {} : { headers: { ...mail.headers } }) });
       },
       close: () => transport.close(),
     };
@@ -61,7 +63,7 @@ export async function createMailer(config: NotifyConfig, configDir: string): Pro
   return {
     describe: `smtp://${smtp.host}:${smtp.port}`,
     async send(mail) {
-      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, ...(mail.headers === undefined ? {} : { headers: { ...mail.headers } }) });
     },
     close: () => transport.close(),
   };

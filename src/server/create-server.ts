@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { mountPortal } from '../portal/portal-app.js';
+import { mountStatusPage } from './status/status-app.js';
 import { targetRegistry } from '../targets/registry.js';
 import { accountRoutes } from './account-routes.js';
+import { changelogRoutes } from './changelog-routes.js';
 import type { ApiRoute } from './api-route.js';
 import { hostRoutes } from './host-routes.js';
 import { observeRequests } from './observe-requests.js';
@@ -11,6 +13,8 @@ import { mountOpsRoutes, opsOpenApiPaths } from './ops-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { resourceRoutes } from './resource-routes.js';
 import { usageRoutes } from './usage-routes.js';
+import { watchRoutes } from './watch-routes.js';
+import { statusRoutes } from './status-routes.js';
 import { problemOf, problemResponse } from './problem.js';
 import { RateLimiter } from './rate-limiter.js';
 import { routingPath } from './routing-path.js';
@@ -44,7 +48,7 @@ export function createServer(deps: ServerDeps): RosterServer {
   const limiter = new RateLimiter(deps.config.server.rateLimit);
   const server = deps.config.server;
   const metrics = new ServerMetrics(deps);
-  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics), ...resourceRoutes(deps.targets ?? targetRegistry), ...usageRoutes(deps.targets ?? targetRegistry)];
+  const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics), ...resourceRoutes(deps.targets ?? targetRegistry), ...usageRoutes(deps.targets ?? targetRegistry), ...watchRoutes(server), ...changelogRoutes(server), ...statusRoutes(deps.targets ?? targetRegistry)];
   const openapi = openApiDocument(routes, API_BASE, API_VERSION, opsOpenApiPaths(server.metrics.public));
 
   // Every answer carries X-Request-Id (the client's, if it sent a sane one), so
@@ -60,6 +64,8 @@ export function createServer(deps: ServerDeps): RosterServer {
   mountOpsRoutes(app, deps, limiter, metrics);
   // The member portal (issue 14): server-rendered pages under /portal, with their own sessions.
   mountPortal(app, deps);
+  // The public status page (seed GlobeNet): /status, no sign-in.
+  mountStatusPage(app, deps);
   app.notFound((c) => (c.req.path.startsWith(`${SCIM_BASE}/`) ? scimErrorResponse(404, `no SCIM endpoint ${c.req.path}`) : problemResponse(problemOf('not_found', `no endpoint ${c.req.method} ${c.req.path}`, c.req.path))));
   app.onError((e, c) => {
     const id = c.get('requestId');
