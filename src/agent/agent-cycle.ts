@@ -12,6 +12,8 @@ import { applyDelta } from '../desired/host-delta.js';
 import { MAX_PENDING_REPORTS, saveAgentState, type AgentState, type PendingReport } from './agent-state.js';
 import { syncHostChangelog, type ChangelogSyncClient, type ChangelogSyncResult } from './host-changelog.js';
 import type { ServerClient } from './server-client.js';
+import type { AgentWatch, AgentWatchClient, AgentWatchResult } from './watch/agent-watch.js';
+import { watchedApply } from './watch/apply-watch.js';
 
 export interface AgentSettings {
   readonly server: string;
@@ -27,10 +29,12 @@ export interface AgentSettings {
 
 export interface AgentDeps {
   /** With `changelog` and `addChangelog`, the agent keeps the host's `/root/changelog` in step. */
-  readonly client: Pick<ServerClient, 'desired' | 'report' | 'usage'> & Partial<ChangelogSyncClient>;
+  readonly client: Pick<ServerClient, 'desired' | 'report' | 'usage'> & Partial<ChangelogSyncClient> & Partial<AgentWatchClient>;
   readonly targets: readonly AnyTarget[];
   readonly clock: Clock;
   readonly log: TargetLog;
+  /** `roster watch` on the host: turns around every apply with changes, and a turn when `options.watch` says. */
+  readonly watch?: AgentWatch;
 }
 
 export interface CycleResult {
@@ -54,6 +58,8 @@ export interface CycleResult {
   readonly usage: UsageResult | null;
   /** What keeping `/root/changelog` in step did, when the agent keeps it. */
   readonly changelog: ChangelogSyncResult | null;
+  /** What the watch turn did, when the turn took one (and watching is on, or reports waited). */
+  readonly watch: AgentWatchResult | null;
 }
 
 export interface UsageResult {
@@ -118,6 +124,8 @@ export async function agentCycle(
      * the next measurement replaces them anyway.
      */
     readonly measureUsage?: boolean;
+    /** Take a watch turn (seed GlobeNet; every few minutes) and send the reports kept on the host. */
+    readonly watch?: boolean;
   },
 ): Promise<{ readonly state: AgentState; readonly result: CycleResult }> {
   let state = before;
@@ -166,6 +174,7 @@ export async function agentCycle(
     const at = deps.clock.now().toISOString();
     let drift: Array<Readonly<Record<string, unknown>>> = [];
     try {
+      const watcher = deps.watch;
       const { report: done } = await reconcile(
         {
           tctx,
@@ -176,7 +185,12 @@ export async function agentCycle(
             return prepared;
           },
         },
-        { allowMassChange: settings.allowMassChange, lockTimeoutMs: settings.lockTimeoutMs },
+        {
+          allowMassChange: settings.allowMassChange,
+          lockTimeoutMs: settings.lockTimeoutMs,
+          // What this apply changes is Roster's, not a person's: the watch report says so.
+          ...(watcher === undefined ? {} : { aroundApply: watchedApply((apply, cause) => watcher.around(apply, cause), `roster agent (revision ${assignment.revision})`, deps.clock) }),
+        },
       );
       const summary = summarise(done);
       applied = { ...summary, drift: drift.length };
@@ -225,6 +239,7 @@ export async function agentCycle(
   const changelog = await keepChangelog(settings, deps, serverError === null, changelogHead);
   const usage = options.measureUsage === true && applied !== null ? await measureAndSend(settings, deps, assignment, serverError === null) : null;
   if (usage?.error !== undefined) serverError ??= usage.error;
+  const watch = options.watch === true && deps.watch !== undefined ? await deps.watch.turn(serverError === null ? watchClient(deps) : null) : null;
 
   const waiting = queue.slice(sent).slice(-MAX_PENDING_REPORTS);
   if (waiting.length < queue.length - sent) deps.log.warn(`dropped ${queue.length - sent - waiting.length} old report(s) the server could not take`);
@@ -236,7 +251,7 @@ export async function agentCycle(
   }
   return {
     state,
-    result: { reached: serverError === null, serverError, changed, transfer, revision: assignment.revision, applied, applyError, pendingReports: waiting.length, usage: usage?.result ?? null, changelog },
+    result: { reached: serverError === null, serverError, changed, transfer, revision: assignment.revision, applied, applyError, pendingReports: waiting.length, usage: usage?.result ?? null, changelog, watch },
   };
 }
 
@@ -257,6 +272,13 @@ async function keepChangelog(settings: AgentSettings, deps: AgentDeps, reachable
     deps.log.warn(`the host's changelog file was not kept: ${errorMessage(e)}`);
     return null;
   }
+}
+
+/** The client's watch calls, when it has them. */
+function watchClient(deps: AgentDeps): AgentWatchClient | null {
+  const { watchSettings, watchReport } = deps.client;
+  if (watchSettings === undefined || watchReport === undefined) return null;
+  return { watchSettings: () => watchSettings.call(deps.client), watchReport: (r) => watchReport.call(deps.client, r) };
 }
 
 /** Runs the usage of the host's enabled targets on the desired state just applied and sends the figures when the server answers. */

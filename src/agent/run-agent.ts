@@ -12,6 +12,8 @@ export interface AgentTiming {
   readonly maxBackoffMs: number;
   /** How often usage is measured and sent, after an apply (default a day); absent: never. */
   readonly usageIntervalMs?: number;
+  /** How often a watch turn is taken (`roster watch`, default 5 min); absent: never. */
+  readonly watchIntervalMs?: number;
 }
 
 /**
@@ -51,14 +53,18 @@ export async function runAgent(settings: AgentSettings, deps: AgentDeps, options
   let failures = 0;
   let lastApply = Number.NEGATIVE_INFINITY;
   let lastUsage = Number.NEGATIVE_INFINITY;
+  let lastWatch = Number.NEGATIVE_INFINITY;
   const usageEvery = options.timing.usageIntervalMs;
+  const watchEvery = options.timing.watchIntervalMs;
   while (!options.signal.aborted) {
     const now = Date.now();
     let result: CycleResult | null = null;
     let error: RosterError | null = null;
     try {
       const measureUsage = usageEvery !== undefined && now - lastUsage >= usageEvery;
-      const turn = await agentCycle(settings, deps, state, { force: now - lastApply >= options.timing.driftIntervalMs, measureUsage });
+      const watch = watchEvery !== undefined && now - lastWatch >= watchEvery;
+      const turn = await agentCycle(settings, deps, state, { force: now - lastApply >= options.timing.driftIntervalMs, measureUsage, watch });
+      if (watch) lastWatch = now;
       state = turn.state;
       result = turn.result;
       if (result.applied !== null || result.applyError !== null) lastApply = now;

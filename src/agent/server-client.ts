@@ -3,6 +3,8 @@ import { errorMessage, RosterError } from '../domain/errors.js';
 import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
 import { hostDeltaSchema, type HostDelta } from '../desired/host-delta.js';
 import type { TargetUsage } from '../reconcile/host-usage.js';
+import { watchSettingsSchema, type WatchSettings } from '../config/watch-settings.js';
+import type { WatchReport } from './watch/watch-report.js';
 
 export interface ServerClientOptions {
   /** Base URL of `roster serve`, e.g. https://roster.example.org */
@@ -88,7 +90,7 @@ export class ServerClient {
 
   /** The host's changelog entries stored after entry `afterId` (0: all), oldest first. */
   async changelog(afterId: number): Promise<HostChangelogRecord[]> {
-    const res = await this.#request(`changelog?after=${afterId}`, { method: 'GET' });
+    const res = await this.#request(`changelog?afterId=${afterId}`, { method: 'GET' });
     await this.#expect(res, 200);
     const parsed = z.object({ items: z.array(hostChangelogRecordSchema) }).safeParse(await this.#json(res, 'changelog'));
     if (!parsed.success) throw new RosterError('bad_input', "the server's changelog does not check", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
@@ -116,6 +118,21 @@ export class ServerClient {
   async report(body: Readonly<Record<string, unknown>>): Promise<void> {
     const res = await this.#request('reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     await this.#expect(res, 201);
+  }
+
+  /** A change report of `roster watch` on the host: names and metadata only (the diffs stay on the host). */
+  async watchReport(report: WatchReport): Promise<void> {
+    const res = await this.#request('watch-reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) });
+    await this.#expect(res, 201);
+  }
+
+  /** The host's `hosts.<h>.watch` settings; null when watching is off for it. */
+  async watchSettings(): Promise<WatchSettings | null> {
+    const res = await this.#request('watch-settings', { method: 'GET' });
+    await this.#expect(res, 200);
+    const parsed = z.object({ settings: watchSettingsSchema.nullable() }).safeParse(await this.#json(res, 'watch settings'));
+    if (!parsed.success) throw new RosterError('bad_input', "the server's watch settings do not check", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
+    return parsed.data.settings;
   }
 
   /** What the host's targets measured (`usage`): the server stores each target's figures in place of its earlier ones. */

@@ -1,3 +1,7 @@
+import { watchedApply } from '../agent/watch/apply-watch.js';
+import { aroundApply } from '../agent/watch/host-watch.js';
+import { hostWatchChangelog } from '../agent/watch/host-watch-changelog.js';
+import type { WatchSettings } from '../config/watch-settings.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { ApplyReport } from '../reconcile/apply-host-plan.js';
 import { summarise, type ReportSummary } from '../reconcile/plan-view.js';
@@ -39,11 +43,19 @@ export interface HostApplyResult {
 export async function applyHost(ctx: AppContext, targets: readonly AnyTarget[], request: HostApplyRequest): Promise<HostApplyResult> {
   const root = await resolveRoot(request.root);
   if (root === '/') ctx.log.info(`applying host ${request.host} to the live system (root /)`);
+  // A watched host (hosts.<h>.watch) gets a watch turn right before and after the apply, so its change report knows what Roster changed.
+  // Not a host the server applies over the network: its root here is not the host's.
+  const host = ctx.config.hosts[request.host];
+  const settings = host?.appliedBy === 'agent' ? (host.watch as WatchSettings | undefined) : undefined;
+  const watch =
+    settings === undefined
+      ? {}
+      : { aroundApply: watchedApply((apply, cause) => aroundApply({ root, host: request.host, settings, clock: ctx.clock, changelog: () => hostWatchChangelog(root) }, ctx.log, cause, apply), ctx.actor, ctx.clock) };
   const { report } = await reconcileHost(
     ctx,
     targets,
     { host: request.host, root, ...(request.accounts === undefined ? {} : { accounts: request.accounts }) },
-    { allowMassChange: request.allowMassChange === true, ...(request.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: request.lockTimeoutMs }) },
+    { allowMassChange: request.allowMassChange === true, ...(request.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: request.lockTimeoutMs }), ...watch },
   );
   const summary = summarise(report);
   // Roster's own intervention, in the host's changelog (seed GlobeNet) like anyone's.

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import type { LogFields } from '../app/app-context.js';
 import { agentCycle, type AgentSettings, type CycleResult } from '../agent/agent-cycle.js';
 import { agentStatePath, loadAgentState } from '../agent/agent-state.js';
+import { AgentWatch } from '../agent/watch/agent-watch.js';
+import { hostWatchChangelog } from '../agent/watch/host-watch-changelog.js';
 import { runAgent } from '../agent/run-agent.js';
 import { ServerClient } from '../agent/server-client.js';
 import { systemClock } from '../domain/clock.js';
@@ -30,6 +32,8 @@ interface AgentCliOptions {
   readonly usage: boolean;
   readonly usageInterval: string;
   readonly changelog: boolean;
+  readonly watch: boolean;
+  readonly watchInterval: string;
 }
 
 const seconds = (text: string, flag: string): number => parseSeconds(text, flag, { positive: true });
@@ -53,7 +57,20 @@ function describe(host: string, r: CycleResult): string {
   const where = r.reached ? (r.changed ? `new revision ${r.revision ?? '?'}` : `revision ${r.revision ?? '?'} unchanged`) : `server not reached (${r.serverError?.message ?? '?'}); using revision ${r.revision ?? '?'} kept on disk`;
   const did = r.applyError !== null ? `applied nothing: ${r.applyError.message}` : r.applied === null ? 'nothing to apply' : `${r.applied.applied} applied, ${r.applied.failed} failed, ${r.applied.skipped} skipped${r.applied.drift > 0 ? `, ${r.applied.drift} drifted` : ''}`;
   const usage = r.usage === null ? '' : `; usage: ${r.usage.figures} figure(s) of ${r.usage.targets} target(s) ${r.usage.sent ? 'sent' : 'not sent'}${r.usage.failed > 0 ? `, ${r.usage.failed} target(s) failed to measure` : ''}`;
-  return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}${usage}${changelogNote(r)}`;
+  return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}${usage}${changelogNote(r)}${watchNote(r)}`;
+}
+
+/** What the watch turn did, when it did something worth saying. */
+function watchNote(r: CycleResult): string {
+  const w = r.watch;
+  if (w === null) return '';
+  const parts = [
+    ...(w.outcome === 'unchanged' ? [] : [w.outcome === 'busy' ? 'busy (another turn, an apply or an apt run holds the watch lock)' : w.outcome]),
+    ...(w.report === null ? [] : [`report ${w.report}`]),
+    ...(w.sent > 0 ? [`${w.sent} report(s) sent`] : []),
+    ...(w.waiting > 0 ? [`${w.waiting} report(s) waiting for the server`] : []),
+  ];
+  return parts.length === 0 ? '' : `; watch: ${parts.join(', ')}`;
 }
 
 /** What keeping /root/changelog did, when it did something worth saying. */
@@ -103,11 +120,14 @@ export function registerAgentCommands(program: Command): void {
     .option('--allow-mass-change', 'apply even if more accounts would be removed than the circuit breaker allows')
     .option('--usage-interval <seconds>', "measure usage (each target's usage: homes, databases …) after an apply this often, and send it to the server (with --once: at that turn)", '86400')
     .option('--no-usage', 'never measure usage')
+    .option('--watch-interval <seconds>', 'take a roster watch turn this often on a host whose roster.yaml entry has watch (with --once: at that turn), and send its reports', '300')
+    .option('--no-watch', 'never take roster watch turns (not even around an apply)')
     .option('--no-changelog', "leave ROOT/root/changelog alone (by default the agent keeps it in step with the host's changelog on the server, and sends entries appended to it by hand)")
     .action(async (o: AgentCliOptions, cmd: Command) => {
       const out = outputFor(globalsOf(cmd));
       const usageIntervalMs = seconds(o.usageInterval, '--usage-interval');
-      const timing = { intervalMs: seconds(o.interval, '--interval'), driftIntervalMs: seconds(o.driftInterval, '--drift-interval'), maxBackoffMs: seconds(o.maxBackoff, '--max-backoff'), ...(o.usage ? { usageIntervalMs } : {}) };
+      const watchIntervalMs = seconds(o.watchInterval, '--watch-interval');
+      const timing = { intervalMs: seconds(o.interval, '--interval'), driftIntervalMs: seconds(o.driftInterval, '--drift-interval'), maxBackoffMs: seconds(o.maxBackoff, '--max-backoff'), ...(o.usage ? { usageIntervalMs } : {}), ...(o.watch ? { watchIntervalMs } : {}) };
       const lockTimeoutMs = seconds(o.lockTimeout, '--lock-timeout');
       const token = await agentToken(o, process.env);
       const client = new ServerClient({ server: o.server, token, host: o.host });
@@ -118,11 +138,13 @@ export function registerAgentCommands(program: Command): void {
       // pino loads only for the long-running commands.
       const { serviceLogger } = await import('./service-logger.js');
       const log = serviceLogger({ name: 'roster-agent', format: logFormat(process.stderr, process.env) });
-      const deps = { client, targets: targetRegistry, clock: systemClock, log };
+      // roster watch (seed GlobeNet): the host's settings come from the server; off while its roster.yaml entry has no watch.
+      const watch = o.watch ? { watch: new AgentWatch({ root, host: o.host, clock: systemClock, log, changelog: () => hostWatchChangelog(root) }) } : {};
+      const deps = { client, targets: targetRegistry, clock: systemClock, log, ...watch };
 
       if (o.once === true) {
         const before = await loadAgentState(settings.statePath, (message) => { log.warn(message); });
-        const { result } = await agentCycle(settings, deps, before, { force: true, measureUsage: o.usage });
+        const { result } = await agentCycle(settings, deps, before, { force: true, measureUsage: o.usage, watch: o.watch });
         out.print(result, () => describe(o.host, result));
         if (result.serverError !== null) process.exitCode = result.serverError.exitCode;
         else if (result.applyError !== null) process.exitCode = result.applyError.exitCode;
@@ -144,7 +166,7 @@ export function registerAgentCommands(program: Command): void {
         onCycle: (result, error, delayMs) => {
           const next = `next poll in ${Math.round(delayMs / 1000)} s`;
           if (error !== null) log.warn(`${error.message}; ${next}`, { host: o.host, code: error.code, nextPollSeconds: Math.round(delayMs / 1000) });
-          else if (result !== null && (result.changed || result.applied !== null || !result.reached)) log.info(`${describe(o.host, result)}; ${next}`, cycleFields(o.host, result, delayMs));
+          else if (result !== null && (result.changed || result.applied !== null || !result.reached || (result.watch !== null && (result.watch.report !== null || result.watch.sent > 0)))) log.info(`${describe(o.host, result)}; ${next}`, cycleFields(o.host, result, delayMs));
         },
       });
     });

@@ -13,6 +13,12 @@ export interface ApplyOptions {
   readonly allowMassChange?: boolean;
   /** How long to wait for another apply on the same root (default 60 s). */
   readonly lockTimeoutMs?: number;
+  /**
+   * Runs the apply of a plan that passed the breaker, under the apply lock:
+   * `roster watch` takes a turn right before and right after it, so its
+   * report knows which files Roster changed.
+   */
+  readonly aroundApply?: (prepared: PreparedPlan, apply: () => Promise<ApplyReport>) => Promise<ApplyReport>;
 }
 
 export interface ReconcileResult { readonly plan: HostPlan; readonly report: ApplyReport }
@@ -44,7 +50,8 @@ export async function reconcile(steps: ReconcileSteps, options: ApplyOptions = {
       await steps.refused?.(guard, prepared);
       throw new RosterError('mass_change', `host ${steps.tctx.host}: ${guard.verdict.message}`);
     }
-    const report = steps.apply === undefined ? await applyPrepared(steps.tctx, prepared) : await steps.apply(prepared);
+    const run = (): Promise<ApplyReport> => (steps.apply === undefined ? applyPrepared(steps.tctx, prepared) : steps.apply(prepared));
+    const report = options.aroundApply === undefined ? await run() : await options.aroundApply(prepared, run);
     return { plan: prepared.plan, report };
   });
 }
