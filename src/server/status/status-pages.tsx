@@ -216,6 +216,11 @@ export function StatusPage(props: {
   const tz = frame.timeZone;
   return (
     <StatusLayout {...frame} title={view.title} at={view.at}>
+      {props.form?.error === undefined ? null : (
+        <div class="message error" role="alert">
+          {s.subscribeFix} <a href="#email">{s.subscribeEmail}</a>
+        </div>
+      )}
       {view.description === null ? null : <p>{view.description}</p>}
       <p class={`overall s-${view.overall}`} role="status">
         {s.overall[view.overall]}
@@ -303,47 +308,81 @@ export function StatusPage(props: {
   );
 }
 
-/** GET /status/history: each day, newest first, in words. */
+/** Days in a row with nothing to tell (newest first), as one entry of the history. */
+interface QuietRun {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The history's entries, newest first: each day with something to tell, and each run of quiet days as one. */
+function historyEntries(days: PublicStatus['history']): Array<PublicStatus['history'][number] | QuietRun> {
+  const out: Array<PublicStatus['history'][number] | QuietRun> = [];
+  for (const d of days) {
+    if (d.problems.length > 0 || d.events.length > 0) {
+      out.push(d);
+      continue;
+    }
+    const last = out.at(-1);
+    if (last !== undefined && 'from' in last) out[out.length - 1] = { from: d.day, to: last.to };
+    else out.push({ from: d.day, to: d.day });
+  }
+  return out;
+}
+
+/** GET /status/history: each day, newest first, in words (quiet days in a row as one entry). */
 export function HistoryPage(props: { readonly view: PublicStatus; readonly frame: Omit<PageFrame, 'title' | 'children'>; readonly historyDays: number }) {
   const { view } = props;
   return (
     <StatusLayout {...props.frame} title={s.historyTitle} at={view.at}>
       <p>{s.historyIntro(props.historyDays)}</p>
       <ol class="history">
-        {view.history.map((d) => (
-          <li>
-            <h2>
-              <time datetime={d.day}>{d.day}</time>
-            </h2>
-            {d.problems.length === 0 ? (
+        {historyEntries(view.history).map((d) =>
+          'from' in d ? (
+            <li>
+              <h2>
+                {d.from === d.to ? (
+                  <time datetime={d.from}>{d.from}</time>
+                ) : (
+                  <>
+                    <time datetime={d.from}>{d.from}</time> – <time datetime={d.to}>{d.to}</time>
+                  </>
+                )}
+              </h2>
               <p>{s.historyNothing}</p>
-            ) : (
-              <ul>
-                {d.problems.map((p) => (
-                  <li>
-                    {p.name}: <StateText state={p.state} />
-                  </li>
-                ))}
-              </ul>
-            )}
-            {d.events.length === 0 ? null : (
-              <ul aria-label={`${s.historyEvents}, ${d.day}`}>
-                {d.events.flatMap((id) => {
-                  const e = view.events.get(id);
-                  return e === undefined
-                    ? []
-                    : [
-                        <li>
-                          <a href={`/status/events/${id}`}>
-                            {e.kind === 'incident' ? s.incident : s.maintenance}: {e.title}
-                          </a>
-                        </li>,
-                      ];
-                })}
-              </ul>
-            )}
-          </li>
-        ))}
+            </li>
+          ) : (
+            <li>
+              <h2>
+                <time datetime={d.day}>{d.day}</time>
+              </h2>
+              {d.problems.length === 0 ? null : (
+                <ul>
+                  {d.problems.map((p) => (
+                    <li>
+                      {p.name}: <StateText state={p.state} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+              {d.events.length === 0 ? null : (
+                <ul aria-label={`${s.historyEvents}, ${d.day}`}>
+                  {d.events.flatMap((id) => {
+                    const e = view.events.get(id);
+                    return e === undefined
+                      ? []
+                      : [
+                          <li>
+                            <a href={`/status/events/${id}`}>
+                              {e.kind === 'incident' ? s.incident : s.maintenance}: {e.title}
+                            </a>
+                          </li>,
+                        ];
+                  })}
+                </ul>
+              )}
+            </li>
+          ),
+        )}
       </ol>
     </StatusLayout>
   );
