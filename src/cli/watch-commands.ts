@@ -17,7 +17,9 @@ import { defaultWatchSettings } from '../config/watch-settings.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { targetRegistry } from '../targets/registry.js';
-import { clockFor, type GlobalOptions } from './cli-context.js';
+import { openStore } from '../store/open-store.js';
+import type { WatchChangelogEntry } from '../agent/watch/watch-report.js';
+import { clockFor, databaseFor, type GlobalOptions } from './cli-context.js';
 import { globalsOf, outputFor, withContext } from './command-runner.js';
 import { parseSeconds } from './parse-seconds.js';
 
@@ -72,7 +74,33 @@ async function watchSetup(o: WatchOptions, cmd: Command): Promise<WatchSetup> {
     host = kept.host;
   }
   const timeZone = loaded?.config.timeZone ?? process.env.TZ ?? 'UTC';
-  return { ctx: { root, host, settings, clock: clockFor(opts, process.env, timeZone === '' ? 'UTC' : timeZone), changelog: () => hostWatchChangelog(root) }, loaded: o.host === undefined ? null : loaded, settingsFrom };
+  const fromStore = loaded !== null && o.host !== undefined ? storeChangelog(opts, loaded, o.host) : null;
+  let entries: Promise<readonly WatchChangelogEntry[]> | null = null;
+  // Read once per command: a turn that reports asks twice.
+  const changelog = (): Promise<readonly WatchChangelogEntry[]> => (entries ??= Promise.all([hostWatchChangelog(root), fromStore?.() ?? []]).then(([a, b]) => mergeEntries(a, b)));
+  return { ctx: { root, host, settings, clock: clockFor(opts, process.env, timeZone === '' ? 'UTC' : timeZone), changelog }, loaded: o.host === undefined ? null : loaded, settingsFrom };
+}
+
+/**
+ * On the server's machine the host's changelog is in the store (roster
+ * changelog add writes it there); an agent copies it into the host's
+ * /root/changelog, which is read besides.
+ */
+function storeChangelog(opts: GlobalOptions, loaded: LoadedConfig, host: string): () => Promise<readonly WatchChangelogEntry[]> {
+  return async () => {
+    const store = await openStore(databaseFor(opts, process.env, loaded));
+    try {
+      return (await store.read.listChangelog({ host })).map((e) => ({ at: e.at, author: e.author, text: e.text, source: e.source }));
+    } finally {
+      await store.close();
+    }
+  };
+}
+
+function mergeEntries(a: readonly WatchChangelogEntry[], b: readonly WatchChangelogEntry[]): WatchChangelogEntry[] {
+  const key = (e: WatchChangelogEntry): string => `${new Date(e.at).toISOString().slice(0, 16)}\n${e.author}\n${e.text}`;
+  const seen = new Set(a.map(key));
+  return [...a, ...b.filter((e) => !seen.has(key(e)))].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
 }
 
 function describeTurn(r: TurnResult | BusyTurn, root: string): string {
