@@ -1,4 +1,4 @@
-import { normaliseChangelogText } from '../domain/changelog-text.js';
+import { changelogAuthorLabel, normaliseChangelogText } from '../domain/changelog-text.js';
 
 /**
  * The host's `/root/changelog` as people read and write it (seed GlobeNet:
@@ -47,7 +47,6 @@ export interface ParsedChangelogFile {
 }
 
 const INDENT = '    ';
-const SHOWN_SOURCES = new Set(['apply', 'api']);
 /** `2026-12-04 22:55 UTC  alice`: the date, the minute, UTC, at least one space, the author. */
 const DATE_LINE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::\d{2})?\s+UTC\s+(\S.*)$/;
 /** Something meant as a date line, to explain what is wrong with it. */
@@ -55,7 +54,7 @@ const DATE_LIKE = /^\d{4}-\d{1,2}-\d{1,2}\b/;
 
 /** The author as the date line shows it: `roster (apply)`, `token:3(admin) (api)`, `alice`. */
 export function authorLabel(e: Pick<FileEntry, 'author' | 'source'>): string {
-  return SHOWN_SOURCES.has(e.source) ? `${e.author} (${e.source})` : e.author;
+  return changelogAuthorLabel(e.author, e.source);
 }
 
 /** `2026-12-04 22:55 UTC  alice`. */

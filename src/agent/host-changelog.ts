@@ -153,23 +153,59 @@ function keptHash(k: KeptLines): string {
   return createHash('sha256').update(k.lines.join('\n')).digest('hex').slice(0, 32);
 }
 
-/** Last turn's state and file per root, so a turn where nothing moved costs one stat. */
-const lastTurn = new Map<string, { readonly stamp: string; readonly state: ChangelogState }>();
+/** Last turn's state and files per root, so a turn where nothing moved costs two stats. */
+const lastTurn = new Map<string, { readonly stamp: string; readonly stateStamp: string; readonly state: ChangelogState }>();
+
+/** What identifies this version of the copy on disk. */
+async function stampOf(path: string): Promise<string> {
+  const st = await lstat(path).catch(() => null);
+  return st === null ? 'absent' : `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
 
 /** One turn of keeping `/root/changelog` in step (see the module comment). Never throws for the server's sake: its failures are in `error`. */
 export async function syncHostChangelog(o: ChangelogSyncOptions): Promise<ChangelogSyncResult> {
   const paths = hostChangelogPaths(o.root);
   const seen = await readFileSeen(paths.file);
+  const stateStamp = await stampOf(paths.state);
+  // Still valid when neither file changed since (another process, an admin's edit or a lost disk would show).
   const last = lastTurn.get(o.root);
+  const remembered = last !== undefined && last.stateStamp === stateStamp && last.state.host === o.host ? last : undefined;
   const quiet = (s: ChangelogState): boolean => s.pending.length === 0 && (o.client === null || (o.serverHead !== undefined && o.serverHead <= s.head));
-  if (last !== undefined && last.stamp === seen.stamp && last.state.host === o.host && quiet(last.state)) {
+  if (remembered !== undefined && remembered.stamp === seen.stamp && quiet(remembered.state)) {
     return { fetched: 0, sent: 0, waiting: 0, rejected: 0, malformed: 0, written: false, error: null };
   }
 
-  const before = last?.state.host === o.host ? last.state : await loadState(paths.state, o.host, (m) => o.log.warn(m));
+  const before = remembered?.state ?? (await loadState(paths.state, o.host, (m) => o.log.warn(m)));
   const state: ChangelogState = { ...before, entries: [...before.entries], pending: [...before.pending], rejected: [...before.rejected] };
 
-  // 1. What the file says that the state does not know: new hand-written entries; and what is not an entry at all.
+  let fetched = 0;
+  let sent = 0;
+  let rejected = 0;
+  let error: RosterError | null = null;
+  /** Fetches the entries stored after the last one held, page by page; why it stopped short, if it did. */
+  const catchUp = async (client: ChangelogSyncClient): Promise<RosterError | null> => {
+    try {
+      for (;;) {
+        const page = await client.changelog(state.head);
+        const ids = new Set(state.entries.map((e) => e.id));
+        for (const r of page) {
+          if (!ids.has(r.id)) {
+            state.entries.push(fromServer(r));
+            fetched++;
+          }
+          state.head = Math.max(state.head, r.id);
+        }
+        if (page.length === 0 || (o.serverHead !== undefined && state.head >= o.serverHead)) return null;
+      }
+    } catch (e) {
+      return asRosterError(e);
+    }
+  };
+
+  // 1. What is new on the server, first: an entry the file shows because the server sent it is never taken for a hand-written one.
+  if (o.client !== null && (o.serverHead === undefined || o.serverHead > state.head)) error = await catchUp(o.client);
+
+  // 2. What the file says that the state does not know: new hand-written entries; and what is not an entry at all.
   const parsed = seen.content === null ? { entries: [], kept: [] } : parseChangelogFile(seen.content);
   const known = knownKeys(state);
   for (const e of parsed.entries) {
@@ -186,12 +222,16 @@ export async function syncHostChangelog(o: ChangelogSyncOptions): Promise<Change
   }
   state.warned = problems.map(keptHash);
 
-  // 2. The server: send what waits, fetch what is new.
-  let fetched = 0;
-  let sent = 0;
-  let rejected = 0;
-  let error: RosterError | null = null;
-  if (o.client !== null) {
+  // A hand-written entry the server took while its answer was lost comes back fetched, and so do the entries a host
+  // that lost its copy read from the file while the server was away: shown once, not sent (again).
+  const dropStored = (): void => {
+    const stored = new Set(state.entries.map((e) => shownKey(e)));
+    state.pending = state.pending.filter((h) => !stored.has(handKey(h)));
+  };
+  dropStored();
+
+  // 3. Send what waits (the server keeps each entry once, however often it is sent).
+  if (o.client !== null && error === null && state.pending.length > 0) {
     const waiting: HandEntry[] = [];
     for (const hand of state.pending) {
       if (error !== null) {
@@ -216,30 +256,11 @@ export async function syncHostChangelog(o: ChangelogSyncOptions): Promise<Change
       }
     }
     state.pending = waiting;
-    if (error === null && (o.serverHead === undefined || o.serverHead > state.head || sent > 0)) {
-      try {
-        for (;;) {
-          const page = await o.client.changelog(state.head);
-          const ids = new Set(state.entries.map((e) => e.id));
-          for (const r of page) {
-            if (!ids.has(r.id)) {
-              state.entries.push(fromServer(r));
-              fetched++;
-            }
-            state.head = Math.max(state.head, r.id);
-          }
-          if (page.length === 0 || (o.serverHead !== undefined && state.head >= o.serverHead)) break;
-        }
-      } catch (e) {
-        error = asRosterError(e);
-      }
-    }
-    // A hand-written entry the server took while its answer was lost comes back fetched: shown once.
-    const stored = new Set(state.entries.filter((e) => e.source === 'host-file').map((e) => shownKey(e)));
-    state.pending = state.pending.filter((h) => !stored.has(handKey(h)));
+    if (sent > 0 && error === null) error = await catchUp(o.client);
+    dropStored();
   }
 
-  // 3. The file, when its content changed; the state, when it did.
+  // 4. The file, when its content changed; the state, when it did.
   const content = renderChangelogFile(o.host, fileEntries(state), parsed.kept);
   let written = false;
   let stamp = seen.stamp;
@@ -251,17 +272,19 @@ export async function syncHostChangelog(o: ChangelogSyncOptions): Promise<Change
       written = true;
       stamp = (await readFileSeen(paths.file)).stamp;
     } else stamp = 'changed';
-  } else if (seen.stamp.startsWith('not-a-file') && !(last?.stamp === seen.stamp)) {
+  } else if (seen.stamp.startsWith('not-a-file') && remembered?.stamp !== seen.stamp) {
     o.log.warn(`${paths.file} is not a regular file; the changelog is not written there`);
   }
-  if (JSON.stringify(state) !== JSON.stringify(before) || (await readTextIfExists(paths.state)) === null) {
+  let savedStamp = stateStamp;
+  if (JSON.stringify(state) !== JSON.stringify(before) || stateStamp === 'absent') {
     const dir = posix.dirname(paths.state);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // The copy may hold what admins wrote about the host: root's alone, as the agent's state is.
     await chmod(dir, 0o700);
     await writeFileAtomic(paths.state, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    savedStamp = await stampOf(paths.state);
   }
-  lastTurn.set(o.root, { stamp, state });
+  lastTurn.set(o.root, { stamp, stateStamp: savedStamp, state });
   return { fetched, sent, waiting: state.pending.length, rejected, malformed: problems.length, written, error };
 }
 

@@ -75,6 +75,18 @@ describe.each(storeFactories)('the changelog use cases on $name', (factory) => {
     expect(await s.store.read.listChangelog()).toHaveLength(1);
   });
 
+  it("takes an entry the host's file shows because the server sent it for the one stored, as the file shows its author", async () => {
+    await recordHostReport(ctx, 'shell', { revision: null, ok: true, report: {}, counts: {}, applied: { root: '/', applied: 1, changes: [{ target: 'unix', summary: 'create carol' }] } });
+    const token = await addChangelogEntry({ ...ctx, actor: 'token:3(admin)' }, { host: 'shell', text: 'Rotated the certificate.' });
+    const [apply] = await s.store.read.listChangelog({ host: 'shell' });
+    const back = await addHostFileEntry(ctx, { host: 'shell', at: '2026-12-04T22:55:00Z', author: 'roster (apply)', text: 'applied 1 change — unix: create carol' });
+    expect(back).toEqual({ entry: apply, created: false });
+    expect(await addHostFileEntry(ctx, { host: 'shell', at: '2026-12-04T22:55:59Z', author: 'token:3(admin) (api)', text: 'Rotated the certificate.' })).toEqual({ entry: token, created: false });
+    // Another minute, or the author without its mark, is an entry of its own.
+    expect((await addHostFileEntry(ctx, { host: 'shell', at: '2026-12-04T22:56:00Z', author: 'roster (apply)', text: 'applied 1 change — unix: create carol' })).created).toBe(true);
+    expect((await addHostFileEntry(ctx, { host: 'shell', at: '2026-12-04T22:55:00Z', author: 'roster', text: 'applied 1 change — unix: create carol' })).created).toBe(true);
+  });
+
   it("adds Roster's apply to the changelog with the host report that carries it, only when it changed something", async () => {
     const report = (applied: number) => recordHostReport(ctx, 'shell', { revision: 'abcdef0123456789', ok: true, report: {}, counts: {}, applied: { root: '/', applied, changes: [{ target: 'unix', summary: 'create carol' }] } });
     const r = await report(1);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { normaliseChangelogText } from '../domain/changelog-text.js';
+import { changelogAuthorLabel, normaliseChangelogText } from '../domain/changelog-text.js';
 import { RosterError, type ErrorIssue } from '../domain/errors.js';
 import type { ChangelogEntry, ChangelogReads, ChangelogSource, Queries } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
@@ -121,7 +121,8 @@ export function hostFileRef(at: string, author: string, text: string): string {
 /**
  * Stores an entry from the host's `/root/changelog` (source `host-file`).
  * Sending it again gives back the entry stored the first time, unchanged
- * (`created: false`).
+ * (`created: false`), and so does sending an entry the file only shows
+ * because the server sent it (same minute, author as shown, and text).
  */
 export async function addHostFileEntry(ctx: AppContext, input: HostFileEntryInput): Promise<{ readonly entry: ChangelogEntry; readonly created: boolean }> {
   requireChangelogHost(ctx, input.host);
@@ -147,6 +148,12 @@ export async function addHostFileEntry(ctx: AppContext, input: HostFileEntryInpu
   return mutate(ctx, {}, async (tx) => {
     const known = await tx.findChangelogByRef(input.host, 'host-file', ref);
     if (known !== undefined) return { entry: known, created: false };
+    // An entry the file shows because the server sent it (a host that lost its copy sends the file's entries back): the one stored.
+    const minute = Math.floor(at.getTime() / 60_000) * 60_000;
+    const shown = (await tx.listChangelog({ host: input.host, since: new Date(minute).toISOString(), until: new Date(minute + 60_000).toISOString() })).find(
+      (e) => e.text === text && changelogAuthorLabel(e.author, e.source) === author,
+    );
+    if (shown !== undefined) return { entry: shown, created: false };
     return { entry: await store(tx, ctx, { host: input.host, at: iso, author, text, public: false, source: 'host-file', ref }), created: true };
   });
 }

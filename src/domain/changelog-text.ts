@@ -17,3 +17,11 @@ export function normaliseChangelogText(text: string): string {
     .join('\n')
     .replace(/^\n+|\n+$/g, '');
 }
+
+/** Sources whose entries say so after the author in `/root/changelog`; people's own (`cli`, `host-file`) do not. */
+const SHOWN_SOURCES = new Set(['apply', 'api']);
+
+/** The author as `/root/changelog` shows it: `roster (apply)`, `token:3(admin) (api)`, `alice`. */
+export function changelogAuthorLabel(author: string, source: string): string {
+  return SHOWN_SOURCES.has(source) ? `${author} (${source})` : author;
+}
