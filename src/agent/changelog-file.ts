@@ -90,7 +90,7 @@ export function renderChangelogFile(host: string, entries: readonly FileEntry[],
 }
 
 function isHeaderLine(line: string): boolean {
-  return /^# Interventions on \S+, newest last\. Kept by Roster: add one with$/.test(line) || /^# `roster changelog add --host \S+ "…"`, or append one below in the same form\.$/.test(line);
+  return /^# Interventions on \S+, newest last\. Kept by Roster: add one with$/.test(line) || /^# `roster changelog add --host \S+ "\u2026"`, or append one below in the same form\.$/.test(line);
 }
 
 /** A text line's indent taken off: a tab or up to four spaces. */
