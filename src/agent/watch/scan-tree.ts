@@ -44,6 +44,12 @@ export interface ScanOptions {
   readonly skip: readonly string[];
   /** The entries of the last snapshot: an unchanged stat reuses their hash. */
   readonly previous: ReadonlyMap<string, TreeEntry> | null;
+  /**
+   * The names in each directory of the last snapshot, when it was taken with
+   * the same exclusions: a directory whose stat did not change (no entry
+   * added, removed or renamed) is not read again (git's untracked cache).
+   */
+  readonly previousChildren: ReadonlyMap<string, readonly string[]> | null;
   readonly objects: ObjectStore;
   /** Keys the hash of secrets. */
   readonly secretKey: Buffer;
@@ -57,6 +63,8 @@ export interface ScanResult {
   readonly entries: TreeEntry[];
   /** Files read and hashed (the rest came from the stat cache). */
   readonly hashed: number;
+  /** Entries not taken as they were from the last snapshot (their stat moved, or they are new): its manifest is worth rewriting when nothing else changed. */
+  readonly refreshed: number;
   /** Paths that could not be read (listed, with why). */
   readonly problems: ReadonlyArray<{ readonly path: string; readonly message: string }>;
 }
@@ -84,12 +92,26 @@ export function scanTree(o: ScanOptions): ScanResult {
   const entries: TreeEntry[] = [];
   const problems: Array<{ path: string; message: string }> = [];
   let hashed = 0;
+  let refreshed = 0;
   const skip = new Set(o.skip);
+  const prefix = o.root === '/' ? '' : o.root.replace(/\/+$/, '');
 
   const record = (path: string, st: Stats): TreeEntry['type'] => {
     const type = typeOf(st);
-    const base = { path, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, owner: o.names.user(st.uid), group: o.names.group(st.gid), size: type === 'dir' ? 0 : st.size };
-    const fsPath = posix.join(o.root, path);
+    const stat = o.wallNow - Math.max(st.mtimeMs, st.ctimeMs) < RACY_MS ? '' : `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const owner = o.names.user(st.uid);
+    const group = o.names.group(st.gid);
+    const before = o.previous?.get(path);
+    const secret = type === 'file' && anyMatches(o.secrets, path);
+    // The same stat (ctime moves with every write, chmod, chown and rename) and the same treatment: the entry as it was,
+    // content, mode, owner and symlink target included, without reading anything.
+    if (stat !== '' && before !== undefined && before.stat === stat && before.type === type && before.owner === owner && before.group === group && before.withheld !== 'unreadable' && (before.withheld === 'secret') === secret) {
+      entries.push(before);
+      return type;
+    }
+    refreshed++;
+    const base = { path, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, owner, group, size: type === 'dir' ? 0 : st.size };
+    const fsPath = prefix + path;
     if (type === 'symlink') {
       let target = '';
       try {
@@ -97,19 +119,11 @@ export function scanTree(o: ScanOptions): ScanResult {
       } catch (e) {
         problems.push({ path, message: (e as Error).message });
       }
-      entries.push({ ...base, hash: null, target, stat: '' });
+      entries.push({ ...base, hash: null, target, stat });
       return type;
     }
     if (type !== 'file') {
-      entries.push({ ...base, hash: null, stat: '' });
-      return type;
-    }
-    const stat = o.wallNow - Math.max(st.mtimeMs, st.ctimeMs) < RACY_MS ? '' : `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-    const secret = anyMatches(o.secrets, path);
-    const before = o.previous?.get(path);
-    // The same stat and the same treatment (a pattern may have been added since): the same content.
-    if (stat !== '' && before !== undefined && before.stat === stat && before.type === 'file' && (before.withheld === 'secret') === secret && before.withheld !== 'unreadable') {
-      entries.push({ ...base, hash: before.hash, ...(before.withheld === undefined ? {} : { withheld: before.withheld }), stat });
+      entries.push({ ...base, hash: null, stat });
       return type;
     }
     let content: Buffer;
@@ -135,42 +149,47 @@ export function scanTree(o: ScanOptions): ScanResult {
     return type;
   };
 
-  const walk = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(posix.join(o.root, dir));
-    } catch (e) {
-      problems.push({ path: dir, message: (e as Error).message });
-      return;
+  const walk = (dir: string, dirStat: string): void => {
+    let names: readonly string[] | undefined;
+    const before = o.previous?.get(dir);
+    // The same directory with the same entries: the names it had (excluded ones were left out then too).
+    if (dirStat !== '' && before?.type === 'dir' && before.stat === dirStat) names = o.previousChildren?.get(dir);
+    const cached = names !== undefined;
+    if (names === undefined) {
+      try {
+        names = readdirSync(prefix + dir).sort();
+      } catch (e) {
+        problems.push({ path: dir, message: (e as Error).message });
+        return;
+      }
     }
-    names.sort();
     for (const name of names) {
       const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
-      if (skip.has(path) || anyMatches(o.exclude, path)) continue;
+      if (!cached && (skip.has(path) || anyMatches(o.exclude, path))) continue;
       let st: Stats;
       try {
-        st = lstatSync(posix.join(o.root, path));
+        st = lstatSync(prefix + path);
       } catch (e) {
         // Gone between readdir and lstat: the next turn sees it as removed.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ path, message: (e as Error).message });
         continue;
       }
-      if (record(path, st) === 'dir') walk(path);
+      if (record(path, st) === 'dir') walk(path, entries[entries.length - 1]?.stat ?? '');
     }
   };
 
   for (const dir of o.dirs) {
     let st: Stats;
     try {
-      st = lstatSync(posix.join(o.root, dir));
+      st = lstatSync(prefix + dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ path: dir, message: (e as Error).message });
       continue;
     }
-    if (record(dir, st) === 'dir') walk(dir);
+    if (record(dir, st) === 'dir') walk(dir, entries[entries.length - 1]?.stat ?? '');
   }
   // Overlapping directories (/etc and /etc/nginx) list an entry once.
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const unique = entries.filter((e, i) => i === 0 || entries[i - 1]?.path !== e.path);
-  return { entries: unique, hashed, problems };
+  return { entries: unique, hashed, refreshed, problems };
 }

@@ -41,6 +41,8 @@ export interface SnapshotManifest {
   readonly packagesStat: string;
   /** The newest changelog entry seen (an entry is a change, as in metche, which watches the changelog too). */
   readonly changelogAt: string | null;
+  /** The exclusions it was taken with: only then may the next turn reuse its directory listings. */
+  readonly filters?: string;
 }
 
 export interface ReportMeta {
@@ -127,6 +129,24 @@ export class WatchStore {
 
   async writeState(state: WatchState): Promise<void> {
     await writeFileAtomic(this.path('state.json'), `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  }
+
+  /**
+   * When the last turn ran, if later than the state says: a turn that finds
+   * nothing changed writes only this small file, without fsync (losing it in
+   * a crash costs nothing but a looser bound on when a change was made).
+   */
+  readLastTurn(): string | null {
+    try {
+      const text = readFileSync(this.path('last-turn'), 'utf8').trim();
+      return /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(text) ? text : null;
+    } catch {
+      return null;
+    }
+  }
+
+  writeLastTurn(at: string): void {
+    writeFileSync(this.path('last-turn'), `${at}\n`, { mode: 0o600 });
   }
 
   readSnapshot(id: string): SnapshotManifest {

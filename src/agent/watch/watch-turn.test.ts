@@ -187,4 +187,30 @@ describe('watchTurn on a temp root with an injected clock', () => {
     expect(head.entries.some((e) => e.path.startsWith('/var/lib/roster/watch'))).toBe(false);
     expect(head.entries.some((e) => e.path === '/var/lib/dpkg/status')).toBe(true);
   });
+
+  it('a turn with nothing changed reads no file; what changes under the stat and directory-listing caches is still seen', async () => {
+    await turn(0);
+    mkdirSync(etc('nginx/sites'), { recursive: true });
+    writeFileSync(etc('nginx/sites/default'), 'server {}\n');
+    expect((await turn(1)).outcome).toBe('changed');
+    const quiet = await turn(2);
+    expect(quiet).toMatchObject({ outcome: 'unchanged', hashed: 0 });
+    // Deep in a cached directory: a new file changes its directory's mtime.
+    writeFileSync(etc('nginx/sites/extra'), 'server { listen 8080; }\n');
+    // Same size and times set back: the ctime still moves.
+    const before = readFileSync(etc('hosts'));
+    writeFileSync(etc('hosts'), Buffer.from(before.toString().replace('127.0.0.1', '127.0.0.2')));
+    unlinkSync(etc('localtime'));
+    symlinkSync('/usr/share/zoneinfo/Etc/UTC', etc('localtime'));
+    const seen = await turn(3);
+    expect(seen.outcome).toBe('changed');
+    const r = (await turn(63)).report;
+    expect(r?.files.map((f) => `${f.change} ${f.path}`)).toEqual(['modified /etc/hosts', 'modified /etc/localtime', 'added /etc/nginx/sites', 'added /etc/nginx/sites/default', 'added /etc/nginx/sites/extra']);
+    // An exclusion dropped: its files are found again although no directory changed.
+    const settings = watchSettingsSchema.parse({ exclude: ['/etc/nginx/**'] });
+    await turn(64, { settings });
+    expect((await turn(65, { settings })).outcome).toBe('unchanged');
+    const back = await turn(66);
+    expect(back.outcome).toBe('changed');
+  });
 });

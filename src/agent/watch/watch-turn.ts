@@ -109,6 +109,20 @@ function latest(entries: readonly WatchChangelogEntry[]): string | null {
   return at;
 }
 
+/** The names in each directory, from a snapshot's entries (sorted by path, so each list is sorted too). */
+function childrenOf(entries: readonly TreeEntry[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const e of entries) {
+    const slash = e.path.lastIndexOf('/');
+    const dir = slash === 0 ? '/' : e.path.slice(0, slash);
+    let list = map.get(dir);
+    if (list === undefined) map.set(dir, (list = []));
+    list.push(e.path.slice(slash + 1));
+  }
+  for (const e of entries) if (e.type === 'dir' && !map.has(e.path)) map.set(e.path, []);
+  return map;
+}
+
 function replaceMeta(state: WatchState, meta: SnapshotMeta): WatchState {
   return { ...state, snapshots: state.snapshots.map((s) => (s.id === meta.id ? meta : s)) };
 }
@@ -134,13 +148,17 @@ function replaceMeta(state: WatchState, meta: SnapshotMeta): WatchState {
 export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: TurnOptions = {}): Promise<TurnResult> {
   ws.ensure();
   let state = ws.readState();
+  const lastTurn = ws.readLastTurn();
+  if (lastTurn !== null && (state.lastTurnAt === null || lastTurn > state.lastTurnAt)) state = { ...state, lastTurnAt: lastTurn };
   const now = ctx.clock.now();
   const at = now.toISOString();
   const settings = ctx.settings;
   const head = state.head === null ? null : ws.readSnapshot(state.head);
+  const filters = JSON.stringify([settings.exclude, WATCH_DIR]);
   const scan = scanTree({
     root: ctx.root,
     dirs: settings.dirs,
+    previousChildren: head !== null && head.filters === filters ? childrenOf(head.entries) : null,
     exclude: settings.exclude.map(globPattern),
     secrets: [...BUILT_IN_SECRETS, ...settings.secrets].map(globPattern),
     maxFileBytes: settings.maxFileBytes,
@@ -165,7 +183,7 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
   if (changed) {
     const seq = state.seq + 1;
     const id = snapshotId(seq);
-    const manifest: SnapshotManifest = { version: 1, id, takenAt: at, dirs: [...settings.dirs], entries: scan.entries, packages: packages.hash, packagesStat: packages.stat, changelogAt };
+    const manifest: SnapshotManifest = { version: 1, id, takenAt: at, dirs: [...settings.dirs], entries: scan.entries, packages: packages.hash, packagesStat: packages.stat, changelogAt, filters };
     await ws.writeSnapshot(manifest);
     const first = head === null;
     const meta: SnapshotMeta = { id, takenAt: at, since: first ? null : state.lastTurnAt, state: first ? 'stable' : 'unstable', testingAt: null, stableAt: first ? at : null, cause: first ? null : (options.cause ?? null) };
@@ -174,8 +192,8 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
     return { ...common, outcome: first ? 'initial' : 'changed', head: id, state: meta.state, quietUntil: first ? null : new Date(now.getTime() + quietMs).toISOString(), report: null, pruned: null };
   }
 
-  // The same tree with files read again (touched, or too recent to trust last time): their stat goes into the head's manifest, so the next turn need not read them.
-  if (scan.hashed > 0 || head.packagesStat !== packages.stat) await ws.writeSnapshot({ ...head, entries: scan.entries, packagesStat: packages.stat });
+  // The same tree with entries looked at again (touched, or too recent to trust last time): their stat goes into the head's manifest, so the next turn need not.
+  if (scan.refreshed > 0 || head.packagesStat !== packages.stat || head.filters !== filters) await ws.writeSnapshot({ ...head, entries: scan.entries, packagesStat: packages.stat, filters });
   const headMeta = state.snapshots.find((s) => s.id === state.head);
   if (headMeta === undefined || state.head === null) throw new Error(`the watch state names head ${String(state.head)} but lists no such snapshot`);
   let outcome: TurnResult['outcome'] = 'unchanged';
@@ -198,8 +216,8 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
     const result = pruneWatch(ws, state, { now, keepDays: settings.keepDays });
     state = result.state;
     pruned = result.pruned;
-  }
-  await ws.writeState(state);
+    await ws.writeState(state);
+  } else ws.writeLastTurn(at);
   const quietUntil = current.state === 'unstable' ? new Date(Date.parse(current.takenAt) + quietMs).toISOString() : null;
   return { ...common, outcome, head: state.head ?? current.id, state: current.state, quietUntil, report, pruned };
 }
