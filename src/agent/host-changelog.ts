@@ -134,14 +134,18 @@ function handKey(e: HandEntry): string {
   return entryKey(e);
 }
 
-/** Every entry the file shows, by time (ties: the server's in the order stored, then the hand-written ones). */
+/**
+ * Every entry the file shows, by the minute it shows (an entry written by
+ * hand has no seconds); within a minute the server's in the order stored,
+ * then those not on the server yet.
+ */
 function fileEntries(state: ChangelogState): FileEntry[] {
   const all = [
     ...[...state.entries].sort((a, b) => a.id - b.id).map((e) => ({ at: e.at, author: e.author, text: e.text, source: e.source })),
     ...state.pending.map((e) => ({ ...e, source: 'host-file' })),
     ...state.rejected.map((e) => ({ at: e.at, author: e.author, text: e.text, source: 'host-file' })),
   ];
-  return all.map((e, i) => ({ e, i, t: new Date(e.at).getTime() })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.e);
+  return all.map((e, i) => ({ e, i, t: Math.floor(new Date(e.at).getTime() / 60_000) })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.e);
 }
 
 /** The keys of every entry the state holds, as the file shows them. */
