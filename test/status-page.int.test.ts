@@ -371,7 +371,17 @@ describe('the public page', () => {
     expect(await history.text()).toContain('Degraded performance');
 
     expect((await page(jar, 'GET', '/status/events/999')).status).toBe(404);
+    expect((await page(jar, 'GET', '/status/events/not-a-number')).status).toBe(404);
     expect((await page(jar, 'GET', '/status/nothing-here')).status).toBe(404);
+  });
+
+  it('is not served with status.enabled: false', async () => {
+    const off = await serverFixture({ yaml: yaml(smtp.port).replace('  title: Example Co-op status', '  enabled: false\n  title: Example Co-op status') });
+    try {
+      for (const path of ['/status', '/status/feed.atom', '/status/history']) expect((await off.server.app.request(`http://127.0.0.1${path}`)).status).toBe(404);
+    } finally {
+      await off.cleanup();
+    }
   });
 
   it('serves an Atom feed (RFC 4287) that a feed parser reads: each update and each public changelog entry, with stable ids', async () => {

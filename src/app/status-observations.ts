@@ -54,7 +54,7 @@ export async function noteAgentContact(ctx: AppContext, host: string): Promise<v
   if (cached !== undefined && now.getTime() - cached < TOUCH_EVERY_MS && now.getTime() >= cached) return;
   await ctx.store.transaction(async (tx) => {
     // Read again in the transaction: another server process may have heard from the agent meanwhile.
-    const previous = (await tx.listStatusContacts()).find((c) => c.host === host)?.lastSeenAt;
+    const previous = (await tx.getStatusContact(host))?.lastSeenAt;
     if (previous !== undefined && now.getTime() - new Date(previous).getTime() > staleMs) {
       const from = new Date(new Date(previous).getTime() + staleMs).toISOString();
       for (const day of daysBetweenInstants(ctx, from, now.toISOString(), ctx.config.status.historyDays)) await tx.raiseStatusDay(host, day, DEGRADED);

@@ -107,6 +107,8 @@ for (const factory of storeFactories) {
         { host: 'shell', lastSeenAt: T1 },
         { host: 'web', lastSeenAt: T2 },
       ]);
+      expect(await store.read.getStatusContact('web')).toEqual({ host: 'web', lastSeenAt: T2 });
+      expect(await store.read.getStatusContact('db')).toBeUndefined();
     });
 
     it('keeps subscribers by lower-cased address; a confirmation hash works once; expired sign-ups go', async () => {

@@ -106,6 +106,7 @@ export interface StatusReads {
   /** Days from `sinceDay` (YYYY-MM-DD) on, of every component. */
   listStatusDays(sinceDay: string): Promise<StatusDay[]>;
   listStatusContacts(): Promise<StatusContact[]>;
+  getStatusContact(host: string): Promise<StatusContact | undefined>;
   getStatusSubscriberByAddress(address: string): Promise<StatusSubscriber | undefined>;
   getStatusSubscriberByConfirmHash(hash: string): Promise<StatusSubscriber | undefined>;
   getStatusSubscriber(id: number): Promise<StatusSubscriber | undefined>;
@@ -183,6 +184,10 @@ export function statusQueries(s: QueryScope): StatusQueries {
     async listStatusContacts() {
       const rows = await s.db.selectFrom('status_contacts').selectAll().orderBy('host').execute();
       return rows.map((r) => ({ host: r.host, lastSeenAt: r.last_seen_at }));
+    },
+    async getStatusContact(host) {
+      const row = await s.db.selectFrom('status_contacts').selectAll().where('host', '=', host).executeTakeFirst();
+      return row === undefined ? undefined : { host: row.host, lastSeenAt: row.last_seen_at };
     },
     async getStatusSubscriberByAddress(address) {
       const row = await s.db.selectFrom('status_subscribers').selectAll().where('address', '=', address.toLowerCase()).executeTakeFirst();
