@@ -77,8 +77,10 @@ function sourceOf(actor: string): Extract<ChangelogSource, 'cli' | 'api'> {
   return actor.startsWith('cli:') ? 'cli' : 'api';
 }
 
+/** Stores an entry with its audit record (an apply's entry has none of its own: the apply's records are its audit). */
 async function store(tx: Queries, ctx: AppContext, entry: Omit<ChangelogEntry, 'id'>): Promise<ChangelogEntry> {
   const added = await tx.addChangelogEntry({ ...entry, createdAt: ctx.clock.now().toISOString() });
+  if (entry.source === 'apply') return added;
   await audit(tx, ctx, {
     action: 'changelog.add',
     target: `host:${entry.host}`,
@@ -200,8 +202,9 @@ export function applyEntryText(s: Pick<ApplySummary, 'revision' | 'root' | 'appl
 /**
  * Roster's own apply as an entry of its own (author `roster`, source
  * `apply`), so `roster watch` never takes what it changed for an
- * unexplained change. In the caller's transaction (the host report's); an
- * apply that changed nothing adds none. Returns the entry, or null.
+ * unexplained change. In the caller's transaction (the host report's, whose
+ * audit record names the entry); an apply that changed nothing adds none.
+ * Returns the entry, or null.
  */
 export async function recordApplyEntry(tx: Queries, ctx: AppContext, s: ApplySummary): Promise<ChangelogEntry | null> {
   if (s.applied <= 0) return null;

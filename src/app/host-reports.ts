@@ -107,7 +107,7 @@ export interface HostReportInput {
 
 /** The outcomes of a report as an agent sends them (src/agent/agent-cycle.ts): some listed, all counted in `totals`. */
 export interface ReportedOutcomes {
-  readonly outcomes: ReadonlyArray<{ readonly target: string; readonly summary?: string | undefined; readonly status: string; readonly recurring?: unknown }>;
+  readonly outcomes: ReadonlyArray<{ readonly target: string; readonly action: string; readonly subject: string; readonly summary?: string | undefined; readonly status: string; readonly recurring?: unknown }>;
   readonly totals?: { readonly ok: number; readonly recurring?: number | undefined } | undefined;
 }
 
@@ -119,7 +119,7 @@ export interface ReportedOutcomes {
 export function appliedChanges(report: ReportedOutcomes): { readonly applied: number; readonly changes: readonly AppliedChange[] } {
   const done = report.outcomes.filter((o) => o.status === 'ok');
   const listedRecurring = done.filter((o) => o.recurring === true).length;
-  const changes = done.filter((o) => o.recurring !== true).map((o) => ({ target: o.target, summary: o.summary ?? '' }));
+  const changes = done.filter((o) => o.recurring !== true).map((o) => ({ target: o.target, summary: o.summary ?? `${o.action} ${o.subject}` }));
   const applied = report.totals === undefined ? changes.length : Math.max(changes.length, report.totals.ok - (report.totals.recurring ?? listedRecurring));
   return { applied, changes };
 }
