@@ -3,22 +3,14 @@ import { userInfo } from 'node:os';
 import type { AppContext } from '../app/app-context.js';
 import { findConfigPath } from '../config/find-config.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
-import { systemClock, fixedClock, type Clock } from '../domain/clock.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { openStore } from '../store/open-store.js';
 import { kerberosPasswords } from '../targets/kerberos/kerberos-passwords.js';
 import { targetRegistry } from '../targets/registry.js';
 import { hashPassword } from '../system/libcrypt.js';
-import { parseNow } from './parse-now.js';
+import { clockFor, type GlobalOptions } from './global-options.js';
 
-/** Options every command accepts, before or after the command name. */
-export interface GlobalOptions {
-  readonly config?: string;
-  readonly db?: string;
-  readonly json?: boolean;
-  readonly now?: string;
-  readonly detailedExitcode?: boolean;
-}
+export { clockFor, type GlobalOptions } from './global-options.js';
 
 /**
  * The invoking person, as the audit and the changelog name them: under sudo
@@ -45,11 +37,6 @@ export async function loadCliConfig(opts: GlobalOptions, env: NodeJS.ProcessEnv)
   return loadConfig(findConfigPath({ flag: opts.config, env, cwd: process.cwd() }), { targets: targetRegistry });
 }
 
-export function clockFor(opts: GlobalOptions, env: NodeJS.ProcessEnv, timeZone: string): Clock {
-  const text = opts.now ?? env.ROSTER_NOW;
-  if (text === undefined || text === '') return systemClock;
-  return fixedClock(parseNow(text, timeZone, opts.now !== undefined ? '--now' : 'ROSTER_NOW'));
-}
 
 /** Database: `--db`, then `DATABASE_URL`, then roster.yaml's `database` (next to the config). */
 export function databaseFor(opts: GlobalOptions, env: NodeJS.ProcessEnv, loaded: LoadedConfig): string {

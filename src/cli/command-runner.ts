@@ -1,42 +1,11 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../app/app-context.js';
-import { outcomeExit } from '../domain/errors.js';
 import type { DeliveryDeps } from '../notify/deliver-outbox.js';
-import { openSession, type GlobalOptions } from './cli-context.js';
+import { openSession } from './cli-context.js';
+import { globalsOf, outputFor, type GlobalOptions, type Output } from './global-options.js';
 import { deliverQueued, deliveryDeps, outboxMark } from './notify-delivery.js';
 
-export interface Output {
-  readonly json: boolean;
-  /** Machine output (with --json) or the human text; always stdout. */
-  print(value: unknown, human: () => string): void;
-  /** Progress and notes: always stderr, so stdout stays parseable. */
-  note(message: string): void;
-  /** With --detailed-exitcode, a dry run with pending changes exits 2. */
-  pending(hasChanges: boolean): void;
-}
-
-export function globalsOf(command: Command): GlobalOptions & Record<string, unknown> {
-  return command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
-}
-
-export function outputFor(opts: GlobalOptions): Output {
-  return {
-    json: opts.json === true,
-    print(value, human) {
-      if (opts.json === true) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-      else {
-        const text = human();
-        if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      }
-    },
-    note(message) {
-      process.stderr.write(`${message}\n`);
-    },
-    pending(hasChanges) {
-      if (opts.detailedExitcode === true && hasChanges) process.exitCode = outcomeExit.pendingChanges;
-    },
-  };
-}
+export { globalsOf, outputFor, type Output } from './global-options.js';
 
 /** Opens the context for a command, runs it, and always closes the store. */
 export async function withContext(command: Command, fn: (ctx: AppContext, out: Output, opts: GlobalOptions & Record<string, unknown>) => Promise<void>): Promise<void> {

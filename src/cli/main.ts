@@ -1,8 +1,28 @@
 #!/usr/bin/env node
 import './one-shot.js';
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { errorCatalogue, errorMessage, isRosterError, outcomeExit } from '../domain/errors.js';
-import { buildProgram } from './program.js';
+import { VALUE_OPTIONS } from './root-command.js';
+
+/** The command named on the line, past the global options (and the values of those that take one). */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (VALUE_OPTIONS.includes(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * `roster watch …` runs every five minutes and at every apt run: it builds
+ * a program of the watch commands alone, which loads neither the config
+ * schema, the store nor the targets unless a watch command needs them.
+ */
+async function buildFor(argv: readonly string[]): Promise<Command> {
+  if (commandName(argv) === 'watch') return (await import('./watch-program.js')).buildWatchProgram();
+  return (await import('./program.js')).buildProgram();
+}
 
 /**
  * Exit codes (DESIGN.md §5): 0 ok, 1 failure, 2 usage, 65 bad input data,
@@ -11,7 +31,7 @@ import { buildProgram } from './program.js';
 async function main(argv: readonly string[]): Promise<void> {
   const json = argv.includes('--json');
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildFor(argv)).parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are not errors; commander has already printed them.

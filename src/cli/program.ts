@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { registerAccountCommands } from './account-commands.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { registerBillingCommands, registerGroupCommands, registerPurgeCommand } from './admin-commands.js';
@@ -11,6 +11,7 @@ import { registerHostCommands } from './host-commands.js';
 import { registerPersonCommands } from './person-commands.js';
 import { registerReservationCommands } from './reservation-commands.js';
 import { registerResourceCommands } from './resource-commands.js';
+import { rootCommand } from './root-command.js';
 import { registerRestoreCommand } from './restore-command.js';
 import { registerSetupCommands } from './setup-commands.js';
 import { registerStatusCommands } from './status-commands.js';
@@ -22,16 +23,7 @@ import { registerWatchCommands } from './watch-commands.js';
 
 /** The `roster` command. Global options work before or after the command name. */
 export function buildProgram(): Command {
-  const program = new Command('roster')
-    .description('Roster keeps people and accounts in one place and makes every host agree with it.')
-    .version('0.1.0')
-    .option('--config <file>', 'roster.yaml (default: $ROSTER_CONFIG, ./roster.yaml, /etc/roster/roster.yaml)')
-    .option('--db <path|url>', 'SQLite file or postgres:// URL (default: $DATABASE_URL, then roster.yaml)')
-    .option('--json', 'machine-readable output on stdout')
-    .option('--now <iso>', 'the time to act at (also $ROSTER_NOW), for testing and replaying schedules')
-    .addOption(new Option('--detailed-exitcode', 'with --dry-run: exit 2 when there are pending changes'))
-    .showHelpAfterError('(run roster --help for usage)')
-    .exitOverride();
+  const program = rootCommand();
   registerSetupCommands(program);
   registerPersonCommands(program);
   registerRestoreCommand(registerAccountCommands(program));

@@ -10,18 +10,21 @@ import { localReport, watchDiff } from '../agent/watch/watch-diff.js';
 import { readKeptWatchSettings } from '../agent/watch/watch-settings-file.js';
 import { WatchStore } from '../agent/watch/watch-store.js';
 import type { TurnResult, WatchContext } from '../agent/watch/watch-turn.js';
-import { recordWatchReport } from '../app/watch-reports.js';
 import { findConfigPath } from '../config/find-config.js';
-import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import type { LoadedConfig } from '../config/load-config.js';
 import { defaultWatchSettings } from '../config/watch-settings.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
-import { targetRegistry } from '../targets/registry.js';
-import { openStore } from '../store/open-store.js';
 import type { WatchChangelogEntry } from '../agent/watch/watch-report.js';
-import { clockFor, databaseFor, type GlobalOptions } from './cli-context.js';
-import { globalsOf, outputFor, withContext } from './command-runner.js';
+import { clockFor, globalsOf, outputFor, type GlobalOptions } from './global-options.js';
 import { parseSeconds } from './parse-seconds.js';
+
+/*
+ * A turn runs every five minutes and at every apt run: this module loads
+ * only what watching needs (the CLI builds a program of the watch commands
+ * alone, src/cli/main.ts). roster.yaml, the store and the targets are
+ * imported when a command needs them: with --host on the server's machine.
+ */
 
 interface WatchOptions {
   readonly root: string;
@@ -36,6 +39,7 @@ async function optionalConfig(opts: GlobalOptions, env: NodeJS.ProcessEnv): Prom
   } catch {
     return null;
   }
+  const [{ loadConfig }, { targetRegistry }] = await Promise.all([import('../config/load-config.js'), import('../targets/registry.js')]);
   return loadConfig(path, { targets: targetRegistry });
 }
 
@@ -88,6 +92,7 @@ async function watchSetup(o: WatchOptions, cmd: Command): Promise<WatchSetup> {
  */
 function storeChangelog(opts: GlobalOptions, loaded: LoadedConfig, host: string): () => Promise<readonly WatchChangelogEntry[]> {
   return async () => {
+    const [{ openStore }, { databaseFor }] = await Promise.all([import('../store/open-store.js'), import('./cli-context.js')]);
     const store = await openStore(databaseFor(opts, process.env, loaded));
     try {
       return (await store.read.listChangelog({ host })).map((e) => ({ at: e.at, author: e.author, text: e.text, source: e.source }));
@@ -143,6 +148,7 @@ export function registerWatchCommands(program: Command): void {
       // On the server's machine (the host in its roster.yaml): reports go into the store, and the admin mail out.
       if (setup.loaded !== null && setup.ctx.host !== null && new WatchStore(setup.ctx.root).readState().reports.some((r) => !r.delivered)) {
         const host = setup.ctx.host;
+        const [{ withContext }, { recordWatchReport }] = await Promise.all([import('./command-runner.js'), import('../app/watch-reports.js')]);
         await withContext(cmd, async (ctx) => {
           const d = await deliverWatchReports(
             setup.ctx.root,
