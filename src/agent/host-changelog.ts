@@ -270,11 +270,11 @@ export async function syncHostChangelog(o: ChangelogSyncOptions): Promise<Change
   let stamp = seen.stamp;
   if (content !== seen.content && !seen.stamp.startsWith('not-a-file')) {
     // Someone saved the file since it was read: their version is read next turn rather than overwritten now.
-    if ((await readFileSeen(paths.file)).stamp === seen.stamp) {
+    if ((await stampOf(paths.file)) === seen.stamp) {
       await mkdir(posix.dirname(paths.file), { recursive: true, mode: 0o700 });
       await writeFileAtomic(paths.file, content, { mode: 0o600 });
       written = true;
-      stamp = (await readFileSeen(paths.file)).stamp;
+      stamp = await stampOf(paths.file);
     } else stamp = 'changed';
   } else if (seen.stamp.startsWith('not-a-file') && remembered?.stamp !== seen.stamp) {
     o.log.warn(`${paths.file} is not a regular file; the changelog is not written there`);
