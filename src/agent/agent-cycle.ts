@@ -175,6 +175,8 @@ export async function agentCycle(
     let drift: Array<Readonly<Record<string, unknown>>> = [];
     try {
       const watcher = deps.watch;
+      const client = serverError === null ? watchClient(deps) : null;
+      if (watcher !== undefined && client !== null) await watcher.prepare(client);
       const { report: done } = await reconcile(
         {
           tctx,

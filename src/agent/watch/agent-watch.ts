@@ -47,6 +47,8 @@ export interface AgentWatchOptions {
 export class AgentWatch {
   readonly #o: AgentWatchOptions;
   #settings: WatchSettings | null;
+  /** The settings were asked of the server since this process started. */
+  #fetched = false;
 
   constructor(options: AgentWatchOptions) {
     this.#o = options;
@@ -71,10 +73,18 @@ export class AgentWatch {
         await writeKeptWatchSettings(this.#o.root, { host: this.#o.host, settings, fetchedAt: this.#o.clock.now().toISOString() });
       }
       this.#settings = settings;
+      this.#fetched = true;
       return null;
     } catch (e) {
       return asRosterError(e);
     }
+  }
+
+  /** Before the first apply of this process: the settings, so that even that apply is watched. */
+  async prepare(client: AgentWatchClient): Promise<void> {
+    if (this.#fetched) return;
+    const error = await this.refresh(client);
+    if (error !== null) this.#o.log.warn(`watch: the server did not give the watch settings (${error.message}); using those kept on disk`);
   }
 
   /** Runs an apply that has changes between two watch turns (see aroundApply); just the apply while watching is off. */
