@@ -23,6 +23,7 @@ import { benchServer } from './server-bench.js';
 import { benchServices } from './services-bench.js';
 import { benchSync } from './sync-bench.js';
 import { benchUnix } from './unix-bench.js';
+import { benchWatch } from './watch-bench.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const BIG = Number(process.env.BENCH_BIG ?? 1_000_000);
@@ -157,6 +158,7 @@ const parts: Readonly<Record<string, () => Promise<void>>> = {
   services: () => benchServices(dir, report, reported),
   ldap: () => benchLdap(dir, report, reported),
   portal: () => benchPortal(dir, report, reported),
+  watch: () => benchWatch(dir, report, reported),
 };
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
 const unknown = only.filter((p) => !Object.hasOwn(parts, p));
