@@ -7,6 +7,9 @@ import { requireHost } from './host-reports.js';
 import { audit, mutate } from './mutate.js';
 import { queueNotices, wallTime } from './notices.js';
 
+/** Files listed in the mail beyond the unexplained ones (all are in the report the API and the host keep). */
+const MAIL_FILES = 300;
+
 export interface RecordedWatchReport {
   readonly stored: StoredWatchReport;
   /** False when the host had sent this report before (its answer was lost): nothing new stored, mailed or audited. */
@@ -56,7 +59,7 @@ export async function recordWatchReport(ctx: AppContext, host: string, report: W
             reportId: report.id,
             summary: reportSummary(report),
             unexplained: report.counts.unexplained,
-            details: formatWatchReport({ ...report, host }, (iso) => wallTime(iso, tz)),
+            details: formatWatchReport({ ...report, host }, (iso) => wallTime(iso, tz), { maxFiles: MAIL_FILES }),
           },
           dedupeKey: `watch-report:${host}:${report.id}`,
         },

@@ -58,7 +58,7 @@ export function reportSummary(r: WatchReport): string {
  * changelog, the files with what explains each (or UNEXPLAINED), the
  * packages, Roster's applies. Never any content: the diffs stay on the host.
  */
-export function formatWatchReport(r: WatchReport, time: TimeFormat = utcMinute): string {
+export function formatWatchReport(r: WatchReport, time: TimeFormat = utcMinute, options: { readonly maxFiles?: number } = {}): string {
   const lines = [`Changes on ${r.host ?? 'this host'} from ${time(r.from)} to ${time(r.to)} (last change seen ${time(r.lastChangeAt)}); watched: ${r.dirs.join(', ')}.`, ''];
   if (r.counts.unexplained > 0) lines.push(`${r.counts.unexplained} changed file(s) that no changelog entry, apt run or Roster apply explains are marked UNEXPLAINED.`, '');
   lines.push(`Changelog (${r.changelog.length}):`);
@@ -69,7 +69,11 @@ export function formatWatchReport(r: WatchReport, time: TimeFormat = utcMinute):
   }
   lines.push('', `Files (${r.files.length}: ${r.counts.added} added, ${r.counts.removed} removed, ${r.counts.modified} modified):`);
   if (r.files.length === 0) lines.push('  (none)');
-  for (const f of r.files) lines.push(...fileLine(f, time));
+  // A dist-upgrade changes thousands of files: the unexplained ones are always listed, the others up to maxFiles.
+  const max = options.maxFiles ?? Number.POSITIVE_INFINITY;
+  const shown = r.files.length <= max ? r.files : r.files.filter((f, i) => f.unexplained || i < max);
+  for (const f of shown) lines.push(...fileLine(f, time));
+  if (shown.length < r.files.length) lines.push(`  ... and ${r.files.length - shown.length} more, explained (roster watch reports ${r.id} on the host lists them all)`);
   const pkgs = packageLines(r.packages, '  ');
   lines.push('', `Packages (${r.counts.packages}):`, ...(pkgs.length === 0 ? ['  (no changes)'] : pkgs));
   if (r.packages.configChanged.length > 0) lines.push(`  with configuration changes: ${r.packages.configChanged.join(', ')}`);
