@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RosterError, errorMessage } from '../../domain/errors.js';
 import { serverNames } from './server-names.js';
@@ -33,17 +33,46 @@ export function readVhostDir(dir: string, server: 'nginx' | 'apache'): ReadonlyM
   }
   for (const entry of entries) {
     if (entry.name.startsWith('.') || !(entry.isFile() || entry.isSymbolicLink())) continue;
-    let text: string;
-    try {
-      text = readFileSync(join(dir, entry.name), 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      // A dangling link or a directory behind a link includes nothing.
-      if (code === 'ENOENT' || code === 'EISDIR') continue;
-      throw new RosterError('unavailable', `cannot read ${join(dir, entry.name)}: ${errorMessage(e)}`, [], { cause: e });
-    }
-    const marker = entry.isFile() ? parseMarker(entry.name, text) : null;
-    files.set(entry.name, { file: entry.name, text, marker, names: serverNames(server, text) });
+    const f = readEntry(dir, entry.name, entry.isFile(), server);
+    if (f !== null) files.set(entry.name, f);
   }
   return files;
+}
+
+/**
+ * The files of `dir` with these names, as readVhostDir would find them (a
+ * name that is not there, a directory or a dot file is left out): what a
+ * plan of some accounts reads instead of the whole directory.
+ */
+export function readVhostFiles(dir: string, server: 'nginx' | 'apache', names: Iterable<string>): ReadonlyMap<string, VhostFile> {
+  const files = new Map<string, VhostFile>();
+  for (const name of names) {
+    if (name.startsWith('.') || name.includes('/') || files.has(name)) continue;
+    let stat;
+    try {
+      stat = lstatSync(join(dir, name));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+      throw new RosterError('unavailable', `cannot read ${join(dir, name)}: ${errorMessage(e)}`, [], { cause: e });
+    }
+    if (!(stat.isFile() || stat.isSymbolicLink())) continue;
+    const f = readEntry(dir, name, stat.isFile(), server);
+    if (f !== null) files.set(name, f);
+  }
+  return files;
+}
+
+/** One file of the dir; null for a dangling link or a link to a directory, which include nothing. */
+function readEntry(dir: string, name: string, regular: boolean, server: 'nginx' | 'apache'): VhostFile | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, name), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') return null;
+    throw new RosterError('unavailable', `cannot read ${join(dir, name)}: ${errorMessage(e)}`, [], { cause: e });
+  }
+  const marker = regular ? parseMarker(name, text) : null;
+  return { file: name, text, marker, names: serverNames(server, text) };
 }

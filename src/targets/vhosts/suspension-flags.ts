@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { RosterError, errorMessage } from '../../domain/errors.js';
@@ -28,30 +28,36 @@ export function flagText(name: string): string {
  * name: regular files, and symbolic links to one (nginx and Apache follow
  * them). Dot files are left out (Roster's half-written temp files; no vhost
  * name starts with a dot). A missing directory holds no flags. Synchronous,
- * as the vhost directory is read: a handful of small files.
+ * as the vhost directory is read: a file per suspended vhost, a handful.
  */
 export function readFlagDir(dir: string): ReadonlyMap<string, SuspensionFlag> {
-  const flags = new Map<string, SuspensionFlag>();
   let entries;
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    entries = readdirSync(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return flags;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw new RosterError('unavailable', `cannot read the suspension flag directory ${dir}: ${errorMessage(e)}`, [], { cause: e });
   }
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
+  return readFlags(dir, entries);
+}
+
+/** The flags of these vhosts only, as readFlagDir would find them: what a plan of some accounts reads. */
+export function readFlags(dir: string, names: Iterable<string>): ReadonlyMap<string, SuspensionFlag> {
+  const flags = new Map<string, SuspensionFlag>();
+  for (const name of names) {
+    if (name.startsWith('.') || name.includes('/') || flags.has(name)) continue;
+    const path = join(dir, name);
     try {
-      if (entry.isFile()) {
-        const small = statSync(path).size <= MAX_FLAG_BYTES;
-        flags.set(entry.name, { name: entry.name, managed: small && readFileSync(path, 'utf8') === flagText(entry.name) });
-      } else if (entry.isSymbolicLink() && statSync(path).isFile()) {
-        flags.set(entry.name, { name: entry.name, managed: false });
+      const link = lstatSync(path);
+      if (link.isFile()) {
+        flags.set(name, { name, managed: link.size <= MAX_FLAG_BYTES && readFileSync(path, 'utf8') === flagText(name) });
+      } else if (link.isSymbolicLink() && statSync(path).isFile()) {
+        flags.set(name, { name, managed: false });
       }
     } catch (e) {
-      // Gone since the listing, or a dangling link: the server's -f finds nothing either.
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      // Not there (or gone since the listing), a dangling link, or no directory: the server's -f finds nothing either.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
       throw new RosterError('unavailable', `cannot read ${path}: ${errorMessage(e)}`, [], { cause: e });
     }
   }

@@ -27,6 +27,8 @@ import { exampleAppContext } from '../../../test/example-app-context.js';
 import { probeVhost } from './probe-vhost.js';
 import { encodedPage } from './suspended-page.js';
 import { vhostsCheck } from './vhosts-check.js';
+import { vhostsTarget } from './vhosts-target.js';
+import { fixtureHost } from '../../../test/desired-fixture.js';
 import { DEFAULT_FLAG_DIR, vhostsConfigSchema } from './vhosts-config.js';
 
 /**
@@ -221,9 +223,13 @@ for (const [server, start] of SERVERS) {
       const loaded = await reloads();
       expect(loaded).toBeGreaterThan(0);
 
-      // As `roster account freeze ann --apply` does: a plan of ann's accounts alone.
+      // As `roster account freeze ann --apply` does: a plan of ann's accounts alone, which reads her files only (found through the record of owners).
       await freezeAccount(ctx, 'ann', { reason: 'billing' });
-      const frozen = (await reconcileHost(ctx, targets, { host: 'web', root, accounts: ['ann'] })).report.outcomes.filter((o) => o.target === 'vhosts');
+      const seen = await vhostsTarget.observe({ root, host: 'web', clock: ctx.clock, log: ctx.log }, vhostsConfigSchema.parse(ctx.config.hosts.web?.targets.vhosts), { ...fixtureHost([]), scope: ['ann'] });
+      expect(seen.complete).toBe(false);
+      const { report } = await reconcileHost(ctx, targets, { host: 'web', root, accounts: ['ann'] });
+      expect(report.widened).toBeUndefined();
+      const frozen = report.outcomes.filter((o) => o.target === 'vhosts');
       expect(frozen.map((o) => [o.action, o.status, o.summary, o.error])).toEqual([
         ['suspend', 'ok', 'suspend www.ann.test (ann): 503 with the suspended page', undefined],
         ['suspend', 'ok', 'suspend api.ann.test (ann): 503 with the suspended page', undefined],

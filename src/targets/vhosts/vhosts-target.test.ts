@@ -29,7 +29,7 @@ function host(accounts: readonly DesiredAccount[], resources: readonly DesiredRe
 const PAGE = encodedPage('<p>suspended</p>');
 
 function observed(files: readonly VhostFile[] = [], flags: readonly SuspensionFlag[] = []): VhostsObserved {
-  return { root: '/', files: new Map(files.map((f) => [f.file, f])), flags: new Map(flags.map((f) => [f.name, f])), page: PAGE };
+  return { root: '/', files: new Map(files.map((f) => [f.file, f])), flags: new Map(flags.map((f) => [f.name, f])), page: PAGE, complete: true, owners: null };
 }
 
 const FLAG_DIR = '/var/lib/roster-vhosts/suspended';
@@ -285,6 +285,17 @@ describe('the vhosts plan', () => {
     const squatted = { ...seen, flags: new Map([['app.bo.test', { name: 'app.bo.test', managed: false }]]) };
     expect(vhostsTarget.plan(host([ann, bo], [site, app]), squatted, nginx).map((c) => [c.action, c.summary])).toEqual([
       ['refuse', `cannot serve app.bo.test for bo: ${FLAG_DIR}/app.bo.test exists and was not written by Roster (left alone; while it exists the server answers 503 for app.bo.test)`],
+    ]);
+  });
+
+  it("checks a name against the other files when its file is to be written: an administrator's file that takes a name later does not hold back the suspension of the vhost already serving it", () => {
+    const active = after(observed(), host([ann], [site]), nginx);
+    const taken = { ...active, files: new Map([...active.files, ['admin.conf', file('admin.conf', 'server { server_name ann.test; }\n')]]) };
+    expect(vhostsTarget.plan(host([ann], [site]), taken, nginx)).toEqual([]);
+    expect(touches(host([{ ...ann, holds: [FREEZE_BILLING], disabled: true }], [site]), taken, nginx)).toEqual([['suspend', 'vhost:www.ann.test', '-', 'create']]);
+    // A file to rewrite is refused, and left as it is.
+    expect(vhostsTarget.plan(host([ann], [site]), taken, { ...nginx, listen: ['8080'] }).map((c) => c.summary)).toEqual([
+      `cannot serve www.ann.test for ann: ann.test is already served by /etc/nginx/roster/admin.conf, which Roster did not write`,
     ]);
   });
 

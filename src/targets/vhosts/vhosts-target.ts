@@ -5,13 +5,14 @@ import { RosterError, errorMessage } from '../../domain/errors.js';
 import { readTextIfExists } from '../../system/read-text-if-exists.js';
 import { rootedPath } from '../../system/rooted-path.js';
 import { disabledFor } from '../disabled-for.js';
-import { defineTarget, type Change, type ChangeResult, type TargetContext, type VerifyFailure } from '../target.js';
+import { defineTarget, WholeHostNeeded, type Change, type ChangeResult, type TargetContext, type VerifyFailure } from '../target.js';
 import { applyCheckedEdits, type FileEdit } from './apply-checked-edits.js';
 import { probeVhost } from './probe-vhost.js';
-import { readVhostDir, type VhostFile } from './read-vhost-dir.js';
+import { readVhostDir, readVhostFiles, type VhostFile } from './read-vhost-dir.js';
 import { renderVhost, TAG_HEADER, type VhostSpec } from './render-vhost.js';
 import { DEFAULT_SUSPENDED_PAGE, encodedPage, MAX_PAGE_LENGTH } from './suspended-page.js';
-import { createFlag, ensureFlagDir, readFlagDir, removeFlag, syncDirectory, type SuspensionFlag } from './suspension-flags.js';
+import { createFlag, ensureFlagDir, readFlagDir, readFlags, removeFlag, syncDirectory, type SuspensionFlag } from './suspension-flags.js';
+import { dirStamp, dropOwners, INDEX_PATH, readOwners, sameOwners, writeOwners, type VhostOwners } from './vhost-index.js';
 import { vhostKind, vhostSettingsSchema } from './vhost-kind.js';
 import { vhostsCheck } from './vhosts-check.js';
 import { vhostFileName } from './vhost-marker.js';
@@ -26,10 +27,19 @@ const KIND = 'vhost';
 export interface VhostsObserved {
   /** The root prefix, which the web server sees in front of every path Roster renders (`/` on a real host). */
   readonly root: string;
-  /** The include dir's files, by file name. */
+  /** The include dir's files, by file name: all of them, or (not `complete`) those of the accounts planned for. */
   readonly files: ReadonlyMap<string, VhostFile>;
-  /** The files of the flag dir, by name (a vhost's). */
+  /** The flag dir's files, by name (a vhost's): all of them, or (not `complete`) those of the vhosts read. */
   readonly flags: ReadonlyMap<string, SuspensionFlag>;
+  /**
+   * Whether every file of the include dir was read. A plan of some accounts
+   * reads only theirs, found through the recorded owners, when that record
+   * still describes the dir; such a plan cannot check a file it would write
+   * against the names the others serve, so it then needs the whole host.
+   */
+  readonly complete: boolean;
+  /** Who owns each file Roster wrote, as recorded, if the record still describes the dir. */
+  readonly owners: VhostOwners | null;
   /** The suspended page, encoded for the config files (encodedPage). */
   readonly page: string;
 }
@@ -63,11 +73,17 @@ type VhostChangeData =
       readonly file: FileWrite | null;
       /** Whether the flag is created (before the file is written) or removed (after), or left. */
       readonly flag: 'create' | 'remove' | null;
+      readonly owners?: VhostOwners;
     }
   /** A vhost no longer desired: its file, then its flag if Roster's is there. */
-  | { readonly kind: 'remove'; readonly name: string; readonly path: string; readonly expected: string; readonly flag: boolean }
+  | { readonly kind: 'remove'; readonly name: string; readonly path: string; readonly expected: string; readonly flag: boolean; readonly owners?: VhostOwners }
   /** A flag of Roster's that no vhost has. */
-  | { readonly kind: 'unflag'; readonly name: string };
+  | { readonly kind: 'unflag'; readonly name: string; readonly owners?: VhostOwners };
+/*
+ * `owners`, on every change of a plan that read the whole include dir when
+ * the record of owners is missing or no longer true: who owns each file once
+ * the plan is applied, recorded by apply for the plans of some accounts.
+ */
 
 /** Characters a rendered path may not hold: quoting in either server's syntax, nginx variables, line breaks. */
 const UNSAFE_PATH = /[\u0000-\u001f\u007f"\\$]/;
@@ -96,8 +112,10 @@ function change(account: string | null, name: string, action: string, summary: s
  * desired state; a file change (a new vhost, new settings, a file of an
  * earlier format) is checked with the server's own test before a reload,
  * and a failed check puts the previous files back. Files and flags Roster
- * did not write are never touched; a name one of them already serves, or
- * a flag of someone else's, is a failed change naming both.
+ * did not write are never touched; a file to write for a name one of them
+ * already serves, or a flag of someone else's, is a failed change naming
+ * both. Roster records who owns each file it wrote (vhost-index.ts), so a
+ * freeze among 10,000 vhosts reads the member's files, not all of them.
  */
 export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
   name: NAME,
@@ -110,13 +128,32 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
   after: ['homes'],
   resourceKinds: { [KIND]: vhostKind },
 
-  async observe(ctx: TargetContext, config: VhostsConfig): Promise<VhostsObserved> {
-    return {
-      root: ctx.root,
-      files: readVhostDir(rootedPath(ctx.root, config.dir), config.server),
-      flags: readFlagDir(rootedPath(ctx.root, config.flagDir)),
-      page: await suspendedPage(ctx.root, config),
-    };
+  /**
+   * Reads the include dir and the flag dir. A plan of some accounts (a
+   * freeze) reads only the files of their vhosts and of the vhosts the
+   * record of owners gives them, and their flags: one member's files among
+   * 10,000, instead of every file.
+   */
+  async observe(ctx: TargetContext, config: VhostsConfig, desired: DesiredHost): Promise<VhostsObserved> {
+    const dir = rootedPath(ctx.root, config.dir);
+    const flagDir = rootedPath(ctx.root, config.flagDir);
+    const page = await suspendedPage(ctx.root, config);
+    let stamp: string | null;
+    try {
+      stamp = dirStamp(dir);
+    } catch (e) {
+      throw new RosterError('unavailable', `cannot read the vhost directory ${dir}: ${errorMessage(e)}`, [], { cause: e });
+    }
+    const owners = readOwners(rootedPath(ctx.root, INDEX_PATH), config.dir, stamp);
+    if (desired.scope !== undefined && owners !== null) {
+      const scope = new Set(desired.scope);
+      const names = (desired.resources?.[NAME] ?? []).filter((r) => r.kind === KIND).map((r) => r.name);
+      const theirs = [...owners].filter(([, owner]) => scope.has(owner)).map(([file]) => file);
+      const files = readVhostFiles(dir, config.server, [...names.map(vhostFileName), ...theirs]);
+      const flags = readFlags(flagDir, [...names, ...[...files.values()].flatMap((f) => (f.marker === null ? [] : [f.marker.name]))]);
+      return { root: ctx.root, files, flags, page, complete: false, owners };
+    }
+    return { root: ctx.root, files: readVhostDir(dir, config.server), flags: readFlagDir(flagDir), page, complete: true, owners };
   },
 
   plan(desired: DesiredHost, observed: VhostsObserved, config: VhostsConfig): readonly Change[] {
@@ -127,7 +164,7 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
     const where = (file: string): string => posix.join(config.dir, file);
     const flagDir = rootedPath(observed.root, config.flagDir);
     const managedFlag = (name: string): boolean => observed.flags.get(name)?.managed === true;
-    // Who serves each name already: files Roster did not write, and (in a plan of some accounts only) the vhosts of the others, which stay as they are.
+    // Who serves each name already: files Roster did not write, and (in a plan of some accounts only) the vhosts of the others, which stay as they are. A file is checked against them when it is to be written.
     const claims = new Map<string, string>();
     const claim = (names: readonly string[], by: string): void => {
       for (const n of names) if (!claims.has(n)) claims.set(n, by);
@@ -165,7 +202,20 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
         changes.push(change(null, f.name, 'remove', `remove the suspension flag of ${f.name}: no vhost of that name`, { kind: 'unflag', name: f.name }));
       }
     }
-    return changes;
+    if (!observed.complete || changes.length === 0) return changes;
+    // Who owns each file once these changes are made: recorded with them when they write files (which moves the dir's stamp) or the record says otherwise.
+    const after = new Map<string, string>();
+    for (const f of observed.files.values()) if (f.marker !== null) after.set(f.file, f.marker.owner);
+    let writes = false;
+    for (const c of changes) {
+      const d = c.data as VhostChangeData;
+      if (d.kind === 'vhost' && d.file !== null && c.account !== undefined) after.set(vhostFileName(d.name), c.account);
+      else if (d.kind === 'remove') after.delete(vhostFileName(d.name));
+      else continue;
+      writes = true;
+    }
+    if (!writes && observed.owners !== null && sameOwners(after, observed.owners)) return changes;
+    return changes.map((c) => ({ ...c, data: { ...(c.data as object), owners: after } }));
 
     /** The change for one vhost, null when its file and flag are as desired, or why it cannot be served. */
     function planVhost(r: DesiredResource, existing: VhostFile | undefined, path: string): Change | string | null {
@@ -178,9 +228,6 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
       if (flag !== undefined && !flag.managed) return `${posix.join(config.flagDir, r.name)} exists and was not written by Roster (left alone; while it exists the server answers 503 for ${r.name})`;
       if (UNSAFE_FLAG_PATH.test(flagDir)) return `its suspension flag directory ${flagDir} holds a character a web server config cannot quote (blanks, ", \\, $, % or a control character)`;
       const names = [...new Set([r.name, ...settings.data.aliases])];
-      const taken = names.find((n) => claims.has(n));
-      if (taken !== undefined) return `${taken} is already served by ${claims.get(taken) ?? '?'}`;
-      claim(names, `vhost ${r.name} of ${r.owner}`);
       let serve: VhostSpec['serve'];
       let from: string;
       if (settings.data.root !== undefined) {
@@ -205,6 +252,12 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
         { server: config.server, listen: config.listen, page: observed.page, flagDir, tagged: config.verify !== undefined },
       );
       const file: FileWrite | null = existing?.text === content ? null : { path, expected: existing?.text ?? null, content };
+      if (file !== null) {
+        if (!observed.complete) throw new WholeHostNeeded(NAME, `the file of ${r.name} is to be written, and is checked against the names every other file of ${config.dir} serves`);
+        const taken = names.find((n) => claims.has(n));
+        if (taken !== undefined) return `${taken} is already served by ${claims.get(taken) ?? '?'}`;
+      }
+      claim(names, `vhost ${r.name} of ${r.owner}`);
       const flagChange = state === 'suspended' ? (flag === undefined ? 'create' : null) : flag === undefined ? null : 'remove';
       if (file === null && flagChange === null) return null;
       const data: VhostChangeData = { kind: 'vhost', name: r.name, names, state, page: observed.page, tag, file, flag: flagChange };
@@ -271,6 +324,7 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
       if (d.kind === 'vhost' && d.file !== null) editing.push({ change: c, edit: { path: rootedPath(ctx.root, d.file.path), expected: d.file.expected, content: d.file.content } });
       else if (d.kind === 'remove') editing.push({ change: c, edit: { path: rootedPath(ctx.root, d.path), expected: d.expected, content: null } });
     }
+    let editsFailed = 0;
     if (editing.length > 0) {
       let outcomes;
       try {
@@ -284,7 +338,9 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
       }
       editing.forEach((e, i) => {
         const o = outcomes[i] ?? { ok: false, error: 'not applied' };
-        if (!o.ok) fail(e.change, o.error ?? 'failed');
+        if (o.ok) return;
+        editsFailed += 1;
+        fail(e.change, o.error ?? 'failed');
       });
     }
 
@@ -307,6 +363,7 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
         ctx.log.warn(`vhosts: cannot sync ${flagDir} after removing flags: ${errorMessage(e)}`);
       }
     }
+    await recordOwners(ctx, config, changes, editsFailed > 0);
     return changes.map((c) => {
       const error = failures.get(c);
       return error === undefined ? { change: c, ok: true } : { change: c, ok: false, error };
@@ -343,6 +400,31 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
     return failures;
   },
 });
+
+/**
+ * Records the owners the plan worked out, with the include dir's stamp now
+ * that its files are written; forgets the record instead when a file was
+ * not written as planned (a refused check puts the old ones back), so the
+ * next plan reads the dir whole. The record only spares reading: not
+ * writing it fails no change.
+ */
+async function recordOwners(ctx: TargetContext, config: VhostsConfig, changes: readonly Change[], filesFailed: boolean): Promise<void> {
+  const owners = changes.map((c) => (c.data as { owners?: VhostOwners }).owners).find((o) => o !== undefined);
+  const hasFileEdits = changes.some((c) => {
+    const d = c.data as VhostChangeData;
+    return (d.kind === 'vhost' && d.file !== null) || d.kind === 'remove';
+  });
+  if (owners === undefined && !hasFileEdits) return;
+  const indexFile = rootedPath(ctx.root, INDEX_PATH);
+  try {
+    const stamp = dirStamp(rootedPath(ctx.root, config.dir));
+    // Files written without a record to go with them (a plan that did not read them all cannot plan any): the old record is no longer true.
+    if (owners === undefined || filesFailed || stamp === null) dropOwners(indexFile);
+    else await writeOwners(indexFile, config.dir, stamp, owners);
+  } catch (e) {
+    ctx.log.warn(`vhosts: cannot record who owns the vhost files in ${indexFile}: ${errorMessage(e)}`);
+  }
+}
 
 /** Null once the server answers `name` from the written file as its state wants; else, at the deadline, what it answered. */
 async function awaitAnswer(address: string, name: string, want: { readonly state: State; readonly page: string; readonly tag: string | null }, deadline: number, seconds: number): Promise<string | null> {
