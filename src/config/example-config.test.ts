@@ -73,4 +73,14 @@ describe('exampleConfig', () => {
       if (/^[a-zA-Z]+:/.test(line)) expect(lines[i - 1], `comment above ${line}`).toMatch(/^#/);
     }
   });
+
+  it.each(['watch', 'status'])("the example's commented %s block passes the schema once uncommented", (name) => {
+    const text = exampleConfig();
+    const block = new RegExp(`#BEGIN ${name}\\n([\\s\\S]*?)\\n\\s*#END ${name}`).exec(text)?.[1];
+    expect(block).toBeDefined();
+    const uncommented = (block ?? '').split('\n').map((line) => line.replace(/^(\s*)# /, '$1')).join('\n');
+    const { config } = parseConfig(text.replace(block ?? '', uncommented), '/srv/roster/roster.yaml');
+    if (name === 'watch') expect(config.hosts.shell?.watch).toMatchObject({ dirs: ['/etc', '/etc/nginx'], quietMinutes: 60 });
+    else expect(config.status).toMatchObject({ title: 'Example co-op status', publicUrl: 'https://status.example.org' });
+  });
 });

@@ -79,8 +79,10 @@ billing:
 # retried on the schedule below. With transport none they wait in the queue
 # (\`roster notify list\`). Templates in templatesDir replace the built-in ones
 # by file name (billing-warning.txt, frozen.txt, unfrozen.txt, retirement.txt,
-# purged.txt, admin-digest.txt, announcement.txt, and the portal's e-mail
-# change: email-confirm.txt, email-change-asked.txt, email-changed.txt).
+# purged.txt, admin-digest.txt, announcement.txt, the portal's e-mail
+# change: email-confirm.txt, email-change-asked.txt, email-changed.txt, the
+# change watch's watch-report.txt, and the status page's status-confirm.txt
+# and status-update.txt).
 notify:
   transport: none            # none, smtp or sendmail
   # smtp: { host: mail.example.org, port: 587, secure: false, auth: { user: roster, passwordFile: smtp.password } }
@@ -91,6 +93,17 @@ notify:
   # portalUrl: https://portal.example.org
   # payUrl: https://portal.example.org/pay
   schedule: '*/15 * * * *'
+
+# The public status page (/status on roster serve): the hosts and their
+# services with states from the agents, incidents and scheduled maintenance
+# (roster status), public changelog entries, 90 days of history, an Atom feed
+# and e-mail subscriptions (links need publicUrl). Nothing internal is shown.
+#BEGIN status
+# status:
+#   title: Example co-op status
+#   publicUrl: https://status.example.org
+#   components: { shell: { name: Shell server }, shell/cron: { hidden: true } }
+#END status
 
 # Groups with fixed descriptions (and optionally fixed GIDs inside the gids
 # range). Groups named by account types but not declared here get the next free GID.
@@ -138,6 +151,14 @@ hosts:
       # Runs the account types' onCreate/onEnsure hooks (types.<type>.targets.hooks);
       # new accounts are recorded in stateFile (under the root) once their onCreate ran.
       hooks: { stateFile: /var/lib/roster/hooks-created.tsv, environment: { SITE: example } }
+    # Change watch (roster watch, docs/watch.md): the agent snapshots these
+    # directories every five minutes; once a change stays quiet for
+    # quietMinutes, a report of the changed files, packages and changelog
+    # entries goes to the server and notify.adminAddress, with changes nobody
+    # explained flagged. Diffs stay on the host; secrets are never stored.
+    #BEGIN watch
+    # watch: { dirs: [/etc, /etc/nginx], quietMinutes: 60, stableDays: 3, secrets: ['*.pem'] }
+    #END watch
   web:
     description: member web sites
     targets:
