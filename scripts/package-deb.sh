@@ -10,6 +10,7 @@
 #   /usr/share/man/man{1,5}/                        the generated manual pages
 #   /usr/lib/systemd/system/                        serve, agent, jobs (+ timer) units
 #   /etc/roster/roster.yaml                         the example configuration (a conffile)
+#   /etc/apt/apt.conf.d/99roster-watch              roster watch's APT hooks (a conffile)
 #
 # The addons (better-sqlite3, koffi) are the ones in node_modules, built for
 # the Node major this package then requires: better-sqlite3 is tied to the
@@ -111,6 +112,12 @@ for unit in contrib/systemd/*.service contrib/systemd/*.timer; do
   chmod 0644 "$root/usr/lib/systemd/system/$(basename "$unit")"
 done
 
+# --- roster watch's APT hooks ------------------------------------------------
+# A watch turn around every dpkg run (after etckeeper); they do nothing on a
+# host where roster watch never ran, and never fail nor block apt.
+install -d -m 0755 "$root/etc/apt/apt.conf.d"
+install -m 0644 contrib/apt/99roster-watch "$root/etc/apt/apt.conf.d/99roster-watch"
+
 # --- /etc/roster/roster.yaml -------------------------------------------------
 # `roster init`'s example, with the database and the HMAC key where the
 # package keeps them (the database in the roster user's directory).
@@ -131,7 +138,8 @@ cat >"$stage/changelog" <<EOF
 $name ($version) unstable; urgency=medium
 
   * Roster $version: the bundled command, its native addons, manual pages,
-    systemd units for serve, agent and the jobs timer, and /etc/roster.
+    systemd units for serve, agent, the jobs and the watch timers, roster
+    watch's APT hooks, and /etc/roster.
 
  -- $maintainer  $date_rfc2822
 EOF
@@ -267,7 +275,7 @@ chmod 0644 "$doc/copyright"
 
 # --- maintainer scripts and control -----------------------------------------
 install -m 0755 contrib/debian/postinst contrib/debian/prerm contrib/debian/postrm "$root/DEBIAN/"
-echo /etc/roster/roster.yaml >"$root/DEBIAN/conffiles"
+printf '%s\n' /etc/apt/apt.conf.d/99roster-watch /etc/roster/roster.yaml >"$root/DEBIAN/conffiles"
 chmod 0644 "$root/DEBIAN/conffiles"
 
 # Libraries the addons link (libc6, libstdc++6, libgcc-s1), from their symbols.

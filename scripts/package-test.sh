@@ -169,11 +169,17 @@ check "man roster and man 5 roster.yaml render" \
            MANPAGER=cat man 5 roster.yaml | grep -q "^NAME"
            man -w roster-serve >/dev/null'
 check "the systemd units are installed and name /usr/bin/roster" \
-  in_root 'for u in roster-serve.service roster-agent.service roster-jobs.service roster-jobs.timer; do
+  in_root 'for u in roster-serve.service roster-agent.service roster-jobs.service roster-jobs.timer roster-watch.service roster-watch.timer; do
              test -f /usr/lib/systemd/system/$u
            done
            grep -q "^ExecStart=/usr/bin/roster serve" /usr/lib/systemd/system/roster-serve.service
            grep -q "^User=roster" /usr/lib/systemd/system/roster-serve.service'
+check "roster watch's APT hooks are a conffile, and apt runs through them (here roster watch never ran: they do nothing)" \
+  in_root 'dpkg-query -W -f="\${Conffiles}\n" roster | grep -Eq "^ /etc/apt/apt.conf.d/99roster-watch [0-9a-f]{32}$"
+           apt-config dump | grep -q "^DPkg::Pre-Invoke.*roster watch apt-pre"
+           out=$(apt-get -q -y -o Dpkg::Use-Pty=0 install --reinstall /tmp/'"$debname"' 2>&1) || { printf "%s\n" "$out"; exit 1; }
+           ! printf "%s\n" "$out" | grep -qi "roster.*error"
+           test ! -e /var/lib/roster/watch'
 check "apt-get purge removes the program and keeps the data" \
   in_root 'apt-get -q -y -o Dpkg::Use-Pty=0 purge roster >/dev/null
            test ! -e /usr/lib/roster && test ! -e /usr/bin/roster && test ! -e /etc/roster/roster.yaml
