@@ -2,6 +2,7 @@ import type { AppContext } from '../../app/app-context.js';
 import { statusSnapshot, type StatusEventView } from '../../app/status-snapshot.js';
 import type { ServiceSource } from '../../config/known-services.js';
 import { worstState, type ComponentState } from '../../domain/component-state.js';
+import type { StatusEvent, StatusUpdate } from '../../store/store.js';
 
 /**
  * What the public status page may show (seed GlobeNet; no internal detail:
@@ -22,26 +23,13 @@ export interface PublicHost extends PublicComponent {
   readonly services: readonly PublicComponent[];
 }
 
-export interface PublicUpdate {
-  readonly id: number;
-  readonly at: string;
-  readonly state: string;
-  readonly message: string;
-}
+/** A timeline entry without its author, who stays internal. */
+export type PublicUpdate = Pick<StatusUpdate, 'id' | 'at' | 'state' | 'message'>;
 
-export interface PublicEvent {
-  readonly id: number;
-  readonly kind: 'incident' | 'maintenance';
-  readonly title: string;
-  /** minor, major, critical; maintenance. */
-  readonly impact: string;
-  readonly state: string;
-  /** The names of the visible components it is about. */
+/** An incident or maintenance as the store has it, without who created it and when it was last touched. */
+export interface PublicEvent extends Pick<StatusEvent, 'id' | 'kind' | 'title' | 'impact' | 'state' | 'scheduledStart' | 'scheduledEnd' | 'startedAt' | 'endedAt'> {
+  /** The names of the visible components it is about (the store has their ids). */
   readonly components: readonly string[];
-  readonly scheduledStart: string | null;
-  readonly scheduledEnd: string | null;
-  readonly startedAt: string | null;
-  readonly endedAt: string | null;
   /** Oldest first. */
   readonly updates: readonly PublicUpdate[];
 }
