@@ -61,7 +61,10 @@ describe('the record of who owns the vhost files', () => {
       owners: { ann: ['roster-vhost-blog.ann.test.conf', 'roster-vhost-www.ann.test.conf'], bo: ['roster-vhost-www.bo.test.conf'] },
     });
     const owners = readOwners(join(root, INDEX_PATH), DIR, dirStamp(dir));
-    expect(owners === null ? null : Object.fromEntries(owners)).toEqual({ 'roster-vhost-blog.ann.test.conf': 'ann', 'roster-vhost-www.ann.test.conf': 'ann', 'roster-vhost-www.bo.test.conf': 'bo' });
+    expect(owners === null ? null : Object.fromEntries(owners.all())).toEqual({ 'roster-vhost-blog.ann.test.conf': 'ann', 'roster-vhost-www.ann.test.conf': 'ann', 'roster-vhost-www.bo.test.conf': 'bo' });
+    expect(owners?.filesOf('ann')).toEqual(['roster-vhost-blog.ann.test.conf', 'roster-vhost-www.ann.test.conf']);
+    expect(owners?.filesOf('nobody')).toEqual([]);
+    expect(owners?.filesOf('constructor')).toEqual([]);
     expect(readOwners(join(root, INDEX_PATH), '/etc/nginx/other', dirStamp(dir))).toBeNull();
     const before = dirStamp(dir);
     await writeFile(join(dir, 'admin.conf'), 'server { server_name admin.test; }\n');
@@ -70,7 +73,12 @@ describe('the record of who owns the vhost files', () => {
     await writeFile(join(root, INDEX_PATH), '{"version":1');
     expect(readOwners(join(root, INDEX_PATH), DIR, dirStamp(dir))).toBeNull();
     await writeOwners(join(root, INDEX_PATH), DIR, dirStamp(dir) ?? '', new Map([['roster-vhost-www.bo.test.conf', 'bo']]));
-    expect(readOwners(join(root, INDEX_PATH), DIR, dirStamp(dir))?.get('roster-vhost-www.bo.test.conf')).toBe('bo');
+    expect(readOwners(join(root, INDEX_PATH), DIR, dirStamp(dir))?.filesOf('bo')).toEqual(['roster-vhost-www.bo.test.conf']);
+    await writeFile(join(root, INDEX_PATH), JSON.stringify({ version: 1, dir: DIR, stamp: dirStamp(dir), owners: { bo: 'not a list', ann: ['a.conf', 7] } }));
+    expect(readOwners(join(root, INDEX_PATH), DIR, dirStamp(dir))?.filesOf('bo')).toEqual([]);
+    expect(readOwners(join(root, INDEX_PATH), DIR, dirStamp(dir))?.filesOf('ann')).toEqual(['a.conf']);
+    await writeFile(join(root, INDEX_PATH), JSON.stringify({ version: 2, dir: DIR, stamp: dirStamp(dir), owners: {} }));
+    expect(readOwners(join(root, INDEX_PATH), DIR, dirStamp(dir))).toBeNull();
   });
 
   it("a freeze of one account reads that account's files and flags alone, and plans what the whole host's plan plans for it", async () => {

@@ -1,5 +1,4 @@
 import { readFileSync, rmSync, statSync } from 'node:fs';
-import * as z from 'zod';
 import { writeFileAtomic } from '../../system/write-file-atomic.js';
 
 /**
@@ -11,12 +10,32 @@ export const INDEX_PATH = '/var/lib/roster/vhosts-owners.json';
 /** The include dir's files Roster wrote, by file name: their owners. */
 export type VhostOwners = ReadonlyMap<string, string>;
 
-const indexSchema = z.strictObject({
-  version: z.literal(1),
-  dir: z.string(),
-  stamp: z.string(),
-  owners: z.record(z.string(), z.array(z.string())),
-});
+/**
+ * The record as read: a freeze asks for one owner's files among 10,000
+ * owners, so each owner's list is checked when it is asked for, and the
+ * whole map is made only for a plan of the whole host.
+ */
+export class OwnerRecord {
+  private map: VhostOwners | null = null;
+
+  constructor(private readonly byOwner: Readonly<Record<string, unknown>>) {}
+
+  /** The files recorded for `owner`. */
+  filesOf(owner: string): readonly string[] {
+    const files = Object.hasOwn(this.byOwner, owner) ? this.byOwner[owner] : undefined;
+    return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+  }
+
+  /** Every file recorded, with its owner. */
+  all(): VhostOwners {
+    if (this.map === null) {
+      const map = new Map<string, string>();
+      for (const owner of Object.keys(this.byOwner)) for (const f of this.filesOf(owner)) map.set(f, owner);
+      this.map = map;
+    }
+    return this.map;
+  }
+}
 
 /**
  * What identifies the include dir's list of files: its inode and its
@@ -41,24 +60,18 @@ export function dirStamp(dir: string): string | null {
  * added or removed since, a record that does not parse) is null, and the
  * directory is read whole.
  */
-export function readOwners(indexFile: string, dir: string, stamp: string | null): VhostOwners | null {
+export function readOwners(indexFile: string, dir: string, stamp: string | null): OwnerRecord | null {
   if (stamp === null) return null;
-  let text: string;
+  let json: unknown;
   try {
-    text = readFileSync(indexFile, 'utf8');
+    json = JSON.parse(readFileSync(indexFile, 'utf8'));
   } catch {
     return null;
   }
-  let parsed;
-  try {
-    parsed = indexSchema.safeParse(JSON.parse(text));
-  } catch {
-    return null;
-  }
-  if (!parsed.success || parsed.data.dir !== dir || parsed.data.stamp !== stamp) return null;
-  const owners = new Map<string, string>();
-  for (const [owner, files] of Object.entries(parsed.data.owners)) for (const f of files) owners.set(f, owner);
-  return owners;
+  if (typeof json !== 'object' || json === null) return null;
+  const r = json as { version?: unknown; dir?: unknown; stamp?: unknown; owners?: unknown };
+  if (r.version !== 1 || r.dir !== dir || r.stamp !== stamp || typeof r.owners !== 'object' || r.owners === null || Array.isArray(r.owners)) return null;
+  return new OwnerRecord(r.owners as Record<string, unknown>);
 }
 
 /** Records the owners with the directory's stamp as it is now (after the writes they describe). */

@@ -12,7 +12,7 @@ import { readVhostDir, readVhostFiles, type VhostFile } from './read-vhost-dir.j
 import { renderVhost, TAG_HEADER, type VhostSpec } from './render-vhost.js';
 import { DEFAULT_SUSPENDED_PAGE, encodedPage, MAX_PAGE_LENGTH } from './suspended-page.js';
 import { createFlag, ensureFlagDir, readFlagDir, readFlags, removeFlag, syncDirectory, type SuspensionFlag } from './suspension-flags.js';
-import { dirStamp, dropOwners, INDEX_PATH, readOwners, sameOwners, writeOwners, type VhostOwners } from './vhost-index.js';
+import { dirStamp, dropOwners, INDEX_PATH, readOwners, sameOwners, writeOwners, type OwnerRecord, type VhostOwners } from './vhost-index.js';
 import { vhostKind, vhostSettingsSchema } from './vhost-kind.js';
 import { vhostsCheck } from './vhosts-check.js';
 import { vhostFileName } from './vhost-marker.js';
@@ -39,7 +39,7 @@ export interface VhostsObserved {
    */
   readonly complete: boolean;
   /** Who owns each file Roster wrote, as recorded, if the record still describes the dir. */
-  readonly owners: VhostOwners | null;
+  readonly owners: OwnerRecord | null;
   /** The suspended page, encoded for the config files (encodedPage). */
   readonly page: string;
 }
@@ -148,7 +148,7 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
     if (desired.scope !== undefined && owners !== null) {
       const scope = new Set(desired.scope);
       const names = (desired.resources?.[NAME] ?? []).filter((r) => r.kind === KIND).map((r) => r.name);
-      const theirs = [...owners].filter(([, owner]) => scope.has(owner)).map(([file]) => file);
+      const theirs = [...scope].flatMap((owner) => owners.filesOf(owner));
       const files = readVhostFiles(dir, config.server, [...names.map(vhostFileName), ...theirs]);
       const flags = readFlags(flagDir, [...names, ...[...files.values()].flatMap((f) => (f.marker === null ? [] : [f.marker.name]))]);
       return { root: ctx.root, files, flags, page, complete: false, owners };
@@ -214,7 +214,7 @@ export const vhostsTarget = defineTarget<VhostsConfig, VhostsObserved>({
       else continue;
       writes = true;
     }
-    if (!writes && observed.owners !== null && sameOwners(after, observed.owners)) return changes;
+    if (!writes && observed.owners !== null && sameOwners(after, observed.owners.all())) return changes;
     return changes.map((c) => ({ ...c, data: { ...(c.data as object), owners: after } }));
 
     /** The change for one vhost, null when its file and flag are as desired, or why it cannot be served. */
