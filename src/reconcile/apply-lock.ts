@@ -2,16 +2,8 @@ import { chmod, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RosterError } from '../domain/errors.js';
+import { processAlive as alive } from '../system/process-alive.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * One apply at a time per root: `<root>/var/lib/roster/apply.lock`, created

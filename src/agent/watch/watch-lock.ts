@@ -1,14 +1,7 @@
 import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive as alive } from '../../system/process-alive.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The PID in the lock file, or null when there is none (or it is unreadable). */
 export function lockOwner(path: string): number | null {

@@ -1,5 +1,6 @@
 import { closeSync, constants, fdatasyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { RosterError } from '../../domain/errors.js';
+import { processAlive } from '../../system/process-alive.js';
 
 /**
  * shadow-utils' per-file lock (lib/commonio.c, do_lock_file): write our PID
@@ -29,7 +30,7 @@ export function tryPidLockFile(file: string): PidLockAttempt {
     if (holder === null) return { locked: false, lockPath, holder: null, reason: 'holds no valid PID' };
     // Our own PID can only be a leftover: every apply in this process takes
     // the .pwd.lock OFD lock first, so none of them holds this file now.
-    if (holder !== process.pid && alive(holder)) return { locked: false, lockPath, holder, reason: `is held by PID ${holder}${processName(holder)}` };
+    if (holder !== process.pid && processAlive(holder)) return { locked: false, lockPath, holder, reason: `is held by PID ${holder}${processName(holder)}` };
     try {
       unlinkSync(lockPath);
     } catch (e) {
@@ -79,15 +80,6 @@ function lockHolder(lockPath: string): number | null | undefined {
   return /^[0-9]{1,10}$/.test(pid) && Number(pid) > 0 ? Number(pid) : null;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** ` (useradd)`, from /proc, for messages; empty when unknown. */
 export function processName(pid: number): string {

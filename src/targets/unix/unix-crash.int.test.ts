@@ -10,7 +10,7 @@ import { crashAccountNames, crashDesired } from '../../../test/unix-crash-desire
 import { transpileForNode } from '../../../test/transpile-for-node.js';
 import { converge, judge, makeRoot, planOnly, removeRoot } from '../../../test/unix-root.js';
 import { OWNED_STATE_PATH } from './owned-state.js';
-import { alive } from './pid-lock-file.js';
+import { processAlive as alive } from '../../system/process-alive.js';
 
 /**
  * Crash safety (DESIGN.md §7): an apply of a big change (2,000 accounts
