@@ -483,6 +483,21 @@ describe('e-mail subscriptions', () => {
     ]);
   });
 
+  it('name only the components the page shows; an event on hidden components alone mails no subscriber', async () => {
+    await f.store.transaction((tx) => tx.insertStatusSubscriber({ address: 'reader@example.net', secret: 's'.repeat(43), createdAt: '2026-03-01T11:00:00.000Z', confirmHash: null, confirmExpiresAt: null, confirmedAt: '2026-03-01T11:00:00.000Z' }));
+    // shell/cron is hidden (status.components): the mail names the host only.
+    const both = await json<{ subscribers: number }>(await f.request('POST', '/api/v1/status/incidents', { body: { components: ['shell', 'shell/cron'], title: 'Jobs late', message: 'Catching up.' } }), 201);
+    expect(both.subscribers).toBe(1);
+    // An incident on the hidden component alone is not the page's, nor the subscribers'.
+    const hidden = await json<{ subscribers: number }>(await f.request('POST', '/api/v1/status/incidents', { body: { components: ['shell/cron'], title: 'Cron HIDDEN', message: 'Internal.' } }), 201);
+    expect(hidden.subscribers).toBe(0);
+    await mail();
+    expect(smtp.messages.map((m) => m.subject)).toEqual(['Incident investigating: Jobs late']);
+    const text = smtp.messages[0]?.text ?? '';
+    expect(text).toMatch(/^Affects: +Shell server$/m);
+    expect(text).not.toContain('cron');
+  });
+
   it('never tells whether an address is subscribed; refuses a form without its token; limits sign-ups', async () => {
     const jar = new Jar();
     const first = await (await signUp(jar, 'known@example.net')).text();

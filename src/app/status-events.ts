@@ -89,8 +89,12 @@ function isoTime(value: string, field: string): string {
   return t.toISOString();
 }
 
-function componentNames(all: readonly StatusComponent[], ids: readonly string[]): string[] {
-  return ids.map((id) => all.find((c) => c.id === id)?.name ?? id);
+/** The names the page shows for these components: the hidden ones are left out, as on the page and in the feed. */
+function visibleComponentNames(all: readonly StatusComponent[], ids: readonly string[]): string[] {
+  return ids.flatMap((id) => {
+    const c = all.find((x) => x.id === id);
+    return c === undefined || c.hidden ? [] : [c.name];
+  });
 }
 
 async function withUpdates(tx: Queries, event: StatusEvent): Promise<StatusEventView> {
@@ -131,7 +135,7 @@ async function recordUpdate(
 ): Promise<{ readonly event: StatusEventView; readonly subscribers: number; readonly update: StatusUpdate }> {
   const at = ctx.clock.now().toISOString();
   const stored = await tx.insertStatusUpdate({ eventId: event.id, at, state: update.state, message: update.message, author: ctx.actor });
-  const subscribers = await queueSubscriberNotices(tx, ctx, event, stored, componentNames(all, event.components));
+  const subscribers = await queueSubscriberNotices(tx, ctx, event, stored, visibleComponentNames(all, event.components));
   await audit(tx, ctx, {
     action,
     target: `status-${event.kind}:${event.id}`,

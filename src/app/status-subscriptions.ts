@@ -146,8 +146,11 @@ const SUBSCRIBER_PAGE = 1000;
  * Mails one timeline update of an incident or a maintenance to every
  * confirmed subscriber, in the transaction that made it (the outbox), each
  * with their own one-click unsubscribe link (also as List-Unsubscribe,
- * RFC 8058). Returns how many were queued; none without a public address
- * to link to (a message without a working unsubscribe link is not sent).
+ * RFC 8058). `componentNames` are those of the event's components the
+ * page shows; an event on hidden components alone is none of the
+ * subscribers' business and mails nobody. Returns how many were queued;
+ * none without a public address to link to (a message without a working
+ * unsubscribe link is not sent).
  */
 export async function queueSubscriberNotices(
   tx: OutboxWrites & StatusReads,
@@ -156,7 +159,7 @@ export async function queueSubscriberNotices(
   update: StatusUpdate,
   componentNames: readonly string[],
 ): Promise<number> {
-  if (!ctx.config.status.enabled || !ctx.config.status.subscriptions.enabled) return 0;
+  if (!ctx.config.status.enabled || !ctx.config.status.subscriptions.enabled || componentNames.length === 0) return 0;
   const base = statusBaseUrl(ctx.config);
   if (base === null) {
     // Subscribers from before the address was taken out of roster.yaml: said, not mailed.
