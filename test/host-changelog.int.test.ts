@@ -159,6 +159,43 @@ describe('/root/changelog kept in step with the server', () => {
     expect(await f.store.read.listChangelog()).toEqual([]);
   });
 
+  it('forgets a refused entry once the admin fixes or removes it in the file: the fixed one is sent, the refused one never comes back', async () => {
+    f.clock.at = new Date('2026-03-05T11:00:00Z');
+    await sync();
+    const path = hostChangelogPaths(root).file;
+    appendFileSync(path, `\n2026-03-05 10:00 UTC  ${'d'.repeat(80)}\n    Who wrote this?\n`);
+    expect(await sync()).toMatchObject({ rejected: 1, error: null });
+    // The admin shortens the author: the fixed entry goes to the server, the refused one leaves the file and the copy.
+    writeFileSync(path, file().replace('d'.repeat(80), 'dave'));
+    expect(await sync({ head: null })).toMatchObject({ sent: 1, rejected: 0, waiting: 0, error: null });
+    expect((await f.store.read.listChangelog()).map((e) => [e.author, e.text])).toEqual([['dave', 'Who wrote this?']]);
+    for (let i = 0; i < 2; i++) await sync({ head: null });
+    expect(file()).not.toContain('d'.repeat(80));
+    expect(file().match(/Who wrote this\?/g)?.length).toBe(1);
+    expect(JSON.parse(readFileSync(hostChangelogPaths(root).state, 'utf8'))).toMatchObject({ pending: [], rejected: [] });
+    // A refused entry the admin deletes is gone too.
+    appendFileSync(path, `\n2026-03-05 10:30 UTC  ${'e'.repeat(80)}\n    Again?\n`);
+    expect(await sync({ head: null })).toMatchObject({ rejected: 1 });
+    writeFileSync(path, file().replace(`2026-03-05 10:30 UTC  ${'e'.repeat(80)}\n    Again?\n`, ''));
+    await sync({ head: null });
+    expect(file()).not.toContain('Again?');
+    expect(JSON.parse(readFileSync(hostChangelogPaths(root).state, 'utf8'))).toMatchObject({ rejected: [] });
+  });
+
+  it('forgets an entry waiting for the server once the admin edits it in the file: only the edited one is sent', async () => {
+    f.clock.at = new Date('2026-03-05T11:00:00Z');
+    await sync();
+    const path = hostChangelogPaths(root).file;
+    appendFileSync(path, '\n2026-03-05 10:00 UTC  carol\n    Replaced a disk in the RAID,\n');
+    expect(await sync({ offline: true })).toMatchObject({ waiting: 1 });
+    writeFileSync(path, file().replace('in the RAID,', 'in the RAID.'));
+    expect(await sync({ offline: true })).toMatchObject({ waiting: 1 });
+    expect(file()).not.toContain('RAID,');
+    expect(await sync()).toMatchObject({ sent: 1, waiting: 0, error: null });
+    expect((await f.store.read.listChangelog()).map((e) => e.text)).toEqual(['Replaced a disk in the RAID.']);
+    expect(file().match(/Replaced a disk/g)?.length).toBe(1);
+  });
+
   it("fetches again when its copy is lost, and never sends the server's own entries back as hand-written ones", async () => {
     await add('2026-03-04T22:55:00Z', 'Upgraded nginx.');
     await add('2026-03-04T23:10:00Z', 'applied 1 change — unix: create carol', 'roster');

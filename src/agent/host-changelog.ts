@@ -211,6 +211,12 @@ export async function syncHostChangelog(o: ChangelogSyncOptions): Promise<Change
 
   // 2. What the file says that the state does not know: new hand-written entries; and what is not an entry at all.
   const parsed = seen.content === null ? { entries: [], kept: [] } : parseChangelogFile(seen.content);
+  // A hand-written entry the admin has since fixed or removed is forgotten: only what the file still shows waits or stays refused.
+  if (seen.content !== null) {
+    const shown = new Set(parsed.entries.map(handKey));
+    state.pending = state.pending.filter((h) => shown.has(handKey(h)));
+    state.rejected = state.rejected.filter((h) => shown.has(handKey(h)));
+  }
   const known = knownKeys(state);
   for (const e of parsed.entries) {
     const hand = { at: e.at, author: e.author, text: e.text };
@@ -313,10 +319,14 @@ export async function readHostChangelog(root: string): Promise<HostChangelogEntr
   const base = state ?? emptyState('');
   const known = knownKeys(base);
   const seen = await readFileSeen(paths.file);
-  const fresh = seen.content === null ? [] : parseChangelogFile(seen.content).entries.filter((e) => !known.has(handKey(e)));
+  const inFile = seen.content === null ? null : parseChangelogFile(seen.content).entries;
+  const fresh = inFile === null ? [] : inFile.filter((e) => !known.has(handKey(e)));
+  // Hand-written entries not sent yet count while the file still shows them (an admin may have fixed or removed one).
+  const shown = inFile === null ? null : new Set(inFile.map(handKey));
+  const unsent = [...base.pending, ...base.rejected].filter((e) => shown === null || shown.has(handKey(e)));
   const entries: HostChangelogEntry[] = [
     ...base.entries.map((e) => ({ at: new Date(e.at).toISOString(), author: e.author, text: e.text, source: e.source })),
-    ...[...base.pending, ...base.rejected, ...fresh].map((e) => ({ at: e.at, author: e.author, text: e.text, source: 'host-file' })),
+    ...[...unsent, ...fresh].map((e) => ({ at: e.at, author: e.author, text: e.text, source: 'host-file' })),
   ];
   return entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i).map((x) => x.e);
 }
