@@ -8,7 +8,23 @@ import { globProblem } from '../domain/glob-pattern.js';
  * the host keys; etckeeper's users learnt the hard way that /etc holds
  * secrets). Always applied; `hosts.<h>.watch.secrets` adds to them.
  */
-export const BUILT_IN_SECRETS: readonly string[] = ['shadow*', 'gshadow*', 'ssh_host_*_key', '*.key', '*.keytab', '/etc/ssl/private/**'];
+export const BUILT_IN_SECRETS: readonly string[] = [
+  'shadow*',
+  'gshadow*',
+  'ssh_host_*_key',
+  '*.key',
+  '*.keytab',
+  '/etc/ssl/private/**',
+  // Roster's own: the agent's token, the LDAP bind password, HMAC keys.
+  '*.password',
+  '*.token',
+  '*.hmac-key',
+  // LDAP bind passwords (bindpw, ldap_default_authtok) and old password hashes.
+  '/etc/nslcd.conf',
+  '/etc/sssd/sssd.conf',
+  '/etc/sssd/conf.d/**',
+  '/etc/security/opasswd',
+];
 
 /**
  * Left out by default: caches and state that change without anyone
@@ -51,6 +67,10 @@ export const watchSettingsSchema = z
       .default(() => [...DEFAULT_EXCLUDES])
       .describe('files and directories not watched at all: a pattern without / matches a name anywhere, one with / the whole path (** crosses directories)'),
     keepDays: z.int().min(1).max(3650).default(90).describe('reports, and the snapshots and file contents only they use, are pruned this many days after their state became stable'),
+    privateFilesSecret: z
+      .boolean()
+      .default(true)
+      .describe('regular files that others may not read (no o+r bit: 0600, 0640) are treated as secrets: listed when they change, never stored nor diffed'),
     maxFileBytes: z
       .int()
       .min(0)

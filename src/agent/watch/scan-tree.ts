@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { anyMatches, type GlobPattern } from '../../domain/glob-pattern.js';
 import { sha256, type ObjectStore } from './object-store.js';
@@ -39,6 +39,8 @@ export interface ScanOptions {
   readonly dirs: readonly string[];
   readonly exclude: readonly GlobPattern[];
   readonly secrets: readonly GlobPattern[];
+  /** Regular files without the other-read bit are secrets too. */
+  readonly privateFilesSecret: boolean;
   readonly maxFileBytes: number;
   /** Host paths never entered: the watch directory itself, should a watched directory hold it. */
   readonly skip: readonly string[];
@@ -67,6 +69,24 @@ export interface ScanResult {
   readonly refreshed: number;
   /** Paths that could not be read (listed, with why). */
   readonly problems: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+}
+
+const CHUNK = 1024 * 1024;
+
+/** The hex digest of a file read in chunks of 1 MiB, its content never held whole. */
+function hashFile(path: string, hash: { update(data: Uint8Array): unknown; digest(encoding: 'hex'): string }): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const n = readSync(fd, buffer, 0, CHUNK, null);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** Changes within this long of the scan may be followed by another in the same clock tick: not cached. */
@@ -102,7 +122,7 @@ export function scanTree(o: ScanOptions): ScanResult {
     const owner = o.names.user(st.uid);
     const group = o.names.group(st.gid);
     const before = o.previous?.get(path);
-    const secret = type === 'file' && anyMatches(o.secrets, path);
+    const secret = type === 'file' && ((o.privateFilesSecret && (st.mode & 0o004) === 0) || anyMatches(o.secrets, path));
     // The same stat (ctime moves with every write, chmod, chown and rename) and the same treatment: the entry as it was,
     // content, mode, owner and symlink target included, without reading anything.
     if (stat !== '' && before !== undefined && before.stat === stat && before.type === type && before.owner === owner && before.group === group && before.withheld !== 'unreadable' && (before.withheld === 'secret') === secret) {
@@ -126,21 +146,33 @@ export function scanTree(o: ScanOptions): ScanResult {
       entries.push({ ...base, hash: null, stat });
       return type;
     }
+    const unreadable = (e: unknown): TreeEntry['type'] => {
+      problems.push({ path, message: (e as Error).message });
+      entries.push({ ...base, hash: null, withheld: 'unreadable', stat: `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` });
+      return type;
+    };
+    // Secrets and large files are hashed in chunks: never held whole in memory, never stored.
+    if (secret || st.size > o.maxFileBytes) {
+      let digest: string;
+      try {
+        digest = hashFile(fsPath, secret ? createHmac('sha256', o.secretKey) : createHash('sha256'));
+      } catch (e) {
+        return unreadable(e);
+      }
+      hashed++;
+      entries.push(secret ? { ...base, hash: `hmac:${digest}`, withheld: 'secret', stat } : { ...base, hash: digest, withheld: 'large', stat });
+      return type;
+    }
     let content: Buffer;
     try {
       content = readFileSync(fsPath);
     } catch (e) {
-      problems.push({ path, message: (e as Error).message });
-      entries.push({ ...base, hash: null, withheld: 'unreadable', stat: `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` });
-      return type;
+      return unreadable(e);
     }
     hashed++;
-    if (secret) {
-      entries.push({ ...base, hash: `hmac:${createHmac('sha256', o.secretKey).update(content).digest('hex')}`, withheld: 'secret', stat });
-      return type;
-    }
     const hash = sha256(content);
     if (content.length > o.maxFileBytes) {
+      // Grown between lstat and read.
       entries.push({ ...base, hash, withheld: 'large', stat });
       return type;
     }
@@ -179,6 +211,7 @@ export function scanTree(o: ScanOptions): ScanResult {
   };
 
   for (const dir of o.dirs) {
+    if (o.skip.some((s) => dir === s || dir.startsWith(`${s}/`))) continue;
     let st: Stats;
     try {
       st = lstatSync(prefix + dir);

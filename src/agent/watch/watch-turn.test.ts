@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,9 +144,52 @@ describe('watchTurn on a temp root with an injected clock', () => {
     expect(spawnSync('grep', ['-rl', 'NEWHASHVALUE', join(root, 'etc')], { encoding: 'utf8' }).stdout.trim()).toBe(etc('shadow'));
   });
 
+  it("Roster's own secret files, LDAP bind passwords, opasswd and files others cannot read are withheld; privateFilesSecret: false stores the last", async () => {
+    mkdirSync(etc('roster'), { recursive: true });
+    mkdirSync(etc('sssd'), { recursive: true });
+    mkdirSync(etc('security'), { recursive: true });
+    const files = { 'roster/agent.token': 'TOKENVALUE1', 'roster/ldap.password': 'BINDVALUE2', 'roster/audit.hmac-key': 'HMACVALUE3', 'nslcd.conf': 'bindpw NSLCDVALUE4', 'sssd/sssd.conf': 'ldap_default_authtok = SSSDVALUE5', 'security/opasswd': 'alice:1000:1:OPASSWDVALUE6' };
+    for (const [f, v] of Object.entries(files)) writeFileSync(etc(f), `${v}\n`, { mode: 0o644 });
+    writeFileSync(etc('private.conf'), 'PRIVATEVALUE7\n', { mode: 0o640 });
+    await turn(0);
+    const values = [...Object.values(files), 'PRIVATEVALUE7'];
+    const grep = (): string => spawnSync('grep', ['-rl', ...values.flatMap((v) => ['-e', v]), new WatchStore(root).dir], { encoding: 'utf8' }).stdout;
+    expect(grep()).toBe('');
+    const head = new WatchStore(root).readSnapshot(new WatchStore(root).readState().head ?? '');
+    expect(head.entries.filter((e) => e.withheld === 'secret').map((e) => e.path)).toEqual(['/etc/nslcd.conf', '/etc/private.conf', '/etc/roster/agent.token', '/etc/roster/audit.hmac-key', '/etc/roster/ldap.password', '/etc/security/opasswd', '/etc/shadow', '/etc/sssd/sssd.conf']);
+    await turn(1, { settings: watchSettingsSchema.parse({ privateFilesSecret: false }) });
+    expect(spawnSync('grep', ['-rl', 'PRIVATEVALUE7', new WatchStore(root).dir], { encoding: 'utf8' }).stdout).not.toBe('');
+  });
+
+  it("the agent's state under /var/lib/roster is never entered, even when /var/lib or /var is watched", async () => {
+    mkdirSync(join(root, 'var/lib/roster'), { recursive: true });
+    writeFileSync(join(root, 'var/lib/roster/agent-shell.json'), '{"hash":"AGENTHASHVALUE"}', { mode: 0o644 });
+    writeFileSync(join(root, 'var/lib/roster/changelog.json'), '{"x":"CHANGELOGSTATEVALUE"}', { mode: 0o644 });
+    for (const dirs of [['/var/lib'], ['/var']]) {
+      await turn(0, { settings: watchSettingsSchema.parse({ dirs }) });
+      const head = new WatchStore(root).readSnapshot(new WatchStore(root).readState().head ?? '');
+      expect(head.entries.some((e) => e.path.startsWith('/var/lib/roster'))).toBe(false);
+      expect(spawnSync('grep', ['-rl', '-e', 'AGENTHASHVALUE', '-e', 'CHANGELOGSTATEVALUE', new WatchStore(root).dir], { encoding: 'utf8' }).stdout).toBe('');
+    }
+  });
+
+  it('a file over maxFileBytes is hashed in chunks and not kept; a change to it is still seen', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 'a');
+    writeFileSync(etc('big.db'), big);
+    const settings = watchSettingsSchema.parse({ maxFileBytes: 1024 });
+    await turn(0, { settings });
+    const ws = new WatchStore(root);
+    const entry = ws.readSnapshot(ws.readState().head ?? '').entries.find((e) => e.path === '/etc/big.db');
+    expect(entry).toMatchObject({ withheld: 'large', hash: createHash('sha256').update(big).digest('hex') });
+    expect(ws.objects.get(entry?.hash ?? '')).toBeNull();
+    big[big.length - 1] = 0x62;
+    writeFileSync(etc('big.db'), big);
+    expect((await turn(5, { settings })).outcome).toBe('changed');
+  });
+
   it('modes, owners, symlink targets, added and removed files, and a package upgrade from dpkg status', async () => {
     await turn(0);
-    chmodSync(etc('hosts'), 0o600);
+    chmodSync(etc('hosts'), 0o755);
     chownSync(etc('nginx/nginx.conf'), 33, 33);
     unlinkSync(etc('localtime'));
     symlinkSync('/usr/share/zoneinfo/Europe/Berlin', etc('localtime'));
@@ -155,7 +199,7 @@ describe('watchTurn on a temp root with an injected clock', () => {
     await turn(5);
     const r = (await turn(65)).report;
     const byPath = Object.fromEntries((r?.files ?? []).map((f) => [f.path, f]));
-    expect(byPath['/etc/hosts']).toMatchObject({ change: 'modified', content: false, before: { mode: '0644' }, after: { mode: '0600' } });
+    expect(byPath['/etc/hosts']).toMatchObject({ change: 'modified', content: false, before: { mode: '0644' }, after: { mode: '0755' } });
     // The group file is gone, so group names are numbers now; the owner changed to 33.
     expect(byPath['/etc/nginx/nginx.conf']).toMatchObject({ content: false, before: { owner: 'root' }, after: { owner: 'www-data', group: '33' } });
     expect(byPath['/etc/localtime']).toMatchObject({ content: true, before: { type: 'symlink', target: '/usr/share/zoneinfo/UTC' }, after: { target: '/usr/share/zoneinfo/Europe/Berlin' } });

@@ -9,10 +9,13 @@ import { pruneWatch, type PruneResult } from './prune-watch.js';
 import { idNames, scanTree } from './scan-tree.js';
 import { entryChanged, type TreeEntry } from './tree-entry.js';
 import { buildReport, type Step, type WatchChangelogEntry, type WatchReport } from './watch-report.js';
-import { reportId, snapshotId, WATCH_DIR, type ChangeCause, type SnapshotManifest, type SnapshotMeta, type SnapshotState, type WatchState, type WatchStore } from './watch-store.js';
+import { reportId, snapshotId, type ChangeCause, type SnapshotManifest, type SnapshotMeta, type SnapshotState, type WatchState, type WatchStore } from './watch-store.js';
 
 /** Where dpkg keeps what is installed, on the host. */
 export const DPKG_STATUS = '/var/lib/dpkg/status';
+
+/** Roster's state on the host (the agent's, the changelog's, the watch directory): never watched. */
+export const ROSTER_STATE_DIR = '/var/lib/roster';
 
 export interface WatchContext {
   /** The resolved root prefix (`/` on a real host). */
@@ -154,15 +157,17 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
   const at = now.toISOString();
   const settings = ctx.settings;
   const head = state.head === null ? null : ws.readSnapshot(state.head);
-  const filters = JSON.stringify([settings.exclude, WATCH_DIR]);
+  const filters = JSON.stringify([settings.exclude, ROSTER_STATE_DIR, settings.privateFilesSecret]);
   const scan = scanTree({
     root: ctx.root,
     dirs: settings.dirs,
     previousChildren: head !== null && head.filters === filters ? childrenOf(head.entries) : null,
     exclude: settings.exclude.map(globPattern),
     secrets: [...BUILT_IN_SECRETS, ...settings.secrets].map(globPattern),
+    privateFilesSecret: settings.privateFilesSecret,
     maxFileBytes: settings.maxFileBytes,
-    skip: [WATCH_DIR],
+    // The agent's state (password hashes), the changelog's and the watch's own: never entered.
+    skip: [ROSTER_STATE_DIR],
     previous: head === null ? null : new Map(head.entries.map((e) => [e.path, e])),
     objects: ws.objects,
     secretKey: ws.secretKey(),
