@@ -196,6 +196,29 @@ describe('/root/changelog kept in step with the server', () => {
     expect(file().match(/Replaced a disk/g)?.length).toBe(1);
   });
 
+  it('leaves a file that is not UTF-8 as it is, byte for byte, says so once, and takes it up again once it is UTF-8', async () => {
+    await add('2026-03-04T22:55:00Z', 'Upgraded nginx.');
+    await sync();
+    const path = hostChangelogPaths(root).file;
+    // Latin-1: "zoé" and "Café" with é as the single byte 0xe9.
+    const latin1 = Buffer.concat([readFileSync(path), Buffer.from('\n2026-03-05 10:00 UTC  zo\xe9\n    Caf\xe9 machine fixed.\n', 'latin1')]);
+    writeFileSync(path, latin1);
+    await add('2026-03-05T11:00:00Z', 'Rebooted.');
+    expect(await sync()).toMatchObject({ fetched: 1, sent: 0, waiting: 0, written: false });
+    expect(readFileSync(path).equals(latin1)).toBe(true);
+    expect(warnings).toEqual([`${path} is not UTF-8 text; left as it is (save it as UTF-8 for Roster to read and write it)`]);
+    await sync({ head: null });
+    expect(readFileSync(path).equals(latin1)).toBe(true);
+    expect(warnings.length).toBe(1);
+    expect((await f.store.read.listChangelog()).length).toBe(2);
+    // Saved again as UTF-8: its entry is sent, the server's new one written in.
+    writeFileSync(path, latin1.toString('latin1'), 'utf8');
+    expect(await sync({ head: null })).toMatchObject({ sent: 1, written: true, error: null });
+    expect((await f.store.read.listChangelog()).map((e) => e.author)).toEqual(['alice', 'zoé', 'alice']);
+    expect(file()).toContain('2026-03-05 10:00 UTC  zoé\n    Café machine fixed.\n');
+    expect(file()).toContain('Rebooted.');
+  });
+
   it("fetches again when its copy is lost, and never sends the server's own entries back as hand-written ones", async () => {
     await add('2026-03-04T22:55:00Z', 'Upgraded nginx.');
     await add('2026-03-04T23:10:00Z', 'applied 1 change — unix: create carol', 'roster');

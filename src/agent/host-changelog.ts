@@ -3,7 +3,7 @@ import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import * as z from 'zod';
 import { asRosterError, errorMessage, type RosterError } from '../domain/errors.js';
-import { readTextIfExists } from '../system/read-text-if-exists.js';
+import { readBytesIfExists, readTextIfExists } from '../system/read-text-if-exists.js';
 import { writeFileAtomic } from '../system/write-file-atomic.js';
 import { entryKey, parseChangelogFile, renderChangelogFile, shownKey, type FileEntry, type KeptLines } from './changelog-file.js';
 import type { HostChangelogRecord } from './server-client.js';
@@ -113,7 +113,11 @@ interface FileSeen {
   readonly content: string | null;
   /** What identifies this version of the file: a later write by someone else changes it. */
   readonly stamp: string;
+  /** The file is there but is not UTF-8 text (latin-1, say): it is neither read nor written, so no byte of it is lost. */
+  readonly notUtf8?: true;
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 async function readFileSeen(path: string): Promise<FileSeen> {
   const st = await lstat(path).catch((e: unknown) => {
@@ -123,7 +127,14 @@ async function readFileSeen(path: string): Promise<FileSeen> {
   if (st === null) return { content: null, stamp: 'absent' };
   // A symlink or a directory is not read through: the changelog is root's own file.
   if (!st.isFile()) return { content: null, stamp: `not-a-file:${st.ino}` };
-  return { content: await readTextIfExists(path), stamp: `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` };
+  const stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  const bytes = readBytesIfExists(path);
+  if (bytes === null) return { content: null, stamp: 'absent' };
+  try {
+    return { content: strictUtf8.decode(bytes), stamp };
+  } catch {
+    return { content: null, stamp, notUtf8: true };
+  }
 }
 
 function fromServer(r: HostChangelogRecord): ChangelogState['entries'][number] {
@@ -230,7 +241,10 @@ export async function syncHostChangelog(o: ChangelogSyncOptions): Promise<Change
     if (warned.has(keptHash(k))) continue;
     o.log.warn(`${paths.file} line ${k.line}: ${k.problem ?? ''}; left in the file as it is, not sent to the server`);
   }
-  state.warned = problems.map(keptHash);
+  // Decoded as UTF-8 and written back, its other bytes would become U+FFFD: left as it is, said once per version of it.
+  const notUtf8 = seen.notUtf8 === true ? `not-utf8:${seen.stamp}` : null;
+  if (notUtf8 !== null && !warned.has(notUtf8)) o.log.warn(`${paths.file} is not UTF-8 text; left as it is (save it as UTF-8 for Roster to read and write it)`);
+  state.warned = [...problems.map(keptHash), ...(notUtf8 === null ? [] : [notUtf8])];
 
   // A hand-written entry the server took while its answer was lost comes back fetched, and so do the entries a host
   // that lost its copy read from the file while the server was away: shown once, not sent (again).
@@ -274,7 +288,7 @@ export async function syncHostChangelog(o: ChangelogSyncOptions): Promise<Change
   const content = renderChangelogFile(o.host, fileEntries(state), parsed.kept);
   let written = false;
   let stamp = seen.stamp;
-  if (content !== seen.content && !seen.stamp.startsWith('not-a-file')) {
+  if (content !== seen.content && !seen.stamp.startsWith('not-a-file') && seen.notUtf8 !== true) {
     // Someone saved the file since it was read: their version is read next turn rather than overwritten now.
     if ((await stampOf(paths.file)) === seen.stamp) {
       await mkdir(posix.dirname(paths.file), { recursive: true, mode: 0o700 });
