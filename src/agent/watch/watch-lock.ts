@@ -1,4 +1,4 @@
-import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive as alive } from '../../system/process-alive.js';
 
@@ -27,16 +27,24 @@ export async function takeLock(path: string, owner: number, timeoutMs: number): 
       const fd = openSync(path, 'wx', 0o600);
       try {
         writeSync(fd, `${owner}\n`);
-      } finally {
+      } catch (e) {
+        // An empty lock file would hold the lock for nobody: gone with the failed write.
         closeSync(fd);
+        try {
+          unlinkSync(path);
+        } catch {
+          // Already gone.
+        }
+        throw e;
       }
+      closeSync(fd);
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const held = lockOwner(path);
     if (held === owner) return true;
-    if (held !== null && !alive(held)) {
+    if ((held !== null && !alive(held)) || (held === null && emptyAndStale(path))) {
       try {
         unlinkSync(path);
       } catch {
@@ -47,6 +55,15 @@ export async function takeLock(path: string, owner: number, timeoutMs: number): 
     if (Date.now() >= deadline) return false;
     await sleep(Math.min(25 * 2 ** Math.min(attempt, 4), Math.max(1, deadline - Date.now())));
   }
+}
+
+/** A lock file written within this long may still be getting its PID. */
+const EMPTY_LOCK_GRACE_MS = 5_000;
+
+/** An empty (or unparsable) lock file older than the grace period: its writer died between create and write. */
+function emptyAndStale(path: string): boolean {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st !== undefined && Date.now() - st.mtimeMs > EMPTY_LOCK_GRACE_MS;
 }
 
 export function releaseLock(path: string, owner: number): void {
