@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { errorMessage, RosterError } from '../../domain/errors.js';
 import { writeFileAtomic } from '../../system/write-file-atomic.js';
@@ -84,9 +84,11 @@ export class WatchStore {
     this.objects = new ObjectStore(posix.join(this.dir, 'objects'));
   }
 
-  /** Creates the directory (0700, also when it existed looser), its parents 0755. */
+  /** Creates the directory (0700, also when it existed looser), /var/lib/roster 0700 when new, the rest 0755. */
   ensure(): void {
-    mkdirSync(posix.dirname(this.dir), { recursive: true, mode: 0o755 });
+    mkdirSync(posix.dirname(posix.dirname(this.dir)), { recursive: true, mode: 0o755 });
+    // /var/lib/roster: 0700, as apply and the changelog make it (the agent's state holds password hashes).
+    mkdirSync(posix.dirname(this.dir), { recursive: true, mode: 0o700 });
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     chmodSync(this.dir, 0o700);
     for (const sub of ['objects', 'snapshots', 'reports']) mkdirSync(posix.join(this.dir, sub), { recursive: true, mode: 0o700 });
@@ -191,8 +193,20 @@ export class WatchStore {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    // Written whole or not at all (temp file, fsync, rename): a torn key would make every secret file look changed.
     const key = randomBytes(32);
-    writeFileSync(path, key, { mode: 0o600 });
+    const temp = `${path}.${process.pid}-${randomBytes(6).toString('hex')}`;
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, key);
+      fsyncSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      rmSync(temp, { force: true });
+      throw e;
+    }
+    closeSync(fd);
+    renameSync(temp, path);
     return key;
   }
 }
