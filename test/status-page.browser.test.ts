@@ -37,6 +37,7 @@ notify:
 portal:
   siteName: Example Co-op
 status:
+  enabled: true
   title: Example Co-op status
   description: The state of the co-op's machines, kept by the root team.
   publicUrl: ${PUBLIC}

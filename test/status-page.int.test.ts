@@ -41,6 +41,7 @@ notify:
   from: Example Co-op <status@example.org>
 portal: { publicUrl: https://accounts.example.org }
 status:
+  enabled: true
   title: Example Co-op status
   description: Run by the root team; ask in the members' channel.
   components:
@@ -375,10 +376,21 @@ describe('the public page', () => {
     expect((await page(jar, 'GET', '/status/nothing-here')).status).toBe(404);
   });
 
-  it('is not served with status.enabled: false', async () => {
-    const off = await serverFixture({ yaml: yaml(smtp.port).replace('  title: Example Co-op status', '  enabled: false\n  title: Example Co-op status') });
+  it.each([
+    ['status.enabled: false', '  enabled: false\n'],
+    ['status.enabled left out (the page is public: it is served only when turned on)', ''],
+  ])('is not served, nor are sign-ups taken or subscribers mailed, with %s', async (_, enabled) => {
+    const off = await serverFixture({ yaml: yaml(smtp.port).replace('  enabled: true\n', enabled) });
     try {
-      for (const path of ['/status', '/status/feed.atom', '/status/history']) expect((await off.server.app.request(`http://127.0.0.1${path}`)).status).toBe(404);
+      expect(off.config.status.enabled).toBe(false);
+      for (const path of ['/status', '/status/feed.atom', '/status/history', '/status/events/1']) expect((await off.server.app.request(`http://127.0.0.1${path}`)).status).toBe(404);
+      const signUp = await off.server.app.request('http://127.0.0.1/status/subscribe', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=reader%40example.net' });
+      expect(signUp.status).toBe(404);
+      await off.store.transaction((tx) => tx.insertStatusSubscriber({ address: 'reader@example.net', secret: 's'.repeat(43), createdAt: '2026-03-01T11:00:00.000Z', confirmHash: null, confirmExpiresAt: null, confirmedAt: '2026-03-01T11:00:00.000Z' }));
+      // Admins still keep incidents (roster status, the API): they are not published.
+      const opened = await off.request('POST', '/api/v1/status/incidents', { body: { hosts: ['shell'], title: 'Slow', message: 'Slow pages.' } });
+      expect(opened.status).toBe(201);
+      expect(((await opened.json()) as { subscribers: number }).subscribers).toBe(0);
     } finally {
       await off.cleanup();
     }

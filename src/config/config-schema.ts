@@ -431,9 +431,10 @@ const portal = z
   .prefault({});
 /**
  * The public status page under /status (seed GlobeNet: "a status page so
- * users hear about interventions"). Nothing internal is shown unless a
- * setting here says so: components are named by their ids (`shell`,
- * `shell/login`) or the names given here.
+ * users hear about interventions"), served only with `enabled: true` (it
+ * is public). Nothing internal is shown unless a setting here says so:
+ * components are named by their ids (`shell`, `shell/login`) or the names
+ * given here.
  */
 const statusComponent = z.strictObject({
   name: z.string().min(1).max(100).optional().describe('the name the page shows instead of the id'),
@@ -442,7 +443,8 @@ const statusComponent = z.strictObject({
 });
 const status = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('serve the public status page at /status (no sign-in)'),
+    // Off unless turned on: the page is public, and an upgrade must not publish every host and service by itself.
+    enabled: z.boolean().default(false).describe('serve the public status page at /status, to anyone (no sign-in), and its feed and e-mail subscriptions; off unless set to true'),
     title: z.string().min(1).max(200).default('Service status').describe("the page's title"),
     description: z.string().max(2000).optional().describe('a paragraph under the title (who runs this, where to ask)'),
     // Links in mail and in the feed are absolute; portal.publicUrl is used when this is left out.

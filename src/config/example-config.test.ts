@@ -81,6 +81,6 @@ describe('exampleConfig', () => {
     const uncommented = (block ?? '').split('\n').map((line) => line.replace(/^(\s*)# /, '$1')).join('\n');
     const { config } = parseConfig(text.replace(block ?? '', uncommented), '/srv/roster/roster.yaml');
     if (name === 'watch') expect(config.hosts.shell?.watch).toMatchObject({ dirs: ['/etc', '/etc/nginx'], quietMinutes: 60 });
-    else expect(config.status).toMatchObject({ title: 'Example co-op status', publicUrl: 'https://status.example.org' });
+    else expect(config.status).toMatchObject({ enabled: true, title: 'Example co-op status', publicUrl: 'https://status.example.org' });
   });
 });

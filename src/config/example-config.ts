@@ -98,8 +98,10 @@ notify:
 # services with states from the agents, incidents and scheduled maintenance
 # (roster status), public changelog entries, 90 days of history, an Atom feed
 # and e-mail subscriptions (links need publicUrl). Nothing internal is shown.
+# Off unless enabled: true (the page is public, no sign-in).
 #BEGIN status
 # status:
+#   enabled: true
 #   title: Example co-op status
 #   publicUrl: https://status.example.org
 #   components: { shell: { name: Shell server }, shell/cron: { hidden: true } }

@@ -17,10 +17,10 @@ function problemsOf(text: string): string[] {
 const BASE = 'types: { member: { hosts: { live: [shell] } } }\nhosts: { shell: {}, web: {} }';
 
 describe('the status section', () => {
-  it('defaults to an enabled page that shows services and public changelog entries, not host descriptions', () => {
+  it('defaults to no page (it is public: turned on by status.enabled), one that would show services and public changelog entries, not host descriptions', () => {
     const { config } = parseConfig(BASE, 'roster.yaml');
     expect(config.status).toEqual({
-      enabled: true,
+      enabled: false,
       title: 'Service status',
       agentIntervalSeconds: 60,
       staleIntervals: 5,
@@ -34,10 +34,10 @@ describe('the status section', () => {
 
   it('accepts names, descriptions and hiding by component, and every documented setting', () => {
     const { config } = parseConfig(
-      `${BASE}\nstatus: { title: Co-op status, publicUrl: 'https://status.example.org', staleIntervals: 3, components: { shell: { name: Shell server }, shell/login: { hidden: true } }, expose: { hostDescriptions: true }, subscriptions: { enabled: false } }`,
+      `${BASE}\nstatus: { enabled: true, title: Co-op status, publicUrl: 'https://status.example.org', staleIntervals: 3, components: { shell: { name: Shell server }, shell/login: { hidden: true } }, expose: { hostDescriptions: true }, subscriptions: { enabled: false } }`,
       'roster.yaml',
     );
-    expect(config.status).toMatchObject({ title: 'Co-op status', publicUrl: 'https://status.example.org', staleIntervals: 3, components: { shell: { name: 'Shell server', hidden: false }, 'shell/login': { hidden: true } } });
+    expect(config.status).toMatchObject({ enabled: true, title: 'Co-op status', publicUrl: 'https://status.example.org', staleIntervals: 3, components: { shell: { name: 'Shell server', hidden: false }, 'shell/login': { hidden: true } } });
     expect(config.status.subscriptions.enabled).toBe(false);
   });
 

@@ -178,7 +178,7 @@ function field(body: Record<string, unknown>, name: string): string {
  * ETag (304 when unchanged), so a burst of visitors after an outage costs
  * one render. The sign-up form's CSRF token is tied to a cookie of this
  * path and put into the cached page per request. Nothing internal is
- * shown (status-view.ts). Off (404) with `status.enabled: false`.
+ * shown (status-view.ts). Off (404) unless `status.enabled: true`.
  */
 export function mountStatusPage(app: Hono, deps: ServerDeps): void {
   if (!deps.config.status.enabled) return;
