@@ -183,6 +183,29 @@ describe('/api/v1 changelog', () => {
     expect((await f.store.read.listChangelog({ host: 'web' })).map((e) => e.text)).toEqual(['applied under root /srv/test-root: 1 change — unix: create alice']);
   });
 
+  it("stores an agent's report sent again after a lost answer once, its apply entry once, dated by the apply; refuses a malformed report id", async () => {
+    const body = {
+      id: '6b1f0d2e-95c4-4a7b-8d3e-2f9a1c0b7e44',
+      at: '2026-03-01T11:42:10.000Z',
+      revision: 'r1',
+      root: '/',
+      outcomes: [{ target: 'unix', action: 'update', subject: 'bob', summary: 'freeze bob', status: 'ok' }],
+    };
+    const first = await f.request('POST', '/api/v1/hosts/shell/reports', { token: f.tokens.agent, body });
+    expect(first.status).toBe(201);
+    const again = await f.request('POST', '/api/v1/hosts/shell/reports', { token: f.tokens.agent, body });
+    expect(again.status).toBe(201);
+    expect((await json<{ id: number }>(again)).id).toBe((await json<{ id: number }>(first)).id);
+    expect((await f.store.read.listHostReports({ host: 'shell' })).length).toBe(1);
+    expect((await f.store.read.listChangelog()).map((e) => [e.at, e.source, e.ref])).toEqual([['2026-03-01T11:42:10.000Z', 'apply', `report:${body.id}`]]);
+    expect((await f.store.read.listAudit()).filter((r) => r.action === 'host.report').length).toBe(1);
+
+    const bad = await f.request('POST', '/api/v1/hosts/shell/reports', { token: f.tokens.agent, body: { ...body, id: 'report:12' } });
+    expect(bad.status).toBe(422);
+    expect((await json<Problem>(bad)).issues?.map((i) => i.where)).toEqual(['body.id']);
+    expect((await f.store.read.listHostReports({ host: 'shell' })).length).toBe(1);
+  });
+
   it("says at every poll of the desired state which changelog entry is the host's newest", async () => {
     const head = async (host: string, token: string): Promise<string | null> => (await f.request('GET', `/api/v1/hosts/${host}/desired`, { token })).headers.get('x-roster-changelog-head');
     expect(await head('shell', f.tokens.agent)).toBe('0');

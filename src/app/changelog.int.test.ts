@@ -89,10 +89,40 @@ describe.each(storeFactories)('the changelog use cases on $name', (factory) => {
 
   it("adds Roster's apply to the changelog with the host report that carries it, only when it changed something", async () => {
     const report = (applied: number) => recordHostReport(ctx, 'shell', { revision: 'abcdef0123456789', ok: true, report: {}, counts: {}, applied: { root: '/', applied, changes: [{ target: 'unix', summary: 'create carol' }] } });
-    const r = await report(1);
+    const { report: r } = await report(1);
     await report(0);
     const entries = await s.store.read.listChangelog();
     expect(entries.map((e) => [e.author, e.source, e.ref, e.text])).toEqual([['roster', 'apply', `report:${r.id}`, 'applied revision abcdef012345: 1 change — unix: create carol']]);
+  });
+
+  it("dates an apply's entry by the apply, within sane bounds, and stores a report sent again (its answer lost) once, with one entry", async () => {
+    const id = (n: number): string => `0f3c9a1e-7b2d-4c55-9e10-${String(n).padStart(12, '0')}`;
+    const send = (n: number, at: string, applied = 1) =>
+      recordHostReport(ctx, 'shell', { id: id(n), at, revision: 'abcdef0123456789', ok: true, report: { id: id(n), at }, counts: {}, applied: { root: '/', applied, changes: [{ target: 'unix', summary: `change ${n}` }] } });
+    // Applied while the server was away, sent later: the entry says when it was applied.
+    const first = await send(1, '2026-12-04T21:40:00.000Z');
+    expect(first.created).toBe(true);
+    // The same report again (the agent never saw the answer): the stored one, nothing added.
+    const again = await send(1, '2026-12-04T21:40:00.000Z');
+    expect(again).toEqual({ report: first.report, created: false });
+    expect((await s.store.read.listHostReports({ host: 'shell' })).length).toBe(1);
+    // A host clock ahead is not believed past the server's now.
+    await send(2, '2027-01-01T00:00:00.000Z');
+    const later = exampleAppContext(s.store, '2026-12-04T23:30:00.000Z', { actor: 'agent:shell' });
+    // Nor one behind before the report before it was received.
+    await recordHostReport(later, 'shell', { id: id(3), at: '2026-12-01T00:00:00.000Z', revision: null, ok: true, report: {}, counts: {}, applied: { root: '/', applied: 1, changes: [{ target: 'unix', summary: 'change 3' }] } });
+    // A report without an id (an older agent) is dated when received, as before.
+    await recordHostReport(later, 'shell', { revision: null, ok: true, report: {}, counts: {}, applied: { root: '/', applied: 1, changes: [{ target: 'unix', summary: 'change 4' }] } });
+    const entries = await s.store.read.listChangelog({ host: 'shell', order: 'stored' });
+    expect(entries.map((e) => [e.at, e.ref])).toEqual([
+      ['2026-12-04T21:40:00.000Z', `report:${id(1)}`],
+      [NOW, `report:${id(2)}`],
+      [NOW, `report:${id(3)}`],
+      ['2026-12-04T23:30:00.000Z', expect.stringMatching(/^report:\d+$/)],
+    ]);
+    // An entry kept under a report's id is never added twice, however old the report sent again.
+    expect((await send(1, '2026-12-04T21:40:00.000Z')).created).toBe(false);
+    expect((await s.store.read.listChangelog({ host: 'shell' })).length).toBe(4);
   });
 
   it('lists by host and time; a host roster.yaml dropped stays readable while it has entries; one never known is refused', async () => {

@@ -176,8 +176,10 @@ export interface ApplySummary {
   readonly applied: number;
   /** Some or all of them, in apply order. */
   readonly changes: readonly AppliedChange[];
-  /** The host report it came with (`report:12`), if any. */
+  /** The host report it came with (`report:12`, or the agent's own id for it), if any. */
   readonly ref: string | null;
+  /** When the apply was made (ISO 8601); now when absent. */
+  readonly at?: string | undefined;
 }
 
 /** Changes named in an apply's entry; the rest are counted ("and 7 more"). */
@@ -208,7 +210,7 @@ export function applyEntryText(s: Pick<ApplySummary, 'revision' | 'root' | 'appl
  */
 export async function recordApplyEntry(tx: Queries, ctx: AppContext, s: ApplySummary): Promise<ChangelogEntry | null> {
   if (s.applied <= 0) return null;
-  return store(tx, ctx, { host: s.host, at: ctx.clock.now().toISOString(), author: ROSTER_AUTHOR, text: applyEntryText(s), public: false, source: 'apply', ref: s.ref });
+  return store(tx, ctx, { host: s.host, at: s.at ?? ctx.clock.now().toISOString(), author: ROSTER_AUTHOR, text: applyEntryText(s), public: false, source: 'apply', ref: s.ref });
 }
 
 export interface ChangelogQuery {

@@ -96,6 +96,10 @@ export function desiredDelta(ctx: AppContext, host: string, current: DesiredRevi
 }
 
 export interface HostReportInput {
+  /** The agent's own id for the report, made when the report was: the same report sent again is stored once. */
+  readonly id?: string | undefined;
+  /** When the agent applied (ISO 8601, by the host's clock); its apply's changelog entry is dated by it. */
+  readonly at?: string | undefined;
   readonly revision: string | null;
   readonly ok: boolean;
   readonly report: Readonly<Record<string, unknown>>;
@@ -124,16 +128,42 @@ export function appliedChanges(report: ReportedOutcomes): { readonly applied: nu
   return { applied, changes };
 }
 
+/** How many of a host's latest reports a report sent again is looked for among (an agent keeps at most 20 waiting). */
+const RESENT_WINDOW = 50;
+
+/**
+ * When an apply's entry says it was made: the time the agent reports, but
+ * never after the server's now (a host clock ahead) nor before the host's
+ * previous report was received (a host clock behind: that report already
+ * told of an earlier apply).
+ */
+function applyTime(at: string | undefined, now: Date, previous: HostReport | undefined): string {
+  const reported = at === undefined ? Number.NaN : new Date(at).getTime();
+  if (Number.isNaN(reported)) return now.toISOString();
+  const floor = previous === undefined ? Number.NEGATIVE_INFINITY : new Date(previous.receivedAt).getTime();
+  return new Date(Math.max(Math.min(reported, now.getTime()), floor)).toISOString();
+}
+
 /**
  * Stores an agent's report, and for an apply that changed something, its
  * changelog entry (seed GlobeNet: Roster's own interventions are logged
- * like anyone's), in the same transaction.
+ * like anyone's), in the same transaction, dated by the apply. A report
+ * with the agent's id that is already stored (sent again after its answer
+ * was lost) is not stored again (`created: false`), and its entry, kept
+ * under `report:<id>`, is never added twice.
  */
-export async function recordHostReport(ctx: AppContext, host: string, input: HostReportInput): Promise<HostReport> {
+export async function recordHostReport(ctx: AppContext, host: string, input: HostReportInput): Promise<{ readonly report: HostReport; readonly created: boolean }> {
   requireHost(ctx, host);
   return mutate(ctx, {}, async (tx) => {
-    const r = await tx.insertHostReport({ host, receivedAt: ctx.clock.now().toISOString(), actor: ctx.actor, revision: input.revision, ok: input.ok, report: input.report });
-    const entry = input.applied === undefined ? null : await recordApplyEntry(tx, ctx, { host, revision: input.revision, ...input.applied, ref: `report:${r.id}` });
+    const latest = await tx.listHostReports({ host, limit: input.id === undefined ? 1 : RESENT_WINDOW });
+    const known = input.id === undefined ? undefined : latest.find((l) => l.report.id === input.id);
+    if (known !== undefined) return { report: known, created: false };
+    const now = ctx.clock.now();
+    const r = await tx.insertHostReport({ host, receivedAt: now.toISOString(), actor: ctx.actor, revision: input.revision, ok: input.ok, report: input.report });
+    const ref = input.id === undefined ? `report:${r.id}` : `report:${input.id}`;
+    const applied = input.applied === undefined || (input.id !== undefined && (await tx.findChangelogByRef(host, 'apply', ref)) !== undefined) ? undefined : input.applied;
+    const at = applyTime(input.at, now, latest[0]);
+    const entry = applied === undefined ? null : await recordApplyEntry(tx, ctx, { host, revision: input.revision, ...applied, ref, at });
     await audit(tx, ctx, {
       action: 'host.report',
       target: `host:${host}`,
@@ -141,6 +171,6 @@ export async function recordHostReport(ctx: AppContext, host: string, input: Hos
       after: { report: r.id, revision: input.revision, ok: input.ok, ...input.counts, ...(entry === null ? {} : { changelog: entry.id }) },
       result: input.ok ? 'ok' : 'failed',
     });
-    return r;
+    return { report: r, created: true };
   });
 }

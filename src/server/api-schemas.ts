@@ -231,6 +231,11 @@ export const hostSchema = z.object({ name: z.string(), description: z.string().n
 
 /** What an agent sends after applying (src/reconcile ApplyReport, plus the revision it applied). */
 export const hostReportBody = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/, { error: '16 to 64 letters, digits, - or _ (the agent makes a random one per report)' })
+    .optional()
+    .meta({ description: "the agent's own id for the report, made with it: a report sent again after a lost answer is stored once" }),
   revision: z.string().max(128).nullable().default(null),
   at: iso.optional(),
   root: z.string().max(4096).optional(),

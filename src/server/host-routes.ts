@@ -137,7 +137,9 @@ export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRou
         const failed = count('failed');
         const counts = { applied: count('ok'), failed, skipped: count('skipped'), drift: body.driftTotal ?? body.drift?.length ?? 0 };
         const applied = { root: body.root ?? null, ...appliedChanges(body) };
-        const r = await recordHostReport(ctx, params.host, { revision: body.revision, ok: failed === 0 && !body.lockTimeout && body.error === undefined, report: body, counts, applied });
+        const { report: r, created } = await recordHostReport(ctx, params.host, { id: body.id, at: body.at, revision: body.revision, ok: failed === 0 && !body.lockTimeout && body.error === undefined, report: body, counts, applied });
+        // Sent again after its answer was lost: already noted and counted.
+        if (!created) return reportView(r);
         // What failed shows on the status page's history; the report is stored whatever happens here.
         await noteHostReport(ctx, params.host, r, targetRegistry).catch((e: unknown) => ctx.log.warn(`status page: the report of ${params.host} was not noted: ${errorMessage(e)}`));
         metrics.agentReported(params.host, { result: body.error !== undefined || body.lockTimeout ? 'error' : failed > 0 ? 'failed' : 'ok', targets: targetOutcomes(body), errorCode: body.error?.code ?? null });
