@@ -134,4 +134,18 @@ describe('roster watch with roster agent and roster serve', () => {
     expect(items[0]?.unexplained).toBe(1);
     expect((await api('/api/v1/watch-reports?host=web')).items).toEqual([]);
   });
+
+  it('a damaged watch state is logged and the agent goes on: its run succeeds and its own state is saved', async () => {
+    const statePath = join(root, 'var/lib/roster/watch/state.json');
+    const good = readFileSync(statePath);
+    writeFileSync(statePath, '{"version": 1, "snap');
+    try {
+      const r = await agent(server?.url ?? '');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/watch/);
+      expect(statSync(join(root, 'var/lib/roster/agent-shell.json')).isFile()).toBe(true);
+    } finally {
+      writeFileSync(statePath, good);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import { asRosterError, errorMessage, RosterError } from '../domain/errors.js';
 import { truncatedDetail, type ChangeOutcome } from '../reconcile/apply-host-plan.js';
@@ -199,6 +200,8 @@ export async function agentCycle(
       if (changed || !repeat || summary.applied > 0 || summary.failed > 0 || summary.skipped > 0 || done.lockTimeout || drift.length > 0) {
         const listed = [...done.outcomes.filter((o) => o.status !== 'ok'), ...done.outcomes.filter((o) => o.status === 'ok')].slice(0, MAX_REPORTED_OUTCOMES);
         report = {
+          // Made with the report and kept with it while it waits: the server stores a report sent again once.
+          id: randomUUID(),
           revision: assignment.revision,
           at,
           root: settings.root,
@@ -215,7 +218,7 @@ export async function agentCycle(
       applyError = asRosterError(e);
       // Tried again with the next revision or drift check, not at every poll.
       state = { ...state, applied: { revision: assignment.revision, at, ok: false } };
-      report = { revision: assignment.revision, at, root: settings.root, outcomes: [], lockTimeout: applyError.code === 'lock_timeout', error: { code: applyError.code, message: applyError.message } };
+      report = { id: randomUUID(), revision: assignment.revision, at, root: settings.root, outcomes: [], lockTimeout: applyError.code === 'lock_timeout', error: { code: applyError.code, message: applyError.message } };
     }
   }
 
@@ -241,7 +244,15 @@ export async function agentCycle(
   const changelog = await keepChangelog(settings, deps, serverError === null, changelogHead);
   const usage = options.measureUsage === true && applied !== null ? await measureAndSend(settings, deps, assignment, serverError === null) : null;
   if (usage?.error !== undefined) serverError ??= usage.error;
-  const watch = options.watch === true && deps.watch !== undefined ? await deps.watch.turn(serverError === null ? watchClient(deps) : null) : null;
+  let watch: AgentWatchResult | null = null;
+  if (options.watch === true && deps.watch !== undefined) {
+    // The watch never stops the agent: a damaged watch directory is said, and the cycle goes on to save its state.
+    try {
+      watch = await deps.watch.turn(serverError === null ? watchClient(deps) : null);
+    } catch (e) {
+      deps.log.warn(`watch: ${errorMessage(e)}`);
+    }
+  }
 
   const waiting = queue.slice(sent).slice(-MAX_PENDING_REPORTS);
   if (waiting.length < queue.length - sent) deps.log.warn(`dropped ${queue.length - sent - waiting.length} old report(s) the server could not take`);

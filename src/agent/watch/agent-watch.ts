@@ -122,7 +122,12 @@ export class AgentWatch {
       sent = d.sent;
       error = d.error;
     }
-    const waiting = undeliveredReports(this.#o.root).length;
+    let waiting = 0;
+    try {
+      waiting = undeliveredReports(this.#o.root).length;
+    } catch (e) {
+      this.#o.log.warn(`watch: the reports kept on the host cannot be read: ${errorMessage(e)}`);
+    }
     if (outcome === null && sent === 0 && waiting === 0) return null;
     return { outcome: outcome ?? 'unchanged', report, sent, waiting, error };
   }
