@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -277,6 +277,27 @@ describe('the apt hooks around a real dpkg run in a throwaway root', () => {
     expect(report?.packages.operations).toEqual([expect.objectContaining({ at: at(12), user: 'carol', command: expect.stringContaining('apt-get install'), unexplained: false })]);
     // The report waits on the host for the agent (no --host, no store here).
     expect(out.stderr).toContain('the agent sends it to the server');
+  });
+
+  it('watching turned off on the server (the agent kept null): the timer and the apt hooks take no turn', async () => {
+    const settingsPath = join(root, 'var/lib/roster/watch/settings.json');
+    const statePath = join(root, 'var/lib/roster/watch/state.json');
+    const before = readFileSync(statePath, 'utf8');
+    const keptBefore = existsSync(settingsPath) ? readFileSync(settingsPath) : null;
+    writeFileSync(settingsPath, JSON.stringify({ host: 'shell', settings: null, fetchedAt: at(80) }));
+    try {
+      writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n10.9.9.9 off\n');
+      const run = await sb.run(['watch', '--root', root, '--now', at(81), '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'off' });
+      expect((await sb.run(['watch', 'apt-pre', '--root', root])).code).toBe(0);
+      expect((await sb.run(['watch', 'apt-post', '--root', root])).code).toBe(0);
+      expect(readFileSync(statePath, 'utf8')).toBe(before);
+    } finally {
+      if (keptBefore === null) rmSync(settingsPath, { force: true });
+      else writeFileSync(settingsPath, keptBefore);
+      writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n10.1.1.1 backup\n');
+    }
   });
 
   it('never fails nor blocks apt: a held lock, a damaged state', async () => {

@@ -49,6 +49,8 @@ interface WatchSetup {
   readonly loaded: LoadedConfig | null;
   /** Where the settings came from, for the output. */
   readonly settingsFrom: string;
+  /** Watching is off for this host: no turn (the timer and the apt hooks do nothing). */
+  readonly off: boolean;
 }
 
 /**
@@ -65,15 +67,18 @@ async function watchSetup(o: WatchOptions, cmd: Command): Promise<WatchSetup> {
   let host = o.host ?? kept?.host ?? null;
   let settings = defaultWatchSettings();
   let settingsFrom = 'defaults';
+  // Watching turned off: the host's roster.yaml entry has no watch, or the server said so to the agent (kept as null).
+  let off = false;
   if (loaded !== null && o.host !== undefined) {
     const h = loaded.config.hosts[o.host];
     if (h === undefined) throw new RosterError('usage', `--host ${o.host}: no such host in ${loaded.path} (${Object.keys(loaded.config.hosts).join(', ') || 'none declared'})`, [{ where: '--host', message: 'unknown host' }]);
     if (h.watch !== undefined) {
       settings = h.watch as typeof settings;
       settingsFrom = `${loaded.path} hosts.${o.host}.watch`;
-    }
-  } else if (kept?.settings != null && (o.host === undefined || o.host === kept.host)) {
-    settings = kept.settings;
+    }    else off = true;
+  } else if (kept !== null && (o.host === undefined || o.host === kept.host)) {
+    if (kept.settings === null) off = true;
+    else settings = kept.settings;
     settingsFrom = `the settings the agent kept (${kept.fetchedAt})`;
     host = kept.host;
   }
@@ -82,7 +87,7 @@ async function watchSetup(o: WatchOptions, cmd: Command): Promise<WatchSetup> {
   let entries: Promise<readonly WatchChangelogEntry[]> | null = null;
   // Read once per command: a turn that reports asks twice.
   const changelog = (): Promise<readonly WatchChangelogEntry[]> => (entries ??= Promise.all([hostWatchChangelog(root), fromStore?.() ?? []]).then(([a, b]) => mergeEntries(a, b)));
-  return { ctx: { root, host, settings, clock: clockFor(opts, process.env, timeZone === '' ? 'UTC' : timeZone), changelog }, loaded: o.host === undefined ? null : loaded, settingsFrom };
+  return { ctx: { root, host, settings, clock: clockFor(opts, process.env, timeZone === '' ? 'UTC' : timeZone), changelog }, loaded: o.host === undefined ? null : loaded, settingsFrom, off };
 }
 
 /**
@@ -143,6 +148,10 @@ export function registerWatchCommands(program: Command): void {
     .action(async (o: WatchOptions, cmd: Command) => {
       const out = outputFor(globalsOf(cmd));
       const setup = await watchSetup(o, cmd);
+      if (setup.off) {
+        out.print({ outcome: 'off', settings: setup.settingsFrom }, () => `watching is off for this host (${setup.settingsFrom}): no turn taken`);
+        return;
+      }
       const result = await lockedTurn(setup.ctx);
       const delivery: { done: { sent: number; waiting: number } | null } = { done: null };
       // On the server's machine (the host in its roster.yaml): reports go into the store, and the admin mail out.
@@ -247,6 +256,7 @@ export function registerWatchCommands(program: Command): void {
         timer.unref();
         try {
           const setup = await watchSetup({ root: o.root }, cmd);
+          if (setup.off) return;
           const invocation = aptInvocation(process.env);
           const waitMs = Math.max(0, limitMs - 5_000);
           const r: AptHookResult = phase === 'pre' ? await aptPre(setup.ctx, invocation, waitMs) : await aptPost(setup.ctx, invocation, waitMs);
