@@ -25,7 +25,7 @@ describe('pruning the watch directory', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('drops reports older than keepDays, then the snapshots and contents only they used; never the latest, never one not sent', async () => {
+  it('drops reports older than keepDays, then the snapshots and contents only they used; never the latest; one never sent (a timer-only host) once made more than keepDays ago', async () => {
     const ws = new WatchStore(root);
     await turn(0);
     writeFileSync(join(root, 'etc/hosts'), 'second version\n');
@@ -37,15 +37,16 @@ describe('pruning the watch directory', () => {
     if (r1 === null || r2 === null) throw new Error('no reports');
     expect(ws.objects.has(sha256(Buffer.from('first version\n')))).toBe(true);
 
-    // Not sent yet: kept, whatever their age.
-    expect(await turn(130 + DAY)).toMatchObject({ outcome: 'stable', pruned: { reports: 0 } });
+    // Not sent (no agent takes them on a timer-only host): r1, made more than keepDays ago, goes; r2, the latest, stays.
+    expect(await turn(130 + DAY)).toMatchObject({ outcome: 'stable', pruned: { reports: 1 } });
+    expect(new WatchStore(root).readState().reports.map((r) => r.id)).toEqual([r2.id]);
     await markDelivered(root, [r1.id, r2.id]);
-    // Both sent; r1 was made, and r2's state became stable, more than keepDays before the next report: both go, the new one stays.
+    // r2 sent; its state became stable more than keepDays before the next report: it goes, the new one stays.
     writeFileSync(join(root, 'etc/hosts'), 'fourth version\n');
     await turn(131 + 2 * DAY);
     const r3 = await turn(191 + 2 * DAY);
     expect(r3.outcome).toBe('report');
-    expect(r3.pruned).toMatchObject({ reports: 2 });
+    expect(r3.pruned).toMatchObject({ reports: 1 });
     expect(ws.readState().reports.map((r) => r.id)).toEqual([r3.report?.id]);
     expect(readdirSync(ws.path('reports'))).toEqual([`${r3.report?.id ?? ''}.json`]);
     // Contents only the dropped reports' snapshots held are gone; the kept report's two sides stay, and its diff works.

@@ -8,8 +8,8 @@ export interface PruneResult {
 
 /**
  * Drops what no longer needs keeping (metche's rotation): reports whose
- * state has been stable for more than `keepDays` (never the latest, never
- * one not yet delivered), then snapshots that neither the head, the
+ * state has been stable for more than `keepDays` (never the latest; one
+ * never delivered once made more than `keepDays` ago), then snapshots that neither the head, the
  * baseline of the next report, a change still to be reported nor a kept
  * report's diff needs, then file contents no kept snapshot uses. Returns
  * the state without them (the caller writes it).
@@ -19,7 +19,9 @@ export function pruneWatch(ws: WatchStore, state: WatchState, options: { readonl
   const stableAt = new Map(state.snapshots.map((s) => [s.id, s.stableAt]));
   const latest = state.reports.at(-1)?.id;
   const reports = state.reports.filter((r) => {
-    if (r.id === latest || !r.delivered) return true;
+    if (r.id === latest) return true;
+    // Never sent (a host with the timer and no agent keeps its reports locally): kept keepDays after it was made, not for ever.
+    if (!r.delivered) return r.madeAt >= new Date(cutoff).toISOString();
     const stable = stableAt.get(r.head) ?? null;
     // A report's head is stable once a later state was reported and stayed; absent, it was pruned with its own report's state.
     return stable === null ? r.madeAt >= new Date(cutoff).toISOString() : Date.parse(stable) > cutoff;
