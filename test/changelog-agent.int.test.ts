@@ -104,7 +104,10 @@ describe('roster agent keeps /root/changelog in step with roster serve', () => {
     const [alice, apply, ...rest] = await entries();
     expect(rest).toEqual([]);
     expect([alice?.author, alice?.source]).toEqual(['alice', 'cli']);
-    expect([apply?.author, apply?.source, apply?.ref]).toEqual(['roster', 'apply', expect.stringMatching(/^report:\d+$/)]);
+    // The agent names its report with an id of its own: sent again after a lost answer, it adds no second entry.
+    const [report] = (await api('GET', '/api/v1/hosts/shell/reports?limit=1')).body.items as Array<{ report: { id?: string; at?: string } }>;
+    expect(report?.report.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect([apply?.author, apply?.source, apply?.ref, apply?.at]).toEqual(['roster', 'apply', `report:${report?.report.id ?? ''}`, report?.report.at]);
     expect(apply?.text).toMatch(new RegExp(`^applied revision \\w{12} under root ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+ changes — `));
     expect(changelogFile()).toBe(
       [
