@@ -21,7 +21,7 @@ describe('hosts.<h>.watch', () => {
   it('is absent unless set (watching off); `watch: {}` is /etc, 60 quiet minutes, 3 days, the default exclusions', () => {
     const { config: c } = parseConfig(config('{}'), 'roster.yaml');
     expect(c.hosts.web?.watch).toBeUndefined();
-    expect(c.hosts.shell?.watch).toEqual({ dirs: ['/etc'], quietMinutes: 60, stableDays: 3, secrets: [], exclude: [...DEFAULT_EXCLUDES], keepDays: 90, maxFileBytes: 4 * 1024 * 1024, privateFilesSecret: true });
+    expect(c.hosts.shell?.watch).toEqual({ dirs: ['/etc'], quietMinutes: 60, stableDays: 3, secrets: [], exclude: [...DEFAULT_EXCLUDES], keepDays: 90, maxFileBytes: 4 * 1024 * 1024, privateFilesSecret: true, maxUnstableHours: 24 });
     const more = parseConfig(config("{ dirs: [/etc, /etc/mailman3, /var/lib/mailman3/lists], quietMinutes: 15, secrets: ['*.pem', '/etc/mailman3/**'], exclude: [] }"), 'roster.yaml').config;
     expect(more.hosts.shell?.watch).toMatchObject({ dirs: ['/etc', '/etc/mailman3', '/var/lib/mailman3/lists'], quietMinutes: 15, secrets: ['*.pem', '/etc/mailman3/**'], exclude: [] });
   });

@@ -59,6 +59,12 @@ export const watchSettingsSchema = z
       .default(() => ['/etc'])
       .describe("directories snapshotted (content, mode, owner, group, symlink targets), e.g. [/etc, /var/lib/mailman/lists] for the list manager's and web server's configuration"),
     quietMinutes: z.int().min(1).max(7 * 24 * 60).default(60).describe('a change becomes a report once the tree has stayed unchanged this long (metche: unstable to testing)'),
+    maxUnstableHours: z
+      .int()
+      .min(1)
+      .max(90 * 24)
+      .default(24)
+      .describe('a tree that never stays unchanged for quietMinutes is reported anyway once its first unreported change is this old (and old snapshots can be pruned)'),
     stableDays: z.int().min(1).max(365).default(3).describe('a reported state is called stable after this many days'),
     secrets: z.array(glob).max(256).default(() => []).describe(`more files listed as changed but never stored nor diffed (a keyed hash only), besides the built-in ${BUILT_IN_SECRETS.join(', ')}`),
     exclude: z

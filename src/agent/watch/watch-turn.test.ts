@@ -88,6 +88,23 @@ describe('watchTurn on a temp root with an injected clock', () => {
     expect(ws.readState().reports).toHaveLength(1);
   });
 
+  it('a tree that never goes quiet is reported after maxUnstableHours anyway, and pruning runs', async () => {
+    const settings = watchSettingsSchema.parse({ maxUnstableHours: 1 });
+    await turn(0, { settings });
+    for (let m = 5; m < 65; m += 5) {
+      writeFileSync(etc('hosts'), `127.0.0.1 localhost\n# edit ${m}\n`);
+      expect((await turn(m, { settings })).outcome).toBe('changed');
+    }
+    writeFileSync(etc('hosts'), '127.0.0.1 localhost\n# edit 65\n');
+    const forced = await turn(65, { settings });
+    expect(forced).toMatchObject({ outcome: 'report', state: 'testing' });
+    expect(forced.report?.files.map((f) => f.path)).toEqual(['/etc/hosts']);
+    expect(forced.pruned).not.toBeNull();
+    // The next change starts a new window.
+    writeFileSync(etc('hosts'), '127.0.0.1 localhost\n# edit 70\n');
+    expect((await turn(70, { settings })).outcome).toBe('changed');
+  });
+
   it('a change within the quiet period starts it again', async () => {
     await turn(0);
     writeFileSync(etc('hosts'), 'a\n');

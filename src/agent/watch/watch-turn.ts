@@ -193,6 +193,11 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
     const first = head === null;
     const meta: SnapshotMeta = { id, takenAt: at, since: first ? null : state.lastTurnAt, state: first ? 'stable' : 'unstable', testingAt: null, stableAt: first ? at : null, cause: first ? null : (options.cause ?? null) };
     state = { ...state, seq, head: id, baseline: state.baseline ?? id, snapshots: [...state.snapshots, meta], lastTurnAt: at };
+    // A tree that never goes quiet: reported anyway once its first unreported change is maxUnstableHours old.
+    const firstUnstable = state.snapshots.find((s) => state.baseline !== null && s.id > state.baseline);
+    if (!first && options.transitions !== false && firstUnstable !== undefined && now.getTime() - Date.parse(firstUnstable.takenAt) >= settings.maxUnstableHours * 3_600_000) {
+      return { ...common, ...(await reportHead(ws, ctx, state, meta, at, now)), quietUntil: null };
+    }
     await ws.writeState(state);
     return { ...common, outcome: first ? 'initial' : 'changed', head: id, state: meta.state, quietUntil: first ? null : new Date(now.getTime() + quietMs).toISOString(), report: null, pruned: null };
   }
@@ -202,15 +207,11 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
   const headMeta = state.snapshots.find((s) => s.id === state.head);
   if (headMeta === undefined || state.head === null) throw new Error(`the watch state names head ${String(state.head)} but lists no such snapshot`);
   let outcome: TurnResult['outcome'] = 'unchanged';
-  let report: WatchReport | null = null;
   let pruned: PruneResult | null = null;
   let current = headMeta;
   if (options.transitions !== false && headMeta.state === 'unstable' && now.getTime() - Date.parse(headMeta.takenAt) >= quietMs) {
-    report = await makeReport(ws, ctx, state, at);
-    current = { ...headMeta, state: 'testing', testingAt: at };
-    state = replaceMeta(state, current);
-    state = { ...state, baseline: headMeta.id, reports: report === null ? state.reports : [...state.reports, { id: report.id, madeAt: at, baseline: report.baseline, head: report.head, delivered: false }] };
-    outcome = report === null ? 'testing' : 'report';
+    const r = await reportHead(ws, ctx, { ...state, lastTurnAt: at }, headMeta, at, now);
+    return { ...common, ...r, quietUntil: null };
   } else if (options.transitions !== false && headMeta.state === 'testing' && headMeta.testingAt !== null && now.getTime() - Date.parse(headMeta.testingAt) >= settings.stableDays * 86_400_000) {
     current = { ...headMeta, state: 'stable', stableAt: at };
     state = replaceMeta(state, current);
@@ -224,7 +225,25 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
     await ws.writeState(state);
   } else ws.writeLastTurn(at);
   const quietUntil = current.state === 'unstable' ? new Date(Date.parse(current.takenAt) + quietMs).toISOString() : null;
-  return { ...common, outcome, head: state.head ?? current.id, state: current.state, quietUntil, report, pruned };
+  return { ...common, outcome, head: state.head ?? current.id, state: current.state, quietUntil, report: null, pruned };
+}
+
+/** The unstable head becomes testing: the report of the window (if anything to tell), the new baseline, pruning, the state written. */
+async function reportHead(
+  ws: WatchStore,
+  ctx: WatchContext,
+  before: WatchState,
+  headMeta: SnapshotMeta,
+  at: string,
+  now: Date,
+): Promise<Pick<TurnResult, 'outcome' | 'head' | 'state' | 'report' | 'pruned'>> {
+  const report = await makeReport(ws, ctx, before, at);
+  const current: SnapshotMeta = { ...headMeta, state: 'testing', testingAt: at };
+  let state = replaceMeta(before, current);
+  state = { ...state, baseline: headMeta.id, reports: report === null ? state.reports : [...state.reports, { id: report.id, madeAt: at, baseline: report.baseline, head: report.head, delivered: false }] };
+  const result = pruneWatch(ws, state, { now, keepDays: ctx.settings.keepDays });
+  await ws.writeState(result.state);
+  return { outcome: report === null ? 'testing' : 'report', head: result.state.head ?? current.id, state: 'testing', report, pruned: result.pruned };
 }
 
 /** The report of the snapshots after the baseline up to the head, or null when there is nothing to tell (a change undone). */
