@@ -36,6 +36,9 @@ const common = {
   legalComments: 'linked',
   metafile: true,
   logLevel: 'warning',
+  // The launcher runs the bundle through vm.Script, which has no import():
+  // dynamic imports of the vendor files become require() (still on first use).
+  supported: { 'dynamic-import': false },
 };
 const metafiles = [(await build({ ...common, entryPoints: ['dist/cli/main.js'], outfile: 'dist/roster.cjs', plugins: [vendorFiles] })).metafile];
 for (const name of VENDOR) {
@@ -59,6 +62,9 @@ if (bundled.startsWith('#!')) await writeFile('dist/roster.cjs', `//${bundled.sl
 // \u escapes), only comments may hold other characters.
 const code = bundled.split('\n').filter((line) => /[^\x00-\x7f]/.test(line) && !/^\s*(\/\/|\*|\/\*)/.test(line));
 if (code.length > 0) throw new Error(`dist/roster.cjs has non-ASCII code (write it with \\u escapes):\n${code.slice(0, 5).join('\n')}`);
+// vm.Script has no import(): a dynamic import left in the bundle fails when reached.
+const dynamicImport = /\bimport\(\s*["'`]/.exec(bundled);
+if (dynamicImport !== null) throw new Error(`dist/roster.cjs has a dynamic import, which the launcher's vm.Script cannot run: ${bundled.slice(dynamicImport.index, dynamicImport.index + 80)}`);
 await writeFile('dist/roster.mjs', `#!/usr/bin/env node\n${await readFile('dist/cli/launcher.js', 'utf8')}`);
 await chmod('dist/roster.mjs', 0o755);
 
