@@ -130,7 +130,7 @@ function meta(e: TreeEntry | undefined): FileMeta | null {
  *   (etckeeper's pre and post commits), with its command line and user;
  * - otherwise a changelog entry written by a person explains the change
  *   when it is dated after the last turn that still saw the state before
- *   (`since`): the change was made after that turn, so an entry dated later
+ *   (`since`), at minute precision (hand-written entries carry the minute): the change was made after that turn, so an entry dated later
  *   may tell of it, while one dated earlier was written before the change
  *   and cannot. Entries of Roster's own applies (source `apply`) explain
  *   nothing by their time: the files of an apply are known exactly.
@@ -141,8 +141,10 @@ export function explainStep(step: Step, previous: Step, entries: readonly WatchC
   const cause = step.meta.cause;
   if (cause?.kind === 'apply') return [{ kind: 'apply', at: cause.at, by: cause.actor }];
   if (cause?.kind === 'apt') return [{ kind: 'apt', at: cause.at, by: cause.user, text: cause.command }];
-  const after = step.meta.since ?? previous.meta.takenAt;
-  const entry = entries.find((e) => e.source !== 'apply' && e.at > after);
+  // Entries written by hand carry the minute only: one dated in the minute of that turn may tell of the change.
+  const after = Date.parse(step.meta.since ?? previous.meta.takenAt);
+  const minute = after - (((after % 60_000) + 60_000) % 60_000);
+  const entry = entries.find((e) => e.source !== 'apply' && Date.parse(e.at) >= minute);
   return entry === undefined ? [] : [{ kind: 'changelog', at: entry.at, by: entry.author, text: entry.text }];
 }
 

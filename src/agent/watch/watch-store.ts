@@ -41,6 +41,8 @@ export interface SnapshotManifest {
   readonly packagesStat: string;
   /** The newest changelog entry seen (an entry is a change, as in metche, which watches the changelog too). */
   readonly changelogAt: string | null;
+  /** The changelog entries seen, by identity (changelogKey); absent in manifests of older versions. */
+  readonly changelogKeys?: readonly string[];
   /** The exclusions it was taken with: only then may the next turn reuse its directory listings. */
   readonly filters?: string;
 }

@@ -135,6 +135,31 @@ describe('watchTurn on a temp root with an injected clock', () => {
     expect(r?.counts).toMatchObject({ files: 2, unexplained: 1, changelog: 1 });
   });
 
+  it('changelog entries are known by who wrote what, not by the latest date: a back-dated one and one in the minute of the last report reach the next report', async () => {
+    await turn(0);
+    writeFileSync(etc('hosts'), '127.0.0.1 localhost\n10.0.0.7 a\n');
+    entries = [{ at: min(3).toISOString(), author: 'alice', text: 'first', source: 'cli' }];
+    await turn(5);
+    // Reported at 10:05:20 (minute 65 and 20 s).
+    expect((await turn(65 + 1 / 3)).report?.changelog.map((e) => e.text)).toEqual(['first']);
+    // Written at 10:05:40 with the minute only, and one back-dated: both are new.
+    entries = [{ at: min(2).toISOString(), author: 'bob', text: 'back-dated', source: 'cli' }, ...entries, { at: min(65).toISOString(), author: 'carol', text: 'same minute', source: 'cli' }];
+    expect((await turn(65 + 2 / 3)).outcome).toBe('changed');
+    const r = (await turn(130)).report;
+    expect(r?.changelog.map((e) => e.text)).toEqual(['back-dated', 'same minute']);
+  });
+
+  it('a hand-written entry dated in the minute of the last turn before the change explains it (entries have minute precision)', async () => {
+    await turn(0);
+    // The last turn that saw hosts as it was: 10:10:20; the edit at 10:10:30; the entry, written at 10:10:40, says 10:10.
+    await turn(10 + 1 / 3);
+    writeFileSync(etc('hosts'), '127.0.0.1 localhost\n10.0.0.8 b\n');
+    entries = [{ at: min(10).toISOString(), author: 'alice', text: 'hosts: b', source: 'cli' }];
+    expect((await turn(10 + 2 / 3)).outcome).toBe('changed');
+    const r = (await turn(71)).report;
+    expect(r?.files[0]).toMatchObject({ path: '/etc/hosts', unexplained: false, explainedBy: [{ kind: 'changelog', by: 'alice' }] });
+  });
+
   it("an entry of Roster's own apply explains nothing by its time; one dated before the change explains nothing", async () => {
     entries = [{ at: min(1).toISOString(), author: 'bob', text: 'about to edit hosts', source: 'cli' }];
     await turn(2);

@@ -106,6 +106,11 @@ export function loadPackages(ws: WatchStore, hash: string | null): PackageList |
   return content === null ? null : (JSON.parse(content.toString('utf8')) as PackageList);
 }
 
+/** A changelog entry's identity: who wrote what, when, from where (a short hash, so manifests stay small). */
+export function changelogKey(e: WatchChangelogEntry): string {
+  return sha256(Buffer.from(JSON.stringify([e.at, e.author, e.text, e.source]))).slice(0, 24);
+}
+
 function latest(entries: readonly WatchChangelogEntry[]): string | null {
   let at: string | null = null;
   for (const e of entries) if (at === null || e.at > at) at = e.at;
@@ -175,12 +180,17 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
     wallNow: (ctx.wallNow ?? Date.now)(),
   });
   const packages = packagesOf(ws, ctx.root, head);
-  const changelogAt = latest(await ctx.changelog());
+  const changelogEntries = await ctx.changelog();
+  const changelogAt = latest(changelogEntries);
+  // Entries are known by identity, not by the latest date: a back-dated entry, or one in the same minute as the last, is new too.
+  const changelogKeys = [...new Set(changelogEntries.map(changelogKey))].sort();
+  const seenKeys = head?.changelogKeys === undefined ? null : new Set(head.changelogKeys);
+  const newEntry = seenKeys === null ? changelogAt !== null && (head?.changelogAt == null || changelogAt > head.changelogAt) : changelogKeys.some((k) => !seenKeys.has(k));
   const changed =
     head === null ||
     head.dirs.join('\n') !== settings.dirs.join('\n') ||
     head.packages !== packages.hash ||
-    (changelogAt !== null && (head.changelogAt === null || changelogAt > head.changelogAt)) ||
+    newEntry ||
     !sameEntries(head.entries, scan.entries);
   const common = { at, entries: scan.entries.length, hashed: scan.hashed, problems: scan.problems };
   const quietMs = settings.quietMinutes * 60_000;
@@ -188,7 +198,7 @@ export async function watchTurn(ws: WatchStore, ctx: WatchContext, options: Turn
   if (changed) {
     const seq = state.seq + 1;
     const id = snapshotId(seq);
-    const manifest: SnapshotManifest = { version: 1, id, takenAt: at, dirs: [...settings.dirs], entries: scan.entries, packages: packages.hash, packagesStat: packages.stat, changelogAt, filters };
+    const manifest: SnapshotManifest = { version: 1, id, takenAt: at, dirs: [...settings.dirs], entries: scan.entries, packages: packages.hash, packagesStat: packages.stat, changelogAt, changelogKeys, filters };
     await ws.writeSnapshot(manifest);
     const first = head === null;
     const meta: SnapshotMeta = { id, takenAt: at, since: first ? null : state.lastTurnAt, state: first ? 'stable' : 'unstable', testingAt: null, stableAt: first ? at : null, cause: first ? null : (options.cause ?? null) };
@@ -253,7 +263,10 @@ async function makeReport(ws: WatchStore, ctx: WatchContext, state: WatchState, 
   const step = (meta: SnapshotMeta): Step => ({ meta, manifest: ws.readSnapshot(meta.id) });
   const chain = state.snapshots.filter((s) => s.id > baselineMeta.id && state.head !== null && s.id <= state.head).map(step);
   const from = state.reports.at(-1)?.madeAt ?? baselineMeta.takenAt;
-  const changelog = (await ctx.changelog()).filter((e) => e.at > from && e.at <= at);
+  // The entries the baseline had not seen (by identity); baselines of older versions: those dated in the window.
+  const baselineKeys = step(baselineMeta).manifest.changelogKeys;
+  const seen = baselineKeys === undefined ? null : new Set(baselineKeys);
+  const changelog = (await ctx.changelog()).filter((e) => (seen === null ? e.at > from && e.at <= at : !seen.has(changelogKey(e))));
   const cache = new Map<string, PackageList | null>();
   const report = buildReport({
     id: reportId(at),
