@@ -2,7 +2,8 @@ import { RosterError } from './errors.js';
 import { offsetAt, startOfDayInZone } from './zoned-time.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+/** A date, optionally with a time, optionally with `Z` or an offset. */
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const AGO = /^(\d{1,6})([dhm])$/;
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
 
@@ -26,11 +27,24 @@ export function parseTimeBound(text: string, now: Date, timeZone: string, field:
     // Noon of that day in the zone (whatever its offset), then back to the day's start there.
     return startOfDayInZone(new Date(noon - offsetAt(noon, timeZone)), timeZone);
   }
-  const m = DATE_TIME.exec(value);
-  if (m === null) throw refuse('is not a date, an ISO 8601 time or a span such as 7d, 12h or 30m');
+  const t = readIsoTime(value, timeZone);
+  if (t === 'malformed') throw refuse('is not a date, an ISO 8601 time or a span such as 7d, 12h or 30m');
+  if (t === 'invalid') throw refuse('is not a valid date and time');
+  return t;
+}
+
+/**
+ * An ISO 8601 date and time as people type it: with `Z` or an offset it is
+ * exact; without one (or as a bare date, its midnight) it is a wall time in
+ * `timeZone`. `malformed` when it is not of that form, `invalid` when it
+ * names no such date or time (February 30th, 24:00).
+ */
+export function readIsoTime(text: string, timeZone: string): Date | 'malformed' | 'invalid' {
+  const m = ISO.exec(text.trim());
+  if (m === null) return 'malformed';
   const [, , , , h = '0', mi = '0', s = '0', frac = '0', zone] = m;
   const t = wall(m, Number(h), Number(mi), Number(s), Number(frac.slice(0, 3).padEnd(3, '0')));
-  if (t === null) throw refuse('is not a valid date and time');
+  if (t === null) return 'invalid';
   if (zone === 'Z') return new Date(t);
   if (zone !== undefined) {
     const sign = zone.startsWith('-') ? -1 : 1;
