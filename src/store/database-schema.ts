@@ -38,6 +38,8 @@ export interface RosterDatabase {
   readonly status_subscribers: StatusSubscribersTable;
   readonly changelog: ChangelogTable;
   readonly watch_reports: WatchReportsTable;
+  readonly console_sessions: ConsoleSessionsTable;
+  readonly console_second_factors: ConsoleSecondFactorsTable;
 }
 
 export interface PeopleTable {
@@ -398,4 +400,27 @@ export interface WatchReportsTable {
   packages: number;
   /** JSON object. */
   report: string;
+}
+
+/** An admin console session (issue 16); complete once `stage` is `done`. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  account_id: number;
+  stage: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  address: string | null;
+  user_agent: string | null;
+}
+
+/** An admin's second factor (TOTP), sealed; with the hashes of unused recovery codes. */
+export interface ConsoleSecondFactorsTable {
+  account_id: number;
+  sealed_secret: string;
+  created_at: string;
+  confirmed_at: string | null;
+  last_step: number;
+  /** JSON array of hex SHA-256. */
+  recovery_hashes: string;
 }

@@ -10,6 +10,7 @@ import { ledgerQueries } from './queries/ledger-queries.js';
 import { massChangeQueries } from './queries/mass-change-queries.js';
 import { outboxQueries } from './queries/outbox-queries.js';
 import { peopleQueries } from './queries/people-queries.js';
+import { consoleQueries } from './queries/console-queries.js';
 import { portalQueries } from './queries/portal-queries.js';
 import { queryScope, type StoreDialect } from './queries/query-scope.js';
 import { reservationQueries } from './queries/reservation-queries.js';
@@ -60,6 +61,7 @@ export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly di
     ...resourceQueries(s),
     ...usageQueries(s),
     ...portalQueries(s),
+    ...consoleQueries(s),
     ...statusQueries(s),
     ...changelogQueries(s),
     ...watchReportQueries(s),

@@ -8,6 +8,7 @@ import type { LedgerReads, LedgerWrites } from './queries/ledger-queries.js';
 import type { MassChangeReads, MassChangeWrites } from './queries/mass-change-queries.js';
 import type { OutboxReads, OutboxWrites } from './queries/outbox-queries.js';
 import type { PeopleReads, PeopleWrites } from './queries/people-queries.js';
+import type { ConsoleReads, ConsoleWrites } from './queries/console-queries.js';
 import type { PortalReads, PortalWrites } from './queries/portal-queries.js';
 import type { ReservationReads, ReservationWrites } from './queries/reservation-queries.js';
 import type { ResourceReads, ResourceWrites } from './queries/resource-queries.js';
@@ -29,6 +30,7 @@ export type { LedgerEntry, LedgerQueries, LedgerReads, LedgerWrites, Notice } fr
 export type { MassChange, MassChangeQueries, MassChangeReads, MassChangeSummary, MassChangeWrites, NewMassChange } from './queries/mass-change-queries.js';
 export type { NewOutboxMessage, OutboxMessage, OutboxPatch, OutboxQueries, OutboxReads, OutboxStatus, OutboxWrites } from './queries/outbox-queries.js';
 export type { PeopleQueries, PeopleReads, PeopleWrites } from './queries/people-queries.js';
+export type { ConsoleQueries, ConsoleReads, ConsoleSecondFactor, ConsoleSession, ConsoleStage, ConsoleWrites } from './queries/console-queries.js';
 export type { AttemptCount, NewPortalEmailChange, PortalEmailChange, PortalQueries, PortalReads, PortalSession, PortalWrites } from './queries/portal-queries.js';
 export type { IdRange, Reservation, ReservationQueries, ReservationReads, ReservationWrites } from './queries/reservation-queries.js';
 export type { NewResource, Resource, ResourceFilter, ResourceQueries, ResourceReads, ResourceWrites } from './queries/resource-queries.js';
@@ -99,7 +101,8 @@ export interface StoreReads
     PortalReads,
     StatusReads,
     ChangelogReads,
-    WatchReportReads {}
+    WatchReportReads,
+    ConsoleReads {}
 
 /**
  * What a write transaction offers: every concept's reads and writes (a
@@ -126,4 +129,5 @@ export interface Queries
     PortalWrites,
     StatusWrites,
     ChangelogWrites,
-    WatchReportWrites {}
+    WatchReportWrites,
+    ConsoleWrites {}

@@ -3,6 +3,7 @@ import { errorMessage, RosterError } from '../../domain/errors.js';
 import type { RosterDatabase } from '../database-schema.js';
 import type { SchemaStatus } from '../store.js';
 import { changelogSchema } from './changelog-schema.js';
+import { consoleSchema } from './console-schema.js';
 import { initialSchema } from './initial-schema.js';
 import { jobsAndOutbox } from './jobs-and-outbox.js';
 import { portalSchema } from './portal-schema.js';
@@ -31,6 +32,7 @@ export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migr
     '0007-changelog': changelogSchema(dialect),
     '0008-watch': watchSchema(dialect),
     '0009-status': statusSchema(dialect),
+    '0010-console': consoleSchema(dialect),
   };
 }
 
