@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import { RosterError } from '../../domain/errors.js';
 import { auditHash, normaliseSummary } from '../audit-chain.js';
@@ -7,9 +7,28 @@ import type { AuditTable } from '../database-schema.js';
 import type { QueryScope } from './query-scope.js';
 import { INSERT_CHUNK, pageSize, parseJsonOrText, toNumber, utc } from './row-values.js';
 
+/** Which audit records to list: every field narrows; none lists all in sequence order. */
+export interface AuditFilter {
+  readonly afterSeq?: number;
+  /** Records before this sequence number (a newest-first listing's next page). */
+  readonly beforeSeq?: number;
+  readonly limit?: number;
+  readonly target?: string;
+  /** Actors starting with this, e.g. `console:` or `cli:alice`. */
+  readonly actorPrefix?: string;
+  /** Actions starting with this, e.g. `token.` or `account.freeze`. */
+  readonly actionPrefix?: string;
+  /** ISO 8601 UTC: records at or after this time. */
+  readonly from?: string;
+  /** ISO 8601 UTC: records before this time. */
+  readonly to?: string;
+  /** Highest sequence number first (the console's listing) instead of lowest. */
+  readonly newestFirst?: boolean;
+}
+
 /** The audit log: hash-chained, appended inside the same transaction as the change. */
 export interface AuditReads {
-  listAudit(filter?: { readonly afterSeq?: number; readonly limit?: number; readonly target?: string }): Promise<AuditRecord[]>;
+  listAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
   auditHead(): Promise<{ readonly seq: number; readonly hash: string }>;
 }
 
@@ -85,9 +104,16 @@ export function auditQueries(s: QueryScope): AuditQueries {
     },
     appendAudits,
     async listAudit(filter = {}) {
-      let q = s.db.selectFrom('audit').selectAll().orderBy('seq');
+      let q = s.db.selectFrom('audit').selectAll().orderBy('seq', filter.newestFirst === true ? 'desc' : 'asc');
       if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
+      if (filter.beforeSeq !== undefined) q = q.where('seq', '<', filter.beforeSeq);
       if (filter.target !== undefined) q = q.where('target', '=', filter.target);
+      // substr rather than LIKE: no wildcards to escape, and case-sensitive on both
+      // dialects; its length counts characters, as the spread does.
+      if (filter.actorPrefix !== undefined) q = q.where(sql<string>`substr(actor, 1, ${[...filter.actorPrefix].length})`, '=', filter.actorPrefix);
+      if (filter.actionPrefix !== undefined) q = q.where(sql<string>`substr(action, 1, ${[...filter.actionPrefix].length})`, '=', filter.actionPrefix);
+      if (filter.from !== undefined) q = q.where('at', '>=', utc(filter.from, 'audit from'));
+      if (filter.to !== undefined) q = q.where('at', '<', utc(filter.to, 'audit to'));
       if (filter.limit !== undefined) q = q.limit(pageSize(filter.limit));
       return (await q.execute()).map(toAuditRecord);
     },
