@@ -118,9 +118,17 @@ types:
     expect(await roles()).toEqual([]);
   });
 
-  it('a dry run names the hosts it would apply and changes nothing', async () => {
+  it('a dry run plans each host it would apply, with the changes per target, and changes nothing', async () => {
     const [report] = await runJobs(ctx, deps, { job: 'apply', dryRun: true });
-    expect(report?.outcome).toMatchObject({ counts: { hosts: 1 }, details: ['would apply db'] });
+    expect(report?.outcome).toMatchObject({ result: 'ok', counts: { hosts: 1, changes: 2, unplanned: 0 } });
+    expect(report?.outcome?.details[0]).toBe('db: would apply 2 change(s)');
+    expect(report?.outcome?.details.slice(1)).toEqual([expect.stringMatching(/^db: postgres: .*ann/), expect.stringMatching(/^db: postgres: .*bo/)]);
     expect(await roles()).toEqual([]);
+    expect(await ctx.store.read.listJobRuns()).toEqual([]);
+    // A host it cannot reach is named with why, and the others are still planned.
+    ctx = { ...ctx, config: parseConfig(configText('postgres://postgres@127.0.0.1:1/postgres'), 'roster.yaml', { targets: targetRegistry }).config };
+    const [unreachable] = await runJobs(ctx, deps, { job: 'apply', dryRun: true });
+    expect(unreachable?.outcome).toMatchObject({ result: 'partial', counts: { hosts: 1, changes: 0, unplanned: 1 }, message: '1 host(s) could not be planned' });
+    expect(unreachable?.outcome?.details).toEqual([expect.stringMatching(/^db: not planned: .*127\.0\.0\.1:1/)]);
   });
 });

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/app-context.js';
-import { applyServerHosts, serverAppliedHosts, type ServerHostApply } from '../app/apply-server-hosts.js';
+import { applyServerHosts, planServerHosts, serverAppliedHosts, type ServerHostApply } from '../app/apply-server-hosts.js';
 import { runBilling } from '../app/billing-run.js';
 import { mutate } from '../app/mutate.js';
 import { queueNotices, wallTime } from '../app/notices.js';
@@ -18,6 +18,8 @@ export { isJobName, JOB_NAMES, type JobName } from './job-names.js';
 /** What the jobs need beyond the context: mail delivery, and the targets the apply job applies. */
 export interface JobDeps extends DeliveryDeps {
   readonly targets: readonly AnyTarget[];
+  /** The root prefix the apply job applies under: `/` (the live system) unless given. */
+  readonly root?: string;
 }
 
 export interface JobOutcome {
@@ -73,8 +75,17 @@ async function runJob(ctx: AppContext, job: JobName, deps: JobDeps, dryRun: bool
     }
     case 'apply': {
       const hosts = serverAppliedHosts(ctx);
-      if (dryRun) return { result: 'ok', counts: { hosts: hosts.length }, message: null, details: hosts.map((h) => `would apply ${h}`) };
-      const r = await applyServerHosts(ctx, deps.targets);
+      if (dryRun) {
+        const plans = await planServerHosts(ctx, deps.targets, deps.root);
+        const unplanned = plans.filter((p) => p.error !== undefined);
+        return {
+          result: unplanned.length === 0 ? 'ok' : 'partial',
+          counts: { hosts: hosts.length, changes: plans.reduce((n, p) => n + p.changes, 0), unplanned: unplanned.length },
+          message: unplanned.length === 0 ? null : `${unplanned.length} host(s) could not be planned`,
+          details: plans.flatMap((p) => (p.error !== undefined ? [`${p.host}: not planned: ${p.error}`] : [`${p.host}: would apply ${p.changes} change(s)`, ...p.targets.flatMap((t) => t.changes.map((c) => `${p.host}: ${t.target}: ${c}`))])),
+        };
+      }
+      const r = await applyServerHosts(ctx, deps.targets, deps.root);
       const sum = (f: (h: ServerHostApply) => number): number => r.reduce((n, h) => n + f(h), 0);
       const broken = r.filter((h) => h.error !== undefined || h.failed > 0 || h.skipped > 0).length;
       return {
