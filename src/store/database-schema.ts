@@ -40,6 +40,7 @@ export interface RosterDatabase {
   readonly watch_reports: WatchReportsTable;
   readonly console_sessions: ConsoleSessionsTable;
   readonly console_second_factors: ConsoleSecondFactorsTable;
+  readonly person_emails: PersonEmailsTable;
 }
 
 export interface PeopleTable {
@@ -423,4 +424,10 @@ export interface ConsoleSecondFactorsTable {
   last_step: number;
   /** JSON array of hex SHA-256. */
   recovery_hashes: string;
+}
+
+/** Each person's e-mail addresses, lower-cased, one row each: what the account search matches by prefix (people keep them as JSON). */
+export interface PersonEmailsTable {
+  address: string;
+  person_id: string;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RosterDatabase } from './database-schema.js';
 import { accountQueries } from './queries/account-queries.js';
+import { accountSearchQueries } from './queries/account-search-queries.js';
 import { auditQueries } from './queries/audit-queries.js';
 import { changelogQueries } from './queries/changelog-queries.js';
 import { groupQueries } from './queries/group-queries.js';
@@ -48,6 +49,7 @@ export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly di
     ...savepoints(s),
     ...peopleQueries(s),
     ...accountQueries(s),
+    ...accountSearchQueries(s),
     ...reservationQueries(s),
     ...groupQueries(s),
     ...ledgerQueries(s),

@@ -1,6 +1,7 @@
 import type { AuditReads, AuditWrites } from './queries/audit-queries.js';
 import type { ChangelogReads, ChangelogWrites } from './queries/changelog-queries.js';
 import type { AccountReads, AccountWrites } from './queries/account-queries.js';
+import type { AccountSearchReads } from './queries/account-search-queries.js';
 import type { GroupReads, GroupWrites } from './queries/group-queries.js';
 import type { HostReportReads, HostReportWrites } from './queries/host-report-queries.js';
 import type { JobReads, JobWrites } from './queries/job-queries.js';
@@ -21,6 +22,7 @@ import type { WatchReportReads, WatchReportWrites } from './queries/watch-report
 
 export type { AuditEntry, AuditRecord } from './audit-record.js';
 export type { AccountFilter, AccountPatch, AccountQueries, AccountReads, AccountWrites, NewAccount } from './queries/account-queries.js';
+export type { AccountSearchQuery, AccountSearchReads, HoldMatch } from './queries/account-search-queries.js';
 export type { AuditQueries, AuditReads, AuditWrites } from './queries/audit-queries.js';
 export type { ChangelogEntry, ChangelogFilter, ChangelogQueries, ChangelogReads, ChangelogSource, ChangelogWrites, NewChangelogEntry } from './queries/changelog-queries.js';
 export type { Group, GroupQueries, GroupReads, GroupWrites } from './queries/group-queries.js';
@@ -86,6 +88,7 @@ export interface Store {
 export interface StoreReads
   extends PeopleReads,
     AccountReads,
+    AccountSearchReads,
     ReservationReads,
     GroupReads,
     LedgerReads,

@@ -46,6 +46,29 @@ export function consoleSchema(dialect: Dialect): Migration {
         // JSON array of the SHA-256 (hex) of the recovery codes not used yet.
         .addColumn('recovery_hashes', t, (c) => c.notNull())
         .execute();
+
+      // --- Account search (the console's search page): the indexes its word
+      // prefixes and rare states read, and each person's e-mail addresses
+      // (lower-cased) as rows, since people keep them in a JSON column.
+      await db.schema
+        .createTable('person_emails')
+        .addColumn('address', t, (c) => c.notNull())
+        .addColumn('person_id', t, (c) => c.notNull().references('people.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('person_emails_pkey', ['address', 'person_id'])
+        .execute();
+      await db.schema.createIndex('person_emails_person').on('person_emails').column('person_id').execute();
+      const fill =
+        dialect === 'postgres'
+          ? sql`insert into person_emails (address, person_id) select distinct lower(j.value collate "C"), p.id from people p, json_each_text(p.emails::json) j`
+          : sql`insert into person_emails (address, person_id) select distinct lower(j.value), p.id from people p, json_each(p.emails) j`;
+      await fill.execute(db);
+      await db.schema.createIndex('accounts_person_id_lower').on('accounts').expression(sql`lower(person_id)`).execute();
+      await db.schema.createIndex('people_first_name_lower').on('people').expression(sql`lower(first_name)`).execute();
+      await db.schema.createIndex('people_last_name_lower').on('people').expression(sql`lower(last_name)`).execute();
+      await db.schema.createIndex('holds_kind_reason').on('holds').columns(['kind', 'reason', 'since']).execute();
+      await db.schema.createIndex('accounts_pending').on('accounts').column('id').where(sql<boolean>`pending = 1`).execute();
+      await db.schema.createIndex('accounts_purged').on('accounts').column('id').where(sql<boolean>`purged_at is not null`).execute();
+      // --- End of account search.
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Person } from '../../domain/person.js';
 import type { PeopleTable } from '../database-schema.js';
+import { replacePersonEmails } from './account-search-queries.js';
 import type { QueryScope } from './query-scope.js';
 import { IN_CHUNK, INSERT_CHUNK, pageSize, stringList, stringMap, utc } from './row-values.js';
 
@@ -45,6 +46,7 @@ export function peopleQueries(s: QueryScope): PeopleQueries {
           })),
         )
         .execute();
+      await replacePersonEmails(s.db, people.slice(i, i + INSERT_CHUNK));
     }
   };
   return {
