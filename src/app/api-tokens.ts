@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RosterError } from '../domain/errors.js';
 import { TOKEN_ROLES, type ApiToken, type TokenRole } from '../store/queries/token-queries.js';
-import type { TokenReads } from '../store/store.js';
+import type { Store, TokenReads } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { audit, mutate } from './mutate.js';
 import { printable } from './person-input.js';
@@ -31,10 +31,12 @@ export interface TokenView {
   readonly createdBy: string;
   readonly expiresAt: string | null;
   readonly revokedAt: string | null;
+  /** When a request last presented it, to within USE_RECORDED_EVERY_MS; null if none has. */
+  readonly lastUsedAt: string | null;
 }
 
 export function tokenView(t: ApiToken): TokenView {
-  return { id: t.id, role: t.role, host: t.host, note: t.note, createdAt: t.createdAt, createdBy: t.createdBy, expiresAt: t.expiresAt, revokedAt: t.revokedAt };
+  return { id: t.id, role: t.role, host: t.host, note: t.note, createdAt: t.createdAt, createdBy: t.createdBy, expiresAt: t.expiresAt, revokedAt: t.revokedAt, lastUsedAt: t.lastUsedAt };
 }
 
 /** `90d`, `12h`, `30m` or `never` (null). */
@@ -121,6 +123,22 @@ export async function authenticateToken(q: TokenReads, presented: string, now: D
   if (t === undefined || t.revokedAt !== null) return undefined;
   if (t.expiresAt !== null && t.expiresAt <= now.toISOString()) return undefined;
   return t;
+}
+
+/** A token's last use is recorded at most this often: enough to tell a token in use from a forgotten one, without a write per request. */
+export const USE_RECORDED_EVERY_MS = 5 * 60_000;
+
+/**
+ * Records that `token` (as just read by authenticateToken) was presented at
+ * `now`, unless a use within the last USE_RECORDED_EVERY_MS is recorded:
+ * an agent polling every minute costs one write per five minutes, not one
+ * per poll. The store's compare-and-set keeps concurrent requests to one
+ * write. Not an audit record: a read changes nothing worth chaining.
+ */
+export async function recordTokenUse(store: Store, token: Pick<ApiToken, 'id' | 'lastUsedAt'>, now: Date): Promise<boolean> {
+  const since = new Date(now.getTime() - USE_RECORDED_EVERY_MS).toISOString();
+  if (token.lastUsedAt !== null && token.lastUsedAt >= since) return false;
+  return store.transaction((q) => q.touchApiToken(token.id, now.toISOString(), since));
 }
 
 /** The audit actor of requests made with a token: `token:<id>(<role>)`. */

@@ -283,6 +283,7 @@ export const tokenSchema = z.object({
   createdBy: z.string(),
   expiresAt: iso.nullable(),
   revokedAt: iso.nullable(),
+  lastUsedAt: iso.nullable().meta({ description: 'the last request made with it, to within five minutes' }),
 });
 
 export const newTokenBody = z.strictObject({

@@ -1,5 +1,5 @@
-import { authenticateToken } from '../app/api-tokens.js';
-import { RosterError } from '../domain/errors.js';
+import { authenticateToken, recordTokenUse } from '../app/api-tokens.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import type { TokenRole } from '../store/queries/token-queries.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { principalOf, type Principal, type ServerDeps } from './server-deps.js';
@@ -15,7 +15,8 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="roster"' };
  * a missing, unknown, revoked or expired token is 401; a token over its
  * rate is 429 with Retry-After; a role the endpoint does not admit is 403.
  * None of these has a side effect (no audit record, no write): refusals
- * are logged by the caller only.
+ * are logged by the caller only. An admitted request records when its
+ * token was last used (at most every few minutes, recordTokenUse).
  */
 export async function authenticateRequest(deps: ServerDeps, limiter: RateLimiter, authorization: string | undefined, roles: readonly TokenRole[]): Promise<AuthOutcome> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
@@ -27,6 +28,11 @@ export async function authenticateRequest(deps: ServerDeps, limiter: RateLimiter
   if (!roles.includes(token.role)) {
     return { ok: false, error: new RosterError('forbidden', `a ${token.role} token may not do this (allowed: ${roles.join(', ')})`), headers: {} };
   }
+  // The token list shows when each was last used. Awaited, so the write
+  // is done when the answer is (at most once per token every few minutes:
+  // a long run writes in batches and lets it through between them); one
+  // that fails is logged, never fails the request, and the next use records it.
+  await recordTokenUse(deps.store, token, deps.clock.now()).catch((e: unknown) => deps.log.warn(`could not record the use of token ${token.id}: ${errorMessage(e)}`));
   return { ok: true, principal: principalOf(token) };
 }
 

@@ -195,6 +195,8 @@ export interface ApiTokensTable {
   created_by: string;
   expires_at: string | null;
   revoked_at: string | null;
+  /** Updated at most every few minutes (recordTokenUse). */
+  last_used_at: string | null;
 }
 
 export interface ScimUsersTable {

@@ -10,6 +10,7 @@ import { portalSchema } from './portal-schema.js';
 import { resourcesSchema } from './resources-schema.js';
 import { serverSchema } from './server-schema.js';
 import { statusSchema } from './status-schema.js';
+import { tokenLastUsedSchema } from './token-last-used.js';
 import { usageSchema } from './usage-schema.js';
 import { watchSchema } from './watch-schema.js';
 
@@ -33,6 +34,7 @@ export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migr
     '0008-watch': watchSchema(dialect),
     '0009-status': statusSchema(dialect),
     '0010-console': consoleSchema(dialect),
+    '0011-token-last-used': tokenLastUsedSchema(dialect),
   };
 }
 

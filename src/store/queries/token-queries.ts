@@ -20,9 +20,11 @@ export interface ApiToken {
   readonly createdBy: string;
   readonly expiresAt: string | null;
   readonly revokedAt: string | null;
+  /** When a request last presented it (to a few minutes), or null if none has. */
+  readonly lastUsedAt: string | null;
 }
 
-export type NewApiToken = Omit<ApiToken, 'id' | 'revokedAt'>;
+export type NewApiToken = Omit<ApiToken, 'id' | 'revokedAt' | 'lastUsedAt'>;
 
 /** API tokens of `roster serve`. */
 export interface TokenReads {
@@ -35,6 +37,8 @@ export interface TokenWrites {
   insertApiToken(token: NewApiToken): Promise<ApiToken>;
   /** True when the token existed and was not revoked yet. */
   revokeApiToken(id: number, at: string): Promise<boolean>;
+  /** Records a use at `at` unless one at or after `since` is recorded already (so a busy token is written rarely). True when written. */
+  touchApiToken(id: number, at: string, since: string): Promise<boolean>;
 }
 
 export type TokenQueries = TokenReads & TokenWrites;
@@ -52,6 +56,7 @@ export function tokenQueries(s: QueryScope): TokenQueries {
         created_by: token.createdBy,
         expires_at: token.expiresAt,
         revoked_at: null,
+        last_used_at: null,
       };
       try {
         const { id } = await s.db.insertInto('api_tokens').values(row).returning('id').executeTakeFirstOrThrow();
@@ -77,6 +82,16 @@ export function tokenQueries(s: QueryScope): TokenQueries {
       const r = await s.db.updateTable('api_tokens').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
       return r.numUpdatedRows > 0n;
     },
+    async touchApiToken(id, at, since) {
+      s.mustWrite('touchApiToken');
+      const r = await s.db
+        .updateTable('api_tokens')
+        .set({ last_used_at: at })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', since)]))
+        .executeTakeFirst();
+      return r.numUpdatedRows > 0n;
+    },
   };
 }
 
@@ -97,5 +112,6 @@ function toApiToken(r: Selectable<ApiTokensTable>): ApiToken {
     createdBy: r.created_by,
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
+    lastUsedAt: r.last_used_at,
   };
 }
