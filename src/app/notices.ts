@@ -26,7 +26,9 @@ export type NoticeKind =
   | 'status-confirm'
   | 'status-update'
   // A host's change report of roster watch, to the admin address.
-  | 'watch-report';
+  | 'watch-report'
+  // An administrator sent a member a link to set a new password (the console's account page).
+  | 'password-reset';
 
 export interface Notice {
   readonly kind: NoticeKind;

@@ -106,6 +106,18 @@ confirm it, open this link and press the button on the page:
 The link works once, until {{expires}}. If you did not ask for this, ignore
 this message: nothing changes without the link.
 `,
+  'password-reset': `Subject: Set a new password for {{username}}
+
+Hello {{name}},
+
+an administrator sent you this link to set a new password for your account
+{{username}}. Open it and choose the new password on the page:
+
+{{link}}
+
+The link works once, until {{expires}}. If you did not ask for this, tell
+the administrators; your password stays as it is unless the link is used.
+`,
   'email-change-asked': `Subject: A change of your e-mail address was asked for
 
 Hello {{name}},

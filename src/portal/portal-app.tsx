@@ -8,6 +8,7 @@ import { mountMemberPage } from './member-page.js';
 import { mountAssets } from './portal-assets.js';
 import { mountEmailPage } from './email-page.js';
 import { mountPasswordPage } from './password-page.js';
+import { mountPasswordResetPage } from './password-reset-page.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
 import { csrfSecrets, portalSession } from './portal-session.js';
 import { portalStrings as s } from './portal-strings.js';
@@ -67,6 +68,7 @@ export function mountPortal(app: Hono, deps: ServerDeps): void {
   mountLogin(portal);
   mountMemberPage(portal);
   mountPasswordPage(portal);
+  mountPasswordResetPage(portal);
   mountEmailPage(portal);
   mountSignup(portal);
 

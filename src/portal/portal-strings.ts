@@ -117,6 +117,7 @@ export const portalStrings = {
     'email-confirm': 'Confirm your new e-mail address',
     'email-change-asked': 'A change of your e-mail address was asked for',
     'email-changed': 'Your e-mail address was changed',
+    'password-reset': 'Set a new password',
   } as Readonly<Record<string, string>>,
   usageHeading: 'What you use',
   usageHost: 'Host',

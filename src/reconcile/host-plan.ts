@@ -2,6 +2,7 @@ import type { AppContext } from '../app/app-context.js';
 import type { DesiredHost } from '../desired/desired-host.js';
 import { projectAccounts, projectHost } from '../desired/project-host.js';
 import { errorMessage, RosterError, type ErrorIssue } from '../domain/errors.js';
+import type { AccountReads, GroupReads, ResourceReads } from '../store/store.js';
 import type { AnyTarget } from '../targets/registry.js';
 import { WholeHostNeeded, type Change, type TargetContext } from '../targets/target.js';
 
@@ -36,6 +37,9 @@ export interface PreparedPlan {
   readonly desired: DesiredHost;
   readonly steps: ReadonlyArray<{ readonly target: AnyTarget; readonly config: unknown; readonly changes: readonly Change[] }>;
 }
+
+/** What projecting a host reads of the store. */
+export type HostReads = AccountReads & GroupReads & ResourceReads;
 
 export interface HostRequest {
   readonly host: string;
@@ -115,9 +119,11 @@ export async function planDesired(enabled: readonly EnabledTarget[], desired: De
 /**
  * `roster plan`: the host's `targets` section in roster.yaml says which
  * targets run and with what settings; the desired state is projected from
- * the store now.
+ * the store now. `read` is the store by default; a caller previewing a
+ * change passes the transaction that holds it (and is rolled back), so the
+ * plan is the one that change would lead to.
  */
-export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], request: HostRequest): Promise<PreparedPlan> {
+export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], request: HostRequest, read: HostReads = ctx.store.read): Promise<PreparedPlan> {
   const hostConfig = ctx.config.hosts[request.host];
   if (hostConfig === undefined) {
     const known = Object.keys(ctx.config.hosts);
@@ -129,11 +135,11 @@ export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], r
   const tctx = targetContext(ctx, request);
   let widened: string | undefined;
   if (request.accounts !== undefined) {
-    const scoped = await planAccounts(ctx, targets, enabled, { host: request.host, accounts: request.accounts }, tctx);
+    const scoped = await planAccounts(ctx, read, targets, enabled, { host: request.host, accounts: request.accounts }, tctx);
     if (!('why' in scoped)) return scoped;
     widened = scoped.why;
   }
-  const desired = await projectHost(ctx.store.read, ctx.config, request.host, ctx.clock.now(), targets);
+  const desired = await projectHost(read, ctx.config, request.host, ctx.clock.now(), targets);
   const prepared = await planDesired(enabled, desired, tctx);
   return widened === undefined ? prepared : { ...prepared, plan: { ...prepared.plan, widened } };
 }
@@ -145,8 +151,8 @@ export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], r
  * instead — an account to remove, a target that cannot plan them exactly, or
  * a destructive change, which the circuit breaker judges against the whole host.
  */
-async function planAccounts(ctx: AppContext, targets: readonly AnyTarget[], enabled: readonly EnabledTarget[], request: { readonly host: string; readonly accounts: readonly string[] }, tctx: TargetContext): Promise<PreparedPlan | { readonly why: string }> {
-  const scoped = await projectAccounts(ctx.store.read, ctx.config, request.host, ctx.clock.now(), request.accounts, targets);
+async function planAccounts(ctx: AppContext, read: HostReads, targets: readonly AnyTarget[], enabled: readonly EnabledTarget[], request: { readonly host: string; readonly accounts: readonly string[] }, tctx: TargetContext): Promise<PreparedPlan | { readonly why: string }> {
+  const scoped = await projectAccounts(read, ctx.config, request.host, ctx.clock.now(), request.accounts, targets);
   if ('wholeHost' in scoped) return { why: scoped.wholeHost };
   let prepared: PreparedPlan;
   try {

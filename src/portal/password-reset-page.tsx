@@ -1,0 +1,161 @@
+import type { Hono } from 'hono';
+import { passwordResetFor, resetPasswordWithLink } from '../app/password-reset-link.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
+import { CsrfField, Layout, Message } from './layout.js';
+import type { PortalContext, PortalEnv } from './portal-env.js';
+import { portalStrings as s } from './portal-strings.js';
+
+const t = {
+  title: 'Set a new password',
+  intro: (username: string) => `Choose a new password for the account ${username}. It replaces the old one everywhere the account is used.`,
+  button: 'Set the new password',
+  fix: 'The password was not set. Please correct the fields marked below.',
+  linkBad: 'This link is not valid: it was used already, it has expired, or it was not copied whole. Ask an administrator to send you a new one.',
+  failed: (message: string) => `The password was not set: ${message}`,
+  doneTitle: 'Your new password is set',
+  done: (username: string) => `The password of ${username} is set. Sign in with it from now on.`,
+  doneSessions: 'Every portal session of yours was signed out.',
+  signIn: 'Sign in',
+} as const;
+
+type Field = 'password' | 'confirm';
+
+interface ResetForm {
+  readonly errors: Partial<Record<Field, string>>;
+  readonly problems: readonly string[];
+  readonly error?: string;
+}
+
+function invalid(form: ResetForm, f: Field, describedBy?: string) {
+  const bad = form.errors[f] !== undefined || (f === 'password' && form.problems.length > 0);
+  const ids = [describedBy, bad ? `${f}-error` : undefined].filter((x) => x !== undefined).join(' ');
+  return { ...(bad ? { 'aria-invalid': 'true' } : {}), ...(ids === '' ? {} : { 'aria-describedby': ids }) };
+}
+
+function FieldError(props: { readonly form: ResetForm; readonly f: Field }) {
+  const { form, f } = props;
+  const text = f === 'password' && form.problems.length > 0 ? `${s.passwordRefused} ${form.problems.join('; ')}.` : form.errors[f];
+  return text === undefined ? null : (
+    <p class="field-error" id={`${f}-error`}>
+      {text}
+    </p>
+  );
+}
+
+interface LinkFor {
+  readonly username: string;
+  readonly type: string;
+}
+
+function ResetPage(props: { readonly c: PortalContext; readonly token: string; readonly link: LinkFor; readonly form: ResetForm }) {
+  const { c, token, link, form } = props;
+  const policy = c.var.deps.config.types[link.type]?.password;
+  const any = form.error !== undefined || form.problems.length > 0 || Object.keys(form.errors).length > 0;
+  return (
+    <Layout title={t.title} c={c}>
+      {any ? <Message kind="error">{form.error ?? t.fix}</Message> : null}
+      <p>{t.intro(link.username)}</p>
+      <form class="stacked" method="post" action="/portal/password/reset">
+        <CsrfField c={c} />
+        <input type="hidden" name="token" value={token} />
+        {policy === undefined ? null : (
+          <>
+            <h2 id="policy">{s.passwordPolicyHeading}</h2>
+            <ul id="policy-rules">
+              <li>{s.passwordRuleLength(policy.minLength)}</li>
+              <li>{s.passwordRuleClasses(policy.minClasses)}</li>
+              <li>{s.passwordRuleCommon}</li>
+              <li>{s.passwordRuleNames}</li>
+            </ul>
+          </>
+        )}
+        <label for="password">{s.newPassword}</label>
+        <input type="password" id="password" name="password" autocomplete="new-password" required {...invalid(form, 'password', 'policy-rules')} />
+        <FieldError form={form} f="password" />
+        <label for="confirm">{s.confirmPassword}</label>
+        <input type="password" id="confirm" name="confirm" autocomplete="new-password" required {...invalid(form, 'confirm')} />
+        <FieldError form={form} f="confirm" />
+        <div>
+          <button type="submit">{t.button}</button>
+        </div>
+      </form>
+    </Layout>
+  );
+}
+
+function LinkProblem(props: { readonly c: PortalContext }) {
+  return (
+    <Layout title={t.title} c={props.c}>
+      <Message kind="error">{t.linkBad}</Message>
+      <p>
+        <a href="/portal/login">{t.signIn}</a>
+      </p>
+    </Layout>
+  );
+}
+
+function field(body: Record<string, unknown>, name: string): string {
+  const v = body[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * /portal/password/reset: the link an administrator sent a member from the
+ * console (src/app/password-reset-link.ts). Its GET only shows the form
+ * (mail scanners follow links); the POST, CSRF-checked like every form,
+ * sets the password under the type's policy with every reason shown on a
+ * refusal. No sign-in is needed: the link proves the mailbox, and the
+ * member has lost the password that would sign in.
+ */
+export function mountPasswordResetPage(portal: Hono<PortalEnv>): void {
+  portal.get('/password/reset', async (c) => {
+    const deps = c.var.deps;
+    const token = c.req.query('token') ?? '';
+    try {
+      const link = await passwordResetFor({ ...deps, actor: 'portal' }, token);
+      return await c.html(<ResetPage c={c} token={token} link={link} form={{ errors: {}, problems: [] }} />);
+    } catch (e) {
+      if (!(e instanceof RosterError) || e.code !== 'not_found') throw e;
+      return c.html(<LinkProblem c={c} />, 404);
+    }
+  });
+
+  portal.post('/password/reset', async (c) => {
+    const deps = c.var.deps;
+    const ctx = { ...deps, actor: 'portal' };
+    const body = await c.req.parseBody();
+    const token = field(body, 'token');
+    let link: LinkFor;
+    try {
+      link = await passwordResetFor(ctx, token);
+    } catch (e) {
+      if (!(e instanceof RosterError) || e.code !== 'not_found') throw e;
+      return c.html(<LinkProblem c={c} />, 404);
+    }
+    const next = field(body, 'password');
+    const confirm = field(body, 'confirm');
+    const errors: Partial<Record<Field, string>> = {};
+    if (next === '') errors.password = s.passwordRequired;
+    else if (confirm !== next) errors.confirm = s.passwordMismatch;
+    if (Object.keys(errors).length > 0) return c.html(<ResetPage c={c} token={token} link={link} form={{ errors, problems: [] }} />, 400);
+    try {
+      await resetPasswordWithLink(ctx, token, next);
+    } catch (e) {
+      if (!(e instanceof RosterError)) throw e;
+      if (e.code === 'not_found') return c.html(<LinkProblem c={c} />, 404);
+      if (e.code === 'weak_password') return c.html(<ResetPage c={c} token={token} link={link} form={{ errors: {}, problems: e.issues.map((i) => i.message) }} />, 400);
+      if (e.code === 'bad_input') return c.html(<ResetPage c={c} token={token} link={link} form={{ errors: { password: e.message }, problems: [] }} />, 400);
+      return c.html(<ResetPage c={c} token={token} link={link} form={{ errors: {}, problems: [], error: t.failed(errorMessage(e)) }} />, e.status >= 500 ? 503 : 400);
+    }
+    deps.log.info(`portal: ${link.username} set a new password through a link`);
+    return c.html(
+      <Layout title={t.doneTitle} c={c}>
+        <Message kind="info">{t.done(link.username)}</Message>
+        <p>{t.doneSessions}</p>
+        <p>
+          <a href="/portal/login">{t.signIn}</a>
+        </p>
+      </Layout>,
+    );
+  });
+}
