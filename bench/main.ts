@@ -16,6 +16,7 @@ import { exampleConfig } from '../src/config/example-config.js';
 import { fixedClock } from '../src/domain/clock.js';
 import { openStore } from '../src/store/open-store.js';
 import { verifyAudit } from '../src/store/verify-audit.js';
+import { benchConsoleSearch } from './console-search-bench.js';
 import { benchHomes } from './homes-bench.js';
 import { benchLdap } from './ldap-bench.js';
 import { benchPortal } from './portal-bench.js';
@@ -159,6 +160,7 @@ const parts: Readonly<Record<string, () => Promise<void>>> = {
   ldap: () => benchLdap(dir, report, reported),
   portal: () => benchPortal(dir, report, reported),
   watch: () => benchWatch(dir, report, reported),
+  'console-search': () => benchConsoleSearch(dir, report, reported),
 };
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
 const unknown = only.filter((p) => !Object.hasOwn(parts, p));

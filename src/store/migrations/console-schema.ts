@@ -63,8 +63,9 @@ export function consoleSchema(dialect: Dialect): Migration {
           : sql`insert into person_emails (address, person_id) select distinct lower(j.value), p.id from people p, json_each(p.emails) j`;
       await fill.execute(db);
       await db.schema.createIndex('accounts_person_id_lower').on('accounts').expression(sql`lower(person_id)`).execute();
-      await db.schema.createIndex('people_first_name_lower').on('people').expression(sql`lower(first_name)`).execute();
-      await db.schema.createIndex('people_last_name_lower').on('people').expression(sql`lower(last_name)`).execute();
+      // With the id: a name's range lists its people from the index alone.
+      await db.schema.createIndex('people_first_name_lower').on('people').expression(sql`lower(first_name), id`).execute();
+      await db.schema.createIndex('people_last_name_lower').on('people').expression(sql`lower(last_name), id`).execute();
       await db.schema.createIndex('holds_kind_reason').on('holds').columns(['kind', 'reason', 'since']).execute();
       await db.schema.createIndex('accounts_pending').on('accounts').column('id').where(sql<boolean>`pending = 1`).execute();
       await db.schema.createIndex('accounts_purged').on('accounts').column('id').where(sql<boolean>`purged_at is not null`).execute();

@@ -104,34 +104,68 @@ function conditions(a: string, q: AccountSearchQuery): Cond[] {
   return out;
 }
 
+/** A way into the accounts: a query of candidate account ids, and the index ranges whose sizes (each counted up to DRIVER_CAP) estimate how many it lists. */
+interface Driver {
+  readonly ids: Cond;
+  readonly parts: readonly Cond[];
+}
+
+/** A driver read straight from one index range, which is also its estimate. */
+function single(ids: Cond): Driver {
+  return { ids, parts: [ids] };
+}
+
 /**
- * The index ranges that can list candidate accounts, each a query of account
- * ids: the first word's ranges (username, person id, names, e-mail), the
- * hold, the state when it is rare (disabled, pending, purged), the source,
- * the types. Each is a superset of the matches.
+ * The index ranges that can list candidate accounts: each word's ranges
+ * (username, person id, first and last name, e-mail), the hold, the state
+ * when it is rare (disabled, pending, purged), the source, the types. Each
+ * lists a superset of the matches.
  */
-function drivers(q: AccountSearchQuery): Cond[] {
-  const out: Cond[] = [];
+function drivers(q: AccountSearchQuery): Driver[] {
+  const out: Driver[] = [];
   const now = utc(q.now, 'search time');
-  // The longest word has the narrowest ranges.
-  const word = [...q.words].sort((x, y) => y.length - x.length)[0];
-  if (word !== undefined) {
-    out.push(sql`select id from accounts where ${startsWith(sql`lower(username)`, word)}
-      union select id from accounts where ${startsWith(sql`lower(person_id)`, word)}
-      union select a.id from people p join accounts a on a.person_id = p.id where ${startsWith(sql`lower(p.first_name)`, word)}
-      union select a.id from people p join accounts a on a.person_id = p.id where ${startsWith(sql`lower(p.last_name)`, word)}
-      union select a.id from person_emails e join accounts a on a.person_id = e.person_id where ${startsWith(sql`e.address`, word)}`);
+  for (const word of q.words) {
+    const username = startsWith(sql`lower(username)`, word);
+    const personId = startsWith(sql`lower(person_id)`, word);
+    const first = startsWith(sql`lower(first_name)`, word);
+    const last = startsWith(sql`lower(last_name)`, word);
+    const address = startsWith(sql`address`, word);
+    out.push({
+      ids: sql`select id from accounts where ${username}
+        union select id from accounts where ${personId}
+        union select a.id from people p join accounts a on a.person_id = p.id where ${first}
+        union select a.id from people p join accounts a on a.person_id = p.id where ${last}
+        union select a.id from person_emails e join accounts a on a.person_id = e.person_id where ${address}`,
+      // Counted on the indexes alone (a person has few accounts).
+      parts: [
+        sql`select id from accounts where ${username}`,
+        sql`select id from accounts where ${personId}`,
+        sql`select id from people where ${first}`,
+        sql`select id from people where ${last}`,
+        sql`select person_id from person_emails where ${address}`,
+      ],
+    });
   }
   if (q.hold !== undefined) {
     const reason = q.hold.kind === 'freeze' && q.hold.reason !== undefined ? sql` and reason = ${q.hold.reason}` : sql``;
-    out.push(sql`select account_id as id from holds where kind = ${q.hold.kind}${reason} and since <= ${now}`);
+    out.push(single(sql`select account_id as id from holds where kind = ${q.hold.kind}${reason} and since <= ${now}`));
   }
-  if (q.state === 'disabled') out.push(sql`select account_id as id from holds where since <= ${now}`);
-  if (q.state === 'pending') out.push(sql`select id from accounts where pending = 1`);
-  if (q.state === 'purged') out.push(sql`select id from accounts where purged_at is not null`);
-  if (q.source !== undefined) out.push(sql`select a.id from people p join accounts a on a.person_id = p.id where p.source = ${q.source}`);
-  if (q.types !== undefined && q.types.length > 0) out.push(sql`select id from accounts where type in (${sql.join(q.types)})`);
+  if (q.state === 'disabled') out.push(single(sql`select account_id as id from holds where since <= ${now}`));
+  if (q.state === 'pending') out.push(single(sql`select id from accounts where pending = 1`));
+  if (q.state === 'purged') out.push(single(sql`select id from accounts where purged_at is not null`));
+  if (q.source !== undefined) out.push(single(sql`select a.id from people p join accounts a on a.person_id = p.id where p.source = ${q.source}`));
+  if (q.types !== undefined && q.types.length > 0) out.push(single(sql`select id from accounts where type in (${sql.join(q.types)})`));
   return out;
+}
+
+/** About how many candidates a driver lists: its ranges' sizes, each counted up to DRIVER_CAP (cheap: index entries only). */
+async function estimate(db: Kysely<RosterDatabase>, driver: Driver): Promise<number> {
+  let n = 0;
+  for (const part of driver.parts) {
+    const counted = await sql<{ n: number | string }>`select count(*) as n from (${part} limit ${DRIVER_CAP}) c`.execute(db);
+    n += toNumber(counted.rows[0]?.n ?? 0);
+  }
+  return n;
 }
 
 function and(conds: readonly Cond[]): Cond {
@@ -170,11 +204,10 @@ async function searchAccountIds(db: Kysely<RosterDatabase>, q: AccountSearchQuer
     return [...found, ...rest.rows.map((r) => toNumber(r.id))];
   }
   let best = ways[0];
-  let bestCount = Infinity;
   if (ways.length > 1) {
+    let bestCount = Infinity;
     for (const way of ways) {
-      const counted = await sql<{ n: number | string }>`select count(*) as n from (select id from (${way}) d where id > ${windowEnd} limit ${DRIVER_CAP}) c`.execute(db);
-      const n = toNumber(counted.rows[0]?.n ?? 0);
+      const n = await estimate(db, way);
       if (n < bestCount) {
         best = way;
         bestCount = n;
@@ -182,7 +215,7 @@ async function searchAccountIds(db: Kysely<RosterDatabase>, q: AccountSearchQuer
     }
   }
   if (best === undefined) return found;
-  const candidates = await sql<{ id: number }>`select distinct id from (${best}) d where id > ${windowEnd}`.execute(db);
+  const candidates = await sql<{ id: number }>`select distinct id from (${best.ids}) d where id > ${windowEnd}`.execute(db);
   const ids = candidates.rows.map((r) => toNumber(r.id)).sort((x, y) => x - y);
   for (let i = 0; i < ids.length && found.length < limit; i += IN_CHUNK) {
     const chunk = ids.slice(i, i + IN_CHUNK);
