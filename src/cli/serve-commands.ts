@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolveRoot } from '../reconcile/resolve-root.js';
 import { describeDatabase } from '../store/database-url.js';
 import { databaseFor, openSession } from './cli-context.js';
 import { globalsOf } from './command-runner.js';
@@ -24,7 +25,8 @@ export function registerServeCommands(program: Command): void {
     .description('run the HTTP server: REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and SCIM 2.0 under /scim/v2')
     .option('--listen <host:port>', 'address to listen on (default: server.listen in roster.yaml, 127.0.0.1:8080); port 0 picks a free one')
     .option('--no-jobs', 'do not run the scheduled jobs (purge, billing, apply, notify) in this process')
-    .action(async (o: { listen?: string; jobs: boolean }, cmd: Command) => {
+    .option('--root <dir>', 'root prefix the hosts with appliedBy: server live under, for the apply job and the console, like useradd -R', '/')
+    .action(async (o: { listen?: string; jobs: boolean; root: string }, cmd: Command) => {
       const opts = globalsOf(cmd);
       // JSON lines for the journal or a collector, readable lines on a terminal; stdout stays for where to look.
       // pino loads only for the long-running commands.
@@ -33,7 +35,9 @@ export function registerServeCommands(program: Command): void {
       const session = await openSession(opts, process.env);
       const { loaded } = session;
       const ctx = { ...session.ctx, log };
-      const { actor: _cli, ...deps } = ctx;
+      const root = await resolveRoot(o.root);
+      const { actor: _cli, ...shared } = ctx;
+      const deps = { ...shared, applyRoot: root };
       // The server and the scheduler load only here: other commands never pay for them.
       const [{ createServer }, { startServer }, { isJobName, JOB_NAMES, runJobs, scheduleOf }, { JobScheduler }, { targetRegistry }] = await Promise.all([
         import('../server/create-server.js'),
@@ -49,7 +53,7 @@ export function registerServeCommands(program: Command): void {
         // The jobs run on their schedules in the configured zone; the store's
         // record of runs decides what is due, so a slot already run by
         // `roster jobs run` from cron is not repeated here.
-        const jobDeps = o.jobs ? { ...(await deliveryDeps(loaded)), targets: targetRegistry } : undefined;
+        const jobDeps = o.jobs ? { ...(await deliveryDeps(loaded)), targets: targetRegistry, root } : undefined;
         const scheduler = jobDeps === undefined ? undefined : new JobScheduler({
           jobs: JOB_NAMES.map((name) => ({ name, schedule: scheduleOf(ctx, name) })),
           timeZone: ctx.config.timeZone,
@@ -74,6 +78,7 @@ export function registerServeCommands(program: Command): void {
             `  API      ${running.url}/api/v1`,
             `  OpenAPI  ${running.url}/api/v1/openapi.json`,
             `  SCIM     ${running.url}/scim/v2`,
+            `  console  ${running.url}/console (admins named in roster.yaml's console section)`,
             `  metrics  ${running.url}/metrics (health: /healthz, /readyz)`,
             `  config   ${loaded.path}`,
             `  database ${describeDatabase(databaseFor(opts, process.env, loaded))}`,

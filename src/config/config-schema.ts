@@ -430,6 +430,35 @@ const portal = z
   })
   .prefault({});
 /**
+ * The admin console under /console (issue 16): who may sign in and with
+ * which role. Each role admits what an API token of that role admits
+ * (src/server/permissions.ts). Everyone named signs in with their own Roster
+ * account's password and a second factor (TOTP) set up at the first sign-in.
+ */
+const consoleUsers = (role: string) =>
+  z
+    .array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, { error: 'must be a username' }))
+    .default(() => [])
+    .describe(`usernames that sign in to the console as ${role}`);
+const consoleSettings = z
+  .strictObject({
+    admins: consoleUsers('admin: everything, including tokens and approving mass changes'),
+    operators: consoleUsers('operator: reads and day-to-day changes; no tokens, no approvals'),
+    auditors: consoleUsers('auditor: reads only'),
+    issuer: z.string().min(1).max(100).default('Roster').describe('the name authenticator apps show for the console\'s codes'),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, string>();
+    for (const role of ['admins', 'operators', 'auditors'] as const) {
+      c[role].forEach((name, i) => {
+        const other = seen.get(name);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: [role, i], message: `${name} is already listed in ${other}; give each person one role` });
+        else seen.set(name, role);
+      });
+    }
+  })
+  .prefault({});
+/**
  * The public status page under /status (seed GlobeNet: "a status page so
  * users hear about interventions"), served only with `enabled: true` (it
  * is public). Nothing internal is shown unless a setting here says so:
@@ -561,6 +590,7 @@ export const configSchema = z
     server: server.describe('roster serve'),
     portal: portal.describe('the member portal (/portal on roster serve)'),
     status: status.describe('the public status page (/status on roster serve)'),
+    console: consoleSettings.describe('the admin console (/console on roster serve)'),
     groups: z.array(explicitGroup).default(() => []).describe('groups declared up front (account types may name others, made as needed)'),
     hosts: z.record(hostName, host).default(() => ({})).describe('the managed hosts by name'),
     sources: z.record(sourceName, source).default(() => ({})).describe('roster sources (CSV files imported by roster sync) by name'),

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { Account } from '../domain/account.js';
+import type { ServerDeps } from '../server/server-deps.js';
 import { errorMessage } from '../domain/errors.js';
 import { hashPassword, verifyPassword } from '../system/libcrypt.js';
 import { CsrfField, Layout, Message } from './layout.js';
@@ -67,9 +68,9 @@ function field(body: Record<string, unknown>, name: string): string {
  * exists or not (a decoy hash is checked for an unknown one). A Kerberos
  * account (a principal, no stored hash) is checked by its KDC (kinit),
  * where roster serve reaches one (the kerberos target on one of its hosts).
+ * The admin console signs its users in with the same check.
  */
-async function checkCredentials(c: PortalContext, username: string, password: string): Promise<{ readonly ok: true; readonly account: Account } | { readonly ok: false; readonly kerberos: boolean }> {
-  const deps = c.var.deps;
+export async function checkCredentials(deps: ServerDeps, username: string, password: string): Promise<{ readonly ok: true; readonly account: Account } | { readonly ok: false; readonly kerberos: boolean }> {
   const account = await deps.store.read.getAccount(username);
   const hash = account?.passwordHash ?? null;
   if (account !== undefined && hash === null && account.principal !== null) {
@@ -109,7 +110,7 @@ export function mountLogin(portal: Hono<PortalEnv>): void {
     const keys = [`login:address:${c.var.clientAddress}`, `login:username:${username.toLowerCase()}`];
     const throttle = await throttleState(deps, keys);
     if (throttle.blocked) return c.html(<LoginPage c={c} form={{ username, error: s.loginThrottled(s.waitMinutes(throttle.waitMinutes)) }} />, 429);
-    const result = await checkCredentials(c, username, password);
+    const result = await checkCredentials(deps, username, password);
     if (!result.ok) {
       if (result.kerberos) return c.html(<LoginPage c={c} form={{ username, error: s.loginKerberos }} />, 401);
       await recordFailure(deps, keys);

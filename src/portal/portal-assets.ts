@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { PORTAL_CSS } from './portal-css.js';
 import type { PortalEnv } from './portal-env.js';
 import { PORTAL_SCRIPT } from './portal-script.js';
 
-interface Asset {
+export interface Asset {
   readonly type: string;
   readonly body: string;
   /** A digest of the body, in the URL: a changed file gets a new URL, so it may be cached for a year. */
@@ -15,10 +15,21 @@ function asset(type: string, body: string): Asset {
   return { type, body, version: createHash('sha256').update(body).digest('hex').slice(0, 12) };
 }
 
-const ASSETS: Readonly<Record<string, Asset>> = {
-  'portal.css': asset('text/css; charset=utf-8', PORTAL_CSS),
-  'portal.js': asset('text/javascript; charset=utf-8', PORTAL_SCRIPT),
-};
+/** Assets by name, each with its version (the console serves its own table the same way). */
+export function assetTable(bodies: Readonly<Record<string, { readonly type: string; readonly body: string }>>): Readonly<Record<string, Asset>> {
+  return Object.fromEntries(Object.entries(bodies).map(([name, b]) => [name, asset(b.type, b.body)]));
+}
+
+const ASSETS = assetTable({
+  'portal.css': { type: 'text/css; charset=utf-8', body: PORTAL_CSS },
+  'portal.js': { type: 'text/javascript; charset=utf-8', body: PORTAL_SCRIPT },
+});
+
+/** One asset's answer, cached for a year (the URL changes with the content); 404 for an unknown name. */
+export function serveAsset(c: Context, a: Asset | undefined): Response {
+  if (a === undefined) return c.notFound() as Response;
+  return c.body(a.body, 200, { 'Content-Type': a.type, 'Cache-Control': 'public, max-age=31536000, immutable', ETag: `"${a.version}"` });
+}
 
 /** The URL of an asset, with its version (pages link this). */
 export function assetPath(name: string): string {
@@ -28,9 +39,5 @@ export function assetPath(name: string): string {
 
 /** GET /portal/assets/NAME: the stylesheet and the script, cached for a year (the URL changes with the content). */
 export function mountAssets(portal: Hono<PortalEnv>): void {
-  portal.get('/assets/:name', (c) => {
-    const a = ASSETS[c.req.param('name')];
-    if (a === undefined) return c.notFound();
-    return c.body(a.body, 200, { 'Content-Type': a.type, 'Cache-Control': 'public, max-age=31536000, immutable', ETag: `"${a.version}"` });
-  });
+  portal.get('/assets/:name', (c) => serveAsset(c, ASSETS[c.req.param('name')]));
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { RosterConfig } from '../config/config-schema.js';
 import { accountState, disablesService, effectiveHolds, type Account } from '../domain/account.js';
@@ -35,12 +35,14 @@ export function portalAllows(account: Account, now: Date, config: RosterConfig):
   return !disablesService(effectiveHolds(account, now), 'portal', config.freeze.keep);
 }
 
-function requestSecure(c: PortalContext, trustProxy: boolean): boolean {
+/** Whether the request came over https (or, behind a trusted proxy, X-Forwarded-Proto says so): cookies then get Secure. */
+export function requestSecure(c: Context, trustProxy: boolean): boolean {
   if (new URL(c.req.url).protocol === 'https:') return true;
   return trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
 }
 
-function clientAddressOf(c: PortalContext, trustProxy: boolean): string {
+/** The client's address (a throttle key): the socket's, or the last X-Forwarded-For hop behind a trusted proxy. */
+export function clientAddressOf(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
     // The last hop is the one our proxy added; earlier ones are the client's word.
     const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');

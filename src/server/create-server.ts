@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+import { mountConsole } from '../console/console-app.js';
 import { mountPortal } from '../portal/portal-app.js';
 import { mountStatusPage } from './status/status-app.js';
 import { targetRegistry } from '../targets/registry.js';
@@ -64,6 +65,8 @@ export function createServer(deps: ServerDeps): RosterServer {
   mountOpsRoutes(app, deps, limiter, metrics);
   // The member portal (issue 14): server-rendered pages under /portal, with their own sessions.
   mountPortal(app, deps);
+  // The admin console (issue 16): /console, admins with a second factor.
+  mountConsole(app, deps);
   // The public status page (seed GlobeNet): /status, no sign-in.
   mountStatusPage(app, deps);
   app.notFound((c) => (c.req.path.startsWith(`${SCIM_BASE}/`) ? scimErrorResponse(404, `no SCIM endpoint ${c.req.path}`) : problemResponse(problemOf('not_found', `no endpoint ${c.req.method} ${c.req.path}`, c.req.path))));

@@ -19,6 +19,12 @@ export interface ServerDeps {
   readonly principals?: PrincipalPasswords;
   /** The targets whose resource kinds the API accepts; the registered ones unless a test brings its own. */
   readonly targets?: readonly AnyTarget[];
+  /**
+   * The root prefix the hosts with `appliedBy: server` live under, for the
+   * apply job and the console's plans (`roster serve --root`, like
+   * `roster apply --root`); `/` (the live system) when absent.
+   */
+  readonly applyRoot?: string;
 }
 
 /** The token behind a request, once authenticated. */

@@ -1,0 +1,118 @@
+import type { Child } from 'hono/jsx';
+import { CSRF_FIELD } from '../portal/csrf.js';
+import { consoleAssetPath } from './console-assets.js';
+import type { ConsoleContext } from './console-env.js';
+
+/** The console's sections, in the order of its navigation. */
+const SECTIONS: ReadonlyArray<{ readonly href: string; readonly label: string }> = [
+  { href: '/console', label: 'Search' },
+  { href: '/console/hosts', label: 'Hosts' },
+  { href: '/console/jobs', label: 'Jobs' },
+  { href: '/console/audit', label: 'Audit' },
+  { href: '/console/approvals', label: 'Approvals' },
+  { href: '/console/tokens', label: 'Tokens' },
+  { href: '/console/sync', label: 'Sync' },
+];
+
+export interface ConsoleLayoutProps {
+  /** The page's own title (the <title> adds "Roster console") and its <h1>. */
+  readonly title: string;
+  readonly c: ConsoleContext;
+  readonly children?: Child;
+}
+
+/** The hidden CSRF field every POST form carries (the request is refused with 403 without it). */
+export function CsrfField(props: { readonly c: ConsoleContext }) {
+  return <input type="hidden" name={CSRF_FIELD} value={props.c.var.csrf} />;
+}
+
+/** A message above a page's content: role=alert for errors (read out at once), role=status otherwise. */
+export function Message(props: { readonly kind: 'error' | 'info'; readonly children?: Child }) {
+  return (
+    <div class={`message ${props.kind}`} role={props.kind === 'error' ? 'alert' : 'status'}>
+      {props.children}
+    </div>
+  );
+}
+
+/** The section a path belongs to (for aria-current): the longest section prefix. */
+function currentSection(path: string): string | undefined {
+  if (path === '/console' || path === '/console/' || path.startsWith('/console/search') || path.startsWith('/console/accounts') || path.startsWith('/console/people') || path.startsWith('/console/bulk')) return '/console';
+  return SECTIONS.find((s) => s.href !== '/console' && path.startsWith(s.href))?.href;
+}
+
+/**
+ * Every console page: a skip link, the header (site name; signed in: who,
+ * with which role, and the sign-out form), the sections' navigation once
+ * signed in, and the main landmark holding the page's <h1> and content.
+ */
+export function ConsoleLayout(props: ConsoleLayoutProps) {
+  const { c } = props;
+  const site = c.var.deps.config.portal.siteName;
+  const user = c.var.user;
+  const current = currentSection(c.req.path);
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · ${site} console`}</title>
+        <link rel="stylesheet" href={consoleAssetPath('portal.css')} />
+        <link rel="stylesheet" href={consoleAssetPath('console.css')} />
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="site">
+          <a class="name" href="/console">
+            {site} console
+          </a>
+          {user === null ? null : (
+            <div class="who">
+              <span>
+                Signed in as {user.account.username} <span class="role">({user.role})</span>
+              </span>{' '}
+              <form method="post" action="/console/logout">
+                <CsrfField c={c} />
+                <button type="submit" class="link">
+                  Sign out
+                </button>
+              </form>
+            </div>
+          )}
+        </header>
+        {user === null ? null : (
+          <nav class="sections" aria-label="Console sections">
+            <ul>
+              {SECTIONS.map((s) => (
+                <li>
+                  <a href={s.href} {...(s.href === current ? { 'aria-current': 'page' } : {})}>
+                    {s.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        <main id="main" tabindex={-1}>
+          <h1>{props.title}</h1>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** 403: the signed-in user's role does not allow this (a form of another role's, or a forged request); nothing was changed. */
+export function forbiddenPage(c: ConsoleContext): Response | Promise<Response> {
+  return c.html(
+    <ConsoleLayout title="Not allowed" c={c}>
+      <p>Your role does not allow this. Nothing was changed.</p>
+      <p>
+        <a href="/console">Back to the console</a>
+      </p>
+    </ConsoleLayout>,
+    403,
+  );
+}
