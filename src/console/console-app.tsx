@@ -3,16 +3,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { CSRF_FIELD, csrfMatches } from '../portal/csrf.js';
 import { securityHeaders } from '../portal/security-headers.js';
 import type { ServerDeps } from '../server/server-deps.js';
-import { mountAuditPage } from './audit-page.js';
 import { mountConsoleAssets } from './console-assets.js';
 import type { ConsoleEnv } from './console-env.js';
 import { consoleSignInRedirect } from './console-auth.js';
 import { ConsoleLayout } from './console-layout.js';
 import { consoleCsrfSecrets, consoleSession } from './console-session.js';
 import { mountConsoleLogin } from './login-pages.js';
-import { mountSearchPage } from './search-page.js';
-import { mountSyncPage } from './sync-page.js';
-import { mountTokensPage } from './tokens-page.js';
 
 /** The largest form the console reads: a roster CSV upload for a sync. */
 const MAX_FORM_BYTES = 64 * 1024 * 1024;
@@ -57,10 +53,6 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   });
 
   mountConsoleLogin(pages);
-  mountSearchPage(pages);
-  mountAuditPage(pages);
-  mountTokensPage(pages);
-  mountSyncPage(pages);
 
   // Not signed in, every other path asks for the sign-in first (nothing tells which pages exist).
   pages.all('*', (c) =>
