@@ -4,6 +4,7 @@ import { registerAgentCommands } from './agent-commands.js';
 import { registerBillingCommands, registerGroupCommands, registerPurgeCommand } from './admin-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerChangelogCommands } from './changelog-commands.js';
+import { registerConsoleCommands } from './console-commands.js';
 import { registerDoctorCommands } from './doctor-commands.js';
 import { registerJobsCommands } from './jobs-commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerDoctorCommands(program);
   registerServeCommands(program);
   registerTokenCommands(program);
+  registerConsoleCommands(program);
   registerAgentCommands(program);
   registerWatchCommands(program);
   for (const c of allCommands(program)) c.exitOverride();
