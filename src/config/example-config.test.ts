@@ -74,13 +74,14 @@ describe('exampleConfig', () => {
     }
   });
 
-  it.each(['watch', 'status'])("the example's commented %s block passes the schema once uncommented", (name) => {
+  it.each(['watch', 'status', 'console'])("the example's commented %s block passes the schema once uncommented", (name) => {
     const text = exampleConfig();
     const block = new RegExp(`#BEGIN ${name}\\n([\\s\\S]*?)\\n\\s*#END ${name}`).exec(text)?.[1];
     expect(block).toBeDefined();
     const uncommented = (block ?? '').split('\n').map((line) => line.replace(/^(\s*)# /, '$1')).join('\n');
     const { config } = parseConfig(text.replace(block ?? '', uncommented), '/srv/roster/roster.yaml');
     if (name === 'watch') expect(config.hosts.shell?.watch).toMatchObject({ dirs: ['/etc', '/etc/nginx'], quietMinutes: 60 });
-    else expect(config.status).toMatchObject({ enabled: true, title: 'Example co-op status', publicUrl: 'https://status.example.org' });
+    else if (name === 'status') expect(config.status).toMatchObject({ enabled: true, title: 'Example co-op status', publicUrl: 'https://status.example.org' });
+    else expect(config.console).toMatchObject({ admins: ['alice'], operators: ['bob'], auditors: ['carol'] });
   });
 });

@@ -107,6 +107,17 @@ notify:
 #   components: { shell: { name: Shell server }, shell/cron: { hidden: true } }
 #END status
 
+# The admin console (/console on roster serve): who signs in with which role.
+# Each signs in with their own account's password and a TOTP code (set up at
+# the first sign-in, with ten recovery codes); roster console users lists
+# them, roster console reset-factor USER forgets a lost second factor.
+#BEGIN console
+# console:
+#   admins: [alice]       # everything, including tokens and approving mass changes
+#   operators: [bob]      # day-to-day changes; no tokens, no approvals
+#   auditors: [carol]     # reads only
+#END console
+
 # Groups with fixed descriptions (and optionally fixed GIDs inside the gids
 # range). Groups named by account types but not declared here get the next free GID.
 groups:

@@ -236,3 +236,13 @@ describe('loadConfig', () => {
     await expect(loadConfig(path)).rejects.toMatchObject({ code: 'bad_config', message: expect.stringMatching(/nope\.yaml.*roster init/) });
   });
 });
+
+describe('parseConfig: the console section', () => {
+  it('gives each console user one role, and names the line of a second one or of a name that is not a username', () => {
+    expect(problemsOf(`${MINIMAL}console:\n  admins: [ada, bob]\n  auditors: [bob, Carol]\n`)).toEqual([
+      'roster.yaml:5:14: console.auditors[0]: bob is already listed in admins; give each person one role',
+      'roster.yaml:5:19: console.auditors[1]: must be a username',
+    ]);
+    expect(parseConfig(MINIMAL, 'roster.yaml').config.console).toEqual({ admins: [], operators: [], auditors: [], issuer: 'Roster' });
+  });
+});
