@@ -10,7 +10,7 @@ import { requireLiveAccount } from './accounts.js';
 import { freezeAccount, retireAccount, unfreezeAccount, type LifecycleResult } from './lifecycle-actions.js';
 import { claimApproval, recordMassChangeResult, requestMassChange, requireMassChange } from './mass-changes.js';
 import { audit, mutate } from './mutate.js';
-import { memberAddress } from './notices.js';
+import { memberAddress, wallTime } from './notices.js';
 import { printable } from './person-input.js';
 
 /**
@@ -59,7 +59,8 @@ export interface BulkPlanItem {
 /** Accounts per host, target and kind of change, as the plan page tables them. */
 export interface HostTargetCount {
   readonly host: string;
-  readonly target: string;
+  /** Null for a host that runs no target: the account lives there, nothing on it changes. */
+  readonly target: string | null;
   readonly effect: HostEffect;
   readonly accounts: number;
 }
@@ -253,7 +254,8 @@ async function runItem(ctx: AppContext, action: BulkAction, before: Account, not
       return lifecycleStep(before, await unfreezeAccount(ctx, u, { reason: action.reason }, options), `hold freeze:${action.reason} lifted`, `no hold freeze:${action.reason}`);
     case 'retire': {
       const r = await retireAccount(ctx, u, { deactivateAfter: action.deactivateAfter, deleteAfter: action.deleteAfter }, { ...options, allowMassChange: true });
-      const when = r.purged === true ? '' : `deactivates ${r.account.expiresAt ?? '?'}, purged ${r.account.purgeAt ?? '?'}`;
+      const at = (iso: string | null): string => (iso === null ? '?' : wallTime(iso, ctx.config.timeZone));
+      const when = r.purged === true ? '' : `deactivates ${at(r.account.expiresAt)}, purged ${at(r.account.purgeAt)}`;
       return lifecycleStep(before, r, `retired: ${when}`, `already retiring: ${when}`);
     }
     case 'notice': {
@@ -287,8 +289,9 @@ function hostTargetCounts(ctx: AppContext, items: readonly BulkPlanItem[]): Host
   for (const item of items) {
     if (item.effect === null) continue;
     for (const host of item.hosts) {
-      for (const target of Object.keys(ctx.config.hosts[host]?.targets ?? {})) {
-        const key = `${host}\u0000${target}\u0000${item.effect}`;
+      const targets = Object.keys(ctx.config.hosts[host]?.targets ?? {});
+      for (const target of targets.length === 0 ? [null] : targets) {
+        const key = `${host}\u0000${target ?? ''}\u0000${item.effect}`;
         const c = counts.get(key);
         counts.set(key, { host, target, effect: item.effect, accounts: (c?.accounts ?? 0) + 1 });
       }

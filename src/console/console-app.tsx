@@ -3,6 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { CSRF_FIELD, csrfMatches } from '../portal/csrf.js';
 import { securityHeaders } from '../portal/security-headers.js';
 import type { ServerDeps } from '../server/server-deps.js';
+import { mountApprovalsPage } from './approvals-page.js';
+import { mountBulkPage } from './bulk-page.js';
 import { mountConsoleAssets } from './console-assets.js';
 import type { ConsoleEnv } from './console-env.js';
 import { consoleSignInRedirect } from './console-auth.js';
@@ -53,6 +55,8 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   });
 
   mountConsoleLogin(pages);
+  mountBulkPage(pages);
+  mountApprovalsPage(pages);
 
   // Not signed in, every other path asks for the sign-in first (nothing tells which pages exist).
   pages.all('*', (c) =>
