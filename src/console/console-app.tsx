@@ -11,6 +11,7 @@ import { consoleSignInRedirect } from './console-auth.js';
 import { ConsoleLayout } from './console-layout.js';
 import { consoleCsrfSecrets, consoleSession } from './console-session.js';
 import { mountConsoleLogin } from './login-pages.js';
+import { mountSearchPage } from './search-page.js';
 
 /** The largest form the console reads: a roster CSV upload for a sync. */
 const MAX_FORM_BYTES = 64 * 1024 * 1024;
@@ -55,6 +56,7 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   });
 
   mountConsoleLogin(pages);
+  mountSearchPage(pages);
   mountBulkPage(pages);
   mountApprovalsPage(pages);
 
