@@ -4,6 +4,7 @@ import { CSRF_FIELD, csrfMatches } from '../portal/csrf.js';
 import { securityHeaders } from '../portal/security-headers.js';
 import type { ServerDeps } from '../server/server-deps.js';
 import { mountApprovalsPage } from './approvals-page.js';
+import { mountAuditPage } from './audit-page.js';
 import { mountBulkPage } from './bulk-page.js';
 import { mountConsoleAssets } from './console-assets.js';
 import type { ConsoleEnv } from './console-env.js';
@@ -11,7 +12,8 @@ import { consoleSignInRedirect } from './console-auth.js';
 import { ConsoleLayout } from './console-layout.js';
 import { consoleCsrfSecrets, consoleSession } from './console-session.js';
 import { mountConsoleLogin } from './login-pages.js';
-import { mountSearchPage } from './search-page.js';
+import { mountSyncPage } from './sync-page.js';
+import { mountTokensPage } from './tokens-page.js';
 
 /** The largest form the console reads: a roster CSV upload for a sync. */
 const MAX_FORM_BYTES = 64 * 1024 * 1024;
@@ -56,7 +58,9 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   });
 
   mountConsoleLogin(pages);
-  mountSearchPage(pages);
+  mountAuditPage(pages);
+  mountTokensPage(pages);
+  mountSyncPage(pages);
   mountBulkPage(pages);
   mountApprovalsPage(pages);
 

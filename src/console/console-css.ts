@@ -21,12 +21,13 @@ ul.plan li { margin: 0.15rem 0; }
 .table-scroll { overflow-x: auto; margin: 0.5rem 0; }
 caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
 form.filters fieldset { max-width: none; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: flex-start; }
-form.filters .filter-field { flex: 1 1 12rem; }
+form.filters .filter-field { flex: 1 1 9rem; }
 form.filters label { display: block; font-weight: 600; margin: 0.25rem 0; }
 form.filters input { width: 100%; padding: 0.4rem; font: inherit; border: 1px solid #767676; border-radius: 4px; }
 form.filters .hint { color: var(--muted); font-size: 0.85rem; margin: 0.2rem 0; }
 form.filters .field-error { color: var(--err-fg); font-weight: 600; margin: 0.2rem 0; }
 form.filters .filter-actions { flex-basis: 100%; display: flex; gap: 1rem; align-items: center; }
+table.audit td:nth-child(2), td.when { white-space: nowrap; }
 .audit-change { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.85rem; overflow-wrap: anywhere; }
 nav.pager { display: flex; gap: 1.5rem; margin: 0.75rem 0; }
 input.copy { width: 100%; max-width: 48rem; padding: 0.5rem; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 1rem; border: 1px solid #767676; border-radius: 4px; background: #f7f7f7; color: var(--fg); }
