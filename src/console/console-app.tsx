@@ -11,7 +11,10 @@ import type { ConsoleEnv } from './console-env.js';
 import { consoleSignInRedirect } from './console-auth.js';
 import { ConsoleLayout } from './console-layout.js';
 import { consoleCsrfSecrets, consoleSession } from './console-session.js';
+import { mountHostsPage } from './hosts-page.js';
+import { mountJobsPage } from './jobs-page.js';
 import { mountConsoleLogin } from './login-pages.js';
+import { mountPersonPage } from './person-page.js';
 import { mountSyncPage } from './sync-page.js';
 import { mountTokensPage } from './tokens-page.js';
 
@@ -61,6 +64,9 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   mountAuditPage(pages);
   mountTokensPage(pages);
   mountSyncPage(pages);
+  mountPersonPage(pages);
+  mountHostsPage(pages);
+  mountJobsPage(pages);
   mountBulkPage(pages);
   mountApprovalsPage(pages);
 
