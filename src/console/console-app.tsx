@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { CSRF_FIELD, csrfMatches } from '../portal/csrf.js';
 import { securityHeaders } from '../portal/security-headers.js';
 import type { ServerDeps } from '../server/server-deps.js';
+import { mountAccountPage } from './account-page.js';
 import { mountApprovalsPage } from './approvals-page.js';
 import { mountAuditPage } from './audit-page.js';
 import { mountBulkPage } from './bulk-page.js';
@@ -65,6 +66,7 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   mountTokensPage(pages);
   mountSyncPage(pages);
   mountPersonPage(pages);
+  mountAccountPage(pages);
   mountHostsPage(pages);
   mountJobsPage(pages);
   mountBulkPage(pages);
