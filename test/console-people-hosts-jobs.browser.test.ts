@@ -120,7 +120,7 @@ describe('the console: people, hosts and jobs', () => {
     const web = table.getByRole('row', { name: /^web/ });
     const cells = await web.getByRole('cell').allInnerTexts();
     expect(cells).toEqual(['its agent', 'none', expect.stringMatching(/\(2 hours ago\)$/) as string, `${revision.slice(0, 12)} (current)`, '1 failed', '1']);
-    expect(await table.getByRole('row', { name: /^shell/ }).getByRole('cell').nth(2).innerText()).toBe('applied by roster serve');
+    expect(await table.getByRole('row', { name: /^shell/ }).getByRole('cell').nth(2).innerText()).toBe('no agent; the apply job has not run');
     await expectNoAxeViolations(page, 'the hosts page');
     await screenshot(page, 'console-hosts');
 
@@ -201,6 +201,9 @@ describe('the console: people, hosts and jobs', () => {
     expect(await passwd()).toMatch(/^alice:x:\d+:\d+:/m);
     const [run] = await served.ctx.store.read.listJobRuns({ job: 'apply' });
     expect([run?.result, run?.startedBy, (run?.counts.applied ?? 0) > 0, run?.counts.failed]).toEqual(['ok', 'console:root1(admin)', true, 0]);
+    // The hosts page tells of the host roster serve applies by the apply job's last run.
+    await page.goto(`${served.url}/console/hosts`);
+    expect(await page.getByRole('table', { name: /^Hosts/ }).getByRole('row', { name: /^shell/ }).getByRole('cell').nth(2).innerText()).toBe('no agent; the apply job: ok, 2026-03-01 12:00');
   });
 
   it('an auditor sees no form that changes anything, and a forged POST is refused with nothing changed', async () => {

@@ -20,7 +20,7 @@ const s = {
   appliedBy: { agent: 'its agent', server: 'roster serve' },
   noTargets: 'none',
   noReport: 'never',
-  serverApplied: 'applied by roster serve',
+  serverApplied: (run: JobRun | null, at: string) => (run === null ? 'no agent; the apply job has not run' : `no agent; the apply job: ${run.result}, ${at}`),
   reported: (at: string, ago: string) => `${at} (${ago})`,
   revisionCurrent: 'current',
   revisionBehind: 'behind',
@@ -95,7 +95,7 @@ function HostsPage(props: { readonly c: ConsoleContext; readonly hosts: readonly
                     </th>
                     <td>{s.appliedBy[h.appliedBy]}</td>
                     <td>{h.targets.length === 0 ? s.noTargets : h.targets.join(', ')}</td>
-                    <td>{last === undefined ? (h.appliedBy === 'server' ? s.serverApplied : s.noReport) : s.reported(consoleTime(last.receivedAt, tz), elapsedWords(last.receivedAt, now))}</td>
+                    <td>{last === undefined ? (h.appliedBy === 'server' ? s.serverApplied(h.lastApplyRun, h.lastApplyRun === null ? '' : consoleTime(h.lastApplyRun.startedAt, tz)) : s.noReport) : s.reported(consoleTime(last.receivedAt, tz), elapsedWords(last.receivedAt, now))}</td>
                     <td>{last === undefined ? s.revisionNone : `${short(h.revision.applied)} (${h.revision.current ? s.revisionCurrent : s.revisionBehind})`}</td>
                     <td>{last === undefined ? s.revisionNone : s.result(last)}</td>
                     <td class="num">{last === undefined ? s.revisionNone : last.drift}</td>
