@@ -102,6 +102,40 @@ describe('the account page in Chromium', () => {
     expect(await loginList()).toEqual([]);
   });
 
+  it('purge now plans the removal from the whole host; the purged account offers only Restore, which brings its entries back; a password link names the address', async () => {
+    const admin = await addConsoleUser(served, 'root2');
+    await signInConsole(page, served, admin);
+    await page.goto(`${served.url}/console/accounts/ada`);
+    await page.getByRole('button', { name: 'Plan: send a password link' }).click();
+    expect(await page.textContent('main')).toContain('Sends ada@home.example a link to set a new password');
+    await expectNoAxeViolations(page, 'the plan of a password link');
+    expect(await served.store.read.listMessages({ kind: 'password-reset' })).toEqual([]);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    expect((await served.store.read.listMessages({ kind: 'password-reset' })).map((m) => m.recipient)).toEqual(['ada@home.example']);
+
+    await page.goto(`${served.url}/console/accounts/ada`);
+    await page.getByLabel('Reason for the purge').fill('left the co-op');
+    await page.getByRole('button', { name: 'Plan: purge now' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Plan: purge ada');
+    expect(await page.textContent('main')).toContain('The whole host is planned (ada is purged)');
+    expect(await page.getByRole('list', { name: 'shell: unix' }).textContent()).toMatch(/removes: .*ada/);
+    expect(await shadowLine('ada')).not.toBe('');
+    await expectNoAxeViolations(page, 'the plan of a purge');
+    await screenshot(page, 'a5-purge-plan');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    expect(await page.locator('#hosts').textContent()).toMatch(/shell\s*applied/);
+    expect(await shadowLine('ada')).toBe('');
+
+    await page.getByRole('link', { name: 'Back to ada' }).click();
+    expect(await page.locator('#account-state').textContent()).toBe('purged');
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Sign out', 'Plan: restore']);
+    await expectNoAxeViolations(page, 'a purged account');
+    await page.getByRole('button', { name: 'Plan: restore' }).click();
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    expect(await shadowLine('ada')).toMatch(/^ada:\$y\$/);
+    expect((await served.store.read.getAccount('ada'))?.purgedAt).toBeNull();
+  });
+
   it('refuses bad input naming the field, and changes nothing', async () => {
     const admin = await addConsoleUser(served, 'root1');
     await signInConsole(page, served, admin);
