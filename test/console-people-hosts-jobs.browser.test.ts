@@ -74,8 +74,11 @@ describe('the console: people, hosts and jobs', () => {
     await expectNoAxeViolations(page, 'the person page with a refused payment');
     await screenshot(page, 'console-person-refused');
 
-    await page.getByLabel('Amount').fill('45.50');
-    await page.getByRole('button', { name: 'Record the payment' }).click();
+    // With the keyboard alone: the amount field, the new amount, Enter sends the form.
+    await page.getByLabel('Amount').focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('45.50');
+    await page.keyboard.press('Enter');
     await page.waitForURL(/\/console\/people\/P1\?paid=\d+$/);
     expect(await page.getByRole('status').innerText()).toMatch(/^Recorded payment \d+ of 45\.50 USD; the balance is now 15\.50 USD\.$/);
     expect(await page.locator('#person-balance').innerText()).toBe('15.50 USD');
