@@ -44,7 +44,7 @@ export interface AccountSearchReads {
  */
 const WINDOW = 2_000;
 /** A way in (an index range) with more ids than this is not counted further: any smaller one is better. */
-const DRIVER_CAP = 5_000;
+const DRIVER_CAP = 2_000;
 
 type Cond = RawBuilder<unknown>;
 
@@ -124,7 +124,8 @@ function single(ids: Cond): Driver {
 function drivers(q: AccountSearchQuery): Driver[] {
   const out: Driver[] = [];
   const now = utc(q.now, 'search time');
-  for (const word of q.words) {
+  // Longest first: of two ways counted as large alike, the first is kept, and a longer word has narrower ranges.
+  for (const word of [...q.words].sort((x, y) => y.length - x.length)) {
     const username = startsWith(sql`lower(username)`, word);
     const personId = startsWith(sql`lower(person_id)`, word);
     const first = startsWith(sql`lower(first_name)`, word);
@@ -215,13 +216,9 @@ async function searchAccountIds(db: Kysely<RosterDatabase>, q: AccountSearchQuer
     }
   }
   if (best === undefined) return found;
-  const candidates = await sql<{ id: number }>`select distinct id from (${best.ids}) d where id > ${windowEnd}`.execute(db);
-  const ids = candidates.rows.map((r) => toNumber(r.id)).sort((x, y) => x - y);
-  for (let i = 0; i < ids.length && found.length < limit; i += IN_CHUNK) {
-    const chunk = ids.slice(i, i + IN_CHUNK);
-    const rows = await sql<{ id: number }>`select id from accounts a where id in (${sql.join(chunk)}) and ${and(conditions('a', q))} order by id limit ${limit - found.length}`.execute(db);
-    found.push(...rows.rows.map((r) => toNumber(r.id)));
-  }
+  // One statement: the candidates become a sorted set of ids, read in id order and filtered until the page is full.
+  const rows = await sql<{ id: number }>`select id from accounts a where id in (${best.ids}) and id > ${windowEnd} and ${and(conditions('a', q))} order by id limit ${limit - found.length}`.execute(db);
+  found.push(...rows.rows.map((r) => toNumber(r.id)));
   return found;
 }
 
