@@ -191,7 +191,7 @@ describe('the console: audit, tokens and sync uploads', () => {
     expect(html).not.toContain(secret);
     expect(html).not.toContain(hashToken(secret));
     const rows = await rowsOf(page, /Tokens, revoked and expired ones too/);
-    expect(rows).toEqual([`${token?.id} | operator | CI deploys |  | 2026-03-01 12:00 by console:root1(admin) | 2026-03-01 12:00 | 2026-03-31 12:00 | active | Revoke token ${token?.id}`]);
+    expect(rows).toEqual([`${token?.id} | operator | CI deploys | 2026-03-01 12:00 by console:root1(admin) | 2026-03-01 12:00 | 2026-03-31 12:00 | active | Revoke token ${token?.id}`]);
     await screenshot(page, 'console-tokens');
 
     await page.getByRole('button', { name: `Revoke token ${token?.id}` }).click();

@@ -6,7 +6,8 @@ import { withContext } from './command-runner.js';
 
 function line(t: TokenView): string {
   const state = t.revokedAt !== null ? `revoked ${t.revokedAt}` : t.expiresAt === null ? 'never expires' : `expires ${t.expiresAt}`;
-  return `${String(t.id).padStart(4)}  ${t.role.padEnd(8)} ${(t.host ?? '-').padEnd(12)} ${state}${t.note === null ? '' : `  (${t.note})`}`;
+  const used = t.lastUsedAt === null ? 'never used' : `last used ${t.lastUsedAt}`;
+  return `${String(t.id).padStart(4)}  ${t.role.padEnd(8)} ${(t.host ?? '-').padEnd(12)} ${state}, ${used}${t.note === null ? '' : `  (${t.note})`}`;
 }
 
 export function registerTokenCommands(program: Command): void {

@@ -18,7 +18,7 @@ ul.plan { padding-left: 1.25rem; }
 ul.plan li { margin: 0.15rem 0; }
 .destructive { color: var(--err-fg); font-weight: 600; }
 /* Audit, tokens and sync pages: wide tables scroll in their own region, filters side by side, values to copy in full. */
-.table-scroll { overflow-x: auto; margin: 0.5rem 0; }
+.table-scroll { overflow-x: auto; margin: 0.5rem 0; position: relative; }
 caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
 form.filters fieldset { max-width: none; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: flex-start; }
 form.filters .filter-field { flex: 1 1 9rem; }

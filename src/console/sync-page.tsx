@@ -16,8 +16,9 @@ import { consoleTime } from './time-words.js';
 const SHOWN = 500;
 /** How long an uploaded file waits for its run. */
 const KEEP_MS = 60 * 60 * 1000;
-/** Uploads kept at once (the oldest goes first). */
+/** Uploads kept at once, and their bytes together (the oldest goes first). */
 const MAX_KEPT = 32;
+const MAX_KEPT_BYTES = 256 * 1024 * 1024;
 
 const s = {
   title: 'Sync a roster file',
@@ -89,14 +90,16 @@ interface Upload extends SyncUploadFile {
  * file holds people's data (verification values in clear), which must not
  * go back into a page or sit on disk; a restart losing it only means
  * uploading again. Each is bound to the session that sent it, expires
- * after an hour, is dropped once run, and at most MAX_KEPT are kept.
+ * after an hour, is dropped once run, and at most MAX_KEPT of at most
+ * MAX_KEPT_BYTES together are kept.
  */
 class UploadShelf {
   private readonly items = new Map<string, Upload>();
 
   put(upload: Upload): string {
     this.sweep(upload.at);
-    while (this.items.size >= MAX_KEPT) {
+    const bytes = (): number => [...this.items.values()].reduce((n, u) => n + u.content.byteLength, 0);
+    while (this.items.size >= MAX_KEPT || (this.items.size > 0 && bytes() + upload.content.byteLength > MAX_KEPT_BYTES)) {
       const oldest = this.items.keys().next().value;
       if (oldest === undefined) break;
       this.items.delete(oldest);

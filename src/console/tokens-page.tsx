@@ -14,7 +14,8 @@ const s = {
   title: 'API tokens',
   intro: 'Tokens let programs use Roster’s API (and agents report for their host). Roster keeps only a hash of each: a token’s secret is shown once, when it is made.',
   caption: (tz: string) => `Tokens, revoked and expired ones too (times in ${tz})`,
-  cols: ['Token', 'Role', 'Description', 'Host', 'Created', 'Last used', 'Expires', 'Status', 'Action'],
+  cols: ['Token', 'Role', 'Description', 'Created', 'Last used', 'Expires', 'Status', 'Action'],
+  roleOf: (t: TokenView) => (t.host === null ? t.role : `${t.role} for ${t.host}`),
   none: 'There are no tokens yet.',
   active: 'active',
   revoked: (at: string) => `revoked ${at}`,
@@ -22,7 +23,9 @@ const s = {
   never: 'never',
   neverUsed: 'not yet',
   by: (who: string) => `by ${who}`,
-  revoke: (id: number) => `Revoke token ${id}`,
+  // The button reads "Revoke"; its name says which token (the visible word comes first, WCAG 2.5.3).
+  revoke: 'Revoke',
+  revokeWhich: (id: number) => ` token ${id}`,
   createTitle: 'Create a token',
   labels: { role: 'Role', note: 'Description', host: 'Host (agent tokens)', expires: 'Expires after' } satisfies Record<Field, string>,
   hints: {
@@ -127,9 +130,8 @@ function TokensPage(props: { readonly c: ConsoleContext; readonly tokens: readon
                 return (
                   <tr>
                     <td class="num">{t.id}</td>
-                    <td>{t.role}</td>
+                    <td>{s.roleOf(t)}</td>
                     <td>{t.note ?? ''}</td>
-                    <td>{t.host ?? ''}</td>
                     <td class="when">
                       {consoleTime(t.createdAt, tz)} <br />
                       <span class="muted">{s.by(t.createdBy)}</span>
@@ -142,7 +144,8 @@ function TokensPage(props: { readonly c: ConsoleContext; readonly tokens: readon
                         <form method="post" action={`/console/tokens/${t.id}/revoke`}>
                           <CsrfField c={c} />
                           <button type="submit" class="danger">
-                            {s.revoke(t.id)}
+                            {s.revoke}
+                            <span class="visually-hidden">{s.revokeWhich(t.id)}</span>
                           </button>
                         </form>
                       ) : null}
