@@ -52,17 +52,9 @@ export function registerJobsCommands(program: Command): void {
     .action(async (o: { limit: string; job?: string }, cmd: Command) => {
       if (!/^\d+$/.test(o.limit)) throw new RosterError('usage', `--limit "${o.limit}" is not a number`, [{ where: '--limit', message: 'expected an integer' }]);
       await withDelivery(cmd, async (ctx, out) => {
-        const [{ scheduleOf }, { nextSlot }] = await Promise.all([import('../jobs/run-jobs.js'), import('../jobs/job-schedule.js')]);
+        const { jobOverview } = await import('../jobs/job-overview.js');
         const tz = ctx.config.timeZone;
-        const now = ctx.clock.now();
-        const schedules = await Promise.all(
-          JOB_NAMES.map(async (name) => {
-            const schedule = scheduleOf(ctx, name);
-            const [last] = await ctx.store.read.listJobRuns({ job: name, limit: 1 });
-            return { job: name, schedule, timeZone: tz, nextRun: nextSlot(schedule, tz, now)?.toISOString() ?? null, lastRun: last ?? null };
-          }),
-        );
-        const runs = await ctx.store.read.listJobRuns({ limit: Number(o.limit), ...(o.job === undefined ? {} : { job: o.job }) });
+        const { jobs: schedules, runs } = await jobOverview(ctx, { runs: Number(o.limit), ...(o.job === undefined ? {} : { job: o.job }) });
         out.print({ jobs: schedules, runs }, () =>
           [
             ...schedules.map((s) => `${s.job.padEnd(8)} ${s.schedule.padEnd(14)} next ${s.nextRun === null ? '-' : wallTime(s.nextRun, tz)}; last ${s.lastRun === null ? 'never' : `${s.lastRun.result} at ${wallTime(s.lastRun.startedAt, tz)}`}`),
