@@ -1,17 +1,19 @@
 import type { Child } from 'hono/jsx';
 import { CSRF_FIELD } from '../portal/csrf.js';
+import { ADMINS, READERS, WRITERS } from '../server/permissions.js';
+import type { TokenRole } from '../store/queries/token-queries.js';
 import { consoleAssetPath } from './console-assets.js';
 import type { ConsoleContext } from './console-env.js';
 
-/** The console's sections, in the order of its navigation. */
-const SECTIONS: ReadonlyArray<{ readonly href: string; readonly label: string }> = [
-  { href: '/console', label: 'Search' },
-  { href: '/console/hosts', label: 'Hosts' },
-  { href: '/console/jobs', label: 'Jobs' },
-  { href: '/console/audit', label: 'Audit' },
-  { href: '/console/approvals', label: 'Approvals' },
-  { href: '/console/tokens', label: 'Tokens' },
-  { href: '/console/sync', label: 'Sync' },
+/** The console's sections, in the order of its navigation, each shown to the roles that may open it. */
+const SECTIONS: ReadonlyArray<{ readonly href: string; readonly label: string; readonly roles: readonly TokenRole[] }> = [
+  { href: '/console', label: 'Search', roles: READERS },
+  { href: '/console/hosts', label: 'Hosts', roles: READERS },
+  { href: '/console/jobs', label: 'Jobs', roles: READERS },
+  { href: '/console/audit', label: 'Audit', roles: READERS },
+  { href: '/console/approvals', label: 'Approvals', roles: READERS },
+  { href: '/console/tokens', label: 'Tokens', roles: ADMINS },
+  { href: '/console/sync', label: 'Sync', roles: WRITERS },
 ];
 
 export interface ConsoleLayoutProps {
@@ -85,7 +87,7 @@ export function ConsoleLayout(props: ConsoleLayoutProps) {
         {user === null ? null : (
           <nav class="sections" aria-label="Console sections">
             <ul>
-              {SECTIONS.map((s) => (
+              {SECTIONS.filter((s) => s.roles.includes(user.role)).map((s) => (
                 <li>
                   <a href={s.href} {...(s.href === current ? { 'aria-current': 'page' } : {})}>
                     {s.label}
