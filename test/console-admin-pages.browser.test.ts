@@ -236,7 +236,8 @@ describe('the console: audit, tokens and sync uploads', () => {
     await page.getByRole('button', { name: 'Run the sync' }).click();
     await page.waitForLoadState();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sync done');
-    expect(await rowsOf(page, 'What the sync would do')).toContain('Accounts created | 5');
+    expect(await rowsOf(page, 'What the sync did')).toContain('Accounts created | 5');
+    expect(await page.getByRole('table', { name: 'Changes made' }).getByRole('link', { name: 'alovelace' }).getAttribute('href')).toBe('/console/accounts/alovelace');
     const accounts = await served.store.read.listAccounts({ source: 'school', limit: 10 });
     expect(accounts.map((a) => a.personId).sort()).toEqual(['S1', 'S2', 'S3', 'S4', 'S5']);
     expect((await served.store.read.listAudit({ afterSeq: before.seq, actionPrefix: 'account.create', limit: 10 })).map((r) => r.actor)).toEqual(Array(5).fill('sync:school'));
@@ -295,7 +296,7 @@ describe('the console: audit, tokens and sync uploads', () => {
     await page.getByRole('button', { name: 'Run the sync approved by console:root2(admin)' }).click();
     await page.waitForLoadState();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sync done');
-    expect(await rowsOf(page, 'What the sync would do')).toContain('Accounts retired | 3');
+    expect(await rowsOf(page, 'What the sync did')).toContain('Accounts retired | 3');
     expect((await served.store.read.getMassChange(waiting?.id ?? ''))?.result).toMatchObject({ status: 'done' });
     expect(planUrl).toMatch(/\/console\/sync\/uploads\//);
   });

@@ -42,6 +42,8 @@ const s = {
   planTitle: 'Plan of the sync',
   planIntro: (source: string, file: string, rows: number) => `Source ${source}, file ${file}: ${rows.toLocaleString('en')} row${rows === 1 ? '' : 's'}. This is a dry run: nothing has changed yet.`,
   countsCaption: 'What the sync would do',
+  doneCaption: 'What the sync did',
+  changesDone: 'Changes made',
   counts: { added: 'People added', updated: 'People updated', created: 'Accounts created', reactivated: 'Accounts reactivated', retired: 'Accounts retired', purged: 'of which purged at once', unchanged: 'People unchanged' },
   changesCaption: 'Changes',
   changesCols: ['Change', 'Person', 'Account', 'Details'],
@@ -124,7 +126,8 @@ class UploadShelf {
   }
 }
 
-function changeCells(c: SyncChange, timeZone: string) {
+/** A change's cells; `linked` (after the run, when they exist) links the person and the account to their pages. */
+function changeCells(c: SyncChange, timeZone: string, linked: boolean) {
   const account = 'username' in c ? c.username : '';
   const details = ((): string => {
     switch (c.action) {
@@ -145,8 +148,8 @@ function changeCells(c: SyncChange, timeZone: string) {
   return (
     <>
       <td>{s.changeLabel[c.action]}</td>
-      <td>{c.personId}</td>
-      <td>{account}</td>
+      <td>{linked ? <a href={`/console/people/${encodeURIComponent(c.personId)}`}>{c.personId}</a> : c.personId}</td>
+      <td>{linked && account !== '' && c.action !== 'purge' ? <a href={`/console/accounts/${encodeURIComponent(account)}`}>{account}</a> : account}</td>
       <td>{details}</td>
     </>
   );
@@ -157,7 +160,7 @@ function noteText(n: SyncNote): string {
 }
 
 
-function Counts(props: { readonly report: SyncReport }) {
+function Counts(props: { readonly report: SyncReport; readonly caption: string }) {
   const sum = props.report.summary;
   const rows: Array<readonly [string, number]> = [
     [s.counts.added, sum.added],
@@ -170,7 +173,7 @@ function Counts(props: { readonly report: SyncReport }) {
   ];
   return (
     <table class="counts">
-      <caption>{s.countsCaption}</caption>
+      <caption>{props.caption}</caption>
       <tbody>
         {rows.map(([label, n]) => (
           <tr>
@@ -183,7 +186,7 @@ function Counts(props: { readonly report: SyncReport }) {
   );
 }
 
-function Changes(props: { readonly report: SyncReport; readonly timeZone: string }) {
+function Changes(props: { readonly report: SyncReport; readonly timeZone: string; readonly caption: string; readonly linked: boolean }) {
   const { changes, notes } = props.report;
   return (
     <>
@@ -192,7 +195,7 @@ function Changes(props: { readonly report: SyncReport; readonly timeZone: string
       ) : (
         <div class="table-scroll" role="region" aria-labelledby="changes-caption" tabindex={0}>
           <table class="plan">
-            <caption id="changes-caption">{s.changesCaption}</caption>
+            <caption id="changes-caption">{props.caption}</caption>
             <thead>
               <tr>
                 {s.changesCols.map((h) => (
@@ -202,7 +205,7 @@ function Changes(props: { readonly report: SyncReport; readonly timeZone: string
             </thead>
             <tbody>
               {changes.slice(0, SHOWN).map((c) => (
-                <tr class={`change-${c.action}`}>{changeCells(c, props.timeZone)}</tr>
+                <tr class={`change-${c.action}`}>{changeCells(c, props.timeZone, props.linked)}</tr>
               ))}
             </tbody>
           </table>
@@ -330,7 +333,7 @@ function PlanPage(props: { readonly c: ConsoleContext; readonly id: string; read
     <ConsoleLayout title={s.planTitle} c={c}>
       {props.error === undefined ? null : <Message kind="error">{props.error}</Message>}
       <p>{s.planIntro(upload.source, upload.name, report.rows)}</p>
-      <Counts report={report} />
+      <Counts report={report} caption={s.countsCaption} />
       <p>{s.breaker(b)}</p>
       {blocked ? <Message kind="error">{s.passwords(report.passwords.count)}</Message> : null}
       {over && pending === undefined && !blocked ? <Message kind="info">{s.overBreaker}</Message> : null}
@@ -351,7 +354,7 @@ function PlanPage(props: { readonly c: ConsoleContext; readonly id: string; read
           <button type="submit">{approved === undefined ? s.run : s.runApproved(approved.approvedBy ?? '?')}</button>
         </form>
       )}
-      <Changes report={report} timeZone={tz} />
+      <Changes report={report} timeZone={tz} caption={s.changesCaption} linked={false} />
       <p>
         <a href="/console/sync">{s.another}</a>
       </p>
@@ -364,7 +367,7 @@ function DonePage(props: { readonly c: ConsoleContext; readonly report: SyncRepo
   return (
     <ConsoleLayout title={s.doneTitle} c={c}>
       <Message kind={report.failures.length === 0 ? 'info' : 'error'}>{s.doneIntro(report.source, report.failures.length === 0)}</Message>
-      <Counts report={report} />
+      <Counts report={report} caption={s.doneCaption} />
       {report.failures.length === 0 ? null : (
         <table>
           <caption>{s.failuresCaption}</caption>
@@ -386,7 +389,7 @@ function DonePage(props: { readonly c: ConsoleContext; readonly report: SyncRepo
           </tbody>
         </table>
       )}
-      <Changes report={report} timeZone={c.var.deps.config.timeZone} />
+      <Changes report={report} timeZone={c.var.deps.config.timeZone} caption={s.changesDone} linked={true} />
       <p>
         <a href="/console/sync">{s.another}</a>
       </p>
