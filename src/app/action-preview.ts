@@ -228,15 +228,20 @@ function yesNo(b: boolean): string {
   return b ? 'yes' : 'no';
 }
 
-function holdText(holds: ReadonlyArray<{ readonly kind: string; readonly reason: string; readonly since: string }>): string {
-  return holds.map((h) => `${h.kind}:${h.reason} since ${h.since}`).join('; ') || '-';
+function holdText(holds: ReadonlyArray<{ readonly kind: string; readonly reason: string; readonly since: string }>, timeZone: string): string {
+  return holds.map((h) => `${h.kind}:${h.reason} since ${wallTime(h.since, timeZone)}`).join('; ') || '-';
+}
+
+function timeText(iso: string | null, timeZone: string): string {
+  return iso === null ? '-' : wallTime(iso, timeZone);
 }
 
 /**
  * How an account's entry in a host's desired state changes, field by field.
- * The password field is a hash: only whether it changed is said, never its value.
+ * The password field is a hash: only whether it changed is said, never its
+ * value. Times read in `timeZone`, as the notices write them.
  */
-export function desiredChanges(before: DesiredAccount | null, after: DesiredAccount | null): FieldChange[] {
+export function desiredChanges(before: DesiredAccount | null, after: DesiredAccount | null, timeZone: string): FieldChange[] {
   if (before === null && after === null) return [];
   if (before === null || after === null) {
     return [{ field: 'on this host', before: before === null ? 'no' : 'yes', after: after === null ? 'no (its entries are archived and removed)' : 'yes (its entries are made)' }];
@@ -246,7 +251,7 @@ export function desiredChanges(before: DesiredAccount | null, after: DesiredAcco
     if (b !== a) out.push({ field: name, before: b, after: a });
   };
   field('disabled', yesNo(before.disabled), yesNo(after.disabled));
-  field('holds', holdText(before.holds), holdText(after.holds));
+  field('holds', holdText(before.holds, timeZone), holdText(after.holds, timeZone));
   field('expiry', day(before.expiryDay), day(after.expiryDay));
   field('login', yesNo(before.canLogin), yesNo(after.canLogin));
   if (before.passwordField !== after.passwordField) out.push({ field: 'password', before: 'as it was', after: 'changed' });
@@ -266,17 +271,17 @@ export function desiredChanges(before: DesiredAccount | null, after: DesiredAcco
   return out;
 }
 
-/** How the account itself changes, as `roster account show` shows it (no hash: only whether a password is set). */
-export function accountChanges(before: AccountView, after: AccountView): FieldChange[] {
+/** How the account itself changes, as `roster account show` shows it (no hash: only whether a password is set), times in `timeZone`. */
+export function accountChanges(before: AccountView, after: AccountView, timeZone: string): FieldChange[] {
   const out: FieldChange[] = [];
   const field = (name: string, b: string, a: string): void => {
     if (b !== a) out.push({ field: name, before: b, after: a });
   };
   field('state', before.state, after.state);
-  field('holds', holdText(before.holds), holdText(after.holds));
-  field('expires', before.expiresAt ?? '-', after.expiresAt ?? '-');
-  field('purge at', before.purgeAt ?? '-', after.purgeAt ?? '-');
-  field('purged', before.purgedAt ?? '-', after.purgedAt ?? '-');
+  field('holds', holdText(before.holds, timeZone), holdText(after.holds, timeZone));
+  field('expires', timeText(before.expiresAt, timeZone), timeText(after.expiresAt, timeZone));
+  field('purge at', timeText(before.purgeAt, timeZone), timeText(after.purgeAt, timeZone));
+  field('purged', timeText(before.purgedAt, timeZone), timeText(after.purgedAt, timeZone));
   field('type', before.type, after.type);
   field('shell', before.shell, after.shell);
   field('home', before.home, after.home);
@@ -312,7 +317,7 @@ export async function previewAction(ctx: AppContext, targets: readonly AnyTarget
     const after = await requireAccount(tx, username);
     const hosts: HostPreview[] = [];
     for (const host of accountHosts(ctx.config, [before.type, after.type])) {
-      const desired = desiredChanges(entriesBefore.get(host) ?? null, await desiredEntry(ctx, tx, targets, host, username));
+      const desired = desiredChanges(entriesBefore.get(host) ?? null, await desiredEntry(ctx, tx, targets, host, username), ctx.config.timeZone);
       if (appliedBy(ctx.config, host) === 'agent') {
         hosts.push({ host, appliedBy: 'agent', desired });
         continue;
@@ -327,7 +332,7 @@ export async function previewAction(ctx: AppContext, targets: readonly AnyTarget
     }
     const viewBefore = accountView(before, now);
     const viewAfter = accountView(after, now);
-    return { username, action, changed, before: viewBefore, after: viewAfter, changes: accountChanges(viewBefore, viewAfter), ...(message === undefined ? {} : { message }), hosts };
+    return { username, action, changed, before: viewBefore, after: viewAfter, changes: accountChanges(viewBefore, viewAfter, ctx.config.timeZone), ...(message === undefined ? {} : { message }), hosts };
   });
 }
 
@@ -372,5 +377,5 @@ export async function applyAction(ctx: AppContext, targets: readonly AnyTarget[]
   const now = ctx.clock.now();
   const before = accountView(done.before, now);
   const after = accountView(done.after, now);
-  return { username, action, changed: done.changed, before, after, changes: accountChanges(before, after), ...(done.message === undefined ? {} : { message: done.message }), hosts };
+  return { username, action, changed: done.changed, before, after, changes: accountChanges(before, after, ctx.config.timeZone), ...(done.message === undefined ? {} : { message: done.message }), hosts };
 }
