@@ -166,6 +166,8 @@ describe('the account page in Chromium', () => {
     for (const path of ['plan', 'apply']) {
       const forged = await page.request.post(`${served.url}/console/accounts/ada/${path}`, { form: { csrf, kind: 'freeze', reason: 'admin' } });
       expect(forged.status(), path).toBe(403);
+      // Refused for the role, not for the form: the CSRF token was the auditor's own and valid.
+      expect(await forged.text(), path).toContain('Your role does not allow this');
     }
     expect((await served.store.read.getAccount('ada'))?.holds).toEqual([]);
     expect(await shadowLine('ada')).toBe(shadowBefore);
