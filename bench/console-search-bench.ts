@@ -14,12 +14,12 @@
  * username, a person id, a name, two words, a word that matches nothing, a
  * state, a hold, a hold with a source, a host with a letter, a type with a
  * state, no condition at all, and a later page of a broad search. Target
- * (the issue): p99 ≤ 50 ms for one page. The count shown above the results
- * (countSearch, capped) is timed and reported beside it.
+ * (the issue): p99 ≤ 50 ms for one page. What the search page runs (the page
+ * and the count shown above it, searchWithCount) is timed and reported beside it.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { countSearch, searchAccounts, type AccountSearchFilter } from '../src/app/account-search.js';
+import { searchAccounts, searchWithCount, type AccountSearchFilter } from '../src/app/account-search.js';
 import type { AppContext } from '../src/app/app-context.js';
 import { exampleConfig } from '../src/config/example-config.js';
 import { parseConfig } from '../src/config/load-config.js';
@@ -140,8 +140,9 @@ export async function benchConsoleSearch(dir: string, report: Report, reported: 
     const start = process.hrtime.bigint();
     const page = await searchAccounts(ctx, filter, after);
     const searched = Number(process.hrtime.bigint() - start) / 1e6;
-    await countSearch(ctx, filter);
-    const counted = Number(process.hrtime.bigint() - start) / 1e6;
+    const countStart = process.hrtime.bigint();
+    await searchWithCount(ctx, filter, after);
+    const counted = Number(process.hrtime.bigint() - countStart) / 1e6;
     times.push(searched);
     withCount.push(counted);
     byKind.set(kind.name, [...(byKind.get(kind.name) ?? []), searched]);
@@ -159,5 +160,5 @@ export async function benchConsoleSearch(dir: string, report: Report, reported: 
   }
   reported(`console search among ${ACCOUNTS.toLocaleString('en')} accounts, one page of 50: p50`, `${p50.toFixed(2)} ms`);
   report(`console search among ${ACCOUNTS.toLocaleString('en')} accounts, one page of 50 (${RUNS} searches of ${kinds.length} kinds): p99`, p99 / 1000, TARGET_MS / 1000, 'ms');
-  reported('console search page with its count of results (capped at 1,000): p99', `${quantile(withCount, 0.99).toFixed(2)} ms`);
+  reported('console search page as the console shows it (searchWithCount: the page and the count of results, capped at 1,000): p99', `${quantile(withCount, 0.99).toFixed(2)} ms`);
 }

@@ -9,7 +9,7 @@ import type { Person } from '../domain/person.js';
 import type { AccountSearchQuery } from '../store/store.js';
 import { storeFactories, type OpenedTestStore } from '../store/test-stores.js';
 import type { AppContext } from './app-context.js';
-import { countSearch, parseSearchFields, searchAccounts, searchAllUsernames, type AccountSearchFilter } from './account-search.js';
+import { countSearch, parseSearchFields, searchAccounts, searchAllUsernames, searchWithCount, type AccountSearchFilter } from './account-search.js';
 import { createAccount, createAccounts } from './accounts.js';
 import { freezeAccount, retireAccount } from './lifecycle-actions.js';
 import { addPerson, updatePerson } from './people.js';
@@ -165,6 +165,13 @@ describe.each(storeFactories)('account search on $name', (factory) => {
     expect(await countSearch(ctx, { q: 'bulk' })).toEqual({ count: BULK, more: false });
     expect(await countSearch(ctx, { q: 'bulk' }, 100)).toEqual({ count: 100, more: true });
     expect(await countSearch(ctx, { q: 'nobody-here' })).toEqual({ count: 0, more: false });
+    // What the search page shows: the page and the count (from the rows themselves when one page holds them all).
+    const both = await searchWithCount(ctx, { q: 'bulk' });
+    expect([both.page.items.length, both.page.next !== null, both.count]).toEqual([50, true, { count: BULK, more: false }]);
+    const one = await searchWithCount(ctx, { hold: 'admin' });
+    expect([one.page.items.map((h) => h.account.username), one.count]).toEqual([['fquinn'], { count: 1, more: false }]);
+    const later = await searchWithCount(ctx, { q: 'bulk' }, both.page.next ?? undefined);
+    expect([later.page.items.length, later.count]).toEqual([50, { count: BULK, more: false }]);
   });
 
   it('agrees with the search spelled out over every account, whether a window or an index range finds the matches', async () => {

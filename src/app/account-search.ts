@@ -165,6 +165,17 @@ export async function countSearch(ctx: AppContext, filter: AccountSearchFilter, 
 }
 
 /**
+ * A page of results and how many match in all, as the search page shows
+ * them: when the first page is also the last, its rows are the count and
+ * nothing is counted again.
+ */
+export async function searchWithCount(ctx: AppContext, filter: AccountSearchFilter, after?: number): Promise<{ readonly page: SearchPage; readonly count: { readonly count: number; readonly more: boolean } }> {
+  const page = await searchAccounts(ctx, filter, after);
+  if (after === undefined && page.next === null) return { page, count: { count: page.items.length, more: false } };
+  return { page, count: await countSearch(ctx, filter) };
+}
+
+/**
  * The usernames of every account the search matches, in id order: "select
  * the whole result" for a bulk action. Read page by page, so the cost is one
  * pass over the matches.

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { countSearch, parseSearchFields, SEARCH_COUNT_CAP, SEARCH_STATES, searchAccounts, searchSources, type AccountSearchFilter, type SearchHit } from '../app/account-search.js';
+import { parseSearchFields, SEARCH_STATES, searchSources, searchWithCount, type AccountSearchFilter, type SearchHit } from '../app/account-search.js';
 import type { RosterConfig } from '../config/config-schema.js';
 import { RosterError, type ErrorIssue } from '../domain/errors.js';
 import { READERS, WRITERS } from '../server/permissions.js';
@@ -239,7 +239,7 @@ export function mountSearchPage(console: Hono<ConsoleEnv>): void {
       if (!(e instanceof RosterError) || e.code !== 'bad_input') throw e;
       return c.html(<SearchPage c={c} input={input} issues={e.issues} hits={[]} next={null} paged={false} count={null} />, 400);
     }
-    const [result, count] = await Promise.all([searchAccounts(ctx, filter, cursor), countSearch(ctx, filter, SEARCH_COUNT_CAP)]);
+    const { page: result, count } = await searchWithCount(ctx, filter, cursor);
     return c.html(<SearchPage c={c} input={input} issues={[]} hits={result.items} next={result.next} paged={cursor !== undefined} count={count} />);
   };
   console.get('/', requireRole(READERS), page);

@@ -44,7 +44,7 @@ export interface AccountSearchReads {
  */
 const WINDOW = 2_000;
 /** A way in (an index range) with more ids than this is not counted further: any smaller one is better. */
-const DRIVER_CAP = 2_000;
+const DRIVER_CAP = 500;
 
 type Cond = RawBuilder<unknown>;
 
