@@ -1,7 +1,9 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../src/app/accounts.js';
+import { applyHost } from '../src/app/apply-host.js';
 import { addPerson } from '../src/app/people.js';
+import { targetRegistry } from '../src/targets/registry.js';
 import { addConsoleUser, serveConsole, signInConsole, type ConsoleTestUser, type ServedConsole } from './console-browser.js';
 import { expectNoAxeViolations, launchBrowser, newPage, screenshot } from './portal-browser.js';
 
@@ -30,6 +32,8 @@ beforeAll(async () => {
     await addPerson(served.ctx, { id: `M${i}`, firstName: 'Member', lastName: u, roles: ['MEMBER'], emails: { MEMBER: `${u}@example.org` } });
     await createAccount(served.ctx, { personId: `M${i}`, type: 'member', username: u });
   }
+  // Host shell as it is before: every account on it, applied under the test's root.
+  await applyHost(served.ctx, targetRegistry, { host: 'shell', root: served.root });
   root1 = await addConsoleUser(served, 'root1');
   root2 = await addConsoleUser(served, 'root2');
   oper = await addConsoleUser(served, 'oper');
@@ -93,6 +97,10 @@ describe('bulk actions and approvals in Chromium', () => {
     // Counts per host and target: every account disabled on shell, by each target shell runs.
     const hosts = first.getByRole('table', { name: 'Accounts per host and target' });
     await shown(hosts.getByRole('row', { name: 'shell unix disabled 60' }));
+    // And what apply would do on shell, which the server applies: 60 shadow lines locked, one login list rewritten.
+    const apply = first.getByRole('table', { name: 'What apply would do on host shell' });
+    await shown(apply.getByRole('row', { name: 'unix 60 60 lock' }));
+    await shown(apply.getByRole('row', { name: 'login 1 one file for all update' }));
     expect(await first.getByRole('table', { name: 'Each account' }).getByRole('row').count()).toBe(COUNT + 1);
     await expectNoAxeViolations(first, 'the bulk plan');
     await screenshot(first, 'c-bulk-2-plan');

@@ -3,7 +3,11 @@ import { accountState, effectiveHolds, type Account, type AccountState } from '.
 import { breakerLimit } from '../domain/circuit-breaker.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { FREEZE_REASON } from '../domain/lifecycle.js';
+import { changeAccount } from '../reconcile/change-account.js';
+import { pendingChanges, planHost } from '../reconcile/host-plan.js';
+import { resolveRoot } from '../reconcile/resolve-root.js';
 import type { MassChange } from '../store/queries/mass-change-queries.js';
+import type { AnyTarget } from '../targets/registry.js';
 import type { Queries } from '../store/store.js';
 import type { AppContext, MutationOptions } from './app-context.js';
 import { requireLiveAccount } from './accounts.js';
@@ -65,6 +69,24 @@ export interface HostTargetCount {
   readonly accounts: number;
 }
 
+/** What apply would do on a host the server applies (`appliedBy: server`), per target, for the changed accounts. */
+export interface ServerHostPlan {
+  readonly host: string;
+  /** Per target: how many changes apply would make for the selected accounts, and for how many of them; targets with none are left out. */
+  readonly targets: ReadonlyArray<{ readonly target: string; readonly changes: number; /** Accounts its changes name (0 for a target that writes one file for all of them). */ readonly accounts: number; readonly actions: readonly string[] }>;
+  /** The whole host had to be planned (a purge, an account leaving it): why; only the selected accounts' changes are counted. */
+  readonly widened?: string;
+  /** The host could not be planned (a target unavailable, a bad root): why. */
+  readonly error?: string;
+}
+
+/** Where the plan looks at the hosts the server applies: the targets and the root prefix they live under. */
+export interface HostPlanning {
+  readonly targets: readonly AnyTarget[];
+  /** ServerDeps.applyRoot; `/` is the live system. */
+  readonly applyRoot: string;
+}
+
 export interface BreakerSummary {
   /** Whether the circuit breaker judges this action (retirements do; freezes, lifts and notices do not). */
   readonly applies: boolean;
@@ -83,6 +105,8 @@ export interface BulkPlan {
   readonly rejected: ReadonlyArray<{ readonly username: string; readonly why: string }>;
   readonly counts: Readonly<Record<ItemOutcome, number>>;
   readonly hosts: readonly HostTargetCount[];
+  /** With HostPlanning: the plan of each host the server applies, as `roster plan --host H --account U…` after the change. */
+  readonly serverHosts: readonly ServerHostPlan[];
   readonly breaker: BreakerSummary;
 }
 
@@ -300,6 +324,42 @@ function hostTargetCounts(ctx: AppContext, items: readonly BulkPlanItem[]): Host
   return [...counts.values()];
 }
 
+/**
+ * Inside the plan's dry-run transaction, with every item's change in it:
+ * each host the server applies that a changed account lives on, planned for
+ * those accounts as `roster plan --host H --account U…` would (observed
+ * under the root), counted per target.
+ */
+async function planServerHosts(ctx: AppContext, tx: Queries, targets: readonly AnyTarget[], root: string, items: readonly BulkPlanItem[]): Promise<ServerHostPlan[]> {
+  const byHost = new Map<string, string[]>();
+  for (const i of items) {
+    if (i.effect === null) continue;
+    for (const h of i.hosts) if (ctx.config.hosts[h]?.appliedBy === 'server') byHost.set(h, [...(byHost.get(h) ?? []), i.username]);
+  }
+  const out: ServerHostPlan[] = [];
+  for (const [host, accounts] of byHost) {
+    const selected = new Set(accounts);
+    try {
+      // A purged account widens the plan to the whole host (its archive comes first); planHost decides.
+      const { plan } = await planHost(ctx, targets, { host, root, accounts }, tx);
+      const pending = new Set(pendingChanges(plan));
+      const perTarget = plan.targets
+        .map((t) => {
+          // A scoped plan is about the selected accounts only, its file changes (a login list) included; a widened one counts theirs alone.
+          const mine = t.changes.filter((c) => pending.has(c) && (plan.widened === undefined || selected.has(changeAccount(c) ?? '')));
+          const named = new Set(mine.map((c) => changeAccount(c)).filter((a) => a !== undefined));
+          return { target: t.target, changes: mine.length, accounts: named.size, actions: [...new Set(mine.map((c) => c.action))].sort() };
+        })
+        .filter((t) => t.changes > 0);
+      out.push({ host, targets: perTarget, ...(plan.widened === undefined ? {} : { widened: plan.widened }) });
+    } catch (e) {
+      // One host that cannot be planned is named with why; the others' plans still show.
+      out.push({ host, targets: [], error: errorMessage(e) });
+    }
+  }
+  return out;
+}
+
 async function breakerOf(ctx: AppContext, action: BulkAction, affected: number): Promise<BreakerSummary> {
   const total = await ctx.store.read.countAccounts();
   const limit = breakerLimit(total, ctx.config.breaker);
@@ -314,10 +374,11 @@ async function breakerOf(ctx: AppContext, action: BulkAction, affected: number):
  * breaker's verdict. Names that are no live account are listed as rejected.
  * Changes nothing.
  */
-export async function planBulkAction(ctx: AppContext, action: BulkAction, usernames: readonly string[]): Promise<BulkPlan> {
+export async function planBulkAction(ctx: AppContext, action: BulkAction, usernames: readonly string[], planning?: HostPlanning): Promise<BulkPlan> {
   const now = ctx.clock.now();
   const noticeId = action.kind === 'notice' ? noticeKey(ctx, action) : '';
-  const { items, rejected } = await mutate(ctx, { dryRun: true }, async (tx: Queries) => {
+  const root = planning === undefined ? undefined : await resolveRoot(planning.applyRoot);
+  const { items, rejected, serverHosts } = await mutate(ctx, { dryRun: true }, async (tx: Queries) => {
     const found = new Map((await tx.accountsByUsernames(usernames)).map((a) => [a.username, a]));
     const planned: BulkPlanItem[] = [];
     const refused: Array<{ username: string; why: string }> = [];
@@ -349,7 +410,8 @@ export async function planBulkAction(ctx: AppContext, action: BulkAction, userna
         planned.push({ username, type: before.type, outcome: 'error', stateBefore, stateAfter: stateBefore, effect: null, hosts, detail: errorMessage(e) });
       }
     }
-    return { items: planned, rejected: refused };
+    const hostPlans = planning === undefined || root === undefined ? [] : await planServerHosts(ctx, tx, planning.targets, root, planned);
+    return { items: planned, rejected: refused, serverHosts: hostPlans };
   });
   const counts = countOutcomes(items);
   return {
@@ -359,6 +421,7 @@ export async function planBulkAction(ctx: AppContext, action: BulkAction, userna
     rejected,
     counts,
     hosts: hostTargetCounts(ctx, items),
+    serverHosts,
     breaker: await breakerOf(ctx, action, counts.changed),
   };
 }

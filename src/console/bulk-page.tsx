@@ -16,8 +16,10 @@ import {
   type HostEffect,
   type ItemOutcome,
   MAX_BULK_ITEMS,
+  type ServerHostPlan,
 } from '../app/bulk-actions.js';
 import { RosterError } from '../domain/errors.js';
+import { targetRegistry } from '../targets/registry.js';
 import type { MassChange } from '../store/queries/mass-change-queries.js';
 import { WRITERS } from '../server/permissions.js';
 import { consoleAppContext, requireRole } from './console-auth.js';
@@ -60,8 +62,15 @@ const s = {
   resultNames: { changed: 'changed', unchanged: 'nothing to do', error: 'failed' } satisfies Record<ItemOutcome, string>,
   hostsCaption: 'Accounts per host and target',
   hostsNone: 'No host changes: the accounts’ entries on their hosts stay as they are.',
-  hostsNote: 'Each target of a host applies the change as it does (DESIGN.md §4): unix and ldap lock the password, login lists the account, homes keep the data. Hosts applied by an agent take the change at its next poll.',
+  hostsNote: "Each target of a host applies the change in its own way: unix and ldap lock the password, the login list names the account, homes keep their data. Where a host runs no target nothing is applied there, and a host applied by its agent takes the change at the agent's next poll.",
   hostCols: ['Host', 'Target', 'Change', 'Accounts'],
+  applyTitle: (host: string) => `What apply would do on host ${host}`,
+  applyIntro: 'This host is applied by the server: these are the changes its next apply run makes for the selected accounts (the apply job, on its schedule), as roster plan --host shows them.',
+  applyCols: ['Target', 'Changes', 'Accounts', 'Kinds of change'],
+  oneFile: 'one file for all',
+  applyNone: 'Apply finds nothing to change here for these accounts.',
+  applyWidened: (why: string) => `The whole host had to be planned (${why}); only the selected accounts' changes are counted.`,
+  applyError: (why: string) => `This host could not be planned: ${why}`,
   noTargets: '(no targets: nothing to apply)',
   effects: { disable: 'disabled', enable: 'enabled again', expire: 'expiry date set', remove: 'removed (purged)' } satisfies Record<HostEffect, string>,
   itemsCaption: 'Each account',
@@ -307,6 +316,36 @@ function Rejected(props: { readonly rejected: BulkPlan['rejected'] }) {
   );
 }
 
+/** A server-applied host's plan for the selected accounts, per target. */
+function ServerHost(props: { readonly plan: ServerHostPlan }) {
+  const h = props.plan;
+  const id = `apply-${h.host}`;
+  return (
+    <>
+      <h2>{s.applyTitle(h.host)}</h2>
+      <p>{s.applyIntro}</p>
+      {h.error !== undefined ? <Message kind="error">{s.applyError(h.error)}</Message> : null}
+      {h.widened !== undefined ? <p>{s.applyWidened(h.widened)}</p> : null}
+      {h.error === undefined && h.targets.length === 0 ? <p>{s.applyNone}</p> : null}
+      {h.targets.length === 0 ? null : (
+        <Scroll id={id} caption={s.applyTitle(h.host)} hideCaption={true}>
+          <Head cols={s.applyCols} />
+          <tbody>
+            {h.targets.map((t) => (
+              <tr>
+                <td>{t.target}</td>
+                <td class="num">{t.changes}</td>
+                <td class="num">{t.accounts === 0 ? s.oneFile : t.accounts}</td>
+                <td>{t.actions.join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </Scroll>
+      )}
+    </>
+  );
+}
+
 function PlanPage(props: { readonly c: ConsoleContext; readonly selection: Selection; readonly plan: BulkPlan; readonly notice?: string }) {
   const { c, selection, plan } = props;
   const what = describeBulkAction(plan.action);
@@ -346,6 +385,9 @@ function PlanPage(props: { readonly c: ConsoleContext; readonly selection: Selec
           <p class="hint">{s.hostsNote}</p>
         </>
       )}
+      {plan.serverHosts.map((h) => (
+        <ServerHost plan={h} />
+      ))}
       <Rejected rejected={plan.rejected} />
       {runnable ? (
         <form method="post" action="/console/bulk">
@@ -521,7 +563,8 @@ export function mountBulkPage(console: Hono<ConsoleEnv>): void {
       }
       return c.html(<FormPage c={c} selection={selection} count={usernames.length} values={values} error={{ kind: kind as BulkActionKind, field, message: e.issues[0]?.message ?? e.message }} />, 400);
     }
-    const plan = await planBulkAction(ctx, action, usernames);
+    const deps = c.var.deps;
+    const plan = await planBulkAction(ctx, action, usernames, { targets: deps.targets ?? targetRegistry, applyRoot: deps.applyRoot ?? '/' });
     if (step === 'plan') return c.html(<PlanPage c={c} selection={selection} plan={plan} />);
     if (text(body, 'plan') !== planDigest(action, plan.usernames)) return c.html(<PlanPage c={c} selection={selection} plan={plan} notice={s.changedMeanwhile} />, 409);
     // The names the plan could not act on go along, so that the results name them too.
