@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '../domain/canonical-json.js';
 import { RosterError } from '../domain/errors.js';
-import { syncRoster, type SyncChange, type SyncReport } from '../jobs/roster-sync.js';
+import { syncRoster, type SyncChange, type SyncPlanView, type SyncReport } from '../jobs/roster-sync.js';
 import type { MassChange } from '../store/queries/mass-change-queries.js';
 import type { AppContext } from './app-context.js';
 import { claimApproval, recordMassChangeResult, requestMassChange } from './mass-changes.js';
@@ -42,7 +42,7 @@ function massChangeRun(file: SyncUploadFile): { readonly action: string; readonl
  * out (a retirement's dates count from now and move with the clock), and so
  * is the file name (a temporary path each time).
  */
-export function planDigest(report: SyncReport): string {
+export function planDigest(report: SyncPlanView): string {
   const change = (c: SyncChange): unknown => (c.action === 'retire' ? { ...c, deactivates: null, deletes: null } : c);
   const { affected, total, limit } = report.breaker;
   return createHash('sha256')
@@ -115,23 +115,44 @@ export interface RunSyncUploadOptions {
  */
 export async function runSyncUpload(ctx: AppContext, file: SyncUploadFile, options: RunSyncUploadOptions): Promise<SyncUploadRun> {
   return withUploadFile(file, async (path) => {
-    const sync = { file: path, source: file.source };
-    const plan = uploaded(await syncRoster(ctx, { ...sync, dryRun: true, allowMassChange: true }));
-    if (planDigest(plan) !== options.planned) return { kind: 'plan-changed', report: plan };
+    // The run checks its own plan before its first write (expectPlan), so
+    // what it applies is what was confirmed, not a plan made just before.
+    const sync = {
+      file: path,
+      source: file.source,
+      expectPlan: (plan: SyncPlanView) => {
+        if (planDigest(plan) !== options.planned) throw new PlanChanged();
+      },
+    };
+    const dryRun = async (): Promise<SyncReport> => uploaded(await syncRoster(ctx, { file: path, source: file.source, dryRun: true, allowMassChange: true }));
     const run = massChangeRun(file);
-    if (options.approval !== undefined) {
-      await claimApproval(ctx, options.approval, { ...run, affected: plan.breaker.affected });
-      const report = uploaded(await syncRoster(ctx, { ...sync, allowMassChange: true }));
-      await recordMassChangeResult(ctx, options.approval, report.summary);
-      return { kind: 'done', report };
-    }
     try {
+      if (options.approval !== undefined) {
+        // The approval is claimed (once, under the write lock) for no more accounts than the plan confirmed affects.
+        const plan = await dryRun();
+        if (planDigest(plan) !== options.planned) return { kind: 'plan-changed', report: plan };
+        await claimApproval(ctx, options.approval, { ...run, affected: plan.breaker.affected });
+        const report = uploaded(await syncRoster(ctx, { ...sync, allowMassChange: true }));
+        await recordMassChangeResult(ctx, options.approval, report.summary);
+        return { kind: 'done', report };
+      }
       return { kind: 'done', report: uploaded(await syncRoster(ctx, sync)) };
     } catch (e) {
+      if (e instanceof PlanChanged) return { kind: 'plan-changed', report: await dryRun() };
       if (!(e instanceof RosterError) || e.code !== 'mass_change') throw e;
+      // Refused by the breaker after the plan was checked: the confirmed plan is the one to approve.
+      const plan = await dryRun();
+      if (planDigest(plan) !== options.planned) return { kind: 'plan-changed', report: plan };
       const { affected, total, limit } = plan.breaker;
       const change = await requestMassChange(ctx, { ...run, summary: { affected, total, limit }, tokenId: null });
       return { kind: 'waiting', change, report: plan };
     }
   });
+}
+
+/** Thrown by a run's plan check: the plan is not the one confirmed, and nothing was changed. */
+class PlanChanged extends RosterError {
+  constructor() {
+    super('conflict', 'the plan changed since it was shown; nothing was changed');
+  }
 }

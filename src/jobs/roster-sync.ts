@@ -29,7 +29,17 @@ export interface SyncOptions {
   readonly passwordFile?: string | undefined;
   readonly batchSize?: number;
   readonly progress?: SyncProgress;
+  /**
+   * Called with a real run's plan before the circuit breaker and the first
+   * write; it throws to stop the run (changing nothing) when the plan is not
+   * the one a person confirmed. The run then applies the very plan checked,
+   * not a second one made after the check.
+   */
+  readonly expectPlan?: (plan: SyncPlanView) => void;
 }
+
+/** A plan as a report shows it (SyncReport without what only a run adds). */
+export type SyncPlanView = Pick<SyncReport, 'source' | 'rows' | 'summary' | 'changes' | 'notes' | 'breaker'>;
 
 export type SyncChange =
   | { readonly action: 'add-person'; readonly personId: string; readonly row: number; readonly name: string }
@@ -98,6 +108,7 @@ export async function syncRoster(base: AppContext, options: SyncOptions): Promis
     await refuseOverCapacity(ctx, options.source, plan);
     await assignUsernames(ctx.store.read, plan.people, ctx.config.usernames, file.rows);
     const head = { source: options.source, file: options.file, dryRun, rows: plan.rows, ...describePlan(plan), breaker: plan.breaker };
+    if (!dryRun) options.expectPlan?.(head);
 
     const { affected, total, limit, policy } = plan.breaker;
     // Retiring every account of a source is never routine, however small the
