@@ -105,6 +105,12 @@ describe('the console: audit, tokens and sync uploads', () => {
     await page.getByRole('button', { name: 'Show records' }).click();
     await page.waitForLoadState();
     expect((await rowsOf(page, /Matching records/)).map((r) => r.split(' | ').slice(2, 5).join(' '))).toEqual(['job:seed seed.step seed:7']);
+    // A record's target links to that target's records.
+    await page.goto(`${served.url}/console/audit?actor=test`);
+    await page.getByRole('link', { name: 'account:alice' }).first().click();
+    await page.waitForLoadState();
+    expect(await page.getByLabel('Target').inputValue()).toBe('account:alice');
+    expect((await rowsOf(page, /Matching records/)).every((r) => r.includes('| account:alice |'))).toBe(true);
 
     await page.goto(`${served.url}/console/audit`);
     await page.getByLabel('From').fill('2026-03-01T13:10');

@@ -50,6 +50,7 @@ const s = {
   back: 'Back to the audit log',
   badHead: 'Not SEQ:HASH or a 64-digit hex SHA-256.',
   pageKey: 'The page link',
+  targetLink: 'Every record about this target',
 };
 
 function when(iso: string, timeZone: string): string {
@@ -183,7 +184,11 @@ function AuditPage(props: { readonly c: ConsoleContext; readonly input: Readonly
                   </td>
                   <td>{r.actor}</td>
                   <td>{r.action}</td>
-                  <td>{r.target}</td>
+                  <td>
+                    <a href={`/console/audit${query({ target: r.target })}`} title={s.targetLink}>
+                      {r.target}
+                    </a>
+                  </td>
                   <td>{r.result}</td>
                   <td>
                     <Change r={r} />
