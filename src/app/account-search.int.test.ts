@@ -195,10 +195,11 @@ describe.each(storeFactories)('account search on $name', (factory) => {
       { words: [], types: [] },
     ];
     for (const query of queries) {
-      for (const window of [1, 7, 2_000]) {
+      // A cap of 1 reads the window first, then the candidates after it; the default reads rare candidates alone.
+      for (const [window, driverCap] of [[1, 1], [7, 1], [2_000, 1], [7, undefined]] as const) {
         for (const limit of [3, 50]) {
           for (const afterId of [undefined, 5, 40]) {
-            const q: AccountSearchQuery = { ...query, now: now.toISOString(), limit, window, afterId };
+            const q: AccountSearchQuery = { ...query, now: now.toISOString(), limit, window, driverCap, afterId };
             expect({ q, ids: await s.store.read.searchAccountIds(q) }).toEqual({ q, ids: expected(accounts, people, q) });
           }
         }

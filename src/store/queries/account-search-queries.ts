@@ -31,6 +31,8 @@ export interface AccountSearchQuery {
   readonly limit: number;
   /** Accounts read in id order before an index range is looked for (default WINDOW); tests make it small to exercise both ways. */
   readonly window?: number | undefined;
+  /** How far each index range of a way in is counted (default DRIVER_CAP); tests make it small so the window is read before the candidates. */
+  readonly driverCap?: number | undefined;
 }
 
 export interface AccountSearchReads {
@@ -160,10 +162,10 @@ function drivers(q: AccountSearchQuery): Driver[] {
 }
 
 /** About how many candidates a driver lists: its ranges' sizes, each counted up to DRIVER_CAP (cheap: index entries only). */
-async function estimate(db: Kysely<RosterDatabase>, driver: Driver): Promise<number> {
+async function estimate(db: Kysely<RosterDatabase>, driver: Driver, cap: number): Promise<number> {
   let n = 0;
   for (const part of driver.parts) {
-    const counted = await sql<{ n: number | string }>`select count(*) as n from (${part} limit ${DRIVER_CAP}) c`.execute(db);
+    const counted = await sql<{ n: number | string }>`select count(*) as n from (${part} limit ${cap}) c`.execute(db);
     n += toNumber(counted.rows[0]?.n ?? 0);
   }
   return n;
@@ -175,10 +177,11 @@ function and(conds: readonly Cond[]): Cond {
 
 /**
  * The search: one page of matching account ids in id order, at a cost that
- * does not grow with the table. First one window of WINDOW accounts in id
- * order is read and filtered (broad searches fill their page there). If it
- * did not fill the page, matches are rare: the narrowest index range of the
- * search (counted up to DRIVER_CAP) lists the candidates, and those after the
+ * does not grow with the table. When the narrowest way in (index ranges
+ * counted up to DRIVER_CAP) has fewer candidates than that, they alone are
+ * filtered. Otherwise one window of WINDOW accounts in id order is read and
+ * filtered first (broad searches fill their page there); if it did not fill
+ * the page, matches are rare, and the narrowest way's candidates after the
  * window are filtered in id order until the page is full.
  */
 async function searchAccountIds(db: Kysely<RosterDatabase>, q: AccountSearchQuery): Promise<number[]> {
@@ -186,6 +189,25 @@ async function searchAccountIds(db: Kysely<RosterDatabase>, q: AccountSearchQuer
   if (limit === 0) return [];
   const after = q.afterId ?? 0;
   const window = Math.max(1, pageSize(q.window ?? WINDOW));
+  const cap = Math.max(1, pageSize(q.driverCap ?? DRIVER_CAP));
+  // The narrowest way in, by the sizes of its index ranges (each counted up to DRIVER_CAP).
+  const ways = drivers(q);
+  let best: Driver | undefined;
+  let bestCount = Infinity;
+  for (const way of ways) {
+    const n = await estimate(db, way, cap);
+    if (n < bestCount) {
+      best = way;
+      bestCount = n;
+    }
+  }
+  // One statement: the candidates become a sorted set of ids, read in id order and filtered until the page is full.
+  const candidates = async (way: Driver, from: number, want: number): Promise<number[]> => {
+    const rows = await sql<{ id: number }>`select id from accounts a where id in (${way.ids}) and id > ${from} and ${and(conditions('a', q))} order by id limit ${want}`.execute(db);
+    return rows.rows.map((r) => toNumber(r.id));
+  };
+  // Few candidates (an address, a username, a rare hold): read them alone, without a window.
+  if (best !== undefined && bestCount < cap) return candidates(best, after, limit);
   const found: number[] = [];
   // The window: WINDOW accounts after the cursor, filtered. A subquery with
   // LIMIT is read as it stands on both planners, so the filter cannot pull in
@@ -198,28 +220,12 @@ async function searchAccountIds(db: Kysely<RosterDatabase>, q: AccountSearchQuer
   const windowEnd = end.rows[0] === undefined ? undefined : toNumber(end.rows[0].id);
   // The window reached the last account: nothing more to find.
   if (windowEnd === undefined) return found;
-  const ways = drivers(q);
-  if (ways.length === 0) {
+  if (best === undefined) {
     // Nothing narrows the search (only "active", or no condition): it is dense, so read on in id order.
     const rest = await sql<{ id: number }>`select id from accounts a where id > ${windowEnd} and ${and(conditions('a', q))} order by id limit ${limit - found.length}`.execute(db);
     return [...found, ...rest.rows.map((r) => toNumber(r.id))];
   }
-  let best = ways[0];
-  if (ways.length > 1) {
-    let bestCount = Infinity;
-    for (const way of ways) {
-      const n = await estimate(db, way);
-      if (n < bestCount) {
-        best = way;
-        bestCount = n;
-      }
-    }
-  }
-  if (best === undefined) return found;
-  // One statement: the candidates become a sorted set of ids, read in id order and filtered until the page is full.
-  const rows = await sql<{ id: number }>`select id from accounts a where id in (${best.ids}) and id > ${windowEnd} and ${and(conditions('a', q))} order by id limit ${limit - found.length}`.execute(db);
-  found.push(...rows.rows.map((r) => toNumber(r.id)));
-  return found;
+  return [...found, ...(await candidates(best, windowEnd, limit - found.length))];
 }
 
 /** The account search's reads (the admin console's search and bulk selection). */
