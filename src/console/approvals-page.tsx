@@ -210,7 +210,7 @@ function DetailPage(props: { readonly c: ConsoleContext; readonly change: MassCh
       {results === undefined ? null : (
         <>
           <h2>{s.resultsTitle}</h2>
-          <BulkResultsSummary action={results.action} counts={results.counts} />
+          <BulkResultsSummary c={c} action={results.action} counts={results.counts} />
           <BulkResultsTable id="approval-results" items={results.items} />
         </>
       )}

@@ -86,6 +86,8 @@ const s = {
   nothingToRun: 'No account would change: there is nothing to confirm.',
   changedMeanwhile: 'The selection or the accounts changed since the plan was shown. Here is the plan as it is now; check it again.',
   resultsTitle: 'Bulk action results',
+  hostsAfter: (server: readonly string[], schedule: string) =>
+    `The hosts follow: ${server.length === 0 ? 'each agent applies its host at its next poll' : `the server applies ${server.join(', ')} at its apply job's next run (schedule ${schedule}), and each agent its own host at its next poll`}.`,
   resultsSummary: (what: string, c: Readonly<Record<ItemOutcome, number>>) => `Done: ${what}. ${c.changed} changed, ${c.unchanged} with nothing to do, ${c.error} failed.`,
   waitingTitle: 'Waiting for a second admin',
   waiting: (n: number, limit: number) => `Nothing has changed. ${n} retirements are more than the circuit breaker allows in one run (${limit}), so a second admin must approve them.`,
@@ -443,7 +445,7 @@ export function BulkResultsTable(props: { readonly id: string; readonly items: r
           {props.items.slice(0, SHOWN_ITEMS).map((i) => (
             <tr>
               <td>
-                <a href={`/console/accounts/${encodeURIComponent(i.username)}`}>{i.username}</a>
+                {i.outcome === 'error' ? i.username : <a href={`/console/accounts/${encodeURIComponent(i.username)}`}>{i.username}</a>}
               </td>
               <td>
                 <span class={`outcome ${i.outcome}`}>{s.resultNames[i.outcome]}</span>
@@ -458,12 +460,17 @@ export function BulkResultsTable(props: { readonly id: string; readonly items: r
   );
 }
 
-/** The one-line summary and counts of a bulk run's results. */
-export function BulkResultsSummary(props: { readonly action: BulkAction; readonly counts: Readonly<Record<ItemOutcome, number>> }) {
+/** The one-line summary and counts of a bulk run's results, and when the hosts follow (a notice changes no host). */
+export function BulkResultsSummary(props: { readonly c: ConsoleContext; readonly action: BulkAction; readonly counts: Readonly<Record<ItemOutcome, number>> }) {
+  const config = props.c.var.deps.config;
+  const server = Object.entries(config.hosts)
+    .filter(([, h]) => h.appliedBy === 'server')
+    .map(([name]) => name);
   return (
     <>
       <Message kind="info">{s.resultsSummary(describeBulkAction(props.action), props.counts)}</Message>
       <Counts id="result-counts" counts={props.counts} names={s.resultNames} />
+      {props.action.kind === 'notice' || props.counts.changed === 0 ? null : <p>{s.hostsAfter(server, config.apply.schedule)}</p>}
     </>
   );
 }
@@ -572,7 +579,7 @@ export function mountBulkPage(console: Hono<ConsoleEnv>): void {
     if (run.status === 'waiting') return c.html(<WaitingPage c={c} change={run.change} />, 202);
     return c.html(
       <ConsoleLayout title={s.resultsTitle} c={c}>
-        <BulkResultsSummary action={run.results.action} counts={run.results.counts} />
+        <BulkResultsSummary c={c} action={run.results.action} counts={run.results.counts} />
         <BulkResultsTable id="result-items" items={run.results.items} />
         <p>
           <a href="/console">{s.back}</a>
