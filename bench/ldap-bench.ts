@@ -15,7 +15,8 @@
  * then the batch use case, no password hashing); filling it is timed and
  * printed, but it is not a figure.
  *
- * The figures, each the whole command as a process (dist/roster.mjs, so
+ * The figures, each the whole command as a process (dist/roster, the
+ * command as the package installs it: from the V8 startup snapshot; so
  * `npm run build` first):
  * - the initial load: `roster apply --host dir` into an empty directory (an
  *   entry and a user-private group per account, then Roster's read-back
@@ -25,7 +26,9 @@
  *   the ratio is reported.
  * - one freeze among them: `roster account freeze U --reason security
  *   --apply dir` and the matching unfreeze, BENCH_LDAP_ROUNDS (5) each,
- *   medians against the target ≤ 300 ms. After each, ldapsearch checks the
+ *   medians against the target ≤ 300 ms. Each round also runs them the
+ *   way without the snapshot (`node dist/roster.mjs`, the bundle through its
+ *   code cache) on another account, for the ratio in the same run. After each, ldapsearch checks the
  *   entry from outside (untimed): locked while frozen, and after the
  *   unfreeze exactly the entry it was before the freeze.
  * Beside them, the floor of any command (`node -e ''`, and `roster account
@@ -116,11 +119,14 @@ interface Roster {
   lifecycle(verb: 'freeze' | 'unfreeze', user: string): Promise<{ readonly state: string; readonly apply: ApplyJson }>;
 }
 
-function rosterCommand(work: string, root: string): Roster {
-  const main = join(import.meta.dirname, '../dist/roster.mjs');
+/** The command as the package installs it (the wrapper, from the startup snapshot), and the bundle run by node without the snapshot. */
+const BIN = join(import.meta.dirname, '../dist/roster');
+const WITHOUT_SNAPSHOT = [process.execPath, join(import.meta.dirname, '../dist/roster.mjs')] as const;
+
+function rosterCommand(work: string, root: string, [file, ...before]: readonly string[] = [BIN]): Roster {
   const env = { ...process.env, ROSTER_CONFIG: join(work, 'roster.yaml'), ROSTER_HMAC_KEY: HMAC_KEY, TZ: 'UTC' };
   const roster = async (args: readonly string[]): Promise<unknown> => {
-    const r = await runProgram(process.execPath, [main, ...args], { env, cwd: work });
+    const r = await runProgram(file ?? BIN, [...before, ...args], { env, cwd: work });
     try {
       return JSON.parse(r.stdout) as unknown;
     } catch {
@@ -295,7 +301,7 @@ export async function benchLdap(dir: string, report: Report, reported: Reported)
   const stops = teardown.stops;
   try {
     if (!targetRegistry.some((t) => t.name === 'ldap')) throw new Error('ldap bench: the ldap target is not registered');
-    if (!existsSync(join(import.meta.dirname, '../dist/roster.mjs'))) throw new Error('ldap bench: dist/roster.mjs is missing: npm run build first');
+    if (!existsSync(BIN)) throw new Error('ldap bench: dist/roster is missing: npm run build first');
     process.stdout.write(`ldap: ${accounts.toLocaleString('en')} accounts on host ${HOST} (an entry and a user-private group each), ppolicy and authorizedService on; freeze.keep [portal]\n`);
 
     const daemonsStart = process.hrtime.bigint();
@@ -371,31 +377,41 @@ export async function benchLdap(dir: string, report: Report, reported: Reported)
 
     // One freeze among them, whole command, each way; checked from outside after each.
     const users = Array.from({ length: rounds }, (_, r) => username(Math.floor(((2 * r + 1) * accounts) / (2 * rounds))));
+    const plain = rosterCommand(work, root, WITHOUT_SNAPSHOT);
     const times = { freeze: [] as number[], unfreeze: [] as number[] };
-    for (const user of users) {
+    const timesWithout = { freeze: [] as number[], unfreeze: [] as number[] };
+    /** A freeze and an unfreeze of `user` by `command`, timed into `into`, each checked from outside. */
+    const round = async (command: Roster, user: string, into: typeof times): Promise<void> => {
       const before = await entryOf(slapd, user);
       if (before === '' || valuesIn(before, 'shadowExpire').length > 0 || valuesIn(before, 'pwdAccountLockedTime').length > 0 || valuesIn(before, 'authorizedService').length === 0) throw new Error(`ldap bench: ${user}'s entry is not an active one before the freeze:\n${before}`);
       let start = process.hrtime.bigint();
-      const froze = await roster.lifecycle('freeze', user);
-      times.freeze.push(seconds(start));
+      const froze = await command.lifecycle('freeze', user);
+      into.freeze.push(seconds(start));
       if (froze.state !== 'disabled' || froze.apply.applied !== 1 || froze.apply.failed + froze.apply.skipped > 0 || froze.apply.widened !== undefined) {
         throw new Error(`ldap bench: roster account freeze ${user} --apply: state ${froze.state}, ${froze.apply.applied} applied, ${froze.apply.failed} failed, widened ${froze.apply.widened ?? 'no'}: ${failures(froze.apply)}`);
       }
       const problems = frozenProblems(await entryOf(slapd, user));
       if (problems.length > 0) throw new Error(`ldap bench: ${user} frozen by roster, but its entry has ${problems.join(', ')}`);
       start = process.hrtime.bigint();
-      const thawed = await roster.lifecycle('unfreeze', user);
-      times.unfreeze.push(seconds(start));
+      const thawed = await command.lifecycle('unfreeze', user);
+      into.unfreeze.push(seconds(start));
       if (thawed.state !== 'active' || thawed.apply.applied !== 1 || thawed.apply.failed + thawed.apply.skipped > 0) {
         throw new Error(`ldap bench: roster account unfreeze ${user} --apply: state ${thawed.state}, ${thawed.apply.applied} applied, ${thawed.apply.failed} failed: ${failures(thawed.apply)}`);
       }
       const after = await entryOf(slapd, user);
       if (after !== before) throw new Error(`ldap bench: ${user} unfrozen by roster, but its entry is not what it was:\nbefore:\n${before}\nafter:\n${after}`);
+    };
+    for (const [r, user] of users.entries()) {
+      await round(roster, user, times);
+      // The same on the next account, without the snapshot: the ratio in the same run, on a machine that changes.
+      await round(plain, username(Math.floor(((2 * r + 1) * accounts) / (2 * rounds)) + 1), timesWithout);
     }
     const list = (xs: readonly number[]): string => xs.map((x) => (x * 1000).toFixed(0)).join(', ');
     const [f, u] = [median(times.freeze), median(times.unfreeze)];
+    const [f0, u0] = [median(timesWithout.freeze), median(timesWithout.unfreeze)];
     process.stdout.write(
       `  roster account freeze U --reason ${REASON} --apply ${HOST}: ${list(times.freeze)} ms (median ${ms(f)}); unfreeze: ${list(times.unfreeze)} ms (median ${ms(u)})\n` +
+        `  the same without the startup snapshot (node dist/roster.mjs, code cache), on the next account each round: freeze ${list(timesWithout.freeze)} ms (median ${ms(f0)}); unfreeze ${list(timesWithout.unfreeze)} ms (median ${ms(u0)}); snapshot/without ${(f / f0).toFixed(2)} and ${(u / u0).toFixed(2)}\n` +
         `  checked from outside after each (ldapsearch): frozen, shadowExpire 1, pwdAccountLockedTime and no authorizedService; unfrozen, the entry exactly as before the freeze\n`,
     );
     const scale = `one account among ${accounts.toLocaleString('en')} (${entries.toLocaleString('en')} entries), whole command`;
@@ -407,7 +423,7 @@ export async function benchLdap(dir: string, report: Report, reported: Reported)
     const env = { ...process.env, ROSTER_CONFIG: join(work, 'roster.yaml'), ROSTER_HMAC_KEY: HMAC_KEY, TZ: 'UTC' };
     for (let i = 0; i < 3; i++) {
       const start = process.hrtime.bigint();
-      const r = await runProgram(process.execPath, [join(import.meta.dirname, '../dist/roster.mjs'), 'account', 'show', users[0] ?? username(0), '--json'], { env, cwd: work });
+      const r = await runProgram(BIN, ['account', 'show', users[0] ?? username(0), '--json'], { env, cwd: work });
       floor.push(seconds(start));
       if (r.code !== 0) throw new Error(`roster account show: exit ${r.code}: ${r.stderr.slice(-1000)}`);
     }

@@ -5,15 +5,23 @@
 // Native addons stay external and load from node_modules. Then a
 // representative command (a freeze applied to the example host) leaves a
 // warm cache.
+//
+// The same code is bundled a second time from src/cli/snapshot-entry.ts into
+// dist/roster-snapshot.cjs, from which contrib/bin/make-snapshot builds the
+// V8 startup snapshot dist/roster.blob with this node; dist/roster is the
+// wrapper (contrib/bin/roster) that runs a command from it.
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 await rm('dist/chunks', { recursive: true, force: true });
 await rm('dist/vendor', { recursive: true, force: true });
 await rm('dist/roster.cjs.cache', { force: true });
+await rm('dist/roster.blob.node', { force: true });
+await rm('dist/roster.blob', { force: true });
 // Libraries only some commands load (a MariaDB or PostgreSQL connection, mail,
 // SCIM) each go into a file of their own under dist/vendor, required when first
 // used: every command reads, decodes and compiles the whole bundle it starts
@@ -67,6 +75,36 @@ const dynamicImport = /\bimport\(\s*["'`]/.exec(bundled);
 if (dynamicImport !== null) throw new Error(`dist/roster.cjs has a dynamic import, which the launcher's vm.Script cannot run: ${bundled.slice(dynamicImport.index, dynamicImport.index + 80)}`);
 await writeFile('dist/roster.mjs', `#!/usr/bin/env node\n${await readFile('dist/cli/launcher.js', 'utf8')}`);
 await chmod('dist/roster.mjs', 0o755);
+
+// The snapshot's bundle. While a snapshot is built only some of Node's own
+// modules can be loaded (the list in Node 20's lib/internal/main/mksnapshot.js)
+// and no file: the others, the native addons and dist/vendor load when first
+// used, through src/cli/snapshot-require.ts, once the snapshot's main
+// function has set the real require.
+const SNAPSHOT_BUILTINS = new Set(['_stream_duplex', '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_wrap', '_stream_writable', 'assert', 'assert/strict', 'buffer', 'console', 'constants', 'crypto', 'diagnostics_channel', 'dns', 'events', 'fs', 'fs/promises', 'net', 'os', 'path', 'path/posix', 'path/win32', 'process', 'punycode', 'querystring', 'stream', 'stream/promises', 'string_decoder', 'sys', 'timers', 'timers/promises', 'url', 'util', 'util/types', 'v8', 'zlib']);
+const lazyBuiltins = builtinModules.filter((m) => !SNAPSHOT_BUILTINS.has(m));
+const snapshotRequire = JSON.stringify(resolve('dist/cli/snapshot-require.js'));
+const loadLater = (expression) => ({ contents: `module.exports = require(${snapshotRequire}).${expression};`, loader: 'js', resolveDir: process.cwd() });
+const requireHere = createRequire(import.meta.url);
+const snapshotExternals = {
+  name: 'snapshot-externals',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${VENDOR.join('|')})$`) }, (a) => ({ path: `./vendor/${a.path}.cjs`, namespace: 'vendor' }));
+    b.onResolve({ filter: new RegExp(`^(${common.external.join('|')})$`) }, (a) => ({ path: a.path, namespace: 'addon' }));
+    b.onResolve({ filter: new RegExp(`^(node:)?(${lazyBuiltins.map((m) => m.replace('/', '\\/')).join('|')})$`) }, (a) => ({ path: `node:${a.path.replace(/^node:/, '')}`, namespace: 'builtin' }));
+    // Required where the code loads them today (on first use): the real require, then.
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (a) => loadLater(`runtimeRequire(${JSON.stringify(a.path)})`));
+    b.onLoad({ filter: /.*/, namespace: 'addon' }, (a) => loadLater(`lazyModule(${JSON.stringify(a.path)})`));
+    // Their export names, so that a namespace import copies them without loading the module.
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => loadLater(`lazyModule(${JSON.stringify(a.path)}, ${JSON.stringify(Object.keys(requireHere(a.path)))})`));
+  },
+};
+await build({ ...common, metafile: false, legalComments: 'none', external: [], entryPoints: ['dist/cli/snapshot-entry.js'], outfile: 'dist/roster-snapshot.cjs', plugins: [snapshotExternals] });
+execFileSync('contrib/bin/make-snapshot', [process.execPath, 'dist/roster-snapshot.cjs', 'dist/roster.blob'], { stdio: 'inherit' });
+const wrapper = await readFile('contrib/bin/roster', 'utf8');
+const quote = (path) => `'${path.replace(/'/g, "'\\''")}'`;
+await writeFile('dist/roster', wrapper.replace('@LIB@', () => '"${0%/*}"').replace('@BLOB@', () => '"$lib/roster.blob"').replace('@NODE@', () => quote(process.execPath)));
+await chmod('dist/roster', 0o755);
 
 const dir = await mkdtemp(join(tmpdir(), 'roster-warm-'));
 try {

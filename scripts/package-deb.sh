@@ -3,8 +3,11 @@
 # build` left in dist/ (`npm run package` runs both) into OUTDIR (default: the
 # current directory), and prints the package's path.
 #
-#   /usr/bin/roster -> /usr/lib/roster/roster.mjs   the launcher, run by Debian's node
+#   /usr/bin/roster                                 the wrapper (contrib/bin/roster): from the snapshot, or roster.mjs
+#   /usr/lib/roster/roster.mjs                      the launcher, run by Debian's node
 #   /usr/lib/roster/roster.cjs                      the bundle
+#   /usr/lib/roster/roster-snapshot.cjs             the snapshot's bundle, and make-snapshot, which builds
+#                                                   /var/cache/roster/roster.blob at configure time
 #   /usr/lib/roster/vendor/                         libraries some commands load on first use
 #   /usr/lib/roster/node_modules/                   the native addons and the files they load
 #   /usr/share/man/man{1,5}/                        the generated manual pages
@@ -28,7 +31,7 @@ outdir=$(realpath "${1:-.}")
 
 fail() { echo "package-deb: $*" >&2; exit 1; }
 
-for f in dist/roster.mjs dist/roster.cjs dist/bundled-packages.txt dist/man/man1/roster.1 dist/man/man5/roster.yaml.5; do
+for f in dist/roster.mjs dist/roster.cjs dist/roster-snapshot.cjs dist/bundled-packages.txt dist/man/man1/roster.1 dist/man/man5/roster.yaml.5; do
   [[ -f $f ]] || fail "$f is missing: run \`npm run build\` first"
 done
 for tool in dpkg-deb dpkg-shlibdeps strip gzip; do
@@ -54,13 +57,21 @@ install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$lib" "$doc" \
 # Debian's node is /usr/bin/node; the code cache is not shipped (V8 takes it
 # only from the same node build): the first command root runs writes one
 # into /var/cache/roster, as the launcher keeps /usr as the package wrote it.
+# Nor is the startup snapshot (node takes it only from the very binary that
+# made it): postinst builds it into /var/cache/roster with make-snapshot, at
+# configure time and whenever a package changes /usr/bin/node (a trigger).
 { echo '#!/usr/bin/node'; tail -n +2 dist/roster.mjs; } >"$lib/roster.mjs"
 chmod 0755 "$lib/roster.mjs"
 install -m 0644 dist/roster.cjs "$lib/roster.cjs"
+install -m 0644 dist/roster-snapshot.cjs "$lib/roster-snapshot.cjs"
+install -m 0755 contrib/bin/make-snapshot "$lib/make-snapshot"
 # Libraries some commands load on first use (see scripts/bundle.mjs).
 install -d -m 0755 "$lib/vendor"
 install -m 0644 dist/vendor/*.cjs "$lib/vendor/"
-ln -s ../lib/roster/roster.mjs "$root/usr/bin/roster"
+sed -e 's#^lib=@LIB@$#lib=/usr/lib/roster#' -e 's#^blob=@BLOB@$#blob=/var/cache/roster/roster.blob#' -e 's#^node=@NODE@$#node=/usr/bin/node#' \
+  contrib/bin/roster >"$root/usr/bin/roster"
+chmod 0755 "$root/usr/bin/roster"
+grep -q '@[A-Z]*@' "$root/usr/bin/roster" && fail "contrib/bin/roster: a path was not filled in"
 
 # --- native addons: exactly the files they load ------------------------------
 # Traced by loading them as the bundle does (the JS files Node required and the
@@ -275,6 +286,9 @@ chmod 0644 "$doc/copyright"
 
 # --- maintainer scripts and control -----------------------------------------
 install -m 0755 contrib/debian/postinst contrib/debian/prerm contrib/debian/postrm "$root/DEBIAN/"
+# A new node (an upgrade of nodejs) needs a new snapshot: postinst is triggered.
+printf 'interest-noawait /usr/bin/node\n' >"$root/DEBIAN/triggers"
+chmod 0644 "$root/DEBIAN/triggers"
 printf '%s\n' /etc/apt/apt.conf.d/99roster-watch /etc/roster/roster.yaml >"$root/DEBIAN/conffiles"
 chmod 0644 "$root/DEBIAN/conffiles"
 

@@ -148,8 +148,13 @@ check "the roster user (serve, jobs) can use the packaged database" \
 check "roster init writes roster.yaml, an HMAC key and the database in a new directory" \
   in_root 'd=$(mktemp -d) && cd "$d" && roster init >/dev/null && roster config check >/dev/null
            test -f roster.yaml && test -f roster.db && test "$(stat -c %a roster.hmac-key)" = 600'
-check "a command run as root keeps its code cache in /var/cache/roster, and /usr/lib/roster stays as installed" \
-  in_root 'd=$(mktemp -d) && cd "$d" && roster init >/dev/null && roster config check >/dev/null
+check "postinst made the startup snapshot for Debian's node (root's, 0644), and roster runs from it" \
+  in_root 'test "$(stat -c %U:%a /var/cache/roster/roster.blob)" = root:644
+           test "$(head -n 1 /var/cache/roster/roster.blob.node)" = "$(stat -L -c %d:%i:%s:%Y /usr/bin/node)"
+           d=$(mktemp -d) && cd "$d" && roster init >/dev/null && roster config check >/dev/null
+           test ! -e /var/cache/roster/roster.cjs.cache'
+check "a command run as root without the snapshot keeps its code cache in /var/cache/roster, and /usr/lib/roster stays as installed" \
+  in_root 'd=$(mktemp -d) && cd "$d" && ROSTER_SNAPSHOT=0 roster init >/dev/null && ROSTER_SNAPSHOT=0 roster config check >/dev/null
            test -s /var/cache/roster/roster.cjs.cache
            test "$(stat -c %U:%a /var/cache/roster/roster.cjs.cache)" = root:644
            test -z "$(ls /usr/lib/roster | grep cache)"'
@@ -183,6 +188,7 @@ check "roster watch's APT hooks are a conffile, and apt runs through them (here 
 check "apt-get purge removes the program and keeps the data" \
   in_root 'apt-get -q -y -o Dpkg::Use-Pty=0 purge roster >/dev/null
            test ! -e /usr/lib/roster && test ! -e /usr/bin/roster && test ! -e /etc/roster/roster.yaml
+           test ! -e /var/cache/roster/roster.blob && test ! -e /var/cache/roster/roster.blob.node
            test -f /var/lib/roster/db/roster.db && test -f /etc/roster/roster.hmac-key'
 
 # --- lintian ---------------------------------------------------------------------------------

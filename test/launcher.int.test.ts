@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   bin = join(dir, 'dist/roster.mjs');
   cache = join(dir, 'dist/roster.cjs.cache');
   copyFileSync(ROSTER_MAIN, bin);
-  copyFileSync(join(dirname(ROSTER_MAIN), 'roster.cjs'), join(dir, 'dist/roster.cjs'));
+  for (const f of ['roster.cjs', 'roster', 'roster.blob', 'roster.blob.node']) copyFileSync(join(dirname(ROSTER_MAIN), f), join(dir, 'dist', f));
   cpSync(join(dirname(ROSTER_MAIN), 'vendor'), join(dir, 'dist/vendor'), { recursive: true });
   // Native addons resolve from node_modules next to dist/, as in the checkout.
   symlinkSync(resolve(dirname(ROSTER_MAIN), '../node_modules'), join(dir, 'node_modules'));
@@ -76,3 +76,92 @@ describe('the roster bin and its code cache', () => {
     expect(existsSync(cache)).toBe(false);
   });
 });
+
+/**
+ * The `roster` wrapper (contrib/bin/roster, dist/roster) and the startup
+ * snapshot it runs commands from (src/cli/snapshot-entry.ts): the same
+ * output and exit codes as the bundle run by node, the native addons and the
+ * vendor files loaded after deserialization, and the ordinary way (which
+ * leaves the code cache the snapshot never writes) whenever the snapshot
+ * cannot or must not be used.
+ */
+describe('the roster wrapper and its startup snapshot', () => {
+  let wrapper: string;
+  let stamp: string;
+  let cwd: string;
+
+  function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((done) => {
+      execFile(file, args, { cwd, env: { PATH: process.env.PATH, HOME: cwd, TZ: 'UTC', ROSTER_CONFIG: join(cwd, 'roster.yaml'), ...env } }, (error, stdout, stderr) => {
+        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
+      });
+    });
+  }
+  const both = async (args: readonly string[]): Promise<void> => {
+    const fromSnapshot = await run(wrapper, args);
+    const ordinary = await run(process.execPath, [bin, ...args], { ROSTER_CODE_CACHE: '0' });
+    expect(fromSnapshot).toEqual(ordinary);
+  };
+
+  beforeAll(() => {
+    wrapper = join(dir, 'dist/roster');
+    stamp = join(dir, 'dist/roster.blob.node');
+    cwd = join(dir, 'work');
+    mkdirSync(cwd);
+  });
+
+  it('runs commands from the snapshot with the output and exit codes of the bundle, and leaves no code cache', async () => {
+    rmSync(cache, { force: true });
+    const init = await run(wrapper, ['init', '--dir', cwd]);
+    expect([init.code, init.stderr]).toEqual([0, '']);
+    expect(existsSync(cache)).toBe(false);
+    // The example roster.yaml has setquota quotas; the btrfs backend needs no quota-enabled filesystem.
+    writeFileSync(join(cwd, 'roster.yaml'), readFileSync(join(cwd, 'roster.yaml'), 'utf8').replace(/^( +)backend: setquota$/m, '$1backend: btrfs'));
+    const root = join(cwd, 'root');
+    mkdirSync(join(root, 'etc/skel'), { recursive: true });
+    writeFileSync(join(root, 'etc/skel/.profile'), '# skeleton\n');
+    // Each state change once from the snapshot, its read-back compared.
+    expect((await run(wrapper, ['person', 'add', '--id', 'P1', '--first', 'Ada', '--last', 'Byron', '--role', 'MEMBER'])).code).toBe(0);
+    expect((await run(wrapper, ['account', 'create', 'P1', '--type', 'member', '--username', 'ada'])).code).toBe(0);
+    // better-sqlite3 (the store), koffi (the /etc/.pwd.lock lock) and child_process, loaded after deserialization.
+    const applied = await run(wrapper, ['apply', '--host', 'shell', '--root', root, '--json']);
+    expect([applied.code, applied.stderr]).toEqual([0, '']);
+    expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toMatch(/^ada:x:\d+:\d+:/m);
+    expect((await run(wrapper, ['account', 'freeze', 'ada', '--reason', 'billing', '--apply', 'shell', '--root', root])).code).toBe(0);
+    await both(['account', 'show', 'ada', '--json']);
+    await both(['config', 'check']);
+    await both(['--version']);
+    await both(['account', 'show', 'nobody']);
+    await both(['no-such-command']);
+    // csv-parse from dist/vendor, required on first use.
+    writeFileSync(join(cwd, 'people.csv'), 'id,first_name,last_name,roles,classes,campus,major,email\nS2,Grace,Hopper,STUDENT,,,,grace@example.org\n');
+    await both(['sync', 'people.csv', '--source', 'school', '--dry-run', '--json']);
+    expect(existsSync(cache)).toBe(false);
+  });
+
+  it('runs the ordinary way when the snapshot was made by another node, is off, or node has options', async () => {
+    const ordinary = async (env: NodeJS.ProcessEnv = {}): Promise<void> => {
+      rmSync(cache, { force: true });
+      const r = await run(wrapper, ['config', 'check'], env);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      // Only the bundle run by node writes the code cache.
+      expect(existsSync(cache)).toBe(true);
+    };
+    const good = readFileSync(stamp, 'utf8');
+    const [identity = '', flags = ''] = good.split('\n');
+    const node = statSync(process.execPath);
+    expect(identity).toBe(`${node.dev}:${node.ino}:${node.size}:${Math.floor(node.mtimeMs / 1000)}`);
+    try {
+      writeFileSync(stamp, `${identity.replace(/:\d+$/, ':1')}\n${flags}\n`);
+      await ordinary();
+      rmSync(stamp);
+      await ordinary();
+    } finally {
+      writeFileSync(stamp, good);
+    }
+    await ordinary({ ROSTER_SNAPSHOT: '0' });
+    // V8 options change what node expects of a snapshot (it would refuse this one).
+    await ordinary({ NODE_OPTIONS: '--max-old-space-size=256' });
+  });
+});
+

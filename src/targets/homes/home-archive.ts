@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileOptions } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, readdirSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
@@ -10,7 +10,10 @@ import { accountLines, type AccountLines } from './account-lines.js';
 import { homeManifest, manifestDifferences, type ManifestEntry } from './home-manifest.js';
 import { ensureDirectory, inspectPath, underRoot } from './path-safety.js';
 
-const run = promisify(execFile);
+/** execFile as a promise, made when called: the startup snapshot (src/cli/snapshot-entry.ts) loads node:child_process only on first use. */
+function run(file: string, args: readonly string[], options: ExecFileOptions = {}): Promise<unknown> {
+  return promisify(execFile)(file, args, options);
+}
 
 /**
  * Archives of purged homes (RATS removal, seed 002 D): `<archiveDir>/<user>-<uid>-<purgedAt>.tar`

@@ -1,11 +1,14 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileOptions } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { errorMessage } from '../../domain/errors.js';
 import type { TargetContext } from '../target.js';
 
-const run = promisify(execFile);
+/** execFile as a promise, made when called: the startup snapshot (src/cli/snapshot-entry.ts) loads node:child_process only on first use. */
+function run(file: string, args: readonly string[], options: ExecFileOptions = {}): Promise<unknown> {
+  return promisify(execFile)(file, args, options);
+}
 
 /** The programs, by absolute path, so PATH cannot pick another; the Debian locations of nscd and sssd-tools. */
 export const NSCD = '/usr/sbin/nscd';
