@@ -9,13 +9,14 @@
  * and student, and a spread of states and holds (frozen for billing or by an
  * admin, retired, pending, purged).
  *
- * Then BENCH_SEARCH_RUNS (300) searches for one page of 50 through the use
- * case (searchAccounts), of varied kinds in turn: an e-mail address, a
+ * Then BENCH_SEARCH_RUNS (300) searches for one page of 50 as the search
+ * page runs them (searchWithCount: a broad search is not counted unless
+ * asked), of varied kinds in turn: an e-mail address, a
  * username, a person id, a name, two words, a word that matches nothing, a
  * state, a hold, a hold with a source, a host with a letter, a type with a
  * state, no condition at all, and a later page of a broad search. Target
- * (the issue): p99 ≤ 50 ms for one page. What the search page runs (the page
- * and the count shown above it, searchWithCount) is timed and reported beside it.
+ * (the issue): p99 ≤ 50 ms for one page. The page with its count asked for
+ * ("Count them") is timed and reported beside it.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -137,11 +138,13 @@ export async function benchConsoleSearch(dir: string, report: Report, reported: 
     const kind = kinds[i % kinds.length];
     if (kind === undefined) continue;
     const { filter, after } = kind.filter();
+    // What the search page runs for a page of results (a broad search is counted only on request).
     const start = process.hrtime.bigint();
-    const page = await searchAccounts(ctx, filter, after);
+    const { page } = await searchWithCount(ctx, filter, after);
     const searched = Number(process.hrtime.bigint() - start) / 1e6;
+    // The count asked for with "Count them" (capped at 1,000): reported beside it.
     const countStart = process.hrtime.bigint();
-    await searchWithCount(ctx, filter, after);
+    await searchWithCount(ctx, filter, after, { count: true });
     const counted = Number(process.hrtime.bigint() - countStart) / 1e6;
     times.push(searched);
     withCount.push(counted);
@@ -160,5 +163,5 @@ export async function benchConsoleSearch(dir: string, report: Report, reported: 
   }
   reported(`console search among ${ACCOUNTS.toLocaleString('en')} accounts, one page of 50: p50`, `${p50.toFixed(2)} ms`);
   report(`console search among ${ACCOUNTS.toLocaleString('en')} accounts, one page of 50 (${RUNS} searches of ${kinds.length} kinds): p99`, p99 / 1000, TARGET_MS / 1000, 'ms');
-  reported('console search page as the console shows it (searchWithCount: the page and the count of results, capped at 1,000): p99', `${quantile(withCount, 0.99).toFixed(2)} ms`);
+  reported('console search with the count asked for (Count them: the page and the number of matches, capped at 1,000): p99', `${quantile(withCount, 0.99).toFixed(2)} ms`);
 }

@@ -78,7 +78,7 @@ describe('bulk actions and approvals in Chromium', () => {
     const first = (await newPage(browser)).page;
     await signInConsole(first, served, root1);
     await first.goto(`${served.url}/console?type=member`);
-    await first.getByRole('button', { name: `Select all ${COUNT} results for a bulk action` }).click();
+    await first.getByRole('button', { name: 'Select all matching accounts for a bulk action' }).click();
     await shown(first.getByText(`${COUNT} accounts match the search`));
     await expectNoAxeViolations(first, 'the bulk action form');
     await screenshot(first, 'c-bulk-1-form');

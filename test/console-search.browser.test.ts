@@ -90,7 +90,11 @@ describe('the console: search', () => {
 
     // Sixty members: a page of 50, then 10, in account order, none twice.
     await search(page, { q: 'member' });
+    // More than a page: not counted unless asked (a page of results is one search).
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('More accounts match than one page shows. Count them');
+    await page.getByRole('link', { name: 'Count them' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toBe('59 accounts match.');
+    expect(await page.getByRole('button', { name: 'Select all 59 results for a bulk action' }).count()).toBe(1);
     const first = await usernames(page);
     expect(first).toHaveLength(50);
     await screenshot(page, 'console-search-page1');

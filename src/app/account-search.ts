@@ -165,14 +165,16 @@ export async function countSearch(ctx: AppContext, filter: AccountSearchFilter, 
 }
 
 /**
- * A page of results and how many match in all, as the search page shows
- * them: when the first page is also the last, its rows are the count and
- * nothing is counted again.
+ * A page of results and, when it costs nothing more or was asked for, how
+ * many match in all, as the search page shows them: when the first page is
+ * also the last, its rows are the count; otherwise the count is run only on
+ * request (`count`), so a page of results costs one search however broad it
+ * is. `count` is null when not counted.
  */
-export async function searchWithCount(ctx: AppContext, filter: AccountSearchFilter, after?: number): Promise<{ readonly page: SearchPage; readonly count: { readonly count: number; readonly more: boolean } }> {
+export async function searchWithCount(ctx: AppContext, filter: AccountSearchFilter, after?: number, options: { readonly count?: boolean } = {}): Promise<{ readonly page: SearchPage; readonly count: { readonly count: number; readonly more: boolean } | null }> {
   const page = await searchAccounts(ctx, filter, after);
   if (after === undefined && page.next === null) return { page, count: { count: page.items.length, more: false } };
-  return { page, count: await countSearch(ctx, filter) };
+  return { page, count: options.count === true ? await countSearch(ctx, filter) : null };
 }
 
 /**

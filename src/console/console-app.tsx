@@ -16,11 +16,12 @@ import { mountHostsPage } from './hosts-page.js';
 import { mountJobsPage } from './jobs-page.js';
 import { mountConsoleLogin } from './login-pages.js';
 import { mountPersonPage } from './person-page.js';
+import { mountSearchPage } from './search-page.js';
 import { mountSyncPage } from './sync-page.js';
 import { mountTokensPage } from './tokens-page.js';
 
-/** The largest form the console reads: a roster CSV upload for a sync. */
-const MAX_FORM_BYTES = 64 * 1024 * 1024;
+/** Room for a form's other fields beside the largest roster file the server takes (`server.maxUploadBytes`). */
+const FORM_OVERHEAD_BYTES = 64 * 1024;
 
 /**
  * The admin console under /console (issue 16), on `roster serve`'s app:
@@ -40,7 +41,16 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   pages.use(consoleSession(deps));
   pages.use(async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const limited = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (cc) => cc.text('the form is too large', 413) });
+    const limited = bodyLimit({
+      maxSize: deps.config.server.maxUploadBytes + FORM_OVERHEAD_BYTES,
+      onError: (cc) =>
+        cc.html(
+          <ConsoleLayout title="Form too large" c={cc}>
+            <p>{`This form is larger than the server takes (server.maxUploadBytes, ${deps.config.server.maxUploadBytes.toLocaleString('en')} bytes). Nothing was changed.`}</p>
+          </ConsoleLayout>,
+          413,
+        ),
+    });
     return limited(c, async () => {
       let sent = '';
       const type = c.req.header('content-type') ?? '';
@@ -62,6 +72,7 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   });
 
   mountConsoleLogin(pages);
+  mountSearchPage(pages);
   mountAuditPage(pages);
   mountTokensPage(pages);
   mountSyncPage(pages);

@@ -33,6 +33,9 @@ const s = {
   cols: { select: 'Select', username: 'Username', name: 'Name', person: 'Person id', email: 'E-mail', type: 'Type', state: 'State', holds: 'Holds' },
   selectOne: (u: string) => `Select ${u}`,
   bulkSelected: 'Bulk action on the selected accounts',
+  uncounted: 'More accounts match than one page shows.',
+  countThem: 'Count them',
+  bulkAllUncounted: 'Select all matching accounts for a bulk action',
   bulkAll: (n: number, more: boolean) => (more ? `Bulk action on all results (more than ${n.toLocaleString('en')})` : n === 1 ? 'Select the one result for a bulk action' : `Select all ${n.toLocaleString('en')} results for a bulk action`),
   next: 'Next page',
   first: 'First page',
@@ -164,6 +167,7 @@ function SearchPage(props: {
   readonly hits: readonly SearchHit[];
   readonly next: number | null;
   readonly paged: boolean;
+  /** How many match, when counted (a single page, or asked for); null when not counted. */
   readonly count: { readonly count: number; readonly more: boolean } | null;
 }) {
   const { c, input, issues, hits, count } = props;
@@ -180,11 +184,17 @@ function SearchPage(props: {
         </Message>
       )}
       <SearchForm config={config} input={input} issues={issues} />
-      {issues.length > 0 || count === null ? null : count.count === 0 ? (
+      {issues.length > 0 ? null : count?.count === 0 ? (
         <p role="status">{s.none}</p>
       ) : (
         <>
-          <p role="status">{s.count(count.count, count.more)}</p>
+          {count === null ? (
+            <p role="status">
+              {s.uncounted} <a href={`/console${query({ ...fields, count: '1' })}`}>{s.countThem}</a>
+            </p>
+          ) : (
+            <p role="status">{s.count(count.count, count.more)}</p>
+          )}
           {selectable ? (
             <form method="post" action="/console/bulk" class="actions">
               <CsrfField c={c} />
@@ -193,7 +203,7 @@ function SearchPage(props: {
                 <input type="hidden" name={k} value={v} />
               ))}
               <button type="submit" class="secondary">
-                {s.bulkAll(count.count, count.more)}
+                {count === null ? s.bulkAllUncounted : s.bulkAll(count.count, count.more)}
               </button>
             </form>
           ) : null}
@@ -237,9 +247,10 @@ export function mountSearchPage(console: Hono<ConsoleEnv>): void {
       ({ filter, after: cursor } = parseSearchFields(ctx.config, { ...input, after }));
     } catch (e) {
       if (!(e instanceof RosterError) || e.code !== 'bad_input') throw e;
-      return c.html(<SearchPage c={c} input={input} issues={e.issues} hits={[]} next={null} paged={false} count={null} />, 400);
+      return c.html(<SearchPage c={c} input={input} issues={e.issues} hits={[]} next={null} paged={false} count={{ count: 0, more: false }} />, 400);
     }
-    const { page: result, count } = await searchWithCount(ctx, filter, cursor);
+    // A broad search is counted only on request: the page of results is one search.
+    const { page: result, count } = await searchWithCount(ctx, filter, cursor, { count: c.req.query('count') === '1' });
     return c.html(<SearchPage c={c} input={input} issues={[]} hits={result.items} next={result.next} paged={cursor !== undefined} count={count} />);
   };
   console.get('/', requireRole(READERS), page);
