@@ -81,6 +81,7 @@ billing:
 # by file name (billing-warning.txt, frozen.txt, unfrozen.txt, retirement.txt,
 # purged.txt, admin-digest.txt, announcement.txt, the portal's e-mail
 # change: email-confirm.txt, email-change-asked.txt, email-changed.txt, the
+# password link an admin sends from the console: password-reset.txt, the
 # change watch's watch-report.txt, and the status page's status-confirm.txt
 # and status-update.txt).
 notify:
