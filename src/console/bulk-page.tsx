@@ -24,7 +24,7 @@ import type { MassChange } from '../store/queries/mass-change-queries.js';
 import { WRITERS } from '../server/permissions.js';
 import { consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, described, FieldNotes, Message } from './console-layout.js';
 
 /** Rows of the item list a plan or result page shows; the counts cover all items. */
 const SHOWN_ITEMS = 2_000;
@@ -166,25 +166,6 @@ function when(iso: string, timeZone: string): string {
   const f = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
   const p = Object.fromEntries(f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
   return `${p.year ?? ''}-${p.month ?? ''}-${p.day ?? ''} ${p.hour ?? ''}:${p.minute ?? ''} (${timeZone})`;
-}
-
-function described(id: string, error: string | undefined): Record<string, string> {
-  return { 'aria-describedby': `${id}-hint${error === undefined ? '' : ` ${id}-error`}`, ...(error === undefined ? {} : { 'aria-invalid': 'true' }) };
-}
-
-function FieldNotes(props: { readonly id: string; readonly hint: string; readonly error: string | undefined }) {
-  return (
-    <>
-      <p class="hint" id={`${props.id}-hint`}>
-        {props.hint}
-      </p>
-      {props.error === undefined ? null : (
-        <p class="field-error" id={`${props.id}-error`}>
-          {props.error}
-        </p>
-      )}
-    </>
-  );
 }
 
 interface FormErrors {

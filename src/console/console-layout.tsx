@@ -37,6 +37,27 @@ export function Message(props: { readonly kind: 'error' | 'info'; readonly child
   );
 }
 
+/** A field's aria-describedby (its hint, and its error when there is one) and aria-invalid: spread onto the input. */
+export function described(id: string, error: string | undefined): Record<string, string> {
+  return { 'aria-describedby': `${id}-hint${error === undefined ? '' : ` ${id}-error`}`, ...(error === undefined ? {} : { 'aria-invalid': 'true' }) };
+}
+
+/** The hint under a field (id `<id>-hint`) and its error when there is one (id `<id>-error`), which `described` points the input at. */
+export function FieldNotes(props: { readonly id: string; readonly hint: string; readonly error: string | undefined }) {
+  return (
+    <>
+      <p class="hint" id={`${props.id}-hint`}>
+        {props.hint}
+      </p>
+      {props.error === undefined ? null : (
+        <p class="field-error" id={`${props.id}-error`}>
+          {props.error}
+        </p>
+      )}
+    </>
+  );
+}
+
 /** The section a path belongs to (for aria-current): the longest section prefix. */
 function currentSection(path: string): string | undefined {
   if (path === '/console' || path === '/console/' || path.startsWith('/console/search') || path.startsWith('/console/accounts') || path.startsWith('/console/people') || path.startsWith('/console/bulk')) return '/console';

@@ -8,7 +8,7 @@ import { READERS, WRITERS } from '../server/permissions.js';
 import type { LedgerEntry } from '../store/store.js';
 import { can, consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, described, FieldNotes, Message } from './console-layout.js';
 import { consoleTime } from './time-words.js';
 
 type Field = 'amount' | 'note';
@@ -77,25 +77,6 @@ async function personData(c: ConsoleContext, id: string): Promise<PersonData> {
   const accounts = await ctx.store.read.listAccounts({ personId: person.id, includePurged: true });
   const { entries, billing } = await ledgerStatement(ctx, person.id);
   return { person, accounts, entries, billing };
-}
-
-function described(id: string, error: string | undefined): Record<string, string> {
-  return { 'aria-describedby': `${id}-hint${error === undefined ? '' : ` ${id}-error`}`, ...(error === undefined ? {} : { 'aria-invalid': 'true' }) };
-}
-
-function FieldNotes(props: { readonly id: string; readonly hint: string; readonly error: string | undefined }) {
-  return (
-    <>
-      <p class="hint" id={`${props.id}-hint`}>
-        {props.hint}
-      </p>
-      {props.error === undefined ? null : (
-        <p class="field-error" id={`${props.id}-error`}>
-          {props.error}
-        </p>
-      )}
-    </>
-  );
 }
 
 function list(values: readonly string[]): string {

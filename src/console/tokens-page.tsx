@@ -5,7 +5,7 @@ import { ADMINS } from '../server/permissions.js';
 import { TOKEN_ROLES } from '../store/queries/token-queries.js';
 import { consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, described, FieldNotes, Message } from './console-layout.js';
 import { consoleTime } from './time-words.js';
 
 type Field = 'role' | 'note' | 'host' | 'expires';
@@ -79,25 +79,6 @@ interface FormState {
 }
 
 const EMPTY: FormState = { values: { role: 'operator', note: '', host: '', expires: '90d' }, errors: {} };
-
-function described(id: string, error: string | undefined): Record<string, string> {
-  return { 'aria-describedby': `${id}-hint${error === undefined ? '' : ` ${id}-error`}`, ...(error === undefined ? {} : { 'aria-invalid': 'true' }) };
-}
-
-function FieldNotes(props: { readonly id: string; readonly hint: string; readonly error: string | undefined }) {
-  return (
-    <>
-      <p class="hint" id={`${props.id}-hint`}>
-        {props.hint}
-      </p>
-      {props.error === undefined ? null : (
-        <p class="field-error" id={`${props.id}-error`}>
-          {props.error}
-        </p>
-      )}
-    </>
-  );
-}
 
 function TokensPage(props: { readonly c: ConsoleContext; readonly tokens: readonly TokenView[]; readonly form: FormState; readonly notice?: { readonly kind: 'error' | 'info'; readonly text: string } }) {
   const { c, tokens, form } = props;
