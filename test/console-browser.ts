@@ -1,8 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Page } from 'playwright-core';
 import { createAccount } from '../src/app/accounts.js';
 import type { AppContext } from '../src/app/app-context.js';
@@ -16,6 +14,7 @@ import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';
 import { hashPassword } from '../src/system/libcrypt.js';
 import type { AnyTarget } from '../src/targets/registry.js';
+import { listenOnLoopback } from './portal-browser.js';
 import { TestClock } from './server-fixture.js';
 
 /**
@@ -116,12 +115,9 @@ export async function serveConsole(options: { readonly yaml?: string; readonly a
     ...(options.targets === undefined ? {} : { targets: options.targets }),
   };
   const server = createServer(deps);
-  const http = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: server.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-  });
-  const { port } = http.address() as AddressInfo;
+  const http = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: http.url,
     server,
     deps,
     store,
@@ -131,10 +127,7 @@ export async function serveConsole(options: { readonly yaml?: string; readonly a
     dir,
     root,
     async close() {
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        if ('closeAllConnections' in http) http.closeAllConnections();
-      });
+      await http.close();
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -73,6 +73,23 @@ export interface ServedPortal {
   close(): Promise<void>;
 }
 
+/** `roster serve`'s app listening on 127.0.0.1 at a port from the kernel; close() also ends the browser's keep-alive connections. */
+export async function listenOnLoopback(server: RosterServer): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const http = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: server.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        // Keep-alive connections from the browser would hold close() open.
+        if ('closeAllConnections' in http) http.closeAllConnections();
+      }),
+  };
+}
+
 /** `roster serve`'s app on 127.0.0.1 (a port from the kernel) over a fresh SQLite store, with real libcrypt hashing. */
 export async function servePortal(options: { readonly yaml?: string; readonly at?: string; readonly targets?: readonly AnyTarget[] } = {}): Promise<ServedPortal> {
   const dir = await mkdtemp(join(tmpdir(), 'roster-portal-'));
@@ -89,12 +106,9 @@ export async function servePortal(options: { readonly yaml?: string; readonly at
     ...(options.targets === undefined ? {} : { targets: options.targets }),
   };
   const server = createServer(deps);
-  const http = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: server.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-  });
-  const { port } = http.address() as AddressInfo;
+  const http = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: http.url,
     server,
     deps,
     store,
@@ -103,11 +117,7 @@ export async function servePortal(options: { readonly yaml?: string; readonly at
     ctx: { ...deps, actor: 'test' },
     dir,
     async close() {
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        // Keep-alive connections from the browser would hold close() open.
-        if ('closeAllConnections' in http) http.closeAllConnections();
-      });
+      await http.close();
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },
