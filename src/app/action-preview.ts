@@ -57,8 +57,8 @@ export interface HostPreview {
   readonly error?: string;
 }
 
-/** The plan of an action (DESIGN.md §9.3: a plan is data): the domain change and, per host, what follows from it. */
-export interface ActionPlan {
+/** What an action does, planned or done: the domain change and, per host (`H`), what follows from it. */
+interface ActionOutcome<H> {
   readonly username: string;
   readonly action: AccountAction;
   /** False when the action changes nothing (freezing with a reason the account is frozen for already). */
@@ -68,8 +68,11 @@ export interface ActionPlan {
   readonly changes: readonly FieldChange[];
   /** A message the action sends to the member (a password link). */
   readonly message?: ActionMessage;
-  readonly hosts: readonly HostPreview[];
+  readonly hosts: readonly H[];
 }
+
+/** The plan of an action (DESIGN.md §9.3: a plan is data): the domain change and, per host, what follows from it. */
+export type ActionPlan = ActionOutcome<HostPreview>;
 
 /** What became of one host after the action. */
 export interface HostResult {
@@ -81,16 +84,8 @@ export interface HostResult {
   readonly outcomes: ReadonlyArray<{ readonly target: string; readonly summary: string; readonly status: string; readonly error?: string }>;
 }
 
-export interface ActionResult {
-  readonly username: string;
-  readonly action: AccountAction;
-  readonly changed: boolean;
-  readonly before: AccountView;
-  readonly after: AccountView;
-  readonly changes: readonly FieldChange[];
-  readonly message?: ActionMessage;
-  readonly hosts: readonly HostResult[];
-}
+/** What an applied action did: the domain change made and what became of each host. */
+export type ActionResult = ActionOutcome<HostResult>;
 
 /** What an action's preview and apply need beyond the use case context. */
 export interface ActionRequest {

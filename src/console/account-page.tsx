@@ -11,7 +11,7 @@ import type { AuditRecord, Resource } from '../store/store.js';
 import { targetRegistry } from '../targets/registry.js';
 import { can, consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, Message, ScrollTable } from './console-layout.js';
 
 /** How many of the account's audit records the page lists, newest first (the audit page has them all). */
 const AUDIT_ROWS = 50;
@@ -205,21 +205,9 @@ function Facts(props: { readonly v: AccountView; readonly tz: string }) {
 
 function Table(props: { readonly id: string; readonly caption: string; readonly cols: readonly string[]; readonly children?: Child; readonly num?: readonly number[] }) {
   return (
-    <div class="table-scroll" role="region" aria-labelledby={`${props.id}-caption`} tabindex={0}>
-      <table id={props.id}>
-        <caption id={`${props.id}-caption`}>{props.caption}</caption>
-        <thead>
-          <tr>
-            {props.cols.map((h, i) => (
-              <th scope="col" class={props.num?.includes(i) === true ? 'num' : undefined}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{props.children}</tbody>
-      </table>
-    </div>
+    <ScrollTable captionId={`${props.id}-caption`} caption={props.caption} tableId={props.id} cols={props.cols} num={props.num ?? []}>
+      {props.children}
+    </ScrollTable>
   );
 }
 

@@ -7,7 +7,7 @@ import { ADMINS, READERS, WRITERS } from '../server/permissions.js';
 import { BulkResultsSummary, BulkResultsTable } from './bulk-page.js';
 import { can, consoleActor, consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, Message, ScrollTable } from './console-layout.js';
 
 /** `2026-12-04 22:55` in the site's zone; the page states the zone once. */
 function consoleTime(iso: string, timeZone: string): string {
@@ -112,40 +112,28 @@ function ListPage(props: { readonly c: ConsoleContext; readonly changes: readonl
       ) : (
         <>
           <p class="hint">{s.zone(tz)}</p>
-          <div class="table-scroll" role="region" aria-labelledby="approvals-caption" tabindex={0}>
-            <table>
-              <caption id="approvals-caption">{s.caption}</caption>
-              <thead>
+          <ScrollTable captionId="approvals-caption" caption={s.caption} cols={s.cols}>
+            {changes.map((m) => {
+              const status = statusOf(m, now);
+              return (
                 <tr>
-                  {s.cols.map((h) => (
-                    <th scope="col">{h}</th>
-                  ))}
+                  <td>
+                    <a href={`/console/approvals/${m.id}`}>{m.id}</a>
+                  </td>
+                  <td>{s.what(m)}</td>
+                  <td>{m.requestedBy}</td>
+                  <td>{consoleTime(m.requestedAt, tz)}</td>
+                  <td>{s.affected(m)}</td>
+                  <td>{consoleTime(m.expiresAt, tz)}</td>
+                  <td>
+                    {s.statuses[status]}
+                    {m.approvedBy === null ? null : <span class="muted"> ({s.approvedBy(m.approvedBy)})</span>}
+                  </td>
+                  <td>{mayApprove(c, m) ? <ApproveForm c={c} change={m} named={true} /> : null}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {changes.map((m) => {
-                  const status = statusOf(m, now);
-                  return (
-                    <tr>
-                      <td>
-                        <a href={`/console/approvals/${m.id}`}>{m.id}</a>
-                      </td>
-                      <td>{s.what(m)}</td>
-                      <td>{m.requestedBy}</td>
-                      <td>{consoleTime(m.requestedAt, tz)}</td>
-                      <td>{s.affected(m)}</td>
-                      <td>{consoleTime(m.expiresAt, tz)}</td>
-                      <td>
-                        {s.statuses[status]}
-                        {m.approvedBy === null ? null : <span class="muted"> ({s.approvedBy(m.approvedBy)})</span>}
-                      </td>
-                      <td>{mayApprove(c, m) ? <ApproveForm c={c} change={m} named={true} /> : null}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </ScrollTable>
         </>
       )}
     </ConsoleLayout>

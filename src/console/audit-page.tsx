@@ -7,7 +7,7 @@ import type { AuditRecord } from '../store/store.js';
 import { verifyAudit, type AuditVerification } from '../store/verify-audit.js';
 import { requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, Message } from './console-layout.js';
+import { ConsoleLayout, Message, ScrollTable } from './console-layout.js';
 
 /** Records per page: a screenful to scan, and a seek per page however deep. */
 const PAGE = 50;
@@ -165,39 +165,27 @@ function AuditPage(props: { readonly c: ConsoleContext; readonly input: Readonly
       {issues.length > 0 ? null : records.length === 0 ? (
         <p>{s.none}</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="audit-caption" tabindex={0}>
-          <table class="audit">
-            <caption id="audit-caption">{s.caption(filtered, tz)}</caption>
-            <thead>
-              <tr>
-                {s.cols.map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {records.map((r) => (
-                <tr>
-                  <td class="num">{r.seq}</td>
-                  <td>
-                    <time datetime={r.at}>{when(r.at, tz)}</time>
-                  </td>
-                  <td>{r.actor}</td>
-                  <td>{r.action}</td>
-                  <td>
-                    <a href={`/console/audit${query({ target: r.target })}`} title={s.targetLink}>
-                      {r.target}
-                    </a>
-                  </td>
-                  <td>{r.result}</td>
-                  <td>
-                    <Change r={r} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable captionId="audit-caption" caption={s.caption(filtered, tz)} cols={s.cols} tableClass="audit">
+          {records.map((r) => (
+            <tr>
+              <td class="num">{r.seq}</td>
+              <td>
+                <time datetime={r.at}>{when(r.at, tz)}</time>
+              </td>
+              <td>{r.actor}</td>
+              <td>{r.action}</td>
+              <td>
+                <a href={`/console/audit${query({ target: r.target })}`} title={s.targetLink}>
+                  {r.target}
+                </a>
+              </td>
+              <td>{r.result}</td>
+              <td>
+                <Change r={r} />
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       <nav class="pager" aria-label="Audit pages">
         {props.paged ? <a href={`/console/audit${query(input)}`}>{s.newest}</a> : null} {props.next === null ? null : <a href={`/console/audit${query({ ...input, before: String(props.next) })}`}>{s.older}</a>}

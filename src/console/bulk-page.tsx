@@ -24,7 +24,7 @@ import type { MassChange } from '../store/queries/mass-change-queries.js';
 import { WRITERS } from '../server/permissions.js';
 import { consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, described, FieldNotes, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, described, FieldNotes, Message, ScrollTable } from './console-layout.js';
 
 /** Rows of the item list a plan or result page shows; the counts cover all items. */
 const SHOWN_ITEMS = 2_000;
@@ -244,32 +244,6 @@ function FormPage(props: { readonly c: ConsoleContext; readonly selection: Selec
   );
 }
 
-/** A table that scrolls in its own labelled region; its caption is hidden when a heading above already says it. */
-function Scroll(props: { readonly id: string; readonly caption: string; readonly hideCaption?: boolean; readonly children?: unknown }) {
-  return (
-    <div class="table-scroll" role="region" aria-labelledby={props.id} tabindex={0}>
-      <table>
-        <caption id={props.id} {...(props.hideCaption === true ? { class: 'visually-hidden' } : {})}>
-          {props.caption}
-        </caption>
-        {props.children}
-      </table>
-    </div>
-  );
-}
-
-function Head(props: { readonly cols: readonly string[] }) {
-  return (
-    <thead>
-      <tr>
-        {props.cols.map((h) => (
-          <th scope="col">{h}</th>
-        ))}
-      </tr>
-    </thead>
-  );
-}
-
 function Counts(props: { readonly id: string; readonly counts: Readonly<Record<ItemOutcome, number>>; readonly names: Readonly<Record<ItemOutcome, string>> }) {
   return (
     <dl class="counts" id={props.id}>
@@ -311,19 +285,16 @@ function ServerHost(props: { readonly plan: ServerHostPlan }) {
       {h.widened !== undefined ? <p>{s.applyWidened(h.widened)}</p> : null}
       {h.error === undefined && h.targets.length === 0 ? <p>{s.applyNone}</p> : null}
       {h.targets.length === 0 ? null : (
-        <Scroll id={id} caption={s.applyTitle(h.host)} hideCaption={true}>
-          <Head cols={s.applyCols} />
-          <tbody>
-            {h.targets.map((t) => (
-              <tr>
-                <td>{t.target}</td>
-                <td class="num">{t.changes}</td>
-                <td class="num">{t.accounts === 0 ? s.oneFile : t.accounts}</td>
-                <td>{t.actions.join(', ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </Scroll>
+        <ScrollTable captionId={id} caption={s.applyTitle(h.host)} hideCaption={true} cols={s.applyCols}>
+          {h.targets.map((t) => (
+            <tr>
+              <td>{t.target}</td>
+              <td class="num">{t.changes}</td>
+              <td class="num">{t.accounts === 0 ? s.oneFile : t.accounts}</td>
+              <td>{t.actions.join(', ')}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
     </>
   );
@@ -352,19 +323,16 @@ function PlanPage(props: { readonly c: ConsoleContext; readonly selection: Selec
         <p>{s.hostsNone}</p>
       ) : (
         <>
-          <Scroll id="plan-hosts" caption={s.hostsCaption} hideCaption={true}>
-            <Head cols={s.hostCols} />
-            <tbody>
-              {plan.hosts.map((h) => (
-                <tr>
-                  <td>{h.host}</td>
-                  <td>{h.target ?? s.noTargets}</td>
-                  <td>{s.effects[h.effect]}</td>
-                  <td class="num">{h.accounts}</td>
-                </tr>
-              ))}
-            </tbody>
-          </Scroll>
+          <ScrollTable captionId="plan-hosts" caption={s.hostsCaption} hideCaption={true} cols={s.hostCols}>
+            {plan.hosts.map((h) => (
+              <tr>
+                <td>{h.host}</td>
+                <td>{h.target ?? s.noTargets}</td>
+                <td>{s.effects[h.effect]}</td>
+                <td class="num">{h.accounts}</td>
+              </tr>
+            ))}
+          </ScrollTable>
           <p class="hint">{s.hostsNote}</p>
         </>
       )}
@@ -389,25 +357,22 @@ function PlanPage(props: { readonly c: ConsoleContext; readonly selection: Selec
         <p>{s.nothingToRun}</p>
       )}
       <h2>{s.itemsCaption}</h2>
-      <Scroll id="plan-items" caption={s.itemsCaption} hideCaption={true}>
-        <Head cols={s.itemCols} />
-        <tbody>
-          {plan.items.slice(0, SHOWN_ITEMS).map((i) => (
-            <tr>
-              <td>
-                <a href={`/console/accounts/${encodeURIComponent(i.username)}`}>{i.username}</a>
-              </td>
-              <td>{i.type}</td>
-              <td>{i.stateBefore}</td>
-              <td>{i.stateAfter}</td>
-              <td>
-                <span class={`outcome ${i.outcome}`}>{s.outcomeNames[i.outcome]}</span>: {i.detail}
-              </td>
-              <td>{i.hosts.join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </Scroll>
+      <ScrollTable captionId="plan-items" caption={s.itemsCaption} hideCaption={true} cols={s.itemCols}>
+        {plan.items.slice(0, SHOWN_ITEMS).map((i) => (
+          <tr>
+            <td>
+              <a href={`/console/accounts/${encodeURIComponent(i.username)}`}>{i.username}</a>
+            </td>
+            <td>{i.type}</td>
+            <td>{i.stateBefore}</td>
+            <td>{i.stateAfter}</td>
+            <td>
+              <span class={`outcome ${i.outcome}`}>{s.outcomeNames[i.outcome]}</span>: {i.detail}
+            </td>
+            <td>{i.hosts.join(', ')}</td>
+          </tr>
+        ))}
+      </ScrollTable>
       {plan.items.length > SHOWN_ITEMS ? <p>{s.more(plan.items.length - SHOWN_ITEMS)}</p> : null}
       <p>
         <a href="/console">{s.back}</a>
@@ -420,22 +385,19 @@ function PlanPage(props: { readonly c: ConsoleContext; readonly selection: Selec
 export function BulkResultsTable(props: { readonly id: string; readonly items: readonly BulkItemResult[] }) {
   return (
     <>
-      <Scroll id={props.id} caption={s.itemsCaption}>
-        <Head cols={s.resultCols} />
-        <tbody>
-          {props.items.slice(0, SHOWN_ITEMS).map((i) => (
-            <tr>
-              <td>
-                {i.outcome === 'error' ? i.username : <a href={`/console/accounts/${encodeURIComponent(i.username)}`}>{i.username}</a>}
-              </td>
-              <td>
-                <span class={`outcome ${i.outcome}`}>{s.resultNames[i.outcome]}</span>
-              </td>
-              <td>{i.detail}</td>
-            </tr>
-          ))}
-        </tbody>
-      </Scroll>
+      <ScrollTable captionId={props.id} caption={s.itemsCaption} cols={s.resultCols}>
+        {props.items.slice(0, SHOWN_ITEMS).map((i) => (
+          <tr>
+            <td>
+              {i.outcome === 'error' ? i.username : <a href={`/console/accounts/${encodeURIComponent(i.username)}`}>{i.username}</a>}
+            </td>
+            <td>
+              <span class={`outcome ${i.outcome}`}>{s.resultNames[i.outcome]}</span>
+            </td>
+            <td>{i.detail}</td>
+          </tr>
+        ))}
+      </ScrollTable>
       {props.items.length > SHOWN_ITEMS ? <p>{s.more(props.items.length - SHOWN_ITEMS)}</p> : null}
     </>
   );

@@ -139,3 +139,46 @@ export function forbiddenPage(c: ConsoleContext): Response | Promise<Response> {
     403,
   );
 }
+
+export interface ScrollTableProps {
+  /** The caption's id: the caption names the scrolling region (aria-labelledby). */
+  readonly captionId: string;
+  readonly caption: Child;
+  /** Hide the caption from sight (still read out) when a heading above already says it. */
+  readonly hideCaption?: boolean;
+  readonly tableId?: string;
+  readonly tableClass?: string;
+  /** The column headers, one <th scope="col"> each. */
+  readonly cols: readonly string[];
+  /** The indexes in `cols` of the columns that hold numbers (their header gets class num). */
+  readonly num?: readonly number[];
+  /** The rows: the table's <tbody> holds them. */
+  readonly children?: Child;
+}
+
+/**
+ * A table too wide for a narrow screen, in a region that scrolls on its own:
+ * named by the caption and focusable (tabindex 0), so a keyboard user can
+ * reach it and scroll it with the arrow keys.
+ */
+export function ScrollTable(props: ScrollTableProps) {
+  return (
+    <div class="table-scroll" role="region" aria-labelledby={props.captionId} tabindex={0}>
+      <table id={props.tableId} class={props.tableClass}>
+        <caption id={props.captionId} class={props.hideCaption === true ? 'visually-hidden' : undefined}>
+          {props.caption}
+        </caption>
+        <thead>
+          <tr>
+            {props.cols.map((h, i) => (
+              <th scope="col" class={props.num?.includes(i) === true ? 'num' : undefined}>
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}

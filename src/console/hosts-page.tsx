@@ -5,7 +5,7 @@ import { READERS } from '../server/permissions.js';
 import type { JobRun } from '../store/store.js';
 import { consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, Message } from './console-layout.js';
+import { ConsoleLayout, Message, ScrollTable } from './console-layout.js';
 import { consoleTime, elapsedWords } from './time-words.js';
 
 /** Reports listed on a host's page. */
@@ -75,36 +75,24 @@ function HostsPage(props: { readonly c: ConsoleContext; readonly hosts: readonly
       {hosts.length === 0 ? (
         <p>{s.none}</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="hosts-caption" tabindex={0}>
-          <table>
-            <caption id="hosts-caption">{s.caption(tz)}</caption>
-            <thead>
+        <ScrollTable captionId="hosts-caption" caption={s.caption(tz)} cols={s.cols}>
+          {hosts.map((h) => {
+            const last = h.reports[0];
+            return (
               <tr>
-                {s.cols.map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
+                <th scope="row">
+                  <a href={hostHref(h.host)}>{h.host}</a>
+                </th>
+                <td>{s.appliedBy[h.appliedBy]}</td>
+                <td>{h.targets.length === 0 ? s.noTargets : h.targets.join(', ')}</td>
+                <td>{last === undefined ? (h.appliedBy === 'server' ? s.serverApplied(h.lastApplyRun, h.lastApplyRun === null ? '' : consoleTime(h.lastApplyRun.startedAt, tz)) : s.noReport) : s.reported(consoleTime(last.receivedAt, tz), elapsedWords(last.receivedAt, now))}</td>
+                <td>{last === undefined ? s.revisionNone : `${short(h.revision.applied)} (${h.revision.current ? s.revisionCurrent : s.revisionBehind})`}</td>
+                <td>{last === undefined ? s.revisionNone : s.result(last)}</td>
+                <td class="num">{last === undefined ? s.revisionNone : last.drift}</td>
               </tr>
-            </thead>
-            <tbody>
-              {hosts.map((h) => {
-                const last = h.reports[0];
-                return (
-                  <tr>
-                    <th scope="row">
-                      <a href={hostHref(h.host)}>{h.host}</a>
-                    </th>
-                    <td>{s.appliedBy[h.appliedBy]}</td>
-                    <td>{h.targets.length === 0 ? s.noTargets : h.targets.join(', ')}</td>
-                    <td>{last === undefined ? (h.appliedBy === 'server' ? s.serverApplied(h.lastApplyRun, h.lastApplyRun === null ? '' : consoleTime(h.lastApplyRun.startedAt, tz)) : s.noReport) : s.reported(consoleTime(last.receivedAt, tz), elapsedWords(last.receivedAt, now))}</td>
-                    <td>{last === undefined ? s.revisionNone : `${short(h.revision.applied)} (${h.revision.current ? s.revisionCurrent : s.revisionBehind})`}</td>
-                    <td>{last === undefined ? s.revisionNone : s.result(last)}</td>
-                    <td class="num">{last === undefined ? s.revisionNone : last.drift}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ScrollTable>
       )}
     </ConsoleLayout>
   );
@@ -113,28 +101,16 @@ function HostsPage(props: { readonly c: ConsoleContext; readonly hosts: readonly
 function Changes(props: { readonly id: string; readonly caption: string; readonly changes: readonly ReportedChange[]; readonly withError: boolean }) {
   const cols = props.withError ? s.changeCols : s.changeCols.slice(0, -1);
   return (
-    <div class="table-scroll" role="region" aria-labelledby={`${props.id}-caption`} tabindex={0}>
-      <table>
-        <caption id={`${props.id}-caption`}>{props.caption}</caption>
-        <thead>
-          <tr>
-            {cols.map((h) => (
-              <th scope="col">{h}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {props.changes.map((x) => (
-            <tr>
-              <td>{x.target}</td>
-              <td>{x.summary ?? x.action}</td>
-              <td>{x.subject}</td>
-              {props.withError ? <td>{x.error ?? ''}</td> : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable captionId={`${props.id}-caption`} caption={props.caption} cols={cols}>
+      {props.changes.map((x) => (
+        <tr>
+          <td>{x.target}</td>
+          <td>{x.summary ?? x.action}</td>
+          <td>{x.subject}</td>
+          {props.withError ? <td>{x.error ?? ''}</td> : null}
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 
@@ -172,37 +148,23 @@ function Reports(props: { readonly reports: readonly ReportFacts[]; readonly tz:
       {reports.length === 0 ? (
         <p>{s.noReports}</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="host-reports-caption" tabindex={0}>
-          <table>
-            <caption id="host-reports-caption">{s.reportsCaption(tz)}</caption>
-            <thead>
-              <tr>
-                {s.reportCols.map((h, i) => (
-                  <th scope="col" class={i >= 5 ? 'num' : undefined}>
-                    {h}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {reports.map((r) => (
-                <tr>
-                  <td class="num">{r.id}</td>
-                  <td>{consoleTime(r.receivedAt, tz)}</td>
-                  <td>{r.actor}</td>
-                  <td>
-                    <code class="revision">{short(r.revision)}</code>
-                  </td>
-                  <td>{s.result(r)}</td>
-                  <td class="num">{r.applied}</td>
-                  <td class="num">{r.failed}</td>
-                  <td class="num">{r.skipped}</td>
-                  <td class="num">{r.drift}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable captionId="host-reports-caption" caption={s.reportsCaption(tz)} cols={s.reportCols} num={[5, 6, 7, 8]}>
+          {reports.map((r) => (
+            <tr>
+              <td class="num">{r.id}</td>
+              <td>{consoleTime(r.receivedAt, tz)}</td>
+              <td>{r.actor}</td>
+              <td>
+                <code class="revision">{short(r.revision)}</code>
+              </td>
+              <td>{s.result(r)}</td>
+              <td class="num">{r.applied}</td>
+              <td class="num">{r.failed}</td>
+              <td class="num">{r.skipped}</td>
+              <td class="num">{r.drift}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
     </section>
   );

@@ -10,7 +10,7 @@ import type { JobRun } from '../store/store.js';
 import { targetRegistry } from '../targets/registry.js';
 import { can, consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, Message, ScrollTable } from './console-layout.js';
 import { consoleTime } from './time-words.js';
 
 /** Detail lines shown of one run (who was purged, frozen, …); the counts cover them all. */
@@ -82,44 +82,32 @@ function JobsTable(props: { readonly c: ConsoleContext; readonly jobs: readonly 
   const writer = can(c, WRITERS);
   const cols = writer ? s.jobCols : s.jobCols.slice(0, -1);
   return (
-    <div class="table-scroll" role="region" aria-labelledby="jobs-caption" tabindex={0}>
-      <table>
-        <caption id="jobs-caption">{s.jobsCaption(tz)}</caption>
-        <thead>
-          <tr>
-            {cols.map((h) => (
-              <th scope="col">{h}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map((j) => (
-            <tr>
-              <th scope="row">
-                {j.job} <span class="muted">({s.about[j.job]})</span>
-              </th>
-              <td>
-                <code>{j.schedule}</code>
-              </td>
-              <td>{j.nextRun === null ? s.never : consoleTime(j.nextRun, tz)}</td>
-              <td>{j.lastRun === null ? s.never : s.lastRun(j.lastRun, consoleTime(j.lastRun.startedAt, tz))}</td>
-              <td>{j.due ? s.yes : s.no}</td>
-              {writer ? (
-                <td>
-                  {runnableHere(j.job, config) ? (
-                    <form method="get" action={`/console/jobs/${j.job}/run`}>
-                      <button type="submit">{s.runNow(j.job)}</button>
-                    </form>
-                  ) : (
-                    <span class="muted">{s.notHere}</span>
-                  )}
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable captionId="jobs-caption" caption={s.jobsCaption(tz)} cols={cols}>
+      {jobs.map((j) => (
+        <tr>
+          <th scope="row">
+            {j.job} <span class="muted">({s.about[j.job]})</span>
+          </th>
+          <td>
+            <code>{j.schedule}</code>
+          </td>
+          <td>{j.nextRun === null ? s.never : consoleTime(j.nextRun, tz)}</td>
+          <td>{j.lastRun === null ? s.never : s.lastRun(j.lastRun, consoleTime(j.lastRun.startedAt, tz))}</td>
+          <td>{j.due ? s.yes : s.no}</td>
+          {writer ? (
+            <td>
+              {runnableHere(j.job, config) ? (
+                <form method="get" action={`/console/jobs/${j.job}/run`}>
+                  <button type="submit">{s.runNow(j.job)}</button>
+                </form>
+              ) : (
+                <span class="muted">{s.notHere}</span>
+              )}
+            </td>
+          ) : null}
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 
@@ -127,35 +115,23 @@ function RunsTable(props: { readonly runs: readonly JobRun[]; readonly tz: strin
   const { runs, tz } = props;
   if (runs.length === 0) return <p>{s.noRuns}</p>;
   return (
-    <div class="table-scroll" role="region" aria-labelledby="runs-caption" tabindex={0}>
-      <table>
-        <caption id="runs-caption">{s.runsCaption(tz)}</caption>
-        <thead>
-          <tr>
-            {s.runCols.map((h) => (
-              <th scope="col">{h}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <tr>
-              <td class="num">{r.id}</td>
-              <td>{r.job}</td>
-              <td>{r.result}</td>
-              <td>{consoleTime(r.startedAt, tz)}</td>
-              <td>{r.finishedAt === null ? '–' : consoleTime(r.finishedAt, tz)}</td>
-              <td>
-                {r.startedBy}
-                {r.forced ? s.forced : ''}
-              </td>
-              <td>{s.counts(r.counts)}</td>
-              <td>{r.message ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable captionId="runs-caption" caption={s.runsCaption(tz)} cols={s.runCols}>
+      {runs.map((r) => (
+        <tr>
+          <td class="num">{r.id}</td>
+          <td>{r.job}</td>
+          <td>{r.result}</td>
+          <td>{consoleTime(r.startedAt, tz)}</td>
+          <td>{r.finishedAt === null ? '–' : consoleTime(r.finishedAt, tz)}</td>
+          <td>
+            {r.startedBy}
+            {r.forced ? s.forced : ''}
+          </td>
+          <td>{s.counts(r.counts)}</td>
+          <td>{r.message ?? ''}</td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 

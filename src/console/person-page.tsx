@@ -8,7 +8,7 @@ import { READERS, WRITERS } from '../server/permissions.js';
 import type { LedgerEntry } from '../store/store.js';
 import { can, consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, described, FieldNotes, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, described, FieldNotes, Message, ScrollTable } from './console-layout.js';
 import { consoleTime } from './time-words.js';
 
 type Field = 'amount' | 'note';
@@ -146,33 +146,21 @@ function Accounts(props: { readonly accounts: readonly Account[]; readonly now: 
       {accounts.length === 0 ? (
         <p>{s.accountsNone}</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="person-accounts-caption" tabindex={0}>
-          <table>
-            <caption id="person-accounts-caption">{s.accountsCaption}</caption>
-            <thead>
+        <ScrollTable captionId="person-accounts-caption" caption={s.accountsCaption} cols={s.accountCols}>
+          {accounts.map((a) => {
+            const state = accountState(a, now);
+            return (
               <tr>
-                {s.accountCols.map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
+                <th scope="row">
+                  <a href={`/console/accounts/${encodeURIComponent(a.username)}`}>{a.username}</a>
+                </th>
+                <td>{a.type}</td>
+                <td>{s.states[state] ?? state}</td>
+                <td>{a.holds.length === 0 ? s.none : a.holds.map((h) => s.hold(h.kind, h.reason)).join('; ')}</td>
               </tr>
-            </thead>
-            <tbody>
-              {accounts.map((a) => {
-                const state = accountState(a, now);
-                return (
-                  <tr>
-                    <th scope="row">
-                      <a href={`/console/accounts/${encodeURIComponent(a.username)}`}>{a.username}</a>
-                    </th>
-                    <td>{a.type}</td>
-                    <td>{s.states[state] ?? state}</td>
-                    <td>{a.holds.length === 0 ? s.none : a.holds.map((h) => s.hold(h.kind, h.reason)).join('; ')}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ScrollTable>
       )}
     </section>
   );
@@ -200,31 +188,17 @@ function Ledger(props: { readonly data: PersonData; readonly currency: string; r
       {entries.length === 0 ? (
         <p>{s.ledgerNone}</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="person-ledger-caption" tabindex={0}>
-          <table>
-            <caption id="person-ledger-caption">{s.ledgerCaption(tz)}</caption>
-            <thead>
-              <tr>
-                {s.ledgerCols.map((h, i) => (
-                  <th scope="col" class={i === s.ledgerCols.length - 1 ? 'num' : undefined}>
-                    {h}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr>
-                  <td class="num">{e.id}</td>
-                  <td>{consoleTime(e.at, tz)}</td>
-                  <td>{s.kinds[e.kind]}</td>
-                  <td>{e.note ?? ''}</td>
-                  <td class="num">{`${e.kind === 'payment' ? '+' : '\u2212'}${formatCents(e.amountCents)} ${currency}`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable captionId="person-ledger-caption" caption={s.ledgerCaption(tz)} cols={s.ledgerCols} num={[s.ledgerCols.length - 1]}>
+          {entries.map((e) => (
+            <tr>
+              <td class="num">{e.id}</td>
+              <td>{consoleTime(e.at, tz)}</td>
+              <td>{s.kinds[e.kind]}</td>
+              <td>{e.note ?? ''}</td>
+              <td class="num">{`${e.kind === 'payment' ? '+' : '\u2212'}${formatCents(e.amountCents)} ${currency}`}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
     </section>
   );

@@ -5,7 +5,7 @@ import { RosterError, type ErrorIssue } from '../domain/errors.js';
 import { READERS, WRITERS } from '../server/permissions.js';
 import { can, consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, Message, ScrollTable } from './console-layout.js';
 
 const FIELDS = ['q', 'state', 'hold', 'type', 'source', 'host'] as const;
 type Field = (typeof FIELDS)[number];
@@ -120,43 +120,31 @@ function holdsText(hit: SearchHit): string {
 function Results(props: { readonly c: ConsoleContext; readonly hits: readonly SearchHit[]; readonly selectable: boolean }) {
   const { hits, selectable } = props;
   return (
-    <div class="table-scroll" role="region" aria-labelledby="search-caption" tabindex={0}>
-      <table class="search-results">
-        <caption id="search-caption">{s.caption}</caption>
-        <thead>
-          <tr>
-            {selectable ? <th scope="col">{s.cols.select}</th> : null}
-            <th scope="col">{s.cols.username}</th>
-            <th scope="col">{s.cols.name}</th>
-            <th scope="col">{s.cols.person}</th>
-            <th scope="col">{s.cols.email}</th>
-            <th scope="col">{s.cols.type}</th>
-            <th scope="col">{s.cols.state}</th>
-            <th scope="col">{s.cols.holds}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {hits.map((h) => (
-            <tr>
-              {selectable ? (
-                <td class="select">
-                  <input type="checkbox" name="username" value={h.account.username} aria-label={s.selectOne(h.account.username)} />
-                </td>
-              ) : null}
-              <td>
-                <a href={`/console/accounts/${encodeURIComponent(h.account.username)}`}>{h.account.username}</a>
-              </td>
-              <td>{`${h.firstName} ${h.lastName}`.trim()}</td>
-              <td>{h.account.personId}</td>
-              <td>{h.emails.join(', ')}</td>
-              <td>{h.account.type}</td>
-              <td>{h.account.state}</td>
-              <td>{holdsText(h)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable
+      captionId="search-caption"
+      caption={s.caption}
+      cols={[...(selectable ? [s.cols.select] : []), s.cols.username, s.cols.name, s.cols.person, s.cols.email, s.cols.type, s.cols.state, s.cols.holds]}
+      tableClass="search-results"
+    >
+      {hits.map((h) => (
+        <tr>
+          {selectable ? (
+            <td class="select">
+              <input type="checkbox" name="username" value={h.account.username} aria-label={s.selectOne(h.account.username)} />
+            </td>
+          ) : null}
+          <td>
+            <a href={`/console/accounts/${encodeURIComponent(h.account.username)}`}>{h.account.username}</a>
+          </td>
+          <td>{`${h.firstName} ${h.lastName}`.trim()}</td>
+          <td>{h.account.personId}</td>
+          <td>{h.emails.join(', ')}</td>
+          <td>{h.account.type}</td>
+          <td>{h.account.state}</td>
+          <td>{holdsText(h)}</td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 

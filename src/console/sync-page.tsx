@@ -9,7 +9,7 @@ import { WRITERS } from '../server/permissions.js';
 import type { MassChange } from '../store/queries/mass-change-queries.js';
 import { consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, Message, ScrollTable } from './console-layout.js';
 import { consoleTime } from './time-words.js';
 
 /** Changes, notes and failures listed on a page; the counts cover the rest. */
@@ -193,23 +193,11 @@ function Changes(props: { readonly report: SyncReport; readonly timeZone: string
       {changes.length === 0 ? (
         <p>{s.nothing}</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="changes-caption" tabindex={0}>
-          <table class="plan">
-            <caption id="changes-caption">{props.caption}</caption>
-            <thead>
-              <tr>
-                {s.changesCols.map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {changes.slice(0, SHOWN).map((c) => (
-                <tr class={`change-${c.action}`}>{changeCells(c, props.timeZone, props.linked)}</tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable captionId="changes-caption" caption={props.caption} cols={s.changesCols} tableClass="plan">
+          {changes.slice(0, SHOWN).map((c) => (
+            <tr class={`change-${c.action}`}>{changeCells(c, props.timeZone, props.linked)}</tr>
+          ))}
+        </ScrollTable>
       )}
       {changes.length > SHOWN ? <p>{s.more(changes.length - SHOWN)}</p> : null}
       {notes.length === 0 ? null : (
@@ -292,26 +280,14 @@ function ProblemsPage(props: { readonly c: ConsoleContext; readonly name: string
     <ConsoleLayout title={issues.length === 0 ? s.refusedTitle : s.problemsTitle} c={c}>
       {issues.length === 0 ? <Message kind="error">{errorMessage(error)}</Message> : <Message kind="error">{s.problemsIntro(name, issues.length)}</Message>}
       {issues.length === 0 ? null : (
-        <div class="table-scroll" role="region" aria-labelledby="problems-caption" tabindex={0}>
-          <table class="problems">
-            <caption id="problems-caption">{s.problemsCaption}</caption>
-            <thead>
-              <tr>
-                {s.problemsCols.map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {issues.slice(0, SHOWN).map((i) => (
-                <tr>
-                  <td>{i.where}</td>
-                  <td>{i.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable captionId="problems-caption" caption={s.problemsCaption} cols={s.problemsCols} tableClass="problems">
+          {issues.slice(0, SHOWN).map((i) => (
+            <tr>
+              <td>{i.where}</td>
+              <td>{i.message}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       {issues.length > SHOWN ? <p>{s.more(issues.length - SHOWN)}</p> : null}
       <p>

@@ -5,7 +5,7 @@ import { ADMINS } from '../server/permissions.js';
 import { TOKEN_ROLES } from '../store/queries/token-queries.js';
 import { consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
-import { ConsoleLayout, CsrfField, described, FieldNotes, Message } from './console-layout.js';
+import { ConsoleLayout, CsrfField, described, FieldNotes, Message, ScrollTable } from './console-layout.js';
 import { consoleTime } from './time-words.js';
 
 type Field = 'role' | 'note' | 'host' | 'expires';
@@ -95,48 +95,36 @@ function TokensPage(props: { readonly c: ConsoleContext; readonly tokens: readon
       {tokens.length === 0 ? (
         <p>{s.none}</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="tokens-caption" tabindex={0}>
-          <table>
-            <caption id="tokens-caption">{s.caption(tz)}</caption>
-            <thead>
+        <ScrollTable captionId="tokens-caption" caption={s.caption(tz)} cols={s.cols}>
+          {tokens.map((t) => {
+            const state = status(t, now, tz);
+            return (
               <tr>
-                {s.cols.map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
+                <td class="num">{t.id}</td>
+                <td>{s.roleOf(t)}</td>
+                <td>{t.note ?? ''}</td>
+                <td class="when">
+                  {consoleTime(t.createdAt, tz)} <br />
+                  <span class="muted">{s.by(t.createdBy)}</span>
+                </td>
+                <td class="when">{t.lastUsedAt === null ? <span class="muted">{s.neverUsed}</span> : consoleTime(t.lastUsedAt, tz)}</td>
+                <td class="when">{t.expiresAt === null ? s.never : consoleTime(t.expiresAt, tz)}</td>
+                <td>{state}</td>
+                <td>
+                  {state === s.active ? (
+                    <form method="post" action={`/console/tokens/${t.id}/revoke`}>
+                      <CsrfField c={c} />
+                      <button type="submit" class="danger">
+                        {s.revoke}
+                        <span class="visually-hidden">{s.revokeWhich(t.id)}</span>
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => {
-                const state = status(t, now, tz);
-                return (
-                  <tr>
-                    <td class="num">{t.id}</td>
-                    <td>{s.roleOf(t)}</td>
-                    <td>{t.note ?? ''}</td>
-                    <td class="when">
-                      {consoleTime(t.createdAt, tz)} <br />
-                      <span class="muted">{s.by(t.createdBy)}</span>
-                    </td>
-                    <td class="when">{t.lastUsedAt === null ? <span class="muted">{s.neverUsed}</span> : consoleTime(t.lastUsedAt, tz)}</td>
-                    <td class="when">{t.expiresAt === null ? s.never : consoleTime(t.expiresAt, tz)}</td>
-                    <td>{state}</td>
-                    <td>
-                      {state === s.active ? (
-                        <form method="post" action={`/console/tokens/${t.id}/revoke`}>
-                          <CsrfField c={c} />
-                          <button type="submit" class="danger">
-                            {s.revoke}
-                            <span class="visually-hidden">{s.revokeWhich(t.id)}</span>
-                          </button>
-                        </form>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ScrollTable>
       )}
       <h2>{s.createTitle}</h2>
       <form class="stacked" method="post" action="/console/tokens">

@@ -5,43 +5,22 @@ import { errorMessage, RosterError } from '../domain/errors.js';
 import { verifyPassword } from '../system/libcrypt.js';
 import { CsrfField, Layout, Message } from './layout.js';
 import { signInRedirect } from './login-page.js';
+import { checkNewPassword, FieldError, formHasErrors, invalid, NewPasswordFields, refusedNewPassword, type NewPasswordField, type NewPasswordForm } from './new-password.js';
 import { startSession } from './portal-session.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
 import { portalStrings as s } from './portal-strings.js';
 import { clearFailures, recordFailure, throttleState } from './throttle.js';
 import { portalActor } from '../app/portal-actor.js';
 
-type Field = 'current' | 'password' | 'confirm';
+type Field = 'current' | NewPasswordField;
 
-interface PasswordForm {
-  readonly errors: Partial<Record<Field, string>>;
-  /** The policy's reasons for refusing the new password, each in words. */
-  readonly problems: readonly string[];
-  /** An error about the whole form (a wait, a failure of the KDC). */
-  readonly error?: string;
-}
-
-function invalid(form: PasswordForm, f: Field, describedBy?: string) {
-  const bad = form.errors[f] !== undefined || (f === 'password' && form.problems.length > 0);
-  const ids = [describedBy, bad ? `${f}-error` : undefined].filter((x) => x !== undefined).join(' ');
-  return { ...(bad ? { 'aria-invalid': 'true' } : {}), ...(ids === '' ? {} : { 'aria-describedby': ids }) };
-}
-
-function FieldError(props: { readonly form: PasswordForm; readonly f: Field }) {
-  const { form, f } = props;
-  const text = f === 'password' && form.problems.length > 0 ? `${s.passwordRefused} ${form.problems.join('; ')}.` : form.errors[f];
-  return text === undefined ? null : (
-    <p class="field-error" id={`${f}-error`}>
-      {text}
-    </p>
-  );
-}
+type PasswordForm = NewPasswordForm<Field>;
 
 function PasswordPage(props: { readonly c: PortalContext; readonly account: Account; readonly form: PasswordForm }) {
   const { c, account, form } = props;
   const type = c.var.deps.config.types[account.type];
   const policy = type?.password;
-  const any = form.error !== undefined || form.problems.length > 0 || Object.keys(form.errors).length > 0;
+  const any = formHasErrors(form);
   return (
     <Layout title={s.passwordChangeTitle} c={c}>
       {any ? (
@@ -56,23 +35,7 @@ function PasswordPage(props: { readonly c: PortalContext; readonly account: Acco
         <label for="current">{s.currentPassword}</label>
         <input type="password" id="current" name="current" autocomplete="current-password" required {...invalid(form, 'current')} />
         <FieldError form={form} f="current" />
-        {policy === undefined ? null : (
-          <>
-            <h2 id="policy">{s.passwordPolicyHeading}</h2>
-            <ul id="policy-rules">
-              <li>{s.passwordRuleLength(policy.minLength)}</li>
-              <li>{s.passwordRuleClasses(policy.minClasses)}</li>
-              <li>{s.passwordRuleCommon}</li>
-              <li>{s.passwordRuleNames}</li>
-            </ul>
-          </>
-        )}
-        <label for="password">{s.newPassword}</label>
-        <input type="password" id="password" name="password" autocomplete="new-password" required {...invalid(form, 'password', 'policy-rules')} />
-        <FieldError form={form} f="password" />
-        <label for="confirm">{s.confirmPassword}</label>
-        <input type="password" id="confirm" name="confirm" autocomplete="new-password" required {...invalid(form, 'confirm')} />
-        <FieldError form={form} f="confirm" />
+        <NewPasswordFields form={form} policy={policy} />
         <div>
           <button type="submit">{s.passwordChangeButton}</button>
         </div>
@@ -141,8 +104,7 @@ export function mountPasswordPage(portal: Hono<PortalEnv>): void {
     const confirm = field(body, 'confirm');
     const errors: Partial<Record<Field, string>> = {};
     if (current === '') errors.current = s.currentPasswordMissing;
-    if (next === '') errors.password = s.passwordRequired;
-    else if (confirm !== next) errors.confirm = s.passwordMismatch;
+    checkNewPassword(errors, next, confirm);
     if (Object.keys(errors).length > 0) return c.html(<PasswordPage c={c} account={account} form={{ errors, problems: [] }} />, 400);
 
     const key = `password:person:${signedIn.session.personId}`;
@@ -156,8 +118,8 @@ export function mountPasswordPage(portal: Hono<PortalEnv>): void {
         await recordFailure(deps, [key]);
         return c.html(<PasswordPage c={c} account={account} form={{ errors: { current: s.currentPasswordWrong }, problems: [] }} />, 400);
       }
-      if (e.code === 'weak_password') return c.html(<PasswordPage c={c} account={account} form={{ errors: {}, problems: e.issues.map((i) => i.message) }} />, 400);
-      if (e.code === 'bad_input') return c.html(<PasswordPage c={c} account={account} form={{ errors: { password: e.message }, problems: [] }} />, 400);
+      const refused = refusedNewPassword(e);
+      if (refused !== undefined) return c.html(<PasswordPage c={c} account={account} form={refused} />, 400);
       return c.html(<PasswordPage c={c} account={account} form={{ errors: {}, problems: [], error: s.passwordChangeFailed(errorMessage(e)) }} />, e.status >= 500 ? 503 : 400);
     }
     await clearFailures(deps, key);

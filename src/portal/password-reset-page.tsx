@@ -2,8 +2,8 @@ import type { Hono } from 'hono';
 import { passwordResetFor, resetPasswordWithLink } from '../app/password-reset-link.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import { CsrfField, Layout, Message } from './layout.js';
+import { checkNewPassword, formHasErrors, NewPasswordFields, refusedNewPassword, type NewPasswordField, type NewPasswordForm } from './new-password.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
-import { portalStrings as s } from './portal-strings.js';
 
 const t = {
   title: 'Set a new password',
@@ -18,39 +18,15 @@ const t = {
   signIn: 'Sign in',
 } as const;
 
-type Field = 'password' | 'confirm';
-
-interface ResetForm {
-  readonly errors: Partial<Record<Field, string>>;
-  readonly problems: readonly string[];
-  readonly error?: string;
-}
-
-function invalid(form: ResetForm, f: Field, describedBy?: string) {
-  const bad = form.errors[f] !== undefined || (f === 'password' && form.problems.length > 0);
-  const ids = [describedBy, bad ? `${f}-error` : undefined].filter((x) => x !== undefined).join(' ');
-  return { ...(bad ? { 'aria-invalid': 'true' } : {}), ...(ids === '' ? {} : { 'aria-describedby': ids }) };
-}
-
-function FieldError(props: { readonly form: ResetForm; readonly f: Field }) {
-  const { form, f } = props;
-  const text = f === 'password' && form.problems.length > 0 ? `${s.passwordRefused} ${form.problems.join('; ')}.` : form.errors[f];
-  return text === undefined ? null : (
-    <p class="field-error" id={`${f}-error`}>
-      {text}
-    </p>
-  );
-}
-
 interface LinkFor {
   readonly username: string;
   readonly type: string;
 }
 
-function ResetPage(props: { readonly c: PortalContext; readonly token: string; readonly link: LinkFor; readonly form: ResetForm }) {
+function ResetPage(props: { readonly c: PortalContext; readonly token: string; readonly link: LinkFor; readonly form: NewPasswordForm }) {
   const { c, token, link, form } = props;
   const policy = c.var.deps.config.types[link.type]?.password;
-  const any = form.error !== undefined || form.problems.length > 0 || Object.keys(form.errors).length > 0;
+  const any = formHasErrors(form);
   return (
     <Layout title={t.title} c={c}>
       {any ? <Message kind="error">{form.error ?? t.fix}</Message> : null}
@@ -58,23 +34,7 @@ function ResetPage(props: { readonly c: PortalContext; readonly token: string; r
       <form class="stacked" method="post" action="/portal/password/reset">
         <CsrfField c={c} />
         <input type="hidden" name="token" value={token} />
-        {policy === undefined ? null : (
-          <>
-            <h2 id="policy">{s.passwordPolicyHeading}</h2>
-            <ul id="policy-rules">
-              <li>{s.passwordRuleLength(policy.minLength)}</li>
-              <li>{s.passwordRuleClasses(policy.minClasses)}</li>
-              <li>{s.passwordRuleCommon}</li>
-              <li>{s.passwordRuleNames}</li>
-            </ul>
-          </>
-        )}
-        <label for="password">{s.newPassword}</label>
-        <input type="password" id="password" name="password" autocomplete="new-password" required {...invalid(form, 'password', 'policy-rules')} />
-        <FieldError form={form} f="password" />
-        <label for="confirm">{s.confirmPassword}</label>
-        <input type="password" id="confirm" name="confirm" autocomplete="new-password" required {...invalid(form, 'confirm')} />
-        <FieldError form={form} f="confirm" />
+        <NewPasswordFields form={form} policy={policy} />
         <div>
           <button type="submit">{t.button}</button>
         </div>
@@ -134,17 +94,16 @@ export function mountPasswordResetPage(portal: Hono<PortalEnv>): void {
     }
     const next = field(body, 'password');
     const confirm = field(body, 'confirm');
-    const errors: Partial<Record<Field, string>> = {};
-    if (next === '') errors.password = s.passwordRequired;
-    else if (confirm !== next) errors.confirm = s.passwordMismatch;
+    const errors: Partial<Record<NewPasswordField, string>> = {};
+    checkNewPassword(errors, next, confirm);
     if (Object.keys(errors).length > 0) return c.html(<ResetPage c={c} token={token} link={link} form={{ errors, problems: [] }} />, 400);
     try {
       await resetPasswordWithLink(ctx, token, next);
     } catch (e) {
       if (!(e instanceof RosterError)) throw e;
       if (e.code === 'not_found') return c.html(<LinkProblem c={c} />, 404);
-      if (e.code === 'weak_password') return c.html(<ResetPage c={c} token={token} link={link} form={{ errors: {}, problems: e.issues.map((i) => i.message) }} />, 400);
-      if (e.code === 'bad_input') return c.html(<ResetPage c={c} token={token} link={link} form={{ errors: { password: e.message }, problems: [] }} />, 400);
+      const refused = refusedNewPassword(e);
+      if (refused !== undefined) return c.html(<ResetPage c={c} token={token} link={link} form={refused} />, 400);
       return c.html(<ResetPage c={c} token={token} link={link} form={{ errors: {}, problems: [], error: t.failed(errorMessage(e)) }} />, e.status >= 500 ? 503 : 400);
     }
     deps.log.info(`portal: ${link.username} set a new password through a link`);
