@@ -40,6 +40,10 @@ import { buildWatchProgram } from './watch-program.js';
 // every command runs (building its program, reading roster.yaml) on data of
 // our own, and `roster watch`'s turn (every five minutes and at every apt
 // run) on a tree of its own, made and removed here. The results are dropped.
+// The main function below loads node:module through process.getBuiltinModule (Node 20.16 and later):
+// on an older node no snapshot is made, and the wrapper runs roster the ordinary way.
+if (typeof process.getBuiltinModule !== 'function') throw new Error(`the startup snapshot needs Node 20.16 or later (this is ${process.version})`);
+
 buildProgram();
 buildWatchProgram();
 parseConfig(exampleConfig(), 'roster.yaml', { targets: targetRegistry });
