@@ -79,7 +79,8 @@ describe.each(storeFactories)('password reset links on $name', (factory) => {
     await sendPasswordResetLink(ctx, 'rhea');
     const token = tokenOf(await newestLink());
     const [id, exp, mac] = token.split('.') as [string, string, string];
-    for (const bad of [`${id}.${Number(exp) + 3600}.${mac}`, `${Number(id) + 1}.${exp}.${mac}`, `${id}.${exp}.${mac.slice(0, -1)}A`, '', 'x.y.z']) {
+    // The MAC altered in its first character (its last carries only some bits of the digest).
+    for (const bad of [`${id}.${Number(exp) + 3600}.${mac}`, `${Number(id) + 1}.${exp}.${mac}`, `${id}.${exp}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`, '', 'x.y.z']) {
       await expect(passwordResetFor(ctx, bad), bad).rejects.toMatchObject({ code: 'not_found' });
     }
     const was = now;
