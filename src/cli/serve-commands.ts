@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { errorMessage, RosterError } from '../domain/errors.js';
+import { isJobName, JOB_NAMES } from '../jobs/job-names.js';
+import type { JobWorkerMessage } from '../jobs/job-worker.js';
 import { resolveRoot } from '../reconcile/resolve-root.js';
 import { describeDatabase } from '../store/database-url.js';
-import { databaseFor, openSession } from './cli-context.js';
+import { databaseFor, openSession, type GlobalOptions } from './cli-context.js';
 import { globalsOf } from './command-runner.js';
 import { logFormat } from './log-format.js';
 import { deliveryDeps } from './notify-delivery.js';
@@ -19,7 +22,75 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** The global options a job's worker must share with `roster serve` beyond roster.yaml: the database and the clock. */
+function workerGlobals(opts: GlobalOptions): string[] {
+  return [...(opts.db === undefined ? [] : ['--db', opts.db]), ...(opts.now === undefined ? [] : ['--now', opts.now])];
+}
+
+/** Sends the worker's one answer to `roster serve` and waits until it is handed over. */
+function answer(message: JobWorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send === undefined) resolve();
+    else process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+/**
+ * `roster serve-job JOB` (hidden): one scheduled job run for `roster serve`
+ * (src/jobs/job-worker.ts), in a process of its own with its own store
+ * connection, as `roster jobs run JOB` would run it, recorded as started by
+ * serve. The reports go back over the IPC channel serve opened; when serve
+ * goes away (the channel closes), the worker stops too.
+ */
+async function runJobWorker(job: string, o: { root: string }, cmd: Command): Promise<void> {
+  if (process.send === undefined || !process.connected) throw new RosterError('usage', 'serve-job is started by roster serve (it answers over an IPC channel)');
+  let answered = false;
+  process.once('disconnect', () => {
+    if (!answered) process.exit(1);
+  });
+  try {
+    if (!isJobName(job)) throw new RosterError('usage', `no job "${job}" (jobs: ${JOB_NAMES.join(', ')})`, [{ where: 'JOB', message: `one of ${JOB_NAMES.join(', ')}` }]);
+    const { serviceLogger } = await import('./service-logger.js');
+    const log = serviceLogger({ name: 'roster-serve', format: logFormat(process.stderr, process.env) });
+    const session = await openSession(globalsOf(cmd), process.env);
+    const ctx = { ...session.ctx, log };
+    try {
+      const [{ runJobs }, { targetRegistry }] = await Promise.all([import('../jobs/run-jobs.js'), import('../targets/registry.js')]);
+      const deps = { ...(await deliveryDeps(session.loaded)), targets: targetRegistry, root: await resolveRoot(o.root) };
+      try {
+        const reports = await runJobs({ ...ctx, actor: 'job:serve' }, deps, { job, startedBy: 'serve' });
+        answered = true;
+        await answer({ kind: 'reports', reports });
+      } finally {
+        deps.mailer?.close();
+      }
+    } finally {
+      await ctx.store.close();
+    }
+  } catch (e) {
+    if (!answered) {
+      answered = true;
+      await answer({ kind: 'failed', message: errorMessage(e) });
+    }
+  } finally {
+    // Closing the channel lets the worker exit once its store and mailer are closed.
+    disconnect();
+  }
+}
+
+/** Closes the IPC channel to `roster serve`, unless it is closed already (serve went away). */
+function disconnect(): void {
+  if (process.connected) process.disconnect();
+}
+
 export function registerServeCommands(program: Command): void {
+  program
+    .command('serve-job <job>', { hidden: true })
+    .description('run one scheduled job for roster serve, in a process of its own (started by serve)')
+    .option('--root <dir>', 'root prefix for the apply job', '/')
+    .action(runJobWorker);
+
+
   program
     .command('serve')
     .description('run the HTTP server: REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and SCIM 2.0 under /scim/v2')
@@ -39,12 +110,12 @@ export function registerServeCommands(program: Command): void {
       const { actor: _cli, ...shared } = ctx;
       const deps = { ...shared, applyRoot: root };
       // The server and the scheduler load only here: other commands never pay for them.
-      const [{ createServer }, { startServer }, { isJobName, JOB_NAMES, runJobs, scheduleOf }, { JobScheduler }, { targetRegistry }] = await Promise.all([
+      const [{ createServer }, { startServer }, { scheduleOf }, { JobScheduler }, { JobWorkers }] = await Promise.all([
         import('../server/create-server.js'),
         import('../server/start-server.js'),
         import('../jobs/run-jobs.js'),
         import('../jobs/scheduler.js'),
-        import('../targets/registry.js'),
+        import('../jobs/job-worker.js'),
       ]);
       try {
         const { app, metrics } = createServer(deps);
@@ -52,15 +123,21 @@ export function registerServeCommands(program: Command): void {
         const running = await startServer(app, o.listen ?? ctx.config.server.listen);
         // The jobs run on their schedules in the configured zone; the store's
         // record of runs decides what is due, so a slot already run by
-        // `roster jobs run` from cron is not repeated here.
-        const jobDeps = o.jobs ? { ...(await deliveryDeps(loaded)), targets: targetRegistry, root } : undefined;
-        const scheduler = jobDeps === undefined ? undefined : new JobScheduler({
+        // `roster jobs run` from cron is not repeated here. Each runs in a
+        // worker process of its own, off this process's event loop.
+        // The workers run the script this server was started from (roster.mjs of dist/ or /usr/lib/roster).
+        const entry = process.argv[1];
+        if (o.jobs && entry === undefined) throw new RosterError('internal', 'cannot tell which script to start the job workers from (process.argv[1] is not set)');
+        // The mail transport and templates are checked now, as the jobs' workers will load them.
+        if (o.jobs) (await deliveryDeps(loaded)).mailer?.close();
+        const workers = o.jobs && entry !== undefined ? new JobWorkers({ ctx, entry, globalArgs: [...workerGlobals(opts), '--config', loaded.path], root, log }) : undefined;
+        const scheduler = workers === undefined ? undefined : new JobScheduler({
           jobs: JOB_NAMES.map((name) => ({ name, schedule: scheduleOf(ctx, name) })),
           timeZone: ctx.config.timeZone,
           clock: ctx.clock,
           runDue: async (job) => {
             if (!isJobName(job)) return;
-            const reports = await runJobs({ ...ctx, actor: 'job:serve' }, jobDeps, { job, startedBy: 'serve' });
+            const reports = await workers.run(job);
             for (const r of reports) {
               if (r.run !== null) {
                 metrics.jobFinished(r.job, r.run.result);
@@ -88,8 +165,9 @@ export function registerServeCommands(program: Command): void {
         );
         const signal = await untilSignal();
         log.info(`${signal}, stopping`);
+        // A job in progress is stopped (its run is marked interrupted; the next slot finishes the work).
+        workers?.stop();
         await scheduler?.stop();
-        jobDeps?.mailer?.close();
         await running.close();
       } finally {
         await ctx.store.close();

@@ -6,8 +6,14 @@ import type { JobRun, JobRunEnd } from '../store/store.js';
 /** A run on another host that has not finished after this long is taken as interrupted. */
 export const STALE_AFTER_MS = 6 * 60 * 60 * 1000;
 
-export function runOwner(): string {
-  return `${hostname()}:${process.pid}`;
+/** `host:pid` of the process that runs a job (this one, or a worker it started), as recorded on the run. */
+export function runOwner(pid: number = process.pid): string {
+  return `${hostname()}:${pid}`;
+}
+
+/** The message of a run whose process stopped before it finished. */
+function interruptedMessage(owner: string): string {
+  return `interrupted: ${owner} stopped before the run finished`;
 }
 
 /** Whether the process that owns a `running` row is gone: on this host we can ask the kernel, elsewhere only the clock. */
@@ -61,7 +67,7 @@ export async function claimJobRun(ctx: AppContext, job: string, slot: Date, opti
       if (options.ownersHoldLease !== true && !ownerGone(run, now)) {
         throw new RosterError('conflict', `${job} is already running (since ${run.startedAt}, ${run.owner}); try again when it has finished`);
       }
-      await tx.finishJobRun(run.id, { finishedAt: now.toISOString(), result: 'interrupted', counts: run.counts, message: `interrupted: ${run.owner} stopped before the run finished` });
+      await tx.finishJobRun(run.id, { finishedAt: now.toISOString(), result: 'interrupted', counts: run.counts, message: interruptedMessage(run.owner) });
     }
     return tx.insertJobRun({ job, slot: slot.toISOString(), startedAt: now.toISOString(), owner: runOwner(), startedBy: options.startedBy ?? ctx.actor, forced: options.forced === true });
   });
@@ -71,4 +77,18 @@ export async function finishJobRun(ctx: AppContext, run: JobRun, end: Omit<JobRu
   const finishedAt = ctx.clock.now().toISOString();
   await ctx.store.transaction((tx) => tx.finishJobRun(run.id, { ...end, finishedAt }));
   return { ...run, ...end, finishedAt };
+}
+
+/**
+ * Marks the `running` runs of `job` that `owner` left as `interrupted`, at
+ * once: `roster serve` does so when a job's worker process died, rather than
+ * leaving the row for the next claim to find. Returns the ids marked.
+ */
+export async function interruptRunsOf(ctx: AppContext, job: string, owner: string): Promise<number[]> {
+  const finishedAt = ctx.clock.now().toISOString();
+  return ctx.store.transaction(async (tx) => {
+    const left = (await tx.listJobRuns({ job, results: ['running'] })).filter((r) => r.owner === owner);
+    for (const run of left) await tx.finishJobRun(run.id, { finishedAt, result: 'interrupted', counts: run.counts, message: interruptedMessage(owner) });
+    return left.map((r) => r.id);
+  });
 }
