@@ -90,7 +90,6 @@ export function registerServeCommands(program: Command): void {
     .option('--root <dir>', 'root prefix for the apply job', '/')
     .action(runJobWorker);
 
-
   program
     .command('serve')
     .description('run the HTTP server: REST API under /api/v1 (OpenAPI at /api/v1/openapi.json) and SCIM 2.0 under /scim/v2')
