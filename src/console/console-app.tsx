@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { CSRF_FIELD, csrfMatches } from '../portal/csrf.js';
+import { formGuard } from '../portal/csrf.js';
 import { securityHeaders } from '../portal/security-headers.js';
 import type { ServerDeps } from '../server/server-deps.js';
 import { mountAccountPage } from './account-page.js';
@@ -39,37 +38,27 @@ export function mountConsole(app: Hono, deps: ServerDeps): void {
   pages.use(securityHeaders());
   mountConsoleAssets(pages);
   pages.use(consoleSession(deps));
-  pages.use(async (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const limited = bodyLimit({
-      maxSize: deps.config.server.maxUploadBytes + FORM_OVERHEAD_BYTES,
-      onError: (cc) =>
-        cc.html(
-          <ConsoleLayout title="Form too large" c={cc}>
+  pages.use(
+    formGuard<ConsoleEnv>({
+      hmacKey: deps.hmacKey,
+      maxBytes: deps.config.server.maxUploadBytes + FORM_OVERHEAD_BYTES,
+      secrets: consoleCsrfSecrets,
+      tooLarge: (c) =>
+        c.html(
+          <ConsoleLayout title="Form too large" c={c}>
             <p>{`This form is larger than the server takes (server.maxUploadBytes, ${deps.config.server.maxUploadBytes.toLocaleString('en')} bytes). Nothing was changed.`}</p>
           </ConsoleLayout>,
           413,
         ),
-    });
-    return limited(c, async () => {
-      let sent = '';
-      const type = c.req.header('content-type') ?? '';
-      if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-        const value = (await c.req.parseBody())[CSRF_FIELD];
-        if (typeof value === 'string') sent = value;
-      }
-      if (sent === '' || !csrfMatches(deps.hmacKey, sent, consoleCsrfSecrets(c))) {
-        c.res = await c.html(
+      refused: (c) =>
+        c.html(
           <ConsoleLayout title="Form refused" c={c}>
             <p>This form could not be accepted: it is out of date or did not come from this console. Nothing was changed. Go back, reload the page and try again.</p>
           </ConsoleLayout>,
           403,
-        );
-        return;
-      }
-      await next();
-    });
-  });
+        ),
+    }),
+  );
 
   mountConsoleLogin(pages);
   mountSearchPage(pages);

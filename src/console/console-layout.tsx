@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import { CSRF_FIELD } from '../portal/csrf.js';
+import { CsrfField, Message } from '../portal/layout.js';
 import { ADMINS, READERS, WRITERS } from '../server/permissions.js';
 import type { TokenRole } from '../store/queries/token-queries.js';
 import { consoleAssetPath } from './console-assets.js';
@@ -23,19 +23,8 @@ export interface ConsoleLayoutProps {
   readonly children?: Child;
 }
 
-/** The hidden CSRF field every POST form carries (the request is refused with 403 without it). */
-export function CsrfField(props: { readonly c: ConsoleContext }) {
-  return <input type="hidden" name={CSRF_FIELD} value={props.c.var.csrf} />;
-}
-
-/** A message above a page's content: role=alert for errors (read out at once), role=status otherwise. */
-export function Message(props: { readonly kind: 'error' | 'info'; readonly children?: Child }) {
-  return (
-    <div class={`message ${props.kind}`} role={props.kind === 'error' ? 'alert' : 'status'}>
-      {props.children}
-    </div>
-  );
-}
+// The portal's hidden CSRF field and message box serve the console's pages as they are.
+export { CsrfField, Message };
 
 /** A field's aria-describedby (its hint, and its error when there is one) and aria-invalid: spread onto the input. */
 export function described(id: string, error: string | undefined): Record<string, string> {

@@ -7,7 +7,7 @@ import { csrfToken } from '../portal/csrf.js';
 import { clientAddressOf, hashSecret, portalAllows, requestSecure } from '../portal/portal-session.js';
 import type { ServerDeps } from '../server/server-deps.js';
 import type { ConsoleSession, ConsoleStage } from '../store/store.js';
-import type { ConsoleContext, ConsoleEnv, ConsoleRole } from './console-env.js';
+import type { ConsoleContext, ConsoleEnv, ConsoleRole, ConsoleVariables } from './console-env.js';
 
 /** The console's session cookie (path /console, apart from the portal's). */
 export const CONSOLE_COOKIE = 'roster_console';
@@ -92,8 +92,6 @@ export function consoleSession(deps: ServerDeps): MiddlewareHandler<ConsoleEnv> 
     await next();
   };
 }
-
-type ConsoleVariables = ConsoleEnv['Variables'];
 
 /** The cookie secrets a form's CSRF token may be tied to on this request. */
 export function consoleCsrfSecrets(c: ConsoleContext): Array<string | undefined> {

@@ -7,11 +7,7 @@ import type { ConsoleContext, ConsoleEnv } from './console-env.js';
 import { CsrfField, ConsoleLayout, Message } from './console-layout.js';
 import { consoleAllows, endConsoleSession, startConsoleSession } from './console-session.js';
 import { looksLikeRecoveryCode, newRecoveryCodes, newTotpSecret, openSecret, recoveryHash, sealSecret, totpStep, totpUri } from './second-factor.js';
-
-function field(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  return typeof v === 'string' ? v : '';
-}
+import { field } from '../portal/form-field.js';
 
 /** One audit record per sign-in attempt, passed or refused (issue 16 item 1). */
 async function auditSignIn(c: ConsoleContext, username: string, result: 'ok' | 'refused', step: string, why?: string): Promise<void> {

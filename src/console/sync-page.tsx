@@ -11,6 +11,7 @@ import { consoleAppContext, requireRole } from './console-auth.js';
 import type { ConsoleContext, ConsoleEnv } from './console-env.js';
 import { ConsoleLayout, CsrfField, Message, ScrollTable } from './console-layout.js';
 import { consoleTime } from './time-words.js';
+import { field } from '../portal/form-field.js';
 
 /** Changes, notes and failures listed on a page; the counts cover the rest. */
 const SHOWN = 500;
@@ -382,11 +383,6 @@ function GonePage(props: { readonly c: ConsoleContext }) {
       </p>
     </ConsoleLayout>
   );
-}
-
-function field(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  return typeof v === 'string' ? v : '';
 }
 
 /**

@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Context, Env, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 
 /** The hidden form field every state-changing request carries. */
 export const CSRF_FIELD = 'csrf';
@@ -23,4 +25,42 @@ export function csrfMatches(key: Buffer, sent: string, secrets: ReadonlyArray<st
     if (want.length === got.length && timingSafeEqual(want, got)) ok = true;
   }
   return ok;
+}
+
+/** How a site's pages guard their forms: the largest body, where the token's secrets are, and the pages for a refusal. */
+export interface FormGuard<E extends Env> {
+  readonly hmacKey: Buffer;
+  readonly maxBytes: number;
+  /** The cookie secrets a form's token may be tied to on this request. */
+  readonly secrets: (c: Context<E>) => ReadonlyArray<string | undefined>;
+  /** The answer to a body over `maxBytes` (413). */
+  readonly tooLarge: (c: Context<E>) => Response | Promise<Response>;
+  /** The answer to a form without its token, or with another's (403). */
+  readonly refused: (c: Context<E>) => Response | Promise<Response>;
+}
+
+/**
+ * Every state-changing request (anything but GET and HEAD) must carry, in
+ * its form field `csrf`, the token of one of the request's cookie secrets,
+ * in a body no larger than the limit; otherwise it is refused before any
+ * page sees it. The portal and the console mount it with their own pages.
+ */
+export function formGuard<E extends Env>(guard: FormGuard<E>): MiddlewareHandler<E> {
+  return async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const limited = bodyLimit({ maxSize: guard.maxBytes, onError: (cc) => guard.tooLarge(cc as Context<E>) });
+    return limited(c, async () => {
+      let sent = '';
+      const type = c.req.header('content-type') ?? '';
+      if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+        const value = (await c.req.parseBody())[CSRF_FIELD];
+        if (typeof value === 'string') sent = value;
+      }
+      if (sent === '' || !csrfMatches(guard.hmacKey, sent, guard.secrets(c))) {
+        c.res = await guard.refused(c);
+        return;
+      }
+      await next();
+    });
+  };
 }

@@ -6,11 +6,7 @@ import { signInRedirect } from './login-page.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
 import { portalStrings as s } from './portal-strings.js';
 import { portalActor } from '../app/portal-actor.js';
-
-function field(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  return typeof v === 'string' ? v : '';
-}
+import { field } from './form-field.js';
 
 function zoned(iso: string, timeZone: string): string {
   return `${new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))} (${timeZone})`;

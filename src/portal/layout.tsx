@@ -11,8 +11,8 @@ export interface LayoutProps {
   readonly children?: Child;
 }
 
-/** The hidden CSRF field every POST form carries (the request is refused with 403 without it). */
-export function CsrfField(props: { readonly c: PortalContext }) {
+/** The hidden CSRF field every POST form carries (the request is refused with 403 without it); the console's forms carry it too. */
+export function CsrfField(props: { readonly c: { readonly var: { readonly csrf: string } } }) {
   return <input type="hidden" name={CSRF_FIELD} value={props.c.var.csrf} />;
 }
 

@@ -8,6 +8,7 @@ import type { PortalContext, PortalEnv } from './portal-env.js';
 import { endSession, portalAllows, startSession } from './portal-session.js';
 import { portalStrings as s } from './portal-strings.js';
 import { clearFailures, recordFailure, throttleState } from './throttle.js';
+import { field } from './form-field.js';
 
 /** Where a page that needs a signed-in member sends a visitor without one (saying why when the session ended). */
 export function signInRedirect(c: PortalContext): Response {
@@ -56,11 +57,6 @@ function LoginPage(props: { readonly c: PortalContext; readonly form: LoginForm 
       </p>
     </Layout>
   );
-}
-
-function field(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  return typeof v === 'string' ? v : '';
 }
 
 /**

@@ -11,6 +11,7 @@ import type { PortalContext, PortalEnv } from './portal-env.js';
 import { portalStrings as s } from './portal-strings.js';
 import { clearFailures, recordFailure, throttleState } from './throttle.js';
 import { portalActor } from '../app/portal-actor.js';
+import { field } from './form-field.js';
 
 type Field = 'current' | NewPasswordField;
 
@@ -58,11 +59,6 @@ function DonePage(props: { readonly c: PortalContext; readonly account: Account 
       </p>
     </Layout>
   );
-}
-
-function field(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  return typeof v === 'string' ? v : '';
 }
 
 /**

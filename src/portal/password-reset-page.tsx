@@ -4,6 +4,7 @@ import { errorMessage, RosterError } from '../domain/errors.js';
 import { CsrfField, Layout, Message } from './layout.js';
 import { checkNewPassword, formHasErrors, NewPasswordFields, refusedNewPassword, type NewPasswordField, type NewPasswordForm } from './new-password.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
+import { field } from './form-field.js';
 
 const t = {
   title: 'Set a new password',
@@ -52,11 +53,6 @@ function LinkProblem(props: { readonly c: PortalContext }) {
       </p>
     </Layout>
   );
-}
-
-function field(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  return typeof v === 'string' ? v : '';
 }
 
 /**

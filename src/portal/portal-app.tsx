@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ServerDeps } from '../server/server-deps.js';
-import { CSRF_FIELD, csrfMatches } from './csrf.js';
+import { formGuard } from './csrf.js';
 import { Layout } from './layout.js';
 import { mountLogin } from './login-page.js';
 import { mountMemberPage } from './member-page.js';
@@ -47,23 +46,7 @@ export function mountPortal(app: Hono, deps: ServerDeps): void {
   portal.use(securityHeaders());
   mountAssets(portal);
   portal.use(portalSession(deps));
-  portal.use(async (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const limited = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (cc) => cc.text('the form is too large', 413) });
-    return limited(c, async () => {
-      let sent = '';
-      const type = c.req.header('content-type') ?? '';
-      if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-        const value = (await c.req.parseBody())[CSRF_FIELD];
-        if (typeof value === 'string') sent = value;
-      }
-      if (sent === '' || !csrfMatches(deps.hmacKey, sent, csrfSecrets(c))) {
-        c.res = await forbidden(c);
-        return;
-      }
-      await next();
-    });
-  });
+  portal.use(formGuard<PortalEnv>({ hmacKey: deps.hmacKey, maxBytes: MAX_FORM_BYTES, secrets: csrfSecrets, tooLarge: (c) => c.text('the form is too large', 413), refused: forbidden }));
 
   mountLogin(portal);
   mountMemberPage(portal);

@@ -12,6 +12,7 @@ import { CsrfField, Layout, Message } from './layout.js';
 import type { PortalContext, PortalEnv } from './portal-env.js';
 import { portalStrings as s } from './portal-strings.js';
 import { currentSignup, endSignup, startSignup, updateSignup, signupThrottle } from './signup-flow.js';
+import { field } from './form-field.js';
 
 /**
  * Self-service sign-up under /portal/signup (issue 14 item 1, RATS steps
@@ -37,11 +38,6 @@ function attributeLabel(name: string): string {
   if (known !== undefined) return known;
   const words = name.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function field(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  return typeof v === 'string' ? v : '';
 }
 
 /** A field's error, read out with it (aria-describedby) and marked invalid. */

@@ -17,6 +17,7 @@ import { statusFeed } from './status-feed.js';
 import { EventArticle, HistoryPage, MessagePage, StatusLayout, StatusPage, type PageFrame } from './status-pages.js';
 import { statusStrings as s } from './status-strings.js';
 import { publicStatus, type PublicStatus } from './status-view.js';
+import { field } from '../../portal/form-field.js';
 
 /** Before its first form, a visitor gets a random secret in this cookie; the sign-up form's CSRF token is tied to it. */
 const FORM_COOKIE = 'roster_status';
@@ -162,11 +163,6 @@ async function countSignup(deps: ServerDeps, keys: readonly string[]): Promise<v
     for (const key of keys) await tx.recordPortalAttempt(key, now.toISOString());
     await tx.prunePortalAttempts(new Date(now.getTime() - Math.max(windowMs, deps.config.portal.throttle.windowMinutes * 60_000)).toISOString());
   });
-}
-
-function field(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  return typeof v === 'string' ? v : '';
 }
 
 // ------------------------------------------------------------------ the app
