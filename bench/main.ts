@@ -3,6 +3,14 @@
  * issue/DESIGN terms (the named baseline). Targets are checked here, never in
  * timed unit tests. BENCH_ONLY=services (or a comma-separated list of the
  * parts below) runs only those parts.
+ *
+ * BENCH_DATABASE=postgres runs the server-side parts (server, billing-scim,
+ * agents) on PostgreSQL: the cluster at BENCH_PG (else ROSTER_TEST_PG, else
+ * postgres://postgres@127.0.0.1:5432/postgres), in databases of the bench's
+ * own (`roster_bench_<pid>_<part>`), created at the start of each part and
+ * dropped after it, also on failure (bench/bench-database.ts). The other
+ * parts run on SQLite whatever it says. billing-scim and agents start the
+ * built `roster serve` (dist/roster.mjs: `npm run build` first).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +24,9 @@ import { exampleConfig } from '../src/config/example-config.js';
 import { fixedClock } from '../src/domain/clock.js';
 import { openStore } from '../src/store/open-store.js';
 import { verifyAudit } from '../src/store/verify-audit.js';
+import { benchAgents } from './agents-bench.js';
+import { benchDialect, dropBenchDatabases } from './bench-database.js';
+import { benchBillingScim } from './billing-scim-bench.js';
 import { benchConsoleSearch } from './console-search-bench.js';
 import { benchHomes } from './homes-bench.js';
 import { benchLdap } from './ldap-bench.js';
@@ -161,14 +172,17 @@ const parts: Readonly<Record<string, () => Promise<void>>> = {
   portal: () => benchPortal(dir, report, reported),
   watch: () => benchWatch(dir, report, reported),
   'console-search': () => benchConsoleSearch(dir, report, reported),
+  'billing-scim': () => benchBillingScim(dir, report, reported),
+  agents: () => benchAgents(dir, report, reported),
 };
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
 const unknown = only.filter((p) => !Object.hasOwn(parts, p));
 if (unknown.length > 0) throw new Error(`BENCH_ONLY names unknown parts: ${unknown.join(', ')} (parts: ${Object.keys(parts).join(', ')})`);
 try {
-  process.stdout.write(`Roster benchmarks on SQLite (${new Date().toISOString()}, node ${process.version})\nbaseline: the targets of the core issue\n\n`);
+  process.stdout.write(`Roster benchmarks on SQLite${benchDialect() === 'postgres' ? ' (server, billing-scim and agents on PostgreSQL)' : ''} (${new Date().toISOString()}, node ${process.version})\nbaseline: the targets of the core issue\n\n`);
   for (const [name, part] of Object.entries(parts)) if (only.length === 0 || only.includes(name)) await part();
   process.stdout.write(`\n${rows.filter((r) => !Number.isNaN(r.ratio)).every((r) => r.ratio <= 1) ? 'all targets met' : 'SOME TARGETS MISSED'}\n`);
 } finally {
+  await dropBenchDatabases();
   await rm(dir, { recursive: true, force: true });
 }

@@ -19,6 +19,10 @@
  * server's keep-alive timeout (5 s), which closed the connection under the
  * next request ("fetch failed … other side closed").
  *
+ * The store is SQLite, or with BENCH_DATABASE=postgres a PostgreSQL
+ * database of the bench's own (bench/bench-database.ts), loaded straight
+ * into its tables either way.
+ *
  * Targets (the server issue): ≥ 2,000 requests/s and p99 ≤ 50 ms each.
  * Throughput is reported as time per request (1 / throughput) against
  * 1/2,000 s, so every ratio reads "below 1 meets the target".
@@ -27,7 +31,6 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import Database from 'better-sqlite3';
 import { agentCycle } from '../src/agent/agent-cycle.js';
 import { agentStatePath } from '../src/agent/agent-state.js';
 import { ServerClient } from '../src/agent/server-client.js';
@@ -38,6 +41,8 @@ import { fixedClock, systemClock } from '../src/domain/clock.js';
 import { hostAssignmentSchema } from '../src/desired/desired-host-schema.js';
 import { openStore } from '../src/store/open-store.js';
 import { targetRegistry } from '../src/targets/registry.js';
+import { benchDatabase, describeDatabase, loadMembers } from './bench-database.js';
+import { teardownOnSignal } from './bench-process.js';
 
 export type Report = (what: string, seconds: number, targetSeconds: number, unit?: 's' | 'ms') => void;
 
@@ -52,31 +57,6 @@ scim: { accountType: member }
 # The bench measures the server, not the per-token rate limit.
 server: { rateLimit: { perSecond: 1000000, burst: 10000000 } }
 `;
-
-/** 100,000 people, accounts and SCIM records in one transaction of prepared statements: the figures are the requests, not the load. */
-function load(file: string): void {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF');
-  const t = '2026-01-01T00:00:00.000Z';
-  const person = db.prepare("insert into people (id, source, first_name, last_name, roles, classes, campuses, majors, emails, verification, created_at, updated_at) values (?, 'scim', ?, ?, '[\"MEMBER\"]', '[]', '[]', '[]', ?, '{}', ?, ?)");
-  const account = db.prepare(
-    `insert into accounts (id, person_id, type, username, uid, gid, primary_group, gecos, shell, home, password_hash, principal, groups, expires_at, purge_at, purged_at, pending, created_at, updated_at)
-     values (?, ?, 'member', ?, ?, ?, ?, ?, '/bin/bash', ?, null, null, '[]', null, null, null, 0, ?, ?)`,
-  );
-  const scim = db.prepare('insert into scim_users (account_id, user_name, external_id, deleted_at, attributes, created_at, updated_at) values (?, ?, ?, null, ?, ?, ?)');
-  db.transaction(() => {
-    for (let i = 1; i <= USERS; i++) {
-      const name = `u${i}x`;
-      const mail = `user${i}@example.org`;
-      person.run(`P${i}`, 'Bench', `User${i}`, JSON.stringify({ WORK: mail }), t, t);
-      account.run(i, `P${i}`, name, 100_000 + i, 100_000 + i, name, `Bench User${i}`, `/home/${name}`, t, t);
-      scim.run(i, `User${i}@Example.org`, `ext-${i}`, JSON.stringify({ displayName: `Bench User${i}`, emails: [{ value: mail, type: 'work', primary: true }] }), t, t);
-    }
-  })();
-  db.pragma('optimize');
-  db.close();
-}
 
 /**
  * A request on a connection of its own. Undici keeps a connection for 3 s
@@ -164,21 +144,33 @@ function pick(): number {
 }
 
 export async function benchServer(dir: string, report: Report): Promise<void> {
+  const teardown = teardownOnSignal('server');
+  try {
+    await benchServerOn(dir, report, teardown.stops);
+  } finally {
+    await teardown.done();
+  }
+}
+
+async function benchServerOn(dir: string, report: Report, stops: Array<() => Promise<unknown>>): Promise<void> {
+  const db = await benchDatabase(dir, 'server-bench');
+  stops.push(() => db.drop());
   const configPath = join(dir, 'server-bench.yaml');
-  await writeFile(configPath, CONFIG.replace('database: roster.db', 'database: server-bench.db'));
-  const { config } = parseConfig(CONFIG, configPath);
-  const file = join(dir, 'server-bench.db');
-  const store = await openStore(file);
+  const yaml = CONFIG.replace('database: roster.db', `database: '${db.url}'`);
+  await writeFile(configPath, yaml);
+  const { config } = parseConfig(yaml, configPath);
+  const store = await openStore(db.url);
   const ctx = { store, config, clock: fixedClock(new Date()), actor: 'bench', hmacKey: Buffer.alloc(32, 7), hasher: { hash: () => '!' }, log: { info: () => undefined, warn: () => undefined } };
   const { token } = await createApiToken(ctx, { role: 'scim' });
   const agent = await createApiToken(ctx, { role: 'agent', host: 'web' });
   const admin = await createApiToken(ctx, { role: 'admin' });
   await store.close();
   const loadStart = process.hrtime.bigint();
-  load(file);
-  process.stdout.write(`server bench: loaded ${USERS.toLocaleString('en')} SCIM users in ${(Number(process.hrtime.bigint() - loadStart) / 1e9).toFixed(1)} s; ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
+  await loadMembers(db, { count: USERS, scim: true });
+  process.stdout.write(`server bench on ${describeDatabase(db)}: loaded ${USERS.toLocaleString('en')} SCIM users in ${(Number(process.hrtime.bigint() - loadStart) / 1e9).toFixed(1)} s; ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
 
   const server = await startServer(configPath);
+  stops.push(() => server.stop());
   try {
     const cases: ReadonlyArray<readonly [string, () => string]> = [
       ['GET /scim/v2/Users/{id}', () => `/scim/v2/Users/${pick()}`],
