@@ -13,17 +13,31 @@ export interface RenderedGroup {
   readonly lines: GroupLines;
 }
 
+/** A desired account with its lines and their problem, each worked out on first use (then it is its RenderedUser). */
+interface UserSlot {
+  readonly account: DesiredAccount;
+  lines: AccountLines | undefined;
+  problem: string | null | undefined;
+}
+
+interface GroupSlot {
+  readonly group: DesiredGroup;
+  lines: GroupLines | undefined;
+  problem: string | null | undefined;
+}
+
 /**
- * The lines the desired state asks for, by name, rendered on first use:
- * plan renders every entry once, apply only those its changes name (a
- * freeze among 100,000 accounts renders one). Shared by both, so both
- * judge the same bytes.
+ * The lines the desired state asks for, by name, rendered on first use and
+ * kept: plan renders and checks every entry once, apply (given the same
+ * desired state) takes them from here instead of doing it again, and a
+ * freeze among 100,000 accounts renders one. Shared by both, so both judge
+ * the same bytes.
  */
 export class RenderedHost {
   readonly #desired: DesiredHost;
   readonly #config: UnixConfig;
-  #accountIndex: Map<string, DesiredAccount> | undefined;
-  #groupIndex: Map<string, DesiredGroup> | undefined;
+  #accountIndex: Map<string, UserSlot> | undefined;
+  #groupIndex: Map<string, GroupSlot> | undefined;
   /** Groups whose continuation lines would take another group's name, with why. */
   #clashIndex: Map<string, string> | undefined;
 
@@ -32,13 +46,31 @@ export class RenderedHost {
     this.#config = config;
   }
 
-  get accounts(): ReadonlyMap<string, DesiredAccount> {
-    this.#accountIndex ??= new Map(this.#desired.accounts.map((a) => [a.username, a]));
+  /** The desired accounts by username (only names are asked of it). */
+  get accounts(): ReadonlyMap<string, unknown> {
+    return this.#accounts;
+  }
+
+  get #accounts(): Map<string, UserSlot> {
+    if (this.#accountIndex === undefined) {
+      const index = new Map<string, UserSlot>();
+      for (const a of this.#desired.accounts) index.set(a.username, { account: a, lines: undefined, problem: undefined });
+      this.#accountIndex = index;
+    }
     return this.#accountIndex;
   }
 
-  get groups(): ReadonlyMap<string, DesiredGroup> {
-    this.#groupIndex ??= new Map(this.#desired.groups.map((g) => [g.name, g]));
+  /** The desired groups by name (only names are asked of it). */
+  get groups(): ReadonlyMap<string, unknown> {
+    return this.#groups;
+  }
+
+  get #groups(): Map<string, GroupSlot> {
+    if (this.#groupIndex === undefined) {
+      const index = new Map<string, GroupSlot>();
+      for (const g of this.#desired.groups) index.set(g.name, { group: g, lines: undefined, problem: undefined });
+      this.#groupIndex = index;
+    }
     return this.#groupIndex;
   }
 
@@ -65,13 +97,17 @@ export class RenderedHost {
   }
 
   user(name: string): RenderedUser | undefined {
-    const account = this.accounts.get(name);
-    return account === undefined ? undefined : { account, lines: accountLines(account) };
+    const slot = this.#accounts.get(name);
+    if (slot === undefined) return undefined;
+    slot.lines ??= accountLines(slot.account);
+    return slot as RenderedUser;
   }
 
   group(name: string): RenderedGroup | undefined {
-    const group = this.groups.get(name);
-    return group === undefined ? undefined : { group, lines: groupLines(group, this.#config.groupLineLimit, this.#config.splitExtension) };
+    const slot = this.#groups.get(name);
+    if (slot === undefined) return undefined;
+    slot.lines ??= groupLines(slot.group, this.#config.groupLineLimit, this.#config.splitExtension);
+    return slot as RenderedGroup;
   }
 
   /**
@@ -81,14 +117,34 @@ export class RenderedHost {
    * wrote it.
    */
   userProblem(u: RenderedUser): string | null {
-    return accountLineProblem(u.account);
+    // Kept on the slot when `u` is the one user() gave.
+    const slot = this.#accounts.get(u.account.username);
+    if (slot !== u) return accountLineProblem(u.account);
+    if (slot.problem === undefined) slot.problem = accountLineProblem(u.account);
+    return slot.problem;
   }
 
   groupProblem(g: RenderedGroup): string | null {
-    return groupLineProblem(g.group) ?? this.#clashes.get(g.group.name) ?? null;
+    // A scoped plan's shared group is a copy with other members: checked afresh.
+    const slot = this.#groups.get(g.group.name);
+    if (slot !== g) return groupLineProblem(g.group) ?? this.#clashes.get(g.group.name) ?? null;
+    if (slot.problem === undefined) slot.problem = groupLineProblem(g.group) ?? this.#clashes.get(g.group.name) ?? null;
+    return slot.problem;
   }
 }
 
+const renderedOf = new WeakMap<DesiredHost, { readonly config: UnixConfig; readonly rendered: RenderedHost }>();
+
+/**
+ * The rendering of `desired`: the same one for plan and apply when both are
+ * given the same desired state and settings (as a host's run does), so a
+ * whole-host apply does not render and check 100,000 accounts twice. Both
+ * are read-only, so what was rendered for them still holds.
+ */
 export function renderDesired(desired: DesiredHost, config: UnixConfig): RenderedHost {
-  return new RenderedHost(desired, config);
+  const known = renderedOf.get(desired);
+  if (known !== undefined && known.config === config) return known.rendered;
+  const rendered = new RenderedHost(desired, config);
+  renderedOf.set(desired, { config, rendered });
+  return rendered;
 }

@@ -61,8 +61,6 @@ export class EtcTable {
   /** Replacement lines by line offset ([] removes the line). */
   readonly #slots = new Map<number, readonly string[]>();
   readonly #added: string[] = [];
-  /** Names added in this batch, to their position in #added. */
-  readonly #addedNames = new Map<string, number>();
   #changed = false;
 
   /** `source`: the file's bytes, its text (latin1) or its lines. */
@@ -265,11 +263,7 @@ export class EtcTable {
     const first = at[0];
     if (first === undefined) {
       if (lines.length === 0) return;
-      for (const line of lines) {
-        const name = entryName(line);
-        if (name !== null) this.#addedNames.set(name, this.#added.length);
-        this.#added.push(line);
-      }
+      for (const line of lines) this.#added.push(line);
       this.#changed = true;
       return;
     }
@@ -282,11 +276,6 @@ export class EtcTable {
 
   remove(names: readonly string[]): void {
     this.replace(names, []);
-  }
-
-  /** Whether `name` was added by an edit in this batch. */
-  added(name: string): boolean {
-    return this.#addedNames.has(name);
   }
 
   /** Offset of the first NIS `+`/`-` line (new entries go in front of it), or the end. */

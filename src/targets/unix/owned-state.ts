@@ -155,11 +155,6 @@ export class OwnedStateFile implements OwnedState {
   }
 }
 
-export function sameOwnedState(a: OwnedState, b: OwnedState): boolean {
-  const same = (x: readonly string[], y: readonly string[]): boolean => x.length === y.length && x.every((n, i) => n === y[i]);
-  return same([...a.users].sort(), [...b.users].sort()) && same([...a.groups].sort(), [...b.groups].sort());
-}
-
 /** Written atomically (temp, fsync, rename, fsync dir), readable by root only, with the previous version kept as `-`. */
 export async function writeOwnedState(root: string, state: OwnedState): Promise<void> {
   const path = ownedStatePath(root);

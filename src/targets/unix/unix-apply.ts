@@ -5,7 +5,7 @@ import { flushCaches } from './cache-flush.js';
 import { renderDesired, type RenderedGroup, type RenderedHost } from './desired-lines.js';
 import { lockEtc } from './etc-lock.js';
 import { entryId, ETC_WRITE_ORDER, type EtcName } from './etc-text.js';
-import { sameOwnedState, writeOwnedState } from './owned-state.js';
+import { writeOwnedState } from './owned-state.js';
 import { etcPath, readSnapshot } from './read-snapshot.js';
 import { replaceFile, type FileOwnership } from './replace-file.js';
 import type { UnixConfig } from './unix-config.js';
@@ -79,10 +79,10 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
   // Names whose lines vanished (userdel by hand) are forgotten whenever
   // ownership is written anyway, not on every apply: a freeze stays O(1) writes.
   if (failed.size === 0 && (claimed !== null || files.droppedAny())) {
-    const final = files.finalOwnership();
-    if (!sameOwnedState(final, claimed ?? snapshot.owned)) {
+    const trimmed = files.trimmedOwnership();
+    if (trimmed !== null) {
       // The claimed superset is already on disk, so failing here loses nothing.
-      await writeOwnedState(ctx.root, final).catch((e: unknown) => ctx.log.warn(`could not trim the unix ownership state: ${(e as Error).message}`));
+      await writeOwnedState(ctx.root, trimmed).catch((e: unknown) => ctx.log.warn(`could not trim the unix ownership state: ${(e as Error).message}`));
     }
   }
   const results = changes.map((change, i): ChangeResult => {

@@ -193,19 +193,23 @@ export class UnixFiles {
     return this.#droppedUsers.size > 0 || this.#droppedGroups.size > 0;
   }
 
-  /** Owned names after the edits: dropped ones gone, and names whose lines vanished (userdel by hand) forgotten. */
-  finalOwnership(): OwnedState {
-    const keep = (owned: ReadonlySet<string>, claimed: ReadonlySet<string>, dropped: ReadonlySet<string>, a: EtcTable, b: EtcTable): string[] => {
-      const out: string[] = [];
-      for (const n of new Set([...owned, ...claimed])) {
-        if (claimed.has(n) || (!dropped.has(n) && (a.has(n) || b.has(n)))) out.push(n);
-      }
+  /**
+   * Owned names after the edits, without those whose lines are gone
+   * (removed by an edit, or by hand with userdel); null when no name is, so
+   * what is recorded already (the claimed superset, or the file as read)
+   * stands. Only the owned names that were not claimed are looked at.
+   */
+  trimmedOwnership(): OwnedState | null {
+    const gone = (owned: ReadonlySet<string>, claimed: ReadonlySet<string>, dropped: ReadonlySet<string>, a: EtcTable, b: EtcTable): Set<string> => {
+      const out = new Set<string>();
+      for (const n of owned) if (!claimed.has(n) && (dropped.has(n) || !(a.has(n) || b.has(n)))) out.add(n);
       return out;
     };
-    return {
-      users: keep(this.#ownedUsers, this.#claimedUsers, this.#droppedUsers, this.passwd, this.shadow),
-      groups: keep(this.#ownedGroups, this.#claimedGroups, this.#droppedGroups, this.group, this.gshadow),
-    };
+    const users = gone(this.#ownedUsers, this.#claimedUsers, this.#droppedUsers, this.passwd, this.shadow);
+    const groups = gone(this.#ownedGroups, this.#claimedGroups, this.#droppedGroups, this.group, this.gshadow);
+    if (users.size === 0 && groups.size === 0) return null;
+    const keep = (owned: ReadonlySet<string>, claimed: ReadonlySet<string>, forgotten: ReadonlySet<string>): string[] => [...new Set([...owned, ...claimed])].filter((n) => !forgotten.has(n));
+    return { users: keep(this.#ownedUsers, this.#claimedUsers, users), groups: keep(this.#ownedGroups, this.#claimedGroups, groups) };
   }
 }
 
