@@ -100,16 +100,38 @@ export async function listApiTokens(ctx: AppContext): Promise<TokenView[]> {
   return (await ctx.store.read.listApiTokens()).map(tokenView);
 }
 
+/**
+ * Revocations made by this process, counted: servers keep verified tokens
+ * in memory for a moment (VerifiedTokens), and one that sees this count
+ * change reads its tokens again, so a token revoked here (REST, console, a
+ * direct call) is refused from the next request on. Process-wide because
+ * the revocation can come from any caller in the process; another process's
+ * revocation reaches a server when its memory of the token runs out.
+ */
+let revocations = 0;
+
+/** How many revocations this process has made (see `revocations`). */
+export function revocationsMade(): number {
+  return revocations;
+}
+
 export async function revokeApiToken(ctx: AppContext, id: number, options: MutationOptions = {}): Promise<TokenView> {
-  return mutate(ctx, options, async (tx) => {
-    const before = await tx.getApiToken(id);
-    if (before === undefined) throw new RosterError('not_found', `no token ${id}`);
-    if (before.revokedAt !== null) return tokenView(before);
-    const at = ctx.clock.now().toISOString();
-    await tx.revokeApiToken(id, at);
-    await audit(tx, ctx, { action: 'token.revoke', target: `token:${id}`, before: { role: before.role, host: before.host, revokedAt: null }, after: { revokedAt: at } });
-    return tokenView({ ...before, revokedAt: at });
-  });
+  try {
+    return await mutate(ctx, options, async (tx) => {
+      const before = await tx.getApiToken(id);
+      if (before === undefined) throw new RosterError('not_found', `no token ${id}`);
+      if (before.revokedAt !== null) return tokenView(before);
+      const at = ctx.clock.now().toISOString();
+      await tx.revokeApiToken(id, at);
+      await audit(tx, ctx, { action: 'token.revoke', target: `token:${id}`, before: { role: before.role, host: before.host, revokedAt: null }, after: { revokedAt: at } });
+      return tokenView({ ...before, revokedAt: at });
+    });
+  } finally {
+    // After the commit, so a token read again shows the revocation. Inside a caller's
+    // transaction (options.tx) the commit comes later: this process's caches may then
+    // hold the token until their entries run out, as other processes' do.
+    revocations += 1;
+  }
 }
 
 /**
@@ -136,9 +158,14 @@ export const USE_RECORDED_EVERY_MS = 5 * 60_000;
  * write. Not an audit record: a read changes nothing worth chaining.
  */
 export async function recordTokenUse(store: Store, token: Pick<ApiToken, 'id' | 'lastUsedAt'>, now: Date): Promise<boolean> {
+  if (!tokenUseDue(token, now)) return false;
   const since = new Date(now.getTime() - USE_RECORDED_EVERY_MS).toISOString();
-  if (token.lastUsedAt !== null && token.lastUsedAt >= since) return false;
   return store.transaction((q) => q.touchApiToken(token.id, now.toISOString(), since));
+}
+
+/** Whether recordTokenUse would write: no use of `token` is recorded within USE_RECORDED_EVERY_MS of `now`. */
+export function tokenUseDue(token: Pick<ApiToken, 'lastUsedAt'>, now: Date): boolean {
+  return token.lastUsedAt === null || token.lastUsedAt < new Date(now.getTime() - USE_RECORDED_EVERY_MS).toISOString();
 }
 
 /** The audit actor of requests made with a token: `token:<id>(<role>)`. */

@@ -1,7 +1,8 @@
-import { authenticateToken, recordTokenUse } from '../app/api-tokens.js';
+import { recordTokenUse, tokenUseDue } from '../app/api-tokens.js';
+import { VerifiedTokens } from '../app/verified-tokens.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import type { TokenRole } from '../store/queries/token-queries.js';
-import type { RateLimiter } from './rate-limiter.js';
+import { RateLimiter } from './rate-limiter.js';
 import { principalOf, type Principal, type ServerDeps } from './server-deps.js';
 
 export type AuthOutcome =
@@ -9,6 +10,17 @@ export type AuthOutcome =
   | { readonly ok: false; readonly error: RosterError; readonly headers: Readonly<Record<string, string>> };
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="roster"' };
+
+/** What one server keeps between requests to admit them: the rate limit's buckets and the tokens it verified lately. */
+export interface RequestGate {
+  readonly limiter: RateLimiter;
+  readonly tokens: VerifiedTokens;
+}
+
+/** A server's gate, with the rate limit of roster.yaml (server.rateLimit). */
+export function requestGate(deps: ServerDeps): RequestGate {
+  return { limiter: new RateLimiter(deps.config.server.rateLimit), tokens: new VerifiedTokens() };
+}
 
 /**
  * Every request is checked before it reaches a use case (DESIGN.md §7):
@@ -18,12 +30,13 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="roster"' };
  * are logged by the caller only. An admitted request records when its
  * token was last used (at most every few minutes, recordTokenUse).
  */
-export async function authenticateRequest(deps: ServerDeps, limiter: RateLimiter, authorization: string | undefined, roles: readonly TokenRole[]): Promise<AuthOutcome> {
+export async function authenticateRequest(deps: ServerDeps, gate: RequestGate, authorization: string | undefined, roles: readonly TokenRole[]): Promise<AuthOutcome> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (m?.[1] === undefined) return { ok: false, error: new RosterError('unauthorized', 'send an API token as "Authorization: Bearer <token>" (roster token create)'), headers: CHALLENGE };
-  const token = await authenticateToken(deps.store.read, m[1], deps.clock.now());
+  const now = deps.clock.now();
+  const token = await gate.tokens.authenticate(deps.store.read, m[1], now);
   if (token === undefined) return { ok: false, error: new RosterError('unauthorized', 'the token is unknown, revoked or expired'), headers: CHALLENGE };
-  const wait = limiter.take(token.id, Date.now());
+  const wait = gate.limiter.take(token.id, Date.now());
   if (wait > 0) return { ok: false, error: new RosterError('rate_limited', `token ${token.id} is over its rate limit; retry in ${wait} s`), headers: { 'retry-after': String(wait) } };
   if (!roles.includes(token.role)) {
     return { ok: false, error: new RosterError('forbidden', `a ${token.role} token may not do this (allowed: ${roles.join(', ')})`), headers: {} };
@@ -32,7 +45,13 @@ export async function authenticateRequest(deps: ServerDeps, limiter: RateLimiter
   // is done when the answer is (at most once per token every few minutes:
   // a long run writes in batches and lets it through between them); one
   // that fails is logged, never fails the request, and the next use records it.
-  await recordTokenUse(deps.store, token, deps.clock.now()).catch((e: unknown) => deps.log.warn(`could not record the use of token ${token.id}: ${errorMessage(e)}`));
+  // The kept row then shows the use (written here or by another request), so the requests after do not try again.
+  if (tokenUseDue(token, now)) {
+    await recordTokenUse(deps.store, token, now).then(
+      () => gate.tokens.used(token, now),
+      (e: unknown) => deps.log.warn(`could not record the use of token ${token.id}: ${errorMessage(e)}`),
+    );
+  }
   return { ok: true, principal: principalOf(token) };
 }
 

@@ -7,6 +7,7 @@ import { targetRegistry } from '../targets/registry.js';
 import { accountRoutes } from './account-routes.js';
 import { changelogRoutes } from './changelog-routes.js';
 import type { ApiRoute } from './api-route.js';
+import { requestGate } from './authenticate-request.js';
 import { hostRoutes } from './host-routes.js';
 import { observeRequests } from './observe-requests.js';
 import { openApiDocument } from './openapi.js';
@@ -17,7 +18,6 @@ import { usageRoutes } from './usage-routes.js';
 import { watchRoutes } from './watch-routes.js';
 import { statusRoutes } from './status-routes.js';
 import { problemOf, problemResponse } from './problem.js';
-import { RateLimiter } from './rate-limiter.js';
 import { routingPath } from './routing-path.js';
 import { API_BASE, mountRestRoutes } from './rest-router.js';
 import { runRoutes } from './run-routes.js';
@@ -46,7 +46,7 @@ export interface RosterServer {
  */
 export function createServer(deps: ServerDeps): RosterServer {
   const app = new Hono({ getPath: routingPath });
-  const limiter = new RateLimiter(deps.config.server.rateLimit);
+  const gate = requestGate(deps);
   const server = deps.config.server;
   const metrics = new ServerMetrics(deps);
   const routes = [...tokenRoutes(), ...peopleRoutes(server), ...accountRoutes(server), ...runRoutes(server, metrics), ...hostRoutes(server, metrics), ...resourceRoutes(deps.targets ?? targetRegistry), ...usageRoutes(deps.targets ?? targetRegistry), ...watchRoutes(server), ...changelogRoutes(server), ...statusRoutes(deps.targets ?? targetRegistry)];
@@ -60,9 +60,9 @@ export function createServer(deps: ServerDeps): RosterServer {
   app.get('/', (c) => c.json({ name: 'roster', version: API_VERSION, api: API_BASE, openapi: `${API_BASE}/openapi.json`, scim: SCIM_BASE }));
   // The description of the API is public; everything it describes needs a token.
   app.get(`${API_BASE}/openapi.json`, (c) => c.json(openapi));
-  mountRestRoutes(app, routes, deps, limiter);
-  mountScimRoutes(app, deps, limiter);
-  mountOpsRoutes(app, deps, limiter, metrics);
+  mountRestRoutes(app, routes, deps, gate);
+  mountScimRoutes(app, deps, gate);
+  mountOpsRoutes(app, deps, gate, metrics);
   // The member portal (issue 14): server-rendered pages under /portal, with their own sessions.
   mountPortal(app, deps);
   // The admin console (issue 16): /console, admins with a second factor.

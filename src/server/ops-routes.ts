@@ -2,10 +2,9 @@ import type { Hono } from 'hono';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
-import { authenticateRequest } from './authenticate-request.js';
+import { authenticateRequest, type RequestGate } from './authenticate-request.js';
 import { READERS } from './permissions.js';
 import { problemFromError, problemResponse } from './problem.js';
-import type { RateLimiter } from './rate-limiter.js';
 import type { ServerDeps } from './server-deps.js';
 import type { ServerMetrics } from './server-metrics.js';
 
@@ -44,7 +43,7 @@ export async function readiness(store: Store, timeoutMs = READY_TIMEOUT_MS): Pro
  * about the installation, unless server.metrics.public is set for a
  * scraper on a trusted network).
  */
-export function mountOpsRoutes(app: Hono, deps: ServerDeps, limiter: RateLimiter, metrics: ServerMetrics): void {
+export function mountOpsRoutes(app: Hono, deps: ServerDeps, gate: RequestGate, metrics: ServerMetrics): void {
   const noStore = { 'cache-control': 'no-store' };
   app.get('/healthz', (c) => c.json({ status: 'up' }, 200, noStore));
   app.get('/readyz', async (c) => {
@@ -55,7 +54,7 @@ export function mountOpsRoutes(app: Hono, deps: ServerDeps, limiter: RateLimiter
   });
   app.get('/metrics', async (c) => {
     if (!deps.config.server.metrics.public) {
-      const auth = await authenticateRequest(deps, limiter, c.req.header('authorization'), READERS);
+      const auth = await authenticateRequest(deps, gate, c.req.header('authorization'), READERS);
       if (!auth.ok) {
         deps.log.info(`refused GET /metrics: ${auth.error.code}`);
         return problemResponse(problemFromError(auth.error, c.req.path), auth.headers);

@@ -2,9 +2,8 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import type { ApiRoute } from './api-route.js';
-import { authenticateRequest, hostAllowed } from './authenticate-request.js';
+import { authenticateRequest, hostAllowed, type RequestGate } from './authenticate-request.js';
 import { problemFromError, problemOf, problemResponse } from './problem.js';
-import type { RateLimiter } from './rate-limiter.js';
 import { requestContext, type ServerDeps } from './server-deps.js';
 
 export const API_BASE = '/api/v1';
@@ -34,14 +33,14 @@ async function readBody(c: Context, r: ApiRoute): Promise<unknown> {
  * host (403), validated (400/422), and only then handed to the use case
  * with the token as the acting identity. Refusals change nothing.
  */
-export function mountRestRoutes(app: Hono, routes: readonly ApiRoute[], deps: ServerDeps, limiter: RateLimiter): void {
+export function mountRestRoutes(app: Hono, routes: readonly ApiRoute[], deps: ServerDeps, gate: RequestGate): void {
   for (const r of routes) {
     const maxSize = r.maxBodyBytes?.(deps.config) ?? deps.config.server.maxBodyBytes;
     const limit = bodyLimit({ maxSize, onError: (c) => problemResponse(problemOf('too_large', `the request body is over ${maxSize} bytes`, c.req.path)) });
     app.on(r.method.toUpperCase(), `${API_BASE}${honoPath(r.path)}`, limit, async (c) => {
       const instance = c.req.path;
       try {
-        const auth = await authenticateRequest(deps, limiter, c.req.header('authorization'), r.roles);
+        const auth = await authenticateRequest(deps, gate, c.req.header('authorization'), r.roles);
         if (!auth.ok) {
           deps.log.info(`refused ${c.req.method} ${instance}: ${auth.error.code}`);
           return problemResponse(problemFromError(auth.error, instance), auth.headers);

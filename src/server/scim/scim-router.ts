@@ -6,9 +6,8 @@ import { createScimGroup, deleteScimGroup, readScimGroup, readScimGroups, replac
 import { createScimUser, deleteScimUser, readScimUser, readScimUsers, replaceScimUser, type ScimUserRecord } from '../../app/scim-users.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { ScimReads } from '../../store/store.js';
-import { authenticateRequest } from '../authenticate-request.js';
+import { authenticateRequest, type RequestGate } from '../authenticate-request.js';
 import { SCIM_CLIENTS } from '../permissions.js';
-import type { RateLimiter } from '../rate-limiter.js';
 import { requestContext, type ServerDeps } from '../server-deps.js';
 import { scimErrorFrom, scimErrorResponse, scimmy, scimmyAsync } from './scim-error.js';
 import { matchesFilter, type ParsedFilter } from './scim-filter-match.js';
@@ -273,7 +272,7 @@ function patchAnswer(c: Context, attributes: SCIMMY.Types.Filter | undefined, re
  * discovery endpoints. Only admin and scim tokens get in; every error is a
  * SCIM Error. PATCH answers 200 with the resource (patchAnswer says when 204).
  */
-export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimiter): void {
+export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate): void {
   configureScimmy(deps.config.server.pageSize.max);
   const maxSize = deps.config.server.maxBodyBytes;
   const limit = bodyLimit({ maxSize, onError: (c) => withRequestId(scimErrorResponse(413, `the request body is over ${maxSize} bytes`), c) });
@@ -284,7 +283,7 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, limiter: RateLimite
     (handler: Handler) =>
     async (c: Context): Promise<Response> => {
       try {
-        const auth = await authenticateRequest(deps, limiter, c.req.header('authorization'), SCIM_CLIENTS);
+        const auth = await authenticateRequest(deps, gate, c.req.header('authorization'), SCIM_CLIENTS);
         if (!auth.ok) {
           deps.log.info(`refused ${c.req.method} ${c.req.path}: ${auth.error.code}`);
           return withRequestId(scimErrorFrom(auth.error, deps.log, requestIdOf(c), auth.headers), c);
