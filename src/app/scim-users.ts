@@ -86,12 +86,9 @@ function visible(account: Account | undefined, scim: ScimUser | undefined): acco
 }
 
 /** The SCIM User of an account id, or undefined when SCIM does not show it (unknown, purged, or deleted through SCIM). */
-export async function readScimUser(q: AccountReads & ScimReads & PeopleReads, accountId: number): Promise<ScimUserRecord | undefined> {
-  const account = await q.getAccountById(accountId);
-  if (account === undefined || account.purgedAt !== null) return undefined;
-  const scim = await q.getScimUser(accountId);
-  if (!visible(account, scim)) return undefined;
-  return { account, scim, person: await q.getPerson(account.personId) };
+export async function readScimUser(q: ScimReads, accountId: number): Promise<ScimUserRecord | undefined> {
+  const found = await q.scimAccount(accountId);
+  return found !== undefined && visible(found.account, found.scim) ? found : undefined;
 }
 
 /** readScimUser for many ids in a few queries; hidden ones are left out, the rest keep the order given. */

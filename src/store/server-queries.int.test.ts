@@ -87,6 +87,26 @@ for (const factory of storeFactories) {
       expect((await store.read.getAccountsByIds([...ids].reverse())).map((a) => a.id)).toEqual(ids);
     });
 
+    it('reads an account with its holds, person and SCIM record in one statement, as the separate reads give them', async () => {
+      const [named, plain] = await store.transaction(async (tx) => {
+        await tx.putPerson({ ...person('P1'), roles: ['MEMBER'], emails: { WORK: 'jane@example.org' } });
+        const x = await tx.insertAccount(account('P1', 'janedoe', 10_001, { groups: ['staff', 'web'], expiresAt: T1 }));
+        const y = await tx.insertAccount(account('P1', 'plain', 10_002, { type: 'other' }));
+        await tx.putScimUser({ accountId: x.id, userName: 'Jane.Doe@Example.edu', externalId: 'ext-1', deletedAt: null, attributes: { displayName: 'Jane' }, createdAt: T0, updatedAt: T1 });
+        await tx.putHold(x.id, { kind: 'retired', reason: 'scim', since: T1, note: null, setBy: 'token:1(scim)' });
+        await tx.putHold(x.id, { kind: 'freeze', reason: 'billing', since: T0, note: 'unpaid', setBy: 'billing' });
+        await tx.putHold(x.id, { kind: 'freeze', reason: 'admin', since: T0, note: null, setBy: 'alice' });
+        return [x, y];
+      });
+      for (const a of [named, plain]) {
+        const account = await store.read.getAccountById(a.id);
+        expect(await store.read.scimAccount(a.id)).toEqual({ account, person: await store.read.getPerson(account?.personId ?? ''), scim: await store.read.getScimUser(a.id) });
+      }
+      expect((await store.read.scimAccount(named.id))?.account.holds.map((h) => h.reason)).toEqual(['admin', 'billing', 'scim']);
+      expect(await store.read.scimAccount(plain.id)).toMatchObject({ account: { username: 'plain', holds: [] }, person: { id: 'P1' }, scim: undefined });
+      expect(await store.read.scimAccount(999_999)).toBeUndefined();
+    });
+
     it('keeps SCIM groups beside groups and deletes both together', async () => {
       await store.transaction(async (tx) => {
         await tx.insertGroup({ name: 'group-1', gid: 20_000, description: '', members: [], createdAt: T0 });

@@ -242,12 +242,12 @@ export function purgeCandidatesQuery(
   return q;
 }
 
-function toHold(r: Selectable<HoldsTable>): Hold {
+export function toHold(r: Selectable<HoldsTable>): Hold {
   if (r.kind !== 'freeze' && r.kind !== 'retired') throw new RosterError('internal', `stored hold kind ${r.kind} is unknown`);
   return { kind: r.kind, reason: r.reason, since: r.since, note: r.note, setBy: r.set_by };
 }
 
-function toAccount(r: Selectable<AccountsTable>, holds: readonly Hold[]): Account {
+export function toAccount(r: Selectable<AccountsTable>, holds: readonly Hold[]): Account {
   return {
     id: r.id,
     personId: r.person_id,

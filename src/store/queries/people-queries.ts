@@ -77,7 +77,7 @@ export function peopleQueries(s: QueryScope): PeopleQueries {
   };
 }
 
-function toPerson(r: Selectable<PeopleTable>): Person {
+export function toPerson(r: Selectable<PeopleTable>): Person {
   return {
     id: r.id,
     source: r.source,

@@ -1,7 +1,12 @@
 import { sql, type Selectable } from 'kysely';
+import type { Account, Hold } from '../../domain/account.js';
 import { RosterError } from '../../domain/errors.js';
-import type { ScimGroupsTable, ScimUsersTable } from '../database-schema.js';
+import type { Person } from '../../domain/person.js';
+import type { AccountsTable, HoldsTable, PeopleTable, ScimGroupsTable, ScimUsersTable } from '../database-schema.js';
 import { uniqueViolation } from '../store-errors.js';
+import { toAccount, toHold } from './account-queries.js';
+import { joinedTable, selectJoined } from './joined-columns.js';
+import { toPerson } from './people-queries.js';
 import type { QueryScope } from './query-scope.js';
 import { IN_CHUNK, jsonObject, toNumber } from './row-values.js';
 
@@ -28,8 +33,21 @@ export interface ScimGroup {
   readonly updatedAt: string;
 }
 
+/** An account with what SCIM shows of it. */
+export interface ScimAccount {
+  readonly account: Account;
+  readonly person: Person | undefined;
+  readonly scim: ScimUser | undefined;
+}
+
 /** The SCIM identity of accounts and groups. */
 export interface ScimReads {
+  /**
+   * Account `accountId` (tombstones too) with its holds, person and SCIM
+   * record, in one statement: SCIM GET by id is what an IdP asks most, and
+   * four reads cost four round trips.
+   */
+  scimAccount(accountId: number): Promise<ScimAccount | undefined>;
   getScimUser(accountId: number): Promise<ScimUser | undefined>;
   getScimUsers(accountIds: readonly number[]): Promise<ScimUser[]>;
   /** The SCIM record whose userName equals `userName` without regard to case. */
@@ -57,6 +75,28 @@ export type ScimQueries = ScimReads & ScimWrites;
 
 export function scimQueries(s: QueryScope): ScimQueries {
   return {
+    async scimAccount(accountId) {
+      // One row per hold (none: one row with null hold columns), in the order getAccountById gives them.
+      const { rows } = await sql<Record<string, unknown>>`
+        select ${SCIM_ACCOUNT_COLUMNS}
+          from accounts a
+          left join people p on p.id = a.person_id
+          left join scim_users s on s.account_id = a.id
+          left join holds h on h.account_id = a.id
+         where a.id = ${accountId}
+         order by h.since, h.kind, h.reason`.execute(s.db);
+      const first = rows[0];
+      const account = first === undefined ? undefined : ACCOUNT.read(first);
+      if (first === undefined || account === undefined) return undefined;
+      const holds: Hold[] = [];
+      for (const r of rows) {
+        const hold = HOLD.read(r);
+        if (hold !== undefined) holds.push(toHold(hold));
+      }
+      const person = PERSON.read(first);
+      const scim = SCIM_USER.read(first);
+      return { account: toAccount(account, holds), person: person === undefined ? undefined : toPerson(person), scim: scim === undefined ? undefined : toScimUser(scim) };
+    },
     async getScimUser(accountId) {
       const row = await s.db.selectFrom('scim_users').selectAll().where('account_id', '=', accountId).executeTakeFirst();
       return row === undefined ? undefined : toScimUser(row);
@@ -178,6 +218,40 @@ export function scimQueries(s: QueryScope): ScimQueries {
     },
   };
 }
+
+const ACCOUNT = joinedTable<Selectable<AccountsTable>>(
+  'a',
+  {
+    id: true,
+    person_id: true,
+    type: true,
+    username: true,
+    uid: true,
+    gid: true,
+    primary_group: true,
+    gecos: true,
+    shell: true,
+    home: true,
+    password_hash: true,
+    principal: true,
+    groups: true,
+    expires_at: true,
+    purge_at: true,
+    purged_at: true,
+    pending: true,
+    created_at: true,
+    updated_at: true,
+  },
+  'id',
+);
+const PERSON = joinedTable<Selectable<PeopleTable>>(
+  'p',
+  { id: true, source: true, first_name: true, last_name: true, roles: true, classes: true, campuses: true, majors: true, emails: true, verification: true, created_at: true, updated_at: true },
+  'id',
+);
+const SCIM_USER = joinedTable<Selectable<ScimUsersTable>>('s', { account_id: true, user_name: true, external_id: true, deleted_at: true, attributes: true, created_at: true, updated_at: true }, 'account_id');
+const HOLD = joinedTable<Selectable<HoldsTable>>('h', { account_id: true, kind: true, reason: true, since: true, note: true, set_by: true }, 'kind');
+const SCIM_ACCOUNT_COLUMNS = selectJoined([ACCOUNT, PERSON, SCIM_USER, HOLD]);
 
 function toScimUser(r: Selectable<ScimUsersTable>): ScimUser {
   return {
