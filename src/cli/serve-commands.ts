@@ -101,7 +101,7 @@ export function registerServeCommands(program: Command): void {
       // JSON lines for the journal or a collector, readable lines on a terminal; stdout stays for where to look.
       // pino loads only for the long-running commands.
       const { serviceLogger } = await import('./service-logger.js');
-      const log = serviceLogger({ name: 'roster-serve', format: logFormat(process.stderr, process.env) });
+      const log = serviceLogger({ name: 'roster-serve', format: logFormat(process.stderr, process.env), background: true });
       const session = await openSession(opts, process.env);
       const { loaded } = session;
       const ctx = { ...session.ctx, log };
