@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, fchmodSync, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { RosterError } from '../../domain/errors.js';
 import { ensureDirectory, inspectPath, underRoot } from './path-safety.js';
@@ -88,12 +88,20 @@ function writeNode(path: string, node: SkeletonNode, uid: number, gid: number): 
   switch (node.kind) {
     case 'missing':
       return;
-    case 'file':
+    case 'file': {
       // 'wx' is O_CREAT|O_EXCL: it never follows or overwrites anything.
-      writeFileSync(path, node.data, { flag: 'wx', mode: node.mode });
-      chmodSync(path, node.mode);
-      chownSync(path, uid, gid);
+      // Owner and mode (past the umask) are set through the descriptor, so
+      // the path is looked up once, not three times.
+      const fd = openSync(path, 'wx', node.mode);
+      try {
+        fchownSync(fd, uid, gid);
+        fchmodSync(fd, node.mode);
+        writeFileSync(fd, node.data);
+      } finally {
+        closeSync(fd);
+      }
       return;
+    }
     case 'symlink':
       symlinkSync(node.target, path);
       lchownSync(path, uid, gid);

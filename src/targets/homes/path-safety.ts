@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { RosterError } from '../../domain/errors.js';
 
@@ -37,6 +37,15 @@ function errnoOf(e: unknown): string | undefined {
 }
 
 /**
+ * lstat, with `undefined` for a path that does not exist: a first apply
+ * looks at 100,000 homes that are not there yet, and an exception for each
+ * (an Error with its stack) costs more than the system call.
+ */
+function lstatIfAny(path: string): Stats | undefined {
+  return lstatSync(path, { throwIfNoEntry: false });
+}
+
+/**
  * Checks every directory between the root and `hostPath` (exclusive) with
  * lstat: `null` when all are real directories, 'missing' when one does not
  * exist yet (so neither does the path), else the problem.
@@ -50,15 +59,8 @@ export function parentsState(root: string, hostPath: string, cache?: ParentCache
     let state: string | null;
     if (known !== undefined) state = known;
     else {
-      state = null;
-      try {
-        const st = lstatSync(underRoot(root, prefix));
-        if (st.isSymbolicLink()) state = `${prefix} is a symbolic link`;
-        else if (!st.isDirectory()) state = `${prefix} is not a directory`;
-      } catch (e) {
-        if (errnoOf(e) !== 'ENOENT') throw e;
-        state = 'missing';
-      }
+      const st = lstatIfAny(underRoot(root, prefix));
+      state = st === undefined ? 'missing' : st.isSymbolicLink() ? `${prefix} is a symbolic link` : st.isDirectory() ? null : `${prefix} is not a directory`;
       cache?.set(prefix, state);
     }
     if (state !== null) return state;
@@ -71,22 +73,19 @@ export function inspectPath(root: string, hostPath: string, cache?: ParentCache)
   const parents = parentsState(root, hostPath, cache);
   if (parents === 'missing') return { kind: 'missing' };
   if (parents !== null) return { kind: 'unsafe', problem: parents };
-  try {
-    const st = lstatSync(underRoot(root, hostPath));
-    if (st.isSymbolicLink()) return { kind: 'symlink' };
-    if (!st.isDirectory()) return { kind: 'other' };
-    return { kind: 'directory', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-  } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return { kind: 'missing' };
-    throw e;
-  }
+  const st = lstatIfAny(underRoot(root, hostPath));
+  if (st === undefined) return { kind: 'missing' };
+  if (st.isSymbolicLink()) return { kind: 'symlink' };
+  if (!st.isDirectory()) return { kind: 'other' };
+  return { kind: 'directory', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
 }
 
 /**
  * Creates the missing directories of `hostPath` (root-owned, 0755), refusing
  * any existing component that is a symlink or not a directory. mkdir(2)
  * never follows a symlink at the last component, and each existing one is
- * checked with lstat before the next step goes below it.
+ * checked with lstat before the next step goes below it. An existing one
+ * (the base of every home) costs that one lstat, no failing mkdir.
  */
 export function ensureDirectory(root: string, hostPath: string): void {
   const parts = hostPath.split('/').filter((p) => p !== '');
@@ -94,12 +93,15 @@ export function ensureDirectory(root: string, hostPath: string): void {
   for (const part of parts) {
     prefix += `/${part}`;
     const path = underRoot(root, prefix);
-    try {
-      mkdirSync(path, { mode: 0o755 });
-    } catch (e) {
-      if (errnoOf(e) !== 'EEXIST') throw e;
+    let st = lstatIfAny(path);
+    if (st === undefined) {
+      try {
+        mkdirSync(path, { mode: 0o755 });
+      } catch (e) {
+        if (errnoOf(e) !== 'EEXIST') throw e;
+      }
+      st = lstatSync(path);
     }
-    const st = lstatSync(path);
     if (st.isSymbolicLink()) throw new RosterError('conflict', `${prefix} is a symbolic link`);
     if (!st.isDirectory()) throw new RosterError('conflict', `${prefix} is not a directory`);
   }
