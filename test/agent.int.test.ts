@@ -116,7 +116,7 @@ describe('roster agent: two hosts follow roster serve', () => {
     // Homes only where the host runs the homes target.
     expect(readFileSync(join(roots.shell, 'home/alice/.bashrc'), 'utf8')).toBe('# ~/.bashrc\n');
     // The state kept on disk is private: it holds password hashes.
-    const state = join(roots.shell, 'var/lib/roster/agent-shell.json');
+    const state = join(roots.shell, 'var/lib/roster/agent-shell.sqlite');
     expect((await import('node:fs')).statSync(state).mode & 0o777).toBe(0o600);
 
     const again = await sb.run(['agent', '--once', '--json', '--server', server?.url ?? '', '--token-file', tokenFiles.shell, '--host', 'shell', '--root', roots.shell]);

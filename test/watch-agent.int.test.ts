@@ -143,7 +143,7 @@ describe('roster watch with roster agent and roster serve', () => {
       const r = await agent(server?.url ?? '');
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/watch/);
-      expect(statSync(join(root, 'var/lib/roster/agent-shell.json')).isFile()).toBe(true);
+      expect(statSync(join(root, 'var/lib/roster/agent-shell.sqlite')).isFile()).toBe(true);
     } finally {
       writeFileSync(statePath, good);
     }

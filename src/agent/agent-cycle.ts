@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import { asRosterError, errorMessage, RosterError } from '../domain/errors.js';
 import { truncatedDetail, type ChangeOutcome } from '../reconcile/apply-host-plan.js';
-import { enabledTargets, pendingChanges, planDesired } from '../reconcile/host-plan.js';
+import { enabledTargets, pendingChanges, planDesired, planScoped } from '../reconcile/host-plan.js';
 import { measureHost } from '../reconcile/host-usage.js';
 import { summarise, type ReportSummary } from '../reconcile/plan-view.js';
 import { reconcile } from '../reconcile/reconcile-host.js';
 import type { AnyTarget } from '../targets/registry.js';
 import type { TargetContext, TargetLog } from '../targets/target.js';
 import type { HostAssignment } from '../desired/desired-host-schema.js';
-import { applyDelta } from '../desired/host-delta.js';
-import { MAX_PENDING_REPORTS, saveAgentState, type AgentState, type PendingReport } from './agent-state.js';
+import { MAX_PENDING_REPORTS, type AgentStateFile, type PendingReport } from './agent-state.js';
+import { deltaScope, type DeltaScope } from './delta-scope.js';
 import { syncHostChangelog, type ChangelogSyncClient, type ChangelogSyncResult } from './host-changelog.js';
 import type { ServerClient } from './server-client.js';
 import type { AgentWatch, AgentWatchClient, AgentWatchResult } from './watch/agent-watch.js';
@@ -51,6 +51,10 @@ export interface CycleResult {
   readonly revision: string | null;
   /** What applying did, when it ran. */
   readonly applied: (ReportSummary & { readonly drift: number }) | null;
+  /** The accounts the apply covered when it took the scoped path (a delta applied for its accounts alone); null: the whole host, or no apply. */
+  readonly scope: readonly string[] | null;
+  /** Why a delta's apply covered the whole host rather than its accounts alone, when it did. */
+  readonly widened: string | null;
   /** Why applying did nothing (breaker, unavailable target, lock), when it did not. */
   readonly applyError: RosterError | null;
   /** Reports still waiting for the server. */
@@ -99,12 +103,17 @@ function reportOutcome(o: ChangeOutcome): Readonly<Record<string, unknown>> {
  * One turn of `roster agent` (DESIGN.md §5 "Agent"):
  *
  * 1. ask the server for the host's desired state by revision; a new one is
- *    checked and written to disk before anything is applied;
+ *    checked and written to the state file before anything is applied — a
+ *    delta in place, only its rows (src/agent/agent-state.ts);
  * 2. apply — when a new revision came, when the last one was not applied
  *    yet, or when `force` (the first turn, a drift check, `--once`) — with
  *    the same pipeline as `roster apply`: apply lock, plan, circuit breaker,
- *    apply. When the server cannot be reached, the state on disk is applied,
- *    so the host stays as last applied;
+ *    apply. A delta on top of a revision applied cleanly is applied for the
+ *    accounts it changed alone (the scoped path: only their entries
+ *    observed, planned and written), unless it needs the whole host (see
+ *    deltaScope and planScoped); everything else is a whole-host apply of
+ *    the whole state kept. When the server cannot be reached, the state on
+ *    disk is applied, so the host stays as last applied;
  * 3. report outcomes and drift (changes found when re-applying a revision
  *    already applied: someone edited the host) — reports the server cannot
  *    take now are kept on disk and sent, oldest first, when it answers.
@@ -115,7 +124,7 @@ function reportOutcome(o: ChangeOutcome): Readonly<Record<string, unknown>> {
 export async function agentCycle(
   settings: AgentSettings,
   deps: AgentDeps,
-  before: AgentState | null,
+  file: AgentStateFile,
   options: {
     readonly force: boolean;
     /**
@@ -128,51 +137,61 @@ export async function agentCycle(
     /** Take a watch turn (seed GlobeNet; every few minutes) and send the reports kept on the host. */
     readonly watch?: boolean;
   },
-): Promise<{ readonly state: AgentState; readonly result: CycleResult }> {
-  let state = before;
+): Promise<{ readonly result: CycleResult }> {
   let serverError: RosterError | null = null;
   let changed = false;
   let transfer: CycleResult['transfer'] = 'none';
   let changelogHead: number | undefined;
+  const appliedBefore = file.applied;
+  const pendingBefore = file.pendingReports;
+  // The whole assignment, when this turn has it in memory (fetched whole) or read it (a whole-host apply).
+  let whole: HostAssignment | null = null;
+  let deltaScoped: DeltaScope | null = null;
   try {
-    let answer = await deps.client.desired(state?.assignment.revision ?? null, { delta: true });
+    const base = file.revision;
+    let answer = await deps.client.desired(base, { delta: true });
     changelogHead = answer.changelogHead;
-    let assignment: HostAssignment | null = null;
     if (answer.changed && 'delta' in answer) {
-      // Rebuilt from what changed and checked against the revision; anything off and the whole state is fetched.
-      assignment = state === null ? null : (applyDelta(state.assignment, answer.delta) as HostAssignment | null);
-      if (assignment === null) {
+      // Applied in place and checked against the revision; anything off and the whole state is fetched.
+      const changes = file.applyDelta(answer.delta, deps.clock.now().toISOString());
+      if (changes === null) {
         deps.log.warn(`the delta to revision ${answer.delta.revision} did not reproduce it; fetching the whole state`);
         answer = await deps.client.desired(null);
-      } else transfer = 'delta';
+      } else {
+        transfer = 'delta';
+        changed = true;
+        // Only on top of a revision applied cleanly: what an earlier apply left undone needs the whole host.
+        deltaScoped = appliedBefore?.revision === base && appliedBefore.ok ? deltaScope(changes) : { whole: 'the revision before it was not applied cleanly' };
+      }
     }
     if (answer.changed && 'assignment' in answer) {
-      assignment = answer.assignment;
+      whole = answer.assignment;
+      file.replace(whole, { server: settings.server, host: settings.host, fetchedAt: deps.clock.now().toISOString() });
       transfer = 'full';
-    }
-    if (assignment !== null) {
       changed = true;
-      state = { version: 1, server: settings.server, host: settings.host, fetchedAt: deps.clock.now().toISOString(), assignment, applied: state?.applied ?? null, pendingReports: state?.pendingReports ?? [] };
-      await saveAgentState(settings.statePath, state);
     }
   } catch (e) {
     serverError = asRosterError(e);
   }
-  if (state === null) {
+  const revision = file.revision;
+  if (revision === null) {
     const why = serverError?.message ?? 'no answer';
     throw new RosterError(serverError?.code ?? 'unavailable', `host ${settings.host}: no desired state yet (${why}), and none kept in ${settings.statePath}`);
   }
 
-  const { assignment } = state;
-  const repeat = state.applied?.revision === assignment.revision;
+  const repeat = appliedBefore?.revision === revision;
   // Only after a clean apply of this revision is anything pending a change made on the host.
-  const driftCheck = repeat && state.applied?.ok === true;
+  const driftCheck = repeat && appliedBefore.ok;
+  let appliedNow = appliedBefore;
   let applied: CycleResult['applied'] = null;
   let applyError: RosterError | null = null;
   let report: PendingReport | null = null;
+  let scope: readonly string[] | null = null;
+  let widened: string | null = null;
   if (changed || !repeat || options.force) {
     const tctx: TargetContext = { root: settings.root, host: settings.host, clock: deps.clock, log: deps.log };
     const at = deps.clock.now().toISOString();
+    const rest = file.rest();
     let drift: Array<Readonly<Record<string, unknown>>> = [];
     try {
       const watcher = deps.watch;
@@ -181,9 +200,20 @@ export async function agentCycle(
       const { report: done } = await reconcile(
         {
           tctx,
-          breaker: assignment.breaker,
+          breaker: rest.breaker,
           prepare: async () => {
-            const prepared = await planDesired(enabledTargets(deps.targets, settings.host, assignment.targets), assignment.desired, tctx);
+            const enabled = enabledTargets(deps.targets, settings.host, rest.targets);
+            if (deltaScoped !== null && !options.force) {
+              const desired = 'scope' in deltaScoped ? file.scopedDesired(deltaScoped.scope) : null;
+              const prepared = desired === null ? { why: 'whole' in deltaScoped ? deltaScoped.whole : 'an account of the delta is not kept' } : await planScoped(enabled, desired, tctx);
+              if (!('why' in prepared)) {
+                scope = desired?.scope ?? null;
+                return prepared;
+              }
+              widened = prepared.why;
+            }
+            whole ??= file.load();
+            const prepared = await planDesired(enabled, whole.desired, tctx);
             if (driftCheck) drift = pendingChanges(prepared.plan).map((c) => ({ target: c.target, action: c.action, subject: c.subject, summary: c.summary }));
             return prepared;
           },
@@ -192,7 +222,7 @@ export async function agentCycle(
           allowMassChange: settings.allowMassChange,
           lockTimeoutMs: settings.lockTimeoutMs,
           // What this apply changes is Roster's, not a person's: the watch report says so.
-          ...(watcher === undefined ? {} : { aroundApply: watchedApply((apply, cause) => watcher.around(apply, cause), `roster agent (revision ${assignment.revision})`, deps.clock) }),
+          ...(watcher === undefined ? {} : { aroundApply: watchedApply((apply, cause) => watcher.around(apply, cause), `roster agent (revision ${revision})`, deps.clock) }),
         },
       );
       const summary = summarise(done);
@@ -202,7 +232,7 @@ export async function agentCycle(
         report = {
           // Made with the report and kept with it while it waits: the server stores a report sent again once.
           id: randomUUID(),
-          revision: assignment.revision,
+          revision,
           at,
           root: settings.root,
           outcomes: listed.map(reportOutcome),
@@ -213,17 +243,17 @@ export async function agentCycle(
           driftTotal: drift.length,
         };
       }
-      state = { ...state, applied: { revision: assignment.revision, at, ok: summary.failed === 0 && summary.skipped === 0 && !done.lockTimeout } };
+      appliedNow = { revision, at, ok: summary.failed === 0 && summary.skipped === 0 && !done.lockTimeout };
     } catch (e) {
       applyError = asRosterError(e);
       // Tried again with the next revision or drift check, not at every poll.
-      state = { ...state, applied: { revision: assignment.revision, at, ok: false } };
-      report = { id: randomUUID(), revision: assignment.revision, at, root: settings.root, outcomes: [], lockTimeout: applyError.code === 'lock_timeout', error: { code: applyError.code, message: applyError.message } };
+      appliedNow = { revision, at, ok: false };
+      report = { id: randomUUID(), revision, at, root: settings.root, outcomes: [], lockTimeout: applyError.code === 'lock_timeout', error: { code: applyError.code, message: applyError.message } };
     }
   }
 
   // Reports go out oldest first; whatever the server does not take now waits on disk.
-  const queue = [...state.pendingReports, ...(report === null ? [] : [report])];
+  const queue = [...pendingBefore, ...(report === null ? [] : [report])];
   let sent = 0;
   if (serverError === null || serverError.code !== 'unavailable') {
     for (const r of queue) {
@@ -242,7 +272,8 @@ export async function agentCycle(
     }
   }
   const changelog = await keepChangelog(settings, deps, serverError === null, changelogHead);
-  const usage = options.measureUsage === true && applied !== null ? await measureAndSend(settings, deps, assignment, serverError === null) : null;
+  // Usage is measured over the whole state, after a whole-host apply.
+  const usage = options.measureUsage === true && applied !== null && whole !== null ? await measureAndSend(settings, deps, whole, serverError === null) : null;
   if (usage?.error !== undefined) serverError ??= usage.error;
   let watch: AgentWatchResult | null = null;
   if (options.watch === true && deps.watch !== undefined) {
@@ -256,15 +287,10 @@ export async function agentCycle(
 
   const waiting = queue.slice(sent).slice(-MAX_PENDING_REPORTS);
   if (waiting.length < queue.length - sent) deps.log.warn(`dropped ${queue.length - sent - waiting.length} old report(s) the server could not take`);
-  // An unchanged host costs one request and no write: the state (the whole
-  // desired state) is written only when something in it changed.
-  if (state !== before || waiting.length > 0 || state.pendingReports.length > 0) {
-    state = { ...state, pendingReports: waiting };
-    await saveAgentState(settings.statePath, state);
-  }
+  // An unchanged host costs one request and no write: the status is written only when it changed.
+  if (appliedNow !== appliedBefore || waiting.length > 0 || pendingBefore.length > 0) file.saveStatus(appliedNow, waiting);
   return {
-    state,
-    result: { reached: serverError === null, serverError, changed, transfer, revision: assignment.revision, applied, applyError, pendingReports: waiting.length, usage: usage?.result ?? null, changelog, watch },
+    result: { reached: serverError === null, serverError, changed, transfer, revision, applied, scope, widened, applyError, pendingReports: waiting.length, usage: usage?.result ?? null, changelog, watch },
   };
 }
 

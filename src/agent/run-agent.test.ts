@@ -1,8 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAgentState } from './agent-state.js';
 import { nextDelay } from './run-agent.js';
 
 describe('nextDelay', () => {
@@ -18,23 +14,5 @@ describe('nextDelay', () => {
   });
   it('never backs off from more than the interval itself', () => {
     expect(nextDelay({ ...timing, intervalMs: 1_000 }, 1, () => 0.5)).toBe(1_000);
-  });
-});
-
-describe('loadAgentState', () => {
-  it('is null without a file, and ignores (with a warning) a file that does not check', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'roster-agent-state-'));
-    try {
-      const warnings: string[] = [];
-      const path = join(dir, 'agent-web.json');
-      expect(await loadAgentState(path, (m) => warnings.push(m))).toBeNull();
-      await writeFile(path, '{"version": 1, "host": "web"');
-      expect(await loadAgentState(path, (m) => warnings.push(m))).toBeNull();
-      await writeFile(path, '{"version": 1, "host": "web"}');
-      expect(await loadAgentState(path, (m) => warnings.push(m))).toBeNull();
-      expect(warnings).toEqual([expect.stringMatching(/not JSON/), expect.stringMatching(/not an agent state \(server: /)]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

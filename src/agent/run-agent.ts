@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asRosterError, type RosterError } from '../domain/errors.js';
 import { agentCycle, type AgentDeps, type AgentSettings, type CycleResult } from './agent-cycle.js';
-import { loadAgentState, type AgentState } from './agent-state.js';
+import { AgentStateFile } from './agent-state.js';
 
 export interface AgentTiming {
   /** Between polls while the server answers (default 60 s). */
@@ -49,7 +49,15 @@ export interface AgentLoopOptions {
  * and measure usage after an apply every `usageIntervalMs`.
  */
 export async function runAgent(settings: AgentSettings, deps: AgentDeps, options: AgentLoopOptions): Promise<void> {
-  let state: AgentState | null = await loadAgentState(settings.statePath, (m) => deps.log.warn(m));
+  const file = AgentStateFile.open(settings.statePath, (m) => deps.log.warn(m));
+  try {
+    await loop(settings, deps, options, file);
+  } finally {
+    file.close();
+  }
+}
+
+async function loop(settings: AgentSettings, deps: AgentDeps, options: AgentLoopOptions, file: AgentStateFile): Promise<void> {
   let failures = 0;
   let lastApply = Number.NEGATIVE_INFINITY;
   let lastUsage = Number.NEGATIVE_INFINITY;
@@ -63,9 +71,8 @@ export async function runAgent(settings: AgentSettings, deps: AgentDeps, options
     try {
       const measureUsage = usageEvery !== undefined && now - lastUsage >= usageEvery;
       const watch = watchEvery !== undefined && now - lastWatch >= watchEvery;
-      const turn = await agentCycle(settings, deps, state, { force: now - lastApply >= options.timing.driftIntervalMs, measureUsage, watch });
+      const turn = await agentCycle(settings, deps, file, { force: now - lastApply >= options.timing.driftIntervalMs, measureUsage, watch });
       if (watch) lastWatch = now;
-      state = turn.state;
       result = turn.result;
       if (result.applied !== null || result.applyError !== null) lastApply = now;
       // Measured again at the next apply when the server did not take the figures.

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import type { Command } from 'commander';
 import type { LogFields } from '../app/app-context.js';
 import { agentCycle, type AgentSettings, type CycleResult } from '../agent/agent-cycle.js';
-import { agentStatePath, loadAgentState } from '../agent/agent-state.js';
+import { AgentStateFile, agentStatePath } from '../agent/agent-state.js';
 import { AgentWatch } from '../agent/watch/agent-watch.js';
 import { hostWatchChangelog } from '../agent/watch/host-watch-changelog.js';
 import { runAgent } from '../agent/run-agent.js';
@@ -55,7 +55,7 @@ async function agentToken(o: AgentCliOptions, env: NodeJS.ProcessEnv): Promise<s
 
 function describe(host: string, r: CycleResult): string {
   const where = r.reached ? (r.changed ? `new revision ${r.revision ?? '?'}` : `revision ${r.revision ?? '?'} unchanged`) : `server not reached (${r.serverError?.message ?? '?'}); using revision ${r.revision ?? '?'} kept on disk`;
-  const did = r.applyError !== null ? `applied nothing: ${r.applyError.message}` : r.applied === null ? 'nothing to apply' : `${r.applied.applied} applied, ${r.applied.failed} failed, ${r.applied.skipped} skipped${r.applied.drift > 0 ? `, ${r.applied.drift} drifted` : ''}`;
+  const did = r.applyError !== null ? `applied nothing: ${r.applyError.message}` : r.applied === null ? 'nothing to apply' : `${r.applied.applied} applied, ${r.applied.failed} failed, ${r.applied.skipped} skipped${r.applied.drift > 0 ? `, ${r.applied.drift} drifted` : ''}${r.scope === null ? '' : ` (for ${r.scope.length} account(s) only)`}`;
   const usage = r.usage === null ? '' : `; usage: ${r.usage.figures} figure(s) of ${r.usage.targets} target(s) ${r.usage.sent ? 'sent' : 'not sent'}${r.usage.failed > 0 ? `, ${r.usage.failed} target(s) failed to measure` : ''}`;
   return `host ${host}: ${where}; ${did}${r.pendingReports > 0 ? `; ${r.pendingReports} report(s) waiting for the server` : ''}${usage}${changelogNote(r)}${watchNote(r)}`;
 }
@@ -95,6 +95,8 @@ function cycleFields(host: string, r: CycleResult, delayMs: number): LogFields {
     reached: r.reached,
     changed: r.changed,
     ...(r.applied === null ? {} : { applied: r.applied.applied, failed: r.applied.failed, skipped: r.applied.skipped, drift: r.applied.drift }),
+    ...(r.scope === null ? {} : { scopedAccounts: r.scope.length }),
+    ...(r.widened === null ? {} : { widened: r.widened }),
     ...(r.applyError === null ? {} : { applyError: r.applyError.code }),
     pendingReports: r.pendingReports,
     nextPollSeconds: Math.round(delayMs / 1000),
@@ -143,8 +145,13 @@ export function registerAgentCommands(program: Command): void {
       const deps = { client, targets: targetRegistry, clock: systemClock, log, ...watch };
 
       if (o.once === true) {
-        const before = await loadAgentState(settings.statePath, (message) => { log.warn(message); });
-        const { result } = await agentCycle(settings, deps, before, { force: true, measureUsage: o.usage, watch: o.watch });
+        const file = AgentStateFile.open(settings.statePath, (message) => { log.warn(message); });
+        let result: CycleResult;
+        try {
+          ({ result } = await agentCycle(settings, deps, file, { force: true, measureUsage: o.usage, watch: o.watch }));
+        } finally {
+          file.close();
+        }
         out.print(result, () => describe(o.host, result));
         if (result.serverError !== null) process.exitCode = result.serverError.exitCode;
         else if (result.applyError !== null) process.exitCode = result.applyError.exitCode;

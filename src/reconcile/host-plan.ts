@@ -154,9 +154,20 @@ export async function planHost(ctx: AppContext, targets: readonly AnyTarget[], r
 async function planAccounts(ctx: AppContext, read: HostReads, targets: readonly AnyTarget[], enabled: readonly EnabledTarget[], request: { readonly host: string; readonly accounts: readonly string[] }, tctx: TargetContext): Promise<PreparedPlan | { readonly why: string }> {
   const scoped = await projectAccounts(read, ctx.config, request.host, ctx.clock.now(), request.accounts, targets);
   if ('wholeHost' in scoped) return { why: scoped.wholeHost };
+  return planScoped(enabled, scoped.desired, tctx);
+}
+
+/**
+ * The plan of a scoped desired state (`DesiredHost.scope`), or why the whole
+ * host must be planned instead: a target that cannot plan these accounts
+ * exactly (WholeHostNeeded), or a destructive change, which the circuit
+ * breaker judges against the whole host. `roster apply --account` and the
+ * agent applying a delta share these rules.
+ */
+export async function planScoped(enabled: readonly EnabledTarget[], desired: DesiredHost, tctx: TargetContext): Promise<PreparedPlan | { readonly why: string }> {
   let prepared: PreparedPlan;
   try {
-    prepared = await planDesired(enabled, scoped.desired, tctx);
+    prepared = await planDesired(enabled, desired, tctx);
   } catch (e) {
     if (e instanceof WholeHostNeeded) return { why: e.message };
     throw e;
