@@ -1,7 +1,8 @@
 import { projectHost } from '../desired/project-host.js';
 import { targetRegistry } from '../targets/registry.js';
 import { RosterError } from '../domain/errors.js';
-import { deltaFrom, digestsOf, type Assignment, type HostDelta, type RevisionDigests } from '../desired/host-delta.js';
+import { digestsOf, type Assignment, type HostDelta } from '../desired/host-delta.js';
+import { IncrementalProjection, type HostRevision } from '../desired/incremental-projection.js';
 import type { HostReport } from '../store/queries/host-report-queries.js';
 import type { AppContext } from './app-context.js';
 import { recordApplyEntry, type AppliedChange, type ApplySummary } from './changelog.js';
@@ -17,82 +18,67 @@ export function requireHost(ctx: AppContext, host: string): void {
   if (ctx.config.hosts[host] === undefined) throw new RosterError('not_found', `no host "${printable(host)}" in roster.yaml`);
 }
 
-/** The host's assignment now; the revision changes exactly when what the agent receives does, including changes that come from the clock (an expiry passing). */
-export type DesiredRevision = Assignment;
+/** A host's revision now (see IncrementalProjection): what an agent compares with the one it has. */
+export type DesiredRevision = HostRevision;
 
-/**
- * How long a computed revision may be served again while nothing was
- * written: changes that come from the clock alone (a retirement date
- * passing) reach agents at most this late.
- */
-export const REVISION_TTL_MS = 60_000;
+/** Per store and configuration (one per server process): the incremental projection of every host. */
+const projections = new WeakMap<object, WeakMap<object, IncrementalProjection>>();
 
-interface CachedRevision {
-  readonly auditSeq: number;
-  readonly until: number;
-  readonly from: number;
-  readonly value: DesiredRevision;
-}
-
-/** Revisions a delta can start from, per host: an agent more than this many changes behind gets the whole state. */
-export const DELTA_HISTORY = 4;
-
-interface HostCache {
-  current?: CachedRevision;
-  /** Digests of the latest revisions, newest last. */
-  history: RevisionDigests[];
-}
-
-/** Per store (one per server process) and host: the last computed revision and the digests of the latest ones. */
-const revisionCache = new WeakMap<object, Map<string, HostCache>>();
-
-function hostCache(ctx: AppContext, host: string): HostCache {
-  let perHost = revisionCache.get(ctx.store);
-  if (perHost === undefined) revisionCache.set(ctx.store, (perHost = new Map<string, HostCache>()));
-  let cache = perHost.get(host);
-  if (cache === undefined) perHost.set(host, (cache = { history: [] }));
-  return cache;
+function projectionOf(ctx: AppContext): IncrementalProjection {
+  let perConfig = projections.get(ctx.store);
+  if (perConfig === undefined) projections.set(ctx.store, (perConfig = new WeakMap()));
+  let projection = perConfig.get(ctx.config);
+  if (projection === undefined) {
+    const config = ctx.config;
+    const store = ctx.store;
+    projection = new IncrementalProjection(store.read, config, targetRegistry, (host) => ({ targets: (config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>, breaker: config.breaker }), {
+      prune: (seq) => store.transaction((tx) => tx.pruneDesiredFeed(seq)),
+    });
+    perConfig.set(ctx.config, projection);
+  }
+  return projection;
 }
 
 /**
- * The desired state of `host` now, the settings of its targets and a
- * revision: a digest of all three without the projection time (see
- * `revisionOf`), so an agent that already has this revision can be answered
- * "not modified". (Audit sequence numbers alone would miss the changes that
- * come from the clock: a retirement date passing turns an account disabled
- * without any write.)
- *
- * An unchanged host must cost one small request (DESIGN.md §6): the result
- * is kept per host and served again while no change was written (every
- * change writes an audit record, so the audit head tells) and for at most
- * REVISION_TTL_MS of the clock. Each new revision's per-account digests are
- * kept too, so an agent a few revisions behind gets only what changed.
+ * The revision of `host`'s assignment now: a digest of the desired state
+ * without its projection time, the settings of its targets and the breaker
+ * (see host-delta.ts), so an agent that already has it is answered "not
+ * modified". It changes exactly when what the agent receives does,
+ * including changes that come from the clock alone (a retirement day
+ * falling due), and costs what changed since the last request (DESIGN.md
+ * §10 "O(changed)"): the change feed and the holds index say which
+ * accounts, groups and resources to project again.
  */
 export async function desiredRevision(ctx: AppContext, host: string): Promise<DesiredRevision> {
   requireHost(ctx, host);
-  const now = ctx.clock.now().getTime();
-  const { seq } = await ctx.store.read.auditHead();
-  const cache = hostCache(ctx, host);
-  const cached = cache.current;
-  if (cached !== undefined && cached.auditSeq === seq && now >= cached.from && now < cached.until) return cached.value;
-  const desired = await projectHost(ctx.store.read, ctx.config, host, new Date(now), targetRegistry);
-  const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
-  const breaker = ctx.config.breaker;
-  const digests = digestsOf({ desired, targets, breaker });
-  const value: DesiredRevision = { revision: digests.revision, desired, targets, breaker };
-  cache.current = { auditSeq: seq, from: now, until: now + REVISION_TTL_MS, value };
-  if (cache.history.at(-1)?.revision !== value.revision) {
-    cache.history = [...cache.history.filter((h) => h.revision !== value.revision), digests].slice(-DELTA_HISTORY);
-  }
-  return value;
+  return projectionOf(ctx).revision(host, ctx.clock.now());
 }
 
-/** What changed since `base`, when this server still has its digests; null means "send the whole state". */
-export function desiredDelta(ctx: AppContext, host: string, current: DesiredRevision, base: string): HostDelta | null {
-  const cache = hostCache(ctx, host);
-  const from = cache.history.find((h) => h.revision === base);
-  const to = cache.history.find((h) => h.revision === current.revision);
-  return from === undefined || to === undefined ? null : deltaFrom(from, current, to);
+/** What changed since `base`, when this server still has it; null means "send the whole state". */
+export async function desiredDelta(ctx: AppContext, host: string, current: DesiredRevision, base: string): Promise<HostDelta | null> {
+  return projectionOf(ctx).delta(host, base, current);
+}
+
+/** The last whole state made per store and host, serialised once: every agent of a host fetches the same body after a change. */
+const wholeStates = new WeakMap<object, Map<string, { readonly revision: string; readonly assignment: Assignment; readonly body: string }>>();
+
+/**
+ * The whole assignment for `current` (an agent without a state, or too far
+ * behind): the full projection at the revision's time, which names its own
+ * revision (the same as `current` unless a change was written in between).
+ */
+export async function desiredState(ctx: AppContext, host: string, current: DesiredRevision): Promise<{ readonly assignment: Assignment; readonly body: string }> {
+  let perHost = wholeStates.get(ctx.store);
+  if (perHost === undefined) wholeStates.set(ctx.store, (perHost = new Map()));
+  const kept = perHost.get(host);
+  if (kept !== undefined && kept.revision === current.revision) return kept;
+  const desired = await projectHost(ctx.store.read, ctx.config, host, new Date(current.at), targetRegistry);
+  const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
+  const breaker = ctx.config.breaker;
+  const assignment: Assignment = { revision: digestsOf({ desired, targets, breaker }).revision, desired, targets, breaker };
+  const made = { revision: assignment.revision, assignment, body: JSON.stringify(assignment) };
+  perHost.set(host, made);
+  return made;
 }
 
 export interface HostReportInput {

@@ -66,7 +66,7 @@ async function hostGroups(accounts: readonly DesiredAccount[], named: ReadonlyMa
 }
 
 /** The enabled targets of the host that manage resource kinds: kind → target name (the first in `targets` order, as when the resource was added). */
-function resourceManagers(config: RosterConfig, host: string, targets: readonly TargetProjection[]): Map<string, string> {
+export function resourceManagers(config: RosterConfig, host: string, targets: readonly TargetProjection[]): Map<string, string> {
   const sections: Readonly<Record<string, unknown>> = config.hosts[host]?.targets ?? {};
   const managers = new Map<string, string>();
   for (const t of targets) {
@@ -100,7 +100,7 @@ async function hostResources(q: AccountReads & ResourceReads, config: RosterConf
   return Object.keys(byTarget).length === 0 ? undefined : byTarget;
 }
 
-function desiredHostOf(
+export function desiredHostOf(
   config: RosterConfig,
   host: string,
   now: Date,
@@ -159,10 +159,10 @@ export async function projectAccounts(q: AccountReads & GroupReads & ResourceRea
   return { desired: desiredHostOf(config, host, now, { accounts, groups, removed: [], scope: accounts.map((a) => a.username).sort(), ...(resources === undefined ? {} : { resources }) }) };
 }
 
-type AccountType = RosterConfig['types'][string];
+export type AccountType = RosterConfig['types'][string];
 
 /** An ISO instant's calendar day in the configured zone, as days since 1970-01-01. */
-function calendarDay(config: RosterConfig): (iso: string) => number {
+export function calendarDay(config: RosterConfig): (iso: string) => number {
   const dayOf = zonedDayCounter(config.timeZone);
   return (iso) => dayOf(Date.parse(iso));
 }
@@ -171,7 +171,7 @@ function calendarDay(config: RosterConfig): (iso: string) => number {
  * `day`: an ISO instant's calendar day in the configured zone, as days since
  * 1970-01-01; `entries`: each target's entry for an account of its type.
  */
-function desiredAccount(a: Account, type: AccountType, host: string, now: Date, day: (iso: string) => number, entries: (type: string, account: Omit<DesiredAccount, 'targets'>) => DesiredAccount['targets']): DesiredAccount {
+export function desiredAccount(a: Account, type: AccountType, host: string, now: Date, day: (iso: string) => number, entries: (type: string, account: Omit<DesiredAccount, 'targets'>) => DesiredAccount['targets']): DesiredAccount {
   const holds = effectiveHolds(a, now);
   const auth = type.auth;
   const passwordField = a.passwordHash ?? (auth === 'kerberos' ? '*' : '!');

@@ -1,6 +1,6 @@
 import { errorMessage, RosterError } from '../domain/errors.js';
 import * as z from 'zod';
-import { appliedChanges, desiredDelta, desiredRevision, recordHostReport, requireHost, type DesiredRevision } from '../app/host-reports.js';
+import { appliedChanges, desiredDelta, desiredRevision, desiredState, recordHostReport, requireHost } from '../app/host-reports.js';
 import { CHANGELOG_HEAD_HEADER } from '../agent/server-client.js';
 import { hostDeltaSchema } from '../desired/host-delta.js';
 import type { ServerConfig } from '../config/config-schema.js';
@@ -13,18 +13,6 @@ import { HOST_READERS, HOST_REPORTERS, READERS } from './permissions.js';
 import type { ServerMetrics, TargetOutcomes } from './server-metrics.js';
 
 const hostParams = z.strictObject({ host: z.string().max(64) });
-
-/**
- * The serialised desired state, made once per revision: every agent of a
- * host fetches the same body after a change. (Not parsed again on the way
- * out: it is built by typed code, and the agent checks it on arrival.)
- */
-const bodies = new WeakMap<DesiredRevision, string>();
-function desiredBody(current: DesiredRevision): string {
-  let body = bodies.get(current);
-  if (body === undefined) bodies.set(current, (body = JSON.stringify(current)));
-  return body;
-}
 
 function reportView(r: HostReport): z.infer<typeof hostReportSchema> {
   return { ...r, report: { ...r.report } };
@@ -113,11 +101,13 @@ export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRou
         const headers = { 'content-type': 'application/json', etag, ...head };
         if (query.delta === '1') {
           for (const base of known) {
-            const delta = desiredDelta(ctx, params.host, current, base);
+            const delta = await desiredDelta(ctx, params.host, current, base);
             if (delta !== null) return new Response(JSON.stringify(delta), { status: 200, headers });
           }
         }
-        return new Response(desiredBody(current), { status: 200, headers });
+        // Not parsed again on the way out: built by typed code, and the agent checks it on arrival.
+        const whole = await desiredState(ctx, params.host, current);
+        return new Response(whole.body, { status: 200, headers: { ...headers, etag: `"${whole.assignment.revision}"` } });
       },
     }),
     route({

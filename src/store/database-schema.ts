@@ -41,6 +41,7 @@ export interface RosterDatabase {
   readonly console_sessions: ConsoleSessionsTable;
   readonly console_second_factors: ConsoleSecondFactorsTable;
   readonly person_emails: PersonEmailsTable;
+  readonly desired_changes: DesiredChangesTable;
 }
 
 export interface PeopleTable {
@@ -432,4 +433,12 @@ export interface ConsoleSecondFactorsTable {
 export interface PersonEmailsTable {
   address: string;
   person_id: string;
+}
+
+/** The change feed of the desired state (migration 0012), written by triggers. */
+export interface DesiredChangesTable {
+  seq: Generated<number>;
+  /** account (ref: its id), group (ref: its name) or resource (ref: its id). */
+  kind: string;
+  ref: string;
 }

@@ -12,6 +12,7 @@ import { massChangeQueries } from './queries/mass-change-queries.js';
 import { outboxQueries } from './queries/outbox-queries.js';
 import { peopleQueries } from './queries/people-queries.js';
 import { consoleQueries } from './queries/console-queries.js';
+import { desiredFeedQueries } from './queries/desired-feed-queries.js';
 import { portalQueries } from './queries/portal-queries.js';
 import { queryScope, type StoreDialect } from './queries/query-scope.js';
 import { reservationQueries } from './queries/reservation-queries.js';
@@ -67,5 +68,6 @@ export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly di
     ...statusQueries(s),
     ...changelogQueries(s),
     ...watchReportQueries(s),
+    ...desiredFeedQueries(s),
   };
 }

@@ -10,6 +10,7 @@ import type { MassChangeReads, MassChangeWrites } from './queries/mass-change-qu
 import type { OutboxReads, OutboxWrites } from './queries/outbox-queries.js';
 import type { PeopleReads, PeopleWrites } from './queries/people-queries.js';
 import type { ConsoleReads, ConsoleWrites } from './queries/console-queries.js';
+import type { DesiredFeedReads, DesiredFeedWrites } from './queries/desired-feed-queries.js';
 import type { PortalReads, PortalWrites } from './queries/portal-queries.js';
 import type { ReservationReads, ReservationWrites } from './queries/reservation-queries.js';
 import type { ResourceReads, ResourceWrites } from './queries/resource-queries.js';
@@ -32,6 +33,7 @@ export type { LedgerEntry, LedgerQueries, LedgerReads, LedgerWrites, Notice } fr
 export type { MassChange, MassChangeQueries, MassChangeReads, MassChangeSummary, MassChangeWrites, NewMassChange } from './queries/mass-change-queries.js';
 export type { NewOutboxMessage, OutboxMessage, OutboxPatch, OutboxQueries, OutboxReads, OutboxStatus, OutboxWrites } from './queries/outbox-queries.js';
 export type { PeopleQueries, PeopleReads, PeopleWrites } from './queries/people-queries.js';
+export type { DesiredChange, DesiredFeedQueries, DesiredFeedReads, DesiredFeedWrites } from './queries/desired-feed-queries.js';
 export type { ConsoleQueries, ConsoleReads, ConsoleSecondFactor, ConsoleSession, ConsoleStage, ConsoleWrites } from './queries/console-queries.js';
 export type { AttemptCount, NewPortalEmailChange, PortalEmailChange, PortalQueries, PortalReads, PortalSession, PortalWrites } from './queries/portal-queries.js';
 export type { IdRange, Reservation, ReservationQueries, ReservationReads, ReservationWrites } from './queries/reservation-queries.js';
@@ -105,7 +107,8 @@ export interface StoreReads
     StatusReads,
     ChangelogReads,
     WatchReportReads,
-    ConsoleReads {}
+    ConsoleReads,
+    DesiredFeedReads {}
 
 /**
  * What a write transaction offers: every concept's reads and writes (a
@@ -133,4 +136,5 @@ export interface Queries
     StatusWrites,
     ChangelogWrites,
     WatchReportWrites,
-    ConsoleWrites {}
+    ConsoleWrites,
+    DesiredFeedWrites {}

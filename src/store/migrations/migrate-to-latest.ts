@@ -4,6 +4,7 @@ import type { RosterDatabase } from '../database-schema.js';
 import type { SchemaStatus } from '../store.js';
 import { changelogSchema } from './changelog-schema.js';
 import { consoleSchema } from './console-schema.js';
+import { desiredFeedSchema } from './desired-feed-schema.js';
 import { initialSchema } from './initial-schema.js';
 import { jobsAndOutbox } from './jobs-and-outbox.js';
 import { portalSchema } from './portal-schema.js';
@@ -35,6 +36,7 @@ export function rosterMigrations(dialect: Dialect): Readonly<Record<string, Migr
     '0009-status': statusSchema(dialect),
     '0010-console': consoleSchema(dialect),
     '0011-token-last-used': tokenLastUsedSchema(dialect),
+    '0012-desired-feed': desiredFeedSchema(dialect),
   };
 }
 
