@@ -142,6 +142,7 @@ export async function agentCycle(
   let changed = false;
   let transfer: CycleResult['transfer'] = 'none';
   let changelogHead: number | undefined;
+  file.refresh();
   const appliedBefore = file.applied;
   const pendingBefore = file.pendingReports;
   // The whole assignment, when this turn has it in memory (fetched whole) or read it (a whole-host apply).

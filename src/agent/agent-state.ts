@@ -132,6 +132,11 @@ export class AgentStateFile {
     return this.#pending;
   }
 
+  /** Reads the revision and status again: another agent run (`--once` beside the service) may have written the file since. */
+  refresh(): void {
+    this.#readHead();
+  }
+
   close(): void {
     this.#db.close();
   }
@@ -214,6 +219,8 @@ export class AgentStateFile {
     const putGroup = this.#db.prepare('insert into groups (name, gid, json, digest) values (?, ?, ?, ?) on conflict (name) do update set gid = excluded.gid, json = excluded.json, digest = excluded.digest');
     const addMember = this.#db.prepare('insert or ignore into memberships (member, grp) values (?, ?)');
     const dropMember = this.#db.prepare('delete from memberships where member = ? and grp = ?');
+    const deleteAccount = this.#db.prepare('delete from accounts where name = ?');
+    const deleteGroup = this.#db.prepare('delete from groups where name = ?');
     const { accounts, groups, dropAccounts, dropGroups, ...desired } = delta.desired;
     const after: KeptRest = { desired, targets: delta.targets, breaker: delta.breaker };
     const keepMembers = (name: string, before: readonly string[], now: readonly string[]): void => {
@@ -229,13 +236,13 @@ export class AgentStateFile {
         for (const name of dropAccounts) {
           const row = getAccount.get(name) as { digest: string } | undefined;
           sums = updateSums(sums, 'a', name, row?.digest, undefined);
-          this.#db.prepare('delete from accounts where name = ?').run(name);
+          deleteAccount.run(name);
         }
         for (const name of dropGroups) {
           const row = getGroup.get(name) as { json: string; digest: string } | undefined;
           if (row !== undefined) keepMembers(name, (JSON.parse(row.json) as DesiredGroup).members, []);
           sums = updateSums(sums, 'g', name, row?.digest, undefined);
-          this.#db.prepare('delete from groups where name = ?').run(name);
+          deleteGroup.run(name);
         }
         for (const a of accounts) {
           const digest = entryDigest(a);
