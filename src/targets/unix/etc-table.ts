@@ -286,35 +286,61 @@ export class EtcTable {
     return hits.length === 0 ? bytes.length : Math.min(...hits) + 1;
   }
 
-  /** The file's bytes with the staged edits. */
+  /**
+   * The file's bytes with the staged edits, written into one buffer sized
+   * in advance: the unchanged stretches copied, the new lines (one byte per
+   * character) written in place. No joined text and no second copy: for a
+   * first apply of 100,000 accounts these are megabytes per file.
+   */
   render(): Buffer {
     if (!this.#changed) return this.#bytes;
     const bytes = this.#bytes;
     const edits: Array<[number, readonly string[]]> = [...this.#slots].sort((a, b) => a[0] - b[0]);
     const addAt = this.#added.length === 0 ? bytes.length : this.#nisAt();
-    const out: Buffer[] = [];
-    let from = 0;
-    const lines = (ls: readonly string[]): void => {
-      if (ls.length > 0) out.push(Buffer.from(`${ls.join('\n')}\n`, 'latin1'));
+    // In order: a [start, end) stretch of the file as read, or lines to write.
+    const pieces: Array<{ readonly start: number; readonly end: number } | readonly string[]> = [];
+    let size = 0;
+    const keep = (start: number, end: number): void => {
+      if (end <= start) return;
+      pieces.push({ start, end });
+      size += end - start;
     };
+    const write = (ls: readonly string[]): void => {
+      if (ls.length === 0) return;
+      pieces.push(ls);
+      for (const l of ls) size += l.length + 1;
+    };
+    let from = 0;
     let addedDone = this.#added.length === 0;
     for (const [at, replacement] of edits) {
       if (!addedDone && addAt <= at) {
-        out.push(bytes.subarray(from, addAt));
-        lines(this.#added);
+        keep(from, addAt);
+        write(this.#added);
         from = addAt;
         addedDone = true;
       }
-      out.push(bytes.subarray(from, at));
-      lines(replacement);
+      keep(from, at);
+      write(replacement);
       from = this.#end(at) + 1;
     }
     if (!addedDone) {
-      out.push(bytes.subarray(from, addAt));
-      lines(this.#added);
+      keep(from, addAt);
+      write(this.#added);
       from = addAt;
     }
-    out.push(bytes.subarray(from));
-    return Buffer.concat(out);
+    keep(from, bytes.length);
+    const out = Buffer.allocUnsafe(size);
+    let to = 0;
+    for (const piece of pieces) {
+      if ('start' in piece) {
+        to += bytes.copy(out, to, piece.start, piece.end);
+        continue;
+      }
+      for (const line of piece) {
+        to += out.write(line, to, 'latin1');
+        out[to++] = 0x0a;
+      }
+    }
+    return out;
   }
 }
