@@ -202,7 +202,7 @@ export async function benchAgents(dir: string, report: Report, reported: Reporte
         `${AGENTS.toLocaleString('en')} agents, ${INTERVALS} intervals of ${INTERVAL_SECONDS} s, nothing changing: ${latencies.length.toLocaleString('en')} polls (${count('notModified')} answered 304, ${count('delta')} deltas, ${count('whole')} whole states${unexpected.length > 0 ? `; ${unexpected.length} revisions changed` : ''}), ` +
           `median ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms; server CPU ${(cpuShare * 100).toFixed(1)} % of one core\n`,
       );
-      reported(`server CPU, ${AGENTS.toLocaleString('en')} agents polling every ${INTERVAL_SECONDS} s, ${ACCOUNTS.toLocaleString('en')} accounts`, `${(cpuShare * 100).toFixed(1)} % of one core (${(cpu1 - cpu0).toFixed(1)} s over ${((steadyEnd - steadyStart) / 1000).toFixed(0)} s)`);
+      reported(`server CPU, ${AGENTS.toLocaleString('en')} agents polling every ${INTERVAL_SECONDS} s, ${ACCOUNTS.toLocaleString('en')} accounts`, `${(cpuShare * 100).toFixed(1)} % of one core (${(cpu1 - cpu0).toFixed(1)} s over ${((steadyEnd - steadyStart) / 1000).toFixed(0)} s; ${(((cpu1 - cpu0) * 1000) / Math.max(1, latencies.length)).toFixed(1)} ms of CPU per poll)`);
       report(`${AGENTS.toLocaleString('en')} agents' polls (If-None-Match, delta=1): p99`, p99 / 1000, TARGET_P99_MS / 1000, 'ms');
 
       // 3. One freeze; the agents poll on until every one has the new revision (or two intervals).
