@@ -1,8 +1,9 @@
-import { projectHost } from '../desired/project-host.js';
+import { desiredHostOf, hostResources, projectHost } from '../desired/project-host.js';
+import type { DesiredHost } from '../desired/desired-host.js';
 import { targetRegistry } from '../targets/registry.js';
 import { RosterError } from '../domain/errors.js';
-import { digestsOf, type Assignment, type HostDelta } from '../desired/host-delta.js';
-import { IncrementalProjection, type HostRevision } from '../desired/incremental-projection.js';
+import { assignmentRest, digestsOf, restDigest, revisionFrom, type EntrySums, type HostDelta } from '../desired/host-delta.js';
+import { IncrementalProjection, projectionClass, type HostRevision } from '../desired/incremental-projection.js';
 import type { HostReport } from '../store/queries/host-report-queries.js';
 import type { AppContext } from './app-context.js';
 import { recordApplyEntry, type AppliedChange, type ApplySummary } from './changelog.js';
@@ -59,26 +60,55 @@ export async function desiredDelta(ctx: AppContext, host: string, current: Desir
   return projectionOf(ctx).delta(host, base, current);
 }
 
-/** The last whole state made per store and host, serialised once: every agent of a host fetches the same body after a change. */
-const wholeStates = new WeakMap<object, Map<string, { readonly revision: string; readonly assignment: Assignment; readonly body: string }>>();
+/**
+ * The accounts, groups and purged accounts of a projection class, from the
+ * last full projection of one of its hosts, with their sums and their JSON
+ * made once: a thousand hosts of one class fetching their whole state after
+ * a restart cost one projection, not a thousand.
+ */
+interface ClassPart {
+  readonly stamp: string;
+  readonly removed: DesiredHost['removed'];
+  readonly sums: EntrySums;
+  readonly accountsJson: string;
+  readonly groupsJson: string;
+}
+
+const classParts = new WeakMap<IncrementalProjection, Map<string, ClassPart>>();
+
+/** Stand-ins in the serialised rest, replaced by the class part's JSON. */
+const ACCOUNTS_SLOT = '"\\u0000accounts"';
+const GROUPS_SLOT = '"\\u0000groups"';
 
 /**
  * The whole assignment for `current` (an agent without a state, or too far
- * behind): the full projection at the revision's time, which names its own
- * revision (the same as `current` unless a change was written in between).
+ * behind), serialised, and the revision it names: the class part from the
+ * full projection at the revision's time (kept while the class is
+ * unchanged), the host's resources and settings around it.
  */
-export async function desiredState(ctx: AppContext, host: string, current: DesiredRevision): Promise<{ readonly assignment: Assignment; readonly body: string }> {
-  let perHost = wholeStates.get(ctx.store);
-  if (perHost === undefined) wholeStates.set(ctx.store, (perHost = new Map()));
-  const kept = perHost.get(host);
-  if (kept !== undefined && kept.revision === current.revision) return kept;
-  const desired = await projectHost(ctx.store.read, ctx.config, host, new Date(current.at), targetRegistry);
+export async function desiredState(ctx: AppContext, host: string, current: DesiredRevision): Promise<{ readonly revision: string; readonly body: string }> {
+  const projection = projectionOf(ctx);
+  const stamp = projection.classStamp(host);
+  let parts = classParts.get(projection);
+  if (parts === undefined) classParts.set(projection, (parts = new Map()));
+  const key = projectionClass(ctx.config, host);
+  const at = new Date(current.at);
   const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
   const breaker = ctx.config.breaker;
-  const assignment: Assignment = { revision: digestsOf({ desired, targets, breaker }).revision, desired, targets, breaker };
-  const made = { revision: assignment.revision, assignment, body: JSON.stringify(assignment) };
-  perHost.set(host, made);
-  return made;
+  let part = parts.get(key);
+  if (part === undefined || part.stamp !== stamp) {
+    const desired = await projectHost(ctx.store.read, ctx.config, host, at, targetRegistry);
+    const digests = digestsOf({ desired, targets, breaker });
+    // A change written since the revision was taken: served as projected (it names its own revision), not kept.
+    if (stamp === undefined || digests.revision !== current.revision) return { revision: digests.revision, body: JSON.stringify({ revision: digests.revision, desired, targets, breaker }) };
+    part = { stamp, removed: desired.removed, sums: digests.sums, accountsJson: JSON.stringify(desired.accounts), groupsJson: JSON.stringify(desired.groups) };
+    parts.set(key, part);
+  }
+  const resources = await hostResources(ctx.store.read, ctx.config, host, targetRegistry);
+  const rest = desiredHostOf(ctx.config, host, at, { accounts: [], groups: [], removed: [...part.removed], ...(resources === undefined ? {} : { resources }) });
+  const revision = revisionFrom(restDigest(assignmentRest({ desired: rest, targets, breaker })), part.sums);
+  const shell = JSON.stringify({ revision, desired: { ...rest, accounts: '\u0000accounts', groups: '\u0000groups' }, targets, breaker });
+  return { revision, body: shell.replace(ACCOUNTS_SLOT, () => part.accountsJson).replace(GROUPS_SLOT, () => part.groupsJson) };
 }
 
 export interface HostReportInput {

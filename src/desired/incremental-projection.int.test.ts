@@ -4,7 +4,7 @@ import { exampleAppContext } from '../../test/example-app-context.js';
 import { createAccount, modifyAccount } from '../app/accounts.js';
 import type { AppContext } from '../app/app-context.js';
 import { addGroup } from '../app/groups.js';
-import { desiredDelta, desiredRevision } from '../app/host-reports.js';
+import { desiredDelta, desiredRevision, desiredState } from '../app/host-reports.js';
 import { freezeAccount, reactivateAccount, retireAccount, unfreezeAccount } from '../app/lifecycle-actions.js';
 import { moveAccountType } from '../app/move-account-type.js';
 import { addPerson } from '../app/people.js';
@@ -148,6 +148,11 @@ describe.each(storeFactories)('the incremental projection on $name', (factory) =
               const targets = (config.hosts[host]?.targets ?? {}) as Record<string, unknown>;
               const full: Assignment = { revision: digestsOf({ desired, targets, breaker: config.breaker }).revision, desired, targets, breaker: config.breaker };
               expect(current.revision, `${host} after ${JSON.stringify(o)}`).toBe(full.revision);
+              // The whole state as served (the class part shared by web1 and web2) is the full projection.
+              const whole = await desiredState(ctx, host, current);
+              const served = wire(JSON.parse(whole.body), hostAssignmentSchema);
+              expect([whole.revision, served.revision]).toEqual([full.revision, full.revision]);
+              expect(served.desired).toEqual(wire(full, hostAssignmentSchema).desired);
               const before = previous.get(host);
               if (before !== undefined && before.revision !== current.revision) {
                 const delta = await desiredDelta(ctx, host, current, before.revision);

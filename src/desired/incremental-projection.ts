@@ -76,6 +76,8 @@ interface ClassState {
   /** When the next hold starts after `at`, as of `seq`. */
   nextDue: string | null;
   readonly accounts: Map<number, LiveEntry | RemovedEntry>;
+  /** The purged accounts among them, by id (the rest of each host lists them). */
+  readonly removed: Map<number, RemovedAccount>;
   readonly liveByName: Map<string, number>;
   /** Group → live accounts listing it among their groups. */
   readonly memberOf: Map<string, Set<string>>;
@@ -206,6 +208,17 @@ export class IncrementalProjection {
     });
   }
 
+  /**
+   * What the class of `host` holds now, as a string that changes whenever
+   * its accounts, groups or purged accounts do (undefined before the first
+   * `revision`): whole states of hosts of one class share that part.
+   */
+  classStamp(host: string): string | undefined {
+    const key = projectionClass(this.config, host);
+    const state = this.classes.get(key);
+    return state === undefined ? undefined : `${key}|${state.version}|${state.removedVersion}|${state.sums.accountCount}:${state.sums.accounts.toString(16)}|${state.sums.groupCount}:${state.sums.groups.toString(16)}`;
+  }
+
   private async locked<T>(key: string, fn: (key: string) => Promise<T>): Promise<T> {
     const before = this.locks.get(key) ?? Promise.resolve();
     const run = before.then(
@@ -298,6 +311,7 @@ export class IncrementalProjection {
       at,
       nextDue: await this.q.nextHoldDue(at),
       accounts: new Map(),
+      removed: new Map(),
       liveByName: new Map(),
       memberOf: new Map(),
       primaryOf: new Map(),
@@ -386,12 +400,17 @@ export class IncrementalProjection {
         if (old.primaryGroup !== old.username) state.primaryOf.get(old.primaryGroup)?.delete(old.username);
         this.touch(state, touched, old.username, old.primaryGroup, old.groups);
         changed?.accounts.set(old.username, null);
-      } else state.removedVersion++;
+      } else {
+        state.removed.delete(id);
+        state.removedVersion++;
+      }
       state.accounts.delete(id);
     }
     if (!here || a === undefined || type === undefined) return;
     if (a.purgedAt !== null) {
-      state.accounts.set(id, { live: false, removed: { username: a.username, uid: a.uid, home: a.home, purgedAt: a.purgedAt } });
+      const removed = { username: a.username, uid: a.uid, home: a.home, purgedAt: a.purgedAt };
+      state.accounts.set(id, { live: false, removed });
+      state.removed.set(id, removed);
       state.removedVersion++;
       return;
     }
@@ -500,10 +519,8 @@ export class IncrementalProjection {
   }
 
   private rest(state: ClassState, h: HostState, key: string): NonNullable<HostState['rest']> {
-    const removed = [...state.accounts.entries()]
-      .flatMap(([id, e]) => (e.live ? [] : [[id, e.removed] as const]))
-      .sort((a, b) => a[0] - b[0])
-      .map(([, r]) => r);
+    // In id order, as the full projection walks them before sorting by name.
+    const removed = [...state.removed].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
     let resources: Record<string, DesiredResource[]> | undefined;
     if (h.resources !== null && h.resources.size > 0) {
       resources = {};

@@ -82,7 +82,7 @@ export function resourceManagers(config: RosterConfig, host: string, targets: re
  * are none, so a host without resources has the desired state it always had.
  * No query when no enabled target of the host manages a kind.
  */
-async function hostResources(q: AccountReads & ResourceReads, config: RosterConfig, host: string, targets: readonly TargetProjection[], owners?: ReadonlyMap<number, string>): Promise<Record<string, DesiredResource[]> | undefined> {
+export async function hostResources(q: AccountReads & ResourceReads, config: RosterConfig, host: string, targets: readonly TargetProjection[], owners?: ReadonlyMap<number, string>): Promise<Record<string, DesiredResource[]> | undefined> {
   const managers = resourceManagers(config, host, targets);
   if (managers.size === 0) return undefined;
   // A scoped state reads its accounts' resources only, not the host's (30,000 rows for one freeze otherwise).

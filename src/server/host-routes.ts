@@ -107,7 +107,7 @@ export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRou
         }
         // Not parsed again on the way out: built by typed code, and the agent checks it on arrival.
         const whole = await desiredState(ctx, params.host, current);
-        return new Response(whole.body, { status: 200, headers: { ...headers, etag: `"${whole.assignment.revision}"` } });
+        return new Response(whole.body, { status: 200, headers: { ...headers, etag: `"${whole.revision}"` } });
       },
     }),
     route({
