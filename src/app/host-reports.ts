@@ -62,31 +62,35 @@ export async function desiredDelta(ctx: AppContext, host: string, current: Desir
 
 /**
  * The accounts, groups and purged accounts of a projection class, from the
- * last full projection of one of its hosts, with their sums and their JSON
- * made once: a thousand hosts of one class fetching their whole state after
- * a restart cost one projection, not a thousand.
+ * last full projection of one of its hosts, with their sums and each
+ * entry's JSON made once: a thousand hosts of one class fetching their whole
+ * state after a restart cost one projection, not a thousand.
  */
 interface ClassPart {
-  readonly stamp: string;
+  readonly stamp: string | undefined;
   readonly removed: DesiredHost['removed'];
   readonly sums: EntrySums;
-  readonly accountsJson: string;
-  readonly groupsJson: string;
+  readonly accounts: readonly string[];
+  readonly groups: readonly string[];
 }
 
 const classParts = new WeakMap<IncrementalProjection, Map<string, ClassPart>>();
 
-/** Stand-ins in the serialised rest, replaced by the class part's JSON. */
-const ACCOUNTS_SLOT = '"\\u0000accounts"';
-const GROUPS_SLOT = '"\\u0000groups"';
+/** How a whole state is sent: one JSON document, or NDJSON (a line for the rest, one per account and group, one with the counts), which an agent stores as it reads. */
+export type WholeStateFormat = 'json' | 'ndjson';
+
+/** Entries per piece of a streamed body. */
+const PIECE = 1_000;
 
 /**
  * The whole assignment for `current` (an agent without a state, or too far
- * behind), serialised, and the revision it names: the class part from the
- * full projection at the revision's time (kept while the class is
- * unchanged), the host's resources and settings around it.
+ * behind) and the revision it names, as a stream: at 1,000,000 accounts the
+ * state is larger than the longest string a JavaScript engine holds, so it
+ * is never made into one. The class part comes from the full projection at
+ * the revision's time (kept while the class is unchanged), the host's
+ * resources and settings around it.
  */
-export async function desiredState(ctx: AppContext, host: string, current: DesiredRevision): Promise<{ readonly revision: string; readonly body: string }> {
+export async function desiredState(ctx: AppContext, host: string, current: DesiredRevision, format: WholeStateFormat = 'json'): Promise<{ readonly revision: string; readonly body: ReadableStream<Uint8Array> }> {
   const projection = projectionOf(ctx);
   const stamp = projection.classStamp(host);
   let parts = classParts.get(projection);
@@ -96,19 +100,58 @@ export async function desiredState(ctx: AppContext, host: string, current: Desir
   const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
   const breaker = ctx.config.breaker;
   let part = parts.get(key);
-  if (part === undefined || part.stamp !== stamp) {
+  if (part === undefined || stamp === undefined || part.stamp !== stamp) {
     const desired = await projectHost(ctx.store.read, ctx.config, host, at, targetRegistry);
     const digests = digestsOf({ desired, targets, breaker });
-    // A change written since the revision was taken: served as projected (it names its own revision), not kept.
-    if (stamp === undefined || digests.revision !== current.revision) return { revision: digests.revision, body: JSON.stringify({ revision: digests.revision, desired, targets, breaker }) };
-    part = { stamp, removed: desired.removed, sums: digests.sums, accountsJson: JSON.stringify(desired.accounts), groupsJson: JSON.stringify(desired.groups) };
-    parts.set(key, part);
+    part = { stamp, removed: desired.removed, sums: digests.sums, accounts: desired.accounts.map((a) => JSON.stringify(a)), groups: desired.groups.map((g) => JSON.stringify(g)) };
+    // A change written since the revision was taken: served as projected (its own revision), not kept.
+    if (stamp !== undefined && digests.revision === current.revision) parts.set(key, part);
   }
   const resources = await hostResources(ctx.store.read, ctx.config, host, targetRegistry);
   const rest = desiredHostOf(ctx.config, host, at, { accounts: [], groups: [], removed: [...part.removed], ...(resources === undefined ? {} : { resources }) });
+  const { at: _at, accounts: _accounts, groups: _groups, ...kept } = rest;
   const revision = revisionFrom(restDigest(assignmentRest({ desired: rest, targets, breaker })), part.sums);
-  const shell = JSON.stringify({ revision, desired: { ...rest, accounts: '\u0000accounts', groups: '\u0000groups' }, targets, breaker });
-  return { revision, body: shell.replace(ACCOUNTS_SLOT, () => part.accountsJson).replace(GROUPS_SLOT, () => part.groupsJson) };
+  const head = { revision, targets, breaker, desired: { ...kept, at: rest.at } };
+  return { revision, body: textStream(format === 'ndjson' ? ndjsonPieces(head, part) : jsonPieces(head, part)) };
+}
+
+function* ndjsonPieces(head: { readonly revision: string; readonly desired: object; readonly targets: object; readonly breaker: object }, part: ClassPart): Generator<string> {
+  yield `${JSON.stringify(head)}\n`;
+  for (let i = 0; i < part.accounts.length; i += PIECE) yield part.accounts.slice(i, i + PIECE).map((a) => `{"account":${a}}\n`).join('');
+  for (let i = 0; i < part.groups.length; i += PIECE) yield part.groups.slice(i, i + PIECE).map((g) => `{"group":${g}}\n`).join('');
+  yield `${JSON.stringify({ end: { accounts: part.accounts.length, groups: part.groups.length } })}\n`;
+}
+
+/** The assignment as one JSON document (what `GET …/desired` answers without NDJSON), written piece by piece. */
+function* jsonPieces(head: { readonly revision: string; readonly desired: object; readonly targets: object; readonly breaker: object }, part: ClassPart): Generator<string> {
+  const slot = (name: string): string => JSON.stringify(`\u0000${name}`);
+  const shell = JSON.stringify({ ...head, desired: { ...head.desired, accounts: '\u0000accounts', groups: '\u0000groups' } });
+  const a = shell.indexOf(slot('accounts'));
+  const g = shell.indexOf(slot('groups'));
+  const [first, second] = a < g ? (['accounts', 'groups'] as const) : (['groups', 'accounts'] as const);
+  const [i, j] = a < g ? [a, g] : [g, a];
+  yield shell.slice(0, i);
+  yield* list(part[first]);
+  yield shell.slice(i + slot(first).length, j);
+  yield* list(part[second]);
+  yield shell.slice(j + slot(second).length);
+}
+
+function* list(entries: readonly string[]): Generator<string> {
+  yield '[';
+  for (let i = 0; i < entries.length; i += PIECE) yield (i === 0 ? '' : ',') + entries.slice(i, i + PIECE).join(',');
+  yield ']';
+}
+
+function textStream(pieces: Generator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = pieces.next();
+      if (next.done === true) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
 }
 
 export interface HostReportInput {

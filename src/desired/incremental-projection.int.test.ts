@@ -150,7 +150,13 @@ describe.each(storeFactories)('the incremental projection on $name', (factory) =
               expect(current.revision, `${host} after ${JSON.stringify(o)}`).toBe(full.revision);
               // The whole state as served (the class part shared by web1 and web2) is the full projection.
               const whole = await desiredState(ctx, host, current);
-              const served = wire(JSON.parse(whole.body), hostAssignmentSchema);
+              const served = wire(JSON.parse(await new Response(whole.body).text()), hostAssignmentSchema);
+              // As NDJSON: the same state, line by line, with its counts.
+              const lines = (await new Response((await desiredState(ctx, host, current, 'ndjson')).body).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+              const [head, ...entries] = lines;
+              expect(entries.at(-1)).toEqual({ end: { accounts: full.desired.accounts.length, groups: full.desired.groups.length } });
+              const byLine = { ...(head?.desired as object), accounts: entries.flatMap((l) => ('account' in l ? [l.account] : [])), groups: entries.flatMap((l) => ('group' in l ? [l.group] : [])) };
+              expect([head?.revision, wire({ ...full, desired: byLine }, hostAssignmentSchema).desired]).toEqual([full.revision, wire(full, hostAssignmentSchema).desired]);
               expect([whole.revision, served.revision]).toEqual([full.revision, full.revision]);
               expect(served.desired).toEqual(wire(full, hostAssignmentSchema).desired);
               const before = previous.get(host);

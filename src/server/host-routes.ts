@@ -14,6 +14,9 @@ import type { ServerMetrics, TargetOutcomes } from './server-metrics.js';
 
 const hostParams = z.strictObject({ host: z.string().max(64) });
 
+/** The whole state line by line (see desiredState), when the agent's Accept names it. */
+const NDJSON = 'application/x-ndjson';
+
 function reportView(r: HostReport): z.infer<typeof hostReportSchema> {
   return { ...r, report: { ...r.report } };
 }
@@ -84,7 +87,7 @@ export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRou
         delta: z.enum(['1']).optional().meta({ description: 'answer with only what changed since the revision in If-None-Match (or since), when the server still knows it' }),
       }),
       response: z.union([desiredSchema, hostDeltaSchema]),
-      notes: { 304: 'not modified: the agent already has this revision' },
+      notes: { 304: 'not modified: the agent already has this revision', 200: 'with Accept: application/x-ndjson, the whole state comes as NDJSON: a line with the revision, targets, breaker and the desired state without accounts and groups, then one line per account ({"account": …}) and per group ({"group": …}), then {"end": {"accounts": N, "groups": M}}' },
       async handler({ ctx, principal, params, query, request }) {
         // Two appliers of one host would fight: the server applies this one itself (the apply job).
         if (principal.token.role === 'agent' && ctx.config.hosts[params.host]?.appliedBy === 'server') {
@@ -106,8 +109,9 @@ export function hostRoutes(server: ServerConfig, metrics: ServerMetrics): ApiRou
           }
         }
         // Not parsed again on the way out: built by typed code, and the agent checks it on arrival.
-        const whole = await desiredState(ctx, params.host, current);
-        return new Response(whole.body, { status: 200, headers: { ...headers, etag: `"${whole.revision}"` } });
+        const ndjson = request.headers.get('accept')?.includes(NDJSON) === true;
+        const whole = await desiredState(ctx, params.host, current, ndjson ? 'ndjson' : 'json');
+        return new Response(whole.body, { status: 200, headers: { ...headers, 'content-type': ndjson ? NDJSON : 'application/json', etag: `"${whole.revision}"` } });
       },
     }),
     route({
