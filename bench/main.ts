@@ -146,7 +146,7 @@ async function benchPurgeSelect(dir: string): Promise<void> {
   process.stdout.write(`  query plan: ${rowsPlan.map((r) => r.detail).join(' | ')}\n`);
 }
 
-/** Roster sync (bench/sync-bench.ts): times against their targets, and peak memory of each run. */
+/** Roster sync (bench/sync-bench.ts): times against their targets, and peak memory of each run (against its target where it has one). */
 async function benchSyncFigures(dir: string): Promise<void> {
   for (const f of await benchSync(dir)) {
     if (f.targetSeconds === null) {
@@ -155,7 +155,13 @@ async function benchSyncFigures(dir: string): Promise<void> {
     } else {
       report(f.what, f.seconds, f.targetSeconds);
     }
-    process.stdout.write(`  peak RSS ${f.peakRssMiB.toFixed(0)} MiB; ${f.summary}\n`);
+    if (f.peakTargetMiB === null) {
+      process.stdout.write(`  peak RSS ${f.peakRssMiB.toFixed(0)} MiB; ${f.summary}\n`);
+    } else {
+      const ratio = f.peakRssMiB / f.peakTargetMiB;
+      rows.push({ what: `peak RSS of ${f.what}`, figure: `${f.peakRssMiB.toFixed(0)} MiB`, target: `≤ ${f.peakTargetMiB} MiB`, ratio });
+      process.stdout.write(`  peak RSS ${f.peakRssMiB.toFixed(0)} MiB (target ≤ ${f.peakTargetMiB} MiB; ${ratio.toFixed(2)}× of target); ${f.summary}\n`);
+    }
   }
 }
 

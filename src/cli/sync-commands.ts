@@ -44,17 +44,19 @@ async function writeReport(report: SyncReport, dryRun: boolean, tz: string, mode
     return;
   }
   const limit = mode === 'all' ? Infinity : SHOWN;
-  const some = async <T>(items: readonly T[], describe: (item: T) => string, what: string): Promise<void> => {
+  const some = async <T>(items: readonly T[], describe: (item: T) => string, what: string, unlisted = 0): Promise<void> => {
     const shown = Math.min(items.length, limit);
     for (let i = 0; i < shown; i++) await out.line(`  ${describe(items[i] as T)}`);
-    if (items.length > shown) await out.line(`  … and ${(items.length - shown).toLocaleString('en')} more${what}; --verbose or --json for all`);
+    const more = items.length - shown + unlisted;
+    if (more > 0) await out.line(`  … and ${more.toLocaleString('en')} more${what}; --verbose or --json for all`);
   };
   await out.line(`${dryRun ? 'dry run: ' : ''}sync ${report.source} from ${report.file}: ${report.rows} row${report.rows === 1 ? '' : 's'}`);
-  await some(report.changes, (c) => describeChange(c, tz), '');
+  await some(report.changes, (c) => describeChange(c, tz), '', report.unlisted.changes);
   await some(
     report.notes,
     (n) => (n.kind === 'not-eligible' ? `! ${n.personId} (row ${n.row}) gets no ${n.type} account: ${n.unmet.join('; ')}` : `! ${n.username} of ${n.personId} stays retired (retired by ${n.retiredBy}, not by this source)`),
     ' notes',
+    report.unlisted.notes,
   );
   await some(report.failures, (f) => `FAILED ${f.personId}${f.row === null ? '' : ` (row ${f.row})`}: ${f.error}`, ' failures');
   if (report.passwords !== null) await out.line(`${dryRun ? 'would write' : 'wrote'} ${report.passwords.count} initial password${report.passwords.count === 1 ? '' : 's'} to ${report.passwords.file}`);
@@ -75,8 +77,10 @@ export function registerSyncCommands(program: Command): void {
       await withContext(cmd, async (ctx, out, opts) => {
         const dryRun = opts.dryRun === true;
         const reading = progressBar(`reading ${file}`);
+        const planning = progressBar(`planning ${o.source}`);
         const applying = progressBar(`sync ${o.source}`);
         const { syncRoster } = await import('../jobs/roster-sync.js');
+        const mode = out.json ? 'json' : o.verbose === true ? 'all' : 'short';
         let report: SyncReport;
         try {
           report = await syncRoster(ctx, {
@@ -85,21 +89,28 @@ export function registerSyncCommands(program: Command): void {
             dryRun,
             allowMassChange: o.allowMassChange === true,
             passwordFile: o.passwordFile,
+            // The terminal shows the first few: the rest are only counted, so a big file's report stays small.
+            ...(mode === 'short' ? { listed: SHOWN } : {}),
             progress: {
               reading: (bytes, total, rows) => reading.update(bytes, total, `${rows.toLocaleString('en')} rows`),
-              applying: (done, total) => {
+              planning: (rows, total) => {
                 reading.done();
+                planning.update(rows, total, `${rows.toLocaleString('en')}/${total.toLocaleString('en')} rows`);
+              },
+              applying: (done, total) => {
+                planning.done();
                 applying.update(done, total, `${done.toLocaleString('en')}/${total.toLocaleString('en')} people`);
               },
             },
           });
         } finally {
           reading.done();
+          planning.done();
           applying.done();
         }
-        await writeReport(report, dryRun, ctx.config.timeZone, out.json ? 'json' : o.verbose === true ? 'all' : 'short');
+        await writeReport(report, dryRun, ctx.config.timeZone, mode);
         if (report.failures.length > 0) process.exitCode = outcomeExit.someFailed;
-        if (dryRun) out.pending(report.changes.length > 0);
+        if (dryRun) out.pending(report.changes.length + report.unlisted.changes > 0);
       });
     });
 }

@@ -1,8 +1,7 @@
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { personInputIssues, printable, verificationDigest, type PersonInput } from '../app/person-input.js';
 import type { SourceConfig } from '../config/config-schema.js';
@@ -19,9 +18,16 @@ export interface RosterRow extends Pick<Person, 'id' | 'firstName' | 'lastName' 
   readonly row: number;
 }
 
-export interface RosterFile {
-  readonly rows: readonly RosterRow[];
+/**
+ * What the validating pass keeps of a whole file: its row count, each id
+ * with its row (the uniqueness check needs no more), and a digest of its
+ * bytes, so a later pass can tell the file did not change in between.
+ */
+export interface RosterIndex {
+  readonly rows: number;
+  readonly ids: ReadonlyMap<string, number>;
   readonly bytes: number;
+  readonly sha256: string;
 }
 
 export type ReadProgress = (bytesRead: number, totalBytes: number, rows: number) => void;
@@ -34,28 +40,134 @@ const BOM = [0xef, 0xbb, 0xbf];
 type Field = 'id' | 'firstName' | 'lastName' | 'roles' | 'classes' | 'campus' | 'major' | 'email';
 
 /**
- * Reads and validates a whole roster file before anything changes (DESIGN.md
- * §7: bad input names the row and field and changes nothing). The file is
- * streamed through csv-parse and each row is kept once, already reduced to
- * what the sync needs, so 100,000 rows never sit in memory twice (no whole-
- * file string, no second copy of the records). Fields arrive as bytes and
- * are checked for UTF-8 one by one, so a bad byte is reported at its row and
- * column instead of turning into U+FFFD.
+ * Validates a whole roster file before anything changes (DESIGN.md §7: bad
+ * input names the row and field and changes nothing), keeping no row: only
+ * the ids with their rows, for the duplicate check and for telling later
+ * who is absent from the file. The sync then reads the file again in
+ * chunks (readRosterChunks), so its memory does not grow with the rows.
+ * Fields arrive as bytes and are checked for UTF-8 one by one, so a bad
+ * byte is reported at its row and column instead of turning into U+FFFD.
  *
  * Every problem is collected: wrong column counts, bad encoding, missing or
  * duplicate ids, names, roles the source does not know, e-mail addresses,
  * verification values. One RosterError('bad_input') lists them all.
  */
-export async function readRosterFile(path: string, sourceName: string, source: SourceConfig, hmacKey: Buffer, progress?: ReadProgress): Promise<RosterFile> {
+export async function validateRosterFile(path: string, sourceName: string, source: SourceConfig, hmacKey: Buffer, progress?: ReadProgress): Promise<RosterIndex> {
+  const ids = new Map<string, number>();
+  const issues: ErrorIssue[] = [];
+  const records = rosterRecords({ path, sourceName, source, hmacKey, progress }, issues, ids);
+  let next = await records.next();
+  while (next.done !== true) next = await records.next();
+  if (issues.length > 0) {
+    throw new RosterError('bad_input', `${path} has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was changed`, issues);
+  }
+  return { rows: ids.size, ids, bytes: next.value.bytes, sha256: next.value.sha256 };
+}
+
+/**
+ * The rows of a file validateRosterFile passed, `size` at a time, in file
+ * order (the verification values already hashed, the clear ones dropped).
+ * The file must still be the one validated: a row that no longer validates
+ * or different bytes at the end throw RosterError('conflict'), the latter
+ * only after the last chunk (a caller that must not act on a changed file
+ * reads it whole before acting).
+ */
+export async function* readRosterChunks(path: string, sourceName: string, source: SourceConfig, hmacKey: Buffer, index: RosterIndex, size: number): AsyncGenerator<RosterRow[], void, undefined> {
+  const changed = (why: string): RosterError => new RosterError('conflict', `${path} changed while the sync was reading it (${why}); run the sync again`, [{ where: path, message: 'changed during the sync' }]);
+  const issues: ErrorIssue[] = [];
+  const first = (): string => `${issues[0]?.where ?? ''}: ${issues[0]?.message ?? ''}`;
+  const records = rosterRecords({ path, sourceName, source, hmacKey, keep: true }, issues, undefined);
+  let chunk: RosterRow[] = [];
+  let next = await records.next();
+  try {
+    for (; next.done !== true; next = await records.next()) {
+      if (issues.length > 0) throw changed(first());
+      if (next.value === null) continue;
+      chunk.push(next.value);
+      if (chunk.length >= size) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  } finally {
+    // A consumer that stops early (or a throw above) closes the file too.
+    if (next.done !== true) await records.return({ bytes: 0, sha256: '' });
+  }
+  if (issues.length > 0) throw changed(first());
+  if (chunk.length > 0) yield chunk;
+  if (next.value.sha256 !== index.sha256) throw changed('its bytes differ from the file checked');
+}
+
+interface ReaderInput {
+  readonly path: string;
+  readonly sourceName: string;
+  readonly source: SourceConfig;
+  readonly hmacKey: Buffer;
+  readonly progress?: ReadProgress | undefined;
+  /** Rows are wanted (with their verification digests), not only checked. */
+  readonly keep?: boolean;
+}
+
+/**
+ * The file through csv-parse, one record at a time: each record is checked
+ * (problems go to `issues`) and yielded as a RosterRow when `keep` is set
+ * and it is good, else as null. An async iteration, so a consumer that
+ * pauses to write pauses the reading. `seen` (id to row) is filled and
+ * checked when given; the chunked re-read of a validated file leaves it out.
+ * Returns the size and SHA-256 of the bytes read.
+ */
+async function* rosterRecords(input: ReaderInput, issues: ErrorIssue[], seen: Map<string, number> | undefined): AsyncGenerator<RosterRow | null, { bytes: number; sha256: string }, undefined> {
+  const { path, source, progress } = input;
   let total: number;
   try {
     total = (await stat(path)).size;
   } catch (e) {
     throw new RosterError('bad_input', `cannot read ${path}: ${errorMessage(e)}`, [{ where: path, message: 'cannot read the file' }]);
   }
-  const issues: ErrorIssue[] = [];
-  const rows: RosterRow[] = [];
-  const seen = new Map<string, number>();
+  const check = rowChecker(input, issues, seen);
+  const hash = createHash('sha256');
+  let bytesRead = 0;
+  let lastReport = 0;
+  const file = createReadStream(path);
+  // encoding null: fields come as bytes, checked for UTF-8 below. No
+  // `bom` option: csv-parse would switch to decoding text when it sees one.
+  const parser = parse({ encoding: null, delimiter: source.delimiter, relax_column_count: true, skip_empty_lines: true });
+  file.on('data', (chunk) => {
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    bytesRead += bytes.length;
+    if (progress !== undefined && (bytesRead - lastReport > 1 << 20 || bytesRead === total)) {
+      lastReport = bytesRead;
+      progress(bytesRead, total, check.records());
+    }
+  });
+  file.on('error', (e) => parser.destroy(e));
+  file.pipe(parser);
+  try {
+    for await (const record of parser) yield check.record(record as Uint8Array[]);
+  } catch (e) {
+    if (e instanceof RosterError) throw e;
+    const err = e as Error & { readonly code?: string; readonly lines?: number };
+    if (typeof err.code !== 'string' || !err.code.startsWith('CSV_')) {
+      throw new RosterError('bad_input', `cannot read ${path}: ${err.message}`, [{ where: path, message: 'cannot read the file' }]);
+    }
+    // The parser cannot go on past a broken quote: what came before is still reported.
+    issues.push({ where: `row ${check.records() + 1}${err.lines === undefined ? '' : ` (line ${err.lines})`}`, message: `${err.message.replace(/^[^:]*: /, '')}; the file may be truncated` });
+  } finally {
+    file.destroy();
+  }
+  progress?.(bytesRead, total, check.records());
+  if (!check.sawHeader()) issues.unshift({ where: 'row 1', message: 'the file is empty: expected a header row naming the columns' });
+  return { bytes: bytesRead, sha256: hash.digest('hex') };
+}
+
+/**
+ * The checks of one record (the header first), as a function of the record:
+ * problems go to `issues`; a good row comes back when rows are kept.
+ */
+function rowChecker(input: ReaderInput, issues: ErrorIssue[], seen: Map<string, number> | undefined): { record(fields: Uint8Array[]): RosterRow | null; records(): number; sawHeader(): boolean } {
+  const { sourceName, source, hmacKey } = input;
+  const keep = input.keep === true;
   const knownRoles = new Set([...Object.keys(source.types), ...source.roles]);
   const verificationColumns = Object.entries(source.columns.verification ?? {});
   const sep = source.multiValueSeparator;
@@ -63,34 +175,32 @@ export async function readRosterFile(path: string, sourceName: string, source: S
   let index: Partial<Record<Field, number>> = {};
   const verificationIndex: Array<readonly [string, number]> = [];
   let records = 0;
-  let bytesRead = 0;
-  let lastReport = 0;
 
-  const onRecord = (fields: readonly Uint8Array[]): void => {
+  const onRecord = (fields: readonly Uint8Array[]): RosterRow | null => {
     records++;
     const rowNo = records;
     if (header === undefined) {
       header = readHeader(fields, issues);
       ({ index } = locateColumns(header, source, verificationColumns, verificationIndex, issues));
-      return;
+      return null;
     }
     if (fields.length !== header.length) {
       issues.push({ where: `row ${rowNo}`, message: `has ${fields.length} column${fields.length === 1 ? '' : 's'}, the header has ${header.length}` });
-      return;
+      return null;
     }
     const text: string[] = [];
-    // Widened: the row callback below may set it to false, which narrowing cannot see.
-    let encodingOk = true as boolean;
-    fields.forEach((bytes, i) => {
+    let encodingOk = true;
+    for (let i = 0; i < fields.length; i++) {
+      const bytes = fields[i] as Uint8Array;
       if (!isUtf8(bytes)) {
         encodingOk = false;
-        issues.push({ where: `row ${rowNo}, column ${header?.[i] ?? i + 1}`, message: 'is not valid UTF-8 (save the file as UTF-8)' });
+        issues.push({ where: `row ${rowNo}, column ${header[i] ?? i + 1}`, message: 'is not valid UTF-8 (save the file as UTF-8)' });
         text.push('');
       } else {
         text.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
       }
-    });
-    if (!encodingOk) return;
+    }
+    if (!encodingOk) return null;
     const cell = (field: Field): string => {
       const i = index[field];
       return i === undefined ? '' : (text[i] ?? '').trim();
@@ -104,14 +214,16 @@ export async function readRosterFile(path: string, sourceName: string, source: S
     const id = cell('id');
     if (id === '') {
       issues.push({ where: at('id'), message: 'is missing' });
-      return;
+      return null;
     }
-    const first = seen.get(id);
-    if (first !== undefined) {
-      issues.push({ where: at('id'), message: `"${printable(id)}" is also on row ${first}` });
-      return;
+    if (seen !== undefined) {
+      const first = seen.get(id);
+      if (first !== undefined) {
+        issues.push({ where: at('id'), message: `"${printable(id)}" is also on row ${first}` });
+        return null;
+      }
+      seen.set(id, rowNo);
     }
-    seen.set(id, rowNo);
 
     const roles = list('roles').map((r) => r.toUpperCase());
     const email = cell('email');
@@ -155,57 +267,20 @@ export async function readRosterFile(path: string, sourceName: string, source: S
     for (const role of roles) {
       if (!knownRoles.has(role)) issues.push({ where: at('roles'), message: `unknown role "${printable(role)}" (the source ${sourceName} knows ${[...knownRoles].join(', ') || 'none'})` });
     }
-    if (issues.length > before) return;
+    if (issues.length > before) return null;
     if (Object.keys(verification).length > 0 && hmacKey.length === 0) {
       throw new RosterError('bad_config', 'verification attributes need an HMAC key: run `roster init` or set ROSTER_HMAC_KEY');
     }
+    if (!keep) return null;
     const digests: Record<string, string> = {};
     for (const [attribute, value] of Object.entries(verification)) digests[attribute] = verificationDigest(hmacKey, attribute, value);
-    rows.push({ row: rowNo, id, firstName: input.firstName, lastName: input.lastName, roles, classes: input.classes ?? [], campuses: input.campuses ?? [], majors: input.majors ?? [], emails, verification: digests });
+    return { row: rowNo, id, firstName: input.firstName, lastName: input.lastName, roles, classes: input.classes ?? [], campuses: input.campuses ?? [], majors: input.majors ?? [], emails, verification: digests };
   };
-
-  const file = createReadStream(path);
-  file.on('data', (chunk) => {
-    bytesRead += chunk.length;
-    if (progress !== undefined && (bytesRead - lastReport > 1 << 20 || bytesRead === total)) {
-      lastReport = bytesRead;
-      progress(bytesRead, total, records);
-    }
-  });
-  try {
-    await pipeline(
-      file,
-      // encoding null: fields come as bytes, checked for UTF-8 above. No
-      // `bom` option: csv-parse would switch to decoding text when it sees one.
-      parse({ encoding: null, delimiter: source.delimiter, relax_column_count: true, skip_empty_lines: true }),
-      new Writable({
-        objectMode: true,
-        write(record: Uint8Array[], _encoding, done) {
-          try {
-            onRecord(records === 0 ? stripBom(record) : record);
-            done();
-          } catch (e) {
-            done(e as Error);
-          }
-        },
-      }),
-    );
-  } catch (e) {
-    if (e instanceof RosterError) throw e;
-    const err = e as Error & { readonly code?: string; readonly lines?: number };
-    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
-      // The parser cannot go on past a broken quote: what came before is still reported.
-      issues.push({ where: `row ${records + 1}${err.lines === undefined ? '' : ` (line ${err.lines})`}`, message: `${err.message.replace(/^[^:]*: /, '')}; the file may be truncated` });
-    } else {
-      throw new RosterError('bad_input', `cannot read ${path}: ${err.message}`, [{ where: path, message: 'cannot read the file' }]);
-    }
-  }
-  progress?.(bytesRead, total, records);
-  if (header === undefined) issues.unshift({ where: 'row 1', message: 'the file is empty: expected a header row naming the columns' });
-  if (issues.length > 0) {
-    throw new RosterError('bad_input', `${path} has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was changed`, issues);
-  }
-  return { rows, bytes: bytesRead };
+  return {
+    record: (fields) => onRecord(records === 0 ? stripBom(fields) : fields),
+    records: () => records,
+    sawHeader: () => header !== undefined,
+  };
 }
 
 function stripBom(record: Uint8Array[]): Uint8Array[] {

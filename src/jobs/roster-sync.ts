@@ -2,20 +2,22 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { AppContext } from '../app/app-context.js';
 import { audit, mutate } from '../app/mutate.js';
 import { printable } from '../app/person-input.js';
-import type { Account } from '../domain/account.js';
+import { breakerLimit, type BreakerPolicy } from '../domain/circuit-breaker.js';
 import { errorMessage, RosterError, type ErrorIssue } from '../domain/errors.js';
-import type { Person } from '../domain/person.js';
-import { usernameCandidates, type UsernamePolicy } from '../domain/usernames.js';
-import { keysetPages } from '../store/keyset-pages.js';
-import type { AccountReads, PeopleReads, Reservation, ReservationReads } from '../store/store.js';
-import { applySyncPlan, type ApplyFailure } from './apply-sync-plan.js';
+import { applySyncPlan, type ApplyFailure, type ApplyResult } from './apply-sync-plan.js';
 import { claimJobRun, finishJobRun } from './job-runs.js';
-import { readRosterFile, type ReadProgress, type RosterRow } from './roster-file.js';
-import { planSync, syncActor, type PersonPlan, type SourceState, type SyncNote, type SyncPlan } from './sync-plan.js';
+import { validateRosterFile, type ReadProgress } from './roster-file.js';
+import { capacityCheck, type CapacityCheck } from './sync-capacity.js';
+import { syncParts, type PartsInput } from './sync-parts.js';
+import { syncActor, type SyncNote } from './sync-plan.js';
+import { partDigest, PlanTally, type SyncChange, type SyncSummary } from './sync-tally.js';
+import { assignUsernames, chosenUsernames, reuseUsernames } from './sync-usernames.js';
 
 export interface SyncProgress {
   /** Reading the file, by bytes. */
   readonly reading?: ReadProgress;
+  /** Planning, by rows: the file is read a second time, with the store. */
+  readonly planning?: (rows: number, total: number) => void;
   /** Applying, by people. */
   readonly applying?: (done: number, total: number) => void;
 }
@@ -36,33 +38,26 @@ export interface SyncOptions {
    * not a second one made after the check.
    */
   readonly expectPlan?: (plan: SyncPlanView) => void;
+  /**
+   * How many changes (and notes) the report lists, the first in plan order;
+   * the summary counts every one. Default: all of them, which a caller that
+   * shows a few leaves out so the report of a big file stays small.
+   */
+  readonly listed?: number;
 }
 
 /** A plan as a report shows it (SyncReport without what only a run adds). */
 export type SyncPlanView = Pick<SyncReport, 'source' | 'rows' | 'summary' | 'changes' | 'notes' | 'breaker'>;
 
-export type SyncChange =
-  | { readonly action: 'add-person'; readonly personId: string; readonly row: number; readonly name: string }
-  | { readonly action: 'update-person'; readonly personId: string; readonly row: number; readonly fields: readonly string[] }
-  | { readonly action: 'create'; readonly personId: string; readonly username: string; readonly type: string; readonly returning: boolean }
-  | { readonly action: 'reactivate'; readonly personId: string; readonly username: string; readonly type: string }
-  | { readonly action: 'retire'; readonly personId: string; readonly username: string; readonly type: string; readonly why: string; readonly deactivates: string | null; readonly deletes: string | null }
-  | { readonly action: 'purge'; readonly personId: string; readonly username: string; readonly type: string; readonly why: string };
+export type { SyncChange, SyncSummary };
 
-export interface SyncSummary {
-  /** Accounts created (new people's and returning people's). */
-  readonly created: number;
-  /** People whose record changed (names, roles, classes, …). */
-  readonly updated: number;
-  /** Accounts retired with the grace periods (and purged at once when the deletion grace is 0). */
-  readonly retired: number;
-  readonly reactivated: number;
-  /** People in the file with nothing to change. */
-  readonly unchanged: number;
-  /** People new to the store. */
-  readonly added: number;
-  /** Of `retired`, accounts purged at once. */
-  readonly purged: number;
+export interface SyncBreaker {
+  /** Accounts the plan retires. */
+  readonly affected: number;
+  /** Live accounts of the types the source manages, of all its people. */
+  readonly total: number;
+  readonly limit: number;
+  readonly policy: BreakerPolicy;
 }
 
 export interface SyncReport {
@@ -73,7 +68,9 @@ export interface SyncReport {
   readonly summary: SyncSummary;
   readonly changes: readonly SyncChange[];
   readonly notes: readonly SyncNote[];
-  readonly breaker: SyncPlan['breaker'];
+  readonly breaker: SyncBreaker;
+  /** Changes and notes planned but not in `changes` and `notes` (SyncOptions.listed): the summary counts them all. */
+  readonly unlisted: { readonly changes: number; readonly notes: number };
   /** Set after a real run. */
   readonly failures: readonly ApplyFailure[];
   readonly passwords: { readonly file: string; readonly count: number } | null;
@@ -81,11 +78,19 @@ export interface SyncReport {
 }
 
 /**
- * `roster sync FILE --source NAME` (seed 002, RATS): read and validate the
- * whole file, plan every change in memory, check the circuit breaker, and
- * only then apply. A dry run stops after printing the plan, so it shows
- * exactly what the real run does. An empty or truncated file cannot retire a
- * school: it either fails validation or trips the breaker.
+ * `roster sync FILE --source NAME` (seed 002, RATS): validate the whole
+ * file, plan every change, check the circuit breaker and the ID ranges, and
+ * only then apply. A dry run stops after the plan, so it shows exactly what
+ * the real run does. An empty or truncated file cannot retire a school: it
+ * either fails validation or trips the breaker.
+ *
+ * Memory stays flat in the size of the file (a million rows in under a
+ * gigabyte): the validating pass keeps only the ids; the plan is made a
+ * chunk of rows at a time, with the store read by key for each chunk, and
+ * only its figures are kept (counts, the listed changes, the new usernames,
+ * a digest per chunk); the run plans each chunk again as it applies it and
+ * applies it only if it is the chunk planned (else its people are failures,
+ * changed by someone else meanwhile, and a later run does them).
  */
 export async function syncRoster(base: AppContext, options: SyncOptions): Promise<SyncReport> {
   const source = base.config.sources[options.source];
@@ -98,51 +103,47 @@ export async function syncRoster(base: AppContext, options: SyncOptions): Promis
   // Refuse before reading: a password file is never overwritten.
   const passwordFile = options.passwordFile === undefined || dryRun ? undefined : await createPasswordFile(options.passwordFile);
   try {
-    const file = await readRosterFile(options.file, options.source, source, ctx.hmacKey, options.progress?.reading);
-    const state = await loadSourceState(ctx.store.read, options.source);
-    await refuseForeignPeople(ctx.store.read, options.source, file.rows, state);
-    const plan = planSync({ sourceName: options.source, source, config: ctx.config, rows: file.rows, state, now: ctx.clock.now() });
-    // Before the first write and in a dry run alike (and before usernames are
-    // chosen, which it does not need): a range that cannot hold the new
-    // accounts would otherwise fill up half-way through.
-    await refuseOverCapacity(ctx, options.source, plan);
-    await assignUsernames(ctx.store.read, plan.people, ctx.config.usernames, file.rows);
-    const head = { source: options.source, file: options.file, dryRun, rows: plan.rows, ...describePlan(plan), breaker: plan.breaker };
+    const index = await validateRosterFile(options.file, options.source, source, ctx.hmacKey, options.progress?.reading);
+    const input: PartsInput = { sourceName: options.source, source, config: ctx.config, now: ctx.clock.now(), file: options.file, hmacKey: ctx.hmacKey, index };
+    const plan = await planFigures(ctx, input, options.listed ?? Infinity, options.progress?.planning);
+    if (plan.foreign.length > 0) {
+      throw new RosterError('bad_input', `${plan.foreign.length} row${plan.foreign.length === 1 ? '' : 's'} name people of another source; nothing was changed`, plan.foreign);
+    }
+    // Before the first write and in a dry run alike: a range that cannot
+    // hold the new accounts would otherwise fill up half-way through.
+    await plan.capacity.check();
+    if (plan.usernameIssues.length > 0) throw new RosterError('bad_input', 'some people get no username; nothing was changed', plan.usernameIssues);
+    const policy = source.breaker ?? ctx.config.breaker;
+    const breaker: SyncBreaker = { affected: plan.tally.retired, total: plan.managed, limit: breakerLimit(plan.managed, policy), policy };
+    const head = { source: options.source, file: options.file, dryRun, rows: index.rows, summary: plan.tally.summary(), changes: plan.tally.changes, notes: plan.tally.notes, breaker, unlisted: { changes: plan.tally.unlistedChanges, notes: plan.tally.unlistedNotes } };
     if (!dryRun) options.expectPlan?.(head);
 
-    const { affected, total, limit, policy } = plan.breaker;
+    const { affected, total, limit } = breaker;
     // Retiring every account of a source is never routine, however small the
     // source: an empty or cut-off file must not close a whole school.
     const everyone = total > 0 && affected === total;
     if ((affected > limit || everyone) && options.allowMassChange !== true) {
-      const absent = plan.people.filter((p) => p.row === null).reduce((n, p) => n + p.retirements.length, 0);
-      const why = everyone ? `every account of the source (the file has ${plan.rows} row${plan.rows === 1 ? '' : 's'})` : `over the limit of ${limit} (max(${policy.count}, ${policy.percent} % of ${total}))`;
+      const why = everyone ? `every account of the source (the file has ${index.rows} row${index.rows === 1 ? '' : 's'})` : `over the limit of ${limit} (max(${policy.count}, ${policy.percent} % of ${total}))`;
       const message =
         `sync of ${options.source} would retire ${affected} of ${total} account${total === 1 ? '' : 's'} ` +
-        `(${absent} of people absent from the file, ${affected - absent} no longer eligible): ${why}; nothing was changed. ` +
+        `(${plan.absentRetired} of people absent from the file, ${affected - plan.absentRetired} no longer eligible): ${why}; nothing was changed. ` +
         'Check that the file is complete, then re-run with --allow-mass-change';
       if (!dryRun) {
-        await mutate(ctx, {}, (tx) => audit(tx, ctx, { action: 'sync.refused', target: `source:${options.source}`, before: null, after: { file: options.file, rows: plan.rows, retire: affected, total, limit }, result: 'refused' }));
+        await mutate(ctx, {}, (tx) => audit(tx, ctx, { action: 'sync.refused', target: `source:${options.source}`, before: null, after: { file: options.file, rows: index.rows, retire: affected, total, limit }, result: 'refused' }));
       }
       throw new RosterError('mass_change', message);
     }
 
-    const needPasswords = plan.people.some((p) => p.creates.some((c) => ctx.config.types[c.type]?.initialPassword === 'generate'));
-    if (dryRun) return { ...head, failures: [], passwords: needPasswords ? { file: options.passwordFile ?? '(--password-file)', count: countPasswords(ctx, plan) } : null, jobRun: null };
-    if (needPasswords && passwordFile === undefined) {
-      throw new RosterError('usage', `${countPasswords(ctx, plan)} new account(s) get a generated initial password: pass --password-file PATH (created with mode 0600)`, [{ where: '--password-file', message: 'required when a type generates initial passwords' }]);
+    if (dryRun) return { ...head, failures: [], passwords: plan.passwords > 0 ? { file: options.passwordFile ?? '(--password-file)', count: plan.passwords } : null, jobRun: null };
+    if (plan.passwords > 0 && passwordFile === undefined) {
+      throw new RosterError('usage', `${plan.passwords} new account(s) get a generated initial password: pass --password-file PATH (created with mode 0600)`, [{ where: '--password-file', message: 'required when a type generates initial passwords' }]);
     }
-    if (plan.people.length === 0) return { ...head, failures: [], passwords: null, jobRun: null };
+    if (plan.people === 0) return { ...head, failures: [], passwords: null, jobRun: null };
 
-    const now = ctx.clock.now();
-    const run = await claimJobRun(ctx, `sync:${options.source}`, now, { startedBy: base.actor });
-    let result: Awaited<ReturnType<typeof applySyncPlan>>;
+    const run = await claimJobRun(ctx, `sync:${options.source}`, ctx.clock.now(), { startedBy: base.actor });
+    let result: ApplyResult;
     try {
-      result = await applySyncPlan(ctx, plan.people, {
-        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-        ...(options.progress?.applying === undefined ? {} : { onProgress: options.progress.applying }),
-        ...(passwordFile === undefined ? {} : { onPasswords: (entries: ReadonlyArray<readonly [string, string]>) => passwordFile.append(entries) }),
-      });
+      result = await applyParts(ctx, input, plan, options, passwordFile);
     } catch (e) {
       await finishJobRun(ctx, run, { result: 'failed', counts: countsOf(head.summary), message: errorMessage(e) });
       throw e;
@@ -162,215 +163,99 @@ function countsOf(summary: SyncSummary): Record<string, number> {
   return { ...summary };
 }
 
-function countPasswords(ctx: AppContext, plan: SyncPlan): number {
-  return plan.people.reduce((n, p) => n + p.creates.filter((c) => ctx.config.types[c.type]?.initialPassword === 'generate').length, 0);
-}
-
-export function describePlan(plan: SyncPlan): { readonly summary: SyncSummary; readonly changes: SyncChange[]; readonly notes: readonly SyncNote[] } {
-  const changes: SyncChange[] = [];
-  let created = 0;
-  let updated = 0;
-  let retired = 0;
-  let reactivated = 0;
-  let added = 0;
-  let purged = 0;
-  for (const p of plan.people) {
-    if (p.personChange === 'add' && p.row !== null) {
-      added++;
-      changes.push({ action: 'add-person', personId: p.personId, row: p.row, name: `${p.after.firstName} ${p.after.lastName}` });
-    } else if (p.personChange === 'update' && p.row !== null) {
-      updated++;
-      changes.push({ action: 'update-person', personId: p.personId, row: p.row, fields: p.fields });
-    }
-    for (const c of p.creates) {
-      created++;
-      changes.push({ action: 'create', personId: p.personId, username: c.username, type: c.type, returning: c.reserved });
-    }
-    for (const r of p.reactivations) {
-      reactivated++;
-      changes.push({ action: 'reactivate', personId: p.personId, username: r.before.username, type: r.before.type });
-    }
-    for (const r of p.retirements) {
-      retired++;
-      if (r.after === null) {
-        purged++;
-        changes.push({ action: 'purge', personId: p.personId, username: r.before.username, type: r.before.type, why: r.why });
-      } else {
-        changes.push({ action: 'retire', personId: p.personId, username: r.before.username, type: r.before.type, why: r.why, deactivates: r.after.expiresAt, deletes: r.after.purgeAt });
-      }
-    }
-  }
-  return { summary: { created, updated, retired, reactivated, unchanged: plan.unchanged, added, purged }, changes, notes: plan.notes };
-}
-
-const PAGE = 5_000;
-
-/** The source's people, their accounts (tombstones too) and reservations, read once. */
-export async function loadSourceState(q: PeopleReads & AccountReads & ReservationReads, source: string): Promise<SourceState> {
-  const people = new Map<string, Person>();
-  const peoplePages = keysetPages({ limit: PAGE, page: (afterId: string | undefined, limit) => q.listPeople({ source, limit, ...(afterId === undefined ? {} : { afterId }) }), keyOf: (p) => p.id });
-  for await (const page of peoplePages) for (const p of page) people.set(p.id, p);
-  const accounts = new Map<string, Account[]>();
-  for await (const page of keysetPages({ limit: PAGE, page: (afterId: number | undefined, limit) => q.listAccounts({ source, includePurged: true, afterId: afterId ?? 0, limit }), keyOf: (a) => a.id })) {
-    for (const a of page) {
-      const list = accounts.get(a.personId);
-      if (list === undefined) accounts.set(a.personId, [a]);
-      else list.push(a);
-    }
-  }
-  const reservations = new Map<string, Reservation[]>();
-  for (const r of await q.listReservations()) {
-    if (!people.has(r.personId)) continue;
-    const list = reservations.get(r.personId);
-    if (list === undefined) reservations.set(r.personId, [r]);
-    else list.push(r);
-  }
-  return { people, accounts, reservations };
-}
-
-function count(n: number, what: string): string {
-  return `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`;
-}
-
-/** The first `n` numbers from `from` up to `max` that are not in `used` (ascending), as allocation hands them out. */
-function firstFree(from: number, max: number, used: readonly number[], n: number): number[] {
-  const out: number[] = [];
-  let k = 0;
-  for (let x = from; x <= max && out.length < n; x++) {
-    while (k < used.length && (used[k] ?? Infinity) < x) k++;
-    if (used[k] !== x) out.push(x);
-  }
-  return out;
+/** What the planning pass keeps of the whole plan: figures, never the plan itself. */
+interface PlanFigures {
+  readonly tally: PlanTally;
+  /** People with something to do. */
+  readonly people: number;
+  /** Live accounts of managed types of all the source's people (the breaker's total). */
+  readonly managed: number;
+  /** Retirements of people absent from the file. */
+  readonly absentRetired: number;
+  /** New accounts whose type generates an initial password. */
+  readonly passwords: number;
+  readonly foreign: readonly ErrorIssue[];
+  readonly usernameIssues: readonly ErrorIssue[];
+  readonly capacity: CapacityCheck;
+  /** Each part with rows or people, in order: its digest and its new accounts' usernames. */
+  readonly parts: ReadonlyArray<{ readonly digest: string; readonly usernames: readonly string[] }>;
 }
 
 /**
- * Refuses, before anything is written, a plan whose new accounts and groups
- * do not fit the configured ranges, with the numbers. Allocation hands UIDs
- * out in plan order from the first free one, so the UID of every new
- * account is known here. GIDs are taken from the gids range by groups the
- * accounts need that do not exist yet, and by a user-private group whose
- * GID = UID is a group's (an existing group's, or at worst one of the new
- * groups'); the new accounts' own private GIDs take numbers of that range
- * too when the ranges overlap. Two queries, whatever the size of the file.
+ * The planning pass: every part planned (usernames chosen as a run would),
+ * nothing written. Once the file or the store shows a refusal is coming
+ * (another source's person, a UID range too small) no more usernames are
+ * chosen: the run stops before they matter.
  */
-async function refuseOverCapacity(ctx: AppContext, source: string, plan: SyncPlan): Promise<void> {
-  const creates = plan.people.flatMap((p) => p.creates);
-  if (creates.length === 0) return;
-  const q = ctx.store.read;
-  const { uids, gids } = ctx.config;
-  const range = (r: { readonly min: number; readonly max: number }): string => `${r.min}–${r.max}`;
-
-  // A returning person's reserved name brings its UID; every other create takes a new one.
-  const fresh = creates.filter((c) => !c.reserved);
-  const uidUse = await q.idsInUse('uid', uids);
-  const freeUids = Math.max(0, uids.max - uidUse.from + 1) - uidUse.used.length;
-  if (fresh.length > freeUids) {
-    const message = `sync of ${source} needs ${count(fresh.length, 'new UID')}, the range ${range(uids)} has ${freeUids.toLocaleString('en')} free; nothing was changed. Widen uids in roster.yaml`;
-    throw new RosterError('bad_config', message, [{ where: 'uids', message: `needs ${count(fresh.length, 'free UID')}, has ${freeUids.toLocaleString('en')}` }]);
-  }
-
-  const groups = await q.listGroups();
-  const groupGids = new Set(groups.map((g) => g.gid));
-  const existing = new Set(groups.map((g) => g.name));
-  const newGroups = new Set<string>();
-  for (const c of creates) {
-    const type = ctx.config.types[c.type];
-    if (type === undefined) continue;
-    for (const g of type.primaryGroup === '{username}' ? type.groups : [type.primaryGroup, ...type.groups]) if (!existing.has(g)) newGroups.add(g);
-  }
-  let allocated = 0;
-  for (const name of newGroups) {
-    const declared = ctx.config.groups.find((g) => g.name === name);
-    if (declared === undefined) {
-      throw new RosterError('bad_input', `sync of ${source} needs group ${printable(name)}, which does not exist; add it with \`roster group add\` or declare it under groups: in roster.yaml; nothing was changed`, [{ where: 'group', message: `unknown group ${printable(name)}` }]);
+async function planFigures(ctx: AppContext, input: PartsInput, listed: number, progress?: (rows: number, total: number) => void): Promise<PlanFigures> {
+  const tally = new PlanTally(listed);
+  const capacity = await capacityCheck(ctx, input.sourceName);
+  const chosen = new Set<string>();
+  const foreign: ErrorIssue[] = [];
+  const usernameIssues: ErrorIssue[] = [];
+  const parts: Array<{ readonly digest: string; readonly usernames: readonly string[] }> = [];
+  let people = 0;
+  let managed = 0;
+  let absentRetired = 0;
+  let passwords = 0;
+  let rows = 0;
+  for await (const part of syncParts(ctx, input)) {
+    const plans = part.plan.people;
+    rows += part.rows.length;
+    progress?.(rows, input.index.rows);
+    managed += part.plan.managed;
+    for (const i of part.foreign) foreign.push(i);
+    const creates = plans.flatMap((p) => p.creates);
+    capacity.add(creates);
+    if (foreign.length === 0 && !capacity.exceeded()) {
+      for (const i of await assignUsernames(ctx.store.read, plans, ctx.config.usernames, chosen)) usernameIssues.push(i);
     }
-    if (declared.gid === undefined) allocated++;
+    if (part.rows.length === 0 && plans.length === 0) continue;
+    tally.add(part.plan);
+    people += plans.length;
+    for (const p of plans) if (p.row === null) absentRetired += p.retirements.length;
+    passwords += creates.filter((c) => ctx.config.types[c.type]?.initialPassword === 'generate').length;
+    parts.push({ digest: partDigest(part.rows, part.plan), usernames: chosenUsernames(plans) });
   }
+  return { tally, people, managed, absentRetired, passwords, foreign, usernameIssues, capacity, parts };
+}
 
-  // The UIDs in plan order; those of accounts with a user-private group are their GIDs too.
-  const newUids = firstFree(uidUse.from, uids.max, uidUse.used, fresh.length);
-  const privateGids: number[] = [];
-  let collisions = 0;
-  let next = 0;
-  for (const c of creates) {
-    const uid = c.reserved ? undefined : newUids[next++];
-    if (ctx.config.types[c.type]?.primaryGroup !== '{username}') continue;
-    if (uid === undefined) {
-      // A returning account's reserved UID: its group moves only if a group holds that GID now.
-      if (c.revive !== undefined && groupGids.has(c.revive.uid)) collisions++;
+/**
+ * The applying pass: each part planned again from the store as the run has
+ * left it and applied when it is the part planned (same rows, same changes,
+ * with the usernames chosen then); a part that is not is reported as its
+ * people's failures and left alone.
+ */
+async function applyParts(ctx: AppContext, input: PartsInput, plan: PlanFigures, options: SyncOptions, passwordFile: PasswordFile | undefined): Promise<ApplyResult> {
+  const failures: ApplyFailure[] = [];
+  let applied = 0;
+  let passwords = 0;
+  let done = 0;
+  let k = 0;
+  const progress = options.progress?.applying;
+  for await (const part of syncParts(ctx, input)) {
+    const plans = part.plan.people;
+    if (part.rows.length === 0 && plans.length === 0) continue;
+    const planned = plan.parts[k++];
+    const same = planned !== undefined && part.foreign.length === 0 && reuseUsernames(plans, planned.usernames) && partDigest(part.rows, part.plan) === planned.digest;
+    if (!same) {
+      for (const p of plans) failures.push({ personId: p.personId, row: p.row, code: 'conflict', error: 'changed (in the file or the store) since the sync was planned; nothing of it was changed: run the sync again' });
+      done += plans.length;
       continue;
     }
-    if (groupGids.has(uid)) collisions++;
-    else privateGids.push(uid);
+    if (plans.length === 0) continue;
+    const base = done;
+    const result = await applySyncPlan(ctx, plans, {
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(progress === undefined ? {} : { onProgress: (n: number) => progress(base + n, plan.people) }),
+      ...(passwordFile === undefined ? {} : { onPasswords: (entries: ReadonlyArray<readonly [string, string]>) => passwordFile.append(entries) }),
+    });
+    applied += result.applied;
+    passwords += result.passwords;
+    for (const f of result.failures) failures.push(f);
+    done += plans.length;
   }
-  if (allocated + collisions === 0) return;
-  const gidUse = await q.idsInUse('gid', gids);
-  const usedGids = new Set(gidUse.used);
-  const takenByPrivate = privateGids.filter((g) => g >= gidUse.from && g <= gids.max && !usedGids.has(g)).length;
-  // A new group's GID, taken from that same stretch, may be a new account's UID, whose group then needs another.
-  const needed = allocated + collisions + Math.min(allocated, takenByPrivate);
-  const freeGids = Math.max(0, gids.max - gidUse.from + 1) - gidUse.used.length - takenByPrivate;
-  if (needed > freeGids) {
-    const also = takenByPrivate > 0 ? ` once the new accounts' own groups take ${count(takenByPrivate, 'GID')} of it` : '';
-    const message =
-      `sync of ${source} needs up to ${count(needed, 'new GID')} (${allocated.toLocaleString('en')} for new groups, ${(needed - allocated).toLocaleString('en')} for user-private groups whose GID = UID a group holds), ` +
-      `the range ${range(gids)} has ${freeGids.toLocaleString('en')} free${also}; nothing was changed. Widen gids in roster.yaml`;
-    throw new RosterError('bad_config', message, [{ where: 'gids', message: `needs up to ${count(needed, 'free GID')}, has ${freeGids.toLocaleString('en')}` }]);
-  }
-}
-
-/** Another source's (or a hand-made) person with the same id is never taken over. */
-async function refuseForeignPeople(q: PeopleReads, source: string, rows: readonly RosterRow[], state: SourceState): Promise<void> {
-  const unknown = rows.filter((r) => !state.people.has(r.id));
-  if (unknown.length === 0) return;
-  const foreign = new Map((await q.getPeople(unknown.map((r) => r.id))).map((p) => [p.id, p.source]));
-  const issues: ErrorIssue[] = [];
-  for (const r of unknown) {
-    const owner = foreign.get(r.id);
-    if (owner !== undefined) issues.push({ where: `row ${r.row}, column id`, message: `person ${printable(r.id)} belongs to source ${owner}, not ${source}; a sync never takes over another source's people` });
-  }
-  if (issues.length > 0) throw new RosterError('bad_input', `${issues.length} row${issues.length === 1 ? '' : 's'} name people of another source; nothing was changed`, issues);
-}
-
-/**
- * RATS step 6 for many people at once: each new account takes the first of
- * its person's candidates that is free in the store and not chosen by an
- * earlier row of this run. Candidates are checked a few thousand per round
- * trip instead of one query each.
- */
-export async function assignUsernames(q: ReservationReads, plans: readonly PersonPlan[], policy: UsernamePolicy, rows: readonly RosterRow[]): Promise<void> {
-  const chosen = new Set<string>();
-  for (const p of plans) for (const c of p.creates) if (c.username !== '') chosen.add(c.username.toLowerCase());
-  interface Pending { readonly p: PersonPlan; readonly c: PersonPlan['creates'][number]; readonly candidates: Iterator<string>; next: string | undefined }
-  let pending: Pending[] = plans.flatMap((p) =>
-    p.creates.filter((c) => c.username === '').map((c) => ({ p, c, candidates: usernameCandidates(p.after.firstName, p.after.lastName, policy), next: undefined })),
-  );
-  const issues: ErrorIssue[] = [];
-  const rowOf = new Map(rows.map((r) => [r.id, r.row]));
-  while (pending.length > 0) {
-    for (const item of pending) {
-      let n = item.candidates.next();
-      while (n.done !== true && chosen.has(n.value.toLowerCase())) n = item.candidates.next();
-      item.next = n.done === true ? undefined : n.value;
-    }
-    const exhausted = pending.filter((i) => i.next === undefined);
-    for (const i of exhausted) issues.push({ where: `row ${rowOf.get(i.p.personId) ?? '?'}`, message: `no free username can be derived from the names of ${printable(i.p.personId)}` });
-    pending = pending.filter((i) => i.next !== undefined);
-    const taken = await q.takenNames(pending.map((i) => i.next ?? ''));
-    const rest: Pending[] = [];
-    for (const item of pending) {
-      const name = item.next ?? '';
-      const lower = name.toLowerCase();
-      if (taken.has(lower) || chosen.has(lower)) {
-        rest.push(item);
-        continue;
-      }
-      chosen.add(lower);
-      item.c.username = name;
-    }
-    pending = rest;
-  }
-  if (issues.length > 0) throw new RosterError('bad_input', 'some people get no username; nothing was changed', issues);
+  return { applied, failures, passwords };
 }
 
 interface PasswordFile {

@@ -1,6 +1,5 @@
 import type { RosterConfig, SourceConfig } from '../config/config-schema.js';
 import type { Account } from '../domain/account.js';
-import { breakerLimit, type BreakerPolicy } from '../domain/circuit-breaker.js';
 import { checkEligibility } from '../domain/eligibility.js';
 import { reactivate, retire } from '../domain/lifecycle.js';
 import type { Person } from '../domain/person.js';
@@ -8,13 +7,13 @@ import { reservedNameToReuse } from '../app/accounts.js';
 import type { Reservation } from '../store/store.js';
 import type { RosterRow } from './roster-file.js';
 
-/** What the store holds for one source, loaded once before planning. */
+/** What the store holds for some of a source's people (a chunk of the file's rows), read by key before planning them. */
 export interface SourceState {
   /** This source's people by id. */
   readonly people: ReadonlyMap<string, Person>;
-  /** Accounts of this source's people by person id, tombstones included. */
+  /** Accounts of these people by person id, tombstones included. */
   readonly accounts: ReadonlyMap<string, readonly Account[]>;
-  /** Reservations of this source's people by person id, in UID order. */
+  /** Reservations of these people by person id, in UID order. */
   readonly reservations: ReadonlyMap<string, readonly Reservation[]>;
 }
 
@@ -53,24 +52,51 @@ export type SyncNote =
   | { readonly kind: 'not-eligible'; readonly personId: string; readonly row: number; readonly type: string; readonly unmet: readonly string[] }
   | { readonly kind: 'kept-retired'; readonly personId: string; readonly row: number; readonly username: string; readonly retiredBy: string };
 
-export interface SyncPlan {
-  readonly source: string;
-  /** Only people with something to do, in file order, then the absent ones. */
-  readonly people: readonly PersonPlan[];
-  readonly rows: number;
+/** The plan of some rows of the file (or of some people absent from it). */
+export interface PartPlan {
+  /** Only people with something to do, in file order (absent people: in id order). */
+  readonly people: PersonPlan[];
   /** People in the file with nothing to do. */
   readonly unchanged: number;
-  readonly notes: readonly SyncNote[];
-  readonly breaker: { readonly affected: number; readonly total: number; readonly limit: number; readonly policy: BreakerPolicy };
+  readonly notes: SyncNote[];
+  /** Live accounts of managed types these (stored) people hold: the circuit breaker's total is their sum over the source. */
+  readonly managed: number;
 }
 
 export interface PlanInput {
   readonly sourceName: string;
   readonly source: SourceConfig;
   readonly config: RosterConfig;
+  readonly now: Date;
+}
+
+export interface RowsInput extends PlanInput {
   readonly rows: readonly RosterRow[];
   readonly state: SourceState;
-  readonly now: Date;
+}
+
+export interface AbsentInput extends PlanInput {
+  /** People of the source absent from the file. */
+  readonly people: readonly Person[];
+  /** Their accounts by person id, tombstones included. */
+  readonly accounts: ReadonlyMap<string, readonly Account[]>;
+}
+
+/** The types a source manages (gives through its roles): only their accounts are retired by it. */
+export function managedTypes(source: SourceConfig): ReadonlySet<string> {
+  return new Set(Object.values(source.types).flat());
+}
+
+/** Retires one account with the grace periods (the source's, else the type's); null when it is retired already. */
+function retirer({ sourceName, source, config, now }: PlanInput): (account: Account, why: string) => PlannedTransition | null {
+  const by = syncActor(sourceName);
+  return (account, why) => {
+    const type = config.types[account.type];
+    const grace = source.grace ?? type?.grace ?? { deactivation: 0, deletion: 30 };
+    const outcome = retire(account, { deactivation: grace.deactivation, deletion: grace.deletion, now, timeZone: config.timeZone, by, reason: by });
+    if ('purgeNow' in outcome) return { before: account, after: null, why };
+    return outcome.changed ? { before: account, after: outcome.account, why } : null;
+  };
 }
 
 /** Who sets and lifts this source's `retired` holds: only holds it set itself are lifted on return. */
@@ -90,10 +116,12 @@ function sameMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string,
 }
 
 /**
- * The whole sync as data (DESIGN.md §9.3: plan, validate the whole plan,
- * then apply), computed in memory from the file and the source's stored
- * state, with no I/O. A dry run prints it; a real run prints the same and
- * applies it.
+ * The sync of some rows as data (DESIGN.md §9.3: plan, validate the whole
+ * plan, then apply), computed from the rows and their people's stored state,
+ * with no I/O. The sync plans the file chunk by chunk, twice: once for the
+ * figures the whole plan is checked by (and a dry run prints), once more
+ * chunk by chunk as it applies, so neither the rows nor the plan are ever
+ * held whole.
  *
  * The rules (seed 002, RATS):
  * - a person new to the store is added and gets an account of every type
@@ -109,26 +137,22 @@ function sameMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string,
  * - only accounts of the types the source gives are managed: accounts made
  *   by hand for a source's person are left alone.
  */
-export function planSync({ sourceName, source, config, rows, state, now }: PlanInput): SyncPlan {
+export function planRows(input: RowsInput): PartPlan {
+  const { sourceName, source, config, rows, state, now } = input;
   const by = syncActor(sourceName);
   const at = now.toISOString();
-  const managed = new Set(Object.values(source.types).flat());
+  const managed = managedTypes(source);
+  const retireOne = retirer(input);
   const plans: PersonPlan[] = [];
   const notes: SyncNote[] = [];
   let unchanged = 0;
-
-  const retireOne = (account: Account, why: string): PlannedTransition | null => {
-    const type = config.types[account.type];
-    const grace = source.grace ?? type?.grace ?? { deactivation: 0, deletion: 30 };
-    const outcome = retire(account, { deactivation: grace.deactivation, deletion: grace.deletion, now, timeZone: config.timeZone, by, reason: by });
-    if ('purgeNow' in outcome) return { before: account, after: null, why };
-    return outcome.changed ? { before: account, after: outcome.account, why } : null;
-  };
+  let managedLive = 0;
 
   for (const row of rows) {
     const before = state.people.get(row.id);
     const accounts = state.accounts.get(row.id) ?? [];
     const live = accounts.filter((a) => a.purgedAt === null);
+    if (before !== undefined) managedLive += live.filter((a) => managed.has(a.type)).length;
     const after = desiredPerson(row, before, live, config, sourceName, at);
     const fields = before === undefined ? [] : changedFields(before, after);
     const creates: PlannedCreate[] = [];
@@ -181,18 +205,25 @@ export function planSync({ sourceName, source, config, rows, state, now }: PlanI
     plans.push({ row: row.row, personId: row.id, before, after: personChange === null ? (before ?? after) : after, personChange, fields, creates, reactivations, retirements });
   }
 
-  const inFile = new Set(rows.map((r) => r.id));
-  let total = 0;
-  for (const [id, person] of state.people) {
-    const live = (state.accounts.get(id) ?? []).filter((a) => a.purgedAt === null && managed.has(a.type));
-    total += live.length;
-    if (inFile.has(id)) continue;
+  return { people: plans, unchanged, notes, managed: managedLive };
+}
+
+/**
+ * People of the source absent from the file: their accounts of managed
+ * types are retired with the same grace periods.
+ */
+export function planAbsent(input: AbsentInput): PartPlan {
+  const managed = managedTypes(input.source);
+  const retireOne = retirer(input);
+  const plans: PersonPlan[] = [];
+  let managedLive = 0;
+  for (const person of input.people) {
+    const live = (input.accounts.get(person.id) ?? []).filter((a) => a.purgedAt === null && managed.has(a.type));
+    managedLive += live.length;
     const retirements = live.map((a) => retireOne(a, 'absent from the file')).filter((t): t is PlannedTransition => t !== null);
-    if (retirements.length > 0) plans.push({ row: null, personId: id, before: person, after: person, personChange: null, fields: [], creates: [], reactivations: [], retirements });
+    if (retirements.length > 0) plans.push({ row: null, personId: person.id, before: person, after: person, personChange: null, fields: [], creates: [], reactivations: [], retirements });
   }
-  const policy = source.breaker ?? config.breaker;
-  const affected = plans.reduce((n, p) => n + p.retirements.length, 0);
-  return { source: sourceName, people: plans, rows: rows.length, unchanged, notes, breaker: { affected, total, limit: breakerLimit(total, policy), policy } };
+  return { people: plans, unchanged: 0, notes: [], managed: managedLive };
 }
 
 /**
