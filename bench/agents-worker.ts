@@ -108,7 +108,7 @@ async function poll(m: Extract<ToWorker, { kind: 'poll' }>): Promise<void> {
           counts.notModified = (counts.notModified ?? 0) + 1;
           continue;
         }
-        const revision = 'delta' in answer ? answer.delta.revision : answer.assignment.revision;
+        const revision = 'delta' in answer ? answer.delta.revision : 'stream' in answer ? answer.stream.revision : answer.assignment.revision;
         counts['delta' in answer ? 'delta' : 'whole'] = (counts['delta' in answer ? 'delta' : 'whole'] ?? 0) + 1;
         if (revision !== a.revision) {
           a.revision = revision;

@@ -104,7 +104,8 @@ function reportOutcome(o: ChangeOutcome): Readonly<Record<string, unknown>> {
  *
  * 1. ask the server for the host's desired state by revision; a new one is
  *    checked and written to the state file before anything is applied — a
- *    delta in place, only its rows (src/agent/agent-state.ts);
+ *    delta in place, only its rows; a whole state as NDJSON, row by row as
+ *    it arrives (src/agent/agent-state.ts);
  * 2. apply — when a new revision came, when the last one was not applied
  *    yet, or when `force` (the first turn, a drift check, `--once`) — with
  *    the same pipeline as `roster apply`: apply lock, plan, circuit breaker,
@@ -150,20 +151,26 @@ export async function agentCycle(
   let deltaScoped: DeltaScope | null = null;
   try {
     const base = file.revision;
-    let answer = await deps.client.desired(base, { delta: true });
+    let answer = await deps.client.desired(base, { delta: true, stream: true });
     changelogHead = answer.changelogHead;
     if (answer.changed && 'delta' in answer) {
       // Applied in place and checked against the revision; anything off and the whole state is fetched.
       const changes = file.applyDelta(answer.delta, deps.clock.now().toISOString());
       if (changes === null) {
         deps.log.warn(`the delta to revision ${answer.delta.revision} did not reproduce it; fetching the whole state`);
-        answer = await deps.client.desired(null);
+        answer = await deps.client.desired(null, { stream: true });
       } else {
         transfer = 'delta';
         changed = true;
         // Only on top of a revision applied cleanly: what an earlier apply left undone needs the whole host.
         deltaScoped = appliedBefore?.revision === base && appliedBefore.ok ? deltaScope(changes) : { whole: 'the revision before it was not applied cleanly' };
       }
+    }
+    if (answer.changed && 'stream' in answer) {
+      // Written row by row as it arrives, checked against its revision; anything off and the previous state stays.
+      await file.replaceStreamed(answer.stream, { server: settings.server, host: settings.host, fetchedAt: deps.clock.now().toISOString() });
+      transfer = 'full';
+      changed = true;
     }
     if (answer.changed && 'assignment' in answer) {
       whole = answer.assignment;

@@ -4,9 +4,10 @@ import Database from 'better-sqlite3';
 import type { HostAssignment } from '../desired/desired-host-schema.js';
 import type { DesiredAccount, DesiredGroup, DesiredHost, DesiredResource } from '../desired/desired-host.js';
 import { EMPTY_SUMS, entryDigest, restDigest, revisionFrom, updateSums, type AssignmentRest, type EntrySums, type HostDelta } from '../desired/host-delta.js';
-import { errorMessage } from '../domain/errors.js';
+import { errorMessage, RosterError } from '../domain/errors.js';
 import type { DeltaChanges, KeptRest } from './delta-scope.js';
 import { readLegacyState } from './legacy-state.js';
+import type { WholeEntry, WholeStateStream } from './whole-state-stream.js';
 
 /** A report the server has not accepted yet (it was down): sent, oldest first, when it answers again. */
 export type PendingReport = Readonly<Record<string, unknown>>;
@@ -46,6 +47,16 @@ create table memberships (member text not null, grp text not null, primary key (
 class DeltaMismatch extends Error {}
 
 interface Sums { readonly accounts: string; readonly groups: string; readonly accountCount: number; readonly groupCount: number }
+
+/** Runs an insert of a new row; a name already there is the server's state naming it twice. */
+function insertOnce(kind: 'account' | 'group', name: string, insert: () => unknown): void {
+  try {
+    insert();
+  } catch (e) {
+    if (String((e as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) throw new RosterError('bad_input', `the server's desired state names ${kind} ${name} twice; nothing applied from it`);
+    throw e;
+  }
+}
 
 function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -202,6 +213,59 @@ export class AgentStateFile {
     })();
     this.#revision = assignment.revision;
     this.#header = header;
+  }
+
+  /**
+   * Replaces the whole state with one arriving as NDJSON (see
+   * src/agent/whole-state-stream.ts), writing its rows as they come in one
+   * transaction: memory holds the entries in flight, never the body. The
+   * entry sums are computed on the way, and at the end the revision they
+   * and the rest name must be the one the stream's first line named;
+   * anything off — a line that does not check, a truncated body, a name
+   * twice, another revision — rolls back, the previous state kept, and
+   * throws a `bad_input` RosterError saying what.
+   */
+  async replaceStreamed(stream: WholeStateStream, header: StateHeader): Promise<void> {
+    const insertAccount = this.#db.prepare('insert into accounts (name, json, digest) values (?, ?, ?)');
+    const insertGroup = this.#db.prepare('insert into groups (name, gid, json, digest) values (?, ?, ?, ?)');
+    const insertMember = this.#db.prepare('insert or ignore into memberships (member, grp) values (?, ?)');
+    const batch = this.#db.transaction((entries: readonly WholeEntry[], sums: EntrySums): EntrySums => {
+      for (const e of entries) {
+        if ('account' in e) {
+          const a = e.account;
+          const digest = entryDigest(a);
+          insertOnce('account', a.username, () => insertAccount.run(a.username, JSON.stringify(a), digest));
+          sums = updateSums(sums, 'a', a.username, undefined, digest);
+        } else {
+          const g = e.group;
+          const digest = entryDigest(g);
+          insertOnce('group', g.name, () => insertGroup.run(g.name, g.gid, JSON.stringify(g), digest));
+          for (const m of g.members) insertMember.run(m, g.name);
+          sums = updateSums(sums, 'g', g.name, undefined, digest);
+        }
+      }
+      return sums;
+    });
+    // One transaction over awaits: begun here, each batch a savepoint in it, committed once the end line and revision check.
+    this.#db.exec('begin immediate');
+    try {
+      for (const table of ['accounts', 'groups', 'memberships']) this.#db.prepare(`delete from ${table}`).run();
+      let sums = EMPTY_SUMS;
+      for await (const entries of stream.entries) {
+        sums = batch(entries, sums);
+      }
+      const got = revisionOfRest(stream.rest, sums);
+      if (got !== stream.revision) throw new RosterError('bad_input', `the server's desired state does not reproduce its revision ${stream.revision} (its ${sums.accountCount} accounts, ${sums.groupCount} groups and rest name ${got}); nothing applied from it`);
+      this.#setSums(sums);
+      this.#setMeta('rest', stream.rest);
+      this.#setMeta('head', { ...header, revision: stream.revision });
+      this.#db.exec('commit');
+    } catch (e) {
+      if (this.#db.inTransaction) this.#db.exec('rollback');
+      throw e;
+    } finally {
+      this.#readHead();
+    }
   }
 
   /**

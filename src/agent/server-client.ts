@@ -5,6 +5,30 @@ import { hostDeltaSchema, type HostDelta } from '../desired/host-delta.js';
 import type { TargetUsage } from '../reconcile/host-usage.js';
 import { watchSettingsSchema, type WatchSettings } from '../config/watch-settings.js';
 import type { WatchReport } from './watch/watch-report.js';
+import { NDJSON_TYPE, readWholeStateStream, type WholeStateStream } from './whole-state-stream.js';
+
+/** An abort signal that fires `ms` after the last `touch` (a body read while it makes progress, stopped when it stalls). */
+function idleTimeout(ms: number): { readonly signal: AbortSignal; readonly touch: () => void; readonly clear: () => void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const clear = (): void => clearTimeout(timer);
+  const touch = (): void => {
+    clear();
+    timer = setTimeout(() => controller.abort(new Error(`no data from the server for ${ms} ms`)), ms);
+    timer.unref();
+  };
+  touch();
+  return { signal: controller.signal, touch, clear };
+}
+
+/** The same entries, with `done` called once they are read or given up. */
+async function* clearedAfter<T>(entries: AsyncIterable<T>, done: () => void): AsyncGenerator<T> {
+  try {
+    yield* entries;
+  } finally {
+    done();
+  }
+}
 
 export interface ServerClientOptions {
   /** Base URL of `roster serve`, e.g. https://roster.example.org */
@@ -21,6 +45,8 @@ export type DesiredAnswer = (
   | { readonly changed: true; readonly assignment: HostAssignment }
   /** Only what changed since the revision the agent named (`?delta=1`). */
   | { readonly changed: true; readonly delta: HostDelta }
+  /** The whole state as NDJSON (asked with `stream`), its entries still to read: for AgentStateFile.replaceStreamed. */
+  | { readonly changed: true; readonly stream: WholeStateStream }
 ) & {
   /** The id of the host's newest changelog entry, when the server says (`X-Roster-Changelog-Head`): the agent fetches entries only when it moved. */
   readonly changelogHead?: number;
@@ -64,28 +90,48 @@ export class ServerClient {
     this.#base = new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/hosts/${encodeURIComponent(options.host)}/`, base);
   }
 
-  /** With `delta`, a server that still knows `knownRevision` answers only what changed since. */
-  async desired(knownRevision: string | null, options: { readonly delta?: boolean } = {}): Promise<DesiredAnswer> {
+  /**
+   * With `delta`, a server that still knows `knownRevision` answers only
+   * what changed since. With `stream`, a whole state is asked for as NDJSON
+   * and returned unread but for its first line (at 1,000,000 accounts it
+   * is larger than the longest string an engine holds): the caller reads
+   * its entries into the state file. A server that answers JSON anyway is
+   * read as before. The timeout then counts from the last chunk received,
+   * not from the request: a large state takes as long as it takes to write.
+   */
+  async desired(knownRevision: string | null, options: { readonly delta?: boolean; readonly stream?: boolean } = {}): Promise<DesiredAnswer> {
     const headers: Record<string, string> = {};
     if (knownRevision !== null) headers['if-none-match'] = `"${knownRevision}"`;
-    const res = await this.#request(knownRevision !== null && options.delta === true ? 'desired?delta=1' : 'desired', { method: 'GET', headers });
-    const headText = res.headers.get(CHANGELOG_HEAD_HEADER);
-    const changelogHead = headText !== null && /^\d{1,15}$/.test(headText) ? { changelogHead: Number(headText) } : {};
-    if (res.status === 304 && knownRevision !== null) return { changed: false, revision: knownRevision, ...changelogHead };
-    await this.#expect(res, 200);
-    let json: unknown;
+    if (options.stream === true) headers.accept = `${NDJSON_TYPE}, application/json;q=0.9`;
+    const idle = idleTimeout(this.#options.timeoutMs ?? 30_000);
+    let streaming = false;
     try {
-      json = await res.json();
-    } catch (e) {
-      throw new RosterError('bad_input', `the server's desired state is not JSON: ${errorMessage(e)}`);
+      const res = await this.#request(knownRevision !== null && options.delta === true ? 'desired?delta=1' : 'desired', { method: 'GET', headers, signal: idle.signal });
+      const headText = res.headers.get(CHANGELOG_HEAD_HEADER);
+      const changelogHead = headText !== null && /^\d{1,15}$/.test(headText) ? { changelogHead: Number(headText) } : {};
+      if (res.status === 304 && knownRevision !== null) return { changed: false, revision: knownRevision, ...changelogHead };
+      await this.#expect(res, 200);
+      if (res.headers.get('content-type')?.split(';')[0]?.trim() === NDJSON_TYPE && res.body !== null) {
+        const stream = await readWholeStateStream(res.body, this.#options.host, idle.touch);
+        streaming = true;
+        return { changed: true, stream: { ...stream, entries: clearedAfter(stream.entries, idle.clear) }, ...changelogHead };
+      }
+      let json: unknown;
+      try {
+        json = await res.json();
+      } catch (e) {
+        throw new RosterError('bad_input', `the server's desired state is not JSON: ${errorMessage(e)}`);
+      }
+      const isDelta = typeof json === 'object' && json !== null && 'base' in json;
+      const parsed = isDelta ? hostDeltaSchema.safeParse(json) : hostAssignmentSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new RosterError('bad_input', "the server's desired state does not check; nothing applied from it", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
+      }
+      if (parsed.data.desired.host !== this.#options.host) throw new RosterError('bad_input', `the server sent the desired state of host "${parsed.data.desired.host}", not "${this.#options.host}"`);
+      return isDelta ? { changed: true, delta: parsed.data as HostDelta, ...changelogHead } : { changed: true, assignment: parsed.data, ...changelogHead };
+    } finally {
+      if (!streaming) idle.clear();
     }
-    const isDelta = typeof json === 'object' && json !== null && 'base' in json;
-    const parsed = isDelta ? hostDeltaSchema.safeParse(json) : hostAssignmentSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new RosterError('bad_input', "the server's desired state does not check; nothing applied from it", parsed.error.issues.slice(0, 10).map((i) => ({ where: i.path.join('.') || 'body', message: i.message })));
-    }
-    if (parsed.data.desired.host !== this.#options.host) throw new RosterError('bad_input', `the server sent the desired state of host "${parsed.data.desired.host}", not "${this.#options.host}"`);
-    return isDelta ? { changed: true, delta: parsed.data as HostDelta, ...changelogHead } : { changed: true, assignment: parsed.data, ...changelogHead };
   }
 
   /** The host's changelog entries stored after entry `afterId` (0: all), oldest first. */
@@ -146,8 +192,8 @@ export class ServerClient {
     try {
       return await (this.#options.fetch ?? fetch)(url, {
         ...init,
-        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${this.#options.token}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
+        headers: { accept: 'application/json', ...(init.headers as Record<string, string>), authorization: `Bearer ${this.#options.token}` },
+        signal: init.signal ?? AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
         redirect: 'error',
       });
     } catch (e) {
