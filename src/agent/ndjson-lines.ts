@@ -10,7 +10,7 @@ export const MAX_NDJSON_LINE = 256 * 1024 * 1024;
  * it. `onChunk` is called per chunk (an idle timeout reset by progress).
  * Blank lines are skipped; a last line without its newline is yielded.
  */
-export async function* ndjsonLines(body: ReadableStream<Uint8Array>, onChunk: () => void = () => {}, maxLine = MAX_NDJSON_LINE): AsyncGenerator<string[]> {
+export async function* ndjsonLines(body: ReadableStream<Uint8Array>, onChunk?: () => void, maxLine = MAX_NDJSON_LINE): AsyncGenerator<string[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   // The line the last chunk ended in, in pieces: a long line over many chunks is joined once.
@@ -20,7 +20,7 @@ export async function* ndjsonLines(body: ReadableStream<Uint8Array>, onChunk: ()
   try {
     for (;;) {
       const next = await reader.read();
-      onChunk();
+      onChunk?.();
       const text = next.done ? decoder.decode() : decoder.decode(next.value, { stream: true });
       const lines: string[] = [];
       let from = 0;
@@ -49,7 +49,7 @@ export async function* ndjsonLines(body: ReadableStream<Uint8Array>, onChunk: ()
     }
   } finally {
     // Stopped early (a line that does not check, a consumer that gave up): the rest is not downloaded.
-    if (!done) await reader.cancel().catch(() => {});
+    if (!done) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }

@@ -33,6 +33,13 @@ function ndjson(a: HostAssignment): string[] {
   ];
 }
 
+/** Line `i` of a body, which the cases below know is there. */
+function line(lines: readonly string[], i: number): string {
+  const text = lines[i];
+  if (text === undefined) throw new Error(`no line ${i}`);
+  return text;
+}
+
 const HEADER = { server: 'http://roster.test', host: 'shell', fetchedAt: '2026-11-23T12:00:00.000Z' };
 
 describe('a whole state streamed as NDJSON into the state file', () => {
@@ -66,7 +73,7 @@ describe('a whole state streamed as NDJSON into the state file', () => {
   let file: AgentStateFile;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'roster-agent-ndjson-'));
-    file = AgentStateFile.open(agentStatePath(dir, 'shell'), () => {});
+    file = AgentStateFile.open(agentStatePath(dir, 'shell'), () => undefined);
     accepts = [];
   });
   afterEach(() => {
@@ -93,7 +100,7 @@ describe('a whole state streamed as NDJSON into the state file', () => {
     expect(file.revision).toBe(base.revision);
     expect(file.header).toEqual(HEADER);
     const streamed = file.load();
-    const other = AgentStateFile.open(agentStatePath(dir, 'other'), () => {});
+    const other = AgentStateFile.open(agentStatePath(dir, 'other'), () => undefined);
     other.replace(base, HEADER);
     expect(streamed).toEqual(other.load());
     expect(file.scopedDesired(['user003'])).toEqual(other.scopedDesired(['user003']));
@@ -114,12 +121,12 @@ describe('a whole state streamed as NDJSON into the state file', () => {
     ['a truncated body (no end line)', (l) => l.slice(0, -1), /line 600: the body ends without its end line \(truncated after 299 accounts and 300 groups\)/],
     ['a body cut inside the accounts', (l) => l.slice(0, 120), /ends without its end line \(truncated after 119 accounts and 0 groups\)/],
     ['an end line with other counts', (l) => [...l.slice(0, -1), JSON.stringify({ end: { accounts: 299, groups: 301 } })], /line 601: the end line counts 299 accounts and 301 groups, the body sent 299 and 300/],
-    ['another revision', (l) => [l[0]!.replace(/"revision":"[0-9a-f]+"/, '"revision":"0123456789abcdef0123456789abcdef"'), ...l.slice(1)], /does not reproduce its revision 0123456789abcdef0123456789abcdef \(its 299 accounts, 300 groups/],
+    ['another revision', (l) => [line(l, 0).replace(/"revision":"[0-9a-f]+"/, '"revision":"0123456789abcdef0123456789abcdef"'), ...l.slice(1)], /does not reproduce its revision 0123456789abcdef0123456789abcdef \(its 299 accounts, 300 groups/],
     ['an entry changed on the way', (l) => l.map((x) => x.replace('"gecos":"user042', '"gecos":"USER042')), /does not reproduce its revision/],
     ['an account that does not check', (l) => l.map((x, i) => (i === 5 ? x.replace(/"uid":\d+/, '"uid":-1') : x)), /line 6: an account does not check/],
-    ['an account twice', (l) => [l[0]!, l[1]!, ...l.slice(1)], /names account user001 twice/],
-    ['an account after the groups', (l) => [...l.slice(0, -1), l[1]!, l.at(-1)!], /line 601: an account after the groups/],
-    ['a line after the end', (l) => [...l, l[1]!], /a line after the end line/],
+    ['an account twice', (l) => [line(l, 0), line(l, 1), ...l.slice(1)], /names account user001 twice/],
+    ['an account after the groups', (l) => [...l.slice(0, -1), line(l, 1), line(l, l.length - 1)], /line 601: an account after the groups/],
+    ['a line after the end', (l) => [...l, line(l, 1)], /a line after the end line/],
     ['a line that is not JSON', (l) => [...l.slice(0, 9), '{"account":', ...l.slice(9)], /line 10: not JSON/],
   ];
   for (const [what, change, message] of refusals) {

@@ -89,10 +89,11 @@ async function* entriesOf(batches: AsyncGenerator<string[]>, firstRest: readonly
   let line = 1;
   let accounts = 0;
   let groups = 0;
-  let ended = false;
+  // Set inside take(), read after the loop.
+  const seen = { end: false };
   const take = (text: string): WholeEntry | null => {
     line++;
-    if (ended) throw refused(line, 'a line after the end line');
+    if (seen.end) throw refused(line, 'a line after the end line');
     const value = parseLine(line, text);
     const key = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value)[0] : undefined;
     if (key === 'account') {
@@ -113,7 +114,7 @@ async function* entriesOf(batches: AsyncGenerator<string[]>, firstRest: readonly
       if (!parsed.success) throw refused(line, 'the end line does not check', issuesOf(line, parsed.error));
       const { end } = parsed.data;
       if (end.accounts !== accounts || end.groups !== groups) throw refused(line, `the end line counts ${end.accounts} accounts and ${end.groups} groups, the body sent ${accounts} and ${groups}`);
-      ended = true;
+      seen.end = true;
       return null;
     }
     throw refused(line, 'expected {"account": …}, {"group": …} or {"end": …}');
@@ -138,7 +139,7 @@ async function* entriesOf(batches: AsyncGenerator<string[]>, firstRest: readonly
       if (next.done === true) break;
       yield entriesIn(next.value);
     }
-    if (!ended) throw refused(line, `the body ends without its end line (truncated after ${accounts} accounts and ${groups} groups)`);
+    if (!seen.end) throw refused(line, `the body ends without its end line (truncated after ${accounts} accounts and ${groups} groups)`);
   } finally {
     await batches.return(undefined);
   }
