@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,10 @@ import { fixtureAccount, fixtureHost } from '../../test/desired-fixture.js';
 import { hostAssignmentSchema, type HostAssignment } from '../desired/desired-host-schema.js';
 import type { DesiredAccount, DesiredHost } from '../desired/desired-host.js';
 import { revisionOf } from '../desired/host-delta.js';
+import { fixedClock } from '../domain/clock.js';
 import { RosterError } from '../domain/errors.js';
+import { targetRegistry } from '../targets/registry.js';
+import { agentCycle, type AgentSettings } from './agent-cycle.js';
 import { AgentStateFile, agentStatePath } from './agent-state.js';
 import { ServerClient } from './server-client.js';
 
@@ -50,6 +53,12 @@ describe('a whole state streamed as NDJSON into the state file', () => {
   let url: string;
   beforeAll(async () => {
     server = createServer((req, res) => {
+      if (req.method === 'POST') {
+        // A report: taken.
+        req.resume();
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
+        return;
+      }
       accepts.push(req.headers.accept ?? '');
       res.writeHead(200, { 'content-type': answer.type });
       const body = Buffer.from(answer.body);
@@ -149,5 +158,28 @@ describe('a whole state streamed as NDJSON into the state file', () => {
   it('refuses the state of another host before reading its entries', async () => {
     answer = { type: 'application/x-ndjson', body: `${ndjson(base).map((l, i) => (i === 0 ? l.replace('"host":"shell"', '"host":"web"') : l)).join('\n')}\n` };
     await expect(client().desired(null, { stream: true })).rejects.toThrow(/host "web", not "shell"/);
+  });
+
+  it('an agent turn takes the whole state as NDJSON and applies it; a truncated one leaves the host and the state as they were', async () => {
+    const root = join(dir, 'root');
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
+    writeFileSync(join(root, 'etc/shadow'), 'root:*:20000:0:99999:7:::\n', { mode: 0o640 });
+    writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
+    writeFileSync(join(root, 'etc/gshadow'), 'root:*::\n', { mode: 0o640 });
+    const settings: AgentSettings = { server: url, host: 'shell', root, statePath: file.path, allowMassChange: true, lockTimeoutMs: 10_000, changelog: false };
+    const log = { info: () => undefined, warn: () => undefined };
+    const deps = { client: client(), targets: targetRegistry, clock: fixedClock(new Date('2026-11-23T12:00:00.000Z')), log };
+    answer = { type: 'application/x-ndjson', body: `${ndjson(base).join('\n')}\n` };
+    const first = (await agentCycle(settings, deps, file, { force: true })).result;
+    expect(first).toMatchObject({ reached: true, transfer: 'full', revision: base.revision, applied: { failed: 0 } });
+    const passwd = readFileSync(join(root, 'etc/passwd'), 'utf8');
+    expect(passwd).toContain('user000:x:10000:');
+    answer = { type: 'application/x-ndjson', body: `${ndjson(next).slice(0, -1).join('\n')}\n` };
+    const second = (await agentCycle(settings, deps, file, { force: false })).result;
+    expect(second).toMatchObject({ reached: false, transfer: 'none', revision: base.revision });
+    expect(second.serverError?.message).toMatch(/ends without its end line/);
+    expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toBe(passwd);
+    expect(file.load()).toEqual(base);
   });
 });
