@@ -42,6 +42,8 @@ interface Agent {
 let url = '';
 let agents: Agent[] = [];
 let stopped = false;
+/** Read through a call: `stopped` changes while a loop awaits. */
+const isStopped = (): boolean => stopped;
 /** The agents waiting for their next poll: a stop wakes them at once. */
 const sleepers = new Set<() => void>();
 
@@ -97,9 +99,9 @@ async function poll(m: Extract<ToWorker, { kind: 'poll' }>): Promise<void> {
   const counts: Record<string, number> = { notModified: 0, delta: 0, whole: 0, failed: 0 };
   const failures: string[] = [];
   const one = async (a: Agent): Promise<void> => {
-    for (let due = m.startAt + a.spec.offsetMs; due < m.until && !stopped; due += m.intervalMs) {
+    for (let due = m.startAt + a.spec.offsetMs; due < m.until && !isStopped(); due += m.intervalMs) {
       await sleepUntil(due);
-      if (stopped) return;
+      if (isStopped()) return;
       const t = performance.now();
       try {
         const answer = await a.client.desired(a.revision, { delta: true });

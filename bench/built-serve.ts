@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { createApiToken } from '../src/app/api-tokens.js';
+import type { openStore } from '../src/store/open-store.js';
 
 export const BUILT_ROSTER = resolve(import.meta.dirname, '../dist/roster.mjs');
 
@@ -88,8 +90,8 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
-type OpenStore = typeof import('../src/store/open-store.js').openStore;
-type CreateApiToken = typeof import('../src/app/api-tokens.js').createApiToken;
+type OpenStore = typeof openStore;
+type CreateApiToken = typeof createApiToken;
 
 /**
  * openStore and createApiToken of the build the server runs (dist/), not of

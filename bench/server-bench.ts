@@ -244,7 +244,8 @@ async function benchAgentPoll(dir: string, url: string, token: string, adminToke
   // Baseline: download and check the whole desired state (what a change costs every agent).
   const full: number[] = [];
   let bytes = 0;
-  for (let i = 0; i < 5; i++) {
+  // Beyond ~700,000 accounts the whole state as one JSON document is longer than a JavaScript string can be: no baseline then.
+  for (let i = 0; i < (USERS > 500_000 ? 0 : 5); i++) {
     const t = process.hrtime.bigint();
     const res = await freshConnection(`${url}/api/v1/hosts/web/desired`, { headers: { authorization: `Bearer ${token}` } });
     const text = await res.text();
@@ -272,7 +273,7 @@ async function benchAgentPoll(dir: string, url: string, token: string, adminToke
       `agent no-change poll (host web, ${USERS.toLocaleString('en')} accounts): median ${median.toFixed(2)} ms, p99 ${percentile(polls, 99).toFixed(2)} ms per turn (one 304, nothing written); ` +
         `baseline full fetch and check of the desired state (${(bytes / 1e6).toFixed(1)} MB): median ${fullMedian.toFixed(0)} ms; ratio ${(median / fullMedian).toFixed(4)}\n`,
     );
-    report('agent no-change poll: one turn vs full desired-state fetch', median / 1000, fullMedian / 1000, 'ms');
+    if (full.length > 0) report('agent no-change poll: one turn vs full desired-state fetch', median / 1000, fullMedian / 1000, 'ms');
     await benchTurnAfterChange(settings, deps, client, file, url, adminToken, report);
     await bench304(url, token, file.revision ?? '', report);
   } finally {

@@ -32,7 +32,7 @@ function projectionOf(ctx: AppContext): IncrementalProjection {
   if (projection === undefined) {
     const config = ctx.config;
     const store = ctx.store;
-    projection = new IncrementalProjection(store.read, config, targetRegistry, (host) => ({ targets: (config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>, breaker: config.breaker }), {
+    projection = new IncrementalProjection(store.read, config, targetRegistry, (host) => ({ targets: config.hosts[host]?.targets ?? {}, breaker: config.breaker }), {
       prune: (seq) => store.transaction((tx) => tx.pruneDesiredFeed(seq)),
     });
     perConfig.set(ctx.config, projection);
@@ -94,7 +94,7 @@ export async function desiredState(ctx: AppContext, host: string, current: Desir
   const projection = projectionOf(ctx);
   const stamp = projection.classStamp(host);
   let parts = classParts.get(projection);
-  if (parts === undefined) classParts.set(projection, (parts = new Map()));
+  if (parts === undefined) classParts.set(projection, (parts = new Map<string, ClassPart>()));
   const key = projectionClass(ctx.config, host);
   const at = new Date(current.at);
   const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;

@@ -188,7 +188,7 @@ describe.each(storeFactories)('the incremental projection on $name', (factory) =
       await createAccount(ctx, { personId: `P-${u}`, type: 'member', username: u, skipEligibility: true });
     }
     const pruned: number[] = [];
-    const assignment = (host: string): { targets: Record<string, unknown>; breaker: typeof config.breaker } => ({ targets: (config.hosts[host]?.targets ?? {}) as Record<string, unknown>, breaker: config.breaker });
+    const assignment = (host: string): { targets: Record<string, unknown>; breaker: typeof config.breaker } => ({ targets: config.hosts[host]?.targets ?? {}, breaker: config.breaker });
     const projection = new IncrementalProjection(s.store.read, config, targetRegistry, assignment, {
       rebuildOver: 4,
       prune: async (seq) => pruned.push(await s.store.transaction((tx) => tx.pruneDesiredFeed(seq))),

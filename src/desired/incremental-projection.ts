@@ -406,7 +406,7 @@ export class IncrementalProjection {
       }
       state.accounts.delete(id);
     }
-    if (!here || a === undefined || type === undefined) return;
+    if (!here) return;
     if (a.purgedAt !== null) {
       const removed = { username: a.username, uid: a.uid, home: a.home, purgedAt: a.purgedAt };
       state.accounts.set(id, { live: false, removed });
