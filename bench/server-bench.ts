@@ -237,7 +237,8 @@ function percentile(sorted: readonly number[], p: number): number {
 async function benchAgentPoll(dir: string, url: string, token: string, adminToken: string, report: Report): Promise<void> {
   const root = join(dir, 'agent-root');
   await mkdir(root, { recursive: true });
-  const client = new ServerClient({ server: url, token, host: 'web', timeoutMs: 120_000, fetch: freshConnection });
+  // The first contact at 1,000,000 accounts waits for the server's first projection of the class.
+  const client = new ServerClient({ server: url, token, host: 'web', timeoutMs: USERS > 500_000 ? 1_800_000 : 120_000, fetch: freshConnection });
   const settings = { server: url, host: 'web', root, statePath: agentStatePath(join(root, 'var/lib/roster'), 'web'), allowMassChange: false, lockTimeoutMs: 60_000 };
   const deps = { client, targets: targetRegistry, clock: systemClock, log: { info: () => undefined, warn: (m: string) => process.stderr.write(`agent: ${m}\n`) } };
 

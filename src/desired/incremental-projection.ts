@@ -219,6 +219,12 @@ export class IncrementalProjection {
     return state === undefined ? undefined : `${key}|${state.version}|${state.removedVersion}|${state.sums.accountCount}:${state.sums.accounts.toString(16)}|${state.sums.groupCount}:${state.sums.groups.toString(16)}`;
   }
 
+  /** The class of `host` as of its last step: feed position, instant and sums (undefined before the first `revision`). */
+  classSnapshot(host: string): { readonly seq: number; readonly at: string; readonly sums: EntrySums } | undefined {
+    const state = this.classes.get(projectionClass(this.config, host));
+    return state === undefined ? undefined : { seq: state.seq, at: state.at, sums: state.sums };
+  }
+
   private async locked<T>(key: string, fn: (key: string) => Promise<T>): Promise<T> {
     const before = this.locks.get(key) ?? Promise.resolve();
     const run = before.then(
