@@ -1,6 +1,6 @@
 import type { ApiToken } from '../store/queries/token-queries.js';
 import type { TokenReads } from '../store/store.js';
-import { authenticateToken, hashToken, revocationsMade } from './api-tokens.js';
+import { authenticateToken, revocationsMade } from './api-tokens.js';
 
 /**
  * How long a server takes a token it has read on trust. Short enough that a
@@ -42,7 +42,9 @@ export class VerifiedTokens {
   async authenticate(q: TokenReads, presented: string, now: Date): Promise<ApiToken | undefined> {
     const at = this.#monotonic();
     this.#sweep(at);
-    const key = hashToken(presented);
+    // Keyed by the token as presented, not its hash: a hash per request costs more than the rest of this check, and the
+    // bearer is in this process's memory anyway while its request is; an entry is gone within ten seconds of its last use.
+    const key = presented;
     const seen = this.#entries.get(key);
     if (seen !== undefined && seen.until > at && seen.revocations === revocationsMade()) {
       // The row is the one read; its expiry is the request's to judge.
@@ -62,8 +64,8 @@ export class VerifiedTokens {
    * try that write again until the entry runs out.
    */
   used(token: ApiToken, at: Date): void {
-    const seen = this.#entries.get(token.hash);
-    if (seen?.token.id === token.id) seen.token = { ...seen.token, lastUsedAt: at.toISOString() };
+    // Rare (once per token every few minutes): the few entries are looked through by row.
+    for (const seen of this.#entries.values()) if (seen.token.id === token.id) seen.token = { ...seen.token, lastUsedAt: at.toISOString() };
   }
 
   /** Entries run out after a second; the map is swept now and then, so it holds only the tokens in use. */

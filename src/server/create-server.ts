@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
 import { mountConsole } from '../console/console-app.js';
 import { mountPortal } from '../portal/portal-app.js';
 import { mountStatusPage } from './status/status-app.js';
@@ -18,6 +17,7 @@ import { usageRoutes } from './usage-routes.js';
 import { watchRoutes } from './watch-routes.js';
 import { statusRoutes } from './status-routes.js';
 import { problemOf, problemResponse } from './problem.js';
+import { requestIds } from './request-id.js';
 import { routingPath } from './routing-path.js';
 import { API_BASE, mountRestRoutes } from './rest-router.js';
 import { runRoutes } from './run-routes.js';
@@ -54,8 +54,9 @@ export function createServer(deps: ServerDeps): RosterServer {
 
   // Every answer carries X-Request-Id (the client's, if it sent a sane one), so
   // a logged failure can be matched to what the client saw.
-  app.use(requestId());
-  // Counted, timed and logged with that id (after requestId, which sets it).
+  // SCIM answers carry it from the router that makes them (requestIds).
+  app.use(requestIds(`${SCIM_BASE}/`));
+  // Counted, timed and logged with that id (after requestIds, which sets it).
   app.use(observeRequests(deps.log, metrics));
   app.get('/', (c) => c.json({ name: 'roster', version: API_VERSION, api: API_BASE, openapi: `${API_BASE}/openapi.json`, scim: SCIM_BASE }));
   // The description of the API is public; everything it describes needs a token.

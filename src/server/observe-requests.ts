@@ -23,7 +23,7 @@ export function answeringRoute(c: Context): string {
 
 /**
  * Around every request: its log lines carry its id (`reqId`, the same as
- * the X-Request-Id answer, so requestId() must run first), it is counted
+ * the X-Request-Id answer, so requestIds() must run first), it is counted
  * and timed by method, route and status, and it leaves one log line.
  */
 export function observeRequests(log: Logger, metrics: ServerMetrics): MiddlewareHandler {

@@ -245,8 +245,21 @@ function requestIdOf(c: Context): string {
   return typeof id === 'string' ? id : 'unknown';
 }
 
+/** Answers made with the request's id already among their headers: withRequestId need not open their headers (a Headers object per answer). */
+const stamped = new WeakSet<Response>();
+
+/** A SCIM JSON answer that names its request from the start (the hot path: GET by id). */
+function scimJsonOf(c: Context, value: unknown): Response {
+  const id = requestIdOf(c);
+  if (id === 'unknown') return scimJson(value);
+  const response = scimJson(value, 200, { 'x-request-id': id });
+  stamped.add(response);
+  return response;
+}
+
 /** Every SCIM answer names its request, as the log does: a response object made here does not get the header the middleware sets. */
 function withRequestId(response: Response, c: Context): Response {
+  if (stamped.has(response)) return response;
   const id = requestIdOf(c);
   if (id !== 'unknown' && !response.headers.has('x-request-id')) response.headers.set('X-Request-Id', id);
   return response;
@@ -276,7 +289,20 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate):
   configureScimmy(deps.config.server.pageSize.max);
   const maxSize = deps.config.server.maxBodyBytes;
   const limit = bodyLimit({ maxSize, onError: (c) => withRequestId(scimErrorResponse(413, `the request body is over ${maxSize} bytes`), c) });
-  const baseOf = (c: Context): string => `${new URL(c.req.url).origin}${SCIM_BASE}`;
+  // The URL's origin, parsed once per scheme and Host header seen (a few), not once per answer; bounded, as clients choose the Host header.
+  const origins = new Map<string, string>();
+  const baseOf = (c: Context): string => {
+    const url = c.req.url;
+    const path = url.indexOf('/', url.indexOf('//') + 2);
+    const prefix = path < 0 ? url : url.slice(0, path);
+    let origin = origins.get(prefix);
+    if (origin === undefined) {
+      origin = new URL(url).origin;
+      if (origins.size >= 64) origins.clear();
+      origins.set(prefix, origin);
+    }
+    return `${origin}${SCIM_BASE}`;
+  };
 
   type Handler = (c: Context, ctx: AppContext) => Promise<Response>;
   const guarded =
@@ -332,7 +358,7 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate):
       const id = idOf(c);
       const record = id === undefined ? undefined : await readScimUser(ctx.store.read, id);
       if (record === undefined) return notFound('User', c);
-      return scimJson(userOut(record, ctx, baseOf(c), attributes));
+      return scimJsonOf(c, userOut(record, ctx, baseOf(c), attributes));
     }),
   );
   app.put(
