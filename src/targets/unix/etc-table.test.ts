@@ -67,5 +67,18 @@ describe('EtcTable', () => {
     expect(t.withId(1050).map((e) => e.name)).toEqual(['u50']);
     expect(t.has('nobody')).toBe(false);
   });
-});
 
+  it("finds a group's continuation lines by prefix as a search for each would", () => {
+    const lines = ['g:x:5:m0', 'g-x1:x:5:m1', 'g-x2', 'g-x3:x:5:m3', '+g-x4:x:5:', 'h:x:6:', 'g-x5:x:5:m5'];
+    const t = new EtcTable('group', lines);
+    t.prefetch('g-x');
+    // Another buffer of the same bytes, so nothing found by the prefetch is shared with it.
+    const searched = new EtcTable('group', lines);
+    for (const n of ['g-x1', 'g-x2', 'g-x3', 'g-x4', 'g-x5', 'g-x6']) {
+      expect(t.has(n)).toBe(searched.has(n));
+      expect(t.text(n)).toBe(searched.text(n));
+    }
+    expect(t.text('g-x5')).toBe('g-x5:x:5:m5');
+    expect(t.has('g-x2')).toBe(false);
+  });
+});
