@@ -162,6 +162,12 @@ export function registerServeCommands(program: Command): void {
             '',
           ].join('\n'),
         );
+        // The agents' first requests find the desired states built (the incremental projection's first step is the whole store).
+        const started = Date.now();
+        void import('../app/host-reports.js')
+          .then(({ warmDesiredStates }) => warmDesiredStates(ctx))
+          .then((classes) => log.info(`desired states of ${classes} host class(es) built in ${Date.now() - started} ms`, { classes }))
+          .catch((e: unknown) => log.warn(`desired states not built ahead: ${errorMessage(e)} (built at the first request instead)`));
         const signal = await untilSignal();
         log.info(`${signal}, stopping`);
         // A job in progress is stopped (its run is marked interrupted; the next slot finishes the work).
