@@ -1,6 +1,6 @@
 import type { DesiredAccount } from '../../desired/desired-host.js';
 import { gecosProblem } from '../../domain/gecos.js';
-import { toEtcBytes } from './etc-text.js';
+import { joined, toEtcBytes } from './etc-text.js';
 
 /** The passwd and shadow lines of one account, as file bytes (see etc-text.ts). */
 export interface AccountLines {
@@ -26,8 +26,8 @@ export function accountLines(a: DesiredAccount): AccountLines {
   const password = a.disabled ? `!${a.passwordField}` : a.passwordField;
   const expire = a.disabled ? '1' : a.expiryDay === null ? '' : String(a.expiryDay);
   return {
-    passwd: toEtcBytes(`${a.username}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:${a.shell}`),
-    shadow: toEtcBytes(`${a.username}:${password}:${a.lastChangeDay}:::::${expire}:`),
+    passwd: toEtcBytes(joined([a.username, 'x', a.uid, a.gid, a.gecos, a.home, a.shell], ':')),
+    shadow: toEtcBytes(joined([a.username, password, a.lastChangeDay, '', '', '', '', expire, ''], ':')),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { DesiredAccount, DesiredGroup } from '../../desired/desired-host.js';
 import type { AccountLines } from './account-lines.js';
-import { toEtcBytes } from './etc-text.js';
+import { joined, toEtcBytes } from './etc-text.js';
 import type { GroupLines } from './group-lines.js';
 import { readable } from './unix-files.js';
 
@@ -68,6 +68,8 @@ export function userUpdateWording(a: DesiredAccount, current: { readonly passwd?
 }
 
 export function groupCreateWording(g: DesiredGroup, lines: GroupLines): ChangeWording {
+  // A user-private group: one of as many as there are accounts.
+  if (g.members.length === 0 && lines.names.length === 1) return { action: 'create', summary: joined(['create group ', g.name, ' (gid ', g.gid, ')']) };
   const parts = [`gid ${g.gid}`];
   if (g.members.length > 0) parts.push(`${g.members.length.toLocaleString('en')} member${g.members.length === 1 ? '' : 's'}`);
   if (lines.names.length > 1) parts.push(`split into ${lines.names.length} lines`);

@@ -62,6 +62,7 @@ export class EtcTable {
   readonly #slots = new Map<number, readonly string[]>();
   readonly #added: string[] = [];
   #changed = false;
+  readonly #lineOf = (at: number): number => this.#lineNumber(at);
 
   /** `source`: the file's bytes, its text (latin1) or its lines. */
   constructor(file: EtcName, source: Buffer | string | readonly string[]) {
@@ -195,14 +196,7 @@ export class EtcTable {
 
   /** An entry whose line number, needed for messages only, is counted when asked for. */
   #entry(at: number, name: string, text: string): EtcEntry {
-    const lineNumber = (): number => this.#lineNumber(at);
-    return {
-      name,
-      text,
-      get line(): number {
-        return lineNumber();
-      },
-    };
+    return new FoundEntry(name, text, at, this.#lineOf);
   }
 
   /** The line for `name` as read (before any staged edit). */
@@ -223,12 +217,8 @@ export class EtcTable {
 
   /** Every line as read whose field 3 is `id` (uid in passwd, gid in group). */
   withId(id: number): readonly EtcEntry[] {
-    const entry = (at: number): EtcEntry => {
-      const text = this.#line(at);
-      return this.#entry(at, entryName(text) ?? '', text);
-    };
     const look = this.#look;
-    let found = look.byId?.get(id) ?? look.idSearched.get(id);
+    let found: readonly number[] | undefined = look.byId?.get(id) ?? look.idSearched.get(id);
     if (found === undefined && look.byId === undefined && look.idSearched.size < SEARCHES_BEFORE_INDEX) {
       // Candidates contain `:<id>` followed by `:` or the line's end; only field 3 counts.
       const lines = new Set<number>();
@@ -240,8 +230,9 @@ export class EtcTable {
         const line = this.#line(at);
         if (entryName(line) !== null && entryId(line) === id) lines.add(at);
       }
-      found = [...lines].sort((a, b) => a - b);
-      look.idSearched.set(id, found);
+      const sorted = [...lines].sort((a, b) => a - b);
+      look.idSearched.set(id, sorted);
+      found = sorted;
     }
     if (found === undefined) {
       if (look.byId === undefined) {
@@ -255,9 +246,14 @@ export class EtcTable {
         });
         look.byId = byId;
       }
-      found = look.byId.get(id) ?? [];
+      found = look.byId.get(id) ?? NONE;
     }
-    return found.map(entry);
+    // Most ids are free: asked for every account a plan creates, no array is made for them.
+    if (found.length === 0) return NONE;
+    return found.map((at) => {
+      const text = this.#line(at);
+      return this.#entry(at, entryName(text) ?? '', text);
+    });
   }
 
   /**
@@ -271,7 +267,7 @@ export class EtcTable {
       const i = this.#find(name);
       if (i >= 0) at.push(i);
     }
-    at.sort((a, b) => a - b);
+    if (at.length > 1) at.sort((a, b) => a - b);
     const first = at[0];
     if (first === undefined) {
       if (lines.length === 0) return;
@@ -283,6 +279,19 @@ export class EtcTable {
     if (same && at.every((i) => !this.#slots.has(i))) return;
     this.#slots.set(first, lines);
     for (const i of at.slice(1)) this.#slots.set(i, []);
+    this.#changed = true;
+  }
+
+  /** `replace([name], [line])` without the lists: one line for one entry, as every account and most groups have. */
+  put(name: string, line: string): void {
+    const at = this.#find(name);
+    if (at < 0) {
+      this.#added.push(line);
+      this.#changed = true;
+      return;
+    }
+    if (!this.#slots.has(at) && this.#line(at) === line) return;
+    this.#slots.set(at, [line]);
     this.#changed = true;
   }
 
@@ -348,11 +357,38 @@ export class EtcTable {
         to += bytes.copy(out, to, piece.start, piece.end);
         continue;
       }
-      for (const line of piece) {
-        to += out.write(line, to, 'latin1');
-        out[to++] = 0x0a;
-      }
+      to += writeLines(out, to, piece);
     }
     return out;
+  }
+}
+
+/** No lines: one shared empty answer instead of an array per lookup. */
+const NONE: readonly never[] = Object.freeze([]);
+
+/** Lines written per native call: one call per line costs more than the bytes it writes. */
+const LINES_PER_WRITE = 4_096;
+
+/** Writes `lines`, each followed by `\n`, at `to` in `out` (one byte per character); returns the bytes written. */
+function writeLines(out: Buffer, to: number, lines: readonly string[]): number {
+  let written = 0;
+  for (let i = 0; i < lines.length; i += LINES_PER_WRITE) {
+    const chunk = lines.length <= LINES_PER_WRITE ? lines : lines.slice(i, i + LINES_PER_WRITE);
+    written += out.write(`${chunk.join('\n')}\n`, to + written, 'latin1');
+  }
+  return written;
+}
+
+/** A line as found; its line number is counted only when a message asks for it. */
+class FoundEntry implements EtcEntry {
+  constructor(
+    readonly name: string,
+    readonly text: string,
+    readonly offset: number,
+    readonly lineNumber: (offset: number) => number,
+  ) {}
+
+  get line(): number {
+    return this.lineNumber(this.offset);
   }
 }

@@ -37,3 +37,14 @@ export function entryId(line: string): number | null {
 export function isNisLine(line: string): boolean {
   return line.startsWith('+') || line.startsWith('-');
 }
+
+/**
+ * `parts` joined into one flat string. A template literal builds a tree of
+ * partial strings that stays in memory behind the result until something
+ * flattens it; for the 200,000 lines and summaries of a first apply those
+ * trees are most of what the garbage collector copies. A join writes the
+ * result once.
+ */
+export function joined(parts: ReadonlyArray<string | number>, separator = ''): string {
+  return parts.join(separator);
+}

@@ -1,5 +1,6 @@
 import type { DesiredGroup } from '../../desired/desired-host.js';
 import { isUnixName } from './account-lines.js';
+import { joined } from './etc-text.js';
 
 /**
  * The lines of one group: the group itself and, when its member list does not
@@ -35,7 +36,7 @@ export function continuationBase(name: string, ext: string): string | null {
 export function groupLines(g: DesiredGroup, limit: number, ext: string): GroupLines {
   const all = g.members.join(',');
   if (g.name.length + String(g.gid).length + 4 + all.length <= limit) {
-    return { names: [g.name], group: [`${g.name}:x:${g.gid}:${all}`], gshadow: [`${g.name}:!::${all}`] };
+    return { names: [g.name], group: [joined([g.name, 'x', g.gid, all], ':')], gshadow: [joined([g.name, '!', '', all], ':')] };
   }
   const names: string[] = [];
   const group: string[] = [];

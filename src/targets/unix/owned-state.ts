@@ -159,6 +159,12 @@ export class OwnedStateFile implements OwnedState {
 export async function writeOwnedState(root: string, state: OwnedState): Promise<void> {
   const path = ownedStatePath(root);
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-  const body = `${JSON.stringify({ version: 1, users: [...state.users].sort(), groups: [...state.groups].sort() })}\n`;
+  const body = `${JSON.stringify({ version: 1, users: sorted(state.users), groups: sorted(state.groups) })}\n`;
   await replaceFile(path, Buffer.from(body, 'utf8'), { fallback: { mode: 0o600, uid: 0, gid: 0 }, backup: true });
+}
+
+/** The names in code-unit order; a list already in order (as a plan of sorted accounts claims them) is taken as it is. */
+function sorted(names: readonly string[]): readonly string[] {
+  for (let i = 1; i < names.length; i++) if ((names[i] ?? '') < (names[i - 1] ?? '')) return [...names].sort();
+  return names;
 }

@@ -88,7 +88,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
   const results = changes.map((change, i): ChangeResult => {
     const s = staged[i] ?? { error: 'internal: not staged', touches: [] };
     if (s.error !== null) return { change, ok: false, error: s.error };
-    const broken = s.touches.map((f) => failed.get(f)).find((m) => m !== undefined);
+    const broken = failed.size === 0 ? undefined : firstFailure(s.touches, failed);
     if (broken !== undefined) return { change, ok: false, error: broken };
     return s.detail === undefined ? { change, ok: true } : { change, ok: true, detail: s.detail };
   });
@@ -129,13 +129,22 @@ function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string)
   return { error: null, touches: GROUP_FILES };
 }
 
-function unixData(change: Change): UnixChangeData | string {
+function firstFailure(touches: readonly EtcName[], failed: ReadonlyMap<EtcName, string>): string | undefined {
+  for (const f of touches) {
+    const m = failed.get(f);
+    if (m !== undefined) return m;
+  }
+  return undefined;
+}
+
+/** The change's data, checked (a plan may come back from JSON); only kind, name and op are read from it. */
+function unixData(change: Change): Pick<UnixChangeData, 'kind' | 'name' | 'op'> | string {
   if (change.target !== UNIX_TARGET) return `not a ${UNIX_TARGET} change (target ${change.target})`;
   const d = change.data as Partial<UnixChangeData> | undefined;
   if (d === undefined || (d.kind !== 'user' && d.kind !== 'group') || (d.op !== 'put' && d.op !== 'remove') || typeof d.name !== 'string') {
     return `${change.subject}: not a change made by the ${UNIX_TARGET} plan`;
   }
-  return { kind: d.kind, name: d.name, op: d.op, blocked: d.blocked ?? null };
+  return d as Pick<UnixChangeData, 'kind' | 'name' | 'op'>;
 }
 
 /**

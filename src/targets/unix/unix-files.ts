@@ -38,6 +38,8 @@ export class UnixFiles {
   readonly #claimedGroups = new Set<string>();
   readonly #droppedUsers = new Set<string>();
   readonly #droppedGroups = new Set<string>();
+  readonly #userTables: readonly EtcTable[];
+  readonly #groupTables: readonly EtcTable[];
 
   /** `desiredGroups`: names that are groups in their own right, hence never continuations even when shaped like one. */
   constructor(snapshot: UnixSnapshot, readonly ext: string, desiredGroups: ReadonlyMap<string, unknown>) {
@@ -47,6 +49,8 @@ export class UnixFiles {
     this.gshadow = new EtcTable('gshadow', snapshot.gshadow);
     this.#owned = snapshot.owned;
     this.#desiredGroups = desiredGroups;
+    this.#userTables = [this.passwd, this.shadow];
+    this.#groupTables = [this.group, this.gshadow];
   }
 
   // The sets and the continuation index are built on first use, so an apply
@@ -117,14 +121,15 @@ export class UnixFiles {
       const own = owned.filter((n) => continuationBase(n, this.ext) === base && !this.#desiredGroups.has(n) && (this.group.has(n) || this.gshadow.has(n)));
       return [base, ...this.#sortContinuations(own)];
     }
-    return [base, ...(this.#continuations.get(base) ?? [])];
+    const continuations = this.#continuations.get(base);
+    return continuations === undefined ? [base] : [base, ...continuations];
   }
 
   /** Why writing this account would clobber a line Roster does not own, naming both lines; null when it would not. */
   userConflict(name: string, uid: number, wanted: AccountLines): string | null {
     const issues: string[] = [];
     if (!this.ownsUser(name)) {
-      for (const t of [this.passwd, this.shadow]) {
+      for (const t of this.#userTables) {
         const e = t.get(name);
         if (e !== undefined) issues.push(`${describeLine(t.file, e)} has the same name`);
       }
@@ -138,24 +143,23 @@ export class UnixFiles {
 
   groupConflict(base: string, gid: number, wanted: GroupLines): string | null {
     const issues: string[] = [];
-    const mine = new Set(wanted.names);
     for (const name of wanted.names) {
       if (this.ownsGroup(name)) continue;
-      for (const t of [this.group, this.gshadow]) {
+      for (const t of this.#groupTables) {
         const e = t.get(name);
         if (e !== undefined) issues.push(`${describeLine(t.file, e)} has the same name`);
       }
     }
     for (const e of this.group.withId(gid)) {
-      if (!mine.has(e.name) && !this.ownsGroup(e.name)) issues.push(`${describeLine('group', e)} has the same gid`);
+      if (!wanted.names.includes(e.name) && !this.ownsGroup(e.name)) issues.push(`${describeLine('group', e)} has the same gid`);
     }
     if (issues.length === 0) return null;
     return `group ${base} (gid ${gid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/group "${shorten(readable(wanted.group[0] ?? ''))}"`;
   }
 
   putUser(name: string, lines: AccountLines): void {
-    this.passwd.replace([name], [lines.passwd]);
-    this.shadow.replace([name], [lines.shadow]);
+    this.passwd.put(name, lines.passwd);
+    this.shadow.put(name, lines.shadow);
     this.#claimedUsers.add(name);
   }
 
@@ -167,6 +171,13 @@ export class UnixFiles {
 
   putGroup(base: string, lines: GroupLines): void {
     const old = this.groupFamily(base);
+    if (old.length === 1 && lines.names.length === 1) {
+      // The common case (a group of one line, staying one line): no lists.
+      this.group.put(base, lines.group[0] ?? '');
+      this.gshadow.put(base, lines.gshadow[0] ?? '');
+      this.#claimedGroups.add(base);
+      return;
+    }
     this.group.replace(old, lines.group);
     this.gshadow.replace(old, lines.gshadow);
     for (const n of lines.names) this.#claimedGroups.add(n);

@@ -2,7 +2,7 @@ import type { DesiredHost } from '../../desired/desired-host.js';
 import { WholeHostNeeded, type Change } from '../target.js';
 import { groupCreateWording, groupUpdateWording, userUpdateWording, type ChangeWording } from './change-summary.js';
 import { renderDesired, type RenderedGroup, type RenderedHost } from './desired-lines.js';
-import { entryId, entryName } from './etc-text.js';
+import { entryId, entryName, joined } from './etc-text.js';
 import { continuationBase, groupLines, type GroupLines } from './group-lines.js';
 import type { UnixConfig } from './unix-config.js';
 import { UnixFiles, type UnixSnapshot } from './unix-files.js';
@@ -46,10 +46,10 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
     const owned = files.ownsGroup(g.name);
     if (owned && sameGroupLines(files, family, lines)) continue;
     const invalid = rendered.groupProblem(r);
-    const current = family.map((n) => files.group.text(n));
-    const exists = family.some((n) => files.group.has(n) || files.gshadow.has(n));
     const blocked = invalid ?? files.groupConflict(g.name, g.gid, lines);
-    const wording = owned && exists ? groupUpdateWording(g, current, lines) : groupCreateWording(g, lines);
+    // Only an owned group's lines are read back to word an update; a new one is worded from the desired group alone.
+    const exists = owned && family.some((n) => files.group.has(n) || files.gshadow.has(n));
+    const wording = exists ? groupUpdateWording(g, family.map((n) => files.group.text(n)), lines) : groupCreateWording(g, lines);
     puts.push(change('group', g.name, 'put', wording, blocked));
   }
 
@@ -65,7 +65,7 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
     const wording: ChangeWording =
       owned && (passwd !== undefined || shadow !== undefined)
         ? userUpdateWording(a, { passwd, shadow }, lines)
-        : { action: 'create', summary: `create user ${a.username} (uid ${a.uid})` };
+        : { action: 'create', summary: joined(['create user ', a.username, ' (uid ', a.uid, ')']) };
     puts.push(change('user', a.username, 'put', wording, blocked));
   }
 
@@ -185,7 +185,7 @@ function change(kind: 'user' | 'group', name: string, op: 'put' | 'remove', word
   return {
     target: UNIX_TARGET,
     action: wording.action,
-    subject: `${kind}:${name}`,
+    subject: joined([kind, name], ':'),
     summary: blocked === null ? wording.summary : `${wording.summary} — blocked: ${blocked}`,
     destructive: op === 'remove',
     data,
