@@ -94,6 +94,13 @@ interface RunningServe {
   stop(): Promise<void>;
   /** The CPU time (user and system) the server process has used, in seconds; undefined without /proc. */
   cpuSeconds(): number | undefined;
+  /**
+   * Resolves once the server has built its host classes' desired states
+   * (it logs that after it starts listening), with the seconds it took:
+   * that build holds the event loop, and requests timed during it measure
+   * the build, not the request.
+   */
+  warmedUp(): Promise<number>;
   /** Whether it still runs, and its last log lines other than request lines: what a failed request cannot tell. */
   describe(): string;
 }
@@ -115,6 +122,20 @@ function startServer(configPath: string): Promise<RunningServe> {
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   // A line per request: only the tail is kept, for the failure message.
   child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-256 * 1024)));
+  const spawned = Date.now();
+  const warm = new Promise<number>((done, failed) => {
+    const timer = setTimeout(() => failed(new Error(`roster serve did not build its desired states within 600 s: ${lastLines(err)}`)), 600_000);
+    const seen = (d: Buffer): void => {
+      if (!/host class\(es\) built|not built ahead/.test(d.toString())) return;
+      clearTimeout(timer);
+      child.stderr.off('data', seen);
+      done((Date.now() - spawned) / 1000);
+    };
+    child.stderr.on('data', seen);
+  });
+  // Not waited for when the bench fails first.
+  warm.catch(() => undefined);
+  const warmedUp = (): Promise<number> => warm;
   const describe = (): string => {
     const state = child.exitCode !== null || child.signalCode !== null ? `roster serve exited (${String(child.exitCode ?? child.signalCode)})` : 'roster serve still runs';
     const said = lastLines(err);
@@ -144,7 +165,7 @@ function startServer(configPath: string): Promise<RunningServe> {
       const m = /^listening on (\S+)$/m.exec(out);
       if (m?.[1] !== undefined) {
         clearTimeout(timer);
-        ok({ url: m[1], stop, describe, cpuSeconds });
+        ok({ url: m[1], stop, describe, cpuSeconds, warmedUp });
       }
     });
     child.once('exit', (code) => {
@@ -204,6 +225,7 @@ async function benchServerOn(dir: string, report: Report, stops: Array<() => Pro
   const server = await startServer(configPath);
   stops.push(() => server.stop());
   try {
+    process.stdout.write(`roster serve built its desired states ${(await server.warmedUp()).toFixed(1)} s after it was started (requests wait meanwhile)\n`);
     const cases: ReadonlyArray<{ readonly what: string; readonly path: () => string; readonly rps: number; readonly p99Ms: number }> = [
       { what: 'GET /scim/v2/Users/{id}', path: () => `/scim/v2/Users/${pick()}`, rps: TARGET_GET_BY_ID_RPS, p99Ms: TARGET_GET_BY_ID_P99_MS },
       { what: 'GET /scim/v2/Users?filter=userName eq', path: () => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${pick()}@example.org"`)}`, rps: TARGET_RPS, p99Ms: TARGET_P99_MS },
