@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { RosterConfig } from '../config/config-schema.js';
 import type { Account } from '../domain/account.js';
 import type { BreakerPolicy } from '../domain/circuit-breaker.js';
@@ -335,6 +336,8 @@ export class IncrementalProjection {
     const touched = new Set<string>();
     for await (const page of keysetPages({ limit: ACCOUNT_PAGE, page: (afterId: number | undefined, limit) => this.q.listAccounts({ afterId: afterId ?? 0, limit, includePurged: true }), keyOf: (a) => a.id })) {
       for (const a of page) this.putAccount(state, a.id, a, now, touched, null);
+      // SQLite answers synchronously: without a turn of the event loop per page, requests would wait for the whole build.
+      await yieldToEvents();
     }
     for (const name of touched) this.putGroup(state, name, null);
     for (const h of hosts.values()) {

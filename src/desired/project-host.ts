@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { RosterConfig } from '../config/config-schema.js';
 import { effectiveHolds, type Account } from '../domain/account.js';
 import { RosterError } from '../domain/errors.js';
@@ -32,6 +33,8 @@ export async function projectHost(q: AccountReads & GroupReads & ResourceReads, 
       accounts.push(desiredAccount(a, type, host, now, day, entries));
       nameGroups(named, a);
     }
+    // SQLite answers synchronously: a turn of the event loop per page lets a server's other requests in.
+    await yieldToEvents();
   }
   const groups = await hostGroups(accounts, named, (name) => q.getGroup(name));
   const resources = await hostResources(q, config, host, targets);
