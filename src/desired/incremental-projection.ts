@@ -188,7 +188,7 @@ export class IncrementalProjection {
         for (const [name, entry] of v.accounts) accounts.set(name, entry);
         for (const [name, entry] of v.groups) groups.set(name, entry);
       }
-      const byName = <T extends { readonly name?: string; readonly username?: string }>(a: [string, T | null], b: [string, T | null]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+      const byName = (a: readonly [string, unknown], b: readonly [string, unknown]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
       const changedAccounts = [...accounts].sort(byName);
       const changedGroups = [...groups].sort(byName);
       const { targets, breaker } = this.assignment(host);
@@ -266,7 +266,7 @@ export class IncrementalProjection {
       known.at = at;
       return known;
     }
-    const changes = head === known.seq ? { accounts: new Set<number>(), groups: new Set<string>(), resources: new Set<number>(), seq: known.seq } : await this.readFeed(known.seq);
+    const changes = head === known.seq ? { accounts: new Set<number>(), groups: new Set<string>(), resources: new Set<number>(), seq: known.seq } : await this.readFeed(known.seq, head);
     if (changes === null) {
       // Pruned past this class, or too much at once: built whole, hosts told to read their resources again.
       const rebuilt = await this.build(known.host, now, known.version + 1, known.hosts);
@@ -282,11 +282,10 @@ export class IncrementalProjection {
   }
 
   /** The feed after `seq`: what it names, and the last row read; null when rows were pruned past `seq` or there are too many. */
-  private async readFeed(seq: number): Promise<{ accounts: Set<number>; groups: Set<string>; resources: Set<number>; seq: number } | null> {
+  private async readFeed(seq: number, head: number): Promise<{ accounts: Set<number>; groups: Set<string>; resources: Set<number>; seq: number } | null> {
     const floor = await this.q.desiredFeedFloor();
     if (floor > seq + 1) return null;
     const limit = this.options.rebuildOver ?? REBUILD_OVER;
-    const head = await this.q.desiredFeedHead();
     // Housekeeping: rows more than `limit` behind the head only ever lead to a rebuild.
     if (this.options.prune !== undefined && floor > 0 && head - floor > 2 * limit) await this.options.prune(head - limit);
     const accounts = new Set<number>();
