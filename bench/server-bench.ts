@@ -61,6 +61,10 @@ export type Report = (what: string, seconds: number, targetSeconds: number, unit
 const USERS = Number(process.env.BENCH_SCIM_USERS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SERVER_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_SERVER_CONNECTIONS ?? 16);
+/** BENCH_SERVER_AGENTS=0: the SCIM requests only, without the agent parts (minutes more), when a change to the SCIM path is measured. */
+const AGENTS = process.env.BENCH_SERVER_AGENTS !== '0';
+/** BENCH_SERVER_PROFILE=dir: roster serve writes a V8 CPU profile there when it stops (node --cpu-prof), to see where a request's time goes. */
+const PROFILE_DIR = process.env.BENCH_SERVER_PROFILE;
 const TARGET_RPS = 2_000;
 const TARGET_P99_MS = 50;
 /** Issue 17 item 6: SCIM GET by id on one server process. */
@@ -69,12 +73,25 @@ const TARGET_GET_BY_ID_P99_MS = 20;
 /** Issue 17: the agent's turn after one change among 100,000 accounts, and the server's share of it. */
 const TARGET_TURN_MS = 300;
 const TARGET_SERVER_SHARE_MS = 50;
+/** Issue 17: one freeze made through SCIM reaching a host's shadow file, end to end, among 1,000,000 accounts. */
+const TARGET_SCIM_TO_SHADOW_MS = 2_000;
 
-const CONFIG = `${exampleConfig()}
+/**
+ * The example roster.yaml, with host web a login host for members whose
+ * unix target keeps passwd and shadow (beside its limits): the agent turns
+ * below end in a shadow file, as a freeze on a real login host does.
+ */
+function benchConfig(): string {
+  const example = exampleConfig();
+  const limits = '    targets:\n      limits:\n        perHost: { nproc: 100 }\n';
+  const login = '      live: [shell, web]\n      login: [shell]\n';
+  if (!example.includes(limits) || !example.includes(login)) throw new Error('server bench: the example roster.yaml no longer has host web or the member type as this bench expects');
+  return `${example.replace(limits, `${limits}      unix: {}\n`).replace(login, '      live: [shell, web]\n      login: [shell, web]\n')}
 scim: { accountType: member }
 # The bench measures the server, not the per-token rate limit.
 server: { rateLimit: { perSecond: 1000000, burst: 10000000 } }
 `;
+}
 
 /**
  * A request on a connection of its own. Undici keeps a connection for 3 s
@@ -116,7 +133,8 @@ function lastLines(log: string): string {
 
 function startServer(configPath: string): Promise<RunningServe> {
   const main = resolve(import.meta.dirname, '../src/cli/main.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--no-jobs'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = PROFILE_DIR === undefined || PROFILE_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(PROFILE_DIR)];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', main, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--no-jobs'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -209,7 +227,7 @@ async function benchServerOn(dir: string, report: Report, stops: Array<() => Pro
   const db = await benchDatabase(dir, 'server-bench');
   stops.push(() => db.drop());
   const configPath = join(dir, 'server-bench.yaml');
-  const yaml = CONFIG.replace('database: roster.db', `database: '${db.url}'`);
+  const yaml = benchConfig().replace('database: roster.db', `database: '${db.url}'`);
   await writeFile(configPath, yaml);
   const { config } = parseConfig(yaml, configPath);
   const store = await openStore(db.url);
@@ -243,7 +261,7 @@ async function benchServerOn(dir: string, report: Report, stops: Array<() => Pro
       report(`${what}: time per request (1 / throughput)`, 1 / rps, 1 / targetRps, 'ms');
       report(`${what}: p99 latency`, r.latency.p99 / 1000, targetP99Ms / 1000, 'ms');
     }
-    await benchAgentPoll(dir, server.url, agent.token, admin.token, report);
+    if (AGENTS) await benchAgentPoll(dir, server.url, agent.token, admin.token, token, report);
   } catch (e) {
     throw new Error(`server bench: ${e instanceof Error ? e.message : String(e)}; ${server.describe()}`, { cause: e });
   } finally {
@@ -256,7 +274,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** The agent of host `web` (target: limits) against the server above. */
-async function benchAgentPoll(dir: string, url: string, token: string, adminToken: string, report: Report): Promise<void> {
+async function benchAgentPoll(dir: string, url: string, token: string, adminToken: string, scimToken: string, report: Report): Promise<void> {
   const root = join(dir, 'agent-root');
   await mkdir(root, { recursive: true });
   // The first contact at 1,000,000 accounts waits for the server's first projection of the class.
@@ -298,6 +316,7 @@ async function benchAgentPoll(dir: string, url: string, token: string, adminToke
     );
     if (full.length > 0) report('agent no-change poll: one turn vs full desired-state fetch', median / 1000, fullMedian / 1000, 'ms');
     await benchTurnAfterChange(settings, deps, client, file, url, adminToken, report);
+    await benchScimFreezeToShadow(settings, deps, file, url, scimToken, report);
     await bench304(url, token, file.revision ?? '', report);
   } finally {
     file.close();
@@ -349,6 +368,43 @@ async function benchTurnAfterChange(settings: AgentSettings, deps: AgentDeps, cl
   );
   report('agent turn after one change among all accounts', turnMedian / 1000, TARGET_TURN_MS / 1000, 'ms');
   report("agent turn after one change: the server's share (GET desired?delta=1)", serverMedian / 1000, TARGET_SERVER_SHARE_MS / 1000, 'ms');
+}
+
+/**
+ * One freeze made through SCIM (PATCH active=false, as an IdP disables a
+ * user) until the agent's next turn has written it into the host's shadow
+ * file: the server's revision and the agent's turn, end to end. The agent
+ * turns at once here; in service it polls, so a poll interval comes on top.
+ */
+async function benchScimFreezeToShadow(settings: AgentSettings, deps: AgentDeps, file: AgentStateFile, url: string, scimToken: string, report: Report): Promise<void> {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const id = pick();
+    const t = process.hrtime.bigint();
+    const patched = await freshConnection(`${url}/scim/v2/Users/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] }),
+    });
+    if (patched.status !== 200) throw new Error(`SCIM PATCH active=false of user ${id}: ${patched.status} ${await patched.text()}`);
+    await patched.arrayBuffer();
+    const { result } = await agentCycle(settings, deps, file, { force: false });
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (result.transfer !== 'delta' || result.scope === null) throw new Error(`agent turn after a SCIM freeze: transfer ${result.transfer}, ${result.scope === null ? `a whole-host apply (${result.widened ?? 'not scoped'})` : 'scoped'}`);
+    const expire = shadowExpire(join(settings.root, 'etc/shadow'), `u${id}x`);
+    if (expire !== '1') throw new Error(`after the SCIM freeze of user ${id} the shadow line of u${id}x expires on ${String(expire)}, not day 1`);
+  }
+  const sorted = times.sort((a, b) => a - b);
+  const median = percentile(sorted, 50);
+  process.stdout.write(
+    `one freeze through SCIM (PATCH active=false) until host web's shadow file has it, among ${USERS.toLocaleString('en')} accounts: median ${median.toFixed(0)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(0)} ms (target ≤ ${TARGET_SCIM_TO_SHADOW_MS} ms at 1,000,000)\n`,
+  );
+  report('one freeze through SCIM reaching the host\'s shadow file (server revision + agent turn)', median / 1000, TARGET_SCIM_TO_SHADOW_MS / 1000, 'ms');
+}
+
+/** The expiry field (the eighth) of `user`'s shadow line, undefined without one; bench usernames need no escaping. */
+function shadowExpire(path: string, user: string): string | undefined {
+  return new RegExp(`^${user}:(?:[^:\n]*:){6}([^:\n]*)`, 'm').exec(readFileSync(path, 'utf8'))?.[1];
 }
 
 /** The 304 answer's throughput: how many agents one server process carries. */
