@@ -13,31 +13,59 @@ export interface RenderedGroup {
   readonly lines: GroupLines;
 }
 
-/** A desired account with its lines and their problem, each worked out on first use (then it is its RenderedUser). */
-interface UserSlot {
-  readonly account: DesiredAccount;
-  lines: AccountLines | undefined;
-  problem: string | null | undefined;
+/** A desired account whose lines are rendered when first asked for. */
+class LazyUser implements RenderedUser {
+  #lines: AccountLines | undefined;
+  constructor(readonly account: DesiredAccount) {}
+
+  get lines(): AccountLines {
+    this.#lines ??= accountLines(this.account);
+    return this.#lines;
+  }
 }
 
-interface GroupSlot {
-  readonly group: DesiredGroup;
-  lines: GroupLines | undefined;
-  problem: string | null | undefined;
+class LazyGroup implements RenderedGroup {
+  #lines: GroupLines | undefined;
+  readonly #config: UnixConfig;
+  constructor(
+    readonly group: DesiredGroup,
+    config: UnixConfig,
+  ) {
+    this.#config = config;
+  }
+
+  get lines(): GroupLines {
+    this.#lines ??= groupLines(this.group, this.#config.groupLineLimit, this.#config.splitExtension);
+    return this.#lines;
+  }
 }
+
+/** A check passed, or failed (its message then in `problems`); 0 while not made yet. */
+const VALID = 1;
+const INVALID = 2;
 
 /**
- * The lines the desired state asks for, by name, rendered on first use and
- * kept: plan renders and checks every entry once, apply (given the same
- * desired state) takes them from here instead of doing it again, and a
- * freeze among 100,000 accounts renders one. Shared by both, so both judge
- * the same bytes.
+ * The desired state by name, with each entry's check made once: plan checks
+ * every entry it writes, and apply (given the same desired state) takes the
+ * verdict from here instead of checking again, so both judge the same way.
+ * Lines are rendered when asked for and not kept: a plan creating 100,000
+ * accounts never renders a line (nothing in the files to compare with), and
+ * apply renders each line once, into the file, where it can be forgotten —
+ * kept on the desired state, 200,000 lines would outlive plan and apply,
+ * copied by every garbage collection in between. A freeze among 100,000
+ * accounts renders one.
  */
 export class RenderedHost {
   readonly #desired: DesiredHost;
   readonly #config: UnixConfig;
-  #accountIndex: Map<string, UserSlot> | undefined;
-  #groupIndex: Map<string, GroupSlot> | undefined;
+  #accountIndex: Map<string, number> | undefined;
+  #groupIndex: Map<string, number> | undefined;
+  /** Per desired account (by index): 0, VALID or INVALID. */
+  #userChecks: Uint8Array | undefined;
+  #groupChecks: Uint8Array | undefined;
+  /** The messages of the entries found INVALID, by name. */
+  readonly #userProblems = new Map<string, string>();
+  readonly #groupProblems = new Map<string, string>();
   /** Groups whose continuation lines would take another group's name, with why. */
   #clashIndex: Map<string, string> | undefined;
 
@@ -51,10 +79,13 @@ export class RenderedHost {
     return this.#accounts;
   }
 
-  get #accounts(): Map<string, UserSlot> {
+  get #accounts(): Map<string, number> {
     if (this.#accountIndex === undefined) {
-      const index = new Map<string, UserSlot>();
-      for (const a of this.#desired.accounts) index.set(a.username, { account: a, lines: undefined, problem: undefined });
+      const index = new Map<string, number>();
+      const list = this.#desired.accounts;
+      for (let i = 0; i < list.length; i++) {
+        index.set((list[i] as DesiredAccount).username, i);
+      }
       this.#accountIndex = index;
     }
     return this.#accountIndex;
@@ -65,10 +96,13 @@ export class RenderedHost {
     return this.#groups;
   }
 
-  get #groups(): Map<string, GroupSlot> {
+  get #groups(): Map<string, number> {
     if (this.#groupIndex === undefined) {
-      const index = new Map<string, GroupSlot>();
-      for (const g of this.#desired.groups) index.set(g.name, { group: g, lines: undefined, problem: undefined });
+      const index = new Map<string, number>();
+      const list = this.#desired.groups;
+      for (let i = 0; i < list.length; i++) {
+        index.set((list[i] as DesiredGroup).name, i);
+      }
       this.#groupIndex = index;
     }
     return this.#groupIndex;
@@ -97,17 +131,13 @@ export class RenderedHost {
   }
 
   user(name: string): RenderedUser | undefined {
-    const slot = this.#accounts.get(name);
-    if (slot === undefined) return undefined;
-    slot.lines ??= accountLines(slot.account);
-    return slot as RenderedUser;
+    const i = this.#accounts.get(name);
+    return i === undefined ? undefined : new LazyUser(this.#desired.accounts[i] as DesiredAccount);
   }
 
   group(name: string): RenderedGroup | undefined {
-    const slot = this.#groups.get(name);
-    if (slot === undefined) return undefined;
-    slot.lines ??= groupLines(slot.group, this.#config.groupLineLimit, this.#config.splitExtension);
-    return slot as RenderedGroup;
+    const i = this.#groups.get(name);
+    return i === undefined ? undefined : new LazyGroup(this.#desired.groups[i] as DesiredGroup, this.#config);
   }
 
   /**
@@ -117,20 +147,34 @@ export class RenderedHost {
    * wrote it.
    */
   userProblem(u: RenderedUser): string | null {
-    // Kept on the slot when `u` is the one user() gave.
-    const slot = this.#accounts.get(u.account.username);
-    if (slot !== u) return accountLineProblem(u.account);
-    if (slot.problem === undefined) slot.problem = accountLineProblem(u.account);
-    return slot.problem;
+    const name = u.account.username;
+    const i = this.#accounts.get(name);
+    // Kept only for the desired account itself, not for another one of the same name.
+    if (i === undefined || this.#desired.accounts[i] !== u.account) return accountLineProblem(u.account);
+    this.#userChecks ??= new Uint8Array(this.#desired.accounts.length);
+    return checked(this.#userChecks, i, this.#userProblems, name, () => accountLineProblem(u.account));
   }
 
   groupProblem(g: RenderedGroup): string | null {
+    const name = g.group.name;
+    const i = this.#groups.get(name);
+    const check = (): string | null => groupLineProblem(g.group) ?? this.#clashes.get(name) ?? null;
     // A scoped plan's shared group is a copy with other members: checked afresh.
-    const slot = this.#groups.get(g.group.name);
-    if (slot !== g) return groupLineProblem(g.group) ?? this.#clashes.get(g.group.name) ?? null;
-    if (slot.problem === undefined) slot.problem = groupLineProblem(g.group) ?? this.#clashes.get(g.group.name) ?? null;
-    return slot.problem;
+    if (i === undefined || this.#desired.groups[i] !== g.group) return check();
+    this.#groupChecks ??= new Uint8Array(this.#desired.groups.length);
+    return checked(this.#groupChecks, i, this.#groupProblems, name, check);
   }
+}
+
+/** The verdict at `i`, made by `check` the first time. */
+function checked(checks: Uint8Array, i: number, problems: Map<string, string>, name: string, check: () => string | null): string | null {
+  const known = checks[i];
+  if (known === VALID) return null;
+  if (known === INVALID) return problems.get(name) ?? null;
+  const problem = check();
+  checks[i] = problem === null ? VALID : INVALID;
+  if (problem !== null) problems.set(name, problem);
+  return problem;
 }
 
 const renderedOf = new WeakMap<DesiredHost, { readonly config: UnixConfig; readonly rendered: RenderedHost }>();

@@ -60,7 +60,8 @@ export class EtcTable {
   readonly #look: Lookups;
   /** Replacement lines by line offset ([] removes the line). */
   readonly #slots = new Map<number, readonly string[]>();
-  readonly #added: string[] = [];
+  /** Lines added in front of the NIS lines (or at the end). */
+  readonly #added = new AddedLines();
   #changed = false;
   readonly #lineOf = (at: number): number => this.#lineNumber(at);
 
@@ -271,7 +272,7 @@ export class EtcTable {
     const first = at[0];
     if (first === undefined) {
       if (lines.length === 0) return;
-      for (const line of lines) this.#added.push(line);
+      for (const line of lines) this.#added.add(line);
       this.#changed = true;
       return;
     }
@@ -286,7 +287,7 @@ export class EtcTable {
   put(name: string, line: string): void {
     const at = this.#find(name);
     if (at < 0) {
-      this.#added.push(line);
+      this.#added.add(line);
       this.#changed = true;
       return;
     }
@@ -317,9 +318,10 @@ export class EtcTable {
     if (!this.#changed) return this.#bytes;
     const bytes = this.#bytes;
     const edits: Array<[number, readonly string[]]> = [...this.#slots].sort((a, b) => a[0] - b[0]);
-    const addAt = this.#added.length === 0 ? bytes.length : this.#nisAt();
-    // In order: a [start, end) stretch of the file as read, or lines to write.
-    const pieces: Array<{ readonly start: number; readonly end: number } | readonly string[]> = [];
+    const added = this.#added.bytes();
+    const addAt = added.length === 0 ? bytes.length : this.#nisAt();
+    // In order: a [start, end) stretch of the file as read, lines to write, or bytes of lines added.
+    const pieces: Array<{ readonly start: number; readonly end: number } | readonly string[] | Buffer> = [];
     let size = 0;
     const keep = (start: number, end: number): void => {
       if (end <= start) return;
@@ -331,12 +333,18 @@ export class EtcTable {
       pieces.push(ls);
       for (const l of ls) size += l.length + 1;
     };
+    const writeAdded = (): void => {
+      for (const chunk of added) {
+        pieces.push(chunk);
+        size += chunk.length;
+      }
+    };
     let from = 0;
-    let addedDone = this.#added.length === 0;
+    let addedDone = added.length === 0;
     for (const [at, replacement] of edits) {
       if (!addedDone && addAt <= at) {
         keep(from, addAt);
-        write(this.#added);
+        writeAdded();
         from = addAt;
         addedDone = true;
       }
@@ -346,13 +354,17 @@ export class EtcTable {
     }
     if (!addedDone) {
       keep(from, addAt);
-      write(this.#added);
+      writeAdded();
       from = addAt;
     }
     keep(from, bytes.length);
     const out = Buffer.allocUnsafe(size);
     let to = 0;
     for (const piece of pieces) {
+      if (Buffer.isBuffer(piece)) {
+        to += piece.copy(out, to);
+        continue;
+      }
       if ('start' in piece) {
         to += bytes.copy(out, to, piece.start, piece.end);
         continue;
@@ -377,6 +389,37 @@ function writeLines(out: Buffer, to: number, lines: readonly string[]): number {
     written += out.write(`${chunk.join('\n')}\n`, to + written, 'latin1');
   }
   return written;
+}
+
+/** Added lines encoded at a time: few enough that the strings die young, enough that a native call each is cheap. */
+const ADDED_PER_CHUNK = 1_024;
+
+/**
+ * Lines added to a file, turned into bytes a chunk at a time as they come:
+ * a first fill adds 100,000 lines to each file, and kept as strings until
+ * the file is written they would outlive, and be copied by, every garbage
+ * collection in between.
+ */
+class AddedLines {
+  readonly #chunks: Buffer[] = [];
+  #pending: string[] = [];
+
+  add(line: string): void {
+    this.#pending.push(line);
+    if (this.#pending.length >= ADDED_PER_CHUNK) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    this.#chunks.push(Buffer.from(`${this.#pending.join('\n')}\n`, 'latin1'));
+    this.#pending = [];
+  }
+
+  /** The lines added so far, as chunks of bytes (each line ending in `\n`); none when nothing was added. */
+  bytes(): readonly Buffer[] {
+    this.#flush();
+    return this.#chunks;
+  }
 }
 
 /** A line as found; its line number is counted only when a message asks for it. */

@@ -20,6 +20,9 @@ interface Staged {
 
 const USER_FILES: readonly EtcName[] = ['passwd', 'shadow'];
 const GROUP_FILES: readonly EtcName[] = ['group', 'gshadow'];
+/** A change staged: one shared answer per kind, not one object per change (a first fill stages 200,000). */
+const USER_STAGED: Staged = { error: null, touches: USER_FILES };
+const GROUP_STAGED: Staged = { error: null, touches: GROUP_FILES };
 
 /**
  * Applies planned changes (DESIGN.md §1, §7). Under the shadow-utils locks it
@@ -104,20 +107,20 @@ function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string)
       if (desired !== undefined) return { error: `user ${data.name} is desired again since the plan; plan again`, touches: [] };
       if (!files.ownsUser(data.name)) return { error: null, touches: [], detail: 'not owned by Roster: left alone' };
       files.removeUser(data.name);
-      return { error: null, touches: USER_FILES };
+      return USER_STAGED;
     }
     if (desired === undefined) return { error: `user ${data.name} is no longer desired; plan again`, touches: [] };
-    const problem = rendered.userProblem(desired) ?? files.userConflict(data.name, desired.account.uid, desired.lines);
+    const problem = rendered.userProblem(desired) ?? files.userConflict(data.name, desired.account.uid, desired);
     if (problem !== null) return { error: problem, touches: [] };
     files.putUser(data.name, desired.lines);
-    return { error: null, touches: USER_FILES };
+    return USER_STAGED;
   }
   const desired = groupOf(data.name);
   if (data.op === 'remove') {
     if (desired !== undefined) return { error: `group ${data.name} is desired again since the plan; plan again`, touches: [] };
     if (!files.ownsGroup(data.name)) return { error: null, touches: [], detail: 'not owned by Roster: left alone' };
     files.removeGroup(data.name);
-    return { error: null, touches: GROUP_FILES };
+    return GROUP_STAGED;
   }
   if (desired === undefined) return { error: `group ${data.name} is no longer desired; plan again`, touches: [] };
   const problem = rendered.groupProblem(desired) ?? files.groupConflict(data.name, desired.group.gid, desired.lines);
@@ -126,7 +129,7 @@ function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string)
   if (clash !== undefined) return { error: `group ${data.name}: line ${clash} is written by another change of this apply`, touches: [] };
   for (const n of desired.lines.names) claimedNames.add(n);
   files.putGroup(data.name, desired.lines);
-  return { error: null, touches: GROUP_FILES };
+  return GROUP_STAGED;
 }
 
 function firstFailure(touches: readonly EtcName[], failed: ReadonlyMap<EtcName, string>): string | undefined {

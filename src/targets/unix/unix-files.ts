@@ -125,8 +125,12 @@ export class UnixFiles {
     return continuations === undefined ? [base] : [base, ...continuations];
   }
 
-  /** Why writing this account would clobber a line Roster does not own, naming both lines; null when it would not. */
-  userConflict(name: string, uid: number, wanted: AccountLines): string | null {
+  /**
+   * Why writing this account would clobber a line Roster does not own,
+   * naming both lines; null when it would not. `wanted.lines` is read only
+   * to name Roster's line in the message.
+   */
+  userConflict(name: string, uid: number, wanted: { readonly lines: AccountLines }): string | null {
     const issues: string[] = [];
     if (!this.ownsUser(name)) {
       for (const t of this.#userTables) {
@@ -138,7 +142,7 @@ export class UnixFiles {
       if (e.name !== name && !this.ownsUser(e.name)) issues.push(`${describeLine('passwd', e)} has the same uid`);
     }
     if (issues.length === 0) return null;
-    return `user ${name} (uid ${uid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/passwd "${readable(wanted.passwd)}"`;
+    return `user ${name} (uid ${uid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/passwd "${readable(wanted.lines.passwd)}"`;
   }
 
   groupConflict(base: string, gid: number, wanted: GroupLines): string | null {

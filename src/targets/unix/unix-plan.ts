@@ -55,16 +55,17 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
 
   for (const name of rendered.accounts.keys()) {
     const r = rendered.user(name) ?? unreachable(name);
-    const { account: a, lines } = r;
+    const a = r.account;
     const passwd = files.passwd.text(a.username);
     const shadow = files.shadow.text(a.username);
     const owned = files.ownsUser(a.username);
-    if (owned && passwd === lines.passwd && shadow === lines.shadow) continue;
+    // Lines are rendered only to compare with lines in the files: creating an account needs none.
+    if (owned && passwd === r.lines.passwd && shadow === r.lines.shadow) continue;
     const invalid = rendered.userProblem(r);
-    const blocked = invalid ?? files.userConflict(a.username, a.uid, lines);
+    const blocked = invalid ?? files.userConflict(a.username, a.uid, r);
     const wording: ChangeWording =
       owned && (passwd !== undefined || shadow !== undefined)
-        ? userUpdateWording(a, { passwd, shadow }, lines)
+        ? userUpdateWording(a, { passwd, shadow }, r.lines)
         : { action: 'create', summary: joined(['create user ', a.username, ' (uid ', a.uid, ')']) };
     puts.push(change('user', a.username, 'put', wording, blocked));
   }
