@@ -67,12 +67,13 @@ export function userUpdateWording(a: DesiredAccount, current: { readonly passwd?
   return { action: 'update', summary: `update user ${name}: ${phrases.length === 0 ? 'rewrite entries' : phrases.join(', ')}` };
 }
 
-export function groupCreateWording(g: DesiredGroup, lines: GroupLines): ChangeWording {
+/** `lineCount`: how many lines the group is written as (more than one once split). */
+export function groupCreateWording(g: DesiredGroup, lineCount: number): ChangeWording {
   // A user-private group: one of as many as there are accounts.
-  if (g.members.length === 0 && lines.names.length === 1) return { action: 'create', summary: joined(['create group ', g.name, ' (gid ', g.gid, ')']) };
+  if (g.members.length === 0 && lineCount === 1) return { action: 'create', summary: joined(['create group ', g.name, ' (gid ', g.gid, ')']) };
   const parts = [`gid ${g.gid}`];
   if (g.members.length > 0) parts.push(`${g.members.length.toLocaleString('en')} member${g.members.length === 1 ? '' : 's'}`);
-  if (lines.names.length > 1) parts.push(`split into ${lines.names.length} lines`);
+  if (lineCount > 1) parts.push(`split into ${lineCount} lines`);
   return { action: 'create', summary: `create group ${g.name} (${parts.join(', ')})` };
 }
 

@@ -152,26 +152,29 @@ export class RenderedHost {
     // Kept only for the desired account itself, not for another one of the same name.
     if (i === undefined || this.#desired.accounts[i] !== u.account) return accountLineProblem(u.account);
     this.#userChecks ??= new Uint8Array(this.#desired.accounts.length);
-    return checked(this.#userChecks, i, this.#userProblems, name, () => accountLineProblem(u.account));
+    const known = verdict(this.#userChecks, i, this.#userProblems, name);
+    return known !== undefined ? known : record(this.#userChecks, i, this.#userProblems, name, accountLineProblem(u.account));
   }
 
   groupProblem(g: RenderedGroup): string | null {
     const name = g.group.name;
     const i = this.#groups.get(name);
-    const check = (): string | null => groupLineProblem(g.group) ?? this.#clashes.get(name) ?? null;
     // A scoped plan's shared group is a copy with other members: checked afresh.
-    if (i === undefined || this.#desired.groups[i] !== g.group) return check();
+    if (i === undefined || this.#desired.groups[i] !== g.group) return groupLineProblem(g.group) ?? this.#clashes.get(name) ?? null;
     this.#groupChecks ??= new Uint8Array(this.#desired.groups.length);
-    return checked(this.#groupChecks, i, this.#groupProblems, name, check);
+    const known = verdict(this.#groupChecks, i, this.#groupProblems, name);
+    return known !== undefined ? known : record(this.#groupChecks, i, this.#groupProblems, name, groupLineProblem(g.group) ?? this.#clashes.get(name) ?? null);
   }
 }
 
-/** The verdict at `i`, made by `check` the first time. */
-function checked(checks: Uint8Array, i: number, problems: Map<string, string>, name: string, check: () => string | null): string | null {
+/** The verdict recorded at `i`, or undefined while there is none. */
+function verdict(checks: Uint8Array, i: number, problems: ReadonlyMap<string, string>, name: string): string | null | undefined {
   const known = checks[i];
   if (known === VALID) return null;
-  if (known === INVALID) return problems.get(name) ?? null;
-  const problem = check();
+  return known === INVALID ? (problems.get(name) ?? null) : undefined;
+}
+
+function record(checks: Uint8Array, i: number, problems: Map<string, string>, name: string, problem: string | null): string | null {
   checks[i] = problem === null ? VALID : INVALID;
   if (problem !== null) problems.set(name, problem);
   return problem;

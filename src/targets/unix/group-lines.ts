@@ -35,7 +35,7 @@ export function continuationBase(name: string, ext: string): string | null {
  */
 export function groupLines(g: DesiredGroup, limit: number, ext: string): GroupLines {
   const all = g.members.join(',');
-  if (g.name.length + String(g.gid).length + 4 + all.length <= limit) {
+  if (fitsOneLine(g, all.length, limit)) {
     return { names: [g.name], group: [joined([g.name, 'x', g.gid, all], ':')], gshadow: [joined([g.name, '!', '', all], ':')] };
   }
   const names: string[] = [];
@@ -68,7 +68,23 @@ export function groupLines(g: DesiredGroup, limit: number, ext: string): GroupLi
   return { names, group, gshadow };
 }
 
+function fitsOneLine(g: DesiredGroup, membersLength: number, limit: number): boolean {
+  return g.name.length + String(g.gid).length + 4 + membersLength <= limit;
+}
+
+/**
+ * The names of `groupLines(g, limit, ext)`, rendering nothing for a group
+ * of one line: a plan creating 100,000 user-private groups needs their
+ * names only (to look for collisions), apply writes their lines.
+ */
+export function lineNames(g: DesiredGroup, limit: number, ext: string): readonly string[] {
+  if (g.members.length === 0 && fitsOneLine(g, 0, limit)) return [g.name];
+  return groupLines(g, limit, ext).names;
+}
+
 export function groupLineProblem(g: DesiredGroup): string | null {
+  // The message is built only for a group that has a problem: most have none.
+  if (isUnixName(g.name) && Number.isInteger(g.gid) && g.gid >= 0 && g.gid <= 4_294_967_294 && g.members.every(isUnixName)) return null;
   const where = `group ${JSON.stringify(g.name)}`;
   if (!isUnixName(g.name)) return `${where}: not a valid Unix group name`;
   if (!Number.isInteger(g.gid) || g.gid < 0 || g.gid > 4_294_967_294) return `${where}: gid ${g.gid} is not an integer from 0 to 4294967294`;

@@ -123,7 +123,7 @@ function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string)
     return GROUP_STAGED;
   }
   if (desired === undefined) return { error: `group ${data.name} is no longer desired; plan again`, touches: [] };
-  const problem = rendered.groupProblem(desired) ?? files.groupConflict(data.name, desired.group.gid, desired.lines);
+  const problem = rendered.groupProblem(desired) ?? files.groupConflict(data.name, desired.group.gid, desired.lines.names, desired);
   if (problem !== null) return { error: problem, touches: [] };
   const clash = desired.lines.names.find((n) => claimedNames.has(n));
   if (clash !== undefined) return { error: `group ${data.name}: line ${clash} is written by another change of this apply`, touches: [] };

@@ -131,34 +131,37 @@ export class UnixFiles {
    * to name Roster's line in the message.
    */
   userConflict(name: string, uid: number, wanted: { readonly lines: AccountLines }): string | null {
-    const issues: string[] = [];
+    // Made only once there is one: almost every check finds none.
+    let issues: string[] | undefined;
     if (!this.ownsUser(name)) {
       for (const t of this.#userTables) {
         const e = t.get(name);
-        if (e !== undefined) issues.push(`${describeLine(t.file, e)} has the same name`);
+        if (e !== undefined) (issues ??= []).push(`${describeLine(t.file, e)} has the same name`);
       }
     }
     for (const e of this.passwd.withId(uid)) {
-      if (e.name !== name && !this.ownsUser(e.name)) issues.push(`${describeLine('passwd', e)} has the same uid`);
+      if (e.name !== name && !this.ownsUser(e.name)) (issues ??= []).push(`${describeLine('passwd', e)} has the same uid`);
     }
-    if (issues.length === 0) return null;
+    if (issues === undefined) return null;
     return `user ${name} (uid ${uid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/passwd "${readable(wanted.lines.passwd)}"`;
   }
 
-  groupConflict(base: string, gid: number, wanted: GroupLines): string | null {
-    const issues: string[] = [];
-    for (const name of wanted.names) {
+  /** The same for a group whose lines would be named `names`; `wanted.lines` is read only for the message. */
+  groupConflict(base: string, gid: number, names: readonly string[], wanted: { readonly lines: GroupLines }): string | null {
+    // Made only once there is one: almost every check finds none.
+    let issues: string[] | undefined;
+    for (const name of names) {
       if (this.ownsGroup(name)) continue;
       for (const t of this.#groupTables) {
         const e = t.get(name);
-        if (e !== undefined) issues.push(`${describeLine(t.file, e)} has the same name`);
+        if (e !== undefined) (issues ??= []).push(`${describeLine(t.file, e)} has the same name`);
       }
     }
     for (const e of this.group.withId(gid)) {
-      if (!wanted.names.includes(e.name) && !this.ownsGroup(e.name)) issues.push(`${describeLine('group', e)} has the same gid`);
+      if (!names.includes(e.name) && !this.ownsGroup(e.name)) (issues ??= []).push(`${describeLine('group', e)} has the same gid`);
     }
-    if (issues.length === 0) return null;
-    return `group ${base} (gid ${gid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/group "${shorten(readable(wanted.group[0] ?? ''))}"`;
+    if (issues === undefined) return null;
+    return `group ${base} (gid ${gid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/group "${shorten(readable(wanted.lines.group[0] ?? ''))}"`;
   }
 
   putUser(name: string, lines: AccountLines): void {

@@ -3,7 +3,7 @@ import { WholeHostNeeded, type Change } from '../target.js';
 import { groupCreateWording, groupUpdateWording, userUpdateWording, type ChangeWording } from './change-summary.js';
 import { renderDesired, type RenderedGroup, type RenderedHost } from './desired-lines.js';
 import { entryId, entryName, joined } from './etc-text.js';
-import { continuationBase, groupLines, type GroupLines } from './group-lines.js';
+import { continuationBase, groupLines, lineNames, type GroupLines } from './group-lines.js';
 import type { UnixConfig } from './unix-config.js';
 import { UnixFiles, type UnixSnapshot } from './unix-files.js';
 
@@ -41,15 +41,16 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
 
   for (const name of planned) {
     const r = groupOf(name) ?? unreachable(name);
-    const { group: g, lines } = r;
-    const family = files.groupFamily(g.name);
+    const g = r.group;
     const owned = files.ownsGroup(g.name);
-    if (owned && sameGroupLines(files, family, lines)) continue;
+    // Only an owned group has lines to compare and to word an update from; a new one needs only its line names.
+    const family = owned ? files.groupFamily(g.name) : NO_FAMILY;
+    if (owned && sameGroupLines(files, family, r.lines)) continue;
+    const names = owned ? r.lines.names : lineNames(g, config.groupLineLimit, config.splitExtension);
     const invalid = rendered.groupProblem(r);
-    const blocked = invalid ?? files.groupConflict(g.name, g.gid, lines);
-    // Only an owned group's lines are read back to word an update; a new one is worded from the desired group alone.
+    const blocked = invalid ?? files.groupConflict(g.name, g.gid, names, r);
     const exists = owned && family.some((n) => files.group.has(n) || files.gshadow.has(n));
-    const wording = exists ? groupUpdateWording(g, family.map((n) => files.group.text(n)), lines) : groupCreateWording(g, lines);
+    const wording = exists ? groupUpdateWording(g, family.map((n) => files.group.text(n)), r.lines) : groupCreateWording(g, names.length);
     puts.push(change('group', g.name, 'put', wording, blocked));
   }
 
@@ -170,6 +171,9 @@ function memberList(line: string): string[] {
   const at = line.lastIndexOf(':');
   return at < 0 || at === line.length - 1 ? [] : line.slice(at + 1).split(',');
 }
+
+/** The family of a group Roster does not own: never looked at. */
+const NO_FAMILY: readonly string[] = [];
 
 function sameGroupLines(files: UnixFiles, family: readonly string[], lines: GroupLines): boolean {
   if (family.length !== lines.names.length) return false;
