@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/app-context.js';
-import { audit, mutate } from '../app/mutate.js';
+import { mutate } from '../app/mutate.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import type { Change, ChangeResult, TargetContext } from '../targets/target.js';
 import { changeAccount } from './change-account.js';
@@ -190,9 +190,12 @@ export async function applyPrepared(tctx: TargetContext, prepared: PreparedPlan,
 export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Promise<ApplyReport> {
   const { plan } = prepared;
   return applyPrepared(targetContext(ctx, plan), prepared, async (outcomes) => {
-    await mutate(ctx, {}, async (tx) => {
-      for (const o of outcomes) {
-        await audit(tx, ctx, {
+    const at = ctx.clock.now().toISOString();
+    await mutate(ctx, {}, (tx) =>
+      tx.appendAudits(
+        outcomes.map((o) => ({
+          at,
+          actor: ctx.actor,
           action: `apply.${o.action}`,
           target: `host:${plan.host}/${o.target}/${o.subject}`,
           before: null,
@@ -206,8 +209,8 @@ export async function applyHostPlan(ctx: AppContext, prepared: PreparedPlan): Pr
             ...(o.warnings === undefined ? {} : { warnings: o.warnings }),
           },
           result: o.status === 'ok' ? 'ok' : 'failed',
-        });
-      }
-    });
+        })),
+      ),
+    );
   });
 }
