@@ -7,13 +7,13 @@ describe('EtcTable', () => {
   it('emits every line it did not edit byte for byte', () => {
     const t = new EtcTable('passwd', raw);
     t.replace(['alice'], ['alice:x:10:10:A:/h:/bin/sh']);
-    expect(t.render().toString('latin1')).toBe(raw.toString('latin1').replace('alice:x:10:10::', 'alice:x:10:10:A:'));
+    expect(Buffer.concat(t.render()).toString('latin1')).toBe(raw.toString('latin1').replace('alice:x:10:10::', 'alice:x:10:10:A:'));
   });
 
   it('adds new entries in front of the NIS lines, as shadow-utils does', () => {
     const t = new EtcTable('passwd', raw);
     t.replace(['carol'], ['carol:x:11:11::/h:/bin/sh']);
-    expect(t.render().toString('latin1').split('\n').slice(-3)).toEqual(['carol:x:11:11::/h:/bin/sh', '+@nis::::::', '']);
+    expect(Buffer.concat(t.render()).toString('latin1').split('\n').slice(-3)).toEqual(['carol:x:11:11::/h:/bin/sh', '+@nis::::::', '']);
   });
 
   it('does not count writing the same bytes as a change', () => {
@@ -27,7 +27,32 @@ describe('EtcTable', () => {
   it('replaces a family of lines at the place of the first one', () => {
     const t = new EtcTable('group', ['a:x:1:', 'g:x:5:m1', 'b:x:2:', 'g-x1:x:5:m2', 'c:x:3:']);
     t.replace(['g', 'g-x1', 'g-x2'], ['g:x:5:m1,m2']);
-    expect(t.render().toString('latin1')).toEqual('a:x:1:\ng:x:5:m1,m2\nb:x:2:\nc:x:3:\n');
+    expect(Buffer.concat(t.render()).toString('latin1')).toEqual('a:x:1:\ng:x:5:m1,m2\nb:x:2:\nc:x:3:\n');
+  });
+
+  it('gives the same bytes for few edits (written as pieces) as for many (one buffer)', () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `u${i}:x:${i}:${i}::/h:/bin/sh`);
+    const edited = (n: number): { expected: string; got: string } => {
+      const t = new EtcTable('passwd', [...lines, '+@nis::::::']);
+      const want = [...lines];
+      for (let i = 0; i < n; i++) {
+        const k = (i * 7) % 300;
+        if (i % 3 === 0) {
+          t.remove([`u${k}`]);
+          want[k] = '';
+        } else {
+          t.replace([`u${k}`], [`u${k}:x:${k}:${k}:E:/h:/bin/sh`]);
+          want[k] = `u${k}:x:${k}:${k}:E:/h:/bin/sh\n`;
+        }
+      }
+      t.replace(['new'], ['new:x:900:900::/h:/bin/sh']);
+      const kept = want.map((l, i) => (l === lines[i] ? `${l}\n` : l)).join('');
+      return { expected: `${kept}new:x:900:900::/h:/bin/sh\n+@nis::::::\n`, got: Buffer.concat(t.render()).toString('latin1') };
+    };
+    for (const n of [1, 10, 200]) {
+      const { expected, got } = edited(n);
+      expect(got).toBe(expected);
+    }
   });
 
   it('finds lines by name and by id', () => {

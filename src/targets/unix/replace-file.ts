@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RosterError } from '../../domain/errors.js';
 
@@ -22,7 +22,7 @@ export interface FileOwnership {
  * detaches that inode from `path`, so `<file>-` then holds exactly the old
  * bytes, at no cost for 100,000-line files.
  */
-export async function replaceFile(path: string, content: Buffer, options: { readonly fallback: FileOwnership | (() => FileOwnership); readonly backup: boolean }): Promise<void> {
+export async function replaceFile(path: string, content: Buffer | readonly Buffer[], options: { readonly fallback: FileOwnership | (() => FileOwnership); readonly backup: boolean }): Promise<void> {
   const old = await lstat(path).catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
@@ -37,7 +37,7 @@ export async function replaceFile(path: string, content: Buffer, options: { read
     // Owner and mode before the first byte, so a shadow file is never readable by others, not even half-written.
     await handle.chown(owner.uid, owner.gid);
     await handle.chmod(owner.mode);
-    await handle.writeFile(content);
+    await writeAll(handle, Buffer.isBuffer(content) ? [content] : content);
     await handle.sync();
   } finally {
     await handle.close();
@@ -50,6 +50,23 @@ export async function replaceFile(path: string, content: Buffer, options: { read
   }
   await rename(temp, path);
   await syncDirectory(dirname(path));
+}
+
+/** Buffers passed to one writev: the kernel takes at most IOV_MAX (1,024 on Linux). */
+const BUFFERS_PER_WRITE = 1_024;
+
+/** Writes `pieces` one after the other from the handle's position, however short each write falls. */
+async function writeAll(handle: FileHandle, pieces: readonly Buffer[]): Promise<void> {
+  let rest = pieces.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    const batch = rest.slice(0, BUFFERS_PER_WRITE);
+    let { bytesWritten } = await handle.writev(batch);
+    let done = 0;
+    // Whole pieces written, then what is left of a piece written in part.
+    while (done < batch.length && bytesWritten >= (batch[done] as Buffer).length) bytesWritten -= (batch[done++] as Buffer).length;
+    rest = rest.slice(done);
+    if (bytesWritten > 0) rest[0] = (rest[0] as Buffer).subarray(bytesWritten);
+  }
 }
 
 export async function syncDirectory(dir: string): Promise<void> {
