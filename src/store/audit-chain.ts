@@ -19,16 +19,20 @@ export function normaliseSummary(value: unknown): unknown {
 
 /** SHA-256 hex over the canonical JSON of the record without its hash; `seq` and `prevHash` are covered, so moving or relinking a record changes it. */
 export function auditHash(record: HashedAuditFields): string {
-  const covered = {
-    seq: record.seq,
-    at: record.at,
-    actor: record.actor,
-    action: record.action,
-    target: record.target,
-    before: record.before ?? null,
-    after: record.after ?? null,
-    result: record.result,
-    prevHash: record.prevHash,
-  };
-  return createHash('sha256').update(canonicalJson(covered)).digest('hex');
+  return auditHashOfTexts(record, canonicalJson(record.before ?? null), canonicalJson(record.after ?? null));
+}
+
+/**
+ * auditHash with the summaries already in canonical JSON: an append makes
+ * each summary's text once and stores, normalises and hashes that text,
+ * where a first apply of 100,000 accounts appends a record per account and
+ * target. The covered object's canonical JSON is written out here, its keys
+ * in sorted order.
+ */
+export function auditHashOfTexts(record: Omit<HashedAuditFields, 'before' | 'after'>, beforeText: string, afterText: string): string {
+  const s = JSON.stringify;
+  const covered =
+    `{"action":${s(record.action)},"actor":${s(record.actor)},"after":${afterText},"at":${s(record.at)},"before":${beforeText},` +
+    `"prevHash":${s(record.prevHash)},"result":${s(record.result)},"seq":${s(record.seq)},"target":${s(record.target)}}`;
+  return createHash('sha256').update(covered).digest('hex');
 }

@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import { RosterError } from '../../domain/errors.js';
-import { auditHash, normaliseSummary } from '../audit-chain.js';
+import { auditHashOfTexts } from '../audit-chain.js';
 import type { AuditEntry, AuditRecord } from '../audit-record.js';
 import type { AuditTable } from '../database-schema.js';
 import type { QueryScope } from './query-scope.js';
@@ -56,44 +56,38 @@ export function auditQueries(s: QueryScope): AuditQueries {
     // The same chain appendAudit would build one call at a time.
     let seq = toNumber(head.seq);
     let prevHash = head.hash;
-    const records: AuditRecord[] = entries.map((entry) => {
+    const rows = entries.map((entry) => {
       seq += 1;
-      const fields = {
-        seq,
-        at: utc(entry.at, 'audit at'),
-        actor: entry.actor,
-        action: entry.action,
-        target: entry.target,
-        before: normaliseSummary(entry.before),
-        after: normaliseSummary(entry.after),
-        result: entry.result,
-        prevHash,
-      };
-      const record: AuditRecord = { ...fields, hash: auditHash(fields) };
-      prevHash = record.hash;
-      return record;
+      // Each summary's canonical text is made once: stored as it is, parsed
+      // back for the record returned, and hashed.
+      const beforeText = canonicalJson(entry.before);
+      const afterText = canonicalJson(entry.after);
+      const fields = { seq, at: utc(entry.at, 'audit at'), actor: entry.actor, action: entry.action, target: entry.target, result: entry.result, prevHash };
+      const hash = auditHashOfTexts(fields, beforeText, afterText);
+      prevHash = hash;
+      return { fields, beforeText, afterText, hash };
     });
-    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       await s.db
         .insertInto('audit')
         .values(
-          records.slice(i, i + INSERT_CHUNK).map((record) => ({
-            seq: record.seq,
-            at: record.at,
-            actor: record.actor,
-            action: record.action,
-            target: record.target,
-            before: canonicalJson(record.before),
-            after: canonicalJson(record.after),
-            result: record.result,
-            prev_hash: record.prevHash,
-            hash: record.hash,
+          rows.slice(i, i + INSERT_CHUNK).map(({ fields, beforeText, afterText, hash }) => ({
+            seq: fields.seq,
+            at: fields.at,
+            actor: fields.actor,
+            action: fields.action,
+            target: fields.target,
+            before: beforeText,
+            after: afterText,
+            result: fields.result,
+            prev_hash: fields.prevHash,
+            hash,
           })),
         )
         .execute();
     }
     await s.db.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
-    return records;
+    return rows.map(({ fields, beforeText, afterText, hash }): AuditRecord => ({ ...fields, before: JSON.parse(beforeText) as unknown, after: JSON.parse(afterText) as unknown, hash }));
   };
   return {
     async appendAudit(entry) {
