@@ -14,7 +14,7 @@ import { peopleQueries } from './queries/people-queries.js';
 import { consoleQueries } from './queries/console-queries.js';
 import { desiredFeedQueries } from './queries/desired-feed-queries.js';
 import { portalQueries } from './queries/portal-queries.js';
-import { queryScope, type StoreDialect } from './queries/query-scope.js';
+import { queryScope, type ScopeOptions } from './queries/query-scope.js';
 import { reservationQueries } from './queries/reservation-queries.js';
 import { resourceQueries } from './queries/resource-queries.js';
 import { savepoints } from './queries/savepoints.js';
@@ -44,7 +44,7 @@ export type { StoreDialect } from './queries/query-scope.js';
  * reads and writes interfaces and their implementation over a QueryScope,
  * added to `Queries` in store.ts and spread in here.
  */
-export function kyselyQueries(db: Kysely<RosterDatabase>, options: { readonly dialect: StoreDialect; readonly writable: boolean }): Queries {
+export function kyselyQueries(db: Kysely<RosterDatabase>, options: ScopeOptions): Queries {
   const s = queryScope(db, options);
   return {
     ...savepoints(s),

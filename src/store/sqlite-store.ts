@@ -4,6 +4,7 @@ import { beginImmediate } from './begin-immediate.js';
 import { errorMessage, RosterError } from '../domain/errors.js';
 import type { RosterDatabase } from './database-schema.js';
 import { kyselyQueries } from './kysely-queries.js';
+import type { SqliteRows } from './queries/query-scope.js';
 import { migrateToLatest, schemaStatus } from './migrations/migrate-to-latest.js';
 import { mapStoreError, withStoreErrors } from './store-errors.js';
 import type { Queries, Store } from './store.js';
@@ -39,7 +40,8 @@ export async function openSqliteStore(path: string, options: { readonly busyTime
   // An in-memory database exists only on its one connection, so reads share it.
   const reader = memory ? writer : openConnection(path, options.busyTimeoutMs, true);
   const readDb = new Kysely<RosterDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(reader) }) });
-  const read = withStoreErrors<Queries>(kyselyQueries(readDb, { dialect: 'sqlite', writable: false }), 'store.read');
+  const read = withStoreErrors<Queries>(kyselyQueries(readDb, { dialect: 'sqlite', writable: false, sqliteRows: rowsOn(reader) }), 'store.read');
+  const writerRows = rowsOn(writer);
 
   const scope = new TransactionScope();
   const leases = new Set<string>();
@@ -51,7 +53,7 @@ export async function openSqliteStore(path: string, options: { readonly busyTime
       return scope.run(() => writeDb.connection().execute(async (conn) => {
         await beginImmediate(conn, options.busyTimeoutMs);
         try {
-          const result = await fn(withStoreErrors<Queries>(kyselyQueries(conn, { dialect: 'sqlite', writable: true }), 'transaction'));
+          const result = await fn(withStoreErrors<Queries>(kyselyQueries(conn, { dialect: 'sqlite', writable: true, sqliteRows: writerRows }), 'transaction'));
           await sql`commit`.execute(conn);
           return result;
         } catch (e) {
@@ -117,6 +119,25 @@ function withStatementCache(db: Database.Database): SqliteDatabase {
       cache.set(text, statement);
       return statement;
     },
+  };
+}
+
+/**
+ * QueryScope.sqliteRows on one connection. Kysely's driver takes that
+ * connection one query at a time, but each query runs synchronously and
+ * none is left open across an await (no streamed reads), so a statement
+ * run here never interleaves with one of Kysely's; inside a transaction
+ * it runs on the transaction's own connection.
+ */
+function rowsOn(db: Database.Database): SqliteRows {
+  const statements = new Map<string, Database.Statement<unknown[], unknown[]>>();
+  return (text, parameters) => {
+    let statement = statements.get(text);
+    if (statement === undefined) {
+      statement = db.prepare<unknown[], unknown[]>(text).raw(true);
+      statements.set(text, statement);
+    }
+    return statement.all(...parameters);
   };
 }
 

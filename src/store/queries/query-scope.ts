@@ -15,12 +15,30 @@ export interface QueryScope {
   readonly dialect: StoreDialect;
   /** Throws unless the scope is a write transaction; `method` names the refused call. */
   mustWrite(method: string): void;
+  /**
+   * On SQLite, runs a read on the scope's connection itself, each row as
+   * its column values in select order (better-sqlite3's raw mode), for the
+   * reads a hot path makes (SCIM GET by id): Kysely's way round a query (a
+   * promise at each of its steps, an object with a property per column for
+   * each row) cost more than SQLite's lookup. Only for statement texts
+   * that are constants: each is prepared once and kept. Absent on PostgreSQL.
+   */
+  readonly sqliteRows?: SqliteRows;
 }
 
-export function queryScope(db: Kysely<RosterDatabase>, options: { readonly dialect: StoreDialect; readonly writable: boolean }): QueryScope {
+export type SqliteRows = (text: string, parameters: readonly unknown[]) => unknown[][];
+
+export interface ScopeOptions {
+  readonly dialect: StoreDialect;
+  readonly writable: boolean;
+  readonly sqliteRows?: SqliteRows;
+}
+
+export function queryScope(db: Kysely<RosterDatabase>, options: ScopeOptions): QueryScope {
   return {
     db,
     dialect: options.dialect,
+    ...(options.sqliteRows === undefined ? {} : { sqliteRows: options.sqliteRows }),
     mustWrite(method: string): void {
       if (!options.writable) throw new RosterError('internal', `${method} changes the database and must run inside store.transaction, not on store.read`);
     },

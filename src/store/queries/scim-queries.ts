@@ -5,7 +5,7 @@ import type { Person } from '../../domain/person.js';
 import type { AccountsTable, HoldsTable, PeopleTable, RosterDatabase, ScimGroupsTable, ScimUsersTable } from '../database-schema.js';
 import { uniqueViolation } from '../store-errors.js';
 import { toAccount, toHold } from './account-queries.js';
-import { joinedTable, selectJoined } from './joined-columns.js';
+import { joinedSelect, joinedTable } from './joined-columns.js';
 import { toPerson } from './people-queries.js';
 import type { QueryScope } from './query-scope.js';
 import { IN_CHUNK, jsonObject, toNumber } from './row-values.js';
@@ -76,17 +76,18 @@ export type ScimQueries = ScimReads & ScimWrites;
 export function scimQueries(s: QueryScope): ScimQueries {
   return {
     async scimAccount(accountId) {
-      const { rows } = await s.db.executeQuery<Record<string, unknown>>(scimAccountQuery(s.db, accountId));
+      const query = scimAccountQuery(s.db, accountId);
+      const rows = s.sqliteRows === undefined ? (await s.db.executeQuery(query)).rows.map((r) => SCIM_ACCOUNT.names.map((n) => r[n])) : s.sqliteRows(query.sql, query.parameters);
       const first = rows[0];
-      const account = first === undefined ? undefined : ACCOUNT.read(first);
+      const account = first === undefined ? undefined : readAccount(first);
       if (first === undefined || account === undefined) return undefined;
       const holds: Hold[] = [];
       for (const r of rows) {
-        const hold = HOLD.read(r);
+        const hold = readHold(r);
         if (hold !== undefined) holds.push(toHold(hold));
       }
-      const person = PERSON.read(first);
-      const scim = SCIM_USER.read(first);
+      const person = readPerson(first);
+      const scim = readScimUser(first);
       return { account: toAccount(account, holds), person: person === undefined ? undefined : toPerson(person), scim: scim === undefined ? undefined : toScimUser(scim) };
     },
     async getScimUser(accountId) {
@@ -243,7 +244,11 @@ const PERSON = joinedTable<Selectable<PeopleTable>>(
 );
 const SCIM_USER = joinedTable<Selectable<ScimUsersTable>>('s', { account_id: true, user_name: true, external_id: true, deleted_at: true, attributes: true, created_at: true, updated_at: true }, 'account_id');
 const HOLD = joinedTable<Selectable<HoldsTable>>('h', { account_id: true, kind: true, reason: true, since: true, note: true, set_by: true }, 'kind');
-const SCIM_ACCOUNT_COLUMNS = selectJoined([ACCOUNT, PERSON, SCIM_USER, HOLD]);
+const SCIM_ACCOUNT = joinedSelect([ACCOUNT, PERSON, SCIM_USER, HOLD]);
+const readAccount = SCIM_ACCOUNT.read(ACCOUNT);
+const readPerson = SCIM_ACCOUNT.read(PERSON);
+const readScimUser = SCIM_ACCOUNT.read(SCIM_USER);
+const readHold = SCIM_ACCOUNT.read(HOLD);
 
 /** scimAccount's statement, compiled once per database (its dialect's placeholders). */
 const scimAccountStatements = new WeakMap<object, CompiledQuery<Record<string, unknown>>>();
@@ -259,7 +264,7 @@ function scimAccountQuery(db: Kysely<RosterDatabase>, accountId: number): Compil
   if (compiled === undefined) {
     // One row per hold (none: one row with null hold columns), in the order getAccountById gives them.
     compiled = sql<Record<string, unknown>>`
-        select ${SCIM_ACCOUNT_COLUMNS}
+        select ${SCIM_ACCOUNT.select}
           from accounts a
           left join people p on p.id = a.person_id
           left join scim_users s on s.account_id = a.id
