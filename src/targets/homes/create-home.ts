@@ -19,7 +19,7 @@ type SkeletonNode =
  * skipped, as `useradd` skips a missing /etc/skel: the home is still made,
  * and the caller reports the missing file as a warning.
  */
-export class SkeletonCache {
+class SkeletonCache {
   readonly #nodes = new Map<string, SkeletonNode>();
 
   constructor(private readonly root: string) {}
@@ -69,6 +69,37 @@ export class SkeletonCache {
     }
     if (st.isFile()) return { kind: 'file', mode: st.mode & 0o777, data: readFileSync(path) };
     throw new RosterError('conflict', `skeleton source ${path} is neither a file, a directory nor a symlink`);
+  }
+}
+
+/**
+ * What one apply's new homes share: the skeleton as read once, the parents
+ * already made (a first apply puts 100,000 homes under /home, which is made
+ * and checked once; each home's own check before its rename still looks at
+ * every parent), and the staging names: one random tag per run and a
+ * counter, not random bytes per home.
+ */
+export class HomeCreation {
+  readonly skeleton: SkeletonCache;
+  readonly #made = new Set<string>();
+  readonly #tag = randomBytes(6).toString('hex');
+  #count = 0;
+
+  constructor(readonly root: string) {
+    this.skeleton = new SkeletonCache(root);
+  }
+
+  /** ensureDirectory, once per directory and run. */
+  ensureParent(hostPath: string): void {
+    if (this.#made.has(hostPath)) return;
+    ensureDirectory(this.root, hostPath);
+    this.#made.add(hostPath);
+  }
+
+  /** The staging directory beside `final` (a path under the root): unique in this run, unguessable across runs. */
+  stagingPath(final: string): string {
+    this.#count += 1;
+    return posix.join(posix.dirname(final), `.roster-new-${posix.basename(final)}-${this.#tag}-${this.#count}`);
   }
 }
 
@@ -146,11 +177,11 @@ export interface CreatedHome {
   readonly missing: readonly string[];
 }
 
-export function createHome(root: string, spec: NewHome, skeleton: SkeletonCache): CreatedHome {
-  const parent = posix.dirname(spec.home);
-  ensureDirectory(root, parent);
+export function createHome(run: HomeCreation, spec: NewHome): CreatedHome {
+  const { root, skeleton } = run;
+  run.ensureParent(posix.dirname(spec.home));
   const final = underRoot(root, spec.home);
-  const temp = posix.join(posix.dirname(final), `.roster-new-${posix.basename(final)}-${randomBytes(6).toString('hex')}`);
+  const temp = run.stagingPath(final);
   mkdirSync(temp, { mode: 0o700 });
   const missing: string[] = [];
   try {

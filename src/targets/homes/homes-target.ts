@@ -3,7 +3,7 @@ import type { DesiredAccount, DesiredHost, RemovedAccount } from '../../desired/
 import { errorMessage, RosterError } from '../../domain/errors.js';
 import { archiveSettings } from '../archive-settings.js';
 import { defineTarget, targetEntry, type Change, type ChangeResult, type TargetContext } from '../target.js';
-import { createHome, SkeletonCache, type CreatedHome, type NewHome } from './create-home.js';
+import { createHome, HomeCreation, type CreatedHome, type NewHome } from './create-home.js';
 import { archiveComplete, archiveHome, removeHome, restorableArchives, restoreHome, type ArchiveRef } from './home-archive.js';
 import { archiveSpaceCheck } from './archive-space-check.js';
 import { homesConfigSchema, type HomesConfig } from './homes-config.js';
@@ -130,7 +130,7 @@ export const homesTarget = defineTarget<HomesConfig, HomesObserved, HomesEntry>(
   },
 
   async apply(ctx: TargetContext, config: HomesConfig, changes: readonly Change[], desired: DesiredHost): Promise<readonly ChangeResult[]> {
-    const skeleton = new SkeletonCache(ctx.root);
+    const homes = new HomeCreation(ctx.root);
     const archive = archiveSettings(config, desired.purge);
     const failed = new Set<string>();
     const results: ChangeResult[] = [];
@@ -138,7 +138,7 @@ export const homesTarget = defineTarget<HomesConfig, HomesObserved, HomesEntry>(
       const data = c.data as HomesChangeData;
       try {
         if (c.account !== undefined && failed.has(c.account)) throw new RosterError('conflict', `skipped: an earlier change for ${c.account} failed`);
-        const detail = await applyOne(ctx, data, skeleton, archive);
+        const detail = await applyOne(ctx, data, homes, archive);
         results.push({ change: c, ok: true, detail, ...(data.kind === 'create' ? skeletonWarnings(detail as CreatedHome) : {}) });
       } catch (e) {
         if (c.account !== undefined) failed.add(c.account);
@@ -155,12 +155,12 @@ function skeletonWarnings(created: CreatedHome): { readonly warnings?: readonly 
   return missing.length === 0 ? {} : { warnings: missing.map((from) => `skeleton file ${from} does not exist on this host; the home was made without it`) };
 }
 
-async function applyOne(ctx: TargetContext, data: HomesChangeData, skeleton: SkeletonCache, archive: { readonly enabled: boolean; readonly dir: string }): Promise<unknown> {
+async function applyOne(ctx: TargetContext, data: HomesChangeData, homes: HomeCreation, archive: { readonly enabled: boolean; readonly dir: string }): Promise<unknown> {
   switch (data.kind) {
     case 'refuse':
       throw new RosterError('conflict', data.problem);
     case 'create':
-      return createHome(ctx.root, data.spec, skeleton);
+      return createHome(homes, data.spec);
     case 'restore':
       return restoreHome(ctx.root, archive.dir, data.archive, data.home);
     case 'update':
