@@ -86,11 +86,13 @@ describe.each(storeFactories)('batch, job-run and outbox queries on $name', (fac
   it('appendAudits chains many records exactly as appendAudit would, and verify accepts them', async () => {
     await tx((q) => q.appendAudit({ at: T0, actor: 'test', action: 'first', target: 't:1', before: null, after: { n: 1 }, result: 'ok' }));
     const entries = Array.from({ length: 450 }, (_, i) => ({ at: T1, actor: 'sync:school', action: 'person.add', target: `person:S${i}`, before: null, after: { i }, result: 'ok' as const }));
-    const records = await tx((q) => q.appendAudits(entries));
-    expect(records.map((r) => r.seq)).toEqual(entries.map((_, i) => i + 2));
+    await tx((q) => q.appendAudits(entries));
+    const records = await store.read.listAudit({ afterSeq: 1 });
+    expect(records.map((r) => [r.seq, r.target, r.after])).toEqual(entries.map((e, i) => [i + 2, e.target, e.after]));
     expect(await store.read.auditHead()).toEqual({ seq: 451, hash: records.at(-1)?.hash });
     expect((await verifyAudit(store.read)).ok).toBe(true);
-    expect(await tx((q) => q.appendAudits([]))).toEqual([]);
+    await tx((q) => q.appendAudits([]));
+    expect((await store.read.auditHead()).seq).toBe(451);
   });
 
   it('lists billing notices of a person', async () => {
