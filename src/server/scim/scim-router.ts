@@ -14,7 +14,7 @@ import { matchesFilter, type ParsedFilter } from './scim-filter-match.js';
 import { groupInputFrom, groupResource } from './scim-group-mapping.js';
 import { normalisePatch, normaliseResource } from './scim-request-normalise.js';
 import { configureScimmy, ROSTER_USER_SCHEMA, SCIM_BASE, SCIM_CONTENT_TYPE } from './scim-setup.js';
-import { userInputFrom, userJson, userResource } from './scim-user-mapping.js';
+import { userInputFrom, userJsonText, userResource } from './scim-user-mapping.js';
 
 type Json = Record<string, unknown>;
 /** scimmy checks the body's schemas and operations itself (400 invalidSyntax / invalidValue). */
@@ -24,8 +24,13 @@ const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 /** How many accounts a filter that no index answers reads per round trip. */
 const SCAN_PAGE = 1000;
 
+/** A SCIM answer from its JSON text (resources are written as text: userJsonText). */
+function scimText(text: string, status = 200, headers: Readonly<Record<string, string>> = {}): Response {
+  return new Response(text, { status, headers: { 'content-type': SCIM_CONTENT_TYPE, ...headers } });
+}
+
 function scimJson(value: unknown, status = 200, headers: Readonly<Record<string, string>> = {}): Response {
-  return new Response(JSON.stringify(value), { status, headers: { 'content-type': SCIM_CONTENT_TYPE, ...headers } });
+  return scimText(JSON.stringify(value), status, headers);
 }
 
 function plain(value: unknown): Json {
@@ -126,8 +131,9 @@ function paging(query: Readonly<Record<string, string>>, deps: ServerDeps): Pagi
   return { startIndex: Math.max(1, whole('startIndex') ?? 1), count: Math.min(pageSize.max, Math.max(0, whole('count') ?? pageSize.default)) };
 }
 
-function listResponse(resources: readonly unknown[], total: number, page: Paging): Response {
-  return scimJson({ schemas: [LIST_RESPONSE], totalResults: total, startIndex: page.startIndex, itemsPerPage: resources.length, Resources: resources });
+/** The ListResponse of resources given as their JSON text: the text JSON.stringify gives of the object with them in it. */
+function listResponse(resources: readonly string[], total: number, page: Paging): Response {
+  return scimText(`{"schemas":${JSON.stringify([LIST_RESPONSE])},"totalResults":${total},"startIndex":${page.startIndex},"itemsPerPage":${resources.length},"Resources":[${resources.join(',')}]}`);
 }
 
 /** `userName eq "…"`, the filter an IdP sends before each create: read without the general parser. */
@@ -162,15 +168,18 @@ async function candidateIds(q: ScimReads, filter: ParsedFilter): Promise<number[
   return [...ids].sort((a, b) => a - b);
 }
 
-function userOut(record: ScimUserRecord, ctx: AppContext, base: string, attributes?: SCIMMY.Types.Filter): unknown {
-  const resource = userResource(record, ctx.clock.now());
-  // Without a projection the body is built directly (userJson); scimmy projects when asked to.
-  if (attributes === undefined) return userJson(resource, `${base}/Users`);
-  return scimmy(() => new SCIMMY.Schemas.User(resource, 'out', `${base}/Users`, attributes));
+/** A User as its JSON text. */
+function userOut(record: ScimUserRecord, ctx: AppContext, base: string, attributes?: SCIMMY.Types.Filter): string {
+  const now = ctx.clock.now();
+  // Without a projection the body is written directly (userJsonText); scimmy projects when asked to.
+  if (attributes === undefined) return userJsonText(record, now, `${base}/Users`);
+  const resource = userResource(record, now);
+  return JSON.stringify(scimmy(() => new SCIMMY.Schemas.User(resource, 'out', `${base}/Users`, attributes)));
 }
 
-function groupOut(record: ScimGroupRecord, base: string, attributes?: SCIMMY.Types.Filter): unknown {
-  return scimmy(() => new SCIMMY.Schemas.Group(groupResource(record, base), 'out', `${base}/Groups`, attributes));
+/** A Group as its JSON text. */
+function groupOut(record: ScimGroupRecord, base: string, attributes?: SCIMMY.Types.Filter): string {
+  return JSON.stringify(scimmy(() => new SCIMMY.Schemas.Group(groupResource(record, base), 'out', `${base}/Groups`, attributes)));
 }
 
 /** A request's User through scimmy's schema (types, required userName), as plain JSON plus the write-only password. */
@@ -249,10 +258,10 @@ function requestIdOf(c: Context): string {
 const stamped = new WeakSet<Response>();
 
 /** A SCIM JSON answer that names its request from the start (the hot path: GET by id). */
-function scimJsonOf(c: Context, value: unknown): Response {
+function scimTextOf(c: Context, text: string): Response {
   const id = requestIdOf(c);
-  if (id === 'unknown') return scimJson(value);
-  const response = scimJson(value, 200, { 'x-request-id': id });
+  if (id === 'unknown') return scimText(text);
+  const response = scimText(text, 200, { 'x-request-id': id });
   stamped.add(response);
   return response;
 }
@@ -274,9 +283,9 @@ function withRequestId(response: Response, c: Context): Response {
  * checks against, answers such a request with 204. Okta and Entra ID send
  * application/scim+json (RFC 7644 §3.8).
  */
-function patchAnswer(c: Context, attributes: SCIMMY.Types.Filter | undefined, resource: () => unknown): Response {
+function patchAnswer(c: Context, attributes: SCIMMY.Types.Filter | undefined, resource: () => string): Response {
   const plainJson = /^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '') && !/application\/scim\+json/i.test(c.req.header('accept') ?? '');
-  return plainJson && attributes === undefined ? new Response(null, { status: 204 }) : scimJson(resource());
+  return plainJson && attributes === undefined ? new Response(null, { status: 204 }) : scimText(resource());
 }
 
 /**
@@ -348,7 +357,7 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate):
       const input = userInputFrom(userIn(await readJson(c)));
       const { record } = await createScimUser(ctx, input);
       const base = baseOf(c);
-      return scimJson(userOut(record, ctx, base, attributes), 201, { location: `${base}/Users/${record.account.id}` });
+      return scimText(userOut(record, ctx, base, attributes), 201, { location: `${base}/Users/${record.account.id}` });
     }),
   );
   app.get(
@@ -358,7 +367,7 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate):
       const id = idOf(c);
       const record = id === undefined ? undefined : await readScimUser(ctx.store.read, id);
       if (record === undefined) return notFound('User', c);
-      return scimJsonOf(c, userOut(record, ctx, baseOf(c), attributes));
+      return scimTextOf(c, userOut(record, ctx, baseOf(c), attributes));
     }),
   );
   app.put(
@@ -369,7 +378,7 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate):
       const id = idOf(c);
       if (id === undefined) return notFound('User', c);
       const input = userInputFrom(userIn(await readJson(c)));
-      return scimJson(userOut(await replaceScimUser(ctx, id, input), ctx, baseOf(c), attributes));
+      return scimText(userOut(await replaceScimUser(ctx, id, input), ctx, baseOf(c), attributes));
     }),
   );
   app.patch(
@@ -409,7 +418,7 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate):
       const attributes = projection(c, 'Group');
       const record = await createScimGroup(ctx, groupInputFrom(groupIn(await readJson(c))));
       const base = baseOf(c);
-      return scimJson(groupOut(record, base, attributes), 201, { location: `${base}/Groups/${record.group.gid}` });
+      return scimText(groupOut(record, base, attributes), 201, { location: `${base}/Groups/${record.group.gid}` });
     }),
   );
   app.get(
@@ -419,7 +428,7 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate):
       const id = idOf(c);
       const record = id === undefined ? undefined : await readScimGroup(ctx.store.read, id);
       if (record === undefined) return notFound('Group', c);
-      return scimJson(groupOut(record, baseOf(c), attributes));
+      return scimText(groupOut(record, baseOf(c), attributes));
     }),
   );
   app.put(
@@ -430,7 +439,7 @@ export function mountScimRoutes(app: Hono, deps: ServerDeps, gate: RequestGate):
       const id = idOf(c);
       if (id === undefined) return notFound('Group', c);
       const record = await replaceScimGroup(ctx, id, groupInputFrom(groupIn(await readJson(c))));
-      return scimJson(groupOut(record, baseOf(c), attributes));
+      return scimText(groupOut(record, baseOf(c), attributes));
     }),
   );
   app.patch(
