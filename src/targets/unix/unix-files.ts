@@ -126,6 +126,16 @@ export class UnixFiles {
   }
 
   /**
+   * Whether the line `name` is one of `groupFamily(base)`, answered for
+   * that one line: the group itself, or an owned continuation of it with a
+   * line that is not a desired group in its own right.
+   */
+  inFamily(base: string, name: string): boolean {
+    if (name === base) return true;
+    return continuationBase(name, this.ext) === base && this.ownsGroup(name) && !this.#desiredGroups.has(name) && (this.group.has(name) || this.gshadow.has(name));
+  }
+
+  /**
    * Why writing this account would clobber a line Roster does not own,
    * naming both lines; null when it would not. `wanted.lines` is read only
    * to name Roster's line in the message.

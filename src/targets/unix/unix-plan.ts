@@ -129,13 +129,20 @@ function scopedGroups(desired: DesiredHost, files: UnixFiles): string[] {
   const joined = new Set<string>();
   for (const g of desired.groups) {
     if (own.has(g.name)) continue;
-    const family = files.groupFamily(g.name);
     const head = files.group.text(g.name);
     if (!files.ownsGroup(g.name) || head === undefined) whole(`group ${g.name} is not written yet`);
     if (entryId(head ?? '') !== g.gid) whole(`group ${g.name} has another gid in /etc/group`);
+    // The lines listing the member are asked whether they are the group's,
+    // rather than listing the group's lines: a group of every member has
+    // hundreds of continuation lines.
     for (const m of g.members) {
-      if (!family.some((n) => listedIn.get(m)?.has(n) === true)) joined.add(g.name);
-      for (const n of family) if (listedIn.get(m)?.has(n) === true) wanted.add(`${m}\0${n}`);
+      let listed = false;
+      for (const n of listedIn.get(m) ?? []) {
+        if (!files.inFamily(g.name, n)) continue;
+        listed = true;
+        wanted.add(`${m}\0${n}`);
+      }
+      if (!listed) joined.add(g.name);
     }
   }
   for (const [m, lines] of listedIn) {
