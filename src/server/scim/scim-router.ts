@@ -83,26 +83,29 @@ const ATTRIBUTE_PATH = /^(?:urn:[A-Za-z0-9.:_-]+:)?[A-Za-z$][\w$-]*(?:\[[^\]]*\]
 function projection(c: Context, kind: Kind, query: Readonly<Record<string, string>> = c.req.query()): SCIMMY.Types.Filter | undefined {
   const attributes = query.attributes;
   const excluded = query.excludedAttributes;
-  const core = `${CORE_SCHEMA[kind]}:`.toLowerCase();
-  const names = (text: string, parameter: string, shape: RegExp): string[] =>
-    text
-      .split(',')
-      .map((a) => a.trim())
-      .filter((a) => a !== '')
-      .map((a) => (a.toLowerCase().startsWith(core) ? a.slice(core.length) : a))
-      .map((a) => {
-        if (!shape.test(a)) throw new SCIMMY.Types.Error(400, 'invalidSyntax', `${parameter}: "${a}" is not an attribute name`);
-        return a;
-      });
   if (attributes !== undefined && attributes.trim() !== '') {
-    const wanted = ['schemas', 'id', ...names(attributes, 'attributes', ATTRIBUTE_PATH)];
+    const wanted = ['schemas', 'id', ...attributeNames(kind, attributes, 'attributes', ATTRIBUTE_PATH)];
     return scimmy(() => new SCIMMY.Types.Filter(wanted.map((a) => `${a} pr`).join(' and ')));
   }
   if (excluded !== undefined && excluded.trim() !== '') {
-    const unwanted = names(excluded, 'excludedAttributes', ATTRIBUTE_NAME);
+    const unwanted = attributeNames(kind, excluded, 'excludedAttributes', ATTRIBUTE_NAME);
     return unwanted.length === 0 ? undefined : scimmy(() => new SCIMMY.Types.Filter(unwanted.map((a) => `${a} np`).join(' and ')));
   }
   return undefined;
+}
+
+/** The names of an `attributes` or `excludedAttributes` list, those qualified by the core schema without it. */
+function attributeNames(kind: Kind, text: string, parameter: string, shape: RegExp): string[] {
+  const core = `${CORE_SCHEMA[kind]}:`.toLowerCase();
+  return text
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '')
+    .map((a) => (a.toLowerCase().startsWith(core) ? a.slice(core.length) : a))
+    .map((a) => {
+      if (!shape.test(a)) throw new SCIMMY.Types.Error(400, 'invalidSyntax', `${parameter}: "${a}" is not an attribute name`);
+      return a;
+    });
 }
 
 /** Discovery resources with their real address in meta.location (RFC 7643 §3.1: the URI of the resource); scimmy knows only the path. */
