@@ -107,16 +107,9 @@ export function scimQueries(s: QueryScope): ScimQueries {
       return row === undefined ? undefined : toScimUser(row);
     },
     async accountIdsByScimUserName(userName) {
-      // Written as SQL rather than built: an IdP asks this before every create,
-      // and building the union with Kysely costs more than running it. Each
-      // branch matches a lower(…) expression index.
-      const { rows } = await sql<{ id: number | string }>`
-        select account_id as id from scim_users where lower(user_name) = lower(${userName})
-        union all
-        select a.id from accounts a
-         where lower(a.username) = lower(${userName})
-           and not exists (select 1 from scim_users s where s.account_id = a.id)`.execute(s.db);
-      return rows.map((r) => Number(r.id));
+      const query = scimUserNameQuery(s.db, userName);
+      const rows = s.sqliteRows === undefined ? (await s.db.executeQuery(query)).rows.map((r) => [r.id]) : s.sqliteRows(query.sql, query.parameters);
+      return rows.map((r) => Number(r[0]));
     },
     async accountIdsByExternalId(externalId) {
       const rows = await s.db.selectFrom('scim_users').select('account_id').where('external_id', '=', externalId).orderBy('account_id').execute();
@@ -249,6 +242,29 @@ const readAccount = SCIM_ACCOUNT.read(ACCOUNT);
 const readPerson = SCIM_ACCOUNT.read(PERSON);
 const readScimUser = SCIM_ACCOUNT.read(SCIM_USER);
 const readHold = SCIM_ACCOUNT.read(HOLD);
+
+/** accountIdsByScimUserName's statement, compiled once per database. */
+const scimUserNameStatements = new WeakMap<object, CompiledQuery<{ id: number | string }>>();
+
+/**
+ * accountIdsByScimUserName's statement for `userName`: written as SQL
+ * rather than built (an IdP asks it before every create, and building the
+ * union with Kysely cost more than running it), compiled once. Each
+ * branch matches a lower(…) expression index.
+ */
+function scimUserNameQuery(db: Kysely<RosterDatabase>, userName: string): CompiledQuery<{ id: number | string }> {
+  let compiled = scimUserNameStatements.get(db);
+  if (compiled === undefined) {
+    compiled = sql<{ id: number | string }>`
+        select account_id as id from scim_users where lower(user_name) = lower(${''})
+        union all
+        select a.id from accounts a
+         where lower(a.username) = lower(${''})
+           and not exists (select 1 from scim_users s where s.account_id = a.id)`.compile(db);
+    scimUserNameStatements.set(db, compiled);
+  }
+  return { ...compiled, parameters: [userName, userName] };
+}
 
 /** scimAccount's statement, compiled once per database (its dialect's placeholders). */
 const scimAccountStatements = new WeakMap<object, CompiledQuery<Record<string, unknown>>>();
