@@ -4,6 +4,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROSTER_MAIN } from './roster-cli.js';
 
@@ -131,6 +132,9 @@ describe('the roster wrapper and its startup snapshot', () => {
     await both(['account', 'show', 'ada', '--json']);
     await both(['config', 'check']);
     await both(['--version']);
+    // Called by a relative path as well (dist/roster in a checkout): node leaves argv[1] relative under a snapshot.
+    const relative = await promisify(execFile)('dist/roster', ['--version'], { cwd: dir, env: { PATH: process.env.PATH } });
+    expect(relative.stdout).toBe((await run(wrapper, ['--version'])).stdout);
     await both(['account', 'show', 'nobody']);
     await both(['no-such-command']);
     // csv-parse from dist/vendor, required on first use.

@@ -88,10 +88,11 @@ Promise.all([warmWatch(), warmQueries()]).catch((e: unknown) => {
 });
 
 startupSnapshot.setDeserializeMainFunction(() => {
-  // process.argv[1] is the launcher beside the bundle (dist/roster.mjs, /usr/lib/roster/roster.mjs).
+  // process.argv[1] is the launcher beside the bundle (dist/roster.mjs, /usr/lib/roster/roster.mjs),
+  // as the wrapper was called: relative when it was (dist/roster), which node leaves so under a snapshot.
   const launcher = process.argv[1];
   if (launcher === undefined) throw new Error('roster.blob: run as node --snapshot-blob roster.blob …/roster.mjs ARGS');
   // node:module is loaded now: the snapshot builder supports only some of Node's modules.
-  useRuntimeRequire(process.getBuiltinModule('node:module').createRequire(launcher));
+  useRuntimeRequire(process.getBuiltinModule('node:module').createRequire(process.getBuiltinModule('node:path').resolve(launcher)));
   void runCommand(process.argv.slice(2));
 });
