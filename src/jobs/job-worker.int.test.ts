@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app/app-context.js';
@@ -7,7 +7,7 @@ import { exampleConfig } from '../config/example-config.js';
 import { parseConfig } from '../config/load-config.js';
 import { storeFactories, type OpenedTestStore } from '../store/test-stores.js';
 import { runOwner } from './job-runs.js';
-import { JobWorkers } from './job-worker.js';
+import { JobWorkers, WORKER_NICENESS } from './job-worker.js';
 
 /**
  * What `roster serve` does with a job's worker process that stops before it
@@ -57,6 +57,8 @@ describe.each(storeFactories)('job worker processes ($name)', (factory) => {
     const w = workers();
     const running = w.run('purge');
     const pid = await workerPid();
+    // Below the server's requests on a busy CPU.
+    expect(getPriority(pid)).toBe(Math.min(19, getPriority() + WORKER_NICENESS));
     const insert = (owner: string): Promise<{ id: number }> => opened.store.transaction((tx) => tx.insertJobRun({ job: 'purge', slot: now.toISOString(), startedAt: now.toISOString(), owner, startedBy: 'serve', forced: false }));
     const mine = await insert(runOwner(pid));
     const other = await insert(runOwner(pid + 1_000_000));

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import type { AppContext } from '../app/app-context.js';
 import { RosterError } from '../domain/errors.js';
 import { interruptRunsOf, runOwner } from './job-runs.js';
@@ -7,6 +8,13 @@ import type { JobReport } from './run-jobs.js';
 
 /** The hidden command `roster serve` starts a job's worker with. */
 export const JOB_WORKER_COMMAND = 'serve-job';
+
+/**
+ * How much nicer than the server a job's worker runs: on a busy CPU the
+ * kernel gives REST and SCIM requests the time first, and a billing run over
+ * 100,000 members takes what is left, as cron jobs beside a service do.
+ */
+export const WORKER_NICENESS = 10;
 
 /** What a worker sends back over its IPC channel, once. */
 export type JobWorkerMessage = { readonly kind: 'reports'; readonly reports: JobReport[] } | { readonly kind: 'failed'; readonly message: string };
@@ -27,14 +35,24 @@ function isMessage(value: unknown): value is JobWorkerMessage {
   return typeof value === 'object' && value !== null && ((value as { kind?: unknown }).kind === 'reports' || (value as { kind?: unknown }).kind === 'failed');
 }
 
+/** Gives the worker WORKER_NICENESS more than this process (at most 19); where that is refused the worker runs as it is, and the log says so. */
+function lowerPriority(pid: number, log: JobWorkerOptions['log']): void {
+  try {
+    setPriority(pid, Math.min(19, getPriority() + WORKER_NICENESS));
+  } catch (e) {
+    log.info(`job worker ${pid}: its priority stays as it is (${e instanceof Error ? e.message : String(e)})`, { worker: pid });
+  }
+}
+
 /**
  * Runs `roster serve`'s scheduled jobs off the server's event loop: each due
  * job runs in a child process of its own (the same roster script, started
  * with the hidden `serve-job` command), with its own store connection and the
  * server's roster.yaml, database, clock, targets and mail transport. So a
  * billing or purge run over 100,000 members does not make REST or SCIM
- * requests wait. The server keeps the schedule, the metrics and the log: the
- * worker sends its reports back over the IPC channel and exits.
+ * requests wait; it runs at a lower priority (WORKER_NICENESS), so it does
+ * not take their CPU either. The server keeps the schedule, the metrics and
+ * the log: the worker sends its reports back over the IPC channel and exits.
  *
  * One worker at a time (the scheduler runs one job at a time). A worker that
  * dies before it reports is logged, and its unfinished run is marked
@@ -58,7 +76,10 @@ export class JobWorkers {
     const child = fork(entry, [...globalArgs, JOB_WORKER_COMMAND, job, '--root', root], { stdio: ['ignore', 2, 'inherit', 'ipc'], serialization: 'advanced' });
     this.#child = child;
     const pid = child.pid;
-    if (pid !== undefined) log.info(`job ${job}: worker ${pid} started`, { job, worker: pid });
+    if (pid !== undefined) {
+      lowerPriority(pid, log);
+      log.info(`job ${job}: worker ${pid} started`, { job, worker: pid });
+    }
     let answer: JobWorkerMessage | null = null;
     child.on('message', (m: unknown) => {
       if (answer === null && isMessage(m)) answer = m;
