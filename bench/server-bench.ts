@@ -39,7 +39,7 @@
  * the target".
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -54,6 +54,7 @@ import { hostAssignmentSchema } from '../src/desired/desired-host-schema.js';
 import { openStore } from '../src/store/open-store.js';
 import { targetRegistry } from '../src/targets/registry.js';
 import { benchDatabase, describeDatabase, loadMembers } from './bench-database.js';
+import { BUILT_ROSTER } from './built-serve.js';
 import { teardownOnSignal } from './bench-process.js';
 
 export type Report = (what: string, seconds: number, targetSeconds: number, unit?: 's' | 'ms') => void;
@@ -132,9 +133,10 @@ function lastLines(log: string): string {
 }
 
 function startServer(configPath: string): Promise<RunningServe> {
-  const main = resolve(import.meta.dirname, '../src/cli/main.ts');
+  // The built bundle, as installed: what ships, not the source through tsx (which adds work per request).
+  if (!existsSync(BUILT_ROSTER)) return Promise.reject(new Error(`${BUILT_ROSTER} is missing: run npm run build first`));
   const profile = PROFILE_DIR === undefined || PROFILE_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(PROFILE_DIR)];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', main, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--no-jobs'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...profile, BUILT_ROSTER, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--no-jobs'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
