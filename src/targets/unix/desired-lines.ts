@@ -13,10 +13,17 @@ export interface RenderedGroup {
   readonly lines: GroupLines;
 }
 
-/** A desired account whose lines are rendered when first asked for. */
+/**
+ * A desired account whose lines are rendered when first asked for. `index`
+ * is its place in the desired accounts, so its check is found without
+ * looking its name up again.
+ */
 class LazyUser implements RenderedUser {
   #lines: AccountLines | undefined;
-  constructor(readonly account: DesiredAccount) {}
+  constructor(
+    readonly account: DesiredAccount,
+    readonly index: number,
+  ) {}
 
   get lines(): AccountLines {
     this.#lines ??= accountLines(this.account);
@@ -29,6 +36,7 @@ class LazyGroup implements RenderedGroup {
   readonly #config: UnixConfig;
   constructor(
     readonly group: DesiredGroup,
+    readonly index: number,
     config: UnixConfig,
   ) {
     this.#config = config;
@@ -132,12 +140,24 @@ export class RenderedHost {
 
   user(name: string): RenderedUser | undefined {
     const i = this.#accounts.get(name);
-    return i === undefined ? undefined : new LazyUser(this.#desired.accounts[i] as DesiredAccount);
+    return i === undefined ? undefined : new LazyUser(this.#desired.accounts[i] as DesiredAccount, i);
   }
 
   group(name: string): RenderedGroup | undefined {
     const i = this.#groups.get(name);
-    return i === undefined ? undefined : new LazyGroup(this.#desired.groups[i] as DesiredGroup, this.#config);
+    return i === undefined ? undefined : new LazyGroup(this.#desired.groups[i] as DesiredGroup, i, this.#config);
+  }
+
+  /** Every desired account once, in the order of `accounts`, each found without a lookup by name. */
+  *eachUser(): Generator<RenderedUser> {
+    const list = this.#desired.accounts;
+    for (const i of this.#accounts.values()) yield new LazyUser(list[i] as DesiredAccount, i);
+  }
+
+  /** Every desired group once, in the order of `groups`. */
+  *eachGroup(): Generator<RenderedGroup> {
+    const list = this.#desired.groups;
+    for (const i of this.#groups.values()) yield new LazyGroup(list[i] as DesiredGroup, i, this.#config);
   }
 
   /**
@@ -148,7 +168,7 @@ export class RenderedHost {
    */
   userProblem(u: RenderedUser): string | null {
     const name = u.account.username;
-    const i = this.#accounts.get(name);
+    const i = u instanceof LazyUser && this.#desired.accounts[u.index] === u.account ? u.index : this.#accounts.get(name);
     // Kept only for the desired account itself, not for another one of the same name.
     if (i === undefined || this.#desired.accounts[i] !== u.account) return accountLineProblem(u.account);
     this.#userChecks ??= new Uint8Array(this.#desired.accounts.length);
@@ -158,7 +178,7 @@ export class RenderedHost {
 
   groupProblem(g: RenderedGroup): string | null {
     const name = g.group.name;
-    const i = this.#groups.get(name);
+    const i = g instanceof LazyGroup && this.#desired.groups[g.index] === g.group ? g.index : this.#groups.get(name);
     // A scoped plan's shared group is a copy with other members: checked afresh.
     if (i === undefined || this.#desired.groups[i] !== g.group) return groupLineProblem(g.group) ?? this.#clashes.get(name) ?? null;
     this.#groupChecks ??= new Uint8Array(this.#desired.groups.length);

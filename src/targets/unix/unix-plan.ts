@@ -36,11 +36,10 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
   const puts: Change[] = [];
   const userRemovals: Change[] = [];
   const groupRemovals: Change[] = [];
-  const planned = desired.scope === undefined ? rendered.groups.keys() : scopedGroups(desired, files);
   const groupOf = groupResolver(desired, config, rendered, files);
+  const planned = desired.scope === undefined ? rendered.eachGroup() : scopedGroups(desired, files).map((name) => groupOf(name) ?? unreachable(name));
 
-  for (const name of planned) {
-    const r = groupOf(name) ?? unreachable(name);
+  for (const r of planned) {
     const g = r.group;
     const owned = files.ownsGroup(g.name);
     // Only an owned group has lines to compare and to word an update from; a new one needs only its line names.
@@ -54,8 +53,7 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
     puts.push(change('group', g.name, 'put', wording, blocked));
   }
 
-  for (const name of rendered.accounts.keys()) {
-    const r = rendered.user(name) ?? unreachable(name);
+  for (const r of rendered.eachUser()) {
     const a = r.account;
     const passwd = files.passwd.text(a.username);
     const shadow = files.shadow.text(a.username);
