@@ -140,14 +140,23 @@ function firstFailure(touches: readonly EtcName[], failed: ReadonlyMap<EtcName, 
   return undefined;
 }
 
-/** The change's data, checked (a plan may come back from JSON); only kind, name and op are read from it. */
-function unixData(change: Change): Pick<UnixChangeData, 'kind' | 'name' | 'op'> | string {
+/** What a change is about, as stage reads it. */
+interface ChangeTarget {
+  readonly kind: UnixChangeData['kind'];
+  readonly name: string;
+  readonly op: UnixChangeData['op'];
+}
+
+/** The change's data, checked (a plan may come back from JSON), with the entry's name from its subject; only kind and op are read from the data. */
+function unixData(change: Change): ChangeTarget | string {
   if (change.target !== UNIX_TARGET) return `not a ${UNIX_TARGET} change (target ${change.target})`;
   const d = change.data as Partial<UnixChangeData> | undefined;
-  if (d === undefined || (d.kind !== 'user' && d.kind !== 'group') || (d.op !== 'put' && d.op !== 'remove') || typeof d.name !== 'string') {
+  const subject = change.subject;
+  const named = typeof subject === 'string' && d !== undefined && typeof d.kind === 'string' && subject.length > d.kind.length + 1 && subject.startsWith(d.kind) && subject.charCodeAt(d.kind.length) === 0x3a;
+  if (d === undefined || (d.kind !== 'user' && d.kind !== 'group') || (d.op !== 'put' && d.op !== 'remove') || !named) {
     return `${change.subject}: not a change made by the ${UNIX_TARGET} plan`;
   }
-  return d as Pick<UnixChangeData, 'kind' | 'name' | 'op'>;
+  return { kind: d.kind, name: subject.slice(d.kind.length + 1), op: d.op };
 }
 
 /**
