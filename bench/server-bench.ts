@@ -1,15 +1,16 @@
 /**
  * `roster serve` under load (`npm run bench`, called from main.ts): a real
- * server process on 127.0.0.1 over 100,000 SCIM users, driven by
- * autocannon from this process (one core each on the 2-core machines).
+ * server process on 127.0.0.1 over 100,000 SCIM users, driven by wrk
+ * where it is installed, else autocannon (bench/load-generator.ts; one core
+ * each on the 2-core machines).
  *
  * 1. GET /scim/v2/Users/{id}, random ids (issue 17: ≥ 5,000 requests/s
  *    with p99 ≤ 20 ms on one server process);
  * 2. GET /scim/v2/Users?filter=userName eq "…", random names (the lookup
  *    an IdP makes before every create).
  *
- * Both on kept-alive connections, as an IdP keeps them: autocannon opens
- * its connections once and sends every request of a run over them. Beside
+ * Both on kept-alive connections, as an IdP keeps them: the load generator
+ * opens its connections once and sends every request of a run over them. Beside
  * each figure, the server's CPU time per request (from /proc), which a
  * busy machine disturbs less than throughput.
  *
@@ -55,6 +56,7 @@ import { openStore } from '../src/store/open-store.js';
 import { targetRegistry } from '../src/targets/registry.js';
 import { benchDatabase, describeDatabase, loadMembers } from './bench-database.js';
 import { BUILT_ROSTER } from './built-serve.js';
+import { runLoad, type Load, type LoadResult } from './load-generator.js';
 import { teardownOnSignal } from './bench-process.js';
 
 export type Report = (what: string, seconds: number, targetSeconds: number, unit?: 's' | 'ms') => void;
@@ -195,15 +197,9 @@ function startServer(configPath: string): Promise<RunningServe> {
   });
 }
 
-async function hammer(server: RunningServe, token: string, path: () => string): Promise<{ readonly result: autocannon.Result; readonly cpuSeconds: number | undefined }> {
-  const run = (duration: number): Promise<autocannon.Result> =>
-    autocannon({
-      url: server.url,
-      connections: CONNECTIONS,
-      duration,
-      headers: { authorization: `Bearer ${token}` },
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }],
-    });
+async function hammer(server: RunningServe, token: string, dir: string, path: Pick<Load, 'prefix' | 'suffix'>): Promise<{ readonly result: LoadResult; readonly cpuSeconds: number | undefined }> {
+  const run = (seconds: number): Promise<LoadResult> =>
+    runLoad({ url: server.url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, seconds, max: USERS, dir, ...path });
   // A short warm-up first: the JIT and SQLite's page cache, not the figure.
   await run(2);
   const before = server.cpuSeconds();
@@ -246,22 +242,26 @@ async function benchServerOn(dir: string, report: Report, stops: Array<() => Pro
   stops.push(() => server.stop());
   try {
     process.stdout.write(`roster serve built its desired states ${(await server.warmedUp()).toFixed(1)} s after it was started (requests wait meanwhile)\n`);
-    const cases: ReadonlyArray<{ readonly what: string; readonly path: () => string; readonly rps: number; readonly p99Ms: number }> = [
-      { what: 'GET /scim/v2/Users/{id}', path: () => `/scim/v2/Users/${pick()}`, rps: TARGET_GET_BY_ID_RPS, p99Ms: TARGET_GET_BY_ID_P99_MS },
-      { what: 'GET /scim/v2/Users?filter=userName eq', path: () => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${pick()}@example.org"`)}`, rps: TARGET_RPS, p99Ms: TARGET_P99_MS },
+    const cases: ReadonlyArray<{ readonly what: string; readonly path: Pick<Load, 'prefix' | 'suffix'>; readonly rps: number; readonly p99Ms: number }> = [
+      { what: 'GET /scim/v2/Users/{id}', path: { prefix: '/scim/v2/Users/', suffix: '' }, rps: TARGET_GET_BY_ID_RPS, p99Ms: TARGET_GET_BY_ID_P99_MS },
+      {
+        what: 'GET /scim/v2/Users?filter=userName eq',
+        path: { prefix: `/scim/v2/Users?filter=${encodeURIComponent('userName eq "user')}`, suffix: encodeURIComponent('@example.org"') },
+        rps: TARGET_RPS,
+        p99Ms: TARGET_P99_MS,
+      },
     ];
     for (const { what, path, rps: targetRps, p99Ms: targetP99Ms } of cases) {
-      const { result: r, cpuSeconds } = await hammer(server, token, path);
-      const failed = r.non2xx + r.errors + r.timeouts;
-      if (failed > 0) throw new Error(`${what}: ${failed} requests failed (non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts})`);
-      const rps = r.requests.average;
-      const cpu = cpuSeconds === undefined || r.requests.total === 0 ? '' : `; server CPU ${Math.round((cpuSeconds / r.requests.total) * 1e6)} µs per request (${Math.round((cpuSeconds / r.duration) * 100)}% of a core)`;
+      const { result: r, cpuSeconds } = await hammer(server, token, dir, path);
+      if (r.failed > 0) throw new Error(`${what}: ${r.failed} of ${r.requests} requests failed (${r.tool})`);
+      const rps = r.perSecond;
+      const cpu = cpuSeconds === undefined || r.requests === 0 ? '' : `; server CPU ${Math.round((cpuSeconds / r.requests) * 1e6)} µs per request (${Math.round((cpuSeconds / r.seconds) * 100)}% of a core)`;
       process.stdout.write(
-        `${what} (${CONNECTIONS} kept-alive connections): ${Math.round(rps).toLocaleString('en')} req/s (target ≥ ${targetRps.toLocaleString('en')}; ratio ${(targetRps / rps).toFixed(2)}), ` +
-          `p99 ${r.latency.p99} ms (target ≤ ${targetP99Ms} ms; ratio ${(r.latency.p99 / targetP99Ms).toFixed(2)})${cpu}\n`,
+        `${what} (${CONNECTIONS} kept-alive connections, ${r.tool}): ${Math.round(rps).toLocaleString('en')} req/s (target ≥ ${targetRps.toLocaleString('en')}; ratio ${(targetRps / rps).toFixed(2)}), ` +
+          `p99 ${r.p99Ms.toFixed(1)} ms (target ≤ ${targetP99Ms} ms; ratio ${(r.p99Ms / targetP99Ms).toFixed(2)})${cpu}\n`,
       );
       report(`${what}: time per request (1 / throughput)`, 1 / rps, 1 / targetRps, 'ms');
-      report(`${what}: p99 latency`, r.latency.p99 / 1000, targetP99Ms / 1000, 'ms');
+      report(`${what}: p99 latency`, r.p99Ms / 1000, targetP99Ms / 1000, 'ms');
     }
     if (AGENTS) await benchAgentPoll(dir, server.url, agent.token, admin.token, token, report);
   } catch (e) {
