@@ -210,10 +210,11 @@ export class UnixFiles {
 
   /** Owned names once the staged edits are written, claimed ones included: written *before* the files, so ownership never lags behind a line Roster wrote. */
   claimedOwnership(): OwnedState | null {
-    const newUsers = [...this.#claimedUsers].filter((n) => !this.ownsUser(n));
-    const newGroups = [...this.#claimedGroups].filter((n) => !this.ownsGroup(n));
+    const newUsers = unowned(this.#claimedUsers, (n) => this.ownsUser(n));
+    const newGroups = unowned(this.#claimedGroups, (n) => this.ownsGroup(n));
     if (newUsers.length === 0 && newGroups.length === 0) return null;
-    return { users: [...this.#ownedUsers, ...newUsers], groups: [...this.#ownedGroups, ...newGroups] };
+    // Nothing owned yet (a first fill): the new names are the whole list, not copied into another.
+    return { users: withOwned(this.#ownedUsers, newUsers), groups: withOwned(this.#ownedGroups, newGroups) };
   }
 
   /** Whether an edit removed an owned entry, so the ownership state has names to forget. */
@@ -239,6 +240,17 @@ export class UnixFiles {
     const keep = (owned: ReadonlySet<string>, claimed: ReadonlySet<string>, forgotten: ReadonlySet<string>): string[] => [...new Set([...owned, ...claimed])].filter((n) => !forgotten.has(n));
     return { users: keep(this.#ownedUsers, this.#claimedUsers, users), groups: keep(this.#ownedGroups, this.#claimedGroups, groups) };
   }
+}
+
+/** The claimed names not owned yet, in claim order. */
+function unowned(claimed: ReadonlySet<string>, owns: (name: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const n of claimed) if (!owns(n)) out.push(n);
+  return out;
+}
+
+function withOwned(owned: ReadonlySet<string>, added: string[]): string[] {
+  return owned.size === 0 ? added : [...owned, ...added];
 }
 
 /** `/etc/passwd:3 "alice:x:…"`, with password fields of shadow files masked: a hash never goes into a message or log. */
