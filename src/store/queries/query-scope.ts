@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { RosterError } from '../../domain/errors.js';
 import type { RosterDatabase } from '../database-schema.js';
 
@@ -43,4 +43,14 @@ export function queryScope(db: Kysely<RosterDatabase>, options: ScopeOptions): Q
       if (!options.writable) throw new RosterError('internal', `${method} changes the database and must run inside store.transaction, not on store.read`);
     },
   };
+}
+
+/**
+ * Runs a compiled statement whose text is a constant and gives each row as
+ * its values in `names` order: on SQLite's connection itself where the
+ * scope has it (QueryScope.sqliteRows), through Kysely otherwise.
+ */
+export async function valueRows(s: QueryScope, query: CompiledQuery<Record<string, unknown>>, names: readonly string[]): Promise<unknown[][]> {
+  if (s.sqliteRows !== undefined) return s.sqliteRows(query.sql, query.parameters);
+  return (await s.db.executeQuery(query)).rows.map((r) => names.map((n) => r[n]));
 }

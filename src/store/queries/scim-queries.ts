@@ -7,7 +7,7 @@ import { uniqueViolation } from '../store-errors.js';
 import { toAccount, toHold } from './account-queries.js';
 import { joinedSelect, joinedTable } from './joined-columns.js';
 import { toPerson } from './people-queries.js';
-import type { QueryScope } from './query-scope.js';
+import { valueRows, type QueryScope } from './query-scope.js';
 import { IN_CHUNK, jsonObject, toNumber } from './row-values.js';
 
 export interface ScimUser {
@@ -77,7 +77,7 @@ export function scimQueries(s: QueryScope): ScimQueries {
   return {
     async scimAccount(accountId) {
       const query = scimAccountQuery(s.db, accountId);
-      const rows = s.sqliteRows === undefined ? (await s.db.executeQuery(query)).rows.map((r) => SCIM_ACCOUNT.names.map((n) => r[n])) : s.sqliteRows(query.sql, query.parameters);
+      const rows = await valueRows(s, query, SCIM_ACCOUNT.names);
       const first = rows[0];
       const account = first === undefined ? undefined : readAccount(first);
       if (first === undefined || account === undefined) return undefined;
@@ -108,7 +108,7 @@ export function scimQueries(s: QueryScope): ScimQueries {
     },
     async accountIdsByScimUserName(userName) {
       const query = scimUserNameQuery(s.db, userName);
-      const rows = s.sqliteRows === undefined ? (await s.db.executeQuery(query)).rows.map((r) => [r.id]) : s.sqliteRows(query.sql, query.parameters);
+      const rows = await valueRows(s, query, ['id']);
       return rows.map((r) => Number(r[0]));
     },
     async accountIdsByExternalId(externalId) {
