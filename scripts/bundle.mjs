@@ -2,7 +2,8 @@
 // dependencies into one CommonJS file, dist/roster.cjs, and puts the launcher
 // (dist/cli/launcher.js) in front of it as dist/roster.mjs, the `roster` bin,
 // which runs the bundle through a V8 code cache (see src/cli/launcher.ts).
-// Native addons stay external and load from node_modules. Then a
+// Native addons stay external and load from node_modules (better-sqlite3's
+// JavaScript is bundled; only its .node object is loaded from there). Then a
 // representative command (a freeze applied to the example host) leaves a
 // warm cache.
 //
@@ -33,12 +34,29 @@ const vendorFiles = {
     b.onResolve({ filter: new RegExp(`^(${VENDOR.join('|')})$`) }, (a) => ({ path: `./vendor/${a.path}.cjs`, external: true }));
   },
 };
+// better-sqlite3's JavaScript is bundled (compiled into the code cache and
+// evaluated in the snapshot, not read from node_modules by every command);
+// only its native object is required from node_modules, by its path rather
+// than through the \`bindings\` package, which searches a dozen paths for it.
+const SQLITE_ADDON = 'better-sqlite3/build/Release/better_sqlite3.node';
+const sqliteAddon = (requireAddon) => ({
+  name: 'sqlite-addon',
+  setup(b) {
+    b.onResolve({ filter: /^bindings$/ }, (a) => ({ path: a.path, namespace: 'sqlite-addon' }));
+    b.onLoad({ filter: /.*/, namespace: 'sqlite-addon' }, () => ({
+      contents: `module.exports = (name) => { if (name !== 'better_sqlite3.node') throw new Error('bindings: ' + name); return ${requireAddon}; };`,
+      loader: 'js',
+      resolveDir: process.cwd(),
+    }));
+    b.onResolve({ filter: /\.node$/ }, (a) => ({ path: a.path, external: true }));
+  },
+});
 const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['better-sqlite3', 'koffi', 'pg-native'],
+  external: ['koffi', 'pg-native'],
   // Names stay (errors and stack traces keep them); only layout and comments go, a third of the bytes.
   minifyWhitespace: true,
   legalComments: 'linked',
@@ -48,7 +66,7 @@ const common = {
   // dynamic imports of the vendor files become require() (still on first use).
   supported: { 'dynamic-import': false },
 };
-const metafiles = [(await build({ ...common, entryPoints: ['dist/cli/main.js'], outfile: 'dist/roster.cjs', plugins: [vendorFiles] })).metafile];
+const metafiles = [(await build({ ...common, entryPoints: ['dist/cli/main.js'], outfile: 'dist/roster.cjs', plugins: [vendorFiles, sqliteAddon(`require(${JSON.stringify(SQLITE_ADDON)})`)] })).metafile];
 for (const name of VENDOR) {
   const stdin = { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: process.cwd(), loader: 'js' };
   metafiles.push((await build({ ...common, stdin, outfile: `dist/vendor/${name}.cjs` })).metafile);
@@ -99,7 +117,7 @@ const snapshotExternals = {
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => loadLater(`lazyModule(${JSON.stringify(a.path)}, ${JSON.stringify(Object.keys(requireHere(a.path)))})`));
   },
 };
-await build({ ...common, metafile: false, legalComments: 'none', external: [], entryPoints: ['dist/cli/snapshot-entry.js'], outfile: 'dist/roster-snapshot.cjs', plugins: [snapshotExternals] });
+await build({ ...common, metafile: false, legalComments: 'none', external: [], entryPoints: ['dist/cli/snapshot-entry.js'], outfile: 'dist/roster-snapshot.cjs', plugins: [snapshotExternals, sqliteAddon(`require(${snapshotRequire}).runtimeRequire(${JSON.stringify(SQLITE_ADDON)})`)] });
 execFileSync('contrib/bin/make-snapshot', [process.execPath, 'dist/roster-snapshot.cjs', 'dist/roster.blob'], { stdio: 'inherit' });
 const wrapper = await readFile('contrib/bin/roster', 'utf8');
 const quote = (path) => `'${path.replace(/'/g, "'\\''")}'`;
