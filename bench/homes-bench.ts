@@ -15,7 +15,9 @@
  *    each run's CPU time (user + system, from /usr/bin/time when the
  *    machine has it) is printed beside the wall time, as on a busy machine
  *    the wall time measures the other processes too. The two-command way
- *    (freeze, then a whole-host apply) is printed beside it.
+ *    (freeze, then a whole-host apply) is printed beside it, and so is what
+ *    starting alone costs in the same turns (`node -e 0`, and `roster
+ *    --version` from the snapshot), each as a share of usermod.
  *
  * BENCH_HOMES_HOST_DIR=dir runs part 2 alone, on a host kept in `dir`: the
  * first run sets it up there (store, config, root and the first apply), later
@@ -181,7 +183,17 @@ async function benchApplyOne(work: string, report: Report): Promise<void> {
   const usermod: number[] = [];
   const cpu: number[] = [];
   const usermodCpu: number[] = [];
+  // What starting costs before any work, in the same turns: node itself, and
+  // the roster command from its startup snapshot printing its version.
+  const nodeStart: number[] = [];
+  const rosterStart: number[] = [];
   for (const user of FROZEN.slice(0, -1)) {
+    const nodeAt = process.hrtime.bigint();
+    await run(process.execPath, ['-e', '0']);
+    nodeStart.push(seconds(nodeAt));
+    const versionAt = process.hrtime.bigint();
+    await run(bin, ['--version'], { env });
+    rosterStart.push(seconds(versionAt));
     const start = process.hrtime.bigint();
     const out = await cpuTimed(bin, ['account', 'freeze', user, '--reason', 'billing', '--apply', 'shell', '--root', root, '--json'], { env, cwd: work, out: cpuOut });
     times.push(seconds(start));
@@ -208,6 +220,8 @@ async function benchApplyOne(work: string, report: Report): Promise<void> {
       (cpu.length === 0
         ? ''
         : `  CPU time (user + system): roster median ${(median(cpu) * 1000).toFixed(0)} ms, usermod median ${(median(usermodCpu) * 1000).toFixed(0)} ms; ratio ${(median(cpu) / median(usermodCpu)).toFixed(2)}\n`) +
+      `  starting alone: node -e 0 median ${(median(nodeStart) * 1000).toFixed(0)} ms (${(median(nodeStart) / them).toFixed(2)}× usermod), ` +
+      `roster --version median ${(median(rosterStart) * 1000).toFixed(0)} ms (${(median(rosterStart) / them).toFixed(2)}× usermod)\n` +
       `  as two commands (freeze ${(froze * 1000).toFixed(0)} ms, then a whole-host apply ${(whole * 1000).toFixed(0)} ms)\n`,
   );
   if (initial !== null) report(`first whole-host apply of ${HOST_ACCOUNTS.toLocaleString('en')} accounts with homes on host shell (roster apply --allow-mass-change)`, initial, 60);
