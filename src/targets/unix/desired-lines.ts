@@ -68,6 +68,8 @@ export class RenderedHost {
   readonly #config: UnixConfig;
   #accountIndex: Map<string, number> | undefined;
   #groupIndex: Map<string, number> | undefined;
+  #accountOrder: boolean | undefined;
+  #groupOrder: boolean | undefined;
   /** Per desired account (by index): 0, VALID or INVALID. */
   #userChecks: Uint8Array | undefined;
   #groupChecks: Uint8Array | undefined;
@@ -87,6 +89,21 @@ export class RenderedHost {
     return this.#accounts;
   }
 
+  /**
+   * Whether the desired accounts' names are strictly ascending, hence
+   * distinct, as the projection sorts them: each account is then walked by
+   * its index, and a first fill never builds an index of 100,000 names.
+   */
+  get #accountsAscending(): boolean {
+    this.#accountOrder ??= ascending(this.#desired.accounts, (a) => a.username);
+    return this.#accountOrder;
+  }
+
+  get #groupsAscending(): boolean {
+    this.#groupOrder ??= ascending(this.#desired.groups, (g) => g.name);
+    return this.#groupOrder;
+  }
+
   get #accounts(): Map<string, number> {
     if (this.#accountIndex === undefined) {
       const index = new Map<string, number>();
@@ -103,6 +120,9 @@ export class RenderedHost {
   get groups(): ReadonlyMap<string, unknown> {
     return this.#groups;
   }
+
+  /** The desired group names, indexed on the first question: a first fill (no owned continuation lines) asks none. */
+  readonly groupNames: { has(name: string): boolean } = { has: (name) => this.#groups.has(name) };
 
   get #groups(): Map<string, number> {
     if (this.#groupIndex === undefined) {
@@ -148,16 +168,35 @@ export class RenderedHost {
     return i === undefined ? undefined : new LazyGroup(this.#desired.groups[i] as DesiredGroup, i, this.#config);
   }
 
-  /** Every desired account once, in the order of `accounts`, each found without a lookup by name. */
-  *eachUser(): Generator<RenderedUser> {
+  /** The desired account at `index` of the desired accounts (a change planned for it knows its index). */
+  userAt(index: number): RenderedUser | undefined {
+    const a = this.#desired.accounts[index];
+    return a === undefined ? undefined : new LazyUser(a, index);
+  }
+
+  groupAt(index: number): RenderedGroup | undefined {
+    const g = this.#desired.groups[index];
+    return g === undefined ? undefined : new LazyGroup(g, index, this.#config);
+  }
+
+  /** Calls `fn` with every desired account once, in the order of `accounts` (the last of a repeated name, at its first place), with its index. */
+  eachUser(fn: (r: RenderedUser, index: number) => void): void {
     const list = this.#desired.accounts;
-    for (const i of this.#accounts.values()) yield new LazyUser(list[i] as DesiredAccount, i);
+    if (this.#accountsAscending) {
+      for (let i = 0; i < list.length; i++) fn(new LazyUser(list[i] as DesiredAccount, i), i);
+      return;
+    }
+    for (const i of this.#accounts.values()) fn(new LazyUser(list[i] as DesiredAccount, i), i);
   }
 
   /** Every desired group once, in the order of `groups`. */
-  *eachGroup(): Generator<RenderedGroup> {
+  eachGroup(fn: (r: RenderedGroup, index: number) => void): void {
     const list = this.#desired.groups;
-    for (const i of this.#groups.values()) yield new LazyGroup(list[i] as DesiredGroup, i, this.#config);
+    if (this.#groupsAscending) {
+      for (let i = 0; i < list.length; i++) fn(new LazyGroup(list[i] as DesiredGroup, i, this.#config), i);
+      return;
+    }
+    for (const i of this.#groups.values()) fn(new LazyGroup(list[i] as DesiredGroup, i, this.#config), i);
   }
 
   /**
@@ -185,6 +224,12 @@ export class RenderedHost {
     const known = verdict(this.#groupChecks, i, this.#groupProblems, name);
     return known !== undefined ? known : record(this.#groupChecks, i, this.#groupProblems, name, groupLineProblem(g.group) ?? this.#clashes.get(name) ?? null);
   }
+}
+
+/** Whether `key` of each item is greater than the one before (code unit order, as `<`). */
+function ascending<T>(list: readonly T[], key: (item: T) => string): boolean {
+  for (let i = 1; i < list.length; i++) if (!(key(list[i - 1] as T) < key(list[i] as T))) return false;
+  return true;
 }
 
 /** The verdict recorded at `i`, or undefined while there is none. */

@@ -2,7 +2,7 @@ import type { DesiredHost } from '../../desired/desired-host.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { Change, ChangeResult, TargetContext } from '../target.js';
 import { flushCaches } from './cache-flush.js';
-import { renderDesired, type RenderedGroup, type RenderedHost } from './desired-lines.js';
+import { renderDesired, type RenderedGroup, type RenderedHost, type RenderedUser } from './desired-lines.js';
 import { lockEtc } from './etc-lock.js';
 import { entryId, ETC_WRITE_ORDER, type EtcName } from './etc-text.js';
 import { writeOwnedState } from './owned-state.js';
@@ -10,7 +10,7 @@ import { etcPath, readSnapshot } from './read-snapshot.js';
 import { replaceFile, type FileOwnership } from './replace-file.js';
 import type { UnixConfig } from './unix-config.js';
 import { UnixFiles } from './unix-files.js';
-import { groupResolver, UNIX_TARGET, type UnixChangeData } from './unix-plan.js';
+import { groupResolver, plannedIndex, UNIX_TARGET, type UnixChangeData } from './unix-plan.js';
 
 interface Staged {
   readonly error: string | null;
@@ -49,10 +49,9 @@ export async function applyUnix(ctx: TargetContext, config: UnixConfig, changes:
 async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: readonly Change[], desired: DesiredHost): Promise<{ results: ChangeResult[]; wrote: boolean }> {
   const snapshot = await readSnapshot(ctx.root, { reuse: true });
   const rendered = renderDesired(desired, config);
-  const files = new UnixFiles(snapshot, config.splitExtension, rendered.groups);
-  const claimedNames = new Set<string>();
+  const files = new UnixFiles(snapshot, config.splitExtension, rendered.groupNames);
   const groupOf = groupResolver(desired, config, rendered, files);
-  const staged = changes.map((c) => stage(files, rendered, groupOf, c, claimedNames));
+  const staged = changes.map((c) => stage(files, rendered, groupOf, c));
 
   const failed = new Map<EtcName, string>();
   let wrote = false;
@@ -98,7 +97,17 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
   return { results, wrote };
 }
 
-function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string) => RenderedGroup | undefined, change: Change, claimedNames: Set<string>): Staged {
+function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string) => RenderedGroup | undefined, change: Change): Staged {
+  const index = plannedIndex(change, rendered);
+  if (index >= 0) {
+    // Planned from this very rendering, for the desired entry at `index`: no name to look up.
+    if ((change.data as UnixChangeData).kind === 'user') {
+      const desired = rendered.userAt(index);
+      return desired === undefined ? { error: `${change.subject}: no longer desired; plan again`, touches: [] } : putUser(files, rendered, desired.account.username, desired);
+    }
+    const desired = rendered.groupAt(index);
+    return desired === undefined ? { error: `${change.subject}: no longer desired; plan again`, touches: [] } : putGroup(files, rendered, desired.group.name, desired);
+  }
   const data = unixData(change);
   if (typeof data === 'string') return { error: data, touches: [] };
   if (data.kind === 'user') {
@@ -109,11 +118,7 @@ function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string)
       files.removeUser(data.name);
       return USER_STAGED;
     }
-    if (desired === undefined) return { error: `user ${data.name} is no longer desired; plan again`, touches: [] };
-    const problem = rendered.userProblem(desired) ?? files.userConflict(data.name, desired.account.uid, desired);
-    if (problem !== null) return { error: problem, touches: [] };
-    files.putUser(data.name, desired.lines);
-    return USER_STAGED;
+    return putUser(files, rendered, data.name, desired);
   }
   const desired = groupOf(data.name);
   if (data.op === 'remove') {
@@ -122,13 +127,25 @@ function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string)
     files.removeGroup(data.name);
     return GROUP_STAGED;
   }
-  if (desired === undefined) return { error: `group ${data.name} is no longer desired; plan again`, touches: [] };
-  const problem = rendered.groupProblem(desired) ?? files.groupConflict(data.name, desired.group.gid, desired.lines.names, desired);
+  return putGroup(files, rendered, data.name, desired);
+}
+
+function putUser(files: UnixFiles, rendered: RenderedHost, name: string, desired: RenderedUser | undefined): Staged {
+  if (desired === undefined) return { error: `user ${name} is no longer desired; plan again`, touches: [] };
+  const problem = rendered.userProblem(desired) ?? files.userConflict(name, desired.account.uid, desired);
   if (problem !== null) return { error: problem, touches: [] };
-  const clash = desired.lines.names.find((n) => claimedNames.has(n));
-  if (clash !== undefined) return { error: `group ${data.name}: line ${clash} is written by another change of this apply`, touches: [] };
-  for (const n of desired.lines.names) claimedNames.add(n);
-  files.putGroup(data.name, desired.lines);
+  files.putUser(name, desired.lines);
+  return USER_STAGED;
+}
+
+function putGroup(files: UnixFiles, rendered: RenderedHost, name: string, desired: RenderedGroup | undefined): Staged {
+  if (desired === undefined) return { error: `group ${name} is no longer desired; plan again`, touches: [] };
+  const problem = rendered.groupProblem(desired) ?? files.groupConflict(name, desired.group.gid, desired.lines.names, desired);
+  if (problem !== null) return { error: problem, touches: [] };
+  for (const n of desired.lines.names) {
+    if (files.claimsGroupLine(n)) return { error: `group ${name}: line ${n} is written by another change of this apply`, touches: [] };
+  }
+  files.putGroup(name, desired.lines);
   return GROUP_STAGED;
 }
 

@@ -28,21 +28,21 @@ export class UnixFiles {
   readonly group: EtcTable;
   readonly gshadow: EtcTable;
   readonly #owned: UnixSnapshot['owned'];
-  readonly #desiredGroups: ReadonlyMap<string, unknown>;
+  readonly #desiredGroups: NameSet;
   #ownedUsersSet: ReadonlySet<string> | undefined;
   #ownedGroupsSet: ReadonlySet<string> | undefined;
   /** Base group → the owned continuation groups `<base>-<ext><n>` found, in number order. */
   #continuationIndex: Map<string, string[]> | undefined;
   #familyLookups = 0;
-  readonly #claimedUsers = new Set<string>();
-  readonly #claimedGroups = new Set<string>();
+  readonly #claimedUsers = new ClaimedNames();
+  readonly #claimedGroups = new ClaimedNames();
   readonly #droppedUsers = new Set<string>();
   readonly #droppedGroups = new Set<string>();
   readonly #userTables: readonly EtcTable[];
   readonly #groupTables: readonly EtcTable[];
 
   /** `desiredGroups`: names that are groups in their own right, hence never continuations even when shaped like one. */
-  constructor(snapshot: UnixSnapshot, readonly ext: string, desiredGroups: ReadonlyMap<string, unknown>) {
+  constructor(snapshot: UnixSnapshot, readonly ext: string, desiredGroups: NameSet) {
     this.passwd = new EtcTable('passwd', snapshot.passwd);
     this.shadow = new EtcTable('shadow', snapshot.shadow);
     this.group = new EtcTable('group', snapshot.group);
@@ -201,6 +201,11 @@ export class UnixFiles {
     for (const n of old) if (!lines.names.includes(n)) this.#droppedGroups.add(n);
   }
 
+  /** Whether a group put staged so far writes the line `name`. */
+  claimsGroupLine(name: string): boolean {
+    return this.#claimedGroups.has(name);
+  }
+
   removeGroup(base: string): void {
     const old = this.groupFamily(base);
     this.group.remove(old);
@@ -210,11 +215,17 @@ export class UnixFiles {
 
   /** Owned names once the staged edits are written, claimed ones included: written *before* the files, so ownership never lags behind a line Roster wrote. */
   claimedOwnership(): OwnedState | null {
-    const newUsers = unowned(this.#claimedUsers, (n) => this.ownsUser(n));
-    const newGroups = unowned(this.#claimedGroups, (n) => this.ownsGroup(n));
+    const newUsers = this.#ownsNone('users') ? this.#claimedUsers.names : unowned(this.#claimedUsers.names, (n) => this.ownsUser(n));
+    const newGroups = this.#ownsNone('groups') ? this.#claimedGroups.names : unowned(this.#claimedGroups.names, (n) => this.ownsGroup(n));
     if (newUsers.length === 0 && newGroups.length === 0) return null;
     // Nothing owned yet (a first fill): the new names are the whole list, not copied into another.
     return { users: withOwned(this.#ownedUsers, newUsers), groups: withOwned(this.#ownedGroups, newGroups) };
+  }
+
+  /** Whether no name of the kind is owned, known without reading the ownership file (a first fill's state is empty). */
+  #ownsNone(list: 'users' | 'groups'): boolean {
+    if (this.#owned instanceof OwnedStateFile) return false;
+    return (list === 'users' ? this.#ownedUsers : this.#ownedGroups).size === 0;
   }
 
   /** Whether an edit removed an owned entry, so the ownership state has names to forget. */
@@ -229,7 +240,7 @@ export class UnixFiles {
    * stands. Only the owned names that were not claimed are looked at.
    */
   trimmedOwnership(): OwnedState | null {
-    const gone = (owned: ReadonlySet<string>, claimed: ReadonlySet<string>, dropped: ReadonlySet<string>, a: EtcTable, b: EtcTable): Set<string> => {
+    const gone = (owned: ReadonlySet<string>, claimed: ClaimedNames, dropped: ReadonlySet<string>, a: EtcTable, b: EtcTable): Set<string> => {
       const out = new Set<string>();
       for (const n of owned) if (!claimed.has(n) && (dropped.has(n) || !(a.has(n) || b.has(n)))) out.add(n);
       return out;
@@ -237,19 +248,53 @@ export class UnixFiles {
     const users = gone(this.#ownedUsers, this.#claimedUsers, this.#droppedUsers, this.passwd, this.shadow);
     const groups = gone(this.#ownedGroups, this.#claimedGroups, this.#droppedGroups, this.group, this.gshadow);
     if (users.size === 0 && groups.size === 0) return null;
-    const keep = (owned: ReadonlySet<string>, claimed: ReadonlySet<string>, forgotten: ReadonlySet<string>): string[] => [...new Set([...owned, ...claimed])].filter((n) => !forgotten.has(n));
+    const keep = (owned: ReadonlySet<string>, claimed: ClaimedNames, forgotten: ReadonlySet<string>): string[] => [...new Set([...owned, ...claimed.names])].filter((n) => !forgotten.has(n));
     return { users: keep(this.#ownedUsers, this.#claimedUsers, users), groups: keep(this.#ownedGroups, this.#claimedGroups, groups) };
   }
 }
 
+/** What a set of names is asked: whether it has one. */
+export interface NameSet {
+  has(name: string): boolean;
+}
+
+/**
+ * Names claimed by an apply, in claim order, each once. A plan's changes come
+ * in name order, so while every name claimed is greater than the one before,
+ * the last one alone tells whether a name was claimed; the first name out of
+ * order builds a set. A first fill claims 200,000 names and builds none.
+ */
+class ClaimedNames implements NameSet {
+  readonly #names: string[] = [];
+  #set: Set<string> | undefined;
+
+  get names(): readonly string[] {
+    return this.#names;
+  }
+
+  has(name: string): boolean {
+    if (this.#set !== undefined) return this.#set.has(name);
+    const last = this.#names[this.#names.length - 1];
+    if (last === undefined || last < name) return false;
+    this.#set = new Set(this.#names);
+    return this.#set.has(name);
+  }
+
+  add(name: string): void {
+    if (this.has(name)) return;
+    this.#names.push(name);
+    this.#set?.add(name);
+  }
+}
+
 /** The claimed names not owned yet, in claim order. */
-function unowned(claimed: ReadonlySet<string>, owns: (name: string) => boolean): string[] {
+function unowned(claimed: readonly string[], owns: (name: string) => boolean): string[] {
   const out: string[] = [];
   for (const n of claimed) if (!owns(n)) out.push(n);
   return out;
 }
 
-function withOwned(owned: ReadonlySet<string>, added: string[]): string[] {
+function withOwned(owned: ReadonlySet<string>, added: readonly string[]): readonly string[] {
   return owned.size === 0 ? added : [...owned, ...added];
 }
 

@@ -34,42 +34,44 @@ export interface UnixChangeData {
  */
 export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: UnixConfig): Change[] {
   const rendered = renderDesired(desired, config);
-  const files = new UnixFiles(observed, config.splitExtension, rendered.groups);
+  const files = new UnixFiles(observed, config.splitExtension, rendered.groupNames);
   const puts: Change[] = [];
   const userRemovals: Change[] = [];
   const groupRemovals: Change[] = [];
   const groupOf = groupResolver(desired, config, rendered, files);
-  const planned = desired.scope === undefined ? rendered.eachGroup() : scopedGroups(desired, files).map((name) => groupOf(name) ?? unreachable(name));
 
-  for (const r of planned) {
+  // `index`: the group's place in the desired groups, -1 for a scoped plan's (whose lines depend on the files).
+  const planGroup = (r: RenderedGroup, index: number): void => {
     const g = r.group;
     const owned = files.ownsGroup(g.name);
     // Only an owned group has lines to compare and to word an update from; a new one needs only its line names.
     const family = owned ? files.groupFamily(g.name) : NO_FAMILY;
-    if (owned && sameGroupLines(files, family, r.lines)) continue;
+    if (owned && sameGroupLines(files, family, r.lines)) return;
     const names = owned ? r.lines.names : lineNames(g, config.groupLineLimit, config.splitExtension);
     const invalid = rendered.groupProblem(r);
     const blocked = invalid ?? files.groupConflict(g.name, g.gid, names, r);
     const exists = owned && family.some((n) => files.group.has(n) || files.gshadow.has(n));
     const wording = exists ? groupUpdateWording(g, family.map((n) => files.group.text(n)), r.lines) : groupCreateWording(g, names.length);
-    puts.push(change('group', g.name, 'put', wording, blocked));
-  }
+    puts.push(change('group', g.name, 'put', wording, blocked, rendered, index));
+  };
+  if (desired.scope === undefined) rendered.eachGroup(planGroup);
+  else for (const name of scopedGroups(desired, files)) planGroup(groupOf(name) ?? unreachable(name), -1);
 
-  for (const r of rendered.eachUser()) {
+  rendered.eachUser((r, index) => {
     const a = r.account;
     const passwd = files.passwd.text(a.username);
     const shadow = files.shadow.text(a.username);
     const owned = files.ownsUser(a.username);
     // Lines are rendered only to compare with lines in the files: creating an account needs none.
-    if (owned && passwd === r.lines.passwd && shadow === r.lines.shadow) continue;
+    if (owned && passwd === r.lines.passwd && shadow === r.lines.shadow) return;
     const invalid = rendered.userProblem(r);
     const blocked = invalid ?? files.userConflict(a.username, a.uid, r);
     const wording: ChangeWording =
       owned && (passwd !== undefined || shadow !== undefined)
         ? userUpdateWording(a, { passwd, shadow }, r.lines)
         : { action: 'create', summary: joined(['create user ', a.username, ' (uid ', a.uid, ')']) };
-    puts.push(change('user', a.username, 'put', wording, blocked));
-  }
+    puts.push(change('user', a.username, 'put', wording, blocked, rendered, index));
+  });
 
   // A scoped plan names only living accounts: nothing of theirs is removed.
   if (desired.scope !== undefined) return puts;
@@ -79,7 +81,7 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
     const line = files.passwd.get(name) ?? files.shadow.get(name);
     if (line === undefined) continue;
     const uid = files.passwd.get(name) === undefined ? null : entryId(line.text);
-    userRemovals.push(change('user', name, 'remove', { action: 'delete', summary: `delete user ${name}${uid === null ? '' : ` (uid ${uid})`}` }, null));
+    userRemovals.push(change('user', name, 'remove', { action: 'delete', summary: `delete user ${name}${uid === null ? '' : ` (uid ${uid})`}` }, null, rendered, -1));
   }
 
   for (const name of [...files.ownedGroups].sort()) {
@@ -92,8 +94,10 @@ export function planUnix(desired: DesiredHost, observed: UnixSnapshot, config: U
     if (!family.some((n) => files.group.has(n) || files.gshadow.has(n))) continue;
     const line = files.group.get(name);
     const gid = line === undefined ? null : entryId(line.text);
-    groupRemovals.push(change('group', name, 'remove', { action: 'delete', summary: `delete group ${name}${gid === null ? '' : ` (gid ${gid})`}` }, null));
+    groupRemovals.push(change('group', name, 'remove', { action: 'delete', summary: `delete group ${name}${gid === null ? '' : ` (gid ${gid})`}` }, null, rendered, -1));
   }
+  // A first fill removes nothing: its 200,000 changes are not copied into another list.
+  if (userRemovals.length === 0 && groupRemovals.length === 0) return puts;
   return [...puts, ...userRemovals, ...groupRemovals];
 }
 
@@ -198,14 +202,48 @@ const UNBLOCKED: Readonly<Record<UnixChangeData['kind'], Readonly<Record<UnixCha
   group: { put: Object.freeze({ kind: 'group', op: 'put', blocked: null }), remove: Object.freeze({ kind: 'group', op: 'remove', blocked: null }) },
 };
 
-function change(kind: 'user' | 'group', name: string, op: 'put' | 'remove', wording: ChangeWording, blocked: string | null): Change {
+/**
+ * A change as planned, which knows the desired entry it was planned for (its
+ * index in the desired accounts or groups, -1 for none) and the rendering it
+ * was planned from: apply, given the same rendering, takes the entry by that
+ * index rather than by the name in its subject, so a first fill looks up no
+ * name. None of this is a property: printed, serialized or copied, the
+ * change is what it always was, and such a copy is applied by its subject.
+ */
+class PlannedChange implements Change {
+  readonly target: string;
+  readonly action: string;
+  readonly subject: string;
+  readonly summary: string;
+  readonly destructive: boolean;
+  readonly data: UnixChangeData;
+  readonly #rendered: RenderedHost;
+  readonly #index: number;
+
+  constructor(action: string, subject: string, summary: string, destructive: boolean, data: UnixChangeData, rendered: RenderedHost, index: number) {
+    // Assigned in the order a change literal has always listed them, which is the order JSON prints them in.
+    this.target = UNIX_TARGET;
+    this.action = action;
+    this.subject = subject;
+    this.summary = summary;
+    this.destructive = destructive;
+    this.data = data;
+    this.#rendered = rendered;
+    this.#index = index;
+  }
+
+  static indexIn(change: Change, rendered: RenderedHost): number {
+    return change instanceof PlannedChange && change.#rendered === rendered ? change.#index : -1;
+  }
+}
+
+/** The index of the desired entry `change` was planned for when it was planned from `rendered`, else -1 (then its subject names the entry). */
+export function plannedIndex(change: Change, rendered: RenderedHost): number {
+  return PlannedChange.indexIn(change, rendered);
+}
+
+function change(kind: 'user' | 'group', name: string, op: 'put' | 'remove', wording: ChangeWording, blocked: string | null, rendered: RenderedHost, index: number): Change {
   const data: UnixChangeData = blocked === null ? UNBLOCKED[kind][op] : { kind, op, blocked };
-  return {
-    target: UNIX_TARGET,
-    action: wording.action,
-    subject: joined([kind, name], ':'),
-    summary: blocked === null ? wording.summary : `${wording.summary} — blocked: ${blocked}`,
-    destructive: op === 'remove',
-    data,
-  };
+  const summary = blocked === null ? wording.summary : `${wording.summary} — blocked: ${blocked}`;
+  return new PlannedChange(wording.action, joined([kind, name], ':'), summary, op === 'remove', data, rendered, index);
 }
