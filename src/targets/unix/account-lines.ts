@@ -13,6 +13,7 @@ export interface AccountLines {
 const NAME = /^[a-z_][a-z0-9_.-]{0,31}\$?$/;
 const MAX_ID = 4_294_967_294;
 const UNSAFE = /[\u0000-\u001f\u007f:]/;
+const SPACE = /\s/;
 
 /**
  * Renders an account the way `useradd` does (shadow-utils 4.13 with no
@@ -32,6 +33,7 @@ export function accountLines(a: DesiredAccount): AccountLines {
 }
 
 // One pass for the common case; the field-by-field checks below only run to name the culprit.
+// (Every expression is made once here: a literal in a function body is a new object per call.)
 const FREE_TEXT_OK = /^[^\u0000-\u001f\u007f:,=]{0,255}$/;
 const PATH_OK = /^\/[^\u0000-\u001f\u007f:]*$/;
 const PASSWORD_OK = /^[^\u0000-\u0020\u007f:]*$/;
@@ -40,7 +42,7 @@ const PASSWORD_OK = /^[^\u0000-\u0020\u007f:]*$/;
 export function accountLineProblem(a: DesiredAccount): string | null {
   if (
     NAME.test(a.username) && isId(a.uid) && isId(a.gid) && FREE_TEXT_OK.test(a.gecos) && PATH_OK.test(a.home) && PATH_OK.test(a.shell) &&
-    PASSWORD_OK.test(a.passwordField) && !/\s/.test(a.passwordField) && isDay(a.lastChangeDay) && (a.expiryDay === null || isDay(a.expiryDay)) && a.groups.every((g) => NAME.test(g))
+    PASSWORD_OK.test(a.passwordField) && !SPACE.test(a.passwordField) && isDay(a.lastChangeDay) && (a.expiryDay === null || isDay(a.expiryDay)) && a.groups.every(isUnixName)
   ) {
     return null;
   }
@@ -53,7 +55,7 @@ export function accountLineProblem(a: DesiredAccount): string | null {
   for (const [field, value] of [['home', a.home], ['shell', a.shell]] as const) {
     if (!value.startsWith('/') || UNSAFE.test(value)) return `${where}: ${field} ${JSON.stringify(value)} must be an absolute path without ':' or control characters`;
   }
-  if (UNSAFE.test(a.passwordField) || /\s/.test(a.passwordField)) return `${where}: the password field must not contain ':', spaces or control characters`;
+  if (UNSAFE.test(a.passwordField) || SPACE.test(a.passwordField)) return `${where}: the password field must not contain ':', spaces or control characters`;
   if (!isDay(a.lastChangeDay)) return `${where}: lastChangeDay ${a.lastChangeDay} is not a day number`;
   if (a.expiryDay !== null && !isDay(a.expiryDay)) return `${where}: expiryDay ${a.expiryDay} is not a day number`;
   for (const g of a.groups) if (!NAME.test(g)) return `${where}: group ${JSON.stringify(g)} is not a valid Unix name`;

@@ -110,21 +110,17 @@ export class EtcTable {
     }
   }
 
-  /** Offset of the first line named `name`, or -1. */
+  /**
+   * Offset of the first line named `name`, or -1. (No closure in here nor in
+   * `withId`: one would make every call allocate, and a first fill asks
+   * 400,000 times.)
+   */
   #find(name: string): number {
     if (this.#look.byName !== undefined) return this.#look.byName.get(name) ?? -1;
     const known = this.#look.searched.get(name);
     if (known !== undefined) return known;
-    if (this.#look.prefetched.some((p) => name.startsWith(p))) return -1;
-    if (++this.#look.searches > SEARCHES_BEFORE_INDEX) {
-      const index = new Map<string, number>();
-      this.#eachLine((at, line) => {
-        const n = entryName(line);
-        if (n !== null && !index.has(n)) index.set(n, at);
-      });
-      this.#look.byName = index;
-      return index.get(name) ?? -1;
-    }
+    if (this.#prefetched(name)) return -1;
+    if (++this.#look.searches > SEARCHES_BEFORE_INDEX) return this.#nameIndex().get(name) ?? -1;
     let at = -1;
     // A name never holds a colon or newline; one starting like a NIS or comment line names nothing.
     if (name !== '' && !name.includes(':') && !name.includes('\n') && entryName(`${name}:`) === name) {
@@ -133,6 +129,21 @@ export class EtcTable {
     }
     this.#look.searched.set(name, at);
     return at;
+  }
+
+  /** Whether `name` starts with a prefix whose every line is known (so it has none when not known). */
+  #prefetched(name: string): boolean {
+    return this.#look.prefetched.some((p) => name.startsWith(p));
+  }
+
+  #nameIndex(): Map<string, number> {
+    const index = new Map<string, number>();
+    this.#eachLine((at, line) => {
+      const n = entryName(line);
+      if (n !== null && !index.has(n)) index.set(n, at);
+    });
+    this.#look.byName = index;
+    return index;
   }
 
   /**
@@ -220,38 +231,45 @@ export class EtcTable {
   withId(id: number): readonly EtcEntry[] {
     const look = this.#look;
     let found: readonly number[] | undefined = look.byId?.get(id) ?? look.idSearched.get(id);
-    if (found === undefined && look.byId === undefined && look.idSearched.size < SEARCHES_BEFORE_INDEX) {
-      // Candidates contain `:<id>` followed by `:` or the line's end; only field 3 counts.
-      const lines = new Set<number>();
-      const needle = `:${id}`;
-      for (let i = this.#indexOf(needle); i >= 0; i = this.#indexOf(needle, i + 1)) {
-        const next = this.#bytes[i + needle.length];
-        if (next !== 0x3a && next !== 0x0a) continue;
-        const at = this.#bytes.lastIndexOf(0x0a, i) + 1;
-        const line = this.#line(at);
-        if (entryName(line) !== null && entryId(line) === id) lines.add(at);
-      }
-      const sorted = [...lines].sort((a, b) => a - b);
-      look.idSearched.set(id, sorted);
-      found = sorted;
-    }
-    if (found === undefined) {
-      if (look.byId === undefined) {
-        const byId = new Map<number, number[]>();
-        this.#eachLine((at, line) => {
-          const lineId = entryName(line) === null ? null : entryId(line);
-          if (lineId === null) return;
-          const list = byId.get(lineId);
-          if (list === undefined) byId.set(lineId, [at]);
-          else list.push(at);
-        });
-        look.byId = byId;
-      }
-      found = look.byId.get(id) ?? NONE;
-    }
+    if (found === undefined && look.byId === undefined && look.idSearched.size < SEARCHES_BEFORE_INDEX) found = this.#searchId(id);
+    found ??= (look.byId ?? this.#idIndex()).get(id) ?? NONE;
     // Most ids are free: asked for every account a plan creates, no array is made for them.
     if (found.length === 0) return NONE;
-    return found.map((at) => {
+    return this.#entries(found);
+  }
+
+  /** The lines whose field 3 is `id`, found by searching the bytes. */
+  #searchId(id: number): readonly number[] {
+    // Candidates contain `:<id>` followed by `:` or the line's end; only field 3 counts.
+    const lines = new Set<number>();
+    const needle = `:${id}`;
+    for (let i = this.#indexOf(needle); i >= 0; i = this.#indexOf(needle, i + 1)) {
+      const next = this.#bytes[i + needle.length];
+      if (next !== 0x3a && next !== 0x0a) continue;
+      const at = this.#bytes.lastIndexOf(0x0a, i) + 1;
+      const line = this.#line(at);
+      if (entryName(line) !== null && entryId(line) === id) lines.add(at);
+    }
+    const sorted = [...lines].sort((a, b) => a - b);
+    this.#look.idSearched.set(id, sorted);
+    return sorted;
+  }
+
+  #idIndex(): Map<number, number[]> {
+    const byId = new Map<number, number[]>();
+    this.#eachLine((at, line) => {
+      const lineId = entryName(line) === null ? null : entryId(line);
+      if (lineId === null) return;
+      const list = byId.get(lineId);
+      if (list === undefined) byId.set(lineId, [at]);
+      else list.push(at);
+    });
+    this.#look.byId = byId;
+    return byId;
+  }
+
+  #entries(offsets: readonly number[]): EtcEntry[] {
+    return offsets.map((at) => {
       const text = this.#line(at);
       return this.#entry(at, entryName(text) ?? '', text);
     });
@@ -420,7 +438,9 @@ class AddedLines {
 
   #flush(): void {
     if (this.#pending.length === 0) return;
-    this.#chunks.push(Buffer.from(`${this.#pending.join('\n')}\n`, 'latin1'));
+    // An empty last line makes the join end in a newline: `${join}\n` would be a second string, copied whole to be flattened.
+    this.#pending.push('');
+    this.#chunks.push(Buffer.from(this.#pending.join('\n'), 'latin1'));
     this.#pending = [];
   }
 

@@ -9,10 +9,14 @@ export type EtcName = 'passwd' | 'shadow' | 'group' | 'gshadow';
 /** The order shadow-utils-compatible writers use (DESIGN.md §7). */
 export const ETC_WRITE_ORDER: readonly EtcName[] = ['group', 'gshadow', 'passwd', 'shadow'];
 
+// Regular expressions of functions called once per line are made once: a literal in the body is a new object on every call.
+const ASCII = /^[\u0000-\u007f]*$/;
+const ID = /^[0-9]{1,10}$/;
+
 /** A Unicode line as the latin1 string of its UTF-8 bytes. */
 export function toEtcBytes(line: string): string {
   // Fast path: pure ASCII is the same in both.
-  return /^[\u0000-\u007f]*$/.test(line) ? line : Buffer.from(line, 'utf8').toString('latin1');
+  return ASCII.test(line) ? line : Buffer.from(line, 'utf8').toString('latin1');
 }
 
 /** The entry name (first field); NIS compat lines (`+…`, `-…`) have none, as shadow-utils treats them. */
@@ -30,7 +34,7 @@ export function entryId(line: string): number | null {
   if (b < 0) return null;
   const c = line.indexOf(':', b + 1);
   const field = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
-  return /^[0-9]{1,10}$/.test(field) ? Number(field) : null;
+  return ID.test(field) ? Number(field) : null;
 }
 
 /** True for a line new entries go in front of (shadow-utils keeps NIS `+`/`-` entries at the end). */

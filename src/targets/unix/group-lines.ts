@@ -19,12 +19,14 @@ export function continuationName(base: string, ext: string, n: number): string {
   return `${base}-${ext}${n}`;
 }
 
+const NUMBER = /^[1-9][0-9]*$/;
+
 /** The base group of a continuation name, or null when `name` is not shaped like one. */
 export function continuationBase(name: string, ext: string): string | null {
   const marker = `-${ext}`;
   const at = name.lastIndexOf(marker);
   if (at <= 0) return null;
-  return /^[1-9][0-9]*$/.test(name.slice(at + marker.length)) ? name.slice(0, at) : null;
+  return NUMBER.test(name.slice(at + marker.length)) ? name.slice(0, at) : null;
 }
 
 /**
