@@ -36,13 +36,14 @@ export function accountLines(a: DesiredAccount): AccountLines {
 // (Every expression is made once here: a literal in a function body is a new object per call.)
 const FREE_TEXT_OK = /^[^\u0000-\u001f\u007f:,=]{0,255}$/;
 const PATH_OK = /^\/[^\u0000-\u001f\u007f:]*$/;
-const PASSWORD_OK = /^[^\u0000-\u0020\u007f:]*$/;
+// No control character, space (any \s) nor colon.
+const PASSWORD_OK = /^[^\s\u0000-\u0020\u007f:]*$/;
 
 /** Why this account cannot be written safely, naming the field; null when it can. */
 export function accountLineProblem(a: DesiredAccount): string | null {
   if (
     NAME.test(a.username) && isId(a.uid) && isId(a.gid) && FREE_TEXT_OK.test(a.gecos) && PATH_OK.test(a.home) && PATH_OK.test(a.shell) &&
-    PASSWORD_OK.test(a.passwordField) && !SPACE.test(a.passwordField) && isDay(a.lastChangeDay) && (a.expiryDay === null || isDay(a.expiryDay)) && a.groups.every(isUnixName)
+    PASSWORD_OK.test(a.passwordField) && isDay(a.lastChangeDay) && (a.expiryDay === null || isDay(a.expiryDay)) && a.groups.every(isUnixName)
   ) {
     return null;
   }

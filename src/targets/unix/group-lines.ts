@@ -71,7 +71,15 @@ export function groupLines(g: DesiredGroup, limit: number, ext: string): GroupLi
 }
 
 function fitsOneLine(g: DesiredGroup, membersLength: number, limit: number): boolean {
-  return g.name.length + String(g.gid).length + 4 + membersLength <= limit;
+  return g.name.length + digitCount(g.gid) + 4 + membersLength <= limit;
+}
+
+/** `String(n).length`, counted without making the string for a whole number (asked twice of each of 100,000 groups). */
+function digitCount(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) return String(n).length;
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }
 
 /**
