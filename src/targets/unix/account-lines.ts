@@ -24,12 +24,18 @@ const SPACE = /\s/;
  * same bytes.
  */
 export function accountLines(a: DesiredAccount): AccountLines {
+  return { passwd: passwdLine(a), shadow: shadowLine(a) };
+}
+
+/** The account's passwd line alone (apply renders each file's lines as it writes the file). */
+export function passwdLine(a: DesiredAccount): string {
+  return toEtcBytes(joined([a.username, 'x', a.uid, a.gid, a.gecos, a.home, a.shell], ':'));
+}
+
+export function shadowLine(a: DesiredAccount): string {
   const password = a.disabled ? `!${a.passwordField}` : a.passwordField;
   const expire = a.disabled ? '1' : a.expiryDay === null ? '' : String(a.expiryDay);
-  return {
-    passwd: toEtcBytes(joined([a.username, 'x', a.uid, a.gid, a.gecos, a.home, a.shell], ':')),
-    shadow: toEtcBytes(joined([a.username, password, a.lastChangeDay, '', '', '', '', expire, ''], ':')),
-  };
+  return toEtcBytes(joined([a.username, password, a.lastChangeDay, '', '', '', '', expire, ''], ':'));
 }
 
 // One pass for the common case; the field-by-field checks below only run to name the culprit.

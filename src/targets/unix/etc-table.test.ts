@@ -55,6 +55,34 @@ describe('EtcTable', () => {
     }
   });
 
+  it('streams the same bytes as it renders, lines added from their sources included, through a buffer it reuses', () => {
+    // Enough lines, edits and kept bytes that the stream's buffer fills and is given out more than once.
+    const lines = Array.from({ length: 20_000 }, (_, i) => `u${i}:x:${i}:${i}:${'G'.repeat(i % 40)}:/home/u${i}:/bin/sh`);
+    const t = new EtcTable('passwd', [...lines, '+@nis::::::']);
+    for (let k = 0; k < 20_000; k += 97) {
+      if (k % 2 === 0) t.remove([`u${k}`]);
+      else t.replace([`u${k}`], [`u${k}:x:${k}:${k}:E:/h:/bin/sh`]);
+    }
+    const line = (a: { readonly n: number }): string => `n${a.n}:x:${a.n}:${a.n}:${'\xe9'.repeat(a.n % 3)}:/h:/bin/sh`;
+    for (let n = 0; n < 30_000; n++) {
+      if (n % 1_000 === 0) t.put(`p${n}`, `p${n}:x:1:1::/h:/bin/sh`);
+      else t.putFrom(`n${n}`, { n }, line);
+    }
+    // An existing entry is rendered at once and replaced in place.
+    t.putFrom('u1', { n: 1 }, line);
+    // Each piece copied as it comes: the next one may reuse its bytes.
+    const pieces: Buffer[] = [];
+    for (const piece of t.stream()) pieces.push(Buffer.from(piece));
+    const streamed = Buffer.concat(pieces);
+    const rendered = Buffer.concat(t.render());
+    expect(streamed.length).toBeGreaterThan(1_000_000);
+    expect(streamed.equals(rendered)).toBe(true);
+    const text = rendered.toString('latin1');
+    expect(text.split('\n').slice(-3)).toEqual([line({ n: 29_999 }), '+@nis::::::', '']);
+    expect(text).toMatch(/^n1:x:1:1:\xe9:\/h:\/bin\/sh$/m);
+    expect(text).not.toMatch(/^u1:/m);
+  });
+
   it('finds lines by name and by id', () => {
     const t = new EtcTable('passwd', raw);
     expect(t.get('alice')?.line).toBe(5);

@@ -326,59 +326,82 @@ export class EtcTable {
     return hits.length === 0 ? bytes.length : Math.min(...hits) + 1;
   }
 
+  /** `put` of the line `render(source)`, rendered only when needed: at once to compare with a line already there, else as the file is written (see `AddedLines`). */
+  putFrom<T extends object>(name: string, source: T, render: LineOf<T>): void {
+    const at = this.#find(name);
+    if (at >= 0) {
+      this.put(name, render(source));
+      return;
+    }
+    this.#added.addFrom(source, render);
+    this.#changed = true;
+  }
+
   /**
-   * The file's bytes with the staged edits, in pieces to be written one
-   * after the other. With few edits the pieces are the unchanged stretches
-   * of the file as read and the new lines: a freeze among 100,000 accounts
-   * writes 10 MB of shadow without copying it, and a first fill its added
-   * lines as they were encoded. Many edits are written into one buffer
-   * sized in advance (one byte per character), not a piece each.
+   * The file with the staged edits, in order: [start, end) stretches of the
+   * file as read, replacement lines, and ADDED where the added lines go (in
+   * front of the first NIS line, else at the end).
    */
-  render(): readonly Buffer[] {
-    if (!this.#changed) return [this.#bytes];
+  #layout(): Array<Stretch | readonly string[] | typeof ADDED> {
     const bytes = this.#bytes;
     const edits: Array<[number, readonly string[]]> = [...this.#slots].sort((a, b) => a[0] - b[0]);
-    const added = this.#added.bytes();
-    const addAt = added.length === 0 ? bytes.length : this.#nisAt();
-    // In order: a [start, end) stretch of the file as read, lines to write, or bytes of lines added.
-    const pieces: Array<{ readonly start: number; readonly end: number } | readonly string[] | Buffer> = [];
-    let size = 0;
+    const hasAdded = !this.#added.empty;
+    const addAt = hasAdded ? this.#nisAt() : bytes.length;
+    const pieces: Array<Stretch | readonly string[] | typeof ADDED> = [];
     const keep = (start: number, end: number): void => {
-      if (end <= start) return;
-      pieces.push({ start, end });
-      size += end - start;
-    };
-    const write = (ls: readonly string[]): void => {
-      if (ls.length === 0) return;
-      pieces.push(ls);
-      for (const l of ls) size += l.length + 1;
-    };
-    const writeAdded = (): void => {
-      for (const chunk of added) {
-        pieces.push(chunk);
-        size += chunk.length;
-      }
+      if (end > start) pieces.push({ start, end });
     };
     let from = 0;
-    let addedDone = added.length === 0;
+    let addedDone = !hasAdded;
     for (const [at, replacement] of edits) {
       if (!addedDone && addAt <= at) {
         keep(from, addAt);
-        writeAdded();
+        pieces.push(ADDED);
         from = addAt;
         addedDone = true;
       }
       keep(from, at);
-      write(replacement);
+      if (replacement.length > 0) pieces.push(replacement);
       from = this.#end(at) + 1;
     }
     if (!addedDone) {
       keep(from, addAt);
-      writeAdded();
+      pieces.push(ADDED);
       from = addAt;
     }
     keep(from, bytes.length);
-    if (edits.length <= EDITS_AS_PIECES) {
+    return pieces;
+  }
+
+  /**
+   * The file's bytes with the staged edits, in pieces to be written one
+   * after the other. With few edits the pieces are the unchanged stretches
+   * of the file as read and the new lines: a freeze among 100,000 accounts
+   * writes 10 MB of shadow without copying it. Many edits are written into
+   * one buffer sized in advance (one byte per character), not a piece each.
+   * (Apply writes `stream()` instead.)
+   */
+  render(): readonly Buffer[] {
+    if (!this.#changed) return [this.#bytes];
+    const bytes = this.#bytes;
+    const added = this.#added.bytes();
+    const pieces: Array<Stretch | readonly string[] | Buffer> = [];
+    let size = 0;
+    for (const piece of this.#layout()) {
+      if (piece === ADDED) {
+        for (const chunk of added) {
+          pieces.push(chunk);
+          size += chunk.length;
+        }
+      } else if ('start' in piece) {
+        pieces.push(piece);
+        size += piece.end - piece.start;
+      } else {
+        pieces.push(piece);
+        for (const l of piece) size += l.length + 1;
+      }
+    }
+    if (this.#slots.size <= EDITS_AS_PIECES) {
       // Few edits (a freeze, a fill): the file as read and the added bytes are written from where they are, not copied.
       return pieces.map((piece) => (Buffer.isBuffer(piece) ? piece : 'start' in piece ? bytes.subarray(piece.start, piece.end) : Buffer.from(`${piece.join('\n')}\n`, 'latin1')));
     }
@@ -396,6 +419,100 @@ export class EtcTable {
       to += writeLines(out, to, piece);
     }
     return [out];
+  }
+
+  /**
+   * The same bytes as `render`, produced as they are written: new lines are
+   * rendered a chunk at a time into one buffer of STREAM_BUFFER bytes, which
+   * each piece given out reuses once written (so take each piece before
+   * asking for the next), and long unchanged stretches of the file as read
+   * are given out as they are. A first fill's 25 MB of lines thus never
+   * exist at once, nor take fresh memory (on a VM, faulting in fresh pages
+   * costs more than writing them).
+   */
+  *stream(): Generator<Buffer, void, undefined> {
+    if (!this.#changed) {
+      yield this.#bytes;
+      return;
+    }
+    const bytes = this.#bytes;
+    const out = new PieceBuffer(STREAM_BUFFER);
+    for (const piece of this.#layout()) {
+      if (piece === ADDED) {
+        for (const text of this.#added.texts()) yield* out.text(text);
+      } else if ('start' in piece) {
+        yield* out.bytes(bytes.subarray(piece.start, piece.end));
+      } else {
+        for (let i = 0; i < piece.length; i += LINES_PER_WRITE) yield* out.text(linesText(piece.length <= LINES_PER_WRITE ? piece : piece.slice(i, i + LINES_PER_WRITE)));
+      }
+    }
+    yield* out.rest();
+  }
+}
+
+/** A [start, end) stretch of a file as read. */
+interface Stretch {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Where a file's added lines go in its layout. */
+const ADDED = Symbol('added lines');
+
+/** Renders the line of an entry from what it is made of (an account, a group). */
+export type LineOf<T extends object> = (source: T) => string;
+
+/** Bytes of the buffer `stream` renders into; a stretch of the file as read this long or longer is given out as it is. */
+const STREAM_BUFFER = 512 * 1024;
+
+/** `lines`, each followed by a newline, as one string (an empty last line makes the join end in one). */
+function linesText(lines: readonly string[]): string {
+  return [...lines, ''].join('\n');
+}
+
+/**
+ * One buffer filled with bytes and text (one byte per character) and given
+ * out whenever the next piece does not fit; what it gives out is valid
+ * until the generator is resumed.
+ */
+class PieceBuffer {
+  readonly #buffer: Buffer;
+  #used = 0;
+
+  constructor(size: number) {
+    this.#buffer = Buffer.allocUnsafe(size);
+  }
+
+  *#room(size: number): Generator<Buffer, void, undefined> {
+    if (this.#used > 0 && this.#used + size > this.#buffer.length) yield* this.rest();
+  }
+
+  *bytes(piece: Buffer): Generator<Buffer, void, undefined> {
+    if (piece.length >= this.#buffer.length) {
+      yield* this.rest();
+      yield piece;
+      return;
+    }
+    yield* this.#room(piece.length);
+    this.#used += piece.copy(this.#buffer, this.#used);
+  }
+
+  *text(text: string): Generator<Buffer, void, undefined> {
+    if (text.length > this.#buffer.length) {
+      yield* this.rest();
+      yield Buffer.from(text, 'latin1');
+      return;
+    }
+    yield* this.#room(text.length);
+    this.#used += this.#buffer.write(text, this.#used, 'latin1');
+  }
+
+  /** What is in the buffer, given out and then forgotten. */
+  *rest(): Generator<Buffer, void, undefined> {
+    if (this.#used === 0) return;
+    const filled = this.#used;
+    this.#used = 0;
+    yield this.#buffer.subarray(0, filled);
   }
 }
 
@@ -418,36 +535,58 @@ function writeLines(out: Buffer, to: number, lines: readonly string[]): number {
   return written;
 }
 
-/** Added lines encoded at a time: few enough that the strings die young, enough that a native call each is cheap. */
-const ADDED_PER_CHUNK = 1_024;
+/** Added lines rendered at a time: few enough that their text (at most some 64 KiB) dies young, enough that a native call each is cheap. */
+const ADDED_PER_CHUNK = 512;
 
 /**
- * Lines added to a file, turned into bytes a chunk at a time as they come:
- * a first fill adds 100,000 lines to each file, and kept as strings until
- * the file is written they would outlive, and be copied by, every garbage
- * collection in between.
+ * Lines added to a file, in order: a line, or what it is made of and how to
+ * render it. A first fill adds 100,000 lines to each file; kept as strings
+ * (or as their bytes) until the file is written they would outlive, and be
+ * copied by, every garbage collection in between, while the accounts and
+ * groups they are made of live on anyway. The lines are rendered as the
+ * file is written, a chunk at a time.
  */
 class AddedLines {
-  readonly #chunks: Buffer[] = [];
-  #pending: string[] = [];
+  /** Lines and sources, ADDED_PER_CHUNK a chunk (no array of 100,000 to grow and copy). */
+  readonly #chunks: unknown[][] = [];
+  /** How the sources are rendered: one way per file (another is rendered at once). */
+  #render: LineOf<never> | undefined;
+
+  get empty(): boolean {
+    return this.#chunks.length === 0;
+  }
+
+  #push(item: unknown): void {
+    const last = this.#chunks[this.#chunks.length - 1];
+    if (last !== undefined && last.length < ADDED_PER_CHUNK) last.push(item);
+    else this.#chunks.push([item]);
+  }
 
   add(line: string): void {
-    this.#pending.push(line);
-    if (this.#pending.length >= ADDED_PER_CHUNK) this.#flush();
+    this.#push(line);
   }
 
-  #flush(): void {
-    if (this.#pending.length === 0) return;
-    // An empty last line makes the join end in a newline: `${join}\n` would be a second string, copied whole to be flattened.
-    this.#pending.push('');
-    this.#chunks.push(Buffer.from(this.#pending.join('\n'), 'latin1'));
-    this.#pending = [];
+  addFrom<T extends object>(source: T, render: LineOf<T>): void {
+    this.#render ??= render as LineOf<never>;
+    if (this.#render === (render as LineOf<never>)) this.#push(source);
+    else this.#push(render(source));
   }
 
-  /** The lines added so far, as chunks of bytes (each line ending in `\n`); none when nothing was added. */
+  /** The lines added, a chunk at a time, as text (each line ending in a newline). */
+  *texts(): Generator<string, void, undefined> {
+    const render = this.#render as LineOf<object> | undefined;
+    const lines: string[] = [];
+    for (const chunk of this.#chunks) {
+      lines.length = 0;
+      for (const item of chunk) lines.push(typeof item === 'string' ? item : (render as LineOf<object>)(item as object));
+      lines.push('');
+      yield lines.join('\n');
+    }
+  }
+
+  /** The lines added, as chunks of bytes (each line ending in `\n`); none when nothing was added. */
   bytes(): readonly Buffer[] {
-    this.#flush();
-    return this.#chunks;
+    return [...this.texts()].map((text) => Buffer.from(text, 'latin1'));
   }
 }
 

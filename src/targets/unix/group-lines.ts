@@ -88,8 +88,23 @@ function digitCount(n: number): number {
  * names only (to look for collisions), apply writes their lines.
  */
 export function lineNames(g: DesiredGroup, limit: number, ext: string): readonly string[] {
-  if (g.members.length === 0 && fitsOneLine(g, 0, limit)) return [g.name];
+  let membersLength = Math.max(0, g.members.length - 1);
+  for (const m of g.members) membersLength += m.length;
+  if (fitsOneLine(g, membersLength, limit)) return [g.name];
   return groupLines(g, limit, ext).names;
+}
+
+/**
+ * The group line of a group written as one line (`lineNames` gives one
+ * name): whether it fits or is one member longer than a line, it is the
+ * group with all its members. Apply renders it as it writes the file.
+ */
+export function groupLine(g: DesiredGroup): string {
+  return joined([g.name, 'x', g.gid, g.members.join(',')], ':');
+}
+
+export function gshadowLine(g: DesiredGroup): string {
+  return joined([g.name, '!', '', g.members.join(',')], ':');
 }
 
 export function groupLineProblem(g: DesiredGroup): string | null {

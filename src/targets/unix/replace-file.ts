@@ -3,6 +3,13 @@ import { link, lstat, open, rename, unlink, type FileHandle } from 'node:fs/prom
 import { dirname } from 'node:path';
 import { RosterError } from '../../domain/errors.js';
 
+/**
+ * A file's new bytes: a buffer, pieces written one after the other, or a
+ * function giving the pieces as they are written — each piece is written
+ * whole before the next is asked for, so a producer may reuse its buffer.
+ */
+export type FileContent = Buffer | readonly Buffer[] | (() => Iterable<Buffer>);
+
 export interface FileOwnership {
   readonly mode: number;
   readonly uid: number;
@@ -22,7 +29,7 @@ export interface FileOwnership {
  * detaches that inode from `path`, so `<file>-` then holds exactly the old
  * bytes, at no cost for 100,000-line files.
  */
-export async function replaceFile(path: string, content: Buffer | readonly Buffer[], options: { readonly fallback: FileOwnership | (() => FileOwnership); readonly backup: boolean }): Promise<void> {
+export async function replaceFile(path: string, content: FileContent, options: { readonly fallback: FileOwnership | (() => FileOwnership); readonly backup: boolean }): Promise<void> {
   const old = await lstat(path).catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
@@ -37,7 +44,8 @@ export async function replaceFile(path: string, content: Buffer | readonly Buffe
     // Owner and mode before the first byte, so a shadow file is never readable by others, not even half-written.
     await handle.chown(owner.uid, owner.gid);
     await handle.chmod(owner.mode);
-    await writeAll(handle, Buffer.isBuffer(content) ? [content] : content);
+    if (typeof content === 'function') for (const piece of content()) await writeAll(handle, [piece]);
+    else await writeAll(handle, Buffer.isBuffer(content) ? [content] : content);
     await handle.sync();
   } finally {
     await handle.close();

@@ -5,6 +5,7 @@ import { flushCaches } from './cache-flush.js';
 import { renderDesired, type RenderedGroup, type RenderedHost, type RenderedUser } from './desired-lines.js';
 import { lockEtc } from './etc-lock.js';
 import { entryId, ETC_WRITE_ORDER, type EtcName } from './etc-text.js';
+import { lineNames } from './group-lines.js';
 import { writeOwnedState } from './owned-state.js';
 import { etcPath, readSnapshot } from './read-snapshot.js';
 import { replaceFile, type FileOwnership } from './replace-file.js';
@@ -51,7 +52,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
   const rendered = renderDesired(desired, config);
   const files = new UnixFiles(snapshot, config.splitExtension, rendered.groupNames);
   const groupOf = groupResolver(desired, config, rendered, files);
-  const staged = changes.map((c) => stage(files, rendered, groupOf, c));
+  const staged = changes.map((c) => stage(files, rendered, config, groupOf, c));
 
   const failed = new Map<EtcName, string>();
   let wrote = false;
@@ -72,7 +73,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
     const table = files.table(name);
     if (!table.changed) continue;
     try {
-      await replaceFile(etcPath(ctx.root, name), table.render(), { fallback: () => newFileOwnership(name, files), backup: true });
+      await replaceFile(etcPath(ctx.root, name), () => table.stream(), { fallback: () => newFileOwnership(name, files), backup: true });
       wrote = true;
     } catch (e) {
       failed.set(name, `writing /etc/${name}: ${errorMessage(e)}`);
@@ -97,7 +98,7 @@ async function applyLocked(ctx: TargetContext, config: UnixConfig, changes: read
   return { results, wrote };
 }
 
-function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string) => RenderedGroup | undefined, change: Change): Staged {
+function stage(files: UnixFiles, rendered: RenderedHost, config: UnixConfig, groupOf: (name: string) => RenderedGroup | undefined, change: Change): Staged {
   const index = plannedIndex(change, rendered);
   if (index >= 0) {
     // Planned from this very rendering, for the desired entry at `index`: no name to look up.
@@ -106,7 +107,7 @@ function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string)
       return desired === undefined ? { error: `${change.subject}: no longer desired; plan again`, touches: [] } : putUser(files, rendered, desired.account.username, desired);
     }
     const desired = rendered.groupAt(index);
-    return desired === undefined ? { error: `${change.subject}: no longer desired; plan again`, touches: [] } : putGroup(files, rendered, desired.group.name, desired);
+    return desired === undefined ? { error: `${change.subject}: no longer desired; plan again`, touches: [] } : putGroup(files, rendered, config, desired.group.name, desired);
   }
   const data = unixData(change);
   if (typeof data === 'string') return { error: data, touches: [] };
@@ -127,25 +128,27 @@ function stage(files: UnixFiles, rendered: RenderedHost, groupOf: (name: string)
     files.removeGroup(data.name);
     return GROUP_STAGED;
   }
-  return putGroup(files, rendered, data.name, desired);
+  return putGroup(files, rendered, config, data.name, desired);
 }
 
 function putUser(files: UnixFiles, rendered: RenderedHost, name: string, desired: RenderedUser | undefined): Staged {
   if (desired === undefined) return { error: `user ${name} is no longer desired; plan again`, touches: [] };
   const problem = rendered.userProblem(desired) ?? files.userConflict(name, desired.account.uid, desired);
   if (problem !== null) return { error: problem, touches: [] };
-  files.putUser(name, desired.lines);
+  files.putUser(name, desired.account);
   return USER_STAGED;
 }
 
-function putGroup(files: UnixFiles, rendered: RenderedHost, name: string, desired: RenderedGroup | undefined): Staged {
+function putGroup(files: UnixFiles, rendered: RenderedHost, config: UnixConfig, name: string, desired: RenderedGroup | undefined): Staged {
   if (desired === undefined) return { error: `group ${name} is no longer desired; plan again`, touches: [] };
-  const problem = rendered.groupProblem(desired) ?? files.groupConflict(name, desired.group.gid, desired.lines.names, desired);
+  // The names alone: a group of one line is rendered as its file is written.
+  const names = lineNames(desired.group, config.groupLineLimit, config.splitExtension);
+  const problem = rendered.groupProblem(desired) ?? files.groupConflict(name, desired.group.gid, names, desired);
   if (problem !== null) return { error: problem, touches: [] };
-  for (const n of desired.lines.names) {
+  for (const n of names) {
     if (files.claimsGroupLine(n)) return { error: `group ${name}: line ${n} is written by another change of this apply`, touches: [] };
   }
-  files.putGroup(name, desired.lines);
+  files.putGroup(name, desired.group, names, () => desired.lines);
   return GROUP_STAGED;
 }
 

@@ -1,7 +1,8 @@
-import type { AccountLines } from './account-lines.js';
+import type { DesiredAccount, DesiredGroup } from '../../desired/desired-host.js';
+import { passwdLine, shadowLine, type AccountLines } from './account-lines.js';
 import { EtcTable, SEARCHES_BEFORE_INDEX, type EtcEntry } from './etc-table.js';
 import type { EtcName } from './etc-text.js';
-import { continuationBase, type GroupLines } from './group-lines.js';
+import { continuationBase, groupLine, gshadowLine, type GroupLines } from './group-lines.js';
 import { OwnedStateFile, type OwnedState } from './owned-state.js';
 
 /** A file as read: its bytes, its latin1 text (one character per byte), or its lines. */
@@ -174,9 +175,10 @@ export class UnixFiles {
     return `group ${base} (gid ${gid}) collides with a line Roster does not own: ${issues.join('; ')}; Roster's line would be /etc/group "${shorten(readable(wanted.lines.group[0] ?? ''))}"`;
   }
 
-  putUser(name: string, lines: AccountLines): void {
-    this.passwd.put(name, lines.passwd);
-    this.shadow.put(name, lines.shadow);
+  /** Stages the account's lines, rendered only to compare with lines there (a new one's as the files are written). */
+  putUser(name: string, account: DesiredAccount): void {
+    this.passwd.putFrom(name, account, passwdLine);
+    this.shadow.putFrom(name, account, shadowLine);
     this.#claimedUsers.add(name);
   }
 
@@ -186,15 +188,17 @@ export class UnixFiles {
     this.#droppedUsers.add(name);
   }
 
-  putGroup(base: string, lines: GroupLines): void {
+  /** Stages the group's lines, named `names` (its `lineNames`); `lines` renders them all, asked only for a group of several lines now or before. */
+  putGroup(base: string, group: DesiredGroup, names: readonly string[], render: () => GroupLines): void {
     const old = this.groupFamily(base);
-    if (old.length === 1 && lines.names.length === 1) {
-      // The common case (a group of one line, staying one line): no lists.
-      this.group.put(base, lines.group[0] ?? '');
-      this.gshadow.put(base, lines.gshadow[0] ?? '');
+    if (old.length === 1 && names.length === 1) {
+      // The common case (a group of one line, staying one line): no lists, the line rendered as the file is written.
+      this.group.putFrom(base, group, groupLine);
+      this.gshadow.putFrom(base, group, gshadowLine);
       this.#claimedGroups.add(base);
       return;
     }
+    const lines = render();
     this.group.replace(old, lines.group);
     this.gshadow.replace(old, lines.gshadow);
     for (const n of lines.names) this.#claimedGroups.add(n);
