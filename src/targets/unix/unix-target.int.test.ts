@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BASE, converge, etcBytes, judge, makeHomes, makeRoot, planOnly, removeRoot, run, testContext, unixConfig } from '../../../test/unix-root.js';
 import { hashPassword } from '../../system/libcrypt.js';
 import { fixtureAccount, fixtureHost, frozen } from './desired-fixture.js';
+import type { Change } from '../target.js';
 import { unixTarget } from './unix-target.js';
 
 const roots: string[] = [];
@@ -140,6 +141,28 @@ describe('unix target against shadow-utils', () => {
     const again = await unixTarget.apply(ctx, config, plan, desired);
     expect(again.every((x) => x.ok)).toBe(true);
     expect((await stat(join(r, 'etc/passwd'))).ino).toBe(inode);
+  });
+
+  it('applies a plan that went through JSON as the plan itself, and one in another order with a change twice', async () => {
+    const desired = fixtureHost([alice, carol, dave], [staff]);
+    const config = unixConfig();
+    const [direct, viaJson, shuffled] = [await root(), await root(), await root()];
+    const plan = unixTarget.plan(desired, await unixTarget.observe(testContext(direct), config, desired), config);
+    const first = await unixTarget.apply(testContext(direct), config, plan, desired);
+    // A copy knows no desired entry by index: each change is applied by its subject.
+    const copy = JSON.parse(JSON.stringify(plan)) as Change[];
+    const again = await unixTarget.apply(testContext(viaJson), config, copy, desired);
+    expect(again).toEqual(first.map((r, i) => ({ ...r, change: copy[i] })));
+    const [a, b] = [await etcBytes(direct), await etcBytes(viaJson)];
+    for (const f of ['passwd', 'shadow', 'group', 'gshadow'] as const) expect(b[f].toString('latin1'), f).toBe(a[f].toString('latin1'));
+    // Names claimed out of order, and a group's line claimed twice: the second change fails alone.
+    const twice = plan.find((c) => c.subject === 'group:alice');
+    if (twice === undefined) throw new Error('no group:alice change');
+    const results = await unixTarget.apply(testContext(shuffled), config, [...plan].reverse().concat(twice), desired);
+    expect(results.filter((r) => !r.ok).map((r) => [r.change.subject, r.error])).toEqual([['group:alice', 'group alice: line alice is written by another change of this apply']]);
+    const owned = (r: string): Promise<string> => readFile(join(r, 'var/lib/roster/unix-owned.json'), 'utf8');
+    expect(await owned(shuffled)).toBe(await owned(direct));
+    expect((await etcBytes(shuffled)).group.toString('latin1').split('\n').filter((l) => l.startsWith('alice:'))).toEqual(['alice:x:10001:']);
   });
 
   it('merges into the files as they are under the lock: a useradd between plan and apply is kept', async () => {
