@@ -69,11 +69,16 @@ export function mapStoreError(e: unknown, where: string): unknown {
  * code inside and outside transactions sees catalogue errors, not driver ones.
  */
 export function withStoreErrors<T extends object>(target: T, where: string): T {
+  // Each method's wrapper is made once and kept (beside the method it wraps):
+  // store.read is asked for a method on every request, and a new closure per call cost more than the wrapping.
+  const wrappers = new Map<PropertyKey, { readonly method: unknown; readonly wrapper: unknown }>();
   return new Proxy(target, {
     get(t, property) {
       const value: unknown = Reflect.get(t, property);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => {
+      const kept = wrappers.get(property);
+      if (kept?.method === value) return kept.wrapper;
+      const wrapper = (...args: unknown[]): unknown => {
         try {
           const result: unknown = Reflect.apply(value, t, args);
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- mapStoreError hands back what the driver rejected with when it knows no better error
@@ -82,6 +87,8 @@ export function withStoreErrors<T extends object>(target: T, where: string): T {
           throw mapStoreError(e, `${where}.${String(property)}`);
         }
       };
+      wrappers.set(property, { method: value, wrapper });
+      return wrapper;
     },
   });
 }
