@@ -141,6 +141,9 @@ function rowsOn(db: Database.Database): SqliteRows {
   };
 }
 
+/** The reader's page cache, in KiB: SQLite fills it as pages are read, so a small database never takes it all; 100,000 accounts take about 80 MB. */
+const READER_CACHE_KIB = 128 * 1024;
+
 function openConnection(path: string, busyTimeoutMs: number, readOnly: boolean): Database.Database {
   let db: Database.Database | undefined;
   try {
@@ -157,7 +160,15 @@ function openConnection(path: string, busyTimeoutMs: number, readOnly: boolean):
     // may lose the last commits but never corrupts the file.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    if (readOnly) db.pragma('query_only = ON');
+    if (readOnly) {
+      db.pragma('query_only = ON');
+      // The reader serves every request's reads (SCIM GET by id among 100,000
+      // accounts touches a few pages of four tables, at random): with SQLite's
+      // default 2 MB cache most of them were read from the file again, a
+      // system call each, which cost a third of the statement's run (a commit
+      // still empties it: SQLite rereads once the WAL has changed).
+      db.pragma(`cache_size = -${READER_CACHE_KIB}`);
+    }
     return db;
   } catch (e) {
     db?.close();
