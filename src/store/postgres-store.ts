@@ -4,6 +4,7 @@ import { errorMessage, RosterError } from '../domain/errors.js';
 import { describeDatabase } from './database-url.js';
 import type { RosterDatabase } from './database-schema.js';
 import { kyselyQueries } from './kysely-queries.js';
+import type { PgRows } from './queries/query-scope.js';
 import { migrateToLatest, schemaStatus } from './migrations/migrate-to-latest.js';
 import { isUnavailable, mapStoreError, withStoreErrors } from './store-errors.js';
 import type { Queries, Store } from './store.js';
@@ -61,7 +62,7 @@ export async function openPostgresStore(url: string, options: { readonly busyTim
     if (isUnavailable(e)) throw new RosterError('unavailable', `cannot reach PostgreSQL at ${describeDatabase(url)}: ${errorMessage(e)}`);
     throw mapStoreError(e, `PostgreSQL ${describeDatabase(url)}`);
   }
-  const read = withStoreErrors<Queries>(kyselyQueries(db, { dialect: 'postgres', writable: false }), 'store.read');
+  const read = withStoreErrors<Queries>(kyselyQueries(db, { dialect: 'postgres', writable: false, pgRows: preparedRows(pool) }), 'store.read');
   const scope = new TransactionScope();
   let closing: Promise<void> | undefined;
   return {
@@ -108,5 +109,26 @@ export async function openPostgresStore(url: string, options: { readonly busyTim
       closing ??= db.destroy();
       return closing;
     },
+  };
+}
+
+/**
+ * QueryScope.pgRows on the pool: each constant statement text gets a name
+ * of its own, and pg prepares it on a connection the first time that
+ * connection runs it (PostgreSQL then plans it once for all its runs, where
+ * a plain query is planned anew at each). A read takes no row lock, so the
+ * connection's lock_timeout (set when Kysely first takes it) does not matter
+ * here.
+ */
+function preparedRows(pool: pg.Pool): PgRows {
+  const names = new Map<string, string>();
+  return async (text, parameters) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `roster_read_${names.size + 1}`;
+      names.set(text, name);
+    }
+    const result = await pool.query<unknown[]>({ name, text, values: [...parameters], rowMode: 'array' });
+    return result.rows;
   };
 }

@@ -24,14 +24,24 @@ export interface QueryScope {
    * that are constants: each is prepared once and kept. Absent on PostgreSQL.
    */
   readonly sqliteRows?: SqliteRows;
+  /**
+   * On PostgreSQL (`store.read` only), the same reads as named prepared
+   * statements through the pool, each row as an array: planning the SCIM
+   * GET's four-table join took 0.2 ms of the server's time per request and
+   * running it 0.03 ms, and a prepared statement is planned once per
+   * connection. Only for statement texts that are constants.
+   */
+  readonly pgRows?: PgRows;
 }
 
 export type SqliteRows = (text: string, parameters: readonly unknown[]) => unknown[][];
+export type PgRows = (text: string, parameters: readonly unknown[]) => Promise<unknown[][]>;
 
 export interface ScopeOptions {
   readonly dialect: StoreDialect;
   readonly writable: boolean;
   readonly sqliteRows?: SqliteRows;
+  readonly pgRows?: PgRows;
 }
 
 export function queryScope(db: Kysely<RosterDatabase>, options: ScopeOptions): QueryScope {
@@ -39,6 +49,7 @@ export function queryScope(db: Kysely<RosterDatabase>, options: ScopeOptions): Q
     db,
     dialect: options.dialect,
     ...(options.sqliteRows === undefined ? {} : { sqliteRows: options.sqliteRows }),
+    ...(options.pgRows === undefined ? {} : { pgRows: options.pgRows }),
     mustWrite(method: string): void {
       if (!options.writable) throw new RosterError('internal', `${method} changes the database and must run inside store.transaction, not on store.read`);
     },
@@ -47,10 +58,12 @@ export function queryScope(db: Kysely<RosterDatabase>, options: ScopeOptions): Q
 
 /**
  * Runs a compiled statement whose text is a constant and gives each row as
- * its values in `names` order: on SQLite's connection itself where the
- * scope has it (QueryScope.sqliteRows), through Kysely otherwise.
+ * its values in `names` order (the select's order): on SQLite's connection
+ * itself or as a PostgreSQL prepared statement where the scope has that
+ * (QueryScope.sqliteRows, pgRows), through Kysely otherwise.
  */
 export async function valueRows(s: QueryScope, query: CompiledQuery<Record<string, unknown>>, names: readonly string[]): Promise<unknown[][]> {
   if (s.sqliteRows !== undefined) return s.sqliteRows(query.sql, query.parameters);
+  if (s.pgRows !== undefined) return s.pgRows(query.sql, query.parameters);
   return (await s.db.executeQuery(query)).rows.map((r) => names.map((n) => r[n]));
 }
