@@ -38,7 +38,7 @@ export function continuationBase(name: string, ext: string): string | null {
 export function groupLines(g: DesiredGroup, limit: number, ext: string): GroupLines {
   const all = g.members.join(',');
   if (fitsOneLine(g, all.length, limit)) {
-    return { names: [g.name], group: [joined([g.name, 'x', g.gid, all], ':')], gshadow: [joined([g.name, '!', '', all], ':')] };
+    return { names: [g.name], group: [groupLine(g, all)], gshadow: [gshadowLine(g, all)] };
   }
   const names: string[] = [];
   const group: string[] = [];
@@ -99,12 +99,12 @@ export function lineNames(g: DesiredGroup, limit: number, ext: string): readonly
  * name): whether it fits or is one member longer than a line, it is the
  * group with all its members. Apply renders it as it writes the file.
  */
-export function groupLine(g: DesiredGroup): string {
-  return joined([g.name, 'x', g.gid, g.members.join(',')], ':');
+export function groupLine(g: DesiredGroup, members = g.members.join(',')): string {
+  return joined([g.name, 'x', g.gid, members], ':');
 }
 
-export function gshadowLine(g: DesiredGroup): string {
-  return joined([g.name, '!', '', g.members.join(',')], ':');
+export function gshadowLine(g: DesiredGroup, members = g.members.join(',')): string {
+  return joined([g.name, '!', '', members], ':');
 }
 
 export function groupLineProblem(g: DesiredGroup): string | null {
