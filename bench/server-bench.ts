@@ -140,13 +140,20 @@ function startServer(configPath: string): Promise<RunningServe> {
   const profile = PROFILE_DIR === undefined || PROFILE_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(PROFILE_DIR)];
   const child = spawn(process.execPath, [...profile, BUILT_ROSTER, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--no-jobs'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  let err = '';
+  // A line per request: only the last chunks are kept, for the failure message. Kept as they came, not
+  // joined per chunk: that copied 256 KiB per chunk, and took this process 60% of a core during a run.
+  const tail: Buffer[] = [];
+  let tailBytes = 0;
+  const err = (): string => Buffer.concat(tail).toString();
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  // A line per request: only the tail is kept, for the failure message.
-  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-256 * 1024)));
+  child.stderr.on('data', (d: Buffer) => {
+    tail.push(d);
+    tailBytes += d.length;
+    while (tailBytes - (tail[0]?.length ?? 0) >= 256 * 1024) tailBytes -= tail.shift()?.length ?? 0;
+  });
   const spawned = Date.now();
   const warm = new Promise<number>((done, failed) => {
-    const timer = setTimeout(() => failed(new Error(`roster serve did not build its desired states within 600 s: ${lastLines(err)}`)), 600_000);
+    const timer = setTimeout(() => failed(new Error(`roster serve did not build its desired states within 600 s: ${lastLines(err())}`)), 600_000);
     const seen = (d: Buffer): void => {
       if (!/host class\(es\) built|not built ahead/.test(d.toString())) return;
       clearTimeout(timer);
@@ -160,7 +167,7 @@ function startServer(configPath: string): Promise<RunningServe> {
   const warmedUp = (): Promise<number> => warm;
   const describe = (): string => {
     const state = child.exitCode !== null || child.signalCode !== null ? `roster serve exited (${String(child.exitCode ?? child.signalCode)})` : 'roster serve still runs';
-    const said = lastLines(err);
+    const said = lastLines(err());
     return `${state}${said === '' ? '' : `; its last log lines:\n${said}`}`;
   };
   const stop = (): Promise<void> =>
@@ -181,7 +188,7 @@ function startServer(configPath: string): Promise<RunningServe> {
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => {
       void stop();
-      fail(new Error(`roster serve did not start within 60 s: ${err}`));
+      fail(new Error(`roster serve did not start within 60 s: ${err()}`));
     }, 60_000);
     child.stdout.on('data', () => {
       const m = /^listening on (\S+)$/m.exec(out);
@@ -192,7 +199,7 @@ function startServer(configPath: string): Promise<RunningServe> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      fail(new Error(`roster serve exited ${String(code)}: ${err}`));
+      fail(new Error(`roster serve exited ${String(code)}: ${err()}`));
     });
   });
 }

@@ -105,6 +105,13 @@ for (const factory of storeFactories) {
       expect((await store.read.scimAccount(named.id))?.account.holds.map((h) => h.reason)).toEqual(['admin', 'billing', 'scim']);
       expect(await store.read.scimAccount(plain.id)).toMatchObject({ account: { username: 'plain', holds: [] }, person: { id: 'P1' }, scim: undefined });
       expect(await store.read.scimAccount(999_999)).toBeUndefined();
+      // Asked together (one statement on PostgreSQL), the same ids twice and an unknown one among them: each caller gets its own.
+      const together = await Promise.all([plain.id, named.id, 999_999, named.id, plain.id].map((id) => store.read.scimAccount(id)));
+      const oneByOne = [];
+      for (const id of [plain.id, named.id, 999_999, named.id, plain.id]) oneByOne.push(await store.read.scimAccount(id));
+      expect(together).toEqual(oneByOne);
+      expect(together.map((r) => r?.account.username)).toEqual(['plain', 'janedoe', undefined, 'janedoe', 'plain']);
+      expect(together[1]?.account.holds.map((h) => h.reason)).toEqual(['admin', 'billing', 'scim']);
     });
 
     it('keeps SCIM groups beside groups and deletes both together', async () => {

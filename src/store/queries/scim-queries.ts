@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Account, Hold } from '../../domain/account.js';
 import { RosterError } from '../../domain/errors.js';
@@ -7,7 +8,7 @@ import { uniqueViolation } from '../store-errors.js';
 import { toAccount, toHold } from './account-queries.js';
 import { joinedSelect, joinedTable } from './joined-columns.js';
 import { toPerson } from './people-queries.js';
-import { valueRows, type QueryScope } from './query-scope.js';
+import { valueRows, type PgRows, type QueryScope } from './query-scope.js';
 import { IN_CHUNK, jsonObject, toNumber } from './row-values.js';
 
 export interface ScimUser {
@@ -74,21 +75,10 @@ export interface ScimWrites {
 export type ScimQueries = ScimReads & ScimWrites;
 
 export function scimQueries(s: QueryScope): ScimQueries {
+  const batch = s.pgRows === undefined ? undefined : scimAccountBatch(s.db, s.pgRows);
   return {
     async scimAccount(accountId) {
-      const query = scimAccountQuery(s.db, accountId);
-      const rows = await valueRows(s, query, SCIM_ACCOUNT.names);
-      const first = rows[0];
-      const account = first === undefined ? undefined : readAccount(first);
-      if (first === undefined || account === undefined) return undefined;
-      const holds: Hold[] = [];
-      for (const r of rows) {
-        const hold = readHold(r);
-        if (hold !== undefined) holds.push(toHold(hold));
-      }
-      const person = readPerson(first);
-      const scim = readScimUser(first);
-      return { account: toAccount(account, holds), person: person === undefined ? undefined : toPerson(person), scim: scim === undefined ? undefined : toScimUser(scim) };
+      return scimAccountOf(batch === undefined ? await valueRows(s, scimAccountQuery(s.db, accountId), SCIM_ACCOUNT.names) : await batch.load(accountId));
     },
     async getScimUser(accountId) {
       const row = await s.db.selectFrom('scim_users').selectAll().where('account_id', '=', accountId).executeTakeFirst();
@@ -242,6 +232,12 @@ const readAccount = SCIM_ACCOUNT.read(ACCOUNT);
 const readPerson = SCIM_ACCOUNT.read(PERSON);
 const readScimUser = SCIM_ACCOUNT.read(SCIM_USER);
 const readHold = SCIM_ACCOUNT.read(HOLD);
+/** The join of scimAccount's statements: one row per hold (none: one row with null hold columns). */
+const SCIM_ACCOUNT_FROM = sql.raw(`
+  from accounts a
+  left join people p on p.id = a.person_id
+  left join scim_users s on s.account_id = a.id
+  left join holds h on h.account_id = a.id`);
 
 /** accountIdsByScimUserName's statement, compiled once per database. */
 const scimUserNameStatements = new WeakMap<object, CompiledQuery<{ id: number | string }>>();
@@ -280,16 +276,74 @@ function scimAccountQuery(db: Kysely<RosterDatabase>, accountId: number): Compil
   if (compiled === undefined) {
     // One row per hold (none: one row with null hold columns), in the order getAccountById gives them.
     compiled = sql<Record<string, unknown>>`
-        select ${SCIM_ACCOUNT.select}
-          from accounts a
-          left join people p on p.id = a.person_id
-          left join scim_users s on s.account_id = a.id
-          left join holds h on h.account_id = a.id
+        select ${SCIM_ACCOUNT.select} ${SCIM_ACCOUNT_FROM}
          where a.id = ${0}
          order by h.since, h.kind, h.reason`.compile(db);
     scimAccountStatements.set(db, compiled);
   }
   return { ...compiled, parameters: [accountId] };
+}
+
+/** An account's rows of scimAccount's join (one per hold), as the account with what SCIM shows of it. */
+function scimAccountOf(rows: readonly unknown[][]): ScimAccount | undefined {
+  const first = rows[0];
+  const account = first === undefined ? undefined : readAccount(first);
+  if (first === undefined || account === undefined) return undefined;
+  const holds: Hold[] = [];
+  for (const r of rows) {
+    const hold = readHold(r);
+    if (hold !== undefined) holds.push(toHold(hold));
+  }
+  const person = readPerson(first);
+  const scim = readScimUser(first);
+  return { account: toAccount(account, holds), person: person === undefined ? undefined : toPerson(person), scim: scim === undefined ? undefined : toScimUser(scim) };
+}
+
+/** Where the account's id is in a row of scimAccount's join. */
+const ACCOUNT_ID_AT = SCIM_ACCOUNT.names.indexOf('a_id');
+
+/**
+ * On PostgreSQL (store.read), the scimAccount reads asked while the server
+ * handles the requests of one event-loop turn go out as one statement
+ * (`a.id = any($1)`), each account's rows then handed to its caller. A
+ * statement costs a round trip and wakes a PostgreSQL backend, far more than
+ * its lookup, and an IdP's GETs by id come many at once: sixteen connections
+ * made sixteen statements where one does (issue 17: SCIM GET by id). Batched
+ * only: nothing is kept after the statement (no cache), so every read sees
+ * the database as of a statement run after it was asked.
+ */
+function scimAccountBatch(db: Kysely<RosterDatabase>, pgRows: PgRows): DataLoader<number, unknown[][]> {
+  return new DataLoader<number, unknown[][]>(
+    async (ids) => {
+      const rows = await pgRows(scimAccountsText(db), [ids]);
+      const byId = new Map<number, unknown[][]>();
+      for (const r of rows) {
+        const id = toNumber(r[ACCOUNT_ID_AT] as number | string);
+        const own = byId.get(id);
+        if (own === undefined) byId.set(id, [r]);
+        else own.push(r);
+      }
+      return ids.map((id) => byId.get(id) ?? []);
+    },
+    // setImmediate: after every request that arrived in this turn's poll has asked, not after the first (process.nextTick).
+    { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: IN_CHUNK },
+  );
+}
+
+/** The batch statement's text, per database. */
+const scimAccountsTexts = new WeakMap<object, string>();
+
+/** scimAccount's statement for any number of accounts, their ids as one array parameter. */
+function scimAccountsText(db: Kysely<RosterDatabase>): string {
+  let text = scimAccountsTexts.get(db);
+  if (text === undefined) {
+    text = sql`
+        select ${SCIM_ACCOUNT.select} ${SCIM_ACCOUNT_FROM}
+         where a.id = any(${[]})
+         order by a.id, h.since, h.kind, h.reason`.compile(db).sql;
+    scimAccountsTexts.set(db, text);
+  }
+  return text;
 }
 
 function toScimUser(r: Selectable<ScimUsersTable>): ScimUser {
