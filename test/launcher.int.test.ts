@@ -167,5 +167,19 @@ describe('the roster wrapper and its startup snapshot', () => {
     // V8 options change what node expects of a snapshot (it would refuse this one).
     await ordinary({ NODE_OPTIONS: '--max-old-space-size=256' });
   });
+
+  it('asks glibc for huge pages for one-shot commands, not for serve or agent, and keeps a malloc.hugetlb the caller set', async () => {
+    // A copy of the wrapper whose node prints the tunables it is given.
+    const printer = join(cwd, 'print-tunables');
+    writeFileSync(printer, '#!/bin/sh\nprintf "%s\\n" "${GLIBC_TUNABLES-unset}"\n', { mode: 0o755 });
+    const copy = join(dir, 'dist/roster-tunables');
+    writeFileSync(copy, readFileSync(wrapper, 'utf8').replace(/^node=.*$/m, () => `node='${printer}'`), { mode: 0o755 });
+    const tunables = async (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> => (await run(copy, args, env)).stdout;
+    expect(await tunables(['account', 'freeze', 'ada'])).toBe('glibc.malloc.hugetlb=1\n');
+    expect(await tunables(['--version'], { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' })).toBe('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1\n');
+    expect(await tunables(['--version'], { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' })).toBe('glibc.malloc.hugetlb=0\n');
+    expect(await tunables(['serve'])).toBe('unset\n');
+    expect(await tunables(['--config', 'x.yaml', 'agent'])).toBe('unset\n');
+  });
 });
 
