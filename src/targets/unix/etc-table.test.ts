@@ -1,19 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { etcBytes, EtcTable } from './etc-table.js';
 
+/** The bytes `stream` gives, each piece copied as it comes: the next one may reuse its buffer. */
+function written(t: EtcTable): Buffer {
+  const pieces: Buffer[] = [];
+  for (const piece of t.stream()) pieces.push(Buffer.from(piece));
+  return Buffer.concat(pieces);
+}
+
 describe('EtcTable', () => {
   const raw = Buffer.concat([Buffer.from('root:x:0:0::/root:/bin/bash\n# comment\n\nb\xf6b:x:5:5:B\xf6b\r:/h:/bin/sh\n', 'latin1'), Buffer.from('alice:x:10:10::/h:/bin/sh\n+@nis::::::\n')]);
 
   it('emits every line it did not edit byte for byte', () => {
     const t = new EtcTable('passwd', raw);
     t.replace(['alice'], ['alice:x:10:10:A:/h:/bin/sh']);
-    expect(Buffer.concat(t.render()).toString('latin1')).toBe(raw.toString('latin1').replace('alice:x:10:10::', 'alice:x:10:10:A:'));
+    expect(written(t).toString('latin1')).toBe(raw.toString('latin1').replace('alice:x:10:10::', 'alice:x:10:10:A:'));
   });
 
   it('adds new entries in front of the NIS lines, as shadow-utils does', () => {
     const t = new EtcTable('passwd', raw);
     t.replace(['carol'], ['carol:x:11:11::/h:/bin/sh']);
-    expect(Buffer.concat(t.render()).toString('latin1').split('\n').slice(-3)).toEqual(['carol:x:11:11::/h:/bin/sh', '+@nis::::::', '']);
+    expect(written(t).toString('latin1').split('\n').slice(-3)).toEqual(['carol:x:11:11::/h:/bin/sh', '+@nis::::::', '']);
   });
 
   it('does not count writing the same bytes as a change', () => {
@@ -27,10 +34,10 @@ describe('EtcTable', () => {
   it('replaces a family of lines at the place of the first one', () => {
     const t = new EtcTable('group', ['a:x:1:', 'g:x:5:m1', 'b:x:2:', 'g-x1:x:5:m2', 'c:x:3:']);
     t.replace(['g', 'g-x1', 'g-x2'], ['g:x:5:m1,m2']);
-    expect(Buffer.concat(t.render()).toString('latin1')).toEqual('a:x:1:\ng:x:5:m1,m2\nb:x:2:\nc:x:3:\n');
+    expect(written(t).toString('latin1')).toEqual('a:x:1:\ng:x:5:m1,m2\nb:x:2:\nc:x:3:\n');
   });
 
-  it('gives the same bytes for few edits (written as pieces) as for many (one buffer)', () => {
+  it('gives the file with its edits, whether few or many', () => {
     const lines = Array.from({ length: 300 }, (_, i) => `u${i}:x:${i}:${i}::/h:/bin/sh`);
     const edited = (n: number): { expected: string; got: string } => {
       const t = new EtcTable('passwd', [...lines, '+@nis::::::']);
@@ -47,7 +54,7 @@ describe('EtcTable', () => {
       }
       t.replace(['new'], ['new:x:900:900::/h:/bin/sh']);
       const kept = want.map((l, i) => (l === lines[i] ? `${l}\n` : l)).join('');
-      return { expected: `${kept}new:x:900:900::/h:/bin/sh\n+@nis::::::\n`, got: Buffer.concat(t.render()).toString('latin1') };
+      return { expected: `${kept}new:x:900:900::/h:/bin/sh\n+@nis::::::\n`, got: written(t).toString('latin1') };
     };
     for (const n of [1, 10, 200]) {
       const { expected, got } = edited(n);
@@ -55,7 +62,7 @@ describe('EtcTable', () => {
     }
   });
 
-  it('streams the same bytes as it renders, lines added from their sources included, through a buffer it reuses', () => {
+  it('streams the file with its edits, lines added from their sources included, through a buffer it reuses', () => {
     // Enough lines, edits and kept bytes that the stream's buffer fills and is given out more than once.
     const lines = Array.from({ length: 20_000 }, (_, i) => `u${i}:x:${i}:${i}:${'G'.repeat(i % 40)}:/home/u${i}:/bin/sh`);
     const t = new EtcTable('passwd', [...lines, '+@nis::::::']);
@@ -70,17 +77,12 @@ describe('EtcTable', () => {
     }
     // An existing entry is rendered at once and replaced in place.
     t.putFrom('u1', { n: 1 }, line);
-    // Each piece copied as it comes: the next one may reuse its bytes.
-    const pieces: Buffer[] = [];
-    for (const piece of t.stream()) pieces.push(Buffer.from(piece));
-    const streamed = Buffer.concat(pieces);
-    const rendered = Buffer.concat(t.render());
+    const streamed = written(t);
     expect(streamed.length).toBeGreaterThan(1_000_000);
-    expect(streamed.equals(rendered)).toBe(true);
-    const text = rendered.toString('latin1');
-    expect(text.split('\n').slice(-3)).toEqual([line({ n: 29_999 }), '+@nis::::::', '']);
-    expect(text).toMatch(/^n1:x:1:1:\xe9:\/h:\/bin\/sh$/m);
-    expect(text).not.toMatch(/^u1:/m);
+    // The same edits made to the lines as text.
+    const kept = lines.map((l, k) => (k === 1 ? line({ n: 1 }) : k % 97 !== 0 ? l : k % 2 === 0 ? null : `u${k}:x:${k}:${k}:E:/h:/bin/sh`)).filter((l) => l !== null);
+    const added = Array.from({ length: 30_000 }, (_, n) => (n % 1_000 === 0 ? `p${n}:x:1:1::/h:/bin/sh` : line({ n })));
+    expect(streamed.toString('latin1')).toBe([...kept, ...added, '+@nis::::::', ''].join('\n'));
   });
 
   it('finds lines by name and by id', () => {

@@ -374,59 +374,12 @@ export class EtcTable {
   }
 
   /**
-   * The file's bytes with the staged edits, in pieces to be written one
-   * after the other. With few edits the pieces are the unchanged stretches
-   * of the file as read and the new lines: a freeze among 100,000 accounts
-   * writes 10 MB of shadow without copying it. Many edits are written into
-   * one buffer sized in advance (one byte per character), not a piece each.
-   * (Apply writes `stream()` instead.)
-   */
-  render(): readonly Buffer[] {
-    if (!this.#changed) return [this.#bytes];
-    const bytes = this.#bytes;
-    const added = this.#added.bytes();
-    const pieces: Array<Stretch | readonly string[] | Buffer> = [];
-    let size = 0;
-    for (const piece of this.#layout()) {
-      if (piece === ADDED) {
-        for (const chunk of added) {
-          pieces.push(chunk);
-          size += chunk.length;
-        }
-      } else if ('start' in piece) {
-        pieces.push(piece);
-        size += piece.end - piece.start;
-      } else {
-        pieces.push(piece);
-        for (const l of piece) size += l.length + 1;
-      }
-    }
-    if (this.#slots.size <= EDITS_AS_PIECES) {
-      // Few edits (a freeze, a fill): the file as read and the added bytes are written from where they are, not copied.
-      return pieces.map((piece) => (Buffer.isBuffer(piece) ? piece : 'start' in piece ? bytes.subarray(piece.start, piece.end) : Buffer.from(`${piece.join('\n')}\n`, 'latin1')));
-    }
-    const out = Buffer.allocUnsafe(size);
-    let to = 0;
-    for (const piece of pieces) {
-      if (Buffer.isBuffer(piece)) {
-        to += piece.copy(out, to);
-        continue;
-      }
-      if ('start' in piece) {
-        to += bytes.copy(out, to, piece.start, piece.end);
-        continue;
-      }
-      to += writeLines(out, to, piece);
-    }
-    return [out];
-  }
-
-  /**
-   * The same bytes as `render`, produced as they are written: new lines are
-   * rendered a chunk at a time into one buffer of STREAM_BUFFER bytes, which
-   * each piece given out reuses once written (so take each piece before
-   * asking for the next), and long unchanged stretches of the file as read
-   * are given out as they are. A first fill's 25 MB of lines thus never
+   * The file's bytes with the staged edits, produced as they are written:
+   * new lines are rendered a chunk at a time into one buffer of
+   * STREAM_BUFFER bytes, which each piece given out reuses once written (so
+   * take each piece before asking for the next), and long unchanged
+   * stretches of the file as read are given out as they are (a freeze
+   * among 100,000 accounts writes 10 MB of shadow without copying it). A first fill's 25 MB of lines thus never
    * exist at once, nor take fresh memory (on a VM, faulting in fresh pages
    * costs more than writing them).
    */
@@ -516,24 +469,11 @@ class PieceBuffer {
   }
 }
 
-/** Up to how many edits `render` gives pieces rather than one buffer. */
-const EDITS_AS_PIECES = 64;
-
 /** No lines: one shared empty answer instead of an array per lookup. */
 const NONE: readonly never[] = Object.freeze([]);
 
 /** Lines written per native call: one call per line costs more than the bytes it writes. */
 const LINES_PER_WRITE = 4_096;
-
-/** Writes `lines`, each followed by `\n`, at `to` in `out` (one byte per character); returns the bytes written. */
-function writeLines(out: Buffer, to: number, lines: readonly string[]): number {
-  let written = 0;
-  for (let i = 0; i < lines.length; i += LINES_PER_WRITE) {
-    const chunk = lines.length <= LINES_PER_WRITE ? lines : lines.slice(i, i + LINES_PER_WRITE);
-    written += out.write(`${chunk.join('\n')}\n`, to + written, 'latin1');
-  }
-  return written;
-}
 
 /** Added lines rendered at a time: few enough that their text (at most some 64 KiB) dies young, enough that a native call each is cheap. */
 const ADDED_PER_CHUNK = 512;
@@ -584,10 +524,6 @@ class AddedLines {
     }
   }
 
-  /** The lines added, as chunks of bytes (each line ending in `\n`); none when nothing was added. */
-  bytes(): readonly Buffer[] {
-    return [...this.texts()].map((text) => Buffer.from(text, 'latin1'));
-  }
 }
 
 /** A line as found; its line number is counted only when a message asks for it. */
