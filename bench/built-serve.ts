@@ -29,7 +29,10 @@ export interface BuiltServe {
 export function startBuiltServe(configPath: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<BuiltServe> {
   if (!existsSync(BUILT_ROSTER)) return Promise.reject(new Error(`${BUILT_ROSTER} is missing: run npm run build first`));
   const { ROSTER_NOW: _now, ...rest } = env;
-  const child = spawn(process.execPath, [BUILT_ROSTER, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: rest });
+  // BENCH_SERVER_PROFILE=dir, as for the server bench: a V8 CPU profile of the server, written there when it stops.
+  const profileDir = env.BENCH_SERVER_PROFILE;
+  const profile = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)];
+  const child = spawn(process.execPath, [...profile, BUILT_ROSTER, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: rest });
   const lines: string[] = [];
   let partial = '';
   let out = '';
