@@ -397,7 +397,7 @@ export async function writeNewAccounts(tx: AccountWrites & ReservationWrites & G
     const uid = uids[k] ?? 0;
     let primary: { readonly primaryGroup: string; readonly gid: number };
     if (item.type.primaryGroup === '{username}') {
-      if (taken.has(uid)) await flush();
+      // The accounts before it need not be written first: the GIDs chosen for them are in `taken`, which privateGroupGid skips.
       primary = { primaryGroup: item.fields.username, gid: await privateGroupGid(tx, ctx, uid, taken) };
     } else {
       const g = await group(item.type.primaryGroup);
