@@ -25,14 +25,21 @@ export interface BuiltServe {
   stop(): Promise<void>;
 }
 
+/**
+ * BENCH_SERVER_PROFILE=dir: the node options that make a started `roster serve`
+ * write a V8 CPU profile there when it stops (node --cpu-prof), to see where
+ * a request's time goes.
+ */
+export function serverProfileArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = env.BENCH_SERVER_PROFILE;
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(dir)];
+}
+
 /** Starts `node dist/roster.mjs --config F serve --listen 127.0.0.1:0 ARGS` and resolves once it listens. */
 export function startBuiltServe(configPath: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<BuiltServe> {
   if (!existsSync(BUILT_ROSTER)) return Promise.reject(new Error(`${BUILT_ROSTER} is missing: run npm run build first`));
   const { ROSTER_NOW: _now, ...rest } = env;
-  // BENCH_SERVER_PROFILE=dir, as for the server bench: a V8 CPU profile of the server, written there when it stops.
-  const profileDir = env.BENCH_SERVER_PROFILE;
-  const profile = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)];
-  const child = spawn(process.execPath, [...profile, BUILT_ROSTER, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: rest });
+  const child = spawn(process.execPath, [...serverProfileArgs(env), BUILT_ROSTER, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: rest });
   const lines: string[] = [];
   let partial = '';
   let out = '';

@@ -42,7 +42,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { agentCycle, type AgentDeps, type AgentSettings } from '../src/agent/agent-cycle.js';
 import { AgentStateFile, agentStatePath } from '../src/agent/agent-state.js';
@@ -55,7 +55,7 @@ import { hostAssignmentSchema } from '../src/desired/desired-host-schema.js';
 import { openStore } from '../src/store/open-store.js';
 import { targetRegistry } from '../src/targets/registry.js';
 import { benchDatabase, describeDatabase, loadMembers } from './bench-database.js';
-import { BUILT_ROSTER } from './built-serve.js';
+import { BUILT_ROSTER, serverProfileArgs } from './built-serve.js';
 import { runLoad, type Load, type LoadResult } from './load-generator.js';
 import { teardownOnSignal } from './bench-process.js';
 
@@ -66,8 +66,6 @@ const SECONDS = Number(process.env.BENCH_SERVER_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_SERVER_CONNECTIONS ?? 16);
 /** BENCH_SERVER_AGENTS=0: the SCIM requests only, without the agent parts (minutes more), when a change to the SCIM path is measured. */
 const AGENTS = process.env.BENCH_SERVER_AGENTS !== '0';
-/** BENCH_SERVER_PROFILE=dir: roster serve writes a V8 CPU profile there when it stops (node --cpu-prof), to see where a request's time goes. */
-const PROFILE_DIR = process.env.BENCH_SERVER_PROFILE;
 const TARGET_RPS = 2_000;
 const TARGET_P99_MS = 50;
 /** Issue 17 item 6: SCIM GET by id on one server process. */
@@ -137,8 +135,7 @@ function lastLines(log: string): string {
 function startServer(configPath: string): Promise<RunningServe> {
   // The built bundle, as installed: what ships, not the source through tsx (which adds work per request).
   if (!existsSync(BUILT_ROSTER)) return Promise.reject(new Error(`${BUILT_ROSTER} is missing: run npm run build first`));
-  const profile = PROFILE_DIR === undefined || PROFILE_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(PROFILE_DIR)];
-  const child = spawn(process.execPath, [...profile, BUILT_ROSTER, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--no-jobs'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...serverProfileArgs(), BUILT_ROSTER, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--no-jobs'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   // A line per request: only the last chunks are kept, for the failure message. Kept as they came, not
   // joined per chunk: that copied 256 KiB per chunk, and took this process 60% of a core during a run.
