@@ -181,5 +181,26 @@ describe('the roster wrapper and its startup snapshot', () => {
     expect(await tunables(['serve'])).toBe('unset\n');
     expect(await tunables(['--config', 'x.yaml', 'agent'])).toBe('unset\n');
   });
+
+  it('hands NODE_EXTRA_CA_CERTS to a command from the snapshot as ROSTER_EXTRA_CA_CERTS, and leaves it to node otherwise', async () => {
+    // A copy of the wrapper, in a directory of its own, whose node prints the two variables and which
+    // takes the snapshot path: a blob stamped with that node's identity.
+    const own = join(dir, 'ca-dist');
+    mkdirSync(own);
+    const printer = join(own, 'print-ca');
+    writeFileSync(printer, '#!/bin/sh\nprintf "%s %s\\n" "${NODE_EXTRA_CA_CERTS-unset}" "${ROSTER_EXTRA_CA_CERTS-unset}"\n', { mode: 0o755 });
+    const copy = join(own, 'roster');
+    writeFileSync(copy, readFileSync(wrapper, 'utf8').replace(/^node=.*$/m, () => `node='${printer}'`), { mode: 0o755 });
+    const p = statSync(printer);
+    writeFileSync(join(own, 'roster.blob'), '');
+    writeFileSync(join(own, 'roster.blob.node'), `${p.dev}:${p.ino}:${p.size}:${Math.floor(p.mtimeMs / 1000)}\n--min-semi-space-size=16\n`);
+    const vars = async (args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> => (await run(copy, args, env)).stdout;
+    const file = '/etc/ssl/certs/site-ca.pem';
+    expect(await vars(['account', 'freeze', 'ada'], { NODE_EXTRA_CA_CERTS: file })).toBe(`unset ${file}\n`);
+    expect(await vars(['--version'], {})).toBe('unset unset\n');
+    expect(await vars(['serve'], { NODE_EXTRA_CA_CERTS: file })).toBe(`${file} unset\n`);
+    expect(await vars(['agent'], { NODE_EXTRA_CA_CERTS: file })).toBe(`${file} unset\n`);
+    expect(await vars(['--version'], { NODE_EXTRA_CA_CERTS: file, ROSTER_SNAPSHOT: '0' })).toBe(`${file} unset\n`);
+  });
 });
 

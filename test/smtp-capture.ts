@@ -44,12 +44,17 @@ function parse(raw: string, to: readonly string[], from: string): CapturedMail {
 /**
  * A real SMTP server on 127.0.0.1 and an ephemeral port that keeps every
  * message (the `smtp-server` package). STARTTLS is off: its default
- * certificate is self-signed, and the tests are about what is sent.
+ * certificate is self-signed, and the tests are about what is sent. With
+ * `tls` it speaks TLS from the first byte (SMTPS) with that key and
+ * certificate.
  */
-export async function startSmtpCapture(options: { readonly user?: string; readonly password?: string } = {}): Promise<SmtpCapture> {
+export async function startSmtpCapture(
+  options: { readonly user?: string; readonly password?: string; readonly tls?: { readonly key: string; readonly cert: string } } = {},
+): Promise<SmtpCapture> {
   const messages: CapturedMail[] = [];
   const logins: string[] = [];
   const server = new SMTPServer({
+    ...(options.tls === undefined ? {} : { secure: true, key: options.tls.key, cert: options.tls.cert }),
     disabledCommands: ['STARTTLS'],
     authOptional: options.user === undefined,
     allowInsecureAuth: true,
@@ -70,6 +75,8 @@ export async function startSmtpCapture(options: { readonly user?: string; readon
       });
     },
   });
+  // A client that refuses the certificate closes the connection during the handshake: smtp-server reports it as an error event.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   return {

@@ -31,6 +31,7 @@ import { parseConfig } from '../config/load-config.js';
 import { targetRegistry } from '../targets/registry.js';
 // Evaluated now, into the snapshot: both programs' modules (run-command.js loads them on demand).
 import { buildProgram } from './program.js';
+import { deferExtraCaCerts } from './deferred-ca-certs.js';
 import { runCommand } from './run-command.js';
 import { useRuntimeRequire } from './snapshot-require.js';
 import { buildWatchProgram } from './watch-program.js';
@@ -94,5 +95,6 @@ startupSnapshot.setDeserializeMainFunction(() => {
   if (launcher === undefined) throw new Error('roster.blob: run as node --snapshot-blob roster.blob …/roster.mjs ARGS');
   // node:module is loaded now: the snapshot builder supports only some of Node's modules.
   useRuntimeRequire(process.getBuiltinModule('node:module').createRequire(process.getBuiltinModule('node:path').resolve(launcher)));
+  deferExtraCaCerts();
   void runCommand(process.argv.slice(2));
 });

@@ -6,6 +6,8 @@
  * real `require` (one relative to the bundle) before any command runs.
  */
 
+import { beforeRuntimeLoad } from './deferred-ca-certs.js';
+
 let current: NodeJS.Require | undefined;
 
 /** Set by the snapshot's main function, before a command runs: the `require` of the bundle's directory. */
@@ -16,6 +18,7 @@ export function useRuntimeRequire(require: NodeJS.Require): void {
 /** Loads a module from the bundle's directory; fails while the snapshot is being built (nothing may load such a module then). */
 export function runtimeRequire(id: string): unknown {
   if (current === undefined) throw new Error(`${id} cannot be loaded while the startup snapshot is built: load it on first use`);
+  beforeRuntimeLoad(id);
   return current(id);
 }
 
