@@ -91,7 +91,48 @@ interface ClassPart {
   readonly groups: readonly string[];
 }
 
-const classParts = new WeakMap<IncrementalProjection, Map<string, ClassPart>>();
+/** Per projection: the class parts kept, and those being made (their stamp, and when they are done), by class. */
+interface ClassParts {
+  readonly kept: Map<string, ClassPart>;
+  readonly making: Map<string, { readonly stamp: string | undefined; readonly done: Promise<void> }>;
+}
+
+const classParts = new WeakMap<IncrementalProjection, ClassParts>();
+
+function classPartsOf(projection: IncrementalProjection): ClassParts {
+  let parts = classParts.get(projection);
+  if (parts === undefined) classParts.set(projection, (parts = { kept: new Map(), making: new Map() }));
+  return parts;
+}
+
+/**
+ * The class part of `host` at `current`, by the full projection; kept for
+ * the class when it is the class's state under `stamp`: nothing written to
+ * the feed while it was made, the class at that feed position, `stamp`
+ * unchanged, and `current.at` among the instants the class holds for (no
+ * hold starting between the class's last step and it). The projection then
+ * is the class's state (the property test), so its sums are the class's.
+ * Else every entry is digested and the part is served once, not kept.
+ */
+async function classPart(ctx: AppContext, host: string, current: DesiredRevision, stamp: string | undefined): Promise<ClassPart> {
+  const projection = projectionOf(ctx);
+  const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
+  const before = await ctx.store.read.desiredFeedHead();
+  const desired = await projectHost(ctx.store.read, ctx.config, host, new Date(current.at), targetRegistry);
+  const after = await ctx.store.read.desiredFeedHead();
+  const known = projection.classSnapshot(host);
+  const same =
+    known !== undefined &&
+    before === after &&
+    after === known.seq &&
+    projection.classStamp(host) === stamp &&
+    known.since <= current.at &&
+    (known.nextDue === null || current.at < known.nextDue);
+  const sums = same ? known.sums : digestsOf({ desired, targets, breaker: ctx.config.breaker }).sums;
+  const part = { stamp, removed: desired.removed, sums, accounts: desired.accounts.map((a) => JSON.stringify(a)), groups: desired.groups.map((g) => JSON.stringify(g)) };
+  if (same) classPartsOf(projection).kept.set(projectionClass(ctx.config, host), part);
+  return part;
+}
 
 /** How a whole state is sent: one JSON document, or NDJSON (a line for the rest, one per account and group, one with the counts), which an agent stores as it reads. */
 export type WholeStateFormat = 'json' | 'ndjson';
@@ -110,25 +151,24 @@ const PIECE = 1_000;
 export async function desiredState(ctx: AppContext, host: string, current: DesiredRevision, format: WholeStateFormat = 'json'): Promise<{ readonly revision: string; readonly body: ReadableStream<Uint8Array> }> {
   const projection = projectionOf(ctx);
   const stamp = projection.classStamp(host);
-  let parts = classParts.get(projection);
-  if (parts === undefined) classParts.set(projection, (parts = new Map<string, ClassPart>()));
+  const { kept: keptParts, making } = classPartsOf(projection);
   const key = projectionClass(ctx.config, host);
   const at = new Date(current.at);
   const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
   const breaker = ctx.config.breaker;
-  let part = parts.get(key);
+  // Whole states of one class asked for at once (the agents' first turns after a restart) wait for one projection.
+  const other = making.get(key);
+  if (other !== undefined && other.stamp === stamp) await other.done;
+  let part = keptParts.get(key);
   if (part === undefined || stamp === undefined || part.stamp !== stamp) {
-    const before = await ctx.store.read.desiredFeedHead();
-    const desired = await projectHost(ctx.store.read, ctx.config, host, at, targetRegistry);
-    const after = await ctx.store.read.desiredFeedHead();
-    // Nothing written since the class's last step, at its instant: the projection is the class's state
-    // (the property test), so its sums are known; else every entry is digested.
-    const known = projection.classSnapshot(host);
-    const same = known !== undefined && before === after && after === known.seq && known.at === current.at && projection.classStamp(host) === stamp;
-    const sums = same ? known.sums : digestsOf({ desired, targets, breaker }).sums;
-    part = { stamp, removed: desired.removed, sums, accounts: desired.accounts.map((a) => JSON.stringify(a)), groups: desired.groups.map((g) => JSON.stringify(g)) };
-    // A change written since the revision was taken: served as projected (its own revision), not kept.
-    if (same) parts.set(key, part);
+    const made = classPart(ctx, host, current, stamp);
+    const mine = { stamp, done: made.then(() => undefined, () => undefined) };
+    making.set(key, mine);
+    try {
+      part = await made;
+    } finally {
+      if (making.get(key) === mine) making.delete(key);
+    }
   }
   const resources = await hostResources(ctx.store.read, ctx.config, host, targetRegistry);
   const rest = desiredHostOf(ctx.config, host, at, { accounts: [], groups: [], removed: [...part.removed], ...(resources === undefined ? {} : { resources }) });

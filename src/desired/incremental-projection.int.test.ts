@@ -140,9 +140,33 @@ describe.each(storeFactories)('the incremental projection on $name', (factory) =
           await addGroup(ctx, { name: 'ops' });
           await addGroup(ctx, { name: 'auditors' });
           const previous = new Map<string, Assignment>();
+          const fullAt = async (host: string, at: Date): Promise<Assignment> => {
+            const targets = (config.hosts[host]?.targets ?? {}) as Record<string, unknown>;
+            const desired = await projectHost(s.store.read, config, host, at, targetRegistry);
+            return { revision: digestsOf({ desired, targets, breaker: config.breaker }).revision, desired, targets, breaker: config.breaker };
+          };
           for (const o of [{ op: 'clock', hours: 0 } as Op, ...ops]) {
+            const early = o.op === 'clock' ? await desiredRevision(ctx, 'web1') : undefined;
             await run(ctx, o, clock).catch(refused);
-            for (const host of HOSTS) {
+            if (early !== undefined) {
+              // Agents' turns interleave: web1's whole state is asked for a revision taken before the clock
+              // moved, while web2 (the same class) takes its revision now, during web1's projection or before
+              // it, and asks for its own. Each is served the state at its revision's instant, whichever class
+              // part they make, wait for or keep.
+              const [whole1, whole2] =
+                o.op === 'clock' && o.hours % 2 === 1
+                  ? await Promise.all([desiredState(ctx, 'web1', early), desiredRevision(ctx, 'web2').then((late) => desiredState(ctx, 'web2', late))])
+                  : await desiredRevision(ctx, 'web2').then((late) => Promise.all([desiredState(ctx, 'web1', early), desiredState(ctx, 'web2', late)]));
+              for (const [host, whole, at] of [
+                ['web1', whole1, new Date(early.at)],
+                ['web2', whole2, clock.now],
+              ] as const) {
+                const full = await fullAt(host, at);
+                const served = wire(JSON.parse(await new Response(whole.body).text()), hostAssignmentSchema);
+                expect([whole.revision, served.desired], `${host} after ${JSON.stringify(o)}`).toEqual([full.revision, wire(full, hostAssignmentSchema).desired]);
+              }
+            }
+          for (const host of HOSTS) {
               const current = await desiredRevision(ctx, host);
               const desired = await projectHost(s.store.read, config, host, clock.now, targetRegistry);
               const targets = (config.hosts[host]?.targets ?? {}) as Record<string, unknown>;

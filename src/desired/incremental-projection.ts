@@ -74,6 +74,12 @@ interface ClassState {
   seq: number;
   /** Holds starting at or before this instant are in force. */
   at: string;
+  /**
+   * The instant of the last build or step: the state is the full projection
+   * at feed position `seq` for every instant from here until `nextDue`
+   * (steps with nothing to do move `at` alone).
+   */
+  since: string;
   /** When the next hold starts after `at`, as of `seq`. */
   nextDue: string | null;
   readonly accounts: Map<number, LiveEntry | RemovedEntry>;
@@ -220,10 +226,14 @@ export class IncrementalProjection {
     return state === undefined ? undefined : `${key}|${state.version}|${state.removedVersion}|${state.sums.accountCount}:${state.sums.accounts.toString(16)}|${state.sums.groupCount}:${state.sums.groups.toString(16)}`;
   }
 
-  /** The class of `host` as of its last step: feed position, instant and sums (undefined before the first `revision`). */
-  classSnapshot(host: string): { readonly seq: number; readonly at: string; readonly sums: EntrySums } | undefined {
+  /**
+   * The class of `host` as of its last step: its feed position, the instants
+   * it holds for (from `since`, before `nextDue` when there is one) and its
+   * sums (undefined before the first `revision`).
+   */
+  classSnapshot(host: string): { readonly seq: number; readonly since: string; readonly nextDue: string | null; readonly sums: EntrySums } | undefined {
     const state = this.classes.get(projectionClass(this.config, host));
-    return state === undefined ? undefined : { seq: state.seq, at: state.at, sums: state.sums };
+    return state === undefined ? undefined : { seq: state.seq, since: state.since, nextDue: state.nextDue, sums: state.sums };
   }
 
   private async locked<T>(key: string, fn: (key: string) => Promise<T>): Promise<T> {
@@ -277,6 +287,7 @@ export class IncrementalProjection {
     await this.step(known, changes, now);
     known.seq = changes.seq;
     known.at = at;
+    known.since = at;
     known.nextDue = await this.q.nextHoldDue(at);
     return known;
   }
@@ -315,6 +326,7 @@ export class IncrementalProjection {
       host,
       seq,
       at,
+      since: at,
       nextDue: await this.q.nextHoldDue(at),
       accounts: new Map(),
       removed: new Map(),
