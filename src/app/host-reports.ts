@@ -80,15 +80,37 @@ export async function desiredDelta(ctx: AppContext, host: string, current: Desir
 /**
  * The accounts, groups and purged accounts of a projection class, from the
  * last full projection of one of its hosts, with their sums and each
- * entry's JSON made once: a thousand hosts of one class fetching their whole
- * state after a restart cost one projection, not a thousand.
+ * entry made into bytes once, as the NDJSON lines agents read (a whole
+ * state as JSON is cut from them): a thousand hosts of one class fetching
+ * their whole state after a restart cost one projection and no encoding.
+ * The bytes live outside the JavaScript heap, which the collector never
+ * walks.
  */
 interface ClassPart {
   readonly stamp: string | undefined;
   readonly removed: DesiredHost['removed'];
   readonly sums: EntrySums;
-  readonly accounts: readonly string[];
-  readonly groups: readonly string[];
+  /** `{"account":…}\n` lines, PIECE to a buffer; the same for groups. */
+  readonly accounts: EncodedLines;
+  readonly groups: EncodedLines;
+}
+
+interface EncodedLines {
+  readonly count: number;
+  readonly pieces: readonly Buffer[];
+  /** The bytes each line has before and after the entry's JSON. */
+  readonly prefix: number;
+}
+
+const SUFFIX = '}\n'.length;
+
+function encodeLines(kind: 'account' | 'group', entries: readonly object[]): EncodedLines {
+  const prefix = `{"${kind}":`;
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < entries.length; i += PIECE) {
+    pieces.push(Buffer.from(entries.slice(i, i + PIECE).map((e) => `${prefix}${JSON.stringify(e)}}\n`).join(''), 'utf8'));
+  }
+  return { count: entries.length, pieces, prefix: prefix.length };
 }
 
 /** Per projection: the class parts kept, and those being made (their stamp, and when they are done), by class. */
@@ -129,7 +151,7 @@ async function classPart(ctx: AppContext, host: string, current: DesiredRevision
     known.since <= current.at &&
     (known.nextDue === null || current.at < known.nextDue);
   const sums = same ? known.sums : digestsOf({ desired, targets, breaker: ctx.config.breaker }).sums;
-  const part = { stamp, removed: desired.removed, sums, accounts: desired.accounts.map((a) => JSON.stringify(a)), groups: desired.groups.map((g) => JSON.stringify(g)) };
+  const part = { stamp, removed: desired.removed, sums, accounts: encodeLines('account', desired.accounts), groups: encodeLines('group', desired.groups) };
   if (same) classPartsOf(projection).kept.set(projectionClass(ctx.config, host), part);
   return part;
 }
@@ -175,44 +197,55 @@ export async function desiredState(ctx: AppContext, host: string, current: Desir
   const { at: _at, accounts: _accounts, groups: _groups, ...kept } = rest;
   const revision = revisionFrom(restDigest(assignmentRest({ desired: rest, targets, breaker })), part.sums);
   const head = { revision, targets, breaker, desired: { ...kept, at: rest.at } };
-  return { revision, body: textStream(format === 'ndjson' ? ndjsonPieces(head, part) : jsonPieces(head, part)) };
+  return { revision, body: byteStream(format === 'ndjson' ? ndjsonPieces(head, part) : jsonPieces(head, part)) };
 }
 
-function* ndjsonPieces(head: { readonly revision: string; readonly desired: object; readonly targets: object; readonly breaker: object }, part: ClassPart): Generator<string> {
-  yield `${JSON.stringify(head)}\n`;
-  for (let i = 0; i < part.accounts.length; i += PIECE) yield part.accounts.slice(i, i + PIECE).map((a) => `{"account":${a}}\n`).join('');
-  for (let i = 0; i < part.groups.length; i += PIECE) yield part.groups.slice(i, i + PIECE).map((g) => `{"group":${g}}\n`).join('');
-  yield `${JSON.stringify({ end: { accounts: part.accounts.length, groups: part.groups.length } })}\n`;
+function* ndjsonPieces(head: { readonly revision: string; readonly desired: object; readonly targets: object; readonly breaker: object }, part: ClassPart): Generator<Uint8Array> {
+  yield Buffer.from(`${JSON.stringify(head)}\n`);
+  yield* part.accounts.pieces;
+  yield* part.groups.pieces;
+  yield Buffer.from(`${JSON.stringify({ end: { accounts: part.accounts.count, groups: part.groups.count } })}\n`);
 }
 
 /** The assignment as one JSON document (what `GET …/desired` answers without NDJSON), written piece by piece. */
-function* jsonPieces(head: { readonly revision: string; readonly desired: object; readonly targets: object; readonly breaker: object }, part: ClassPart): Generator<string> {
+function* jsonPieces(head: { readonly revision: string; readonly desired: object; readonly targets: object; readonly breaker: object }, part: ClassPart): Generator<Uint8Array> {
   const slot = (name: string): string => JSON.stringify(`\u0000${name}`);
   const shell = JSON.stringify({ ...head, desired: { ...head.desired, accounts: '\u0000accounts', groups: '\u0000groups' } });
   const a = shell.indexOf(slot('accounts'));
   const g = shell.indexOf(slot('groups'));
   const [first, second] = a < g ? (['accounts', 'groups'] as const) : (['groups', 'accounts'] as const);
   const [i, j] = a < g ? [a, g] : [g, a];
-  yield shell.slice(0, i);
+  yield Buffer.from(shell.slice(0, i));
   yield* list(part[first]);
-  yield shell.slice(i + slot(first).length, j);
+  yield Buffer.from(shell.slice(i + slot(first).length, j));
   yield* list(part[second]);
-  yield shell.slice(j + slot(second).length);
+  yield Buffer.from(shell.slice(j + slot(second).length));
 }
 
-function* list(entries: readonly string[]): Generator<string> {
-  yield '[';
-  for (let i = 0; i < entries.length; i += PIECE) yield (i === 0 ? '' : ',') + entries.slice(i, i + PIECE).join(',');
-  yield ']';
+const COMMA = Buffer.from(',');
+
+/** The entries of NDJSON lines as a JSON array: each line without its wrapper, commas between. */
+function* list(lines: EncodedLines): Generator<Uint8Array> {
+  yield Buffer.from('[');
+  for (const [n, piece] of lines.pieces.entries()) {
+    const parts: Buffer[] = [];
+    for (let start = 0; start < piece.length; ) {
+      const end = piece.indexOf(10, start);
+      if (parts.length > 0 || n > 0) parts.push(COMMA);
+      parts.push(piece.subarray(start + lines.prefix, end + 1 - SUFFIX));
+      start = end + 1;
+    }
+    yield Buffer.concat(parts);
+  }
+  yield Buffer.from(']');
 }
 
-function textStream(pieces: Generator<string>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
+function byteStream(pieces: Generator<Uint8Array>): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       const next = pieces.next();
       if (next.done === true) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
+      else controller.enqueue(next.value);
     },
   });
 }

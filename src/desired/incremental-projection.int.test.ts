@@ -231,3 +231,37 @@ describe.each(storeFactories)('the incremental projection on $name', (factory) =
     expect((await lagging.revision('shell', clock.now)).revision).toBe(await full('shell'));
   });
 });
+
+describe('whole states of more entries than one piece of the body', () => {
+  it('are the full projection, as JSON and as NDJSON, made and then kept', async () => {
+    const factory = storeFactories.find((f) => f.name === 'sqlite');
+    if (factory === undefined) throw new Error('no SQLite store factory');
+    const s = await factory.open();
+    try {
+      const now = new Date('2026-12-01T09:00:00Z');
+      const ctx = exampleAppContext(s.store, { now: () => now }, { config });
+      // 2,345 accounts: three pieces of the body, the last one short.
+      for (let i = 0; i < 2_345; i++) {
+        await addPerson(ctx, { id: `P${i}`, firstName: `n${i}`, lastName: 'Example', roles: [] });
+        await createAccount(ctx, { personId: `P${i}`, type: 'member', username: `u${i}x`, skipEligibility: true });
+      }
+      const desired = await projectHost(s.store.read, config, 'web1', now, targetRegistry);
+      const targets = (config.hosts.web1?.targets ?? {}) as Record<string, unknown>;
+      const full = wire({ revision: digestsOf({ desired, targets, breaker: config.breaker }).revision, desired, targets, breaker: config.breaker }, hostAssignmentSchema);
+      for (const turn of ['made', 'kept']) {
+        const current = await desiredRevision(ctx, 'web1');
+        const json = wire(JSON.parse(await new Response((await desiredState(ctx, 'web1', current)).body).text()), hostAssignmentSchema);
+        expect([turn, json.revision, json.desired.accounts.length, json.desired]).toEqual([turn, full.revision, 2_345, full.desired]);
+        const [head, ...entries] = (await new Response((await desiredState(ctx, 'web1', current, 'ndjson')).body).text())
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(entries.at(-1)).toEqual({ end: { accounts: 2_345, groups: full.desired.groups.length } });
+        const byLine = { ...(head?.desired as object), accounts: entries.flatMap((l) => ('account' in l ? [l.account] : [])), groups: entries.flatMap((l) => ('group' in l ? [l.group] : [])) };
+        expect([turn, head?.revision, wire({ ...full, desired: byLine }, hostAssignmentSchema).desired]).toEqual([turn, full.revision, full.desired]);
+      }
+    } finally {
+      await s.cleanup();
+    }
+  }, 120_000);
+});
