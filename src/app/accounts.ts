@@ -378,9 +378,15 @@ export async function writeNewAccounts(tx: AccountWrites & ReservationWrites & G
   if (items.length === 0) return [];
   const uids = await tx.allocateUids(items.map(({ fields }) => ({ username: fields.username, personId: fields.personId })), ctx.config.uids, now);
   const taken = items.some(({ type }) => type.primaryGroup === '{username}') ? await gidsTakenAmong(tx, uids) : new Set<number>();
+  const gids = new GidPool(tx, ctx.config.gids, items.length);
   const group = async (name: string): Promise<Group> => {
-    const known = groups.get(name) ?? (await ensureGroup(tx, ctx, name));
-    groups.set(name, known);
+    let known = groups.get(name);
+    if (known === undefined) {
+      // Creating a group allocates its GID through the store: the pool's GIDs given so far first raise the mark.
+      await gids.settle();
+      known = await ensureGroup(tx, ctx, name);
+      groups.set(name, known);
+    }
     return known;
   };
   const written = new Map<string, Account>();
@@ -398,7 +404,7 @@ export async function writeNewAccounts(tx: AccountWrites & ReservationWrites & G
     let primary: { readonly primaryGroup: string; readonly gid: number };
     if (item.type.primaryGroup === '{username}') {
       // The accounts before it need not be written first: the GIDs chosen for them are in `taken`, which privateGroupGid skips.
-      primary = { primaryGroup: item.fields.username, gid: await privateGroupGid(tx, ctx, uid, taken) };
+      primary = { primaryGroup: item.fields.username, gid: await privateGroupGid(gids, uid, taken) };
     } else {
       const g = await group(item.type.primaryGroup);
       primary = { primaryGroup: g.name, gid: g.gid };
@@ -409,9 +415,12 @@ export async function writeNewAccounts(tx: AccountWrites & ReservationWrites & G
       continue;
     }
     await flush();
+    // A revival frees the tombstone's old GID: the pool's next GIDs are read again after it.
+    await gids.settle();
     written.set(fields.username, await reviveTombstone(tx, item.tombstone, fields));
   }
   await flush();
+  await gids.settle();
   // After the inserts: a new group's GID must skip the user-private GIDs just
   // chosen, which allocateGid only sees once the account rows exist.
   for (const name of new Set(items.flatMap(({ type }) => type.groups))) await group(name);
@@ -490,16 +499,57 @@ export function reservedNameToReuse(reservations: readonly Reservation[], holder
   return undefined;
 }
 
+/** GIDs read from the store a page at a time. */
+const GID_PAGE = 1_000;
+
+/**
+ * The GIDs allocateGid would give one after another, read a page at a time
+ * (one statement for up to GID_PAGE of them instead of four each: with the
+ * example's overlapping ranges every account of a first import takes one),
+ * the high-water mark raised once by settle. Nothing else may allocate a
+ * GID or write one between two settles.
+ */
+class GidPool {
+  private page: number[] = [];
+  private next = 0;
+  private last: number | undefined;
+
+  constructor(
+    private readonly tx: GroupWrites,
+    private readonly range: { readonly min: number; readonly max: number },
+    private readonly wanted: number,
+  ) {}
+
+  async take(): Promise<number> {
+    if (this.next === this.page.length) {
+      this.page = await this.tx.freeGids(this.range, this.last, Math.min(GID_PAGE, Math.max(1, this.wanted)));
+      this.next = 0;
+      if (this.page.length === 0) throw new RosterError('bad_input', `GID range ${this.range.min}–${this.range.max} is exhausted`);
+    }
+    const gid = this.page[this.next++] ?? 0;
+    this.last = gid;
+    return gid;
+  }
+
+  /** Raises the mark past the GIDs given, and reads the next ones from the store again. */
+  async settle(): Promise<void> {
+    if (this.last !== undefined) await this.tx.raiseGidMark(this.last);
+    this.page = [];
+    this.next = 0;
+    this.last = undefined;
+  }
+}
+
 /**
  * The GID of a new user-private group: GID = UID, as useradd does, unless a
  * group or another account's private group holds it; then the next GID
  * allocation gives that is not taken. `taken` holds the GIDs in use among
  * the UIDs being given out, plus those chosen earlier in this transaction and
- * not written yet (allocateGid sees only what is written); the choice joins it.
+ * not written yet (allocation sees only what is written); the choice joins it.
  */
-export async function privateGroupGid(tx: GroupWrites, ctx: AppContext, uid: number, taken: Set<number>): Promise<number> {
+async function privateGroupGid(gids: GidPool, uid: number, taken: Set<number>): Promise<number> {
   let gid = uid;
-  while (taken.has(gid)) gid = await tx.allocateGid(ctx.config.gids);
+  while (taken.has(gid)) gid = await gids.take();
   taken.add(gid);
   return gid;
 }

@@ -430,6 +430,25 @@ describe.each(storeFactories)('store queries on $name', (factory) => {
       expect(e.message).toContain('GID range 1–3 is exhausted');
     });
 
+    it('freeGids gives what allocateGid would one by one, and leaves the mark to raiseGidMark', async () => {
+      await tx(async (q) => {
+        await q.putPerson(person('P1'));
+        await q.insertAccount(account('P1', 'alice', 10_000, { gid: 10_001 }));
+        await q.insertGroup({ ...g, gid: 10_003 });
+      });
+      expect(await tx((q) => q.freeGids(RANGE, undefined, 4))).toEqual([10_000, 10_002, 10_004, 10_005]);
+      // Above `after`, when it is above the mark; the mark has not moved.
+      expect(await tx((q) => q.freeGids(RANGE, 10_002, 2))).toEqual([10_004, 10_005]);
+      expect(await tx((q) => q.freeGids(RANGE, undefined, 1))).toEqual([10_000]);
+      await tx((q) => q.raiseGidMark(10_004));
+      expect(await tx((q) => q.freeGids(RANGE, undefined, 2))).toEqual([10_005, 10_006]);
+      expect(await tx((q) => q.allocateGid(RANGE))).toBe(10_005);
+      // Never lowered; fewer where the range ends.
+      await tx((q) => q.raiseGidMark(10_001));
+      expect(await tx((q) => q.freeGids({ min: 10_000, max: 10_007 }, undefined, 5))).toEqual([10_006, 10_007]);
+      expect(await tx((q) => q.freeGids({ min: 10_000, max: 10_005 }, undefined, 5))).toEqual([]);
+    });
+
     it('allocateGid walks past a long run of used GIDs', async () => {
       await tx(async (q) => {
         await q.putPerson(person('P1'));

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { RosterError } from '../../domain/errors.js';
 import type { GroupsTable } from '../database-schema.js';
 import { uniqueViolation } from '../store-errors.js';
-import { checkRange, firstFree, lockCounter, raiseCounter } from './number-allocation.js';
+import { checkRange, firstFree, freeNumbers, lockCounter, raiseCounter } from './number-allocation.js';
 import type { QueryScope } from './query-scope.js';
 import { stringList, toNumber, utc } from './row-values.js';
 
@@ -30,6 +30,14 @@ export interface GroupReads {
 export interface GroupWrites {
   /** Next free GID above the high-water mark of the range. */
   allocateGid(range: { readonly min: number; readonly max: number }): Promise<number>;
+  /**
+   * The GIDs allocateGid would give one after another (`count` of them, fewer
+   * where the range ends), above the high-water mark or above `after` when
+   * that is higher. The mark stays: raiseGidMark moves it past the ones used.
+   */
+  freeGids(range: { readonly min: number; readonly max: number }, after: number | undefined, count: number): Promise<number[]>;
+  /** Raises the high-water mark to `gid`, as allocateGid does for each GID it gives. */
+  raiseGidMark(gid: number): Promise<void>;
   insertGroup(group: Group): Promise<void>;
   setGroupMembers(name: string, members: readonly string[]): Promise<void>;
   /** Removes a group (and its SCIM record); false when there was none. */
@@ -72,6 +80,16 @@ export function groupQueries(s: QueryScope): GroupQueries {
       if (gid === undefined) throw new RosterError('bad_input', `GID range ${range.min}–${range.max} is exhausted`);
       await raiseCounter(s, 'gid', gid);
       return gid;
+    },
+    async freeGids(range, after, count) {
+      s.mustWrite('freeGids');
+      checkRange(range, 'GID');
+      const counter = await lockCounter(s, 'gid');
+      return freeNumbers(s, Math.max(counter, range.min - 1, after ?? range.min - 1) + 1, range.max, count, ['groups', 'gid'], ['accounts', 'gid']);
+    },
+    async raiseGidMark(gid) {
+      s.mustWrite('raiseGidMark');
+      await raiseCounter(s, 'gid', gid);
     },
     async insertGroup(group) {
       s.mustWrite('insertGroup');
