@@ -98,7 +98,7 @@ interface ClassPart {
 interface EncodedLines {
   readonly count: number;
   readonly pieces: readonly Buffer[];
-  /** The bytes each line has before and after the entry's JSON. */
+  /** The length of the `{"account":` each line starts with, before the entry's JSON (and `}\n` after it). */
   readonly prefix: number;
 }
 

@@ -43,6 +43,29 @@ function compile(source: string, whole: boolean): RegExp {
   return re;
 }
 
+/** A policy's rules made ready once: an import checks a hundred thousand names against one policy. */
+interface CompiledPolicy {
+  readonly pattern: RegExp;
+  readonly reserved: ReadonlyArray<{ readonly source: string; readonly re: RegExp }>;
+  /** The reserved system names, lower case. */
+  readonly reservedNames: ReadonlySet<string>;
+}
+
+const compiledPolicies = new WeakMap<UsernamePolicy, CompiledPolicy>();
+
+function compiled(policy: UsernamePolicy): CompiledPolicy {
+  let c = compiledPolicies.get(policy);
+  if (c === undefined) {
+    c = {
+      pattern: compile(policy.pattern, true),
+      reserved: (policy.reserved ?? []).map((source) => ({ source, re: compile(source, false) })),
+      reservedNames: new Set((policy.reservedNames ?? []).map((r) => r.toLowerCase())),
+    };
+    compiledPolicies.set(policy, c);
+  }
+  return c;
+}
+
 /**
  * Letters that Unicode decomposition (NFKD) does not reduce to ASCII but
  * that have a conventional ASCII spelling in names (Søren → soren,
@@ -101,16 +124,16 @@ export function validateUsername(name: string, policy: UsernamePolicy): string |
   // useradd refuses all-digit names: chown and friends would read them as UIDs.
   if (/^[0-9]+$/.test(name)) return 'must not be all digits (it would read as a UID)';
   if (name.includes('.') && policy.allowDots !== true) return "must not contain '.'";
-  if (!compile(policy.pattern, true).test(name)) {
+  const rules = compiled(policy);
+  if (!rules.pattern.test(name)) {
     const rule = policy.pattern === DEFAULT_USERNAME_PATTERN ? 'lower case, starts with a letter, at most 31 characters' : `the site's name rule ${policy.pattern}`;
-    const hint = /[A-Z]/.test(name) && compile(policy.pattern, true).test(name.toLowerCase()) ? ' (use lower case)' : '';
+    const hint = /[A-Z]/.test(name) && rules.pattern.test(name.toLowerCase()) ? ' (use lower case)' : '';
     return `must match ${rule}${hint}`;
   }
-  for (const source of policy.reserved ?? []) {
-    if (compile(source, false).test(name)) return `looks like an institutional id or another reserved name (matches ${source})`;
+  for (const { source, re } of rules.reserved) {
+    if (re.test(name)) return `looks like an institutional id or another reserved name (matches ${source})`;
   }
-  const lower = name.toLowerCase();
-  if ((policy.reservedNames ?? []).some((r) => r.toLowerCase() === lower)) return 'is a reserved system name';
+  if (rules.reservedNames.has(name.toLowerCase())) return 'is a reserved system name';
   return null;
 }
 
