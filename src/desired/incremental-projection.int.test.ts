@@ -120,6 +120,33 @@ function wire<T>(value: unknown, schema: { parse(v: unknown): T }): T {
   return schema.parse(JSON.parse(JSON.stringify(value)));
 }
 
+/** The full projection of `host` at `at` and its assignment: the reference a served state must equal. */
+async function fullAssignment(read: Parameters<typeof projectHost>[0], host: string, at: Date): Promise<Assignment> {
+  const targets = (config.hosts[host]?.targets ?? {}) as Record<string, unknown>;
+  const desired = await projectHost(read, config, host, at, targetRegistry);
+  return { revision: digestsOf({ desired, targets, breaker: config.breaker }).revision, desired, targets, breaker: config.breaker };
+}
+
+interface WholeState {
+  readonly revision: string;
+  readonly body: ReadableStream<Uint8Array>;
+}
+
+/** A whole state served as one JSON document, as the agent reads it. */
+async function servedJson(whole: WholeState): Promise<ReturnType<typeof hostAssignmentSchema.parse>> {
+  return wire(JSON.parse(await new Response(whole.body).text()), hostAssignmentSchema);
+}
+
+/** A whole state served as NDJSON: its head's revision, the state put together line by line, and its closing counts. */
+async function servedNdjson(whole: WholeState): Promise<{ readonly revision: unknown; readonly desired: unknown; readonly end: unknown }> {
+  const [head, ...entries] = (await new Response(whole.body).text())
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const byLine = { ...(head?.desired as object), accounts: entries.flatMap((l) => ('account' in l ? [l.account] : [])), groups: entries.flatMap((l) => ('group' in l ? [l.group] : [])) };
+  return { revision: head?.revision, desired: wire({ ...head, desired: byLine }, hostAssignmentSchema).desired, end: entries.at(-1) };
+}
+
 describe.each(storeFactories)('the incremental projection on $name', (factory) => {
   const opened: Array<() => Promise<void>> = [];
   afterAll(async () => {
@@ -140,11 +167,6 @@ describe.each(storeFactories)('the incremental projection on $name', (factory) =
           await addGroup(ctx, { name: 'ops' });
           await addGroup(ctx, { name: 'auditors' });
           const previous = new Map<string, Assignment>();
-          const fullAt = async (host: string, at: Date): Promise<Assignment> => {
-            const targets = (config.hosts[host]?.targets ?? {}) as Record<string, unknown>;
-            const desired = await projectHost(s.store.read, config, host, at, targetRegistry);
-            return { revision: digestsOf({ desired, targets, breaker: config.breaker }).revision, desired, targets, breaker: config.breaker };
-          };
           for (const o of [{ op: 'clock', hours: 0 } as Op, ...ops]) {
             const early = o.op === 'clock' ? await desiredRevision(ctx, 'web1') : undefined;
             await run(ctx, o, clock).catch(refused);
@@ -161,26 +183,22 @@ describe.each(storeFactories)('the incremental projection on $name', (factory) =
                 ['web1', whole1, new Date(early.at)],
                 ['web2', whole2, clock.now],
               ] as const) {
-                const full = await fullAt(host, at);
-                const served = wire(JSON.parse(await new Response(whole.body).text()), hostAssignmentSchema);
+                const full = await fullAssignment(s.store.read, host, at);
+                const served = await servedJson(whole);
                 expect([whole.revision, served.desired], `${host} after ${JSON.stringify(o)}`).toEqual([full.revision, wire(full, hostAssignmentSchema).desired]);
               }
             }
-          for (const host of HOSTS) {
+            for (const host of HOSTS) {
               const current = await desiredRevision(ctx, host);
-              const desired = await projectHost(s.store.read, config, host, clock.now, targetRegistry);
-              const targets = (config.hosts[host]?.targets ?? {}) as Record<string, unknown>;
-              const full: Assignment = { revision: digestsOf({ desired, targets, breaker: config.breaker }).revision, desired, targets, breaker: config.breaker };
+              const full = await fullAssignment(s.store.read, host, clock.now);
               expect(current.revision, `${host} after ${JSON.stringify(o)}`).toBe(full.revision);
               // The whole state as served (the class part shared by web1 and web2) is the full projection.
               const whole = await desiredState(ctx, host, current);
-              const served = wire(JSON.parse(await new Response(whole.body).text()), hostAssignmentSchema);
+              const served = await servedJson(whole);
               // As NDJSON: the same state, line by line, with its counts.
-              const lines = (await new Response((await desiredState(ctx, host, current, 'ndjson')).body).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-              const [head, ...entries] = lines;
-              expect(entries.at(-1)).toEqual({ end: { accounts: full.desired.accounts.length, groups: full.desired.groups.length } });
-              const byLine = { ...(head?.desired as object), accounts: entries.flatMap((l) => ('account' in l ? [l.account] : [])), groups: entries.flatMap((l) => ('group' in l ? [l.group] : [])) };
-              expect([head?.revision, wire({ ...full, desired: byLine }, hostAssignmentSchema).desired]).toEqual([full.revision, wire(full, hostAssignmentSchema).desired]);
+              const lines = await servedNdjson(await desiredState(ctx, host, current, 'ndjson'));
+              expect(lines.end).toEqual({ end: { accounts: full.desired.accounts.length, groups: full.desired.groups.length } });
+              expect([lines.revision, lines.desired]).toEqual([full.revision, wire(full, hostAssignmentSchema).desired]);
               expect([whole.revision, served.revision]).toEqual([full.revision, full.revision]);
               expect(served.desired).toEqual(wire(full, hostAssignmentSchema).desired);
               const before = previous.get(host);
@@ -245,20 +263,14 @@ describe('whole states of more entries than one piece of the body', () => {
         await addPerson(ctx, { id: `P${i}`, firstName: `n${i}`, lastName: 'Example', roles: [] });
         await createAccount(ctx, { personId: `P${i}`, type: 'member', username: `u${i}x`, skipEligibility: true });
       }
-      const desired = await projectHost(s.store.read, config, 'web1', now, targetRegistry);
-      const targets = (config.hosts.web1?.targets ?? {}) as Record<string, unknown>;
-      const full = wire({ revision: digestsOf({ desired, targets, breaker: config.breaker }).revision, desired, targets, breaker: config.breaker }, hostAssignmentSchema);
+      const full = wire(await fullAssignment(s.store.read, 'web1', now), hostAssignmentSchema);
       for (const turn of ['made', 'kept']) {
         const current = await desiredRevision(ctx, 'web1');
-        const json = wire(JSON.parse(await new Response((await desiredState(ctx, 'web1', current)).body).text()), hostAssignmentSchema);
+        const json = await servedJson(await desiredState(ctx, 'web1', current));
         expect([turn, json.revision, json.desired.accounts.length, json.desired]).toEqual([turn, full.revision, 2_345, full.desired]);
-        const [head, ...entries] = (await new Response((await desiredState(ctx, 'web1', current, 'ndjson')).body).text())
-          .trimEnd()
-          .split('\n')
-          .map((l) => JSON.parse(l) as Record<string, unknown>);
-        expect(entries.at(-1)).toEqual({ end: { accounts: 2_345, groups: full.desired.groups.length } });
-        const byLine = { ...(head?.desired as object), accounts: entries.flatMap((l) => ('account' in l ? [l.account] : [])), groups: entries.flatMap((l) => ('group' in l ? [l.group] : [])) };
-        expect([turn, head?.revision, wire({ ...full, desired: byLine }, hostAssignmentSchema).desired]).toEqual([turn, full.revision, full.desired]);
+        const lines = await servedNdjson(await desiredState(ctx, 'web1', current, 'ndjson'));
+        expect(lines.end).toEqual({ end: { accounts: 2_345, groups: full.desired.groups.length } });
+        expect([turn, lines.revision, lines.desired]).toEqual([turn, full.revision, full.desired]);
       }
     } finally {
       await s.cleanup();
