@@ -128,17 +128,23 @@ function classPartsOf(projection: IncrementalProjection): ClassParts {
 }
 
 /**
- * The class part of `host` at `current`, by the full projection; kept for
- * the class when it is the class's state under `stamp`: nothing written to
- * the feed while it was made, the class at that feed position, `stamp`
- * unchanged, and `current.at` among the instants the class holds for (no
- * hold starting between the class's last step and it). The projection then
- * is the class's state (the property test), so its sums are the class's.
- * Else every entry is digested and the part is served once, not kept.
+ * The class part of `host` at `current`, by the full projection, and
+ * whether it is the class's state under `stamp` (to be kept): nothing
+ * written to the feed while it was made, the class at that feed position,
+ * `stamp` unchanged, and `current.at` among the instants the class holds
+ * for (no hold starting between the class's last step and it). The
+ * projection then is the class's state (the property test), so its sums
+ * are the class's. Else every entry is digested and the part is served
+ * once, not kept.
  */
-async function classPart(ctx: AppContext, host: string, current: DesiredRevision, stamp: string | undefined): Promise<ClassPart> {
-  const projection = projectionOf(ctx);
-  const targets = (ctx.config.hosts[host]?.targets ?? {}) as Readonly<Record<string, unknown>>;
+async function classPart(
+  ctx: AppContext,
+  projection: IncrementalProjection,
+  host: string,
+  current: DesiredRevision,
+  stamp: string | undefined,
+  targets: Readonly<Record<string, unknown>>,
+): Promise<{ readonly part: ClassPart; readonly same: boolean }> {
   const before = await ctx.store.read.desiredFeedHead();
   const desired = await projectHost(ctx.store.read, ctx.config, host, new Date(current.at), targetRegistry);
   const after = await ctx.store.read.desiredFeedHead();
@@ -151,9 +157,7 @@ async function classPart(ctx: AppContext, host: string, current: DesiredRevision
     known.since <= current.at &&
     (known.nextDue === null || current.at < known.nextDue);
   const sums = same ? known.sums : digestsOf({ desired, targets, breaker: ctx.config.breaker }).sums;
-  const part = { stamp, removed: desired.removed, sums, accounts: encodeLines('account', desired.accounts), groups: encodeLines('group', desired.groups) };
-  if (same) classPartsOf(projection).kept.set(projectionClass(ctx.config, host), part);
-  return part;
+  return { part: { stamp, removed: desired.removed, sums, accounts: encodeLines('account', desired.accounts), groups: encodeLines('group', desired.groups) }, same };
 }
 
 /** How a whole state is sent: one JSON document, or NDJSON (a line for the rest, one per account and group, one with the counts), which an agent stores as it reads. */
@@ -183,11 +187,13 @@ export async function desiredState(ctx: AppContext, host: string, current: Desir
   if (other !== undefined && other.stamp === stamp) await other.done;
   let part = keptParts.get(key);
   if (part === undefined || stamp === undefined || part.stamp !== stamp) {
-    const made = classPart(ctx, host, current, stamp);
+    const made = classPart(ctx, projection, host, current, stamp, targets);
     const mine = { stamp, done: made.then(() => undefined, () => undefined) };
     making.set(key, mine);
     try {
-      part = await made;
+      const { part: projected, same } = await made;
+      if (same) keptParts.set(key, projected);
+      part = projected;
     } finally {
       if (making.get(key) === mine) making.delete(key);
     }
