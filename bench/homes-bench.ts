@@ -17,7 +17,9 @@
  *    the wall time measures the other processes too. The two-command way
  *    (freeze, then a whole-host apply) is printed beside it, and so is what
  *    starting alone costs in the same turns (`node -e 0`, and `roster
- *    --version` from the snapshot), each as a share of usermod.
+ *    --version` from the snapshot), each as a share of usermod, and so is
+ *    the floor: plain node making only the same edits
+ *    (bench/freeze-floor.mjs), what any Node.js command needs at least.
  *
  * BENCH_HOMES_HOST_DIR=dir runs part 2 alone, on a host kept in `dir`: the
  * first run sets it up there (store, config, root and the first apply), later
@@ -178,7 +180,19 @@ async function benchApplyOne(work: string, report: Report): Promise<void> {
   // of the same 100,000-line files, taken in turns so both see the same machine.
   const theirs = join(work, 'usermod-root');
   mkdirSync(join(theirs, 'etc'), { recursive: true });
-  for (const f of ['passwd', 'shadow', 'group', 'gshadow']) writeFileSync(join(theirs, 'etc', f), readFileSync(join(root, 'etc', f)));
+  // And the floor: plain node making only the same edits (bench/freeze-floor.mjs), on copies of its own,
+  // with the malloc setting the wrapper gives roster and no CA file to read as it starts.
+  const floorRoot = join(work, 'floor-root');
+  mkdirSync(join(floorRoot, 'etc/security'), { recursive: true });
+  for (const f of ['passwd', 'shadow', 'group', 'gshadow']) {
+    const text = readFileSync(join(root, 'etc', f));
+    writeFileSync(join(theirs, 'etc', f), text);
+    writeFileSync(join(floorRoot, 'etc', f), text);
+  }
+  const floorScript = join(import.meta.dirname, 'freeze-floor.mjs');
+  const floorEnv: NodeJS.ProcessEnv = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
+  delete floorEnv.NODE_EXTRA_CA_CERTS;
+  const floor: number[] = [];
   const times: number[] = [];
   const usermod: number[] = [];
   const cpu: number[] = [];
@@ -204,6 +218,9 @@ async function benchApplyOne(work: string, report: Report): Promise<void> {
     const theirs1 = await cpuTimed('usermod', ['-R', theirs, '-L', '-e', '1970-01-02', user], { out: cpuOut });
     usermod.push(seconds(theirStart));
     if (theirs1.cpu !== null) usermodCpu.push(theirs1.cpu);
+    const floorAt = process.hrtime.bigint();
+    await run(process.execPath, [floorScript, floorRoot, join(work, 'floor.db'), user], { env: floorEnv });
+    floor.push(seconds(floorAt));
   }
   // For comparison: the same freeze as two commands, the apply planning the whole host.
   const two = process.hrtime.bigint();
@@ -222,6 +239,8 @@ async function benchApplyOne(work: string, report: Report): Promise<void> {
         : `  CPU time (user + system): roster median ${(median(cpu) * 1000).toFixed(0)} ms, usermod median ${(median(usermodCpu) * 1000).toFixed(0)} ms; ratio ${(median(cpu) / median(usermodCpu)).toFixed(2)}\n`) +
       `  starting alone: node -e 0 median ${(median(nodeStart) * 1000).toFixed(0)} ms (${(median(nodeStart) / them).toFixed(2)}× usermod), ` +
       `roster --version median ${(median(rosterStart) * 1000).toFixed(0)} ms (${(median(rosterStart) / them).toFixed(2)}× usermod)\n` +
+      `  the floor, node making only the same edits (bench/freeze-floor.mjs: no configuration, lock, plan or audit chain): ` +
+      `median ${(median(floor) * 1000).toFixed(0)} ms (${(median(floor) / them).toFixed(2)}× usermod); roster/floor ${(ours / median(floor)).toFixed(2)}\n` +
       `  as two commands (freeze ${(froze * 1000).toFixed(0)} ms, then a whole-host apply ${(whole * 1000).toFixed(0)} ms)\n`,
   );
   if (initial !== null) report(`first whole-host apply of ${HOST_ACCOUNTS.toLocaleString('en')} accounts with homes on host shell (roster apply --allow-mass-change)`, initial, 60);
