@@ -154,8 +154,24 @@ function openConnection(path: string, busyTimeoutMs: number, readOnly: boolean):
       // which busy_timeout (set first) lets us wait for.
       db.pragma('journal_mode = WAL');
     }
-    // See openSqliteStore: the writer waits for the write lock in beginImmediate.
-    if (!readOnly) db.pragma('busy_timeout = 0');
+    if (!readOnly) {
+      // See openSqliteStore: the writer waits for the write lock in beginImmediate.
+      db.pragma('busy_timeout = 0');
+      // A statement that writes several rows keeps the pages it changes in a
+      // statement journal, so that it can be undone alone; past 64 KiB SQLite
+      // spills that journal to a temporary file. A sync of 100,000 rows wrote
+      // 2.3 GB to such files (578,000 pages, two system calls each): in memory,
+      // freed as each statement ends, instead.
+      db.pragma('temp_store = MEMORY');
+      // A checkpoint copies every page in the WAL into the database and syncs
+      // both. SQLite's default starts one after any commit that leaves 1,000
+      // pages (4 MiB) in the WAL, so a long run of batches checkpoints after
+      // nearly each and copies a page it changes in every batch (an index's
+      // last leaf, the audit log's) every time. 10,000 pages (40 MiB) copy
+      // such a page once per ten or so: a sync of 100,000 rows called fsync
+      // 177 times instead of 1,071 and made a quarter fewer writes.
+      db.pragma('wal_autocheckpoint = 10000');
+    }
     // NORMAL is durable across application crashes in WAL mode; a power cut
     // may lose the last commits but never corrupts the file.
     db.pragma('synchronous = NORMAL');
