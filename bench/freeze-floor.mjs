@@ -45,7 +45,7 @@ function line(buffer, name) {
   const end = buffer.indexOf(10, start);
   return { start, end: end < 0 ? buffer.length : end };
 }
-if (line(files.passwd, user) === null) throw new Error(`${user} is not in passwd`);
+for (const name of ['passwd', 'group', 'gshadow']) if (line(files[name], user) === null) throw new Error(`${user} (or their group) is not in ${name}`);
 const at = line(files.shadow, user);
 if (at === null) throw new Error(`${user} is not in shadow`);
 const fields = files.shadow.subarray(at.start, at.end).toString().split(':');
