@@ -153,8 +153,6 @@ function openConnection(path: string, busyTimeoutMs: number, readOnly: boolean):
       // WAL is a property of the file; switching to it needs the write lock,
       // which busy_timeout (set first) lets us wait for.
       db.pragma('journal_mode = WAL');
-    }
-    if (!readOnly) {
       // See openSqliteStore: the writer waits for the write lock in beginImmediate.
       db.pragma('busy_timeout = 0');
       // A statement that writes several rows keeps the pages it changes in a
